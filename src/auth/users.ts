@@ -1,0 +1,128 @@
+/**
+ * Users, their API keys and permissions, and the ConnectResult the SDKs read after `auth`
+ * (wire.md). The directory also issues the server's own `userToken`s: a token authenticates
+ * as the key it was issued for, for as long as that key is valid.
+ */
+import { randomBytes } from 'node:crypto';
+
+/** @since 0.1.0 */
+export interface TeamSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly permissions: readonly string[];
+}
+
+/** @since 0.1.0 */
+export interface OrganizationSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly permissions: readonly string[];
+  readonly teams: readonly TeamSpec[];
+}
+
+/**
+ * One user as written in a users file: the ConnectResult profile fields plus `keys`.
+ * @since 0.1.0
+ */
+export interface UserSpec {
+  readonly userId: string;
+  readonly keys: readonly string[];
+  readonly displayName?: string;
+  readonly givenName?: string;
+  readonly familyName?: string;
+  readonly preferredUsername?: string;
+  readonly email?: string;
+  readonly defaultTeam: string;
+  readonly organizations: readonly OrganizationSpec[];
+}
+
+/** A user resolved from a credential. */
+export interface AuthenticatedUser {
+  readonly user: UserSpec;
+  /** The API key behind the credential (the key itself, or the key a token was issued for). */
+  readonly key: string;
+  readonly permissions: ReadonlySet<string>;
+}
+
+export type AuthFailure = 'empty' | 'invalid';
+
+/** Every permission `org.admin` grants. */
+export const ALL_TASK_PERMISSIONS = ['task.control', 'task.data', 'task.monitor', 'task.debug', 'task.store'] as const;
+
+const TOKEN_PREFIX = 'rrdk_';
+// Each successful auth issues a token; keep the newest ones so reconnect loops cannot grow memory.
+const MAX_TOKENS = 100_000;
+
+/** @since 0.1.0 */
+export class UserDirectory {
+  readonly #users: readonly UserSpec[];
+  readonly #byKey = new Map<string, UserSpec>();
+  readonly #permissions = new Map<string, ReadonlySet<string>>();
+  readonly #tokens = new Map<string, string>();
+
+  constructor(users: readonly UserSpec[]) {
+    this.#users = users;
+    for (const user of users) {
+      this.#permissions.set(user.userId, effectivePermissions(user));
+      for (const key of user.keys) this.#byKey.set(key, user);
+    }
+  }
+
+  get users(): readonly UserSpec[] {
+    return this.#users;
+  }
+
+  /**
+   * Resolves an `auth` credential: an API key or an issued token, with an optional
+   * `Bearer ` prefix. Returns the user or why it failed.
+   */
+  authenticate(credential: unknown): AuthenticatedUser | AuthFailure {
+    const raw = typeof credential === 'string' ? credential.replace(/^bearer\s+/i, '').trim() : '';
+    if (raw === '') return 'empty';
+    const key = raw.startsWith(TOKEN_PREFIX) ? this.#tokens.get(raw) : raw;
+    const user = key === undefined ? undefined : this.#byKey.get(key);
+    if (!user || key === undefined) return 'invalid';
+    return { user, key, permissions: this.#permissions.get(user.userId)! };
+  }
+
+  /** Issues a fresh opaque token that authenticates as `key` (never the raw key: wire.md). */
+  issueToken(key: string): string {
+    const token = TOKEN_PREFIX + randomBytes(18).toString('base64url');
+    if (this.#tokens.size >= MAX_TOKENS) this.#tokens.delete(this.#tokens.keys().next().value!);
+    this.#tokens.set(token, key);
+    return token;
+  }
+}
+
+/** Permissions of the default team; `org.admin` on its organization grants them all. */
+function effectivePermissions(user: UserSpec): ReadonlySet<string> {
+  for (const org of user.organizations) {
+    const team = org.teams.find((t) => t.id === user.defaultTeam);
+    if (!team) continue;
+    const granted = new Set(team.permissions);
+    if (org.permissions.includes('org.admin')) for (const p of ALL_TASK_PERMISSIONS) granted.add(p);
+    return granted;
+  }
+  return new Set();
+}
+
+/** The ConnectResult body of a successful `auth`, shaped as the open-source server sends it. */
+export function connectResult(user: UserSpec, userToken: string): Record<string, unknown> {
+  return {
+    userToken,
+    userId: user.userId,
+    displayName: user.displayName ?? user.userId,
+    givenName: user.givenName ?? '',
+    familyName: user.familyName ?? '',
+    preferredUsername: user.preferredUsername ?? user.userId,
+    email: user.email ?? '',
+    emailVerified: false,
+    phoneNumber: '',
+    phoneNumberVerified: false,
+    locale: '',
+    defaultTeam: user.defaultTeam,
+    organizations: user.organizations,
+    apps: [],
+    capabilities: ['oss'],
+  };
+}

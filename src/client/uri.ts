@@ -1,0 +1,23 @@
+/** The real server's port, which the SDKs add when a URI has none. */
+const DEFAULT_PORT = 5565;
+
+/**
+ * Turns what a user passes as `uri` into the DAP WebSocket URL, as the SDKs do (wire.md):
+ * `localhost:5565`, `http://host` and `https://host` become `ws(s)://host:5565/task/service`
+ * (port added when absent, any path replaced).
+ * @since 0.1.0
+ */
+export function toServiceUrl(uri: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(uri) ? uri : `ws://${uri}`;
+  const url = new URL(withScheme);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new TypeError(`Unsupported URI scheme '${url.protocol}' in ${uri}: use ws, wss, http or https`);
+  }
+  if (url.port === '') url.port = String(DEFAULT_PORT);
+  url.pathname = '/task/service';
+  url.search = '';
+  url.hash = '';
+  return url.toString();
+}

@@ -1,0 +1,79 @@
+/**
+ * Decoding of incoming DAP frames (WIRE-1, WIRE-9). A frame is decoded into a request, a
+ * request that can be answered only with an error (its `seq` is readable but something else
+ * is wrong), or nothing at all (no readable `seq`: the frame is dropped, as the real server does).
+ */
+
+/** A well-formed request. */
+export interface DapRequest {
+  readonly kind: 'request';
+  readonly seq: number;
+  readonly command: string;
+  readonly arguments: Record<string, unknown>;
+}
+
+/** A frame whose `seq` is readable but which is not a valid request. */
+export interface BadRequest {
+  readonly kind: 'bad';
+  readonly seq: number;
+  readonly command: string;
+  readonly message: string;
+}
+
+export interface DroppedFrame {
+  readonly kind: 'drop';
+  readonly reason: string;
+}
+
+export type DecodedFrame = DapRequest | BadRequest | DroppedFrame;
+
+const NEWLINE = 0x0a;
+
+/**
+ * Decodes one WebSocket message. A binary frame is a UTF-8 JSON header, optionally followed by
+ * `\n` and a raw payload that becomes `arguments.data`; without `\n` it is plain JSON.
+ */
+export function decodeFrame(data: Buffer, isBinary: boolean): DecodedFrame {
+  let header = data;
+  let payload: Buffer | undefined;
+  if (isBinary) {
+    const split = data.indexOf(NEWLINE);
+    if (split >= 0) {
+      header = data.subarray(0, split);
+      payload = data.subarray(split + 1);
+    }
+  }
+  let message: unknown;
+  try {
+    message = JSON.parse(header.toString('utf8'));
+  } catch {
+    return { kind: 'drop', reason: 'not JSON' };
+  }
+  return decodeMessage(message, payload);
+}
+
+/** Validates a parsed JSON value as a request envelope. */
+export function decodeMessage(message: unknown, payload?: Buffer): DecodedFrame {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    return { kind: 'drop', reason: 'not a JSON object' };
+  }
+  const m = message as Record<string, unknown>;
+  const seq = m['seq'];
+  if (typeof seq !== 'number') return { kind: 'drop', reason: "no numeric 'seq'" };
+  const command = m['command'];
+  if (typeof command !== 'string' || command === '') {
+    return bad(seq, typeof command === 'string' ? command : '', "'command' must be a non-empty string");
+  }
+  if (m['type'] !== 'request') return bad(seq, command, `'type' must be "request"`);
+  const args = m['arguments'];
+  if (args !== undefined && args !== null && (typeof args !== 'object' || Array.isArray(args))) {
+    return bad(seq, command, "'arguments' must be an object");
+  }
+  const decodedArgs = (args ?? {}) as Record<string, unknown>;
+  if (payload !== undefined) decodedArgs['data'] = payload;
+  return { kind: 'request', seq, command, arguments: decodedArgs };
+}
+
+function bad(seq: number, command: string, problem: string): BadRequest {
+  return { kind: 'bad', seq, command, message: `Invalid request: ${problem}` };
+}

@@ -1,0 +1,31 @@
+import type { Deployment } from '../domain/deployment.js';
+
+/**
+ * A deployment as it goes on the wire: the documented names (REC-1) and the names the real
+ * server and SDKs use (REC-2), with equal values, so both kinds of client work.
+ */
+export interface WireDeploymentRecord {
+  pipeline: Readonly<Record<string, unknown>>;
+  schedule: string;
+  state: string;
+  userId: string;
+  createdAt: number;
+  updatedAt: number;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export function toWireRecord(d: Deployment): WireDeploymentRecord {
+  return {
+    pipeline: d.pipeline,
+    schedule: d.schedule.source,
+    state: d.state,
+    userId: d.ownerId,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+    created_by: d.ownerId,
+    created_at: d.createdAt,
+    updated_at: d.updatedAt,
+  };
+}

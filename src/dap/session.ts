@@ -1,0 +1,151 @@
+/**
+ * One DAP connection's state machine (WIRE-2..8): authentication, the not-authenticated gate,
+ * per-connection `seq`, and the mapping of commands onto the deploy domain. Transport-free:
+ * a transport feeds it frames and gives it a way to send text and to close.
+ */
+import { connectResult, type AuthenticatedUser, type UserDirectory } from '../auth/users.js';
+import type { Caller, DeployService } from '../domain/deploy-service.js';
+import { DeployError } from '../domain/errors.js';
+import { decodeFrame, type DapRequest } from './frames.js';
+import { toWireRecord } from './records.js';
+
+/** What a session needs from the server it runs in. */
+export interface SessionContext {
+  readonly deploy: DeployService;
+  readonly users: UserDirectory;
+  readonly version: string;
+  /** Reports an unexpected (non-domain) error; the client only sees a generic message. */
+  readonly onInternalError?: (error: unknown, command: string) => void;
+}
+
+/** How a session talks back; implemented by each transport. */
+export interface SessionOutput {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** The real server's cap on `auth` requests per connection, successful ones included. */
+export const MAX_AUTH_ATTEMPTS = 5;
+/** Close code after an auth failure or a gated request (the real server uses 1000). */
+const CLOSE_AFTER_REFUSAL = 1000;
+
+export const messages = {
+  notAuthenticated: 'Not authenticated',
+  noAuthorization: 'No authorization provided',
+  invalidKey: 'Invalid API key',
+  tooManyAttempts: 'Too many authentication attempts',
+  invalidCommand: (command: string) => `Invalid command: ${command}`,
+  internal: (command: string) => `Internal error while handling ${command}`,
+} as const;
+
+type Body = object;
+/** A handler's outcome: a body for success, or a failure message, and maybe a close. */
+type Outcome = { body: Body; close?: never } | { error: string; close?: boolean };
+
+/** @since 0.1.0 */
+export class DapSession {
+  #seq = 0;
+  #caller: Caller | undefined;
+  #authAttempts = 0;
+  #closing = false;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly out: SessionOutput,
+  ) {}
+
+  /** The authenticated user's id, if any. */
+  get userId(): string | undefined {
+    return this.#caller?.userId;
+  }
+
+  /** Handles one incoming WebSocket message. Never throws. */
+  receive(data: Buffer, isBinary: boolean): void {
+    if (this.#closing) return;
+    const frame = decodeFrame(data, isBinary);
+    if (frame.kind === 'drop') return;
+    if (frame.kind === 'bad') {
+      this.#respond(frame.seq, frame.command, { error: frame.message });
+      return;
+    }
+    let outcome: Outcome;
+    try {
+      outcome = this.#dispatch(frame);
+    } catch (error) {
+      outcome = this.#failure(error, frame.command);
+    }
+    this.#respond(frame.seq, frame.command, outcome);
+    if ('error' in outcome && outcome.close) {
+      this.#closing = true;
+      this.out.close(CLOSE_AFTER_REFUSAL, outcome.error);
+    }
+  }
+
+  #dispatch(request: DapRequest): Outcome {
+    const { command, arguments: args } = request;
+    if (command === 'auth') return this.#auth(args);
+    if (command.startsWith('rrext_public_')) {
+      if (command === 'rrext_public_probe') return { body: this.#probe() };
+      return { error: messages.invalidCommand(command) };
+    }
+    const caller = this.#caller;
+    if (!caller) return { error: messages.notAuthenticated, close: true };
+
+    const deploy = this.ctx.deploy;
+    switch (command) {
+      case 'deauth':
+        this.#caller = undefined;
+        return { body: {} };
+      case 'rrext_ping':
+        return { body: { pong: true } };
+      case 'rrext_deploy_add':
+        return { body: toWireRecord(deploy.add(caller, args)) };
+      case 'rrext_deploy_remove':
+        deploy.remove(caller, args['projectId']);
+        return { body: {} };
+      case 'rrext_deploy_list':
+        return { body: { deployments: deploy.list(caller).map(toWireRecord) } };
+      case 'rrext_deploy_status':
+        return { body: toWireRecord(deploy.status(caller, args['projectId'])) };
+      case 'rrext_deploy_update':
+        return { body: toWireRecord(deploy.update(caller, args)) };
+      default:
+        return { error: messages.invalidCommand(command) };
+    }
+  }
+
+  /** WIRE-4/5: at most five attempts; any failure answers, then closes the connection. */
+  #auth(args: Record<string, unknown>): Outcome {
+    this.#authAttempts += 1;
+    if (this.#authAttempts > MAX_AUTH_ATTEMPTS) return { error: messages.tooManyAttempts, close: true };
+    const result = this.ctx.users.authenticate(args['auth']);
+    if (result === 'empty') return { error: messages.noAuthorization, close: true };
+    if (result === 'invalid') return { error: messages.invalidKey, close: true };
+    this.#caller = callerOf(result);
+    return { body: connectResult(result.user, this.ctx.users.issueToken(result.key)) };
+  }
+
+  #probe(): Body {
+    return { version: this.ctx.version, capabilities: ['deploy', 'mock'], platform: 'linux', apps: [] };
+  }
+
+  #failure(error: unknown, command: string): Outcome {
+    if (error instanceof DeployError) return { error: error.message };
+    this.ctx.onInternalError?.(error, command);
+    return { error: messages.internal(command) };
+  }
+
+  /** WIRE-2: one response per request; JSON.stringify never emits a raw newline. */
+  #respond(requestSeq: number, command: string, outcome: Outcome): void {
+    this.#seq += 1;
+    const response =
+      'body' in outcome
+        ? { type: 'response', seq: this.#seq, request_seq: requestSeq, command, success: true, body: outcome.body }
+        : { type: 'response', seq: this.#seq, request_seq: requestSeq, command, success: false, message: outcome.error };
+    this.out.send(JSON.stringify(response));
+  }
+}
+
+function callerOf(auth: AuthenticatedUser): Caller {
+  return { userId: auth.user.userId, permissions: auth.permissions, credential: auth.key };
+}

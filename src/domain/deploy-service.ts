@@ -1,0 +1,148 @@
+/**
+ * The five deploy operations (DEP-*), with the real server's validation order and error words.
+ * No I/O: callers pass already-decoded arguments and get records or a DeployError.
+ */
+import { unixSeconds, type Clock } from './clock.js';
+import type { Deployment } from './deployment.js';
+import { deployErrors } from './errors.js';
+import { isJsonObject, type JsonObject } from './json.js';
+import { MANUAL, parseSchedule, type Schedule } from './schedule.js';
+import { DeploymentStore } from './store.js';
+
+/** Permission names (wire.md): control for add/update/remove, monitor for list/status. */
+export const PERMISSION_CONTROL = 'task.control';
+export const PERMISSION_MONITOR = 'task.monitor';
+
+/**
+ * Who is calling: the authenticated user, what they may do, and the credential that
+ * authenticated them (stored with new deployments so scheduled runs can re-check it).
+ * @since 0.1.0
+ */
+export interface Caller {
+  readonly userId: string;
+  readonly permissions: ReadonlySet<string>;
+  readonly credential: string;
+}
+
+/** Arguments as decoded from a request; every field is untrusted. */
+export interface AddArgs {
+  readonly pipeline?: unknown;
+  readonly schedule?: unknown;
+}
+export interface UpdateArgs {
+  readonly projectId?: unknown;
+  readonly pipeline?: unknown;
+  readonly schedule?: unknown;
+}
+
+/** @since 0.1.0 */
+export class DeployService {
+  constructor(
+    readonly store: DeploymentStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /** DEP-ADD-1..5: permission, pipeline, project_id, schedule, then the duplicate check. */
+  add(caller: Caller, args: AddArgs): Deployment {
+    require(caller, PERMISSION_CONTROL);
+    const pipeline = copyPipeline(args.pipeline);
+    const projectId = pipeline['project_id'];
+    if (typeof projectId !== 'string' || projectId === '') throw deployErrors.projectIdRequired();
+    const schedule = hasKey(args, 'schedule') ? parseSchedule(args.schedule) : parseSchedule(MANUAL);
+    if (this.store.has(caller.userId, projectId)) throw deployErrors.alreadyExists(projectId);
+
+    const now = unixSeconds(this.clock);
+    const record: Deployment = {
+      projectId,
+      ownerId: caller.userId,
+      ownerCredential: caller.credential,
+      pipeline,
+      schedule,
+      state: 'active',
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.store.put(record);
+    return record;
+  }
+
+  /** DEP-REM-1/2. */
+  remove(caller: Caller, projectId: unknown): Deployment {
+    require(caller, PERMISSION_CONTROL);
+    const id = requireProjectId(projectId);
+    const removed = this.store.delete(caller.userId, id);
+    if (!removed) throw deployErrors.notFound(id);
+    return removed;
+  }
+
+  /** DEP-LIST-1. */
+  list(caller: Caller): Deployment[] {
+    require(caller, PERMISSION_MONITOR);
+    return this.store.listFor(caller.userId);
+  }
+
+  /** DEP-STATUS-1. */
+  status(caller: Caller, projectId: unknown): Deployment {
+    require(caller, PERMISSION_MONITOR);
+    return this.#load(caller, requireProjectId(projectId));
+  }
+
+  /**
+   * DEP-UPD-1..3: load first (unknown id wins over a bad schedule), validate everything, then
+   * store one new record or nothing. The pipeline's project_id is forced to the key.
+   */
+  update(caller: Caller, args: UpdateArgs): Deployment {
+    require(caller, PERMISSION_CONTROL);
+    const current = this.#load(caller, requireProjectId(args.projectId));
+    let pipeline = current.pipeline;
+    if (hasKey(args, 'pipeline')) {
+      if (!isJsonObject(args.pipeline)) throw deployErrors.pipelineNotObject();
+      pipeline = { ...copyPipeline(args.pipeline), project_id: current.projectId };
+    }
+    const schedule: Schedule = hasKey(args, 'schedule') ? parseSchedule(args.schedule) : current.schedule;
+
+    const next: Deployment = {
+      ...current,
+      pipeline,
+      schedule,
+      // Never earlier than before, even if the clock was moved back (DEP-UPD-1).
+      updatedAt: Math.max(current.updatedAt, unixSeconds(this.clock)),
+    };
+    this.store.put(next);
+    return next;
+  }
+
+  #load(caller: Caller, projectId: string): Deployment {
+    const record = this.store.get(caller.userId, projectId);
+    if (!record) throw deployErrors.notFound(projectId);
+    return record;
+  }
+}
+
+function require(caller: Caller, permission: string): void {
+  if (!caller.permissions.has(permission)) throw deployErrors.permissionDenied(permission);
+}
+
+function requireProjectId(value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw deployErrors.projectIdArgRequired();
+  return value;
+}
+
+/**
+ * Validates and deep-copies a pipeline through JSON, which is exactly what round-trips on the
+ * wire (REC-3) and proves the stored copy can always be serialized again: a pipeline nested
+ * too deeply to stringify is refused here rather than breaking every later `list`.
+ */
+function copyPipeline(value: unknown): JsonObject {
+  if (value === undefined || value === null) throw deployErrors.pipelineRequired();
+  if (!isJsonObject(value)) throw deployErrors.pipelineNotObject();
+  try {
+    return JSON.parse(JSON.stringify(value)) as JsonObject;
+  } catch {
+    throw deployErrors.pipelineUnserializable();
+  }
+}
+
+function hasKey(args: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(args, key) && (args as Record<string, unknown>)[key] !== undefined;
+}

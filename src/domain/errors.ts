@@ -1,0 +1,62 @@
+/**
+ * Typed errors of the deploy domain. Each has a stable `code` for programs and a `message`
+ * that uses the real RocketRide server's words (wire.md), so tests written against either
+ * server match the same text.
+ */
+
+/** @since 0.1.0 */
+export type DeployErrorCode =
+  | 'PIPELINE_REQUIRED'
+  | 'PIPELINE_NOT_OBJECT'
+  | 'PIPELINE_UNSERIALIZABLE'
+  | 'PROJECT_ID_REQUIRED'
+  | 'PROJECT_ID_ARG_REQUIRED'
+  | 'ALREADY_EXISTS'
+  | 'NOT_FOUND'
+  | 'INVALID_SCHEDULE'
+  | 'SCHEDULE_NEVER_FIRES'
+  | 'PERMISSION_DENIED';
+
+/** @since 0.1.0 */
+export class DeployError extends Error {
+  override readonly name = 'DeployError';
+  constructor(
+    readonly code: DeployErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const EXPECTED_SCHEDULE = 'Expected "manual", a cron preset (@hourly etc.), or a 5-field cron expression.';
+
+/** The one factory for domain errors: every message the domain can produce is written here. */
+export const deployErrors = {
+  pipelineRequired: () => new DeployError('PIPELINE_REQUIRED', 'pipeline is required'),
+  pipelineNotObject: () => new DeployError('PIPELINE_NOT_OBJECT', 'pipeline must be an object'),
+  pipelineUnserializable: () =>
+    new DeployError('PIPELINE_UNSERIALIZABLE', 'pipeline is too deeply nested to store'),
+  projectIdRequired: () => new DeployError('PROJECT_ID_REQUIRED', 'pipeline.project_id is required'),
+  projectIdArgRequired: () => new DeployError('PROJECT_ID_ARG_REQUIRED', 'projectId is required'),
+  alreadyExists: (id: string) => new DeployError('ALREADY_EXISTS', `Deployment already exists: ${id}`),
+  notFound: (id: string) => new DeployError('NOT_FOUND', `Deployment not found: ${id}`),
+  invalidSchedule: (value: unknown) =>
+    new DeployError('INVALID_SCHEDULE', `Invalid schedule '${describeValue(value)}'. ${EXPECTED_SCHEDULE}`),
+  neverFires: (value: string) =>
+    new DeployError(
+      'SCHEDULE_NEVER_FIRES',
+      `Invalid schedule '${value}'. It never fires: no date matches it. ${EXPECTED_SCHEDULE}`,
+    ),
+  permissionDenied: (permission: string) =>
+    new DeployError('PERMISSION_DENIED', `Permission '${permission}' denied`),
+};
+
+/** Strings as they are (the real server's format); anything else as compact JSON. */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return typeof value;
+  }
+}

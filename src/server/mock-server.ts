@@ -1,0 +1,154 @@
+/**
+ * The WebSocket door: an HTTP server whose `/task/service` path upgrades to DAP sessions.
+ * It only moves bytes; every decision is made by DapSession and the deploy domain.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { UserDirectory, type UserSpec } from '../auth/users.js';
+import { loadUsersFile } from '../auth/users-file.js';
+import { systemClock, type Clock } from '../domain/clock.js';
+import { DeployService } from '../domain/deploy-service.js';
+import { DeploymentStore } from '../domain/store.js';
+import { DapSession, type SessionContext } from '../dap/session.js';
+import { VERSION } from '../version.js';
+
+/** The DAP endpoint's path (WIRE-1). */
+export const DAP_PATH = '/task/service';
+/** The real server's port, the default of `rocketride-deploy-kit serve`. */
+export const DEFAULT_PORT = 5565;
+/** Default frame size limit; a larger frame closes the connection with 1009 (WIRE-9). */
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** How long close() lets clients finish their closing handshake before cutting them off. */
+const CLOSE_GRACE_MS = 1000;
+
+/** @since 0.1.0 */
+export interface MockServerOptions {
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host?: string;
+  /** Port; `0` (the default in-process) picks a free one. The CLI defaults to 5565. */
+  port?: number;
+  /** Users and keys: an array, or the path of a users file. Default: the demo users. */
+  users?: readonly UserSpec[] | string;
+  /** Time source for record times. Default: the system clock. */
+  clock?: Clock;
+  /** Largest accepted frame in bytes. Default 16 MiB. */
+  maxFrameBytes?: number;
+  /** Receives diagnostic lines (unexpected errors). Default: none. */
+  log?: (line: string) => void;
+}
+
+/** @since 0.1.0 */
+export interface MockServer {
+  /** `ws://HOST:PORT/task/service`: what SDKs and the reference client connect to. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** Closes every connection (code 1001) and stops listening. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a mock RocketRide server. Resolves once it accepts connections.
+ * @example
+ * const server = await createMockServer({ port: 0 });
+ * // ... connect to server.url with key MYAPIKEY ...
+ * await server.close();
+ * @since 0.1.0
+ */
+export async function createMockServer(options: MockServerOptions = {}): Promise<MockServer> {
+  const host = options.host ?? '127.0.0.1';
+  const users = new UserDirectory(
+    typeof options.users === 'string' || options.users === undefined ? await loadUsersFile(options.users) : options.users,
+  );
+  const log = options.log;
+  const context: SessionContext = {
+    deploy: new DeployService(new DeploymentStore(), options.clock ?? systemClock),
+    users,
+    version: VERSION,
+    ...(log && {
+      onInternalError: (error: unknown, command: string) => log(`internal error in ${command}: ${String(error)}`),
+    }),
+  };
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+  });
+  wss.on('connection', (socket: WebSocket) => attachSession(socket, context));
+
+  const http = createServer(notFound);
+  http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    if (pathOf(request) !== DAP_PATH) {
+      socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 0, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}${DAP_PATH}`;
+
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= (async () => {
+      const sockets = [...wss.clients];
+      for (const ws of sockets) ws.close(1001, 'Server shutting down');
+      await Promise.race([
+        Promise.all(sockets.map((ws) => new Promise((r) => (ws.readyState === ws.CLOSED ? r(null) : ws.once('close', r))))),
+        new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref()),
+      ]);
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+    })());
+
+  return { url, host, port, close };
+}
+
+function attachSession(socket: WebSocket, context: SessionContext): void {
+  const session = new DapSession(context, {
+    send: (text) => socket.send(text),
+    close: (code, reason) => socket.close(code, clipReason(reason)),
+  });
+  socket.on('message', (data: RawData, isBinary: boolean) => session.receive(toBuffer(data), isBinary));
+  // Protocol errors (bad opcodes, oversized frames) are answered by ws itself with a close;
+  // the listener only keeps them from becoming uncaught exceptions.
+  socket.on('error', () => {});
+}
+
+/** A close reason may hold at most 123 bytes (RFC 6455). */
+function clipReason(reason: string): string {
+  const bytes = Buffer.from(reason);
+  return bytes.length <= 123 ? reason : bytes.subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '') + '...';
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+function pathOf(request: IncomingMessage): string {
+  const raw = request.url ?? '/';
+  const q = raw.indexOf('?');
+  return q < 0 ? raw : raw.slice(0, q);
+}
+
+function notFound(_request: IncomingMessage, response: ServerResponse): void {
+  response.writeHead(404, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ error: `Not found. Connect a WebSocket to ${DAP_PATH}.` }));
+}
