@@ -70,7 +70,8 @@ export function parseSchedule(value: unknown): Schedule {
 
 /** Returns the normalized expression, or undefined when the value is not portable 5-field cron. */
 function checkFiveFields(value: string): string | undefined {
-  const parts = value.trim().split(/\s+/);
+  // Fields are separated by spaces or tabs, as in a crontab; no other whitespace.
+  const parts = value.replace(/^[ \t]+|[ \t]+$/g, '').split(/[ \t]+/);
   if (parts.length !== FIELDS.length) return undefined;
   for (let i = 0; i < parts.length; i++) {
     if (!fieldIsValid(parts[i]!, FIELDS[i]!)) return undefined;

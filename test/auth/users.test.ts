@@ -1,0 +1,103 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { connectResult, loadUsersFile, parseUsers, UserDirectory, UsersFileError } from '../../src/index.js';
+
+const demo = await loadUsersFile();
+const directory = () => new UserDirectory(demo);
+
+function authed(credential: unknown) {
+  const result = directory().authenticate(credential);
+  if (typeof result === 'string') throw new Error(`expected success, got ${result}`);
+  return result;
+}
+
+describe('the demo users (fixtures/users.json)', () => {
+  it('has a full user with the SDKs’ default key MYAPIKEY, a second full user, a monitor-only and a no-permission user', () => {
+    const perms = (key: string) => [...authed(key).permissions].sort();
+    expect(authed('MYAPIKEY').user.userId).toBe('local');
+    expect(perms('MYAPIKEY')).toEqual(['task.control', 'task.data', 'task.debug', 'task.monitor', 'task.store']);
+    expect(perms('ALICEKEY')).toContain('task.control');
+    expect(authed('ALICEKEY').user.userId).not.toBe('local');
+    expect(perms('MONITORKEY')).toEqual(['task.monitor']);
+    expect(perms('NOPERMKEY')).not.toContain('task.monitor');
+    expect(perms('NOPERMKEY')).not.toContain('task.control');
+  });
+});
+
+describe('UserDirectory.authenticate', () => {
+  it('strips a Bearer prefix', () => {
+    expect(authed('Bearer MYAPIKEY').key).toBe('MYAPIKEY');
+  });
+
+  it.each([undefined, null, '', '   ', 'Bearer ', 42])('calls %j empty', (credential) => {
+    expect(directory().authenticate(credential)).toBe('empty');
+  });
+
+  it('calls an unknown key or token invalid', () => {
+    expect(directory().authenticate('nope')).toBe('invalid');
+    expect(directory().authenticate('rrdk_forged')).toBe('invalid');
+  });
+
+  it('issues fresh tokens that authenticate as the key they were issued for, never the key itself', () => {
+    const users = directory();
+    const a = users.issueToken('MYAPIKEY');
+    const b = users.issueToken('MYAPIKEY');
+    expect(a).not.toBe(b);
+    expect(a).not.toContain('MYAPIKEY');
+    const result = users.authenticate(`Bearer ${a}`);
+    expect(result).toMatchObject({ key: 'MYAPIKEY', user: { userId: 'local' } });
+  });
+});
+
+describe('connectResult', () => {
+  it('has the ConnectResult shape of wire.md', () => {
+    const { user } = authed('MYAPIKEY');
+    const body = connectResult(user, 'rrdk_t');
+    expect(Object.keys(body)).toEqual([
+      'userToken', 'userId', 'displayName', 'givenName', 'familyName', 'preferredUsername', 'email',
+      'emailVerified', 'phoneNumber', 'phoneNumberVerified', 'locale', 'defaultTeam', 'organizations',
+      'apps', 'capabilities',
+    ]);
+    expect(body).toMatchObject({
+      userToken: 'rrdk_t',
+      userId: 'local',
+      displayName: 'RocketRide Developer',
+      defaultTeam: 'local',
+      organizations: [{ id: 'local', name: 'Local', permissions: ['org.admin'], teams: [{ id: 'local' }] }],
+    });
+  });
+});
+
+describe('users file validation', () => {
+  const valid = {
+    userId: 'u',
+    keys: ['K'],
+    defaultTeam: 't',
+    organizations: [{ id: 'o', name: 'O', permissions: [], teams: [{ id: 't', name: 'T', permissions: [] }] }],
+  };
+
+  it.each([
+    [{ users: 'x' }, 'expected {"users": [...]}'],
+    [[{ ...valid, keys: [] }], 'users[0].keys: must hold at least one API key'],
+    [[{ ...valid, keys: [' K'] }], 'users[0].keys[0]: keys must be non-blank'],
+    [[{ ...valid, keys: ['rrdk_x'] }], "the prefix 'rrdk_' is reserved"],
+    [[{ ...valid, userId: 3 }], 'users[0].userId: must be a non-empty string'],
+    [[{ ...valid, defaultTeam: 'missing' }], "users[0].defaultTeam: no team 'missing'"],
+    [[valid, { ...valid, keys: ['K2'] }], "users[1].userId: duplicate user id 'u'"],
+    [[valid, { ...valid, userId: 'v' }], "users[1].keys: key 'K' belongs to two users"],
+    [[{ ...valid, organizations: [{ id: 'o', name: 'O', teams: 'x' }] }], 'users[0].organizations[0].teams: must be an array'],
+  ])('refuses %j naming the path', (data, message) => {
+    expect(() => parseUsers(data)).toThrow(message);
+  });
+
+  it('reports unreadable and non-JSON files with the path and without a stack', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rrdk-users-'));
+    const bad = join(dir, 'users.json');
+    await writeFile(bad, '{ not json');
+    await expect(loadUsersFile(bad)).rejects.toThrowError(UsersFileError);
+    await expect(loadUsersFile(bad)).rejects.toThrow(`Users file ${bad} is not valid JSON`);
+    await expect(loadUsersFile(join(dir, 'missing.json'))).rejects.toThrow(/Cannot read users file .*missing\.json: ENOENT/);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * The `rocketride-deploy-kit` command, run as a real child process from the built package.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMockServer, DeployClient } from '../src/index.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const children: ChildProcessWithoutNullStreams[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+function run(args: string[]) {
+  const child = spawn(process.execPath, [CLI, ...args]);
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    output: () => ({ stdout, stderr }),
+    /** Resolves with the ws:// URL once the server prints it. */
+    url: () =>
+      new Promise<string>((resolve, reject) => {
+        const check = () => {
+          const match = /ws:\/\/\S+\/task\/service/.exec(stdout);
+          if (match) resolve(match[0]);
+        };
+        child.stdout.on('data', check);
+        child.on('exit', () => reject(new Error(`exited before listening: ${stderr}`)));
+        check();
+      }),
+  };
+}
+
+describe('rocketride-deploy-kit serve', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('serves the demo users on --port 0 and exits 0 on %s', async (signal) => {
+    const cli = run(['serve', '--port', '0']);
+    const url = await cli.url();
+    expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:(\d+)\/task\/service$/);
+    expect(url).not.toContain(':0/');
+    const lines = cli.output().stdout.split('\n');
+    expect(lines.filter((l) => l.includes('/task/service'))).toHaveLength(1);
+
+    const client = new DeployClient({ uri: url, auth: 'MYAPIKEY' });
+    await client.connect();
+    expect((await client.deploy.add({ project_id: 'cli' }, { schedule: '@hourly' })).state).toBe('active');
+    cli.child.kill(signal);
+    expect(await cli.exited).toBe(0);
+    await expect(client.deploy.list()).rejects.toThrow(/Connection closed/);
+  });
+
+  it('loads --users FILE', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rrdk-cli-'));
+    const file = join(dir, 'users.json');
+    await writeFile(
+      file,
+      JSON.stringify([
+        {
+          userId: 'solo',
+          keys: ['SOLOKEY'],
+          defaultTeam: 't',
+          organizations: [{ id: 'o', name: 'O', permissions: [], teams: [{ id: 't', name: 'T', permissions: ['task.monitor'] }] }],
+        },
+      ]),
+    );
+    const cli = run(['serve', '--port', '0', '--users', file]);
+    const client = new DeployClient({ uri: await cli.url(), auth: 'SOLOKEY' });
+    expect((await client.connect()).userId).toBe('solo');
+    await expect(new DeployClient({ uri: await cli.url(), auth: 'MYAPIKEY' }).connect()).rejects.toThrow('Invalid API key');
+    await client.disconnect();
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+  });
+
+  it('refuses a bad users file with one clear line and exit code 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rrdk-cli-'));
+    const file = join(dir, 'users.json');
+    await writeFile(file, '{"users":[{"userId":"x"}]}');
+    const cli = run(['serve', '--port', '0', '--users', file]);
+    expect(await cli.exited).toBe(1);
+    const { stderr } = cli.output();
+    expect(stderr.trim()).toBe(`rocketride-deploy-kit: Users file ${file}: users[0].keys: must be an array`);
+  });
+
+  it('reports a port in use clearly', async () => {
+    const busy = await createMockServer({ port: 0 });
+    const cli = run(['serve', '--port', String(busy.port)]);
+    expect(await cli.exited).toBe(1);
+    expect(cli.output().stderr).toMatch(/^rocketride-deploy-kit: Port already in use .*; pick another with --port\n$/);
+    await busy.close();
+  });
+
+  it.each([
+    [['serve', '--port', 'abc'], 2, /--port must be a number from 0 to 65535/],
+    [['serve', '--port', '70000'], 2, /--port must be a number from 0 to 65535/],
+    [['serve', '--nope'], 1, /Unknown option '--nope'/],
+    [['frobnicate'], 2, /Unknown command 'frobnicate'/],
+  ])('rejects %j with exit code %i', async (args, code, message) => {
+    const cli = run(args);
+    expect(await cli.exited).toBe(code);
+    expect(cli.output().stderr).toMatch(message);
+  });
+
+  it('prints usage for --help and the version for --version', async () => {
+    const help = run(['--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.output().stdout).toContain('serve options:');
+    const version = run(['--version']);
+    expect(await version.exited).toBe(0);
+    expect(version.output().stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
