@@ -29,3 +29,23 @@ export function toWireRecord(d: Deployment): WireDeploymentRecord {
     updated_at: d.updatedAt,
   };
 }
+
+// Records are immutable (a change stores a new object), so each one's JSON can be computed
+// once and reused by every status and list until it is replaced; the WeakMap lets replaced
+// records and their text be collected. `list` was the server's main cost before this.
+const jsonOf = new WeakMap<Deployment, string>();
+
+/** The wire record as JSON text, serialized once per record version. */
+export function wireRecordJson(d: Deployment): string {
+  let json = jsonOf.get(d);
+  if (json === undefined) {
+    json = JSON.stringify(toWireRecord(d));
+    jsonOf.set(d, json);
+  }
+  return json;
+}
+
+/** `{"deployments":[...]}` from cached record texts. */
+export function deploymentListJson(records: readonly Deployment[]): string {
+  return `{"deployments":[${records.map(wireRecordJson).join(',')}]}`;
+}

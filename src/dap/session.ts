@@ -7,7 +7,7 @@ import { connectResult, type AuthenticatedUser, type UserDirectory } from '../au
 import type { Caller, DeployService } from '../domain/deploy-service.js';
 import { DeployError } from '../domain/errors.js';
 import { decodeFrame, type DapRequest } from './frames.js';
-import { toWireRecord } from './records.js';
+import { deploymentListJson, wireRecordJson } from './records.js';
 
 /** What a session needs from the server it runs in. */
 export interface SessionContext {
@@ -38,9 +38,15 @@ export const messages = {
   internal: (command: string) => `Internal error while handling ${command}`,
 } as const;
 
-type Body = object;
-/** A handler's outcome: a body for success, or a failure message, and maybe a close. */
-type Outcome = { body: Body; close?: never } | { error: string; close?: boolean };
+/**
+ * A handler's outcome: a success body as JSON text, or a failure message (maybe followed by a
+ * close). Bodies are text so stored records can be sent from their cached JSON.
+ */
+type Outcome = { json: string; close?: never } | { error: string; close?: boolean };
+
+const EMPTY: Outcome = { json: '{}' };
+const PONG: Outcome = { json: '{"pong":true}' };
+const body = (value: object): Outcome => ({ json: JSON.stringify(value) });
 
 /** @since 0.1.0 */
 export class DapSession {
@@ -85,7 +91,7 @@ export class DapSession {
     const { command, arguments: args } = request;
     if (command === 'auth') return this.#auth(args);
     if (command.startsWith('rrext_public_')) {
-      if (command === 'rrext_public_probe') return { body: this.#probe() };
+      if (command === 'rrext_public_probe') return body(this.#probe());
       return { error: messages.invalidCommand(command) };
     }
     const caller = this.#caller;
@@ -95,20 +101,20 @@ export class DapSession {
     switch (command) {
       case 'deauth':
         this.#caller = undefined;
-        return { body: {} };
+        return EMPTY;
       case 'rrext_ping':
-        return { body: { pong: true } };
+        return PONG;
       case 'rrext_deploy_add':
-        return { body: toWireRecord(deploy.add(caller, args)) };
+        return { json: wireRecordJson(deploy.add(caller, args)) };
       case 'rrext_deploy_remove':
         deploy.remove(caller, args['projectId']);
-        return { body: {} };
+        return EMPTY;
       case 'rrext_deploy_list':
-        return { body: { deployments: deploy.list(caller).map(toWireRecord) } };
+        return { json: deploymentListJson(deploy.list(caller)) };
       case 'rrext_deploy_status':
-        return { body: toWireRecord(deploy.status(caller, args['projectId'])) };
+        return { json: wireRecordJson(deploy.status(caller, args['projectId'])) };
       case 'rrext_deploy_update':
-        return { body: toWireRecord(deploy.update(caller, args)) };
+        return { json: wireRecordJson(deploy.update(caller, args)) };
       default:
         return { error: messages.invalidCommand(command) };
     }
@@ -122,10 +128,10 @@ export class DapSession {
     if (result === 'empty') return { error: messages.noAuthorization, close: true };
     if (result === 'invalid') return { error: messages.invalidKey, close: true };
     this.#caller = callerOf(result);
-    return { body: connectResult(result.user, this.ctx.users.issueToken(result.key)) };
+    return body(connectResult(result.user, this.ctx.users.issueToken(result.key)));
   }
 
-  #probe(): Body {
+  #probe(): object {
     return { version: this.ctx.version, capabilities: ['deploy', 'mock'], platform: 'linux', apps: [] };
   }
 
@@ -135,14 +141,19 @@ export class DapSession {
     return { error: messages.internal(command) };
   }
 
-  /** WIRE-2: one response per request; JSON.stringify never emits a raw newline. */
+  /**
+   * WIRE-2: one response per request, as single-line JSON (JSON.stringify never emits a raw
+   * newline, and bodies come from it). Assembled as text around the body's JSON; numbers are
+   * written as JSON writes them.
+   */
   #respond(requestSeq: number, command: string, outcome: Outcome): void {
     this.#seq += 1;
-    const response =
-      'body' in outcome
-        ? { type: 'response', seq: this.#seq, request_seq: requestSeq, command, success: true, body: outcome.body }
-        : { type: 'response', seq: this.#seq, request_seq: requestSeq, command, success: false, message: outcome.error };
-    this.out.send(JSON.stringify(response));
+    const head = `{"type":"response","seq":${this.#seq},"request_seq":${JSON.stringify(requestSeq)},"command":${JSON.stringify(command)}`;
+    this.out.send(
+      'json' in outcome
+        ? `${head},"success":true,"body":${outcome.json}}`
+        : `${head},"success":false,"message":${JSON.stringify(outcome.error)}}`,
+    );
   }
 }
 

@@ -77,7 +77,6 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     maxPayload: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
     perMessageDeflate: false,
   });
-  wss.on('connection', (socket: WebSocket) => attachSession(socket, context));
 
   const http = createServer(notFound);
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -86,7 +85,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
       socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    wss.handleUpgrade(request, socket, head, (ws) => attachSession(ws, socket, context));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -119,12 +118,29 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   return { url, host, port, close };
 }
 
-function attachSession(socket: WebSocket, context: SessionContext): void {
+/**
+ * Connects a WebSocket to a new DAP session. `tcp` is the connection under it: replies to the
+ * requests of one read are corked and leave in one write, so a client that pipelines requests
+ * costs one system call per burst instead of one per reply.
+ */
+function attachSession(socket: WebSocket, tcp: Duplex, context: SessionContext): void {
   const session = new DapSession(context, {
     send: (text) => socket.send(text),
     close: (code, reason) => socket.close(code, clipReason(reason)),
   });
-  socket.on('message', (data: RawData, isBinary: boolean) => session.receive(toBuffer(data), isBinary));
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    tcp.uncork();
+  };
+  socket.on('message', (data: RawData, isBinary: boolean) => {
+    if (!corked) {
+      corked = true;
+      tcp.cork();
+      process.nextTick(uncork);
+    }
+    session.receive(toBuffer(data), isBinary);
+  });
   // Protocol errors (bad opcodes, oversized frames) are answered by ws itself with a close;
   // the listener only keeps them from becoming uncaught exceptions.
   socket.on('error', () => {});
