@@ -1,0 +1,77 @@
+/**
+ * Bench settings: fixed load shape from the issue, plus the one knob it asks for
+ * (BENCH_SECONDS, the measured period per row).
+ */
+
+/**
+ * One table row. `users: 'own'` gives each client its own user, so `list` returns that client's
+ * deployment only (one SDK session per user, the common fixture shape); `'shared'` puts all
+ * clients on one user, so every `list` carries up to `clients` records (about 9 KB).
+ */
+export interface Scenario {
+  readonly depth: number;
+  readonly users: 'own' | 'shared';
+}
+
+export interface BenchConfig {
+  /** Concurrent WebSocket clients per row. */
+  readonly clients: number;
+  /** One table row (echo + mock) each. */
+  readonly scenarios: readonly Scenario[];
+  /** Load before measuring, so both servers' JIT and socket buffers are warm. */
+  readonly warmupMs: number;
+  /** Measured period per row and server. */
+  readonly measureMs: number;
+  /** Key of the demo user that 'shared' rows authenticate every client with. */
+  readonly sharedKey: string;
+  /** createMockServer() start/close cycles for the start-up figure. */
+  readonly startupRuns: number;
+  /** Goals from the issue: mock msgs/s >= this share of echo's... */
+  readonly goalThroughputRatio: number;
+  /** ...and mock p99 <= this multiple of echo's. */
+  readonly goalP99Ratio: number;
+}
+
+const DEFAULT_MEASURE_SECONDS = 5;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  return {
+    clients: 16,
+    scenarios: [
+      { depth: 1, users: 'own' },
+      { depth: 8, users: 'own' },
+      { depth: 1, users: 'shared' },
+      { depth: 8, users: 'shared' },
+    ],
+    warmupMs: 1000,
+    measureMs: Math.round(secondsFrom(env['BENCH_SECONDS']) * 1000),
+    sharedKey: 'MYAPIKEY',
+    startupRuns: 50,
+    goalThroughputRatio: 0.6,
+    goalP99Ratio: 2,
+  };
+}
+
+/** The key client `i` authenticates with in a scenario (bench users are made by users-file.ts). */
+export function keyFor(config: BenchConfig, scenario: Scenario, client: number): string {
+  return scenario.users === 'shared' ? config.sharedKey : benchUserKey(client);
+}
+
+export function benchUserKey(client: number): string {
+  return `BENCHKEY${client}`;
+}
+
+/** The row's name in the table. */
+export function scenarioName(config: BenchConfig, scenario: Scenario): string {
+  return `${config.clients} clients, ${scenario.users} user, depth ${scenario.depth}`;
+}
+
+function secondsFrom(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_MEASURE_SECONDS;
+  const seconds = Number(raw);
+  // A cap keeps a typo (BENCH_SECONDS=500) from turning the bench into a soak test by accident.
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 120) {
+    throw new Error(`BENCH_SECONDS must be a number of seconds in (0, 120], got '${raw}'`);
+  }
+  return seconds;
+}

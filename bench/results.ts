@@ -1,0 +1,79 @@
+/** The bench's figures: per server and row, the mock/echo ratios and whether goals are met. */
+import { scenarioName, type BenchConfig, type Scenario } from './config.js';
+import type { LoadResult } from './load-client.js';
+import type { StartupResult } from './startup.js';
+import { summarize } from './stats.js';
+
+export type ServerKind = 'echo' | 'mock';
+
+export interface ServerFigures {
+  readonly server: ServerKind;
+  readonly msgsPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** Round trips completed in the measured window. */
+  readonly requests: number;
+  readonly seconds: number;
+  readonly failures: number;
+  readonly failureSamples: readonly string[];
+}
+
+export interface RowResult {
+  readonly scenario: string;
+  readonly clients: number;
+  readonly depth: number;
+  readonly users: Scenario['users'];
+  readonly echo: ServerFigures;
+  readonly mock: ServerFigures;
+  /** mock msgs/s divided by echo msgs/s (goal: >= goalThroughputRatio). */
+  readonly throughputRatio: number;
+  /** mock p99 divided by echo p99 (goal: <= goalP99Ratio). */
+  readonly p99Ratio: number;
+  readonly meetsThroughputGoal: boolean;
+  readonly meetsP99Goal: boolean;
+}
+
+export interface BenchResults {
+  readonly generatedAt: string;
+  readonly node: string;
+  readonly platform: string;
+  readonly cpus: number;
+  readonly settings: BenchConfig;
+  readonly rows: readonly RowResult[];
+  readonly startup: StartupResult;
+  /** Sum of every row's failures; non-zero fails the bench. */
+  readonly failures: number;
+}
+
+export function figuresOf(server: ServerKind, load: LoadResult): ServerFigures {
+  const latency = summarize(load.latenciesMs);
+  return {
+    server,
+    msgsPerSec: load.requests / load.seconds,
+    p50Ms: latency.p50,
+    p99Ms: latency.p99,
+    maxMs: latency.max,
+    requests: load.requests,
+    seconds: load.seconds,
+    failures: load.failures,
+    failureSamples: load.failureSamples,
+  };
+}
+
+export function rowOf(config: BenchConfig, scenario: Scenario, echo: ServerFigures, mock: ServerFigures): RowResult {
+  const throughputRatio = mock.msgsPerSec / echo.msgsPerSec;
+  const p99Ratio = mock.p99Ms / echo.p99Ms;
+  return {
+    scenario: scenarioName(config, scenario),
+    clients: config.clients,
+    depth: scenario.depth,
+    users: scenario.users,
+    echo,
+    mock,
+    throughputRatio,
+    p99Ratio,
+    meetsThroughputGoal: throughputRatio >= config.goalThroughputRatio,
+    meetsP99Goal: p99Ratio <= config.goalP99Ratio,
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * `npm run bench`: the mock server against a bare `ws` echo server, each in its own child
+ * process, driven by the same closed-loop client code with the same frames. Prints a table and
+ * the mock/echo ratios against the issue's goals, the in-process start-up time, and writes
+ * .bench/results.json. Exits non-zero if any request failed.
+ */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startChildServer, type ChildServer } from './child-server.js';
+import { keyFor, loadConfig, scenarioName, type BenchConfig } from './config.js';
+import { runLoad } from './load-client.js';
+import { dapResponse, echoedRequest, type ReplyRule } from './replies.js';
+import { figuresLine, header, ratioLine, startupLine, writeJson } from './report.js';
+import { figuresOf, rowOf, type RowResult, type ServerFigures, type ServerKind } from './results.js';
+import { measureStartup } from './startup.js';
+import { writeBenchUsers } from './users-file.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS_FILE = join(ROOT, '.bench', 'results.json');
+const USERS_FILE = join(ROOT, '.bench', 'users.json');
+
+async function main(): Promise<number> {
+  const config = loadConfig();
+  const watchdog = setTimeout(() => {
+    // Last resort: a hung socket or child must not keep CI waiting. The exit hook kills children.
+    console.error(`bench: still running after ${budgetMs(config) / 1000} s, giving up`);
+    process.exit(2);
+  }, budgetMs(config));
+  const servers: ChildServer[] = [];
+  try {
+    // The order matters only for cleanup: each server is recorded as soon as it runs.
+    const echo = await startChildServer('echo', ['bench/echo-server.mjs'], ROOT);
+    servers.push(echo);
+    await writeBenchUsers(USERS_FILE, config.clients);
+    const mock = await startChildServer('mock', ['dist/cli.js', 'serve', '--port', '0', '--users', USERS_FILE], ROOT);
+    servers.push(mock);
+    const targets: ReadonlyArray<readonly [ServerKind, ChildServer, ReplyRule]> = [
+      ['echo', echo, echoedRequest],
+      ['mock', mock, dapResponse],
+    ];
+
+    const cpus = availableParallelism();
+    console.log(header(config, cpus));
+    const rows: RowResult[] = [];
+    for (const [index, scenario] of config.scenarios.entries()) {
+      const name = scenarioName(config, scenario);
+      const figures = new Map<ServerKind, ServerFigures>();
+      for (const [kind, server, rule] of targets) {
+        const load = await runLoad({
+          url: server.url,
+          clients: config.clients,
+          depth: scenario.depth,
+          warmupMs: config.warmupMs,
+          measureMs: config.measureMs,
+          keyOf: (client) => keyFor(config, scenario, client),
+          tag: `r${index}`,
+          rule,
+        });
+        const f = figuresOf(kind, load);
+        figures.set(kind, f);
+        console.log(figuresLine(name, f));
+      }
+      const row = rowOf(config, scenario, figures.get('echo')!, figures.get('mock')!);
+      rows.push(row);
+      console.log(ratioLine(row, config));
+    }
+    // The children are idle from here on; stop them so the start-up runs have the CPUs alone.
+    await Promise.all(servers.map((server) => server.stop()));
+
+    const startup = await measureStartup(config.startupRuns);
+    console.log('');
+    console.log(startupLine(startup));
+
+    const failures = rows.reduce((sum, row) => sum + row.echo.failures + row.mock.failures, 0);
+    await writeJson(RESULTS_FILE, {
+      generatedAt: new Date().toISOString(),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus,
+      settings: config,
+      rows,
+      startup,
+      failures,
+    });
+    console.log(`results written to ${RESULTS_FILE}`);
+    if (failures > 0) {
+      console.error(`bench: ${failures} request(s) failed`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+    clearTimeout(watchdog);
+  }
+}
+
+/** Generous upper bound for a normal run: load rows plus slack for start-up and draining. */
+function budgetMs(config: BenchConfig): number {
+  return config.scenarios.length * 2 * (config.warmupMs + config.measureMs) + 45_000;
+}
+
+// Ctrl-C or a CI kill: exit normally so the child-server exit hook kills the servers.
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);
