@@ -20,6 +20,8 @@ export interface BenchConfig {
   readonly scenarios: readonly Scenario[];
   /** Load before measuring, so both servers' JIT and socket buffers are warm. */
   readonly warmupMs: number;
+  /** Each row alternates echo and mock this many times, measureMs split among the rounds. */
+  readonly rounds: number;
   /** Measured period per row and server. */
   readonly measureMs: number;
   /** Key of the demo user that 'shared' rows authenticate every client with. */
@@ -43,7 +45,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       { depth: 1, users: 'shared' },
       { depth: 8, users: 'shared' },
     ],
-    warmupMs: 1000,
+    warmupMs: 500,
+    rounds: 3,
     measureMs: Math.round(secondsFrom(env['BENCH_SECONDS']) * 1000),
     sharedKey: 'MYAPIKEY',
     startupRuns: 50,

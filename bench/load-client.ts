@@ -88,6 +88,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   }
 }
 
+/** Adds up the rounds of one server in one row. */
+export function mergeLoads(loads: readonly LoadResult[]): LoadResult {
+  return {
+    requests: loads.reduce((n, l) => n + l.requests, 0),
+    seconds: loads.reduce((n, l) => n + l.seconds, 0),
+    latenciesMs: loads.flatMap((l) => l.latenciesMs),
+    failures: loads.reduce((n, l) => n + l.failures, 0),
+    failureSamples: [...new Set(loads.flatMap((l) => l.failureSamples))].slice(0, MAX_FAILURE_SAMPLES),
+  };
+}
+
 /** One connection's closed loop. */
 class LoadClient {
   #seq = 0;

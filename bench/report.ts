@@ -8,7 +8,8 @@ import type { StartupResult } from './startup.js';
 export function header(config: BenchConfig, cpus: number): string {
   return [
     `rocketride-deploy-kit bench: ${config.clients} WebSocket clients on 127.0.0.1, node ${process.version}, ${cpus} CPUs`,
-    `each row: ${fmtSeconds(config.warmupMs)} s warm-up, ${fmtSeconds(config.measureMs)} s measured; ` +
+    `each row: ${fmtSeconds(config.measureMs)} s measured per server, in ${config.rounds} alternating rounds ` +
+      `after ${fmtSeconds(config.warmupMs)} s warm-up each; ` +
       `msgs/s = request/reply round trips per second; mix add/status/list/update/remove`,
     '',
     `${pad('scenario', 34)}${pad('server', 8)}${padStart('msgs/s', 8)}${padStart('p50 ms', 9)}${padStart('p99 ms', 9)}`,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChildServer, type ChildServer } from './child-server.js';
 import { keyFor, loadConfig, scenarioName, type BenchConfig } from './config.js';
-import { runLoad } from './load-client.js';
+import { mergeLoads, runLoad, type LoadResult } from './load-client.js';
 import { dapResponse, echoedRequest, type ReplyRule } from './replies.js';
 import { figuresLine, header, ratioLine, startupLine, writeJson } from './report.js';
 import { figuresOf, rowOf, type RowResult, type ServerFigures, type ServerKind } from './results.js';
@@ -45,19 +45,27 @@ async function main(): Promise<number> {
     const rows: RowResult[] = [];
     for (const [index, scenario] of config.scenarios.entries()) {
       const name = scenarioName(config, scenario);
+      // Alternate the servers in short rounds, so a passing disturbance on this shared machine
+      // hits both sides of the ratio rather than one.
+      const loads = new Map<ServerKind, LoadResult[]>();
+      for (let round = 0; round < config.rounds; round++) {
+        for (const [kind, server, rule] of targets) {
+          const load = await runLoad({
+            url: server.url,
+            clients: config.clients,
+            depth: scenario.depth,
+            warmupMs: config.warmupMs,
+            measureMs: config.measureMs / config.rounds,
+            keyOf: (client) => keyFor(config, scenario, client),
+            tag: `r${index}-${round}`,
+            rule,
+          });
+          loads.set(kind, [...(loads.get(kind) ?? []), load]);
+        }
+      }
       const figures = new Map<ServerKind, ServerFigures>();
-      for (const [kind, server, rule] of targets) {
-        const load = await runLoad({
-          url: server.url,
-          clients: config.clients,
-          depth: scenario.depth,
-          warmupMs: config.warmupMs,
-          measureMs: config.measureMs,
-          keyOf: (client) => keyFor(config, scenario, client),
-          tag: `r${index}`,
-          rule,
-        });
-        const f = figuresOf(kind, load);
+      for (const [kind] of targets) {
+        const f = figuresOf(kind, mergeLoads(loads.get(kind)!));
         figures.set(kind, f);
         console.log(figuresLine(name, f));
       }
@@ -97,7 +105,7 @@ async function main(): Promise<number> {
 
 /** Generous upper bound for a normal run: load rows plus slack for start-up and draining. */
 function budgetMs(config: BenchConfig): number {
-  return config.scenarios.length * 2 * (config.warmupMs + config.measureMs) + 45_000;
+  return config.scenarios.length * 2 * (config.rounds * config.warmupMs + config.measureMs) + 45_000;
 }
 
 // Ctrl-C or a CI kill: exit normally so the child-server exit hook kills the servers.
