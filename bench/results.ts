@@ -1,6 +1,7 @@
 /** The bench's figures: per server and row, the mock/echo ratios and whether goals are met. */
 import { scenarioName, type BenchConfig, type Scenario } from './config.js';
 import type { LoadResult } from './load-client.js';
+import type { SessionCostResult } from './session-cost.js';
 import type { StartupResult } from './startup.js';
 import { summarize } from './stats.js';
 
@@ -42,6 +43,7 @@ export interface BenchResults {
   readonly settings: BenchConfig;
   readonly rows: readonly RowResult[];
   readonly startup: StartupResult;
+  readonly sessionCost: SessionCostResult;
   /** Sum of every row's failures; non-zero fails the bench. */
   readonly failures: number;
 }

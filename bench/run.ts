@@ -13,12 +13,14 @@ import { mergeLoads, runLoad, type LoadResult } from './load-client.js';
 import { dapResponse, echoedRequest, type ReplyRule } from './replies.js';
 import { figuresLine, header, ratioLine, startupLine, writeJson } from './report.js';
 import { figuresOf, rowOf, type RowResult, type ServerFigures, type ServerKind } from './results.js';
+import { measureSessionCost } from './session-cost.js';
 import { measureStartup } from './startup.js';
 import { writeBenchUsers } from './users-file.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_FILE = join(ROOT, '.bench', 'results.json');
 const USERS_FILE = join(ROOT, '.bench', 'users.json');
+const SESSION_COST_REQUESTS = 200_000;
 
 async function main(): Promise<number> {
   const config = loadConfig();
@@ -77,8 +79,13 @@ async function main(): Promise<number> {
     await Promise.all(servers.map((server) => server.stop()));
 
     const startup = await measureStartup(config.startupRuns);
+    const sessionCost = await measureSessionCost(SESSION_COST_REQUESTS);
     console.log('');
     console.log(startupLine(startup));
+    console.log(
+      `session layer alone (no sockets): ${sessionCost.microsPerRequest.toFixed(2)} µs per request, ` +
+        `${sessionCost.bytesPerReply.toFixed(0)} bytes per reply (${sessionCost.requests} requests, same mix, one user)`,
+    );
 
     const failures = rows.reduce((sum, row) => sum + row.echo.failures + row.mock.failures, 0);
     await writeJson(RESULTS_FILE, {
@@ -89,6 +96,7 @@ async function main(): Promise<number> {
       settings: config,
       rows,
       startup,
+      sessionCost,
       failures,
     });
     console.log(`results written to ${RESULTS_FILE}`);

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { isJsonObject as isRecord } from '../domain/json.js';
 import type { OrganizationSpec, TeamSpec, UserSpec } from './users.js';
 
 /** The demo users shipped with the kit (fixtures/users.json). @since 0.1.0 */
@@ -100,9 +101,6 @@ function parseTeam(value: unknown, at: string): TeamSpec {
   };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 function record(value: unknown, at: string): Record<string, unknown> {
   if (!isRecord(value)) throw new Error(`${at}: must be an object`);
   return value;

@@ -55,21 +55,15 @@ const MAX_TOKENS = 100_000;
 
 /** @since 0.1.0 */
 export class UserDirectory {
-  readonly #users: readonly UserSpec[];
   readonly #byKey = new Map<string, UserSpec>();
   readonly #permissions = new Map<string, ReadonlySet<string>>();
   readonly #tokens = new Map<string, string>();
 
   constructor(users: readonly UserSpec[]) {
-    this.#users = users;
     for (const user of users) {
       this.#permissions.set(user.userId, effectivePermissions(user));
       for (const key of user.keys) this.#byKey.set(key, user);
     }
-  }
-
-  get users(): readonly UserSpec[] {
-    return this.#users;
   }
 
   /**

@@ -9,13 +9,15 @@ const DEFAULT_PORT = 5565;
  */
 export function toServiceUrl(uri: string): string {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(uri) ? uri : `ws://${uri}`;
+  // URL forgets a port equal to its scheme's default (`https://h:443`), so read it off the text.
+  const explicitPort = /^[^:]+:\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*):(\d+)/.exec(withScheme)?.[1];
   const url = new URL(withScheme);
   if (url.protocol === 'http:') url.protocol = 'ws:';
   else if (url.protocol === 'https:') url.protocol = 'wss:';
   else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
     throw new TypeError(`Unsupported URI scheme '${url.protocol}' in ${uri}: use ws, wss, http or https`);
   }
-  if (url.port === '') url.port = String(DEFAULT_PORT);
+  url.port = explicitPort ?? String(DEFAULT_PORT);
   url.pathname = '/task/service';
   url.search = '';
   url.hash = '';

@@ -53,13 +53,14 @@ export function decodeFrame(data: Buffer, isBinary: boolean): DecodedFrame {
 }
 
 /** Validates a parsed JSON value as a request envelope. */
-export function decodeMessage(message: unknown, payload?: Buffer): DecodedFrame {
+function decodeMessage(message: unknown, payload?: Buffer): DecodedFrame {
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
     return { kind: 'drop', reason: 'not a JSON object' };
   }
   const m = message as Record<string, unknown>;
   const seq = m['seq'];
-  if (typeof seq !== 'number') return { kind: 'drop', reason: "no numeric 'seq'" };
+  // JSON can spell an infinite number (1e400); it could not be echoed as a number, so it is unreadable.
+  if (typeof seq !== 'number' || !Number.isFinite(seq)) return { kind: 'drop', reason: "no numeric 'seq'" };
   const command = m['command'];
   if (typeof command !== 'string' || command === '') {
     return bad(seq, typeof command === 'string' ? command : '', "'command' must be a non-empty string");

@@ -16,6 +16,8 @@ export interface SessionContext {
   readonly version: string;
   /** Reports an unexpected (non-domain) error; the client only sees a generic message. */
   readonly onInternalError?: (error: unknown, command: string) => void;
+  /** Reports a frame dropped unanswered (no readable `seq`), as the real server logs them. */
+  readonly onDroppedFrame?: (reason: string) => void;
 }
 
 /** How a session talks back; implemented by each transport. */
@@ -69,16 +71,19 @@ export class DapSession {
   receive(data: Buffer, isBinary: boolean): void {
     if (this.#closing) return;
     const frame = decodeFrame(data, isBinary);
-    if (frame.kind === 'drop') return;
-    if (frame.kind === 'bad') {
-      this.#respond(frame.seq, frame.command, { error: frame.message });
+    if (frame.kind === 'drop') {
+      this.ctx.onDroppedFrame?.(frame.reason);
       return;
     }
     let outcome: Outcome;
-    try {
-      outcome = this.#dispatch(frame);
-    } catch (error) {
-      outcome = this.#failure(error, frame.command);
+    if (!this.#caller && !servedBeforeAuth(frame.command)) outcome = { error: messages.notAuthenticated, close: true };
+    else if (frame.kind === 'bad') outcome = { error: frame.message };
+    else {
+      try {
+        outcome = this.#dispatch(frame);
+      } catch (error) {
+        outcome = this.#failure(error, frame.command);
+      }
     }
     this.#respond(frame.seq, frame.command, outcome);
     if ('error' in outcome && outcome.close) {
@@ -90,12 +95,10 @@ export class DapSession {
   #dispatch(request: DapRequest): Outcome {
     const { command, arguments: args } = request;
     if (command === 'auth') return this.#auth(args);
-    if (command.startsWith('rrext_public_')) {
-      if (command === 'rrext_public_probe') return body(this.#probe());
-      return { error: messages.invalidCommand(command) };
-    }
+    if (command === 'rrext_public_probe') return body(this.#probe());
+    // receive() let only authenticated requests and public commands through the gate (WIRE-3).
     const caller = this.#caller;
-    if (!caller) return { error: messages.notAuthenticated, close: true };
+    if (!caller || command.startsWith('rrext_public_')) return { error: messages.invalidCommand(command) };
 
     const deploy = this.ctx.deploy;
     switch (command) {
@@ -155,6 +158,11 @@ export class DapSession {
         : `${head},"success":false,"message":${JSON.stringify(outcome.error)}}`,
     );
   }
+}
+
+/** WIRE-3: what an unauthenticated connection may send. */
+function servedBeforeAuth(command: string): boolean {
+  return command === 'auth' || command.startsWith('rrext_public_');
 }
 
 function callerOf(auth: AuthenticatedUser): Caller {

@@ -5,9 +5,16 @@
 import { unixSeconds, type Clock } from './clock.js';
 import type { Deployment } from './deployment.js';
 import { deployErrors } from './errors.js';
-import { isJsonObject, type JsonObject } from './json.js';
+import { isJsonObject, nestsDeeperThan, type JsonObject } from './json.js';
 import { MANUAL, parseSchedule, type Schedule } from './schedule.js';
 import { DeploymentStore } from './store.js';
+
+/**
+ * Deepest nesting of objects and arrays a pipeline may have (the pipeline object is level 1).
+ * Far beyond any real pipeline, and far below what JSON.stringify can recurse through, so a
+ * stored record can always be serialized again, from any call stack.
+ */
+export const MAX_PIPELINE_DEPTH = 1000;
 
 /** Permission names (wire.md): control for add/update/remove, monitor for list/status. */
 export const PERMISSION_CONTROL = 'task.control';
@@ -38,14 +45,14 @@ export interface UpdateArgs {
 /** @since 0.1.0 */
 export class DeployService {
   constructor(
-    readonly store: DeploymentStore,
+    private readonly store: DeploymentStore,
     private readonly clock: Clock,
   ) {}
 
   /** DEP-ADD-1..5: permission, pipeline, project_id, schedule, then the duplicate check. */
   add(caller: Caller, args: AddArgs): Deployment {
     require(caller, PERMISSION_CONTROL);
-    const pipeline = copyPipeline(args.pipeline);
+    const { pipeline, pipelineJson } = copyPipeline(args.pipeline);
     const projectId = pipeline['project_id'];
     if (typeof projectId !== 'string' || projectId === '') throw deployErrors.projectIdRequired();
     const schedule = hasKey(args, 'schedule') ? parseSchedule(args.schedule) : parseSchedule(MANUAL);
@@ -57,6 +64,7 @@ export class DeployService {
       ownerId: caller.userId,
       ownerCredential: caller.credential,
       pipeline,
+      pipelineJson,
       schedule,
       state: 'active',
       createdAt: now,
@@ -66,7 +74,7 @@ export class DeployService {
     return record;
   }
 
-  /** DEP-REM-1/2. */
+  /** DEP-REM-1/2. Returns the removed record. */
   remove(caller: Caller, projectId: unknown): Deployment {
     require(caller, PERMISSION_CONTROL);
     const id = requireProjectId(projectId);
@@ -94,16 +102,18 @@ export class DeployService {
   update(caller: Caller, args: UpdateArgs): Deployment {
     require(caller, PERMISSION_CONTROL);
     const current = this.#load(caller, requireProjectId(args.projectId));
-    let pipeline = current.pipeline;
+    let { pipeline, pipelineJson } = current;
     if (hasKey(args, 'pipeline')) {
       if (!isJsonObject(args.pipeline)) throw deployErrors.pipelineNotObject();
-      pipeline = { ...copyPipeline(args.pipeline), project_id: current.projectId };
+      pipeline = { ...copyPipeline(args.pipeline).pipeline, project_id: current.projectId };
+      pipelineJson = JSON.stringify(pipeline);
     }
     const schedule: Schedule = hasKey(args, 'schedule') ? parseSchedule(args.schedule) : current.schedule;
 
     const next: Deployment = {
       ...current,
       pipeline,
+      pipelineJson,
       schedule,
       // Never earlier than before, even if the clock was moved back (DEP-UPD-1).
       updatedAt: Math.max(current.updatedAt, unixSeconds(this.clock)),
@@ -129,18 +139,15 @@ function requireProjectId(value: unknown): string {
 }
 
 /**
- * Validates and deep-copies a pipeline through JSON, which is exactly what round-trips on the
- * wire (REC-3) and proves the stored copy can always be serialized again: a pipeline nested
- * too deeply to stringify is refused here rather than breaking every later `list`.
+ * Validates a pipeline and deep-copies it through JSON, which is exactly what round-trips on
+ * the wire (REC-3), so no caller keeps a reference into stored state.
  */
-function copyPipeline(value: unknown): JsonObject {
+function copyPipeline(value: unknown): { pipeline: JsonObject; pipelineJson: string } {
   if (value === undefined || value === null) throw deployErrors.pipelineRequired();
   if (!isJsonObject(value)) throw deployErrors.pipelineNotObject();
-  try {
-    return JSON.parse(JSON.stringify(value)) as JsonObject;
-  } catch {
-    throw deployErrors.pipelineUnserializable();
-  }
+  if (nestsDeeperThan(value, MAX_PIPELINE_DEPTH)) throw deployErrors.pipelineTooDeep(MAX_PIPELINE_DEPTH);
+  const pipelineJson = JSON.stringify(value);
+  return { pipeline: JSON.parse(pipelineJson) as JsonObject, pipelineJson };
 }
 
 function hasKey(args: object, key: string): boolean {

@@ -16,6 +16,8 @@ export interface Deployment {
   readonly ownerCredential: string;
   /** Stored copy of the pipeline; `project_id` always equals `projectId`. */
   readonly pipeline: Readonly<JsonObject>;
+  /** The same pipeline as JSON text, made when it was stored (records are sent from it). */
+  readonly pipelineJson: string;
   readonly schedule: Schedule;
   readonly state: DeploymentState;
   /** Unix seconds. */

@@ -8,7 +8,7 @@
 export type DeployErrorCode =
   | 'PIPELINE_REQUIRED'
   | 'PIPELINE_NOT_OBJECT'
-  | 'PIPELINE_UNSERIALIZABLE'
+  | 'PIPELINE_TOO_DEEP'
   | 'PROJECT_ID_REQUIRED'
   | 'PROJECT_ID_ARG_REQUIRED'
   | 'ALREADY_EXISTS'
@@ -34,8 +34,8 @@ const EXPECTED_SCHEDULE = 'Expected "manual", a cron preset (@hourly etc.), or a
 export const deployErrors = {
   pipelineRequired: () => new DeployError('PIPELINE_REQUIRED', 'pipeline is required'),
   pipelineNotObject: () => new DeployError('PIPELINE_NOT_OBJECT', 'pipeline must be an object'),
-  pipelineUnserializable: () =>
-    new DeployError('PIPELINE_UNSERIALIZABLE', 'pipeline is too deeply nested to store'),
+  pipelineTooDeep: (limit: number) =>
+    new DeployError('PIPELINE_TOO_DEEP', `pipeline is nested too deeply (more than ${limit} levels)`),
   projectIdRequired: () => new DeployError('PROJECT_ID_REQUIRED', 'pipeline.project_id is required'),
   projectIdArgRequired: () => new DeployError('PROJECT_ID_ARG_REQUIRED', 'projectId is required'),
   alreadyExists: (id: string) => new DeployError('ALREADY_EXISTS', `Deployment already exists: ${id}`),

@@ -4,7 +4,7 @@
  * alone accepts more: L, W, #, ?, 6/7 fields, and even `1-60/5` for minutes); croner then
  * does all the date arithmetic.
  */
-import { Cron } from 'croner';
+import { CronPattern } from 'croner';
 import { deployErrors } from './errors.js';
 
 /** @since 0.1.0 */
@@ -55,7 +55,9 @@ export interface Schedule {
  */
 export function parseSchedule(value: unknown): Schedule {
   if (typeof value !== 'string') throw deployErrors.invalidSchedule(value);
-  if (value === MANUAL) return { source: value, expression: undefined };
+  if (value === MANUAL) return MANUAL_SCHEDULE;
+  const known = accepted.get(value);
+  if (known) return known;
   const expression = value.startsWith('@') ? PRESETS[value] : checkFiveFields(value);
   if (expression === undefined) throw deployErrors.invalidSchedule(value);
   let fires: boolean;
@@ -65,8 +67,17 @@ export function parseSchedule(value: unknown): Schedule {
     throw deployErrors.invalidSchedule(value); // croner disagrees with the grammar gate: refuse
   }
   if (!fires) throw deployErrors.neverFires(value);
-  return { source: value, expression };
+  const schedule: Schedule = { source: value, expression };
+  if (accepted.size >= ACCEPTED_CACHE_LIMIT) accepted.delete(accepted.keys().next().value!);
+  accepted.set(value, schedule);
+  return schedule;
 }
+
+const MANUAL_SCHEDULE: Schedule = Object.freeze({ source: MANUAL, expression: undefined });
+// croner's parse is most of an add's cost; the same few schedules come again and again, so
+// accepted ones are remembered (bounded: a stream of distinct schedules only recycles it).
+const ACCEPTED_CACHE_LIMIT = 1024;
+const accepted = new Map<string, Schedule>();
 
 /** Returns the normalized expression, or undefined when the value is not portable 5-field cron. */
 function checkFiveFields(value: string): string | undefined {
@@ -87,7 +98,8 @@ function fieldIsValid(field: string, spec: FieldSpec): boolean {
 function itemIsValid(item: string, spec: FieldSpec): boolean {
   const [range, step, extra] = item.split('/');
   if (extra !== undefined || range === undefined) return false;
-  if (step !== undefined && !/^[1-9][0-9]{0,2}$/.test(step)) return false;
+  // croner refuses steps larger than the field's span; the gate only wants a positive number.
+  if (step !== undefined && !(/^[0-9]{1,3}$/.test(step) && Number(step) > 0)) return false;
   if (range === '*') return true;
   const bounds = range.split('-');
   if (bounds.length > 2) return false;
@@ -109,18 +121,20 @@ function valueOf(token: string, spec: FieldSpec): number | undefined {
 }
 
 /**
- * Whether some date matches (SCHED-3 rejects `0 0 30 2 *` and friends). croner's search for
- * a never-matching expression takes milliseconds, so answers are remembered per normalized
- * expression (a bounded map: hostile clients cannot grow it, and the hot path stays cheap).
+ * Whether some date matches (SCHED-3 rejects `0 0 30 2 *` and friends), decided on croner's
+ * parsed pattern instead of croner's date search, which takes milliseconds per expression and
+ * would let a client stall the server with a stream of distinct never-firing schedules.
+ * As in classic cron (and croner), a restricted day-of-week ORs with day-of-month, and a
+ * weekday occurs in every month; so only an unrestricted weekday with day-of-month days that no
+ * chosen month has can never fire. Throws if croner refuses the expression.
  */
 function firesEver(expression: string): boolean {
-  let fires = firesCache.get(expression);
-  if (fires === undefined) {
-    fires = new Cron(expression, { mode: '5-part', timezone: 'UTC' }).nextRun(new Date(0)) !== null;
-    if (firesCache.size >= FIRES_CACHE_LIMIT) firesCache.delete(firesCache.keys().next().value!);
-    firesCache.set(expression, fires);
-  }
-  return fires;
+  const pattern = new CronPattern(expression, 'UTC', { mode: '5-part' });
+  if (pattern.starDOM || !pattern.starDOW) return true;
+  return pattern.month.some(
+    (monthOn, month) => monthOn && pattern.day.some((dayOn, day) => dayOn && day < LONGEST_MONTH_DAYS[month]!),
+  );
 }
-const FIRES_CACHE_LIMIT = 4096;
-const firesCache = new Map<string, boolean>();
+
+/** The most days each month can have (February in a leap year). */
+const LONGEST_MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

@@ -32,16 +32,11 @@ export class DeploymentStore {
     return record;
   }
 
-  /** The user's records, sorted by project id as the real server lists them. */
+  /** The user's records, sorted by project id in code point order, as the real server lists them. */
   listFor(userId: string): Deployment[] {
     const mine = this.#byUser.get(userId);
     if (!mine) return [];
-    return [...mine.values()].sort((a, b) => (a.projectId < b.projectId ? -1 : a.projectId > b.projectId ? 1 : 0));
-  }
-
-  /** Every record of every user (for the scheduler and control API). */
-  *all(): IterableIterator<Deployment> {
-    for (const mine of this.#byUser.values()) yield* mine.values();
+    return [...mine.values()].sort((a, b) => compareCodePoints(a.projectId, b.projectId));
   }
 
   get size(): number {
@@ -49,8 +44,16 @@ export class DeploymentStore {
     for (const mine of this.#byUser.values()) n += mine.size;
     return n;
   }
+}
 
-  clear(): void {
-    this.#byUser.clear();
-  }
+/**
+ * Orders strings by Unicode code point (Python's order), not by UTF-16 unit (JavaScript's):
+ * the two differ only where a surrogate pair meets a character from U+E000 up.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length - b.length;
+  return a.codePointAt(i)! - b.codePointAt(i)!;
 }

@@ -6,13 +6,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { UserDirectory, type UserSpec } from '../auth/users.js';
-import { loadUsersFile } from '../auth/users-file.js';
-import { systemClock, type Clock } from '../domain/clock.js';
-import { DeployService } from '../domain/deploy-service.js';
-import { DeploymentStore } from '../domain/store.js';
+import type { UserSpec } from '../auth/users.js';
+import { createDeployCore } from '../core.js';
+import type { Clock } from '../domain/clock.js';
 import { DapSession, type SessionContext } from '../dap/session.js';
-import { VERSION } from '../version.js';
 
 /** The DAP endpoint's path (WIRE-1). */
 export const DAP_PATH = '/task/service';
@@ -20,6 +17,12 @@ export const DAP_PATH = '/task/service';
 export const DEFAULT_PORT = 5565;
 /** Default frame size limit; a larger frame closes the connection with 1009 (WIRE-9). */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/**
+ * Replies waiting to be sent to one client, above which the server stops reading that client's
+ * requests until the backlog drains: a client that sends but never reads cannot make the
+ * server buffer without bound, and loses nothing (its requests wait in TCP).
+ */
+export const REPLY_BACKLOG_LIMIT = 4 * 1024 * 1024;
 /** How long close() lets clients finish their closing handshake before cutting them off. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -29,13 +32,13 @@ export interface MockServerOptions {
   host?: string;
   /** Port; `0` (the default in-process) picks a free one. The CLI defaults to 5565. */
   port?: number;
-  /** Users and keys: an array, or the path of a users file. Default: the demo users. */
+  /** Users and keys: an array (validated like a users file), or a users file path. Default: the demo users. */
   users?: readonly UserSpec[] | string;
   /** Time source for record times. Default: the system clock. */
   clock?: Clock;
   /** Largest accepted frame in bytes. Default 16 MiB. */
   maxFrameBytes?: number;
-  /** Receives diagnostic lines (unexpected errors). Default: none. */
+  /** Receives diagnostic lines (unexpected errors, dropped frames). Default: none. */
   log?: (line: string) => void;
 }
 
@@ -45,6 +48,8 @@ export interface MockServer {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** Open DAP connections, and reply bytes queued for them but not yet handed to the OS. */
+  stats(): { connections: number; bufferedBytes: number };
   /** Closes every connection (code 1001) and stops listening. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -59,23 +64,15 @@ export interface MockServer {
  */
 export async function createMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const host = options.host ?? '127.0.0.1';
-  const users = new UserDirectory(
-    typeof options.users === 'string' || options.users === undefined ? await loadUsersFile(options.users) : options.users,
-  );
-  const log = options.log;
-  const context: SessionContext = {
-    deploy: new DeployService(new DeploymentStore(), options.clock ?? systemClock),
-    users,
-    version: VERSION,
-    ...(log && {
-      onInternalError: (error: unknown, command: string) => log(`internal error in ${command}: ${String(error)}`),
-    }),
-  };
+  const core = await createDeployCore(options);
 
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
     perMessageDeflate: false,
+    // Text that is not UTF-8 is a malformed frame like any other (WIRE-9): decode it leniently
+    // and let the session drop or answer it, rather than ws closing the connection with 1007.
+    skipUTF8Validation: true,
   });
 
   const http = createServer(notFound);
@@ -85,7 +82,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
       socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => attachSession(ws, socket, context));
+    wss.handleUpgrade(request, socket, head, (ws) => attachSession(ws, socket, core));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -115,7 +112,12 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
       });
     })());
 
-  return { url, host, port, close };
+  const stats = () => {
+    let bufferedBytes = 0;
+    for (const ws of wss.clients) bufferedBytes += ws.bufferedAmount;
+    return { connections: wss.clients.size, bufferedBytes };
+  };
+  return { url, host, port, stats, close };
 }
 
 /**
@@ -133,13 +135,31 @@ function attachSession(socket: WebSocket, tcp: Duplex, context: SessionContext):
     corked = false;
     tcp.uncork();
   };
-  socket.on('message', (data: RawData, isBinary: boolean) => {
+  // Backpressure: past the backlog limit, stop reading and hold the requests ws had already
+  // read (small) instead of answering them (their replies may be large) until the OS drains.
+  let paused = false;
+  const held: Array<[Buffer, boolean]> = [];
+  const handle = (data: Buffer, isBinary: boolean) => {
     if (!corked) {
       corked = true;
       tcp.cork();
       process.nextTick(uncork);
     }
-    session.receive(toBuffer(data), isBinary);
+    session.receive(data, isBinary);
+    if (socket.bufferedAmount > REPLY_BACKLOG_LIMIT) {
+      paused = true;
+      socket.pause();
+      tcp.once('drain', resume);
+    }
+  };
+  const resume = () => {
+    paused = false;
+    while (!paused && held.length > 0) handle(...held.shift()!);
+    if (!paused) socket.resume();
+  };
+  socket.on('message', (data: RawData, isBinary: boolean) => {
+    if (paused) held.push([toBuffer(data), isBinary]);
+    else handle(toBuffer(data), isBinary);
   });
   // Protocol errors (bad opcodes, oversized frames) are answered by ws itself with a close;
   // the listener only keeps them from becoming uncaught exceptions.

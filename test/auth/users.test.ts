@@ -2,7 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { connectResult, loadUsersFile, parseUsers, UserDirectory, UsersFileError } from '../../src/index.js';
+import { connectResult, UserDirectory } from '../../src/auth/users.js';
+import { loadUsersFile, parseUsers, UsersFileError } from '../../src/auth/users-file.js';
 
 const demo = await loadUsersFile();
 const directory = () => new UserDirectory(demo);

@@ -15,6 +15,9 @@ describe('toServiceUrl', () => {
     ['https://example.test/some/path?q=1', 'wss://example.test:5565/task/service'],
     ['ws://127.0.0.1:9000/task/service', 'ws://127.0.0.1:9000/task/service'],
     ['ws://[::1]:7000', 'ws://[::1]:7000/task/service'],
+    ['https://example.test:443', 'wss://example.test/task/service'],
+    ['http://example.test:80/x', 'ws://example.test/task/service'],
+    ['https://user@example.test:8443', 'wss://user@example.test:8443/task/service'],
   ])('%s -> %s', (uri, url) => {
     expect(toServiceUrl(uri)).toBe(url);
   });
@@ -153,7 +156,7 @@ describe('DeployClient against the mock server', () => {
     await server.close();
   });
 
-  it('fails pending and later calls when the server shuts down', async () => {
+  it('fails calls made after the server shut down', async () => {
     const server = await createMockServer({ port: 0 });
     const client = new DeployClient({ uri: server.url, auth: 'MYAPIKEY' });
     await client.connect();

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DeployService, DeploymentStore, type Caller } from '../../src/index.js';
+import { DeployService, MAX_PIPELINE_DEPTH, type Caller } from '../../src/domain/deploy-service.js';
+import { compareCodePoints, DeploymentStore } from '../../src/domain/store.js';
 import { hostileProjectIds } from '../helpers/fixtures.js';
 
 const ALL = new Set(['task.control', 'task.monitor', 'task.data']);
@@ -99,11 +100,21 @@ describe('DeployService.add (DEP-ADD-1..5)', () => {
     expect(t.deploy.status(local, 'p1').pipeline).toEqual({ project_id: 'p1', nested: { a: [1] } });
   });
 
-  it('refuses a pipeline too deep to serialize instead of storing a record that breaks list', () => {
-    let deep: Record<string, unknown> = { project_id: 'deep' };
-    for (let i = 0; i < 20_000; i++) deep = { project_id: 'deep', child: deep };
-    expect(codeOf(() => t.deploy.add(local, { pipeline: deep }))).toBe('PIPELINE_UNSERIALIZABLE');
-    expect(t.deploy.list(local)).toEqual([]);
+  /** A pipeline whose objects and arrays nest `levels` deep (the pipeline itself is level 1). */
+  function nested(levels: number): Record<string, unknown> {
+    let inner: unknown = 'leaf';
+    for (let i = 1; i < levels; i++) inner = i % 2 ? [inner] : { child: inner };
+    return { project_id: 'deep', inner };
+  }
+
+  it(`stores pipelines nested up to ${MAX_PIPELINE_DEPTH} levels and refuses deeper ones, on add and update`, () => {
+    expect(t.deploy.add(local, { pipeline: nested(MAX_PIPELINE_DEPTH) }).pipeline).toEqual(nested(MAX_PIPELINE_DEPTH));
+    expect(() => t.deploy.add(alice, { pipeline: nested(MAX_PIPELINE_DEPTH + 1) })).toThrow(
+      `pipeline is nested too deeply (more than ${MAX_PIPELINE_DEPTH} levels)`,
+    );
+    expect(codeOf(() => t.deploy.update(local, { projectId: 'deep', pipeline: nested(100_000) }))).toBe('PIPELINE_TOO_DEEP');
+    expect(t.deploy.status(local, 'deep').pipeline).toEqual(nested(MAX_PIPELINE_DEPTH));
+    expect(t.deploy.list(alice)).toEqual([]);
   });
 });
 
@@ -180,6 +191,20 @@ describe('DeployService.remove, status, list', () => {
     expect(again).toMatchObject({ createdAt: 1_800_000_000, state: 'active', schedule: { source: 'manual' } });
   });
 
+  it('sorts by code point, as the real (Python) server does, not by UTF-16 unit', () => {
+    // U+1F680 (a surrogate pair in UTF-16) sorts after U+FF5E by code point, before it by UTF-16 unit.
+    for (const id of ['\u{1F680}', '\uFF5E', 'a']) t.deploy.add(local, { pipeline: { project_id: id } });
+    expect(t.deploy.list(local).map((d) => d.projectId)).toEqual(['a', '\uFF5E', '\u{1F680}']);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
+        const byCodePoint = Math.sign(compareCodePoints(a, b));
+        const codePoints = (s: string) => [...s].map((c) => c.codePointAt(0)!);
+        const expected = Math.sign(comparePoints(codePoints(a), codePoints(b)));
+        expect(byCodePoint).toBe(expected);
+      }),
+    );
+  });
+
   it('lists only the caller’s records, sorted by project id (DEP-LIST-1)', () => {
     for (const id of ['b', 'a', 'c']) t.deploy.add(local, { pipeline: { project_id: id } });
     t.deploy.add(alice, { pipeline: { project_id: 'a0' } });
@@ -248,3 +273,8 @@ describe('properties', () => {
     );
   });
 });
+
+function comparePoints(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}

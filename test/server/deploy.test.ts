@@ -165,6 +165,8 @@ describe('permissions (DEP-PERM-1)', () => {
     expect(await failure(client.deploy.list())).toBe(monitor);
     expect(await failure(client.deploy.status('p'))).toBe(monitor);
     expect(await failure(client.deploy.add({ project_id: 'p' }))).toBe("Permission 'task.control' denied");
+    expect(await failure(client.deploy.update('p', { schedule: '@daily' }))).toBe("Permission 'task.control' denied");
+    expect(await failure(client.deploy.remove('p'))).toBe("Permission 'task.control' denied");
     expect(client.connected).toBe(true);
     await client.disconnect();
   });

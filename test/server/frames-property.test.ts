@@ -33,25 +33,37 @@ const nearValid = fc.record(
   { requiredKeys: ['command'] },
 );
 
-/** A frame and whether the server must answer it (its seq is readable). */
-type Frame = { data: string | Buffer; answerable: boolean };
+/**
+ * A frame (a string is sent as text; a Buffer as binary unless `text`) and whether the server
+ * must answer it: by WIRE-9, exactly when its JSON is an object with a finite numeric seq.
+ */
+type Frame = { data: string | Buffer; text?: boolean; answerable: boolean };
 const frame = (seq: number): fc.Arbitrary<Frame> =>
   fc.oneof(
     nearValid.map((m) => ({ data: JSON.stringify({ ...m, seq }), answerable: true })),
     nearValid.map((m) => ({ data: Buffer.concat([Buffer.from(JSON.stringify({ ...m, seq })), Buffer.from('\n\u0000x')]), answerable: true })),
     fc.jsonValue().map((v) => ({ data: JSON.stringify(v) ?? 'null', answerable: false })),
-    fc.string().map((s) => ({ data: s, answerable: false })),
+    fc.string({ unit: 'binary' }).map((s) => ({ data: s, answerable: false })),
+    fc.constantFrom('{"type":"request","seq":1e400,"command":"rrext_ping"}', '{"seq":-1e999,"command":"x"}').map((s) => ({ data: s, answerable: false })),
     fc.uint8Array({ maxLength: 64 }).map((b) => ({ data: Buffer.from(b), answerable: false })),
-  ).map((f) => {
-    // A random JSON value or string can still be an object with a numeric seq by chance.
-    if (f.answerable || Buffer.isBuffer(f.data)) return f;
-    try {
-      const v = JSON.parse(f.data);
-      return { ...f, answerable: typeof v === 'object' && v !== null && !Array.isArray(v) && typeof v.seq === 'number' };
-    } catch {
-      return f;
-    }
-  });
+    // Text frames that are not valid UTF-8, some of them readable requests around the bad bytes.
+    fc.tuple(nearValid, fc.uint8Array({ minLength: 1, maxLength: 8 }).map((b) => Buffer.from(b.map((x) => x | 0x80)))).map(([m, bad]) => {
+      const json = JSON.stringify({ ...m, seq, junk: 'BAD' });
+      const [before, after] = json.split('BAD');
+      return { data: Buffer.concat([Buffer.from(before!), bad, Buffer.from(after!)]), text: true, answerable: false };
+    }),
+  ).map((f) => ({ ...f, answerable: f.answerable || hasReadableSeq(f) }));
+
+function hasReadableSeq(f: Frame): boolean {
+  const bytes = Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data);
+  const header = Buffer.isBuffer(f.data) && !f.text && bytes.includes(0x0a) ? bytes.subarray(0, bytes.indexOf(0x0a)) : bytes;
+  try {
+    const v = JSON.parse(header.toString('utf8'));
+    return typeof v === 'object' && v !== null && !Array.isArray(v) && Number.isFinite(v.seq);
+  } catch {
+    return false;
+  }
+}
 
 describe('any frames (WIRE-2, WIRE-9)', () => {
   it('answers exactly the frames with a readable seq, once each, and never disturbs another connection', async () => {
@@ -63,7 +75,7 @@ describe('any frames (WIRE-2, WIRE-9)', () => {
         const noisy = await RawClient.authed(server.url);
         // Give answerable frames distinct seqs so each response can be attributed.
         const frames = generated.map((f) => (f.answerable && typeof f.data === 'string' ? renumber(f, ++seqBase) : f));
-        for (const f of frames) noisy.sendRaw(f.data);
+        for (const f of frames) noisy.sendRaw(f.data, Buffer.isBuffer(f.data) && !f.text);
         const marker = await noisy.request('rrext_ping', undefined, -1);
         expect(marker.success).toBe(true);
 
@@ -89,6 +101,6 @@ function renumber(f: Frame, seq: number): Frame {
 }
 
 function seqOf(f: Frame): number {
-  const text = Buffer.isBuffer(f.data) ? f.data.toString('utf8').split('\n')[0]! : f.data;
-  return JSON.parse(text).seq;
+  const text = Buffer.isBuffer(f.data) ? f.data.toString('utf8') : f.data;
+  return JSON.parse(Buffer.isBuffer(f.data) && !f.text ? text.split('\n')[0]! : text).seq;
 }

@@ -4,7 +4,7 @@
 import { request as httpGet } from 'node:http';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMockServer, type MockServer } from '../../src/index.js';
+import { createMockServer, MAX_PIPELINE_DEPTH, REPLY_BACKLOG_LIMIT, type MockServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 let server: MockServer;
@@ -168,7 +168,36 @@ describe('authentication (WIRE-3..6)', () => {
     expect(await client.request('deauth')).toMatchObject({ success: true, body: {} });
     expect(client.isOpen).toBe(true);
     expect(await client.request('rrext_ping')).toMatchObject({ success: false, message: 'Not authenticated' });
-    await client.closed;
+    expect((await client.closed).code).toBe(1000);
+  });
+
+  it('keeps counting auth attempts across deauth (the cap is per connection)', async () => {
+    const client = await RawClient.open(server.url);
+    for (let i = 0; i < 5; i++) {
+      expect((await client.request('auth', { auth: 'MYAPIKEY' })).success).toBe(true);
+      expect((await client.request('deauth')).success).toBe(true);
+    }
+    expect(await client.request('auth', { auth: 'MYAPIKEY' })).toMatchObject({ message: 'Too many authentication attempts' });
+    expect((await client.closed).code).toBe(1000);
+  });
+
+  it.each([
+    '{"type":"request","seq":6,"command":"rrext_deploy_list","arguments":[1]}',
+    '{"seq":6,"command":"rrext_ping"}',
+    '{"type":"request","seq":6}',
+  ])('answers the malformed request %s before auth with "Not authenticated", then closes', async (frame) => {
+    const client = await RawClient.open(server.url);
+    client.sendRaw(frame);
+    expect(await client.responseTo(6)).toMatchObject({ success: false, message: 'Not authenticated' });
+    expect((await client.closed).code).toBe(1000);
+  });
+
+  it('answers a malformed public or auth request before auth without closing', async () => {
+    const client = await RawClient.open(server.url);
+    client.sendRaw('{"type":"request","seq":8,"command":"auth","arguments":"MYAPIKEY"}');
+    expect(await client.responseTo(8)).toMatchObject({ success: false, message: "Invalid request: 'arguments' must be an object" });
+    expect((await client.request('rrext_public_probe')).success).toBe(true);
+    client.close();
   });
 
   it('re-auth on an open connection replaces the identity', async () => {
@@ -266,17 +295,56 @@ describe('malformed frames (WIRE-9)', () => {
     client.close();
   });
 
-  it('answers a deeply nested pipeline either way, and list keeps working', async () => {
+  it('refuses a pipeline nested past the limit with a clear error, and list keeps working', async () => {
     const client = await RawClient.authed(server.url);
     const depth = 30_000;
     const pipeline = `{"project_id":"deep","x":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
     client.sendRaw(`{"type":"request","seq":40,"command":"rrext_deploy_add","arguments":{"pipeline":${pipeline}}}`);
-    const reply = await client.responseTo(40);
-    if (!reply.success) expect(reply.message).toBe('pipeline is too deeply nested to store');
-    const list = await client.request('rrext_deploy_list');
-    expect(list.success).toBe(true);
-    if (reply.success) await client.request('rrext_deploy_remove', { projectId: 'deep' });
+    expect(await client.responseTo(40)).toMatchObject({
+      success: false,
+      message: `pipeline is nested too deeply (more than ${MAX_PIPELINE_DEPTH} levels)`,
+    });
+    expect(await client.request('rrext_deploy_list')).toMatchObject({ success: true, body: { deployments: [] } });
     client.close();
+  });
+
+  it('drops text frames that are not UTF-8 JSON and keeps the connection open', async () => {
+    const client = await RawClient.authed(server.url);
+    client.socket.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    expect(await client.request('rrext_ping', undefined, 77)).toMatchObject({ success: true, seq: 2, request_seq: 77 });
+    client.close();
+  });
+
+  it('echoes float and negative seqs as numbers, and drops an infinite one', async () => {
+    const client = await RawClient.authed(server.url);
+    client.sendRaw('{"type":"request","seq":1e400,"command":"rrext_ping"}');
+    expect(await client.request('rrext_ping', undefined, -3.5)).toMatchObject({ success: true, request_seq: -3.5, seq: 2 });
+    expect(client.received.at(-1)).toContain('"request_seq":-3.5,');
+    client.close();
+  });
+
+  it('stops reading from a client that does not read its replies, and loses none of them', async () => {
+    const slow = await RawClient.authed(server.url);
+    const big = { project_id: 'big', blob: 'x'.repeat(512 * 1024) };
+    expect((await slow.request('rrext_deploy_add', { pipeline: big })).success).toBe(true);
+    const bystander = await RawClient.authed(server.url, 'ALICEKEY');
+
+    // The client stops reading: the server must not buffer all 64 half-megabyte replies.
+    (slow.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    const before = slow.received.length;
+    for (let seq = 100; seq < 164; seq++) slow.sendRaw(JSON.stringify({ type: 'request', seq, command: 'rrext_deploy_status', arguments: { projectId: 'big' } }));
+    expect((await bystander.request('rrext_ping')).success).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.stats().bufferedBytes).toBeLessThan(REPLY_BACKLOG_LIMIT + 2 * JSON.stringify(big).length);
+
+    (slow.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    await slow.waitForMessages(before + 64);
+    const replies = slow.received.slice(before).map((t) => JSON.parse(t));
+    expect(replies.map((r) => r.request_seq)).toEqual(Array.from({ length: 64 }, (_, i) => 100 + i));
+    expect(replies.every((r) => r.success && r.body.pipeline.blob.length === 512 * 1024)).toBe(true);
+    await slow.request('rrext_deploy_remove', { projectId: 'big' });
+    slow.close();
+    bystander.close();
   });
 
   it('closes an oversized frame’s connection with 1009 and leaves others working', async () => {
