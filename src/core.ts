@@ -1,41 +1,108 @@
 /**
- * The transport-free core of one mock server: users, the deploy domain and its clock. Every
- * door (the WebSocket server today; the msw handler and control API next) is built on one of
- * these, so each server instance owns its state and nothing is process-global.
+ * The transport-free core of one mock server: users, the deploy domain, the clock, the scheduler
+ * and the control API over them. Every door (the WebSocket server, the HTTP control door, an
+ * msw handler) is built on one of these, so each server instance owns its state and time, and
+ * nothing is process-global.
  */
 import { UserDirectory, type UserSpec } from './auth/users.js';
 import { loadUsersFile, parseUsers } from './auth/users-file.js';
-import { systemClock, type Clock } from './domain/clock.js';
+import { createControlApi, type ControlApi } from './control/control-api.js';
+import { parseDuration, parseInstant } from './control/inputs.js';
+import { ServerClock, type ClockMode } from './domain/clock.js';
 import { DeployService } from './domain/deploy-service.js';
 import { DeploymentStore } from './domain/store.js';
 import type { SessionContext } from './dap/session.js';
+import { validateTimezone } from './scheduler/next-tick.js';
+import { RealTimeDriver } from './scheduler/real-time-driver.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import type { RunBehavior } from './scheduler/types.js';
 import { VERSION } from './version.js';
+
+/**
+ * The clock: `'fake'` (stands still until moved) or `'real'` (wall time plus manual jumps), or
+ * an object with a `startAt` instant (epoch ms or ISO string) for the fake clock to start from.
+ * @since 0.2.0
+ */
+export type ClockOption = ClockMode | { mode?: ClockMode; startAt?: number | string };
+
+/** How runs behave by default: `duration` (ms or `"30s"`), `outcome`, or `hold`. @since 0.2.0 */
+export interface RunBehaviorOption {
+  duration?: number | string;
+  outcome?: 'completed' | 'failed';
+  hold?: boolean;
+}
 
 export interface CoreOptions {
   /** Users and keys: an array (validated like a users file), or a users file path. Default: the demo users. */
   users?: readonly UserSpec[] | string | undefined;
-  /** Time source for record times. Default: the system clock. */
-  clock?: Clock | undefined;
+  /** Default `'fake'`. */
+  clock?: ClockOption | undefined;
+  /** IANA time zone for cron expressions. Default `UTC`. */
+  timezone?: string | undefined;
+  /** Default: each run takes 1 s and completes. */
+  runs?: RunBehaviorOption | undefined;
+  /** Ticks and runs kept per deployment (counters stay exact). Default 1000. */
+  historyLimit?: number | undefined;
   /** Receives diagnostic lines: unexpected errors and dropped frames. Default: none. */
   log?: ((line: string) => void) | undefined;
 }
 
 export interface DeployCore extends SessionContext {
-  readonly clock: Clock;
+  readonly clock: ServerClock;
+  readonly scheduler: Scheduler;
+  readonly control: ControlApi;
+  /** Stops the real-time driver's timer. */
+  stop(): void;
 }
+
+const DEFAULT_RUN_BEHAVIOR: RunBehavior = { durationMs: 1000, outcome: 'completed', hold: false };
+const DEFAULT_HISTORY_LIMIT = 1000;
 
 export async function createDeployCore(options: CoreOptions = {}): Promise<DeployCore> {
   const specs = typeof options.users === 'object' ? parseUsers(options.users) : await loadUsersFile(options.users);
-  const clock = options.clock ?? systemClock;
+  const users = new UserDirectory(specs);
+  const clock = clockFrom(options.clock);
+  const timezone = validateTimezone(options.timezone ?? 'UTC');
+  const historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  if (!Number.isInteger(historyLimit) || historyLimit < 1) throw new RangeError(`historyLimit must be a positive integer, got ${historyLimit}`);
+
+  const driver = clock.mode === 'real' ? new RealTimeDriver(clock, () => scheduler) : undefined;
+  const scheduler: Scheduler = new Scheduler(
+    clock,
+    users,
+    { timezone, runBehavior: runBehaviorFrom(options.runs), historyLimit },
+    () => driver?.rearm(),
+  );
+  const deploy = new DeployService(new DeploymentStore(), clock, scheduler);
+  scheduler.attach(deploy);
   const log = options.log;
   return {
     clock,
-    deploy: new DeployService(new DeploymentStore(), clock),
-    users: new UserDirectory(specs),
+    scheduler,
+    deploy,
+    users,
     version: VERSION,
+    control: createControlApi({ clock, scheduler, users, deploy }),
+    // On a real clock, ticks that came due since the driver last woke are processed first.
+    ...(driver && { beforeCommand: () => scheduler.catchUp() }),
+    stop: () => driver?.stop(),
     ...(log && {
       onInternalError: (error: unknown, command: string) => log(`internal error in ${command}: ${String(error)}`),
       onDroppedFrame: (reason: string) => log(`dropped a frame with ${reason}`),
     }),
+  };
+}
+
+function clockFrom(option: ClockOption | undefined): ServerClock {
+  const { mode = 'fake', startAt } = typeof option === 'string' ? { mode: option } : (option ?? {});
+  if (mode !== 'fake' && mode !== 'real') throw new RangeError(`clock mode must be 'fake' or 'real', got '${String(mode)}'`);
+  return new ServerClock(mode, startAt === undefined ? undefined : parseInstant(startAt, 'clock.startAt'));
+}
+
+function runBehaviorFrom(option: RunBehaviorOption | undefined): RunBehavior {
+  return {
+    durationMs: option?.duration === undefined ? DEFAULT_RUN_BEHAVIOR.durationMs : parseDuration(option.duration, 'runs.duration'),
+    outcome: option?.outcome ?? DEFAULT_RUN_BEHAVIOR.outcome,
+    hold: option?.hold ?? DEFAULT_RUN_BEHAVIOR.hold,
   };
 }

@@ -53,17 +53,64 @@ const TOKEN_PREFIX = 'rrdk_';
 // Each successful auth issues a token; keep the newest ones so reconnect loops cannot grow memory.
 const MAX_TOKENS = 100_000;
 
-/** @since 0.1.0 */
+/**
+ * Users can be added and keys revoked or restored at run time (the control API); reset()
+ * returns to the users the directory was created with.
+ * @since 0.1.0
+ */
 export class UserDirectory {
+  readonly #initial: readonly UserSpec[];
   readonly #byKey = new Map<string, UserSpec>();
+  readonly #byId = new Map<string, UserSpec>();
   readonly #permissions = new Map<string, ReadonlySet<string>>();
   readonly #tokens = new Map<string, string>();
+  readonly #revoked = new Set<string>();
 
   constructor(users: readonly UserSpec[]) {
-    for (const user of users) {
-      this.#permissions.set(user.userId, effectivePermissions(user));
-      for (const key of user.keys) this.#byKey.set(key, user);
-    }
+    this.#initial = users;
+    for (const user of users) this.#add(user);
+  }
+
+  #add(user: UserSpec): void {
+    this.#byId.set(user.userId, user);
+    this.#permissions.set(user.userId, effectivePermissions(user));
+    for (const key of user.keys) this.#byKey.set(key, user);
+  }
+
+  /** Adds a validated user; refuses a user id or key that exists already. */
+  addUser(user: UserSpec): void {
+    if (this.#byId.has(user.userId)) throw new Error(`User '${user.userId}' exists already`);
+    const taken = user.keys.find((key) => this.#byKey.has(key));
+    if (taken !== undefined) throw new Error(`Key '${taken}' belongs to user '${this.#byKey.get(taken)!.userId}'`);
+    this.#add(user);
+  }
+
+  hasKey(key: string): boolean {
+    return this.#byKey.has(key);
+  }
+
+  /** A revoked key, and every token issued for it, stops authenticating (RUN-5). */
+  revokeKey(key: string): void {
+    this.#revoked.add(key);
+  }
+
+  restoreKey(key: string): void {
+    this.#revoked.delete(key);
+  }
+
+  /** Whether `key` (an API key, never a token) would authenticate now. */
+  isKeyValid(key: string): boolean {
+    return this.#byKey.has(key) && !this.#revoked.has(key);
+  }
+
+  /** Back to the users given at creation: added users, revocations and tokens are forgotten. */
+  reset(): void {
+    this.#byKey.clear();
+    this.#byId.clear();
+    this.#permissions.clear();
+    this.#tokens.clear();
+    this.#revoked.clear();
+    for (const user of this.#initial) this.#add(user);
   }
 
   /**
@@ -75,7 +122,7 @@ export class UserDirectory {
     if (raw === '') return 'empty';
     const key = raw.startsWith(TOKEN_PREFIX) ? this.#tokens.get(raw) : raw;
     const user = key === undefined ? undefined : this.#byKey.get(key);
-    if (!user || key === undefined) return 'invalid';
+    if (!user || key === undefined || this.#revoked.has(key)) return 'invalid';
     return { user, key, permissions: this.#permissions.get(user.userId)! };
   }
 

@@ -18,6 +18,8 @@ export interface SessionContext {
   readonly onInternalError?: (error: unknown, command: string) => void;
   /** Reports a frame dropped unanswered (no readable `seq`), as the real server logs them. */
   readonly onDroppedFrame?: (reason: string) => void;
+  /** Runs before each request is served (a real clock's scheduler catches up on due ticks). */
+  readonly beforeCommand?: () => void;
 }
 
 /** How a session talks back; implemented by each transport. */
@@ -75,6 +77,7 @@ export class DapSession {
       this.ctx.onDroppedFrame?.(frame.reason);
       return;
     }
+    this.ctx.beforeCommand?.();
     let outcome: Outcome;
     if (!this.#caller && !servedBeforeAuth(frame.command)) outcome = { error: messages.notAuthenticated, close: true };
     else if (frame.kind === 'bad') outcome = { error: frame.message };

@@ -16,3 +16,41 @@ export const systemClock: Clock = { now: () => Date.now() };
 export function unixSeconds(clock: Clock): number {
   return clock.now() / 1000;
 }
+
+/**
+ * `fake`: time stands still until moved (the default in-process, for tests).
+ * `real`: wall-clock time plus every manual jump (the default of `rocketride-deploy-kit serve`).
+ * @since 0.2.0
+ */
+export type ClockMode = 'fake' | 'real';
+
+/**
+ * One server's clock. It only moves forward, and only the scheduler moves it (so every tick and
+ * run end on the way is processed in order: RUN-8). Never process-global: each server has one.
+ * @since 0.2.0
+ */
+export class ServerClock implements Clock {
+  #fakeNow: number;
+  #offset = 0;
+
+  constructor(
+    readonly mode: ClockMode,
+    startAtMs: number | undefined = undefined,
+    private readonly wall: () => number = Date.now,
+  ) {
+    this.#fakeNow = startAtMs ?? wall();
+    if (mode === 'real' && startAtMs !== undefined) this.#offset = startAtMs - wall();
+  }
+
+  now(): number {
+    return this.mode === 'fake' ? this.#fakeNow : this.wall() + this.#offset;
+  }
+
+  /** Moves to `ms` (ignored if that is not later than now). For the scheduler only. */
+  moveTo(ms: number): void {
+    const now = this.now();
+    if (ms <= now) return;
+    if (this.mode === 'fake') this.#fakeNow = ms;
+    else this.#offset += ms - now;
+  }
+}

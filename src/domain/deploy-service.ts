@@ -3,7 +3,7 @@
  * No I/O: callers pass already-decoded arguments and get records or a DeployError.
  */
 import { unixSeconds, type Clock } from './clock.js';
-import type { Deployment } from './deployment.js';
+import type { Deployment, DeploymentState } from './deployment.js';
 import { deployErrors } from './errors.js';
 import { isJsonObject, nestsDeeperThan, type JsonObject } from './json.js';
 import { MANUAL, parseSchedule, type Schedule } from './schedule.js';
@@ -42,12 +42,45 @@ export interface UpdateArgs {
   readonly schedule?: unknown;
 }
 
+/**
+ * Told of every change to the stored deployments, after it is stored (the scheduler is one).
+ */
+export interface DeploymentListener {
+  added(record: Deployment): void;
+  updated(previous: Deployment, next: Deployment): void;
+  removed(record: Deployment): void;
+}
+
+const NO_LISTENER: DeploymentListener = { added() {}, updated() {}, removed() {} };
+
 /** @since 0.1.0 */
 export class DeployService {
   constructor(
     private readonly store: DeploymentStore,
     private readonly clock: Clock,
+    private readonly listener: DeploymentListener = NO_LISTENER,
   ) {}
+
+  /** A record by owner and id, without permission checks (for the scheduler and controls). */
+  find(userId: string, projectId: string): Deployment | undefined {
+    return this.store.get(userId, projectId);
+  }
+
+  /**
+   * Sets a deployment's state (pause, resume, errored): not a DAP command, so no permission
+   * check, and `updatedAt` stays: it tracks the owner's changes, not the scheduler's.
+   */
+  setState(record: Deployment, state: DeploymentState): Deployment {
+    const next: Deployment = { ...record, state };
+    this.store.put(next);
+    this.listener.updated(record, next);
+    return next;
+  }
+
+  /** Forgets every deployment (the control API's reset); listeners are not told one by one. */
+  clear(): void {
+    this.store.clear();
+  }
 
   /** DEP-ADD-1..5: permission, pipeline, project_id, schedule, then the duplicate check. */
   add(caller: Caller, args: AddArgs): Deployment {
@@ -71,6 +104,7 @@ export class DeployService {
       updatedAt: now,
     };
     this.store.put(record);
+    this.listener.added(record);
     return record;
   }
 
@@ -80,6 +114,7 @@ export class DeployService {
     const id = requireProjectId(projectId);
     const removed = this.store.delete(caller.userId, id);
     if (!removed) throw deployErrors.notFound(id);
+    this.listener.removed(removed);
     return removed;
   }
 
@@ -119,6 +154,7 @@ export class DeployService {
       updatedAt: Math.max(current.updatedAt, unixSeconds(this.clock)),
     };
     this.store.put(next);
+    this.listener.updated(current, next);
     return next;
   }
 

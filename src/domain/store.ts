@@ -39,6 +39,10 @@ export class DeploymentStore {
     return [...mine.values()].sort((a, b) => compareCodePoints(a.projectId, b.projectId));
   }
 
+  clear(): void {
+    this.#byUser.clear();
+  }
+
   get size(): number {
     let n = 0;
     for (const mine of this.#byUser.values()) n += mine.size;

@@ -8,7 +8,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { UserSpec } from '../auth/users.js';
 import { createDeployCore } from '../core.js';
-import type { Clock } from '../domain/clock.js';
+import type { ControlApi } from '../control/control-api.js';
+import type { ClockOption, RunBehaviorOption } from '../core.js';
 import { DapSession, type SessionContext } from '../dap/session.js';
 
 /** The DAP endpoint's path (WIRE-1). */
@@ -34,8 +35,19 @@ export interface MockServerOptions {
   port?: number;
   /** Users and keys: an array (validated like a users file), or a users file path. Default: the demo users. */
   users?: readonly UserSpec[] | string;
-  /** Time source for record times. Default: the system clock. */
-  clock?: Clock;
+  /**
+   * `'fake'` (the default in-process: time stands still until `control` moves it), `'real'`
+   * (wall time plus manual jumps; the CLI's default), or `{ mode, startAt }`.
+   */
+  clock?: ClockOption;
+  /** IANA time zone for cron expressions. Default `UTC`. */
+  timezone?: string;
+  /** How runs behave by default. Default: each run takes 1 s and completes. */
+  runs?: RunBehaviorOption;
+  /** Ticks and runs kept per deployment (counters stay exact). Default 1000. */
+  historyLimit?: number;
+  /** Require `Authorization: Bearer <token>` on the HTTP control API. Default: none (loopback callers only). */
+  controlToken?: string;
   /** Largest accepted frame in bytes. Default 16 MiB. */
   maxFrameBytes?: number;
   /** Receives diagnostic lines (unexpected errors, dropped frames). Default: none. */
@@ -48,6 +60,8 @@ export interface MockServer {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** The control API: clock, users and keys, pause/resume/trigger, runs and ticks, reset. */
+  readonly control: ControlApi;
   /** Open DAP connections, and reply bytes queued for them but not yet handed to the OS. */
   stats(): { connections: number; bufferedBytes: number };
   /** Closes every connection (code 1001) and stops listening. Safe to call twice. */
@@ -106,6 +120,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
       ]);
       for (const ws of wss.clients) ws.terminate();
       wss.close();
+      core.stop();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();
@@ -117,7 +132,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     for (const ws of wss.clients) bufferedBytes += ws.bufferedAmount;
     return { connections: wss.clients.size, bufferedBytes };
   };
-  return { url, host, port, stats, close };
+  return { url, host, port, control: core.control, stats, close };
 }
 
 /**

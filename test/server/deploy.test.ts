@@ -7,10 +7,10 @@ import { createMockServer, DapError, DeployClient, type MockServer } from '../..
 import { hostileProjectIds, scheduleCorpus } from '../helpers/fixtures.js';
 import { RawClient } from '../helpers/raw-client.js';
 
-let now = Date.UTC(2026, 10, 26, 10, 7, 0);
+const START = Date.UTC(2026, 10, 26, 10, 7, 0);
 let server: MockServer;
 beforeAll(async () => {
-  server = await createMockServer({ port: 0, clock: { now: () => now } });
+  server = await createMockServer({ port: 0, clock: { mode: 'fake', startAt: START } });
 });
 afterAll(() => server.close());
 
@@ -33,7 +33,7 @@ describe('the full cycle with the reference client', () => {
   it('adds, lists, reads, updates and removes, with both field dialects on every record', async () => {
     const client = await connect();
     const pipeline = { project_id: 'cycle', source: { type: 'webhook' }, nodes: [{ id: 'a', config: { n: 1.5 } }] };
-    const created = Date.UTC(2026, 10, 26, 10, 7, 0) / 1000;
+    const created = START / 1000;
     const record = await client.deploy.add(pipeline, { schedule: '*/15 * * * *' });
     expect(record).toEqual({
       pipeline,
@@ -49,7 +49,7 @@ describe('the full cycle with the reference client', () => {
     expect(await client.deploy.list()).toEqual([record]);
     expect(await client.deploy.status('cycle')).toEqual(record);
 
-    now += 90_500;
+    server.control.advance(90_500);
     const updated = await client.deploy.update('cycle', { schedule: '@hourly' });
     expect(updated).toEqual({ ...record, schedule: '@hourly', updatedAt: created + 90.5, updated_at: created + 90.5 });
     expect(await client.deploy.status('cycle')).toEqual(updated);
@@ -63,7 +63,7 @@ describe('the full cycle with the reference client', () => {
     const client = await connect();
     const first = await client.deploy.add({ project_id: 'fresh' }, { schedule: '@daily' });
     await client.deploy.remove('fresh');
-    now += 1_000;
+    server.control.advance(1_000);
     const second = await client.deploy.add({ project_id: 'fresh' });
     expect(second.schedule).toBe('manual');
     expect(second.createdAt).toBe(first.createdAt! + 1);

@@ -1,0 +1,278 @@
+/**
+ * The control API: one set of operations on a mock server's clock, users, deployments and runs.
+ * The in-process door (`server.control`), the HTTP door and the CLI all call these functions,
+ * so they accept untyped input and answer with plain JSON views (times as ISO strings).
+ */
+import type { UserDirectory } from '../auth/users.js';
+import { parseUsers } from '../auth/users-file.js';
+import type { ServerClock } from '../domain/clock.js';
+import type { DeployService } from '../domain/deploy-service.js';
+import type { AdvanceReport, ScheduleDescription, Scheduler } from '../scheduler/scheduler.js';
+import { SchedulerError } from '../scheduler/errors.js';
+import type { Run, RunBehavior, TickRecord } from '../scheduler/types.js';
+import { ControlError } from './errors.js';
+import {
+  parseBoolean,
+  parseChoice,
+  parseDuration,
+  parseInstant,
+  parseObject,
+  parseOptionalText,
+  parseText,
+} from './inputs.js';
+
+/** @since 0.2.0 */
+export interface ClockView {
+  now: string;
+  nowMs: number;
+  mode: 'fake' | 'real';
+  timezone: string;
+}
+
+/** @since 0.2.0 */
+export interface AdvanceView {
+  from: string;
+  to: string;
+  /** Tick decisions made on the way, by reason. */
+  ticks: AdvanceReport['ticks'];
+  runsEnded: number;
+}
+
+/** @since 0.2.0 */
+export interface RunView {
+  id: string;
+  userId: string;
+  projectId: string;
+  trigger: 'schedule' | 'manual';
+  scheduledFor: string;
+  startedAt: string;
+  endedAt: string | null;
+  outcome: Run['outcome'] | null;
+}
+
+/** @since 0.2.0 */
+export interface TickView {
+  at: string;
+  userId: string;
+  projectId: string;
+  reason: TickRecord['reason'];
+  runId: string | null;
+}
+
+/** @since 0.2.0 */
+export interface DeploymentView extends Omit<ScheduleDescription, 'runInProgress' | 'nextDue'> {
+  runInProgress: RunView | null;
+  nextDue: string[];
+}
+
+/** Where a run behavior applies: one deployment, or (omitted) the whole server. */
+export interface Scope {
+  userId: string;
+  projectId: string;
+}
+
+/** @since 0.2.0 */
+export interface ControlApi {
+  /** The server's clock. */
+  clock(): ClockView;
+  /** Sets the clock to a later instant (the clock never moves back), processing what comes due. */
+  setClock(to: number | string): AdvanceView;
+  /** Moves the clock forward by a span (`900000`, `"15m"`, `"1h30m"`), processing what comes due. */
+  advance(by: number | string): AdvanceView;
+  /** Moves the clock to the next due tick of any deployment. */
+  runToNextTick(): AdvanceView;
+  /** Adds a user (the users-file format) while the server runs. */
+  addUser(user: unknown): { userId: string };
+  /** Revokes an API key: it and tokens issued for it stop authenticating; deployments added with it turn errored at their next tick. */
+  revokeKey(key: string): { key: string; revoked: true };
+  /** Makes a revoked key valid again (errored deployments stay errored: RUN-5). */
+  restoreKey(key: string): { key: string; revoked: false };
+  pause(userId: string, projectId: string): DeploymentView;
+  resume(userId: string, projectId: string): DeploymentView;
+  /** Starts a run now; refused while one is in progress (RUN-9). */
+  trigger(userId: string, projectId: string): RunView;
+  /** Scheduling pictures of every deployment, or one user's. */
+  deployments(filter?: { userId?: string }): DeploymentView[];
+  deployment(userId: string, projectId: string): DeploymentView;
+  runs(filter?: { userId?: string; projectId?: string }): RunView[];
+  ticks(filter?: { userId?: string; projectId?: string }): TickView[];
+  /** Ends a run in progress (a held one, typically); the outcome defaults to completed. */
+  endRun(runId: string, outcome?: 'completed' | 'failed' | 'cancelled'): RunView;
+  /**
+   * How runs behave from now on: `duration` (ms or `"5m"`), `outcome` (completed | failed), or
+   * `hold: true` (a run lasts until endRun). For one deployment with `scope`, else server-wide.
+   */
+  setRunBehavior(behavior: { duration?: number | string; outcome?: string; hold?: boolean }, scope?: Scope): RunBehaviorView;
+  /** Forgets all deployments, runs, ticks, added users and revocations. The clock keeps its time. */
+  reset(): { reset: true };
+}
+
+/** @since 0.2.0 */
+export interface RunBehaviorView {
+  durationMs: number;
+  outcome: 'completed' | 'failed';
+  hold: boolean;
+}
+
+interface ControlTargets {
+  readonly clock: ServerClock;
+  readonly scheduler: Scheduler;
+  readonly users: UserDirectory;
+  readonly deploy: DeployService;
+}
+
+/** Builds the control API over one server's core. */
+export function createControlApi({ clock, scheduler, users, deploy }: ControlTargets): ControlApi {
+  const advanceView = (report: AdvanceReport): AdvanceView => ({
+    from: iso(report.from),
+    to: iso(report.to),
+    ticks: report.ticks,
+    runsEnded: report.runsEnded,
+  });
+  const key = (value: unknown) => {
+    const k = parseText(value, 'key');
+    if (!users.hasKey(k)) throw new ControlError('KEY_NOT_FOUND', 404, `No user has the key '${k}'`);
+    return k;
+  };
+  const filter = (value: { userId?: unknown; projectId?: unknown } | undefined) => {
+    const f = parseObject(value ?? {}, 'filter');
+    const userId = parseOptionalText(f['userId'], 'userId');
+    const projectId = parseOptionalText(f['projectId'], 'projectId');
+    return { ...(userId !== undefined && { userId }), ...(projectId !== undefined && { projectId }) };
+  };
+
+  const api: ControlApi = {
+    clock: () => ({ now: iso(clock.now()), nowMs: clock.now(), mode: clock.mode, timezone: scheduler.timezone }),
+    setClock: (to) => advanceView(scheduler.advanceTo(parseInstant(to, 'to'))),
+    advance: (by) => advanceView(scheduler.advanceTo(clock.now() + parseDuration(by, 'by'))),
+    runToNextTick: () => advanceView(scheduler.runToNextTick()),
+
+    addUser(user) {
+      const [spec] = wrapBadInput(() => parseUsers([user]));
+      try {
+        users.addUser(spec!);
+      } catch (error) {
+        throw new ControlError('USER_EXISTS', 409, (error as Error).message);
+      }
+      return { userId: spec!.userId };
+    },
+    revokeKey(value) {
+      const k = key(value);
+      users.revokeKey(k);
+      return { key: k, revoked: true };
+    },
+    restoreKey(value) {
+      const k = key(value);
+      users.restoreKey(k);
+      return { key: k, revoked: false };
+    },
+
+    pause: (userId, projectId) => {
+      const [u, p] = ids(userId, projectId);
+      scheduler.pause(u, p);
+      return api.deployment(u, p);
+    },
+    resume: (userId, projectId) => {
+      const [u, p] = ids(userId, projectId);
+      scheduler.resume(u, p);
+      return api.deployment(u, p);
+    },
+    trigger: (userId, projectId) => runView(scheduler.trigger(...ids(userId, projectId))),
+    deployments: (f) => {
+      const { userId } = filter(f);
+      return scheduler.describeAll(userId).map(deploymentView);
+    },
+    deployment: (userId, projectId) => deploymentView(scheduler.describe(...ids(userId, projectId))),
+    runs: (f) => scheduler.runs(filter(f)).map(runView),
+    ticks: (f) => scheduler.ticks(filter(f)).map(tickView),
+    endRun: (runId, outcome = 'completed') =>
+      runView(scheduler.endRun(parseText(runId, 'runId'), parseChoice(outcome, 'outcome', ['completed', 'failed', 'cancelled'] as const))),
+
+    setRunBehavior(behavior, scope) {
+      const b = parseObject(behavior, 'behavior');
+      const change: { -readonly [K in keyof RunBehavior]?: RunBehavior[K] } = {};
+      if (b['duration'] !== undefined) change.durationMs = parseDuration(b['duration'], 'duration');
+      if (b['outcome'] !== undefined) change.outcome = parseChoice(b['outcome'], 'outcome', ['completed', 'failed'] as const);
+      if (b['hold'] !== undefined) change.hold = parseBoolean(b['hold'], 'hold');
+      const unknown = Object.keys(b).filter((k) => !['duration', 'outcome', 'hold'].includes(k));
+      if (unknown.length > 0) throw new ControlError('BAD_INPUT', 400, `Unknown run behavior field(s): ${unknown.join(', ')}; use duration, outcome, hold`);
+      if (scope === undefined) return { ...scheduler.setRunBehavior(change) };
+      const s = parseObject(scope, 'scope');
+      const [u, p] = ids(s['userId'], s['projectId']);
+      return { ...scheduler.setRunBehavior(change, { userId: u, projectId: p }) };
+    },
+    reset() {
+      scheduler.reset();
+      deploy.clear();
+      users.reset();
+      return { reset: true };
+    },
+  };
+  return withControlErrors(api);
+}
+
+/** Turns scheduler errors into control errors with HTTP statuses, for every operation. */
+function withControlErrors(api: ControlApi): ControlApi {
+  const wrapped = {} as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(api) as Array<[string, (...args: unknown[]) => unknown]>) {
+    wrapped[name] = (...args: unknown[]) => {
+      try {
+        return fn(...args);
+      } catch (error) {
+        throw toControlError(error);
+      }
+    };
+  }
+  return wrapped as unknown as ControlApi;
+}
+
+const STATUS: Record<SchedulerError['code'], number> = {
+  DEPLOYMENT_NOT_FOUND: 404,
+  DEPLOYMENT_ERRORED: 409,
+  RUN_IN_PROGRESS: 409,
+  RUN_NOT_FOUND: 404,
+  RUN_NOT_IN_PROGRESS: 409,
+  CLOCK_BACKWARDS: 400,
+};
+
+function toControlError(error: unknown): unknown {
+  if (error instanceof SchedulerError) return new ControlError(error.code, STATUS[error.code], error.message);
+  return error;
+}
+
+function wrapBadInput<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw new ControlError('BAD_INPUT', 400, `Invalid user: ${(error as Error).message.replace(/^users\[0\]\.?/, '')}`);
+  }
+}
+
+function ids(userId: unknown, projectId: unknown): [string, string] {
+  return [parseText(userId, 'userId'), parseText(projectId, 'projectId')];
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function runView(run: Run): RunView {
+  return {
+    id: run.id,
+    userId: run.userId,
+    projectId: run.projectId,
+    trigger: run.trigger,
+    scheduledFor: iso(run.scheduledFor),
+    startedAt: iso(run.startedAt),
+    endedAt: run.endedAt === undefined ? null : iso(run.endedAt),
+    outcome: run.outcome ?? null,
+  };
+}
+
+function tickView(tick: TickRecord): TickView {
+  return { at: iso(tick.at), userId: tick.userId, projectId: tick.projectId, reason: tick.reason, runId: tick.runId ?? null };
+}
+
+function deploymentView(d: ScheduleDescription): DeploymentView {
+  return { ...d, runInProgress: d.runInProgress ? runView(d.runInProgress) : null, nextDue: d.nextDue.map(iso) };
+}

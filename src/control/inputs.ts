@@ -1,0 +1,70 @@
+/**
+ * Parsing of control inputs, which arrive untyped (HTTP bodies, query strings, CLI words).
+ * Every failure is a ControlError with status 400 and a message naming the field.
+ */
+import { ControlError } from './errors.js';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A span of time: milliseconds as a number, or a string such as `90s`, `15m`, `1h30m`, `2d`,
+ * `500ms` (units ms, s, m, h, d; a bare number string means milliseconds).
+ */
+export function parseDuration(value: unknown, field: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+    if (/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(text)) {
+      let total = 0;
+      for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) total += Number(amount) * UNITS[unit!]!;
+      return total;
+    }
+  }
+  throw badInput(`${field} must be a duration: milliseconds, or a string like "90s", "15m", "1h30m", "2d" (got ${show(value)})`);
+}
+
+/** An instant: epoch milliseconds, or an ISO 8601 date-time with a zone (`2026-11-26T10:07:00Z`). */
+export function parseInstant(value: unknown, field: string): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(value.trim())) {
+    const ms = Date.parse(value.trim());
+    if (Number.isFinite(ms)) return ms;
+  }
+  throw badInput(`${field} must be an instant: epoch milliseconds or an ISO date-time with a zone, like "2026-11-26T10:07:00Z" (got ${show(value)})`);
+}
+
+export function parseText(value: unknown, field: string): string {
+  if (typeof value === 'string' && value !== '') return value;
+  throw badInput(`${field} must be a non-empty string (got ${show(value)})`);
+}
+
+export function parseOptionalText(value: unknown, field: string): string | undefined {
+  return value === undefined ? undefined : parseText(value, field);
+}
+
+export function parseChoice<T extends string>(value: unknown, field: string, choices: readonly T[]): T {
+  if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
+  throw badInput(`${field} must be one of ${choices.map((c) => `"${c}"`).join(', ')} (got ${show(value)})`);
+}
+
+export function parseBoolean(value: unknown, field: string): boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw badInput(`${field} must be true or false (got ${show(value)})`);
+}
+
+export function parseObject(value: unknown, field: string): Record<string, unknown> {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  throw badInput(`${field} must be a JSON object (got ${show(value)})`);
+}
+
+function badInput(message: string): ControlError {
+  return new ControlError('BAD_INPUT', 400, message);
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

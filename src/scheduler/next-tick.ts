@@ -1,0 +1,31 @@
+/**
+ * The next matching minute of a cron expression after an instant, in the server's time zone.
+ * UTC (the default) uses our fast search over croner's parsed pattern; other zones use croner's
+ * own search, which knows their daylight-saving rules.
+ */
+import { Cron } from 'croner';
+import { UtcCronMatcher } from '../domain/cron-next.js';
+
+export interface NextTick {
+  /** The first match strictly after `afterMs` (epoch ms), or undefined if none. */
+  next(afterMs: number): number | undefined;
+}
+
+export function nextTickFor(expression: string, timezone: string): NextTick {
+  if (timezone === 'UTC') return UtcCronMatcher.compile(expression);
+  const cron = new Cron(expression, { mode: '5-part', timezone });
+  return { next: (afterMs) => cron.nextRun(new Date(afterMs))?.getTime() };
+}
+
+/**
+ * Refuses an unknown IANA time zone up front (croner would only fail at the first tick).
+ * @since 0.2.0
+ */
+export function validateTimezone(timezone: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+  } catch {
+    throw new RangeError(`Unknown time zone '${timezone}': use an IANA name such as UTC or Europe/Berlin`);
+  }
+  return timezone;
+}
