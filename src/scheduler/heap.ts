@@ -1,69 +1,188 @@
-/** A binary min-heap: the scheduler's queue of due ticks and run ends, ordered by `before`. */
-export class MinHeap<T> {
+/**
+ * The scheduler's containers, built for long fake-clock advances: no allocation per tick.
+ */
+
+/** An item that can sit in an IndexedHeap: its key is `at`, and it knows where it sits. */
+export interface HeapItem {
+  at: number;
+  /** Position in the heap, or -1 when not queued. */
+  heapIndex: number;
+}
+
+/**
+ * A binary min-heap whose items know their position, so a queued item can be moved (new due
+ * time) or taken out (deployment removed) in O(log n), without stale copies left behind.
+ */
+export class IndexedHeap<T extends HeapItem> {
   readonly #items: T[] = [];
 
   constructor(private readonly before: (a: T, b: T) => boolean) {}
-
-  get size(): number {
-    return this.#items.length;
-  }
 
   peek(): T | undefined {
     return this.#items[0];
   }
 
-  push(item: T): void {
-    const items = this.#items;
-    items.push(item);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.before(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
-      i = parent;
+  /** Queues the item, or moves it if it is queued already (after its `at` changed). */
+  upsert(item: T): void {
+    if (item.heapIndex < 0) {
+      item.heapIndex = this.#items.length;
+      this.#items.push(item);
+    }
+    this.#siftDown(this.#siftUp(item.heapIndex));
+  }
+
+  remove(item: T): void {
+    const i = item.heapIndex;
+    if (i < 0) return;
+    const last = this.#items.pop()!;
+    item.heapIndex = -1;
+    if (last !== item) {
+      this.#items[i] = last;
+      last.heapIndex = i;
+      this.#siftDown(this.#siftUp(i));
     }
   }
 
   pop(): T | undefined {
-    const items = this.#items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last !== undefined) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let least = i;
-        if (left < items.length && this.before(items[left]!, items[least]!)) least = left;
-        if (right < items.length && this.before(items[right]!, items[least]!)) least = right;
-        if (least === i) break;
-        [items[i], items[least]] = [items[least]!, items[i]!];
-        i = least;
-      }
-    }
+    const top = this.#items[0];
+    if (top) this.remove(top);
     return top;
   }
 
   clear(): void {
+    for (const item of this.#items) item.heapIndex = -1;
     this.#items.length = 0;
+  }
+
+  #siftUp(i: number): number {
+    const items = this.#items;
+    const item = items[i]!;
+    while (i > 0) {
+      const parentIndex = (i - 1) >> 1;
+      const parent = items[parentIndex]!;
+      if (!this.before(item, parent)) break;
+      items[i] = parent;
+      parent.heapIndex = i;
+      i = parentIndex;
+    }
+    items[i] = item;
+    item.heapIndex = i;
+    return i;
+  }
+
+  #siftDown(i: number): void {
+    const items = this.#items;
+    const item = items[i]!;
+    const n = items.length;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && this.before(items[right]!, items[left]!) ? right : left;
+      if (!this.before(items[child]!, item)) break;
+      items[i] = items[child]!;
+      items[i]!.heapIndex = i;
+      i = child;
+    }
+    items[i] = item;
+    item.heapIndex = i;
   }
 }
 
-/** Keeps the newest `limit` items; older ones fall off (counters elsewhere stay exact). */
-export class Ring<T> {
-  readonly #items: T[] = [];
+/** A deployment waiting in a TickBuckets queue. */
+export interface BucketItem {
+  /** The instant it is queued for, or undefined when not queued. */
+  tickAt: number | undefined;
+  /** Orders items due at the same instant (older deployments first). */
+  readonly serial: number;
+}
 
-  constructor(private readonly limit: number) {}
+/**
+ * Due ticks grouped by instant. Ticks fall on whole minutes, so thousands of deployments share
+ * few distinct instants: a small heap of instants plus one array per instant makes the cost per
+ * tick nearly independent of how many deployments there are. Removal is lazy: an item whose
+ * `tickAt` no longer equals its bucket's instant is skipped when the bucket is taken.
+ */
+export class TickBuckets<T extends BucketItem> {
+  readonly #buckets = new Map<number, T[]>();
+  readonly #instants: number[] = [];
 
-  push(item: T): void {
-    this.#items.push(item);
-    // Trim in batches so a long advance does not shift the array on every push.
-    if (this.#items.length >= this.limit * 2) this.#items.splice(0, this.#items.length - this.limit);
+  add(item: T, at: number): void {
+    item.tickAt = at;
+    let bucket = this.#buckets.get(at);
+    if (!bucket) {
+      this.#buckets.set(at, (bucket = []));
+      pushInstant(this.#instants, at);
+    }
+    bucket.push(item);
   }
 
-  /** Oldest first. */
-  toArray(): T[] {
-    return this.#items.length > this.limit ? this.#items.slice(-this.limit) : [...this.#items];
+  remove(item: T): void {
+    item.tickAt = undefined;
   }
+
+  /** The earliest instant with a bucket (it may hold only removed items). */
+  peek(): number | undefined {
+    return this.#instants[0];
+  }
+
+  /** Takes the earliest bucket's live items, in serial order, and unqueues them. */
+  take(): { at: number; items: T[] } | undefined {
+    const at = popInstant(this.#instants);
+    if (at === undefined) return undefined;
+    const bucket = this.#buckets.get(at)!;
+    this.#buckets.delete(at);
+    // An item re-queued for this same instant after a reschedule sits here twice: take it once.
+    const items: T[] = [];
+    for (const item of bucket) {
+      if (item.tickAt !== at) continue;
+      item.tickAt = undefined;
+      items.push(item);
+    }
+    if (!isSortedBySerial(items)) items.sort((a, b) => a.serial - b.serial);
+    return { at, items };
+  }
+
+  clear(): void {
+    for (const bucket of this.#buckets.values()) for (const item of bucket) item.tickAt = undefined;
+    this.#buckets.clear();
+    this.#instants.length = 0;
+  }
+}
+
+function isSortedBySerial(items: readonly BucketItem[]): boolean {
+  for (let i = 1; i < items.length; i++) if (items[i - 1]!.serial > items[i]!.serial) return false;
+  return true;
+}
+
+/** Binary min-heap of numbers, on a plain array. */
+function pushInstant(heap: number[], value: number): void {
+  let i = heap.length;
+  heap.push(value);
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (heap[parent]! <= value) break;
+    heap[i] = heap[parent]!;
+    i = parent;
+  }
+  heap[i] = value;
+}
+
+function popInstant(heap: number[]): number | undefined {
+  const top = heap[0];
+  const last = heap.pop();
+  if (heap.length > 0 && last !== undefined) {
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && heap[right]! < heap[left]! ? right : left;
+      if (heap[child]! >= last) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = last;
+  }
+  return top;
 }

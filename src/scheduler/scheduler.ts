@@ -8,7 +8,8 @@ import type { ServerClock } from '../domain/clock.js';
 import type { DeployService, DeploymentListener } from '../domain/deploy-service.js';
 import type { Deployment } from '../domain/deployment.js';
 import { SchedulerError } from './errors.js';
-import { MinHeap, Ring } from './heap.js';
+import { IndexedHeap, TickBuckets, type BucketItem, type HeapItem } from './heap.js';
+import { RunLog, TickLog, type RunEntry } from './history.js';
 import { nextTickFor, type NextTick } from './next-tick.js';
 import { newCounters, type Counters, type Run, type RunBehavior, type RunOutcome, type TickReason, type TickRecord } from './types.js';
 
@@ -26,30 +27,40 @@ export interface CredentialCheck {
   isKeyValid(key: string): boolean;
 }
 
-/** One deployment's scheduling state, from its `add` to its `remove`. */
-interface Entry {
+/**
+ * The end of a deployment's run in progress. Each deployment owns one and re-queues it, so a
+ * long advance allocates nothing per run.
+ */
+interface RunEnd extends HeapItem {
+  /** The deployment's serial, kept here too so ordering touches no other object. */
+  readonly serial: number;
+  readonly entry: Entry;
+}
+
+/**
+ * One deployment's scheduling state, from its `add` to its `remove`. It waits in the tick queue
+ * itself (`tickAt`), for its next tick.
+ */
+interface Entry extends BucketItem {
   readonly serial: number;
   readonly userId: string;
   readonly projectId: string;
+  /** The stored record, followed through updates (a tick reads its state and owner key). */
+  record: Deployment;
   cron: NextTick | undefined;
-  /** Bumped when queued ticks become stale (schedule changed, errored, removed). */
-  version: number;
-  /** The pending tick's time, if one is queued. */
-  nextDue: number | undefined;
-  current: Run | undefined;
+  /** The end of its run in progress; queued unless the run is held. */
+  readonly end: RunEnd;
+  /** Number of the run in progress, or 0. */
+  current: number;
+  /** Resolved run behavior, cached until a behavior changes. */
+  behavior: RunBehavior | undefined;
   readonly counters: Counters;
-  readonly ticks: Ring<TickRecord>;
-  readonly runs: Ring<Run>;
+  readonly ticks: TickLog;
+  readonly runs: RunLog;
   removedAt: number | undefined;
 }
 
-/** A queued event. Run ends come before ticks at the same instant, so back-to-back runs do not overlap. */
-type Event =
-  | { readonly at: number; readonly kind: 'end'; readonly order: number; readonly entry: Entry; readonly run: Run }
-  | { readonly at: number; readonly kind: 'tick'; readonly order: number; readonly entry: Entry; readonly version: number };
-
-const before = (a: Event, b: Event) =>
-  a.at !== b.at ? a.at < b.at : a.kind !== b.kind ? a.kind === 'end' : a.order < b.order;
+const endsBefore = (a: RunEnd, b: RunEnd) => (a.at !== b.at ? a.at < b.at : a.serial < b.serial);
 
 /** What one clock move did. */
 export interface AdvanceReport {
@@ -66,9 +77,9 @@ const RETIRED_LIMIT = 100;
 export class Scheduler implements DeploymentListener {
   readonly #entries = new Map<string, Entry>();
   readonly #retired: Entry[] = [];
-  readonly #queue = new MinHeap<Event>(before);
+  readonly #ticks = new TickBuckets<Entry>();
+  readonly #ends = new IndexedHeap<RunEnd>(endsBefore);
   readonly #behaviors = new Map<string, Partial<RunBehavior>>();
-  readonly #running = new Map<string, Entry>();
   #defaultBehavior: RunBehavior;
   #serial = 0;
   #runSeq = 0;
@@ -96,19 +107,22 @@ export class Scheduler implements DeploymentListener {
   // ---- DeploymentListener: follow the store ----
 
   added(record: Deployment): void {
-    const entry: Entry = {
-      serial: ++this.#serial,
+    const serial = ++this.#serial;
+    const entry = {
+      serial,
       userId: record.ownerId,
       projectId: record.projectId,
+      record,
+      tickAt: undefined,
       cron: undefined,
-      version: 0,
-      nextDue: undefined,
-      current: undefined,
+      current: 0,
+      behavior: undefined,
       counters: newCounters(),
-      ticks: new Ring(this.options.historyLimit),
-      runs: new Ring(this.options.historyLimit),
+      ticks: new TickLog(this.options.historyLimit),
+      runs: new RunLog(this.options.historyLimit),
       removedAt: undefined,
-    };
+    } as Omit<Entry, 'end'> as Entry;
+    Object.assign(entry, { end: { serial, entry, at: 0, heapIndex: -1 } });
     this.#entries.set(keyOf(record.ownerId, record.projectId), entry);
     this.#reschedule(entry, record);
   }
@@ -116,6 +130,7 @@ export class Scheduler implements DeploymentListener {
   updated(previous: Deployment, next: Deployment): void {
     const entry = this.#entries.get(keyOf(next.ownerId, next.projectId));
     if (!entry) return;
+    entry.record = next;
     // A new schedule counts from now, without backfill (RUN-6); errored never ticks again (RUN-5).
     if (previous.schedule.source !== next.schedule.source || next.state === 'errored') this.#reschedule(entry, next);
   }
@@ -125,18 +140,16 @@ export class Scheduler implements DeploymentListener {
     const entry = this.#entries.get(key);
     if (!entry) return;
     this.#entries.delete(key);
-    entry.version += 1;
-    entry.nextDue = undefined;
+    this.#ticks.remove(entry);
     entry.removedAt = this.clock.now();
-    if (entry.current) this.#endRun(entry, entry.current, entry.removedAt, 'cancelled'); // RUN-7
+    if (entry.current) this.#endRun(entry, entry.removedAt, 'cancelled'); // RUN-7
     this.#retired.push(entry);
     if (this.#retired.length > RETIRED_LIMIT) this.#retired.shift();
     this.onQueueChange();
   }
 
   #reschedule(entry: Entry, record: Deployment): void {
-    entry.version += 1;
-    entry.nextDue = undefined;
+    this.#ticks.remove(entry);
     entry.cron = record.schedule.expression === undefined ? undefined : nextTickFor(record.schedule.expression, this.options.timezone);
     if (record.state !== 'errored') this.#queueNextTick(entry, this.clock.now());
     this.onQueueChange();
@@ -144,8 +157,7 @@ export class Scheduler implements DeploymentListener {
 
   #queueNextTick(entry: Entry, afterMs: number): void {
     const at = entry.cron?.next(afterMs);
-    entry.nextDue = at;
-    if (at !== undefined) this.#queue.push({ at, kind: 'tick', order: entry.serial, entry, version: entry.version });
+    if (at !== undefined) this.#ticks.add(entry, at);
   }
 
   // ---- moving the clock ----
@@ -161,18 +173,25 @@ export class Scheduler implements DeploymentListener {
     }
     const ticks: Record<TickReason, number> = { fired: 0, skipped_overlap: 0, skipped_paused: 0, errored_auth: 0 };
     let runsEnded = 0;
-    for (let event = this.#queue.peek(); event !== undefined && event.at <= target; event = this.#queue.peek()) {
-      this.#queue.pop();
-      this.clock.moveTo(event.at);
-      if (event.kind === 'end') {
-        if (event.run.endedAt === undefined) {
-          this.#endRun(event.entry, event.run, event.at, this.#behaviorOf(event.entry).outcome);
-          runsEnded += 1;
+    for (;;) {
+      const endAt = this.#ends.peek()?.at;
+      const tickAt = this.#ticks.peek();
+      // At the same instant run ends come first, so a run that ends exactly when its next tick
+      // is due does not make that tick skip. Across deployments the order cannot matter: a
+      // tick or run end changes only its own deployment.
+      if (endAt !== undefined && endAt <= target && (tickAt === undefined || endAt <= tickAt)) {
+        const { entry } = this.#ends.pop()!;
+        this.clock.moveTo(endAt);
+        this.#endRun(entry, endAt, this.#behaviorOf(entry).outcome);
+        runsEnded += 1;
+      } else if (tickAt !== undefined && tickAt <= target) {
+        const { at, items } = this.#ticks.take()!;
+        this.clock.moveTo(at);
+        for (const entry of items) {
+          const reason = this.#tick(entry, at);
+          if (reason) ticks[reason] += 1;
         }
-      } else if (event.version === event.entry.version && event.entry.removedAt === undefined) {
-        const reason = this.#tick(event.entry, event.at);
-        if (reason) ticks[reason] += 1;
-      }
+      } else break;
     }
     this.clock.moveTo(target);
     this.onQueueChange();
@@ -184,64 +203,74 @@ export class Scheduler implements DeploymentListener {
    * every command does first, so reads never lag a tick). Cheap when nothing is due.
    */
   catchUp(): void {
-    const due = this.#queue.peek();
-    if (due !== undefined && due.at <= this.clock.now()) this.advanceTo(this.clock.now());
+    const due = this.nextEventAt();
+    if (due !== undefined && due <= this.clock.now()) this.advanceTo(this.clock.now());
   }
 
   /** Moves the clock to the next due tick of any deployment (processing what comes before). */
   runToNextTick(): AdvanceReport {
     let next: number | undefined;
-    for (const entry of this.#entries.values()) {
-      if (entry.nextDue !== undefined && (next === undefined || entry.nextDue < next)) next = entry.nextDue;
+    for (const { tickAt } of this.#entries.values()) {
+      if (tickAt !== undefined && (next === undefined || tickAt < next)) next = tickAt;
     }
     return this.advanceTo(next ?? this.clock.now());
   }
 
   /** When the earliest queued event is due, for the real-time driver. */
   nextEventAt(): number | undefined {
-    return this.#queue.peek()?.at;
+    const endAt = this.#ends.peek()?.at;
+    const tickAt = this.#ticks.peek();
+    return endAt === undefined ? tickAt : tickAt === undefined ? endAt : Math.min(endAt, tickAt);
   }
 
   /** One tick coming due (RUN-1..5). Returns what was decided, or undefined if nothing applied. */
   #tick(entry: Entry, at: number): TickReason | undefined {
-    const record = this.#deploy?.find(entry.userId, entry.projectId);
-    if (!record || record.state === 'errored') return undefined;
+    const record = entry.record;
+    if (record.state === 'errored') return undefined;
     let reason: TickReason;
-    let runId: string | undefined;
+    let run = 0;
     if (record.state === 'paused') reason = 'skipped_paused';
     else if (!this.credentials.isKeyValid(record.ownerCredential)) reason = 'errored_auth';
     else if (entry.current) reason = 'skipped_overlap';
     else {
       reason = 'fired';
-      runId = this.#startRun(entry, at, at, 'schedule').id;
+      run = this.#startRun(entry, at, at, 'schedule');
     }
     entry.counters[reason] += 1;
-    entry.ticks.push({ at, userId: entry.userId, projectId: entry.projectId, reason, ...(runId && { runId }) });
+    entry.ticks.push(at, reason, run);
     if (reason === 'errored_auth') this.#deploy!.setState(record, 'errored'); // stops the ticks via updated()
     else this.#queueNextTick(entry, at);
     return reason;
   }
 
-  #startRun(entry: Entry, scheduledFor: number, at: number, trigger: Run['trigger']): Run {
-    const run: Run = { id: `run-${++this.#runSeq}`, userId: entry.userId, projectId: entry.projectId, trigger, scheduledFor, startedAt: at };
+  /** Starts a run; returns its number. */
+  #startRun(entry: Entry, scheduledFor: number, at: number, trigger: Run['trigger']): number {
+    const run = ++this.#runSeq;
     entry.current = run;
-    entry.runs.push(run);
-    this.#running.set(run.id, entry);
+    entry.runs.start(run, trigger, scheduledFor, at);
     const behavior = this.#behaviorOf(entry);
-    if (!behavior.hold) this.#queue.push({ at: at + behavior.durationMs, kind: 'end', order: this.#runSeq, entry, run });
+    if (!behavior.hold) {
+      entry.end.at = at + behavior.durationMs;
+      this.#ends.upsert(entry.end);
+    }
     return run;
   }
 
-  #endRun(entry: Entry, run: Run, at: number, outcome: RunOutcome): void {
-    run.endedAt = at;
-    run.outcome = outcome;
+  /** Ends the deployment's run in progress. */
+  #endRun(entry: Entry, at: number, outcome: RunOutcome): void {
+    entry.runs.endNewest(at, outcome);
     entry.counters[outcome] += 1;
-    if (entry.current === run) entry.current = undefined;
-    this.#running.delete(run.id);
+    entry.current = 0;
+    this.#ends.remove(entry.end);
   }
 
   #behaviorOf(entry: Entry): RunBehavior {
-    return { ...this.#defaultBehavior, ...this.#behaviors.get(keyOf(entry.userId, entry.projectId)) };
+    return (entry.behavior ??= { ...this.#defaultBehavior, ...this.#behaviors.get(keyOf(entry.userId, entry.projectId)) });
+  }
+
+  /** Behaviors changed: every deployment resolves its own again on its next run. */
+  #forgetBehaviors(): void {
+    for (const entry of this.#entries.values()) entry.behavior = undefined;
   }
 
   // ---- controls ----
@@ -266,26 +295,28 @@ export class Scheduler implements DeploymentListener {
     if (record.state === 'errored') throw erroredError(projectId);
     const entry = this.#entries.get(keyOf(userId, projectId))!;
     if (entry.current) {
-      throw new SchedulerError('RUN_IN_PROGRESS', `A run of ${projectId} is in progress (${entry.current.id}); runs never overlap`);
+      throw new SchedulerError('RUN_IN_PROGRESS', `A run of ${projectId} is in progress (${runId(entry.current)}); runs never overlap`);
     }
     const now = this.clock.now();
-    const run = this.#startRun(entry, now, now, 'manual');
+    this.#startRun(entry, now, now, 'manual');
     this.onQueueChange();
-    return run;
+    return runOf(entry, entry.runs.newest()!);
   }
 
   /** Ends a run in progress (typically a held one) with the given outcome. */
-  endRun(runId: string, outcome: RunOutcome): Run {
-    const entry = this.#running.get(runId);
-    if (!entry || entry.current?.id !== runId) {
-      const known = this.runs({}).some((run) => run.id === runId);
+  endRun(id: string, outcome: RunOutcome): Run {
+    // A rare control call: a scan keeps the hot path free of a run index.
+    const number = runNumber(id);
+    const entry = [...this.#entries.values()].find((e) => e.current === number);
+    if (!entry) {
+      const known = this.runs({}).some((run) => run.id === id);
       throw known
-        ? new SchedulerError('RUN_NOT_IN_PROGRESS', `Run ${runId} has ended already`)
-        : new SchedulerError('RUN_NOT_FOUND', `No run ${runId}`);
+        ? new SchedulerError('RUN_NOT_IN_PROGRESS', `Run ${id} has ended already`)
+        : new SchedulerError('RUN_NOT_FOUND', `No run ${id}`);
     }
-    const run = entry.current;
-    this.#endRun(entry, run, this.clock.now(), outcome);
-    return run;
+    this.#endRun(entry, this.clock.now(), outcome);
+    this.onQueueChange();
+    return runOf(entry, entry.runs.newest()!);
   }
 
   /**
@@ -293,6 +324,7 @@ export class Scheduler implements DeploymentListener {
    * Applies to runs that start from now on.
    */
   setRunBehavior(behavior: Partial<RunBehavior>, scope?: { userId: string; projectId: string }): RunBehavior {
+    this.#forgetBehaviors();
     if (!scope) {
       this.#defaultBehavior = { ...this.#defaultBehavior, ...behavior };
       return this.#defaultBehavior;
@@ -308,7 +340,7 @@ export class Scheduler implements DeploymentListener {
     const entry = this.#entries.get(keyOf(userId, projectId))!;
     const nextDue: number[] = [];
     if (record.state !== 'errored' && entry.cron) {
-      for (let t = entry.nextDue; t !== undefined && nextDue.length < upcoming; t = entry.cron.next(t)) nextDue.push(t);
+      for (let t: number | undefined = entry.tickAt; t !== undefined && nextDue.length < upcoming; t = entry.cron.next(t)) nextDue.push(t);
     }
     return {
       userId,
@@ -317,7 +349,7 @@ export class Scheduler implements DeploymentListener {
       schedule: record.schedule.source,
       timezone: this.options.timezone,
       counters: { ...entry.counters },
-      runInProgress: entry.current && { ...entry.current },
+      runInProgress: entry.current ? runOf(entry, entry.runs.newest()!) : undefined,
       nextDue,
       runBehavior: this.#behaviorOf(entry),
     };
@@ -334,14 +366,18 @@ export class Scheduler implements DeploymentListener {
 
   /** Runs, oldest first (removed deployments' recent runs included), optionally filtered. */
   runs(filter: { userId?: string; projectId?: string }): Run[] {
-    return this.#collect(filter, (entry) => entry.runs.toArray())
-      .sort((a, b) => a.startedAt - b.startedAt || runNumber(a) - runNumber(b))
-      .map((run) => ({ ...run }));
+    return this.#collect(filter, (entry) => entry.runs.toArray().map((run) => runOf(entry, run))).sort(
+      (a, b) => a.startedAt - b.startedAt || runNumber(a.id) - runNumber(b.id),
+    );
   }
 
   /** Tick decisions, oldest first, optionally filtered. */
   ticks(filter: { userId?: string; projectId?: string }): TickRecord[] {
-    return this.#collect(filter, (entry) => entry.ticks.toArray()).sort((a, b) => a.at - b.at);
+    return this.#collect(filter, (entry) =>
+      entry.ticks.toArray().map(
+        ({ at, reason, run }): TickRecord => ({ at, userId: entry.userId, projectId: entry.projectId, reason, ...(run > 0 && { runId: runId(run) }) }),
+      ),
+    ).sort((a, b) => a.at - b.at);
   }
 
   #collect<T>(filter: { userId?: string; projectId?: string }, pick: (entry: Entry) => T[]): T[] {
@@ -358,9 +394,9 @@ export class Scheduler implements DeploymentListener {
   reset(): void {
     this.#entries.clear();
     this.#retired.length = 0;
-    this.#queue.clear();
+    this.#ticks.clear();
+    this.#ends.clear();
     this.#behaviors.clear();
-    this.#running.clear();
     this.#defaultBehavior = this.options.runBehavior;
     this.onQueueChange();
   }
@@ -402,6 +438,24 @@ function iso(ms: number): string {
   return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
 }
 
-function runNumber(run: Run): number {
-  return Number(run.id.slice(4));
+function runId(number: number): string {
+  return `run-${number}`;
+}
+
+/** The number in `run-12`, or NaN. */
+function runNumber(id: string): number {
+  return /^run-[1-9]\d*$/.test(id) ? Number(id.slice(4)) : NaN;
+}
+
+function runOf(entry: Entry, run: RunEntry): Run {
+  return {
+    id: runId(run.number),
+    userId: entry.userId,
+    projectId: entry.projectId,
+    trigger: run.trigger,
+    scheduledFor: run.scheduledFor,
+    startedAt: run.startedAt,
+    ...(run.endedAt !== undefined && { endedAt: run.endedAt }),
+    ...(run.outcome !== undefined && { outcome: run.outcome }),
+  };
 }
