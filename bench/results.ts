@@ -1,7 +1,9 @@
 /** The bench's figures: per server and row, the mock/echo ratios and whether goals are met. */
 import { scenarioName, type BenchConfig, type Scenario } from './config.js';
 import type { LoadResult } from './load-client.js';
+import type { SizeResult, YearResult } from './scheduler-year.js';
 import type { SessionCostResult } from './session-cost.js';
+import type { TickBenchResult } from './ticks.js';
 import type { StartupResult } from './startup.js';
 import { summarize } from './stats.js';
 
@@ -44,6 +46,7 @@ export interface BenchResults {
   readonly rows: readonly RowResult[];
   readonly startup: StartupResult;
   readonly sessionCost: SessionCostResult;
+  readonly scheduler: { ticks: TickBenchResult; year: YearResult; sizes: SizeResult[] };
   /** Sum of every row's failures; non-zero fails the bench. */
   readonly failures: number;
 }

@@ -13,7 +13,9 @@ import { mergeLoads, runLoad, type LoadResult } from './load-client.js';
 import { dapResponse, echoedRequest, type ReplyRule } from './replies.js';
 import { figuresLine, header, ratioLine, startupLine, writeJson } from './report.js';
 import { figuresOf, rowOf, type RowResult, type ServerFigures, type ServerKind } from './results.js';
+import { measureSize, measureYear, yearLines } from './scheduler-year.js';
 import { measureSessionCost } from './session-cost.js';
+import { measureTicks, tickLines } from './ticks.js';
 import { measureStartup } from './startup.js';
 import { writeBenchUsers } from './users-file.js';
 
@@ -87,6 +89,15 @@ async function main(): Promise<number> {
         `${sessionCost.bytesPerReply.toFixed(0)} bytes per reply (${sessionCost.requests} requests, same mix, one user)`,
     );
 
+    console.log('');
+    console.log('scheduler (fake clock, UTC):');
+    const ticks = await measureTicks();
+    for (const line of tickLines(ticks)) console.log(line);
+    const year = await measureYear();
+    const sizes = [];
+    for (const deployments of [100, 1_000, 10_000]) sizes.push(await measureSize(deployments));
+    for (const line of yearLines(year, sizes)) console.log(line);
+
     const failures = rows.reduce((sum, row) => sum + row.echo.failures + row.mock.failures, 0);
     await writeJson(RESULTS_FILE, {
       generatedAt: new Date().toISOString(),
@@ -97,6 +108,7 @@ async function main(): Promise<number> {
       rows,
       startup,
       sessionCost,
+      scheduler: { ticks, year, sizes },
       failures,
     });
     console.log(`results written to ${RESULTS_FILE}`);
@@ -113,7 +125,8 @@ async function main(): Promise<number> {
 
 /** Generous upper bound for a normal run: load rows plus slack for start-up and draining. */
 function budgetMs(config: BenchConfig): number {
-  return config.scenarios.length * 2 * (config.rounds * config.warmupMs + config.measureMs) + 45_000;
+  // Plus about 30 s of scheduler measurements.
+  return config.scenarios.length * 2 * (config.rounds * config.warmupMs + config.measureMs) + 90_000;
 }
 
 // Ctrl-C or a CI kill: exit normally so the child-server exit hook kills the servers.

@@ -11,11 +11,29 @@ export interface NextTick {
   next(afterMs: number): number | undefined;
 }
 
+/**
+ * Compiled searches are immutable and every add or schedule update needs one, so they are shared
+ * per (zone, expression); bounded, so a stream of distinct schedules only recycles the cache.
+ */
 export function nextTickFor(expression: string, timezone: string): NextTick {
+  const key = `${timezone} ${expression}`;
+  let tick = compiled.get(key);
+  if (!tick) {
+    tick = compile(expression, timezone);
+    if (compiled.size >= COMPILED_LIMIT) compiled.delete(compiled.keys().next().value!);
+    compiled.set(key, tick);
+  }
+  return tick;
+}
+
+function compile(expression: string, timezone: string): NextTick {
   if (timezone === 'UTC') return UtcCronMatcher.compile(expression);
   const cron = new Cron(expression, { mode: '5-part', timezone });
   return { next: (afterMs) => cron.nextRun(new Date(afterMs))?.getTime() };
 }
+
+const COMPILED_LIMIT = 1024;
+const compiled = new Map<string, NextTick>();
 
 /**
  * Refuses an unknown IANA time zone up front (croner would only fail at the first tick).

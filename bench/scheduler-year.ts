@@ -1,0 +1,91 @@
+/**
+ * The scheduler under load on the fake clock: a simulated year for 100 deployments of mixed
+ * schedules (goal < 5 s), the cost per processed tick at 100, 1,000 and 10,000 deployments
+ * (goal: within 2x across sizes), and the heap after a month against after the year (goal: flat
+ * in the length of the advance, since history per deployment is capped).
+ */
+import { performance } from 'node:perf_hooks';
+import { createDeployCore, type DeployCore } from '../src/core.js';
+import { TICK_SCHEDULES } from './ticks.js';
+
+const DAY = 86_400_000;
+
+export interface YearResult {
+  readonly deployments: number;
+  readonly seconds: number;
+  readonly ticks: number;
+  readonly heapAfterMonthMb: number;
+  readonly heapAfterYearMb: number;
+}
+
+export interface SizeResult {
+  readonly deployments: number;
+  readonly days: number;
+  readonly ticks: number;
+  readonly microsPerTick: number;
+}
+
+async function coreWith(deployments: number): Promise<DeployCore> {
+  const core = await createDeployCore({ clock: { mode: 'fake', startAt: '2026-01-01T00:00:00Z' } });
+  const auth = core.users.authenticate('MYAPIKEY');
+  if (typeof auth === 'string') throw new Error('MYAPIKEY does not authenticate');
+  const caller = { userId: auth.user.userId, permissions: auth.permissions, credential: auth.key };
+  for (let i = 0; i < deployments; i++) {
+    core.deploy.add(caller, { pipeline: { project_id: `bench-${i}` }, schedule: TICK_SCHEDULES[i % TICK_SCHEDULES.length] });
+  }
+  return core;
+}
+
+function ticksOf(core: DeployCore): number {
+  return core.control.deployments().reduce((n, d) => n + d.counters.fired + d.counters.skipped_overlap + d.counters.skipped_paused, 0);
+}
+
+function heapMb(): number {
+  globalThis.gc?.();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+}
+
+/** One simulated year, advanced a day at a time (as a long test would), 100 deployments. */
+export async function measureYear(deployments = 100): Promise<YearResult> {
+  const core = await coreWith(deployments);
+  let heapAfterMonthMb = 0;
+  let elapsed = 0;
+  for (let day = 1; day <= 365; day++) {
+    const started = performance.now();
+    core.control.advance(DAY);
+    elapsed += performance.now() - started;
+    if (day === 30) heapAfterMonthMb = heapMb(); // outside the timing: it forces a GC
+  }
+  const seconds = elapsed / 1000;
+  return { deployments, seconds, ticks: ticksOf(core), heapAfterMonthMb, heapAfterYearMb: heapMb() };
+}
+
+/** Cost per tick at a size, over a span that keeps the tick count similar across sizes. */
+export async function measureSize(deployments: number): Promise<SizeResult> {
+  const core = await coreWith(deployments);
+  const days = Math.max(1, Math.round(36_500 / deployments));
+  core.control.advance(DAY); // warm-up
+  const before = ticksOf(core);
+  const started = performance.now();
+  core.control.advance(days * DAY);
+  const elapsed = performance.now() - started;
+  const ticks = ticksOf(core) - before;
+  return { deployments, days, ticks, microsPerTick: (elapsed * 1000) / ticks };
+}
+
+export function yearLines(year: YearResult, sizes: readonly SizeResult[]): string[] {
+  const costs = sizes.map((s) => s.microsPerTick);
+  const spread = Math.max(...costs) / Math.min(...costs);
+  return [
+    `simulated year, ${year.deployments} deployments (mixed schedules, advanced a day at a time): ` +
+      `${year.seconds.toFixed(2)} s for ${year.ticks.toLocaleString('en-US')} ticks (goal < 5 s, ${year.seconds < 5 ? 'met' : 'MISSED'})`,
+    `heap after 1 month ${year.heapAfterMonthMb.toFixed(1)} MB, after 12 months ${year.heapAfterYearMb.toFixed(1)} MB ` +
+      `(goal: flat; history capped per deployment)`,
+    ...sizes.map(
+      (s) =>
+        `cost per tick at ${s.deployments.toLocaleString('en-US')} deployments: ${s.microsPerTick.toFixed(2)} µs ` +
+        `(${s.ticks.toLocaleString('en-US')} ticks over ${s.days} days)`,
+    ),
+    `cost per tick spread across sizes: ${spread.toFixed(2)}x (goal <= 2x, ${spread <= 2 ? 'met' : 'MISSED'})`,
+  ];
+}
