@@ -1,24 +1,82 @@
 #!/usr/bin/env node
 /**
- * `rocketride-deploy-kit serve [--host H] [--port P] [--users FILE]`: the standalone mock server.
+ * `rocketride-deploy-kit serve [options]`: the standalone mock server.
+ * `rocketride-deploy-kit control <operation> [args]`: calls a running server's control API over HTTP.
  */
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadUsersFile, DEFAULT_USERS_FILE } from './auth/users-file.js';
+import { ControlError } from './control/errors.js';
+import { parseChoice, parseDuration, parseInstant } from './control/inputs.js';
 import { createMockServer, DEFAULT_PORT } from './server/mock-server.js';
 import { VERSION } from './version.js';
 
-const USAGE = `Usage: rocketride-deploy-kit <command> [options]
+const NAME = 'rocketride-deploy-kit';
+const DEFAULT_CONTROL_URL = `http://127.0.0.1:${DEFAULT_PORT}`;
+
+const CONTROL_USAGE = `Usage: ${NAME} control <operation> [args] [--url URL] [--token TOKEN]
+
+Calls the control API of a running server and prints its JSON answer.
+
+Operations:
+  clock                              Show the server's clock
+  set-clock INSTANT                  Move the clock to an instant (ISO with a zone, or epoch ms)
+  advance SPAN                       Move the clock forward: 15m, 1h30m, 2d, 900000 (ms)
+  next                               Move the clock to the next due tick
+  add-user FILE                      Add a user (a JSON file holding one user, users-file format)
+  revoke KEY                         Revoke an API key (its deployments turn errored at their next tick)
+  restore KEY                        Make a revoked key valid again
+  deployments [--user U]             Scheduling picture of every deployment, or one user's
+  deployment USER PROJECT            One deployment's scheduling picture
+  pause USER PROJECT                 Pause a deployment (its ticks are skipped)
+  resume USER PROJECT                Resume a paused deployment
+  trigger USER PROJECT               Start a run now (refused while one is in progress)
+  runs [--user U] [--project P]      Runs, oldest first
+  ticks [--user U] [--project P]     Tick decisions, oldest first
+  end-run RUN_ID [--outcome O]       End a run in progress: completed (default), failed or cancelled
+  run-behavior [--duration SPAN] [--outcome completed|failed] [--hold|--no-hold] [--user U --project P]
+                                     How runs behave from now on: server-wide, or for one deployment
+  reset                              Forget deployments, runs, ticks, added users and revocations
+
+control options:
+  --url URL      The server (default ${DEFAULT_CONTROL_URL}; env RRDK_CONTROL_URL)
+  --token TOKEN  Control token, if the server requires one (env RRDK_CONTROL_TOKEN)
+
+Exit status: 0 done, 1 the server refused or did not answer, 2 bad usage.`;
+
+const USAGE = `Usage: ${NAME} <command> [options]
 
 Commands:
-  serve        Start the mock RocketRide server (deploy API over DAP/WebSocket)
+  serve        Start the mock RocketRide server (deploy API over DAP/WebSocket, control API over HTTP)
+  control      Call a running server's control API (clock, keys, deployments, runs)
 
 serve options:
-  --host HOST    Interface to listen on (default 127.0.0.1)
-  --port PORT    Port to listen on; 0 picks a free one (default ${DEFAULT_PORT})
-  --users FILE   Users file (default: the demo users in fixtures/users.json)
+  --host HOST            Interface to listen on (default 127.0.0.1)
+  --port PORT            Port to listen on; 0 picks a free one (default ${DEFAULT_PORT})
+  --users FILE           Users file (default: the demo users in fixtures/users.json)
+  --clock fake|real      fake: time stands still until moved; real: wall time plus jumps (default real)
+  --start-at INSTANT     Where the clock starts, e.g. 2026-11-26T10:07:00Z (default: now)
+  --timezone ZONE        IANA time zone of cron schedules (default UTC)
+  --run-duration SPAN    How long a run takes: 1s, 5m, 1h30m (default 1s)
+  --run-outcome OUTCOME  How a run ends: completed or failed (default completed)
+  --history-limit N      Ticks and runs kept per deployment; counters stay exact (default 1000)
+  --control-token TOKEN  Require "Authorization: Bearer TOKEN" on the control API (env
+                         RRDK_CONTROL_TOKEN); without one, only loopback callers may use it
+
+${CONTROL_USAGE.replace(/^Usage: /, 'control: ')}
 
   -h, --help     Show this help
   -v, --version  Show the version`;
+
+/** A mistake in how the command was called: printed on one line (or with usage), exit code 2. */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
+    super(message);
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -30,10 +88,21 @@ async function main(argv: string[]): Promise<number> {
     console.log(VERSION);
     return 0;
   }
-  if (command === 'serve') return serve(rest);
+  try {
+    if (command === 'serve') return await serve(rest);
+    if (command === 'control') return await control(rest);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${NAME}: ${error.message}${error.usage ? `\n\n${error.usage}` : ''}`);
+    return 2;
+  }
   console.error(`Unknown command '${command}'.\n\n${USAGE}`);
   return 2;
 }
+
+// ---------------------------------------------------------------------------------------------
+// serve
+// ---------------------------------------------------------------------------------------------
 
 async function serve(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -42,6 +111,13 @@ async function serve(args: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: String(DEFAULT_PORT) },
       users: { type: 'string', default: DEFAULT_USERS_FILE },
+      clock: { type: 'string', default: 'real' },
+      'start-at': { type: 'string' },
+      timezone: { type: 'string', default: 'UTC' },
+      'run-duration': { type: 'string', default: '1s' },
+      'run-outcome': { type: 'string', default: 'completed' },
+      'history-limit': { type: 'string' },
+      'control-token': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -51,18 +127,36 @@ async function serve(args: string[]): Promise<number> {
     return 0;
   }
   const port = Number(values.port);
-  if (!/^\d+$/.test(values.port) || port > 65535) {
-    console.error(`--port must be a number from 0 to 65535, got '${values.port}'`);
-    return 2;
-  }
+  if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got '${values.port}'`);
+  // Flag values are checked here, so a mistake costs exit code 2 and names the flag.
+  const mode = flag(() => parseChoice(values.clock, '--clock', ['fake', 'real'] as const));
+  const startAt = values['start-at'] === undefined ? undefined : flag(() => parseInstant(values['start-at'], '--start-at'));
+  const duration = flag(() => parseDuration(values['run-duration'], '--run-duration'));
+  const outcome = flag(() => parseChoice(values['run-outcome'], '--run-outcome', ['completed', 'failed'] as const));
+  const historyLimit = values['history-limit'] === undefined ? undefined : positiveInteger(values['history-limit'], '--history-limit');
+  const controlToken = values['control-token'] ?? (process.env['RRDK_CONTROL_TOKEN'] || undefined);
+  if (controlToken === '') throw new UsageError('--control-token must not be empty');
+
   const users = await loadUsersFile(values.users);
   const server = await createMockServer({
     host: values.host,
     port,
     users,
+    clock: startAt === undefined ? mode : { mode, startAt },
+    timezone: values.timezone,
+    runs: { duration, outcome },
+    ...(historyLimit !== undefined && { historyLimit }),
+    ...(controlToken !== undefined && { controlToken }),
     log: (line) => console.error(line),
   });
-  console.log(`rocketride-deploy-kit ${VERSION} listening on ${server.url}`);
+  const clock = server.control.clock();
+  const httpHost = server.host.includes(':') ? `[${server.host}]` : server.host;
+  console.log(`${NAME} ${VERSION} listening on ${server.url}`);
+  console.log(
+    `control API: http://${httpHost}:${server.port}/control/ ` +
+      (controlToken === undefined ? '(loopback callers only; --control-token opens it to others)' : '(control token required)'),
+  );
+  console.log(`clock: ${clock.mode}, now ${clock.now}, time zone ${clock.timezone}`);
   console.log(`users: ${users.map((u) => `${u.userId} (key ${u.keys[0]})`).join(', ')}`);
 
   await new Promise<void>((resolve) => {
@@ -77,6 +171,207 @@ async function serve(args: string[]): Promise<number> {
   return 0;
 }
 
+/** Runs a control-input parser on a flag value, turning its 400 into a usage error. */
+function flag<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ControlError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function positiveInteger(text: string, name: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${name} must be a positive integer, got '${text}'`);
+  return Number(text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// control
+// ---------------------------------------------------------------------------------------------
+
+type ControlFlag = 'user' | 'project' | 'duration' | 'outcome' | 'hold' | 'no-hold';
+type Flags = Partial<Record<ControlFlag, string | boolean>>;
+
+interface ControlRequest {
+  method: 'GET' | 'POST';
+  /** Path under /control/, segments already encoded. */
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+}
+
+interface Operation {
+  /** Positional argument names, for the arity check. */
+  readonly args: readonly string[];
+  readonly flags?: readonly ControlFlag[];
+  readonly request: (args: readonly string[], flags: Flags) => ControlRequest | Promise<ControlRequest>;
+}
+
+const seg = encodeURIComponent;
+const deploymentPath = ([user, project]: readonly string[], action = '') => `deployments/${seg(user!)}/${seg(project!)}${action}`;
+const filterFlags = (flags: Flags) => ({ userId: text(flags.user), projectId: text(flags.project) });
+
+/** Each operation names its arguments and builds its HTTP request; the server validates the rest. */
+const OPERATIONS: Readonly<Record<string, Operation>> = {
+  clock: { args: [], request: () => ({ method: 'GET', path: 'clock' }) },
+  'set-clock': { args: ['INSTANT'], request: ([to]) => ({ method: 'POST', path: 'clock', body: { to: /^\d+$/.test(to!) ? Number(to) : to } }) },
+  advance: { args: ['SPAN'], request: ([by]) => ({ method: 'POST', path: 'clock/advance', body: { by } }) },
+  next: { args: [], request: () => ({ method: 'POST', path: 'clock/advance', body: { next: true } }) },
+  'add-user': { args: ['FILE'], request: async ([file]) => ({ method: 'POST', path: 'users', body: await readJson(file!) }) },
+  revoke: { args: ['KEY'], request: ([key]) => ({ method: 'POST', path: 'keys/revoke', body: { key } }) },
+  restore: { args: ['KEY'], request: ([key]) => ({ method: 'POST', path: 'keys/restore', body: { key } }) },
+  deployments: { args: [], flags: ['user'], request: (_, f) => ({ method: 'GET', path: 'deployments', query: { userId: text(f.user) } }) },
+  deployment: { args: ['USER', 'PROJECT'], request: (a) => ({ method: 'GET', path: deploymentPath(a) }) },
+  pause: { args: ['USER', 'PROJECT'], request: (a) => ({ method: 'POST', path: deploymentPath(a, '/pause') }) },
+  resume: { args: ['USER', 'PROJECT'], request: (a) => ({ method: 'POST', path: deploymentPath(a, '/resume') }) },
+  trigger: { args: ['USER', 'PROJECT'], request: (a) => ({ method: 'POST', path: deploymentPath(a, '/trigger') }) },
+  runs: { args: [], flags: ['user', 'project'], request: (_, f) => ({ method: 'GET', path: 'runs', query: filterFlags(f) }) },
+  ticks: { args: [], flags: ['user', 'project'], request: (_, f) => ({ method: 'GET', path: 'ticks', query: filterFlags(f) }) },
+  'end-run': {
+    args: ['RUN_ID'],
+    flags: ['outcome'],
+    request: ([runId], f) => ({ method: 'POST', path: `runs/${seg(runId!)}/end`, body: defined({ outcome: f.outcome }) }),
+  },
+  'run-behavior': {
+    args: [],
+    flags: ['duration', 'outcome', 'hold', 'no-hold', 'user', 'project'],
+    request: (_, f) => {
+      if (f.hold && f['no-hold']) throw new UsageError('Give --hold or --no-hold, not both', CONTROL_USAGE);
+      const hold = f.hold ? true : f['no-hold'] ? false : undefined;
+      const { duration, outcome, user: userId, project: projectId } = f;
+      return { method: 'POST', path: 'run-behavior', body: defined({ duration, outcome, hold, userId, projectId }) };
+    },
+  },
+  reset: { args: [], request: () => ({ method: 'POST', path: 'reset' }) },
+};
+
+async function control(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        user: { type: 'string' },
+        project: { type: 'string' },
+        duration: { type: 'string' },
+        outcome: { type: 'string' },
+        hold: { type: 'boolean' },
+        'no-hold': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message, CONTROL_USAGE);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(CONTROL_USAGE);
+    return 0;
+  }
+  const [name, ...rest] = positionals;
+  if (name === undefined) throw new UsageError('control needs an operation', CONTROL_USAGE);
+  const operation = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
+  if (operation === undefined) throw new UsageError(`Unknown control operation '${name}'`, CONTROL_USAGE);
+  if (rest.length !== operation.args.length) {
+    const wanted = operation.args.length === 0 ? 'no arguments' : operation.args.join(' ');
+    throw new UsageError(`control ${name} takes ${wanted}, got ${rest.length === 0 ? 'none' : rest.join(' ')}`, CONTROL_USAGE);
+  }
+  const flags: Flags = {};
+  for (const key of ['user', 'project', 'duration', 'outcome', 'hold', 'no-hold'] as const) {
+    if (values[key] === undefined) continue;
+    if (!operation.flags?.includes(key)) throw new UsageError(`control ${name} does not take --${key}`, CONTROL_USAGE);
+    flags[key] = values[key];
+  }
+
+  const base = controlBase(values.url ?? (process.env['RRDK_CONTROL_URL'] || DEFAULT_CONTROL_URL));
+  const token = values.token ?? (process.env['RRDK_CONTROL_TOKEN'] || undefined);
+  const request = await operation.request(rest, flags);
+  return callControl(base, token, request);
+}
+
+/** `http://host:port`, from a URL given with or without `/control/` (or a ws:// server URL). */
+function controlBase(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--url must be a URL like ${DEFAULT_CONTROL_URL}, got '${text}'`);
+  }
+  if (url.protocol === 'ws:' || url.protocol === 'wss:') url.protocol = url.protocol === 'ws:' ? 'http:' : 'https:';
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url must be an http:// URL like ${DEFAULT_CONTROL_URL}, got '${text}'`);
+  const path = url.pathname.replace(/\/+$/, '').replace(/\/(control|task\/service)$/, '');
+  return `${url.origin}${path}`;
+}
+
+async function callControl(base: string, token: string | undefined, request: ControlRequest): Promise<number> {
+  const query = new URLSearchParams(Object.entries(request.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+  const url = `${base}/control/${request.path}${query ? `?${query}` : ''}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: request.method,
+      headers: {
+        ...(request.body !== undefined && { 'content-type': 'application/json' }),
+        ...(token !== undefined && { authorization: `Bearer ${token}` }),
+      },
+      ...(request.body !== undefined && { body: JSON.stringify(request.body) }),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
+    const reason =
+      cause?.code === 'ECONNREFUSED'
+        ? `no server answers at ${base} (is \`${NAME} serve\` running there?)`
+        : cause?.message === 'bad port'
+          ? `cannot reach ${base}: fetch refuses this port (a "bad port" of the Fetch standard); serve on another one`
+          : `cannot reach ${base}: ${cause?.message ?? String(error)}`;
+    console.error(`${NAME}: ${reason}`);
+    return 1;
+  }
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    console.error(`${NAME}: ${base} answered HTTP ${response.status} without JSON; is it a ${NAME} server?`);
+    return 1;
+  }
+  if (response.ok) {
+    console.log(JSON.stringify(json, null, 2));
+    return 0;
+  }
+  const error = (json as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  console.error(`${NAME}: ${String(error?.message ?? `HTTP ${response.status}`)} (${String(error?.code ?? response.status)})`);
+  return 1;
+}
+
+async function readJson(file: string): Promise<unknown> {
+  let content: string;
+  try {
+    content = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new Error(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  try {
+    return JSON.parse(content);
+  } catch (error) {
+    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function text(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Drops undefined fields, so the body carries only what was given. */
+function defined(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
@@ -88,7 +383,7 @@ main(process.argv.slice(2)).then(
       e?.code === 'EADDRINUSE'
         ? `Port already in use (${e.message.replace(/^listen EADDRINUSE: address already in use /, '')}); pick another with --port`
         : (e?.message ?? String(error));
-    console.error(`rocketride-deploy-kit: ${message}`);
+    console.error(`${NAME}: ${message}`);
     process.exitCode = 1;
   },
 );

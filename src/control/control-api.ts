@@ -208,15 +208,19 @@ export function createControlApi({ clock, scheduler, users, deploy }: ControlTar
       return { reset: true };
     },
   };
-  return withControlErrors(api);
+  return withControlErrors(api, () => scheduler.catchUp());
 }
 
-/** Turns scheduler errors into control errors with HTTP statuses, for every operation. */
-function withControlErrors(api: ControlApi): ControlApi {
+/**
+ * Every operation first lets a real clock's scheduler catch up (so reads never lag a due tick),
+ * and turns scheduler errors into control errors with HTTP statuses.
+ */
+function withControlErrors(api: ControlApi, catchUp: () => void): ControlApi {
   const wrapped = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(api) as Array<[string, (...args: unknown[]) => unknown]>) {
     wrapped[name] = (...args: unknown[]) => {
       try {
+        catchUp();
         return fn(...args);
       } catch (error) {
         throw toControlError(error);
@@ -233,6 +237,7 @@ const STATUS: Record<SchedulerError['code'], number> = {
   RUN_NOT_FOUND: 404,
   RUN_NOT_IN_PROGRESS: 409,
   CLOCK_BACKWARDS: 400,
+  CLOCK_OUT_OF_RANGE: 400,
 };
 
 function toControlError(error: unknown): unknown {

@@ -14,7 +14,8 @@ export type ControlErrorCode =
   | 'RUN_IN_PROGRESS'
   | 'RUN_NOT_FOUND'
   | 'RUN_NOT_IN_PROGRESS'
-  | 'CLOCK_BACKWARDS';
+  | 'CLOCK_BACKWARDS'
+  | 'CLOCK_OUT_OF_RANGE';
 
 export class ControlError extends Error {
   override readonly name = 'ControlError';

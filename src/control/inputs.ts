@@ -5,28 +5,31 @@
 import { ControlError } from './errors.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** The largest instant a JavaScript Date can hold (year 275760); the clock cannot go past it. */
+export const MAX_INSTANT_MS = 8.64e15;
 
 /**
  * A span of time: milliseconds as a number, or a string such as `90s`, `15m`, `1h30m`, `2d`,
  * `500ms` (units ms, s, m, h, d; a bare number string means milliseconds).
  */
 export function parseDuration(value: unknown, field: string): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  if (typeof value === 'string') {
+  let ms: number | undefined;
+  if (typeof value === 'number') ms = value;
+  else if (typeof value === 'string') {
     const text = value.trim();
-    if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
-    if (/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(text)) {
-      let total = 0;
-      for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) total += Number(amount) * UNITS[unit!]!;
-      return total;
+    if (/^\d+(\.\d+)?$/.test(text)) ms = Number(text);
+    else if (/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(text)) {
+      ms = 0;
+      for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) ms += Number(amount) * UNITS[unit!]!;
     }
   }
+  if (ms !== undefined && Number.isFinite(ms) && ms >= 0 && ms <= MAX_INSTANT_MS) return ms;
   throw badInput(`${field} must be a duration: milliseconds, or a string like "90s", "15m", "1h30m", "2d" (got ${show(value)})`);
 }
 
 /** An instant: epoch milliseconds, or an ISO 8601 date-time with a zone (`2026-11-26T10:07:00Z`). */
 export function parseInstant(value: unknown, field: string): number {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= MAX_INSTANT_MS) return value;
   if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(value.trim())) {
     const ms = Date.parse(value.trim());
     if (Number.isFinite(ms)) return ms;

@@ -5,7 +5,8 @@ export type SchedulerErrorCode =
   | 'RUN_IN_PROGRESS'
   | 'RUN_NOT_FOUND'
   | 'RUN_NOT_IN_PROGRESS'
-  | 'CLOCK_BACKWARDS';
+  | 'CLOCK_BACKWARDS'
+  | 'CLOCK_OUT_OF_RANGE';
 
 export class SchedulerError extends Error {
   override readonly name = 'SchedulerError';

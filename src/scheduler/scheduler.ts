@@ -52,6 +52,8 @@ interface Entry extends BucketItem {
   readonly end: RunEnd;
   /** Number of the run in progress, or 0. */
   current: number;
+  /** How the run in progress will end, fixed when it started. */
+  currentOutcome: RunOutcome;
   /** Resolved run behavior, cached until a behavior changes. */
   behavior: RunBehavior | undefined;
   readonly counters: Counters;
@@ -69,6 +71,9 @@ export interface AdvanceReport {
   readonly ticks: Record<TickReason, number>;
   readonly runsEnded: number;
 }
+
+/** The last instant a JavaScript Date can hold. */
+const MAX_INSTANT_MS = 8.64e15;
 
 /** Deployments removed recently stay queryable (their runs and ticks), up to this many. */
 const RETIRED_LIMIT = 100;
@@ -116,6 +121,7 @@ export class Scheduler implements DeploymentListener {
       tickAt: undefined,
       cron: undefined,
       current: 0,
+      currentOutcome: 'completed',
       behavior: undefined,
       counters: newCounters(),
       ticks: new TickLog(this.options.historyLimit),
@@ -165,7 +171,10 @@ export class Scheduler implements DeploymentListener {
   /** Processes every event up to `target` in time order, then sets the clock to `target`. */
   advanceTo(target: number): AdvanceReport {
     const from = this.clock.now();
-    if (!Number.isFinite(target) || target < from) {
+    if (!(target <= MAX_INSTANT_MS)) {
+      throw new SchedulerError('CLOCK_OUT_OF_RANGE', `The clock cannot pass ${iso(MAX_INSTANT_MS)} (the last instant a Date holds); got ${iso(target)}`);
+    }
+    if (target < from) {
       throw new SchedulerError(
         'CLOCK_BACKWARDS',
         `The clock only moves forward: ${iso(target)} is before now (${iso(from)})`,
@@ -182,7 +191,7 @@ export class Scheduler implements DeploymentListener {
       if (endAt !== undefined && endAt <= target && (tickAt === undefined || endAt <= tickAt)) {
         const { entry } = this.#ends.pop()!;
         this.clock.moveTo(endAt);
-        this.#endRun(entry, endAt, this.#behaviorOf(entry).outcome);
+        this.#endRun(entry, endAt, entry.currentOutcome);
         runsEnded += 1;
       } else if (tickAt !== undefined && tickAt <= target) {
         const { at, items } = this.#ticks.take()!;
@@ -249,6 +258,7 @@ export class Scheduler implements DeploymentListener {
     entry.current = run;
     entry.runs.start(run, trigger, scheduledFor, at);
     const behavior = this.#behaviorOf(entry);
+    entry.currentOutcome = behavior.outcome;
     if (!behavior.hold) {
       entry.end.at = at + behavior.durationMs;
       this.#ends.upsert(entry.end);

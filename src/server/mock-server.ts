@@ -1,6 +1,7 @@
 /**
- * The WebSocket door: an HTTP server whose `/task/service` path upgrades to DAP sessions.
- * It only moves bytes; every decision is made by DapSession and the deploy domain.
+ * The WebSocket door: an HTTP server whose `/task/service` path upgrades to DAP sessions, and
+ * whose `/control/` paths serve the control API's HTTP door (control-http.ts).
+ * It only moves bytes; every decision is made by DapSession, the deploy domain and the control API.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import { createDeployCore } from '../core.js';
 import type { ControlApi } from '../control/control-api.js';
 import type { ClockOption, RunBehaviorOption } from '../core.js';
 import { DapSession, type SessionContext } from '../dap/session.js';
+import { createControlHandler, isControlPath, validateControlToken } from './control-http.js';
 
 /** The DAP endpoint's path (WIRE-1). */
 export const DAP_PATH = '/task/service';
@@ -78,6 +80,7 @@ export interface MockServer {
  */
 export async function createMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const host = options.host ?? '127.0.0.1';
+  validateControlToken(options.controlToken);
   const core = await createDeployCore(options);
 
   const wss = new WebSocketServer({
@@ -89,7 +92,9 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     skipUTF8Validation: true,
   });
 
-  const http = createServer(notFound);
+  // Plain HTTP requests: the control door under /control/, a 404 pointing at the WebSocket elsewhere.
+  const control = createControlHandler({ control: core.control, token: options.controlToken, log: options.log });
+  const http = createServer((request, response) => (isControlPath(pathOf(request)) ? control : notFound)(request, response));
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     if (pathOf(request) !== DAP_PATH) {

@@ -51,6 +51,18 @@ describe('no overlap (RUN-3)', () => {
     expect(h.control.runs()).toHaveLength(2);
   });
 
+  it('ends a run the way its behavior said when it started, whatever changes meanwhile', async () => {
+    const h = await harness({ runs: { duration: '10m' } });
+    h.add('o');
+    const run = h.control.trigger('local', 'o');
+    h.control.setRunBehavior({ outcome: 'failed' });
+    h.control.advance('10m');
+    expect(h.control.runs({ projectId: 'o' })).toEqual([expect.objectContaining({ id: run.id, outcome: 'completed' })]);
+    h.control.trigger('local', 'o');
+    h.control.advance('10m');
+    expect(h.control.runs({ projectId: 'o' }).map((r) => r.outcome)).toEqual(['completed', 'failed']);
+  });
+
   it('lets a run that ends exactly at the next tick be followed by a new run', async () => {
     const h = await harness({ runs: { duration: '15m' } });
     h.add('exact', '*/15 * * * *');
@@ -208,6 +220,9 @@ describe('the clock and the controls', () => {
   it('only moves forward, and runToNextTick stops at the next due tick', async () => {
     const h = await harness();
     expect(controlError(() => h.control.setClock('2026-11-26T10:00:00Z'))).toMatchObject({ code: 'CLOCK_BACKWARDS', status: 400 });
+    expect(controlError(() => h.control.setClock(1e16))).toMatchObject({ code: 'BAD_INPUT', status: 400 });
+    expect(() => h.core.scheduler.advanceTo(1e16)).toThrowError(expect.objectContaining({ code: 'CLOCK_OUT_OF_RANGE' }));
+    expect(h.control.clock().now).toBe('2026-11-26T10:07:00.000Z');
     expect(h.control.advance(0).to).toBe('2026-11-26T10:07:00.000Z');
     h.add('a', '*/15 * * * *');
     h.add('b', '0 * * * *');

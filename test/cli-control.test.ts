@@ -1,0 +1,267 @@
+/**
+ * `rocketride-deploy-kit serve` with a fake clock and `rocketride-deploy-kit control`, both as
+ * real child processes from the built package, the way a test in another language uses them.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMockServer, DeployClient } from '../src/index.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const START = '2026-11-26T10:07:00Z';
+
+const children: ChildProcessWithoutNullStreams[] = [];
+const clients: DeployClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.disconnect().catch(() => {})));
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+/** The environment without our variables, so a developer's shell cannot change the outcome. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  for (const name of ['RRDK_CONTROL_URL', 'RRDK_CONTROL_TOKEN']) if (!(name in extra)) delete env[name];
+  return env;
+}
+
+function spawnCli(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [CLI, ...args], { env: cleanEnv(env) });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+/** Starts `serve` and resolves with its WebSocket and control URLs once it has printed its banner. */
+async function serve(extra: string[] = [], env: Record<string, string> = {}) {
+  const cli = spawnCli(['serve', '--port', '0', '--clock', 'fake', '--start-at', START, ...extra], env);
+  const urls = await new Promise<{ ws: string; control: string; base: string }>((resolve, reject) => {
+    const check = () => {
+      const { stdout } = cli.output();
+      const ws = /ws:\/\/\S+\/task\/service/.exec(stdout)?.[0];
+      const control = /^control API: (http:\/\/\S+\/control\/)/m.exec(stdout)?.[1];
+      if (ws && control && /^users: .*\n/m.test(stdout)) resolve({ ws, control, base: control.replace(/\/control\/$/, '') });
+    };
+    cli.child.stdout.on('data', check);
+    cli.child.on('exit', () => reject(new Error(`serve exited before listening: ${cli.output().stderr}`)));
+  });
+  return { ...cli, ...urls };
+}
+
+/** Runs `control ...` to its end. */
+async function control(args: string[], env: Record<string, string> = {}) {
+  const cli = spawnCli(['control', ...args], env);
+  const code = await cli.exited;
+  const { stdout, stderr } = cli.output();
+  return { code, stdout, stderr, json: () => JSON.parse(stdout) };
+}
+
+async function connect(url: string, key = 'MYAPIKEY') {
+  const client = new DeployClient({ uri: url, auth: key });
+  clients.push(client);
+  await client.connect();
+  return client;
+}
+
+describe('rocketride-deploy-kit serve --clock fake + control', () => {
+  it('prints the control URL and the clock; advances an hour to four runs; a revoked key errors the deployment', async () => {
+    const server = await serve();
+    expect(server.control).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/control\/$/);
+    expect(server.output().stdout).toContain(`clock: fake, now 2026-11-26T10:07:00.000Z, time zone UTC`);
+    const url = ['--url', server.base];
+
+    const client = await connect(server.ws);
+    await client.deploy.add({ project_id: 'reports' }, { schedule: '*/15 * * * *' });
+
+    const advanced = await control(['advance', '1h', ...url]);
+    expect(advanced).toMatchObject({ code: 0, stderr: '' });
+    expect(advanced.json()).toMatchObject({ from: '2026-11-26T10:07:00.000Z', to: '2026-11-26T11:07:00.000Z', ticks: { fired: 4 } });
+
+    const runs = await control(['runs', '--user', 'local', '--project', 'reports', ...url]);
+    expect(runs.code).toBe(0);
+    expect(runs.json().map((r: { scheduledFor: string }) => r.scheduledFor)).toEqual([
+      '2026-11-26T10:15:00.000Z',
+      '2026-11-26T10:30:00.000Z',
+      '2026-11-26T10:45:00.000Z',
+      '2026-11-26T11:00:00.000Z',
+    ]);
+    expect(runs.stdout).toBe(`${JSON.stringify(runs.json(), null, 2)}\n`); // pretty-printed
+
+    const revoked = await control(['revoke', 'MYAPIKEY', ...url]);
+    expect(revoked).toMatchObject({ code: 0 });
+    expect(revoked.json()).toEqual({ key: 'MYAPIKEY', revoked: true });
+    // The URL as printed by serve (with /control/) works too.
+    expect((await control(['advance', '15m', '--url', server.control])).code).toBe(0);
+    expect((await client.deploy.status('reports')).state).toBe('errored');
+    expect((await control(['deployment', 'local', 'reports', ...url])).json()).toMatchObject({ state: 'errored', counters: { errored_auth: 1 } });
+  });
+
+  it('holds runs and reads the skipped ticks; ends the held run; pauses, resumes and triggers', async () => {
+    const server = await serve();
+    const url = ['--url', server.base];
+    const client = await connect(server.ws);
+    await client.deploy.add({ project_id: 'held' }, { schedule: '*/15 * * * *' });
+
+    const behavior = await control(['run-behavior', '--hold', '--user', 'local', '--project', 'held', ...url]);
+    expect(behavior.json()).toEqual({ durationMs: 1000, outcome: 'completed', hold: true });
+    await control(['advance', '1h', ...url]);
+    const ticks = await control(['ticks', '--project', 'held', ...url]);
+    expect(ticks.json().map((t: { reason: string }) => t.reason)).toEqual(['fired', 'skipped_overlap', 'skipped_overlap', 'skipped_overlap']);
+
+    const busy = await control(['trigger', 'local', 'held', ...url]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toMatch(/^rocketride-deploy-kit: A run of held is in progress \(run-\d+\); runs never overlap \(RUN_IN_PROGRESS\)\n$/);
+
+    const runId = ticks.json()[0].runId as string;
+    expect((await control(['end-run', runId, '--outcome', 'failed', ...url])).json()).toMatchObject({ id: runId, outcome: 'failed' });
+    expect((await control(['run-behavior', '--no-hold', '--duration', '5m', '--user', 'local', '--project', 'held', ...url])).json()).toEqual({
+      durationMs: 300_000,
+      outcome: 'completed',
+      hold: false,
+    });
+    expect((await control(['pause', 'local', 'held', ...url])).json()).toMatchObject({ state: 'paused' });
+    expect((await control(['resume', 'local', 'held', ...url])).json()).toMatchObject({ state: 'active' });
+    expect((await control(['trigger', 'local', 'held', ...url])).json()).toMatchObject({ trigger: 'manual', startedAt: '2026-11-26T11:07:00.000Z' });
+    expect((await control(['next', ...url])).json()).toMatchObject({ to: '2026-11-26T11:15:00.000Z' });
+    expect((await control(['deployments', '--user', 'local', ...url])).json()).toHaveLength(1);
+    expect((await control(['clock', ...url])).json()).toMatchObject({ now: '2026-11-26T11:15:00.000Z', mode: 'fake' });
+    expect((await control(['set-clock', String(Date.parse('2026-11-26T12:00:00Z')), ...url])).json()).toMatchObject({ to: '2026-11-26T12:00:00.000Z' });
+    expect((await control(['reset', ...url])).json()).toEqual({ reset: true });
+    expect(await client.deploy.list()).toEqual([]);
+  });
+
+  it('adds a user from a file, who can then connect', async () => {
+    const server = await serve();
+    const dir = await mkdtemp(join(tmpdir(), 'rrdk-control-'));
+    const file = join(dir, 'bob.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        userId: 'bob',
+        keys: ['BOBKEY'],
+        defaultTeam: 't',
+        organizations: [{ id: 'o', name: 'O', permissions: [], teams: [{ id: 't', name: 'T', permissions: ['task.monitor'] }] }],
+      }),
+    );
+    const added = await control(['add-user', file, '--url', server.base]);
+    expect(added).toMatchObject({ code: 0 });
+    expect(added.json()).toEqual({ userId: 'bob' });
+    expect((await connect(server.ws, 'BOBKEY')).connected).toBe(true);
+    const again = await control(['add-user', file, '--url', server.base]);
+    expect(again).toMatchObject({ code: 1, stderr: "rocketride-deploy-kit: User 'bob' exists already (USER_EXISTS)\n" });
+    const missing = await control(['add-user', join(dir, 'nope.json'), '--url', server.base]);
+    expect(missing).toMatchObject({ code: 1, stderr: `rocketride-deploy-kit: Cannot read ${join(dir, 'nope.json')}: ENOENT\n` });
+  });
+
+  it('reports an error answer with its message and code, exit 1', async () => {
+    const server = await serve();
+    const back = await control(['set-clock', '2020-01-01T00:00:00Z', '--url', server.base]);
+    expect(back).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'rocketride-deploy-kit: The clock only moves forward: 2020-01-01T00:00:00.000Z is before now (2026-11-26T10:07:00.000Z) (CLOCK_BACKWARDS)\n',
+    });
+    const bad = await control(['advance', 'soon', '--url', server.base]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^rocketride-deploy-kit: by must be a duration: .* \(got "soon"\) \(BAD_INPUT\)\n$/);
+    const unknown = await control(['deployment', 'local', 'ghost', '--url', server.base]);
+    expect(unknown).toMatchObject({ code: 1, stderr: "rocketride-deploy-kit: User 'local' has no deployment 'ghost' (DEPLOYMENT_NOT_FOUND)\n" });
+  });
+
+  it.each([
+    [['frobnicate'], /Unknown control operation 'frobnicate'/],
+    [[], /control needs an operation/],
+    [['advance'], /control advance takes SPAN, got none/],
+    [['pause', 'local'], /control pause takes USER PROJECT, got local/],
+    [['clock', 'now'], /control clock takes no arguments, got now/],
+    [['clock', '--user', 'local'], /control clock does not take --user/],
+    [['run-behavior', '--hold', '--no-hold'], /Give --hold or --no-hold, not both/],
+    [['clock', '--frob'], /Unknown option '--frob'/],
+    [['clock', '--url', 'ftp://x'], /--url must be an http:\/\/ URL/],
+  ])('answers bad usage %j with the control usage and exit 2', async (args, message) => {
+    const result = await control(args);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+    if (!args.includes('--url')) expect(result.stderr).toContain('Usage: rocketride-deploy-kit control <operation>');
+  });
+
+  it('says clearly when no server answers at the URL', async () => {
+    const gone = await createMockServer({ port: 0 });
+    const base = `http://127.0.0.1:${gone.port}`;
+    await gone.close();
+    const result = await control(['clock', '--url', base]);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe(`rocketride-deploy-kit: no server answers at ${base} (is \`rocketride-deploy-kit serve\` running there?)\n`);
+  });
+
+  it('takes the URL from RRDK_CONTROL_URL', async () => {
+    const server = await serve();
+    const result = await control(['clock'], { RRDK_CONTROL_URL: server.control });
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.json().now).toBe('2026-11-26T10:07:00.000Z');
+  });
+
+  it('with --control-token: control without the token exits 1 with the 401 message; with it (flag or env) it works', async () => {
+    const server = await serve(['--control-token', 'tok-123']);
+    expect(server.output().stdout).toContain('(control token required)');
+    const refused = await control(['clock', '--url', server.base]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('rocketride-deploy-kit: This server requires a control token: send the header "Authorization: Bearer <token>" (UNAUTHORIZED)\n');
+    expect((await control(['clock', '--url', server.base, '--token', 'wrong'])).code).toBe(1);
+    expect((await control(['clock', '--url', server.base, '--token', 'tok-123'])).code).toBe(0);
+    expect((await control(['clock', '--url', server.base], { RRDK_CONTROL_TOKEN: 'tok-123' })).code).toBe(0);
+  });
+
+  it('takes the control token for serve from RRDK_CONTROL_TOKEN', async () => {
+    const server = await serve([], { RRDK_CONTROL_TOKEN: 'from-env' });
+    expect((await control(['clock', '--url', server.base])).code).toBe(1);
+    expect((await control(['clock', '--url', server.base, '--token', 'from-env'])).code).toBe(0);
+  });
+
+  it('passes --timezone, --run-duration, --run-outcome and --history-limit to the server', async () => {
+    const server = await serve(['--timezone', 'Europe/Berlin', '--run-duration', '20m', '--run-outcome', 'failed', '--history-limit', '2']);
+    expect(server.output().stdout).toContain('time zone Europe/Berlin');
+    const client = await connect(server.ws);
+    await client.deploy.add({ project_id: 'berlin' }, { schedule: '0 12 * * *' }); // 12:00 in Berlin is 11:00 UTC in November
+    await control(['advance', '3d', '--url', server.base]);
+    const runs = (await control(['runs', '--url', server.base])).json();
+    expect(runs.map((r: { scheduledFor: string; endedAt: string; outcome: string }) => [r.scheduledFor, r.endedAt, r.outcome])).toEqual([
+      ['2026-11-27T11:00:00.000Z', '2026-11-27T11:20:00.000Z', 'failed'],
+      ['2026-11-28T11:00:00.000Z', '2026-11-28T11:20:00.000Z', 'failed'],
+    ]);
+    const [deployment] = (await control(['deployments', '--url', server.base])).json();
+    expect(deployment.counters).toMatchObject({ fired: 3, failed: 3 });
+  });
+
+  it.each([
+    [['--clock', 'slow'], 2, /^rocketride-deploy-kit: --clock must be one of "fake", "real" \(got "slow"\)\n$/],
+    [['--start-at', 'tomorrow'], 2, /^rocketride-deploy-kit: --start-at must be an instant/],
+    [['--run-duration', 'forever'], 2, /^rocketride-deploy-kit: --run-duration must be a duration/],
+    [['--run-outcome', 'cancelled'], 2, /^rocketride-deploy-kit: --run-outcome must be one of "completed", "failed"/],
+    [['--history-limit', '0'], 2, /^rocketride-deploy-kit: --history-limit must be a positive integer, got '0'\n$/],
+    [['--control-token', ''], 2, /^rocketride-deploy-kit: --control-token must not be empty\n$/],
+    [['--timezone', 'Mars/Olympus'], 1, /^rocketride-deploy-kit: Unknown time zone 'Mars\/Olympus': use an IANA name such as UTC or Europe\/Berlin\n$/],
+  ])('serve refuses %j with one line and exit %i', async (args, code, message) => {
+    const cli = spawnCli(['serve', '--port', '0', ...args]);
+    expect(await cli.exited).toBe(code);
+    expect(cli.output().stderr).toMatch(message);
+  });
+
+  it('documents the control command in --help and control --help', async () => {
+    const help = spawnCli(['--help']);
+    expect(await help.exited).toBe(0);
+    for (const text of ['control: rocketride-deploy-kit control <operation>', '--clock fake|real', '--control-token TOKEN', 'run-behavior']) {
+      expect(help.output().stdout).toContain(text);
+    }
+    const controlHelp = await control(['--help']);
+    expect(controlHelp.code).toBe(0);
+    expect(controlHelp.stdout).toContain('Usage: rocketride-deploy-kit control <operation>');
+  });
+});
