@@ -7,7 +7,7 @@
 import { UserDirectory, type UserSpec } from './auth/users.js';
 import { loadUsersFile, parseUsers } from './auth/users-file.js';
 import { createControlApi, type ControlApi } from './control/control-api.js';
-import { parseDuration, parseInstant } from './control/inputs.js';
+import { parseBoolean, parseChoice, parseDuration, parseInstant } from './control/inputs.js';
 import { ServerClock, type ClockMode } from './domain/clock.js';
 import { DeployService } from './domain/deploy-service.js';
 import { DeploymentStore } from './domain/store.js';
@@ -94,6 +94,9 @@ export async function createDeployCore(options: CoreOptions = {}): Promise<Deplo
 }
 
 function clockFrom(option: ClockOption | undefined): ServerClock {
+  if (typeof option === 'object' && option !== null && 'now' in option) {
+    throw new TypeError("clock: { now() } was replaced in 0.2.0: pass 'fake', 'real' or { mode, startAt }, and move time with server.control");
+  }
   const { mode = 'fake', startAt } = typeof option === 'string' ? { mode: option } : (option ?? {});
   if (mode !== 'fake' && mode !== 'real') throw new RangeError(`clock mode must be 'fake' or 'real', got '${String(mode)}'`);
   return new ServerClock(mode, startAt === undefined ? undefined : parseInstant(startAt, 'clock.startAt'));
@@ -102,7 +105,7 @@ function clockFrom(option: ClockOption | undefined): ServerClock {
 function runBehaviorFrom(option: RunBehaviorOption | undefined): RunBehavior {
   return {
     durationMs: option?.duration === undefined ? DEFAULT_RUN_BEHAVIOR.durationMs : parseDuration(option.duration, 'runs.duration'),
-    outcome: option?.outcome ?? DEFAULT_RUN_BEHAVIOR.outcome,
-    hold: option?.hold ?? DEFAULT_RUN_BEHAVIOR.hold,
+    outcome: option?.outcome === undefined ? DEFAULT_RUN_BEHAVIOR.outcome : parseChoice(option.outcome, 'runs.outcome', ['completed', 'failed'] as const),
+    hold: option?.hold === undefined ? DEFAULT_RUN_BEHAVIOR.hold : parseBoolean(option.hold, 'runs.hold'),
   };
 }

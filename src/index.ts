@@ -27,4 +27,19 @@ export { parseSchedule, PRESETS, MANUAL, type Schedule } from './domain/schedule
 export { systemClock, type Clock } from './domain/clock.js';
 export type { UserSpec, OrganizationSpec, TeamSpec } from './auth/users.js';
 export { loadUsersFile, parseUsers, UsersFileError, DEFAULT_USERS_FILE } from './auth/users-file.js';
+export type { ClockOption, RunBehaviorOption } from './core.js';
+export type {
+  ControlApi,
+  ClockView,
+  AdvanceView,
+  RunView,
+  TickView,
+  DeploymentView,
+  RunBehaviorView,
+  Scope,
+} from './control/control-api.js';
+export { ControlError, type ControlErrorCode } from './control/errors.js';
+export { MAX_EVENTS_PER_ADVANCE } from './scheduler/scheduler.js';
+export { validateTimezone } from './scheduler/next-tick.js';
+export type { ClockMode } from './domain/clock.js';
 export { VERSION } from './version.js';

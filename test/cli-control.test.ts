@@ -169,7 +169,7 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     });
     const bad = await control(['advance', 'soon', '--url', server.base]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^rocketride-deploy-kit: by must be a duration: .* \(got "soon"\) \(BAD_INPUT\)\n$/);
+    expect(bad.stderr).toMatch(/^rocketride-deploy-kit: by must be a duration in whole milliseconds: .* \(got "soon"\) \(BAD_INPUT\)\n$/);
     const unknown = await control(['deployment', 'local', 'ghost', '--url', server.base]);
     expect(unknown).toMatchObject({ code: 1, stderr: "rocketride-deploy-kit: User 'local' has no deployment 'ghost' (DEPLOYMENT_NOT_FOUND)\n" });
   });

@@ -36,6 +36,8 @@ export interface AdvanceView {
   /** Tick decisions made on the way, by reason. */
   ticks: AdvanceReport['ticks'];
   runsEnded: number;
+  /** False when the move stopped early (at MAX_EVENTS_PER_ADVANCE events): `to` is where it stopped. */
+  complete: boolean;
 }
 
 /** @since 0.2.0 */
@@ -128,6 +130,7 @@ export function createControlApi({ clock, scheduler, users, deploy }: ControlTar
     to: iso(report.to),
     ticks: report.ticks,
     runsEnded: report.runsEnded,
+    complete: report.complete,
   });
   const key = (value: unknown) => {
     const k = parseText(value, 'key');

@@ -9,8 +9,8 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
 export const MAX_INSTANT_MS = 8.64e15;
 
 /**
- * A span of time: milliseconds as a number, or a string such as `90s`, `15m`, `1h30m`, `2d`,
- * `500ms` (units ms, s, m, h, d; a bare number string means milliseconds).
+ * A span of time: whole milliseconds as a number, or a string such as `90s`, `15m`, `1h30m`,
+ * `2d`, `500ms`, `1.5s` (units ms, s, m, h, d; a bare number string means milliseconds).
  */
 export function parseDuration(value: unknown, field: string): number {
   let ms: number | undefined;
@@ -23,18 +23,33 @@ export function parseDuration(value: unknown, field: string): number {
       for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) ms += Number(amount) * UNITS[unit!]!;
     }
   }
-  if (ms !== undefined && Number.isFinite(ms) && ms >= 0 && ms <= MAX_INSTANT_MS) return ms;
-  throw badInput(`${field} must be a duration: milliseconds, or a string like "90s", "15m", "1h30m", "2d" (got ${show(value)})`);
+  // Whole milliseconds only, so that spans add up exactly: advancing by a + b and by a then b
+  // must reach the same instant (RUN-8), which fractions of a millisecond would break.
+  if (ms !== undefined && Number.isInteger(ms) && ms >= 0 && ms <= MAX_INSTANT_MS) return ms;
+  throw badInput(`${field} must be a duration in whole milliseconds: a number, or a string like "90s", "15m", "1h30m", "2d" (got ${show(value)})`);
 }
 
-/** An instant: epoch milliseconds, or an ISO 8601 date-time with a zone (`2026-11-26T10:07:00Z`). */
+/** An instant: whole epoch milliseconds, or a real ISO 8601 date-time with a zone (`2026-11-26T10:07:00Z`). */
 export function parseInstant(value: unknown, field: string): number {
-  if (typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= MAX_INSTANT_MS) return value;
-  if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(value.trim())) {
-    const ms = Date.parse(value.trim());
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= MAX_INSTANT_MS) return value;
+  const parts = typeof value === 'string' ? ISO_INSTANT.exec(value.trim()) : null;
+  if (parts && isCalendarDate(parts)) {
+    const ms = Date.parse(parts[0]);
     if (Number.isFinite(ms)) return ms;
   }
   throw badInput(`${field} must be an instant: epoch milliseconds or an ISO date-time with a zone, like "2026-11-26T10:07:00Z" (got ${show(value)})`);
+}
+
+const ISO_INSTANT = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?(?:Z|[+-](\d\d):(\d\d))$/;
+
+/** Date.parse rolls `02-30` into March and `T24:00` into the next day; refuse them instead. */
+function isCalendarDate([, y, mo, d, h, mi, s = '0', oh = '0', om = '0']: RegExpExecArray): boolean {
+  const [year, month, day] = [Number(y), Number(mo), Number(d)];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return (
+    month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth &&
+    Number(h) <= 23 && Number(mi) <= 59 && Number(s) <= 59 && Number(oh) <= 23 && Number(om) <= 59
+  );
 }
 
 export function parseText(value: unknown, field: string): string {

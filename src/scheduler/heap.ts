@@ -100,8 +100,8 @@ export interface BucketItem {
 /**
  * Due ticks grouped by instant. Ticks fall on whole minutes, so thousands of deployments share
  * few distinct instants: a small heap of instants plus one array per instant makes the cost per
- * tick nearly independent of how many deployments there are. Removal is lazy: an item whose
- * `tickAt` no longer equals its bucket's instant is skipped when the bucket is taken.
+ * tick nearly independent of how many deployments there are. A removed item leaves its bucket
+ * at once; a bucket left empty is dropped when its instant comes.
  */
 export class TickBuckets<T extends BucketItem> {
   readonly #buckets = new Map<number, T[]>();
@@ -117,8 +117,16 @@ export class TickBuckets<T extends BucketItem> {
     bucket.push(item);
   }
 
+  /** Takes the item out of its bucket (so removed deployments are not kept alive). */
   remove(item: T): void {
+    const at = item.tickAt;
+    if (at === undefined) return;
     item.tickAt = undefined;
+    const bucket = this.#buckets.get(at);
+    const i = bucket ? bucket.lastIndexOf(item) : -1;
+    if (i < 0) return;
+    bucket![i] = bucket![bucket!.length - 1]!; // order is restored by serial when the bucket is taken
+    bucket!.pop();
   }
 
   /** The earliest instant with a bucket (it may hold only removed items). */
@@ -132,7 +140,7 @@ export class TickBuckets<T extends BucketItem> {
     if (at === undefined) return undefined;
     const bucket = this.#buckets.get(at)!;
     this.#buckets.delete(at);
-    // An item re-queued for this same instant after a reschedule sits here twice: take it once.
+    // Defensive: take each live item once, even if it was queued here twice.
     const items: T[] = [];
     for (const item of bucket) {
       if (item.tickAt !== at) continue;

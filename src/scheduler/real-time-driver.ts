@@ -18,11 +18,15 @@ export class RealTimeDriver {
     private readonly scheduler: () => Scheduler,
   ) {}
 
-  /** Re-arms the timer for the scheduler's earliest event (called when the queue changes). */
+  /**
+   * Re-arms the timer for the scheduler's earliest event (called when the queue changes, so on
+   * every deploy command: keep it cheap). A timer already armed for the same or an earlier time
+   * stays: waking early only re-arms.
+   */
   rearm(): void {
     if (this.#stopped) return;
     const due = this.scheduler().nextEventAt();
-    if (due === this.#armedFor && this.#timer) return;
+    if (this.#timer && (due === undefined || (this.#armedFor !== undefined && this.#armedFor <= due))) return;
     clearTimeout(this.#timer);
     this.#armedFor = due;
     this.#timer = undefined;

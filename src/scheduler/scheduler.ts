@@ -68,12 +68,19 @@ const endsBefore = (a: RunEnd, b: RunEnd) => (a.at !== b.at ? a.at < b.at : a.se
 export interface AdvanceReport {
   readonly from: number;
   readonly to: number;
+  /** False when the move stopped early at the events-per-move cap; moving on continues exactly. */
+  readonly complete: boolean;
   readonly ticks: Record<TickReason, number>;
   readonly runsEnded: number;
 }
 
 /** The last instant a JavaScript Date can hold. */
 const MAX_INSTANT_MS = 8.64e15;
+/**
+ * Most ticks and run ends one clock move processes: the server serves nothing while a move runs,
+ * so a huge advance stops at the cap (about a second in UTC) and says so; the caller moves on.
+ */
+export const MAX_EVENTS_PER_ADVANCE = 2_000_000;
 
 /** Deployments removed recently stay queryable (their runs and ticks), up to this many. */
 const RETIRED_LIMIT = 100;
@@ -182,7 +189,14 @@ export class Scheduler implements DeploymentListener {
     }
     const ticks: Record<TickReason, number> = { fired: 0, skipped_overlap: 0, skipped_paused: 0, errored_auth: 0 };
     let runsEnded = 0;
+    let events = 0;
+    let complete = true;
     for (;;) {
+      if (events >= MAX_EVENTS_PER_ADVANCE) {
+        complete = false;
+        break;
+      }
+      events += 1;
       const endAt = this.#ends.peek()?.at;
       const tickAt = this.#ticks.peek();
       // At the same instant run ends come first, so a run that ends exactly when its next tick
@@ -202,9 +216,9 @@ export class Scheduler implements DeploymentListener {
         }
       } else break;
     }
-    this.clock.moveTo(target);
+    if (complete) this.clock.moveTo(target);
     this.onQueueChange();
-    return { from, to: this.clock.now(), ticks, runsEnded };
+    return { from, to: this.clock.now(), complete, ticks, runsEnded };
   }
 
   /**
@@ -309,7 +323,7 @@ export class Scheduler implements DeploymentListener {
     }
     const now = this.clock.now();
     this.#startRun(entry, now, now, 'manual');
-    this.onQueueChange();
+    this.advanceTo(now); // a zero-length run ends now, not at the next clock move
     return runOf(entry, entry.runs.newest()!);
   }
 
@@ -408,6 +422,8 @@ export class Scheduler implements DeploymentListener {
     this.#ends.clear();
     this.#behaviors.clear();
     this.#defaultBehavior = this.options.runBehavior;
+    this.#serial = 0;
+    this.#runSeq = 0;
     this.onQueueChange();
   }
 

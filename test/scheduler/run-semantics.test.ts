@@ -312,3 +312,69 @@ describe('the real clock', () => {
     driver.stop();
   });
 });
+
+describe('control input edges', () => {
+  it('ends a zero-length triggered run at once', async () => {
+    const h = await harness({ runs: { duration: 0 } });
+    h.add('z');
+    expect(h.control.trigger('local', 'z')).toMatchObject({ startedAt: '2026-11-26T10:07:00.000Z', endedAt: '2026-11-26T10:07:00.000Z', outcome: 'completed' });
+    h.remove('z');
+    expect(h.control.runs({ projectId: 'z' }).map((r) => r.outcome)).toEqual(['completed']);
+  });
+
+  it.each([[0.5], ['0.5ms'], ['1e400'], [Number.MAX_VALUE]])('refuses the span %j (whole milliseconds only)', async (by) => {
+    const h = await harness();
+    expect(controlError(() => h.control.advance(by as string))).toMatchObject({ code: 'BAD_INPUT' });
+    expect(h.control.advance('1.5s').to).toBe('2026-11-26T10:07:01.500Z');
+  });
+
+  it.each(['2030-02-30T10:00:00Z', '2030-01-01T24:00:00Z', '2030-13-01T00:00:00Z', '2030-01-01T10:60:00Z', '2030-01-01'])(
+    'refuses the impossible or incomplete instant %s',
+    async (to) => {
+      const h = await harness();
+      expect(controlError(() => h.control.setClock(to))).toMatchObject({ code: 'BAD_INPUT', status: 400 });
+    },
+  );
+
+  it('accepts instants with an offset and leap days', async () => {
+    const h = await harness();
+    expect(h.control.setClock('2028-02-29T12:00:00+01:00').to).toBe('2028-02-29T11:00:00.000Z');
+  });
+
+  it('restarts run numbers after reset, and validates in-process options', async () => {
+    const h = await harness({ runs: { duration: 0 } });
+    h.add('a');
+    h.control.trigger('local', 'a');
+    h.control.reset();
+    h.add('a');
+    expect(h.control.trigger('local', 'a').id).toBe('run-1');
+    await expect(harness({ runs: { outcome: 'bogus' as 'failed' } })).rejects.toThrow('runs.outcome must be one of');
+    await expect(harness({ runs: { hold: 'yes' as unknown as boolean } })).rejects.toThrow('runs.hold must be true or false');
+    await expect(createMockServer({ clock: { now: () => 0 } as never })).rejects.toThrow('clock: { now() } was replaced in 0.2.0');
+  });
+
+  it('stops a huge advance at the events cap, and moving on continues exactly', async () => {
+    const h = await harness({ runs: { duration: 0 } });
+    for (let i = 0; i < 10; i++) h.add(`busy${i}`, '* * * * *');
+    // 10 deployments x (1 tick + 1 run end) a minute: 11.5 million events in 400 days, over the cap.
+    const end = Date.parse(START) + 400 * 86_400_000;
+    const first = h.control.advance('400d');
+    expect(first.complete).toBe(false);
+    expect(Date.parse(first.to)).toBeLessThan(end);
+    let moves = 1;
+    for (let report = first; !report.complete; moves++) report = h.control.setClock(end);
+    expect(moves).toBeGreaterThan(2);
+    expect(h.control.clock().now).toBe('2027-12-31T10:07:00.000Z');
+    expect(h.control.deployment('local', 'busy0').counters.fired).toBe(400 * 1440);
+  });
+
+  it('keeps the tick queue right through many adds and removes of one id', async () => {
+    const h = await harness();
+    for (let i = 0; i < 1000; i++) {
+      h.add('churn', '@yearly');
+      h.remove('churn');
+    }
+    h.add('keep', '@yearly');
+    expect(h.control.runToNextTick()).toMatchObject({ to: '2027-01-01T00:00:00.000Z', ticks: { fired: 1 } });
+  });
+});
