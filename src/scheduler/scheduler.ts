@@ -57,8 +57,9 @@ interface Entry extends BucketItem {
   /** Resolved run behavior, cached until a behavior changes. */
   behavior: RunBehavior | undefined;
   readonly counters: Counters;
-  readonly ticks: TickLog;
-  readonly runs: RunLog;
+  /** Made at the first tick or run: deployments that come and go without any cost nothing. */
+  ticks: TickLog | undefined;
+  runs: RunLog | undefined;
   removedAt: number | undefined;
 }
 
@@ -131,8 +132,8 @@ export class Scheduler implements DeploymentListener {
       currentOutcome: 'completed',
       behavior: undefined,
       counters: newCounters(),
-      ticks: new TickLog(this.options.historyLimit),
-      runs: new RunLog(this.options.historyLimit),
+      ticks: undefined,
+      runs: undefined,
       removedAt: undefined,
     } as Omit<Entry, 'end'> as Entry;
     Object.assign(entry, { end: { serial, entry, at: 0, heapIndex: -1 } });
@@ -156,8 +157,11 @@ export class Scheduler implements DeploymentListener {
     this.#ticks.remove(entry);
     entry.removedAt = this.clock.now();
     if (entry.current) this.#endRun(entry, entry.removedAt, 'cancelled'); // RUN-7
-    this.#retired.push(entry);
-    if (this.#retired.length > RETIRED_LIMIT) this.#retired.shift();
+    // Kept queryable for a while if it has a history to show.
+    if (entry.ticks || entry.runs) {
+      this.#retired.push(entry);
+      if (this.#retired.length > RETIRED_LIMIT) this.#retired.shift();
+    }
     this.onQueueChange();
   }
 
@@ -260,7 +264,7 @@ export class Scheduler implements DeploymentListener {
       run = this.#startRun(entry, at, at, 'schedule');
     }
     entry.counters[reason] += 1;
-    entry.ticks.push(at, reason, run);
+    (entry.ticks ??= new TickLog(this.options.historyLimit)).push(at, reason, run);
     if (reason === 'errored_auth') this.#deploy!.setState(record, 'errored'); // stops the ticks via updated()
     else this.#queueNextTick(entry, at);
     return reason;
@@ -270,7 +274,7 @@ export class Scheduler implements DeploymentListener {
   #startRun(entry: Entry, scheduledFor: number, at: number, trigger: Run['trigger']): number {
     const run = ++this.#runSeq;
     entry.current = run;
-    entry.runs.start(run, trigger, scheduledFor, at);
+    (entry.runs ??= new RunLog(this.options.historyLimit)).start(run, trigger, scheduledFor, at);
     const behavior = this.#behaviorOf(entry);
     entry.currentOutcome = behavior.outcome;
     if (!behavior.hold) {
@@ -282,7 +286,7 @@ export class Scheduler implements DeploymentListener {
 
   /** Ends the deployment's run in progress. */
   #endRun(entry: Entry, at: number, outcome: RunOutcome): void {
-    entry.runs.endNewest(at, outcome);
+    entry.runs!.endNewest(at, outcome);
     entry.counters[outcome] += 1;
     entry.current = 0;
     this.#ends.remove(entry.end);
@@ -324,7 +328,7 @@ export class Scheduler implements DeploymentListener {
     const now = this.clock.now();
     this.#startRun(entry, now, now, 'manual');
     this.advanceTo(now); // a zero-length run ends now, not at the next clock move
-    return runOf(entry, entry.runs.newest()!);
+    return runOf(entry, entry.runs!.newest()!);
   }
 
   /** Ends a run in progress (typically a held one) with the given outcome. */
@@ -340,7 +344,7 @@ export class Scheduler implements DeploymentListener {
     }
     this.#endRun(entry, this.clock.now(), outcome);
     this.onQueueChange();
-    return runOf(entry, entry.runs.newest()!);
+    return runOf(entry, entry.runs!.newest()!);
   }
 
   /**
@@ -373,7 +377,7 @@ export class Scheduler implements DeploymentListener {
       schedule: record.schedule.source,
       timezone: this.options.timezone,
       counters: { ...entry.counters },
-      runInProgress: entry.current ? runOf(entry, entry.runs.newest()!) : undefined,
+      runInProgress: entry.current ? runOf(entry, entry.runs!.newest()!) : undefined,
       nextDue,
       runBehavior: this.#behaviorOf(entry),
     };
@@ -390,7 +394,7 @@ export class Scheduler implements DeploymentListener {
 
   /** Runs, oldest first (removed deployments' recent runs included), optionally filtered. */
   runs(filter: { userId?: string; projectId?: string }): Run[] {
-    return this.#collect(filter, (entry) => entry.runs.toArray().map((run) => runOf(entry, run))).sort(
+    return this.#collect(filter, (entry) => (entry.runs?.toArray() ?? []).map((run) => runOf(entry, run))).sort(
       (a, b) => a.startedAt - b.startedAt || runNumber(a.id) - runNumber(b.id),
     );
   }
@@ -398,7 +402,7 @@ export class Scheduler implements DeploymentListener {
   /** Tick decisions, oldest first, optionally filtered. */
   ticks(filter: { userId?: string; projectId?: string }): TickRecord[] {
     return this.#collect(filter, (entry) =>
-      entry.ticks.toArray().map(
+      (entry.ticks?.toArray() ?? []).map(
         ({ at, reason, run }): TickRecord => ({ at, userId: entry.userId, projectId: entry.projectId, reason, ...(run > 0 && { runId: runId(run) }) }),
       ),
     ).sort((a, b) => a.at - b.at);
