@@ -2,15 +2,14 @@
  * `rocketride-deploy-kit serve` with a fake clock and `rocketride-deploy-kit control`, both as
  * real child processes from the built package, the way a test in another language uses them.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockServer, DeployClient } from '../src/index.js';
+import { spawnCli as spawnShared } from './helpers/cli.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const START = '2026-11-26T10:07:00Z';
 
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -28,14 +27,7 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 function spawnCli(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [CLI, ...args], { env: cleanEnv(env) });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => ({ stdout, stderr }) };
+  return spawnShared(args, children, cleanEnv(env));
 }
 
 /** Starts `serve` and resolves with its WebSocket and control URLs once it has printed its banner. */

@@ -1,41 +1,34 @@
 /**
  * The `rocketride-deploy-kit` command, run as a real child process from the built package.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockServer, DeployClient } from '../src/index.js';
+import { spawnCli } from './helpers/cli.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const children: ChildProcessWithoutNullStreams[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
 function run(args: string[]) {
-  const child = spawn(process.execPath, [CLI, ...args]);
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const { child, exited, output } = spawnCli(args, children);
   return {
     child,
     exited,
-    output: () => ({ stdout, stderr }),
+    output,
     /** Resolves with the ws:// URL once the server prints it. */
     url: () =>
       new Promise<string>((resolve, reject) => {
         const check = () => {
-          const match = /ws:\/\/\S+\/task\/service/.exec(stdout);
+          const match = /ws:\/\/\S+\/task\/service/.exec(output().stdout);
           if (match) resolve(match[0]);
         };
         child.stdout.on('data', check);
-        child.on('exit', () => reject(new Error(`exited before listening: ${stderr}`)));
+        child.on('exit', () => reject(new Error(`exited before listening: ${output().stderr}`)));
         check();
       }),
   };
