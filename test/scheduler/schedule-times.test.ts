@@ -57,6 +57,26 @@ describe('when scheduled runs start (RUN-1)', () => {
     expect(h.control.deployment('local', 'b').timezone).toBe('Europe/Berlin');
   });
 
+  it('leaves skipped and repeated local times to croner, as the README documents', async () => {
+    // Berlin, spring forward 2026-03-29: 02:00 CET becomes 03:00 CEST (01:00 UTC); 02:30 does not exist.
+    const spring = await harness({ clock: { startAt: '2026-03-28T12:00:00Z' }, timezone: 'Europe/Berlin' });
+    spring.add('s', '30 2 * * *');
+    spring.control.setClock('2026-03-30T12:00:00Z');
+    // 03-29: fires at 03:00 CEST (01:00 UTC); 03-30: 02:30 CEST (00:30 UTC).
+    expect(spring.starts('s')).toEqual(['2026-03-29T01:00Z', '2026-03-30T00:30Z']);
+
+    // Fall back 2026-10-25: 03:00 CEST becomes 02:00 CET (01:00 UTC); 02:00-02:59 happens twice.
+    const fall = await harness({ clock: { startAt: '2026-10-24T12:00:00Z' }, timezone: 'Europe/Berlin' });
+    fall.add('every', '*/15 2 * * *');
+    fall.add('once', '30 2 * * *');
+    fall.control.setClock('2026-10-25T12:00:00Z');
+    expect(fall.starts('every')).toEqual([
+      '2026-10-25T00:00Z', '2026-10-25T00:15Z', '2026-10-25T00:30Z', '2026-10-25T00:45Z',
+      '2026-10-25T01:00Z', '2026-10-25T01:15Z', '2026-10-25T01:30Z', '2026-10-25T01:45Z',
+    ]);
+    expect(fall.starts('once')).toEqual(['2026-10-25T00:30Z']);
+  });
+
   it('reads cron in UTC by default', async () => {
     const h = await harness({ clock: { startAt: '2026-03-27T12:00:00Z' } });
     h.add('u', '0 9 * * *');
