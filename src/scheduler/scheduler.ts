@@ -41,26 +41,34 @@ interface RunEnd extends HeapItem {
  * One deployment's scheduling state, from its `add` to its `remove`. It waits in the tick queue
  * itself (`tickAt`), for its next tick.
  */
-interface Entry extends BucketItem {
-  readonly serial: number;
+class Entry implements BucketItem {
   readonly userId: string;
   readonly projectId: string;
-  /** The stored record, followed through updates (a tick reads its state and owner key). */
-  record: Deployment;
-  cron: NextTick | undefined;
+  tickAt: number | undefined = undefined;
+  cron: NextTick | undefined = undefined;
   /** The end of its run in progress; queued unless the run is held. */
   readonly end: RunEnd;
   /** Number of the run in progress, or 0. */
-  current: number;
+  current = 0;
   /** How the run in progress will end, fixed when it started. */
-  currentOutcome: RunOutcome;
+  currentOutcome: RunOutcome = 'completed';
   /** Resolved run behavior, cached until a behavior changes. */
-  behavior: RunBehavior | undefined;
-  readonly counters: Counters;
+  behavior: RunBehavior | undefined = undefined;
+  readonly counters: Counters = newCounters();
   /** Made at the first tick or run: deployments that come and go without any cost nothing. */
-  ticks: TickLog | undefined;
-  runs: RunLog | undefined;
-  removedAt: number | undefined;
+  ticks: TickLog | undefined = undefined;
+  runs: RunLog | undefined = undefined;
+  removedAt: number | undefined = undefined;
+
+  constructor(
+    readonly serial: number,
+    /** The stored record, followed through updates (a tick reads its state and owner key). */
+    public record: Deployment,
+  ) {
+    this.userId = record.ownerId;
+    this.projectId = record.projectId;
+    this.end = { serial, entry: this, at: 0, heapIndex: -1 };
+  }
 }
 
 const endsBefore = (a: RunEnd, b: RunEnd) => (a.at !== b.at ? a.at < b.at : a.serial < b.serial);
@@ -120,23 +128,7 @@ export class Scheduler implements DeploymentListener {
   // ---- DeploymentListener: follow the store ----
 
   added(record: Deployment): void {
-    const serial = ++this.#serial;
-    const entry = {
-      serial,
-      userId: record.ownerId,
-      projectId: record.projectId,
-      record,
-      tickAt: undefined,
-      cron: undefined,
-      current: 0,
-      currentOutcome: 'completed',
-      behavior: undefined,
-      counters: newCounters(),
-      ticks: undefined,
-      runs: undefined,
-      removedAt: undefined,
-    } as Omit<Entry, 'end'> as Entry;
-    Object.assign(entry, { end: { serial, entry, at: 0, heapIndex: -1 } });
+    const entry = new Entry(++this.#serial, record);
     this.#entries.set(keyOf(record.ownerId, record.projectId), entry);
     this.#reschedule(entry, record);
   }

@@ -114,6 +114,7 @@ describe('RUN-3: runs of one deployment never overlap', () => {
 
 /** croner's own count of matches in (from, to], independent of the scheduler's search. */
 function cronMatches(schedule: string, from: number, to: number): number {
+  if (schedule === 'manual') return 0;
   const cron = new Cron(schedule, { mode: '5-part', timezone: 'UTC' });
   let n = 0;
   for (let t = cron.nextRun(new Date(from)); t && t.getTime() <= to; t = cron.nextRun(t)) n++;
@@ -121,10 +122,10 @@ function cronMatches(schedule: string, from: number, to: number): number {
 }
 
 describe('tick accounting (RUN-1, RUN-3, RUN-4)', () => {
-  it('fired + skipped equals the cron matches in the span; nothing fires while paused', async () => {
+  it('fired + skipped equals the cron matches in the span (none for manual); nothing fires while paused', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom(...SCHEDULES.filter((x) => x !== 'manual')),
+        fc.constantFrom(...SCHEDULES),
         behavior,
         fc.array(fc.record({ ms: fc.integer({ min: 0, max: 50 * MINUTE }), pause: fc.boolean() }), { maxLength: 12 }),
         async (schedule, runBehavior, stretches) => {
