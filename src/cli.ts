@@ -49,6 +49,8 @@ const USAGE = `Usage: ${NAME} <command> [options]
 Commands:
   serve        Start the mock RocketRide server (deploy API over DAP/WebSocket, control API over HTTP)
   control      Call a running server's control API (clock, keys, deployments, runs)
+  conformance  Check a server (default: the in-process mock) against the spec, clause by clause
+               (rocketride-deploy-kit conformance --help)
 
 serve options:
   --host HOST            Interface to listen on (default 127.0.0.1)
@@ -91,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'serve') return await serve(rest);
     if (command === 'control') return await control(rest);
+    if (command === 'conformance') return await conformance(rest);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`${NAME}: ${error.message}${error.usage ? `\n\n${error.usage}` : ''}`);
@@ -98,6 +101,13 @@ async function main(argv: string[]): Promise<number> {
   }
   console.error(`Unknown command '${command}'.\n\n${USAGE}`);
   return 2;
+}
+
+/** The suite is compiled apart from src/ (conformance/ -> dist/conformance/); load it at run time. */
+async function conformance(args: string[]): Promise<number> {
+  const modulePath = './conformance/cli.js';
+  const { conformanceMain } = (await import(modulePath)) as { conformanceMain(args: string[]): Promise<number> };
+  return conformanceMain(args);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,95 @@
+/**
+ * `rocketride-deploy-kit conformance`: runs the suite and prints the per-clause report.
+ * Exit 0 only when every MUST clause in scope passed; 1 when one failed; 2 on bad usage.
+ */
+import { parseArgs } from 'node:util';
+import { formatReport, runConformance, type ConformanceOptions } from './runner.js';
+
+export const CONFORMANCE_USAGE = `Usage: rocketride-deploy-kit conformance [options]
+
+Checks a server against the deploy API spec, clause by clause. Without --target it checks the
+kit's own mock, started in-process.
+
+  --target URL             The server's DAP URL (ws://host:5565/task/service, localhost:5565, ...)
+                           (env RRDK_TARGET)
+  --key KEY                A full user's key; give two for the isolation clauses (env RRDK_KEYS, comma-separated)
+  --monitor-key KEY        A monitor-only user's key (env RRDK_MONITOR_KEY)
+  --no-permission-key KEY  A key without deploy permissions (env RRDK_NO_PERMISSION_KEY)
+  --control-token TOKEN    The target's control API token, if it needs one (env RRDK_CONTROL_TOKEN)
+  --profile spec|compat    spec: the documented record field names are required (default);
+                           compat: either dialect (the report says which one the target sent)
+  --seed N                 fast-check seed (default: a fixed seed, so runs repeat exactly)
+  --runs N                 runs per property (default 25 in-process, 5 against a remote target)
+  --max-rps N              requests per second (default: unlimited in-process, 20 remote)
+  --json FILE              also write the report as JSON
+  --junit FILE             also write the report as JUnit XML
+  --replay TOKEN           re-run exactly the failing case a report printed
+  -h, --help               this help`;
+
+export async function conformanceMain(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        target: { type: 'string' },
+        key: { type: 'string', multiple: true },
+        'monitor-key': { type: 'string' },
+        'no-permission-key': { type: 'string' },
+        'control-token': { type: 'string' },
+        profile: { type: 'string' },
+        seed: { type: 'string' },
+        runs: { type: 'string' },
+        'max-rps': { type: 'string' },
+        json: { type: 'string' },
+        junit: { type: 'string' },
+        replay: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    console.error(`rocketride-deploy-kit conformance: ${(error as Error).message}\n\n${CONFORMANCE_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(CONFORMANCE_USAGE);
+    return 0;
+  }
+  const env = process.env;
+  const options: ConformanceOptions = {};
+  try {
+    const target = values.target ?? env['RRDK_TARGET'];
+    if (target) options.target = target;
+    const keys = values.key ?? env['RRDK_KEYS']?.split(',').filter(Boolean);
+    if (keys) options.keys = keys;
+    const monitorKey = values['monitor-key'] ?? env['RRDK_MONITOR_KEY'];
+    if (monitorKey) options.monitorKey = monitorKey;
+    const noPermissionKey = values['no-permission-key'] ?? env['RRDK_NO_PERMISSION_KEY'];
+    if (noPermissionKey) options.noPermissionKey = noPermissionKey;
+    const controlToken = values['control-token'] ?? env['RRDK_CONTROL_TOKEN'];
+    if (controlToken) options.controlToken = controlToken;
+    if (values.profile !== undefined) {
+      if (values.profile !== 'spec' && values.profile !== 'compat') throw new Error(`--profile must be spec or compat, got '${values.profile}'`);
+      options.profile = values.profile;
+    }
+    if (values.seed !== undefined) options.seed = integer(values.seed, '--seed', -(2 ** 31), 2 ** 31 - 1);
+    if (values.runs !== undefined) options.runs = integer(values.runs, '--runs', 1, 100_000);
+    if (values['max-rps'] !== undefined) options.maxRps = integer(values['max-rps'], '--max-rps', 1, 1_000_000);
+    if (values.json) options.json = values.json;
+    if (values.junit) options.junit = values.junit;
+    if (values.replay) options.replay = values.replay;
+  } catch (error) {
+    console.error(`rocketride-deploy-kit conformance: ${(error as Error).message}`);
+    return 2;
+  }
+  const report = await runConformance(options);
+  console.log(formatReport(report));
+  return report.ok ? 0 : 1;
+}
+
+function integer(text: string, flag: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^-?\d+$/.test(text) || n < min || n > max) throw new Error(`${flag} must be a whole number from ${min} to ${max}, got '${text}'`);
+  return n;
+}

@@ -1,0 +1,146 @@
+/**
+ * What check files are written with: `check(clauses, title, fn)` for examples and
+ * `property(clauses, title, arbitrary, predicate)` for fast-check properties. Each names the
+ * clauses it covers (they become the test's name, which the report reads), is skipped with a
+ * reason when the target lacks a capability its clauses need, and on failure prints the
+ * transcript of the frames (and clock moves) of the failing case, plus a replay token.
+ */
+import fc from 'fast-check';
+import { afterAll, inject, it } from 'vitest';
+import { clause, type Capability } from './clauses.js';
+import { replayToken } from './replay.js';
+import { Target, type TargetConfig } from './target.js';
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    conformance: TargetConfig;
+  }
+}
+
+let shared: Target | undefined;
+
+/** This file's target (one per check file: its own connections, transcript and cleanup). */
+export function target(): Target {
+  if (!shared) {
+    const t = new Target(inject('conformance'));
+    shared = t;
+    afterAll(() => t.cleanup(), 60_000);
+  }
+  return shared;
+}
+
+/** `DEP-ADD-4, DEP-ADD-1: title`: the report reads the clauses off the test's name. */
+function nameOf(clauses: readonly string[], title: string): string {
+  for (const id of clauses) clause(id); // unknown IDs fail at collection, not silently
+  return `${clauses.join(', ')}: ${title}`;
+}
+
+function needsOf(clauses: readonly string[], extra: readonly Capability[]): Capability[] {
+  return [...new Set([...clauses.flatMap((id) => clause(id).needs), ...extra])];
+}
+
+export interface CheckOptions {
+  /** Capabilities needed beyond those of the clauses. */
+  readonly needs?: readonly Capability[];
+  readonly timeout?: number;
+}
+
+/** An example-based check. */
+export function check(clauses: readonly string[], title: string, fn: (t: Target) => Promise<void>, options: CheckOptions = {}): void {
+  const name = nameOf(clauses, title);
+  const t = target();
+  it(
+    name,
+    async (ctx) => {
+      const replay = t.config.replay;
+      if (replay && replay.check !== name) ctx.skip('not the check being replayed');
+      const missing = await t.missing(needsOf(clauses, options.needs ?? []));
+      if (missing) ctx.skip(missing);
+      t.transcript.clear();
+      try {
+        await fn(t);
+      } catch (error) {
+        throw withTranscript(error, t);
+      } finally {
+        Object.assign(ctx.task.meta, { notes: { ...t.notes } });
+      }
+    },
+    options.timeout ?? 60_000,
+  );
+}
+
+/**
+ * A fast-check property over `arbitrary`. A failure is shrunk, then replayed once more with the
+ * transcript recording, so the printout is the conversation of the smallest failing case.
+ * For model-based properties (`fc.commands`), pass `commands` so the replay path is carried.
+ */
+export function property<T>(
+  clauses: readonly string[],
+  title: string,
+  arbitrary: (replayPath: string | undefined) => fc.Arbitrary<T>,
+  predicate: (t: Target, value: T) => Promise<void>,
+  options: CheckOptions & { runs?: number } = {},
+): void {
+  const name = nameOf(clauses, title);
+  const t = target();
+  it(
+    name,
+    async (ctx) => {
+      const config = t.config;
+      const replay = config.replay;
+      if (replay && replay.check !== name) ctx.skip('not the check being replayed');
+      const missing = await t.missing(needsOf(clauses, options.needs ?? []));
+      if (missing) ctx.skip(missing);
+
+      const prop = (replayPath: string | undefined) =>
+        fc.asyncProperty(arbitrary(replayPath), async (value) => {
+          t.transcript.clear();
+          await predicate(t, value);
+        });
+      const params = replay
+        ? { seed: replay.seed, path: replay.path, endOnFailure: true, numRuns: 1 }
+        : { seed: config.seed, numRuns: Math.max(1, Math.round(config.runs * (options.runs ?? 1))), endOnFailure: false };
+      const details = await fc.check(prop(replay?.replayPath), params);
+      Object.assign(ctx.task.meta, { notes: { ...t.notes } });
+      if (!details.failed) return;
+
+      // Replay the shrunk counterexample once, with the transcript recording its conversation.
+      const replayPath = replayPathOf(details.counterexample);
+      const token = replayToken({ check: name, seed: details.seed, path: details.counterexamplePath ?? '', ...(replayPath && { replayPath }) });
+      t.transcript.clear();
+      const again = await fc.check(prop(replayPath), {
+        seed: details.seed,
+        ...(details.counterexamplePath !== null && { path: details.counterexamplePath }),
+        endOnFailure: true,
+      });
+      const error = again.errorInstance ?? details.errorInstance;
+      throw new Error(
+        [
+          `Property failed after ${details.numRuns} run(s), shrunk ${details.numShrinks} time(s).`,
+          `Counterexample: ${fc.stringify(details.counterexample)}`,
+          `Error: ${error instanceof Error ? error.message : String(error)}`,
+          '',
+          'Transcript of the counterexample:',
+          t.transcript.format(),
+          '',
+          `Replay exactly this case: rocketride-deploy-kit conformance --replay ${token}`,
+          `(seed ${details.seed}, path ${details.counterexamplePath}${replayPath ? `, replayPath ${replayPath}` : ''})`,
+        ].join('\n'),
+      );
+    },
+    options.timeout ?? 120_000,
+  );
+}
+
+/** fast-check prints a commands value as `...;/*replayPath="..."*\/`: the replay needs it too. */
+function replayPathOf(counterexample: unknown): string | undefined {
+  const text = fc.stringify(counterexample);
+  return /replayPath="([^"]*)"/.exec(text)?.[1];
+}
+
+function withTranscript(error: unknown, t: Target): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  const wrapped = new Error(`${message}\n\nTranscript:\n${t.transcript.format()}`);
+  if (error instanceof Error && error.stack) wrapped.stack = `${wrapped.message}\n${error.stack.split('\n').slice(1).join('\n')}`;
+  return wrapped;
+}

@@ -1,0 +1,154 @@
+/**
+ * A raw DAP connection for checks: it sends exactly the frames a check writes, matches replies
+ * by `request_seq`, records everything in the transcript, and never hangs (every wait has a
+ * timeout). Requests are paced by the target's rate limit.
+ */
+import WebSocket from 'ws';
+import type { Transcript } from './transcript.js';
+
+export interface DapReply {
+  readonly type?: unknown;
+  readonly seq?: unknown;
+  readonly request_seq?: unknown;
+  readonly command?: unknown;
+  readonly success?: unknown;
+  readonly body?: any;
+  readonly message?: unknown;
+  /** The reply exactly as received. */
+  readonly raw: string;
+}
+
+/** Waits for a frame or a reply this long before failing the check (a hung server fails, never hangs). */
+export const REPLY_TIMEOUT_MS = 5000;
+
+export interface Pacer {
+  /** Resolves when one more request may be sent. */
+  take(): Promise<void>;
+}
+
+export class DapConnection {
+  readonly received: string[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  #closeInfo: { code: number; reason: string } | undefined;
+  #waiters: Array<() => void> = [];
+  #seq = 0;
+
+  private constructor(
+    private readonly socket: WebSocket,
+    readonly name: string,
+    private readonly transcript: Transcript,
+    private readonly pacer: Pacer,
+  ) {
+    socket.on('message', (data, isBinary) => {
+      const text = isBinary ? `(binary) ${data.toString('hex')}` : data.toString();
+      this.received.push(text);
+      transcript.record(name, '<', text);
+      this.#wake();
+    });
+    this.closed = new Promise((resolve) =>
+      socket.on('close', (code, reason) => {
+        this.#closeInfo = { code, reason: reason.toString() };
+        transcript.record(name, '*', `closed ${code}${reason.length ? ` ${reason.toString()}` : ''}`);
+        resolve(this.#closeInfo);
+        this.#wake();
+      }),
+    );
+    socket.on('error', () => {});
+  }
+
+  static async open(url: string, name: string, transcript: Transcript, pacer: Pacer): Promise<DapConnection> {
+    const socket = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: REPLY_TIMEOUT_MS });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', (error) => reject(new Error(`Cannot connect to ${url}: ${error.message}`)));
+    });
+    transcript.record(name, '*', `connected to ${url}`);
+    return new DapConnection(socket, name, transcript, pacer);
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
+  }
+
+  /** The close code and reason, once closed. */
+  get closeInfo(): { code: number; reason: string } | undefined {
+    return this.#closeInfo;
+  }
+
+  /** Sends a frame as it is: a string as text, a Buffer as binary (unless `binary` is false). */
+  async sendRaw(frame: string | Buffer, binary = Buffer.isBuffer(frame)): Promise<void> {
+    await this.pacer.take();
+    this.transcript.record(this.name, '>', typeof frame === 'string' ? frame : `(${binary ? 'binary' : 'text bytes'}) ${frame.toString('hex')}`);
+    this.socket.send(frame, { binary });
+  }
+
+  /** Sends a request with the next `seq` (or the one given) and waits for the reply to it. */
+  async request(command: string, args?: unknown, seq = ++this.#seq): Promise<DapReply> {
+    const frame: Record<string, unknown> = { type: 'request', seq, command };
+    if (args !== undefined) frame['arguments'] = args;
+    const from = this.received.length;
+    await this.sendRaw(JSON.stringify(frame));
+    return this.replyTo(seq, from);
+  }
+
+  /** The reply whose `request_seq` is `seq` (compared as JSON numbers), among messages from index `from`. */
+  async replyTo(seq: number, from = 0): Promise<DapReply> {
+    const deadline = Date.now() + REPLY_TIMEOUT_MS;
+    for (;;) {
+      for (let i = from; i < this.received.length; i++) {
+        const reply = parse(this.received[i]!);
+        if (reply && reply.request_seq === seq) return reply;
+      }
+      if (!this.isOpen) throw new Error(`${this.name}: connection closed before a reply to seq ${seq}`);
+      if (!(await this.#wait(deadline))) throw new Error(`${this.name}: no reply to seq ${seq} within ${REPLY_TIMEOUT_MS} ms`);
+    }
+  }
+
+  /** Waits until `count` messages have arrived; false if the connection closed or time ran out first. */
+  async waitForMessages(count: number, timeoutMs = REPLY_TIMEOUT_MS): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.received.length < count) {
+      if (!this.isOpen || !(await this.#wait(deadline))) return this.received.length >= count;
+    }
+    return true;
+  }
+
+  /** Waits for the server to close the connection; undefined if it stays open past the timeout. */
+  async waitForClose(timeoutMs = REPLY_TIMEOUT_MS): Promise<{ code: number; reason: string } | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.#closeInfo) if (!(await this.#wait(deadline))) break;
+    return this.#closeInfo;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closeInfo) return;
+    this.socket.close(1000);
+    await Promise.race([this.closed, new Promise((r) => setTimeout(r, 1000).unref())]);
+    if (this.socket.readyState !== WebSocket.CLOSED) this.socket.terminate();
+  }
+
+  #wait(deadline: number): Promise<boolean> {
+    const left = deadline - Date.now();
+    if (left <= 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), left);
+      this.#waiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  #wake(): void {
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+}
+
+function parse(text: string): DapReply | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...(value as object), raw: text } : undefined;
+  } catch {
+    return undefined;
+  }
+}

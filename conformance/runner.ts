@@ -1,0 +1,229 @@
+/**
+ * Runs the conformance checks (shipped in this package) against a target through vitest's
+ * programmatic API, and folds the results into a per-clause report. The default target is the
+ * kit's own mock, started in-process; any server can be given by URL.
+ * @since 0.3.0
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunnerTestCase, RunnerTestFile } from 'vitest';
+import { startVitest } from 'vitest/node';
+import { createMockServer, toServiceUrl, type MockServer } from 'rocketride-deploy-kit';
+import { DapConnection } from './dap.js';
+import { parseReplayToken } from './replay.js';
+import { buildReport, clausesOf, formatReport, reportJson, reportJunit, type CheckResult, type ConformanceReport } from './report.js';
+import { pacer, type Profile, type TargetConfig } from './target.js';
+import { Transcript } from './transcript.js';
+
+export interface ConformanceOptions {
+  /** A server's DAP URL (`ws://host:5565/task/service`, `localhost:5565`, ...). Default: the in-process mock. */
+  target?: string;
+  /** Keys of full users: the first is required for a remote target; a second enables the isolation clauses. */
+  keys?: string[];
+  monitorKey?: string;
+  noPermissionKey?: string;
+  /** Bearer token of the target's control API, if it requires one. */
+  controlToken?: string;
+  profile?: Profile;
+  /** Default: a fixed seed, so runs are repeatable (CI included). */
+  seed?: number;
+  /** fast-check runs per property. Default 25 in-process, 5 against a remote target. */
+  runs?: number;
+  /** Requests per second, per check file. Default: unlimited in-process, 20 against a remote target. */
+  maxRps?: number;
+  /** Re-runs exactly one failing case, from the token a failure printed. */
+  replay?: string;
+  /** Also write the report as JSON / JUnit XML to these files. */
+  json?: string;
+  junit?: string;
+  /** Where the live progress line goes. Default: stderr. Pass null for none. */
+  progress?: NodeJS.WritableStream | null;
+  /** Test-only: start the in-process mock with these deliberate faults (see the mutants test). */
+  mutants?: string[];
+}
+
+export const DEFAULT_SEED = 20261126;
+const CHECKS_DIR = fileURLToPath(new URL('./checks/', import.meta.url));
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Runs the suite; resolves with the report (and writes the files asked for). */
+export async function runConformance(options: ConformanceOptions = {}): Promise<ConformanceReport> {
+  const started = Date.now();
+  const replay = options.replay === undefined ? undefined : parseReplayToken(options.replay);
+  let server: MockServer | undefined;
+  let config: TargetConfig;
+  const prefix = `rrdk-conf-${started.toString(36)}-${randomBytes(3).toString('hex')}-`;
+  const common = {
+    profile: options.profile ?? 'spec',
+    seed: replay?.seed ?? options.seed ?? DEFAULT_SEED,
+    prefix,
+    ...(replay && { replay }),
+  } as const;
+
+  if (options.target === undefined) {
+    server = await createMockServer({
+      port: 0,
+      clock: { mode: 'fake', startAt: '2026-01-05T10:07:00Z' },
+      ...(options.mutants && ({ mutants: options.mutants } as object)),
+    });
+    config = {
+      ...common,
+      url: server.url,
+      keys: { primary: 'MYAPIKEY', secondary: 'ALICEKEY', monitor: 'MONITORKEY', noPermission: 'NOPERMKEY' },
+      controlUrl: `http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}/control`,
+      maxRps: options.maxRps ?? Infinity,
+      runs: options.runs ?? 25,
+    };
+  } else {
+    const [primary, secondary] = options.keys ?? [];
+    if (!primary) throw new Error('A remote target needs at least one key of a full user: --key KEY');
+    const url = toServiceUrl(options.target);
+    config = {
+      ...common,
+      url,
+      keys: {
+        primary,
+        ...(secondary && { secondary }),
+        ...(options.monitorKey && { monitor: options.monitorKey }),
+        ...(options.noPermissionKey && { noPermission: options.noPermissionKey }),
+      },
+      controlUrl: url.replace(/^ws/, 'http').replace(/\/task\/service$/, '/control'),
+      ...(options.controlToken && { controlToken: options.controlToken }),
+      maxRps: options.maxRps ?? 20,
+      runs: options.runs ?? 5,
+    };
+  }
+
+  try {
+    const checks = await runChecks(config, options.progress === undefined ? process.stderr : options.progress, server === undefined);
+    if (server === undefined) await sweep(config);
+    const report = buildReport(
+      {
+        target: options.target === undefined ? `the in-process mock${options.mutants?.length ? ` (mutants: ${options.mutants.join(', ')})` : ''}` : config.url,
+        profile: config.profile,
+        seed: config.seed,
+        runs: config.runs,
+        durationMs: Date.now() - started,
+        ...dialectOf(checks),
+      },
+      checks,
+      { sdk: 'checked by the SDK runner (an SDK under test), not against a server' },
+    );
+    if (options.json) await writeFile(options.json, reportJson(report));
+    if (options.junit) await writeFile(options.junit, reportJunit(report));
+    return report;
+  } finally {
+    await server?.close();
+  }
+}
+
+interface Collected extends CheckResult {
+  readonly notes?: Record<string, string>;
+}
+
+async function runChecks(config: TargetConfig, progress: NodeJS.WritableStream | null, remote: boolean): Promise<Collected[]> {
+  let done = 0;
+  let failed = 0;
+  const line = (text: string) => progress?.write((progress as { isTTY?: boolean }).isTTY ? `\r${text}\u001b[K` : `${text}\n`);
+  const vitest = await startVitest(
+    'test',
+    [],
+    {
+      root: PACKAGE_ROOT,
+      config: false,
+      include: [`${relative(PACKAGE_ROOT, CHECKS_DIR).split('\\').join('/')}/*.check.js`],
+      watch: false,
+      // A remote target sees one check file at a time, so --max-rps bounds the whole run.
+      fileParallelism: !remote,
+      reporters: [
+        {
+          onTestCaseResult(test: { result(): { state: string } }) {
+            done += 1;
+            if (test.result().state === 'failed') failed += 1;
+            if (done % 5 === 0 || (progress as { isTTY?: boolean } | null)?.isTTY) line(`conformance: ${done} checks done, ${failed} failed`);
+          },
+        },
+      ],
+      provide: { conformance: config },
+      passWithNoTests: false,
+    },
+    {},
+    {},
+  );
+  if (!vitest) throw new Error('vitest did not start');
+  if ((progress as { isTTY?: boolean } | null)?.isTTY) progress?.write('\n');
+  try {
+    const results: Collected[] = [];
+    for (const file of vitest.state.getFiles()) collect(file, results);
+    const loadErrors = vitest.state.getUnhandledErrors();
+    if (results.length === 0 || loadErrors.length > 0) {
+      throw new Error(`The conformance checks did not run: ${loadErrors.map((e) => String((e as Error)?.message ?? e)).join('; ') || 'no checks found'}`);
+    }
+    // vitest sets a failing exit code for failed checks: the report decides the exit code instead.
+    process.exitCode = undefined;
+    return results;
+  } finally {
+    await vitest.close();
+  }
+}
+
+function collect(file: RunnerTestFile, into: Collected[]): void {
+  const visit = (tasks: readonly unknown[]) => {
+    for (const task of tasks as Array<RunnerTestCase & { tasks?: unknown[] }>) {
+      if (task.type !== 'test') {
+        visit(task.tasks ?? []);
+        continue;
+      }
+      const state = task.result?.state;
+      const errors = task.result?.errors ?? [];
+      into.push({
+        name: task.name,
+        file: file.name.split('/').pop() ?? file.name,
+        clauses: clausesOf(task.name),
+        state: state === 'pass' ? 'pass' : state === 'fail' ? 'fail' : 'skip',
+        ...(state === 'fail' && { detail: errors.map((e) => e.message ?? String(e)).join('\n') }),
+        ...(state !== 'pass' && state !== 'fail' && { detail: (task.result as { note?: string } | undefined)?.note ?? 'skipped' }),
+        durationMs: task.result?.duration ?? 0,
+        ...((task.meta as { notes?: Record<string, string> })?.notes && { notes: (task.meta as { notes: Record<string, string> }).notes }),
+      });
+    }
+  };
+  visit(file.tasks);
+}
+
+/** The record dialect the checks saw (REC-2), if any check noted one. */
+function dialectOf(checks: readonly Collected[]): { dialect?: string } {
+  const seen = [...new Set(checks.map((c) => c.notes?.['dialect']).filter((d): d is string => d !== undefined))];
+  return seen.length > 0 ? { dialect: seen.join(', ') } : {};
+}
+
+/**
+ * Against a remote target, removes any deployment of this run still there (a check that was
+ * interrupted may have left one): only ids with this run's prefix are touched.
+ */
+async function sweep(config: TargetConfig): Promise<void> {
+  const keys = [config.keys.primary, config.keys.secondary].filter((k): k is string => k !== undefined);
+  const transcript = new Transcript();
+  for (const key of keys) {
+    let connection: DapConnection | undefined;
+    try {
+      connection = await DapConnection.open(config.url, 'sweep', transcript, pacer(config.maxRps));
+      if ((await connection.request('auth', { auth: key })).success !== true) continue;
+      const list = await connection.request('rrext_deploy_list');
+      const records = (list.body?.deployments ?? []) as Array<{ pipeline?: { project_id?: unknown } }>;
+      for (const record of records) {
+        const id = record.pipeline?.project_id;
+        if (typeof id === 'string' && id.startsWith(config.prefix)) await connection.request('rrext_deploy_remove', { projectId: id });
+      }
+    } catch {
+      // best effort: the report must still be printed
+    } finally {
+      await connection?.close();
+    }
+  }
+}
+
+export { formatReport, reportJson, reportJunit };
+export type { ConformanceReport };
