@@ -1,6 +1,7 @@
 /** The bench's figures: per server and row, the mock/echo ratios and whether goals are met. */
 import { scenarioName, type BenchConfig, type Scenario } from './config.js';
 import type { LoadResult } from './load-client.js';
+import type { ConformanceBench } from './conformance.js';
 import type { SizeResult, YearResult } from './scheduler-year.js';
 import type { SessionCostResult } from './session-cost.js';
 import type { TickBenchResult } from './ticks.js';
@@ -47,6 +48,7 @@ export interface BenchResults {
   readonly startup: StartupResult;
   readonly sessionCost: SessionCostResult;
   readonly scheduler: { ticks: TickBenchResult; year: YearResult; sizes: SizeResult[] };
+  readonly conformance: ConformanceBench;
   /** Sum of every row's failures; non-zero fails the bench. */
   readonly failures: number;
 }

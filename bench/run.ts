@@ -13,6 +13,7 @@ import { mergeLoads, runLoad, type LoadResult } from './load-client.js';
 import { dapResponse, echoedRequest, type ReplyRule } from './replies.js';
 import { figuresLine, header, ratioLine, startupLine, writeJson } from './report.js';
 import { figuresOf, rowOf, type RowResult, type ServerFigures, type ServerKind } from './results.js';
+import { conformanceLines, measureConformance } from './conformance.js';
 import { measureSize, measureYear, yearLines } from './scheduler-year.js';
 import { measureSessionCost } from './session-cost.js';
 import { measureTicks, tickLines } from './ticks.js';
@@ -98,6 +99,10 @@ async function main(): Promise<number> {
     for (const deployments of [100, 1_000, 10_000]) sizes.push(await measureSize(deployments));
     for (const line of yearLines(year, sizes)) console.log(line);
 
+    console.log('');
+    const conformance = await measureConformance();
+    for (const line of conformanceLines(conformance)) console.log(line);
+
     const failures = rows.reduce((sum, row) => sum + row.echo.failures + row.mock.failures, 0);
     await writeJson(RESULTS_FILE, {
       generatedAt: new Date().toISOString(),
@@ -109,6 +114,7 @@ async function main(): Promise<number> {
       startup,
       sessionCost,
       scheduler: { ticks, year, sizes },
+      conformance,
       failures,
     });
     console.log(`results written to ${RESULTS_FILE}`);
@@ -125,8 +131,8 @@ async function main(): Promise<number> {
 
 /** Generous upper bound for a normal run: load rows plus slack for start-up and draining. */
 function budgetMs(config: BenchConfig): number {
-  // Plus about 30 s of scheduler measurements.
-  return config.scenarios.length * 2 * (config.rounds * config.warmupMs + config.measureMs) + 90_000;
+  // Plus about 30 s of scheduler measurements and two conformance runs (up to 60 s each).
+  return config.scenarios.length * 2 * (config.rounds * config.warmupMs + config.measureMs) + 210_000;
 }
 
 // Ctrl-C or a CI kill: exit normally so the child-server exit hook kills the servers.

@@ -9,10 +9,11 @@ export type ClauseLevel = 'MUST' | 'SHOULD' | 'NOTE';
 export type ClauseFamily = 'WIRE' | 'REC' | 'DEP' | 'SCHED' | 'RUN' | 'SDK';
 /**
  * What a target must offer for a clause to be checked: `clock-control` (the kit's control API,
- * to move the clock), a second full user, a monitor-only user, a user without deploy
+ * to move the clock), `fake-clock` (that clock stands still between moves, so a check can pin
+ * instants to the millisecond), a second full user, a monitor-only user, a user without deploy
  * permissions, or an SDK under test (the SDK runner, not the server runner).
  */
-export type Capability = 'clock-control' | 'second-user' | 'monitor-user' | 'no-permission-user' | 'sdk';
+export type Capability = 'clock-control' | 'fake-clock' | 'second-user' | 'monitor-user' | 'no-permission-user' | 'sdk';
 
 export interface Clause {
   readonly id: string;

@@ -44,6 +44,8 @@ export async function conformanceMain(args: string[]): Promise<number> {
         json: { type: 'string' },
         junit: { type: 'string' },
         replay: { type: 'string' },
+        // Hidden, test-only: run against the in-process mock built with these deliberate faults.
+        mutant: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -79,6 +81,10 @@ export async function conformanceMain(args: string[]): Promise<number> {
     if (values.json) options.json = values.json;
     if (values.junit) options.junit = values.junit;
     if (values.replay) options.replay = values.replay;
+    if (values.mutant) {
+      if (options.target !== undefined) throw new Error('--mutant applies to the in-process mock only, not to --target');
+      options.mutants = values.mutant;
+    }
   } catch (error) {
     console.error(`rocketride-deploy-kit conformance: ${(error as Error).message}`);
     return 2;

@@ -57,12 +57,14 @@ export function check(clauses: readonly string[], title: string, fn: (t: Target)
       const missing = await t.missing(needsOf(clauses, options.needs ?? []));
       if (missing) ctx.skip(missing);
       t.transcript.clear();
+      const sentBefore = t.requests;
       try {
         await fn(t);
       } catch (error) {
-        throw withTranscript(error, t);
+        Object.assign(ctx.task.meta, { violated: violatedClauses(error, clauses) });
+        throw withTranscript(error, t, replayToken({ check: name, seed: t.config.seed, path: '' }));
       } finally {
-        Object.assign(ctx.task.meta, { notes: { ...t.notes } });
+        Object.assign(ctx.task.meta, { notes: { ...t.notes }, requests: t.requests - sentBefore });
       }
     },
     options.timeout ?? 60_000,
@@ -100,8 +102,9 @@ export function property<T>(
       const params = replay
         ? { seed: replay.seed, path: replay.path, endOnFailure: true, numRuns: 1 }
         : { seed: config.seed, numRuns: Math.max(1, Math.round(config.runs * (options.runs ?? 1))), endOnFailure: false };
+      const sentBefore = t.requests;
       const details = await fc.check(prop(replay?.replayPath), params);
-      Object.assign(ctx.task.meta, { notes: { ...t.notes } });
+      Object.assign(ctx.task.meta, { notes: { ...t.notes }, requests: t.requests - sentBefore });
       if (!details.failed) return;
 
       // Replay the shrunk counterexample once, with the transcript recording its conversation.
@@ -114,6 +117,7 @@ export function property<T>(
         endOnFailure: true,
       });
       const error = again.errorInstance ?? details.errorInstance;
+      Object.assign(ctx.task.meta, { violated: violatedClauses(error, clauses) });
       throw new Error(
         [
           `Property failed after ${details.numRuns} run(s), shrunk ${details.numShrinks} time(s).`,
@@ -132,15 +136,30 @@ export function property<T>(
   );
 }
 
+/**
+ * Which of the check's clauses a failure violates: a check that covers many clauses (the
+ * model-based one) starts a line of its failure message with the clause it found broken
+ * (`DEP-ADD-4: expected ...`), and only that clause is marked failed. Otherwise all of them are.
+ */
+function violatedClauses(error: unknown, clauses: readonly string[]): string[] {
+  const message = error instanceof Error ? error.message : String(error);
+  const named = (/^\s*((?:[A-Z]+-[A-Z0-9-]*[A-Z0-9])(?:, [A-Z]+-[A-Z0-9-]*[A-Z0-9])*):/m.exec(message)?.[1] ?? '')
+    .split(', ')
+    .filter((id) => clauses.includes(id));
+  return named.length > 0 ? named : [...clauses];
+}
+
 /** fast-check prints a commands value as `...;/*replayPath="..."*\/`: the replay needs it too. */
 function replayPathOf(counterexample: unknown): string | undefined {
   const text = fc.stringify(counterexample);
   return /replayPath="([^"]*)"/.exec(text)?.[1];
 }
 
-function withTranscript(error: unknown, t: Target): Error {
+function withTranscript(error: unknown, t: Target, token: string): Error {
   const message = error instanceof Error ? error.message : String(error);
-  const wrapped = new Error(`${message}\n\nTranscript:\n${t.transcript.format()}`);
+  const wrapped = new Error(
+    `${message}\n\nTranscript:\n${t.transcript.format()}\n\nReplay this check alone: rocketride-deploy-kit conformance --replay ${token}`,
+  );
   if (error instanceof Error && error.stack) wrapped.stack = `${wrapped.message}\n${error.stack.split('\n').slice(1).join('\n')}`;
   return wrapped;
 }

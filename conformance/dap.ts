@@ -98,6 +98,11 @@ export class DapConnection {
       for (let i = from; i < this.received.length; i++) {
         const reply = parse(this.received[i]!);
         if (reply && reply.request_seq === seq) return reply;
+        // A reply that names our seq in the wrong type would leave a real SDK waiting forever:
+        // say so now instead of timing out on every request.
+        if (reply && reply.request_seq !== undefined && String(reply.request_seq) === String(seq)) {
+          throw new Error(`${this.name}: the reply to seq ${seq} carries request_seq ${JSON.stringify(reply.request_seq)}, not the number ${seq} (WIRE-2): ${reply.raw.slice(0, 200)}`);
+        }
       }
       if (!this.isOpen) throw new Error(`${this.name}: connection closed before a reply to seq ${seq}`);
       if (!(await this.#wait(deadline))) throw new Error(`${this.name}: no reply to seq ${seq} within ${REPLY_TIMEOUT_MS} ms`);

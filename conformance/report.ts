@@ -14,6 +14,8 @@ export interface CheckResult {
   readonly state: CheckState;
   /** The failure (with transcript and replay token), or the reason for a skip. */
   readonly detail?: string;
+  /** For a failed check: the clauses it found broken (default: all it covers). */
+  readonly violated?: readonly string[];
   readonly durationMs: number;
 }
 
@@ -44,6 +46,8 @@ export interface ConformanceReport {
   /** True when every MUST clause that could be checked passed. */
   readonly ok: boolean;
   readonly durationMs: number;
+  /** Frames the checks sent to the target (requests and raw frames). */
+  readonly requests?: number;
 }
 
 /** `DEP-ADD-4, DEP-ADD-1: title` -> ['DEP-ADD-4', 'DEP-ADD-1']. */
@@ -56,14 +60,17 @@ export function clausesOf(name: string): string[] {
 export type OutOfScope = Partial<Record<Capability, string>>;
 
 export function buildReport(
-  meta: Pick<ConformanceReport, 'target' | 'profile' | 'seed' | 'runs' | 'durationMs'> & { dialect?: string },
+  meta: Pick<ConformanceReport, 'target' | 'profile' | 'seed' | 'runs' | 'durationMs'> & { dialect?: string; requests?: number },
   checks: readonly CheckResult[],
   outOfScope: OutOfScope = {},
 ): ConformanceReport {
   const clauses = CLAUSES.map((clause): ClauseResult => {
     const reason = clause.needs.map((need) => outOfScope[need]).find((r) => r !== undefined);
     if (reason !== undefined) return { clause, verdict: 'skip', checks: [], note: reason };
-    const mine = checks.filter((check) => check.clauses.includes(clause.id));
+    // A failed check counts against the clauses it found broken, and for no others.
+    const mine = checks.filter(
+      (check) => check.clauses.includes(clause.id) && !(check.state === 'fail' && check.violated && !check.violated.includes(clause.id)),
+    );
     const failed = mine.find((check) => check.state === 'fail');
     if (failed) return { clause, verdict: clause.level === 'MUST' ? 'fail' : 'warn', checks: mine, note: failed.name };
     if (mine.some((check) => check.state === 'pass')) return { clause, verdict: 'pass', checks: mine };
@@ -107,7 +114,8 @@ export function formatReport(report: ConformanceReport): string {
     `coverage: ${report.coverage.exercised}/${report.coverage.total} clauses exercised (${pct(report.coverage.exercised, report.coverage.total)} %)`,
     `conformance: ${report.conformance.passed}/${report.conformance.exercised} exercised clauses passed (${pct(report.conformance.passed, report.conformance.exercised)} %)`,
     ...(report.dialect ? [`record field names sent: ${report.dialect}`] : []),
-    `checks: ${report.checks.filter((c) => c.state === 'pass').length} passed, ${failures.length} failed, ${report.checks.filter((c) => c.state === 'skip').length} skipped, in ${(report.durationMs / 1000).toFixed(1)} s`,
+    `checks: ${report.checks.filter((c) => c.state === 'pass').length} passed, ${failures.length} failed, ${report.checks.filter((c) => c.state === 'skip').length} skipped, ` +
+      `in ${(report.durationMs / 1000).toFixed(1)} s${report.requests ? ` (${report.requests} frames sent)` : ''}`,
     report.ok ? 'RESULT: every MUST clause in scope passed' : 'RESULT: FAILED: a MUST clause in scope failed (see above)',
   );
   return lines.join('\n');

@@ -96,6 +96,14 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
     };
   }
 
+  // Interrupted (Ctrl-C, a CI timeout): still remove what this run created on a remote target.
+  const interrupted = async (signal: NodeJS.Signals) => {
+    if (server === undefined) await sweep(config);
+    else await server.close();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const checks = await runChecks(config, options.progress === undefined ? process.stderr : options.progress, server === undefined);
     if (server === undefined) await sweep(config);
@@ -106,6 +114,7 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
         seed: config.seed,
         runs: config.runs,
         durationMs: Date.now() - started,
+        requests: checks.reduce((n, c) => n + (c.requests ?? 0), 0),
         ...dialectOf(checks),
       },
       checks,
@@ -115,12 +124,15 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
     if (options.junit) await writeFile(options.junit, reportJunit(report));
     return report;
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await server?.close();
   }
 }
 
 interface Collected extends CheckResult {
   readonly notes?: Record<string, string>;
+  readonly requests?: number;
 }
 
 async function runChecks(config: TargetConfig, progress: NodeJS.WritableStream | null, remote: boolean): Promise<Collected[]> {
@@ -134,6 +146,8 @@ async function runChecks(config: TargetConfig, progress: NodeJS.WritableStream |
       root: PACKAGE_ROOT,
       config: false,
       include: [`${relative(PACKAGE_ROOT, CHECKS_DIR).split('\\').join('/')}/*.check.js`],
+      // Installed as a dependency, the checks live under node_modules: vitest must not skip them.
+      exclude: [],
       watch: false,
       // A remote target sees one check file at a time, so --max-rps bounds the whole run.
       fileParallelism: !remote,
@@ -186,11 +200,20 @@ function collect(file: RunnerTestFile, into: Collected[]): void {
         ...(state === 'fail' && { detail: errors.map((e) => e.message ?? String(e)).join('\n') }),
         ...(state !== 'pass' && state !== 'fail' && { detail: (task.result as { note?: string } | undefined)?.note ?? 'skipped' }),
         durationMs: task.result?.duration ?? 0,
-        ...((task.meta as { notes?: Record<string, string> })?.notes && { notes: (task.meta as { notes: Record<string, string> }).notes }),
+        ...metaOf(task.meta),
       });
     }
   };
   visit(file.tasks);
+}
+
+function metaOf(meta: unknown): { notes?: Record<string, string>; requests?: number; violated?: string[] } {
+  const m = (meta ?? {}) as { notes?: Record<string, string>; requests?: number; violated?: unknown };
+  return {
+    ...(m.notes && { notes: m.notes }),
+    ...(typeof m.requests === 'number' && { requests: m.requests }),
+    ...(Array.isArray(m.violated) && { violated: m.violated.filter((v): v is string => typeof v === 'string') }),
+  };
 }
 
 /** The record dialect the checks saw (REC-2), if any check noted one. */

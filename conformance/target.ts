@@ -3,6 +3,7 @@
  * authenticated), the keys of the users it may act as, the control API when the target has one,
  * project ids that carry the run's unique prefix, and cleanup of everything the run created.
  */
+import { randomBytes } from 'node:crypto';
 import type { Capability } from './clauses.js';
 import { DapConnection, type DapReply, type Pacer } from './dap.js';
 import { Transcript } from './transcript.js';
@@ -60,12 +61,23 @@ export class Target {
   readonly #created = new Map<string, Set<string>>();
   #connections = 0;
   #ids = 0;
+  /** Check files run side by side against one server: a per-file part keeps their ids apart. */
+  readonly #fileTag = randomBytes(2).toString('hex');
   #capabilities: Set<Capability> | undefined;
+  /** Frames sent by this file's connections so far. */
+  requests = 0;
   /** Facts checks observed for the report (e.g. which record dialect the target sent). */
   readonly notes: Record<string, string> = {};
 
   constructor(readonly config: TargetConfig) {
-    this.#pacer = pacer(config.maxRps);
+    const paced = pacer(config.maxRps);
+    // Every frame any connection sends goes through here: count them for the report.
+    this.#pacer = {
+      take: () => {
+        this.requests += 1;
+        return paced.take();
+      },
+    };
   }
 
   /** What this target offers; detected once (the control API answers, extra keys were given). */
@@ -78,6 +90,7 @@ export class Target {
       if (this.config.controlUrl) {
         const answer = await this.control('GET', '/clock').catch(() => undefined);
         if (answer?.status === 200 && typeof answer.body?.nowMs === 'number') found.add('clock-control');
+        if (answer?.status === 200 && answer.body?.mode === 'fake') found.add('fake-clock');
       }
       this.#capabilities = found;
     }
@@ -107,9 +120,9 @@ export class Target {
     return connection;
   }
 
-  /** A project id unique to this run (the prefix) and to this call. */
+  /** A project id unique to this run (the prefix), to this check file and to this call. */
   projectId(label = 'p'): string {
-    return `${this.config.prefix}${label}-${++this.#ids}`;
+    return `${this.config.prefix}${this.#fileTag}-${label}-${++this.#ids}`;
   }
 
   /** Remembers that `key`'s user may now own `projectId`, so cleanup removes it. */
@@ -129,6 +142,7 @@ export class Target {
   /** A control API call; records it in the transcript. Throws if the target has no control API. */
   async control(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ControlReply> {
     if (!this.config.controlUrl) throw new Error('this target has no control API');
+    await this.#pacer.take(); // control calls count against --max-rps like frames do
     const text = body === undefined ? undefined : JSON.stringify(body);
     this.transcript.record('control', '>', `${method} ${path}${text ? ` ${text}` : ''}`);
     const response = await fetch(`${this.config.controlUrl}${path}`, {
@@ -174,6 +188,8 @@ function describeCapability(capability: Capability): string {
   switch (capability) {
     case 'clock-control':
       return "clock control (the kit's control API at /control on the target)";
+    case 'fake-clock':
+      return 'a fake clock (the kit mock started with --clock fake: time moves only through the control API)';
     case 'second-user':
       return 'a second user (a second --key)';
     case 'monitor-user':

@@ -10,8 +10,10 @@ import { createControlApi, type ControlApi } from './control/control-api.js';
 import { parseBoolean, parseChoice, parseDuration, parseInstant } from './control/inputs.js';
 import { ServerClock, type ClockMode } from './domain/clock.js';
 import { DeployService } from './domain/deploy-service.js';
+import { parseSchedule } from './domain/schedule.js';
 import { DeploymentStore } from './domain/store.js';
 import type { SessionContext } from './dap/session.js';
+import type { CoreFaults } from './testing/mutants.js';
 import { validateTimezone } from './scheduler/next-tick.js';
 import { RealTimeDriver } from './scheduler/real-time-driver.js';
 import { Scheduler } from './scheduler/scheduler.js';
@@ -45,6 +47,12 @@ export interface CoreOptions {
   historyLimit?: number | undefined;
   /** Receives diagnostic lines: unexpected errors and dropped frames. Default: none. */
   log?: ((line: string) => void) | undefined;
+  /**
+   * **Test-only.** Names of deliberate faults to build into this server (see
+   * `rocketride-deploy-kit/testing`): they break the spec on purpose, so the conformance suite
+   * can prove it catches each one. Never use them for anything else. Unknown names are refused.
+   */
+  mutants?: readonly string[] | undefined;
 }
 
 export interface DeployCore extends SessionContext {
@@ -66,15 +74,20 @@ export async function createDeployCore(options: CoreOptions = {}): Promise<Deplo
   const historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   if (!Number.isInteger(historyLimit) || historyLimit < 1) throw new RangeError(`historyLimit must be a positive integer, got ${historyLimit}`);
 
+  // Test-only faults, loaded only when asked for: a normal server never even imports them.
+  const faults = options.mutants?.length ? await loadFaults(options.mutants) : undefined;
+
   const driver = clock.mode === 'real' ? new RealTimeDriver(clock, () => scheduler) : undefined;
   const scheduler: Scheduler = new Scheduler(
     clock,
-    users,
-    { timezone, runBehavior: runBehaviorFrom(options.runs), historyLimit },
+    faults?.wrapCredentials?.(users) ?? users,
+    { timezone, runBehavior: runBehaviorFrom(options.runs), historyLimit, ...(faults?.scheduler && { faults: faults.scheduler }) },
     () => driver?.rearm(),
   );
-  const deploy = new DeployService(new DeploymentStore(), clock, scheduler);
+  const store = new DeploymentStore();
+  const deploy = new DeployService(store, clock, faults?.wrapListener?.(scheduler) ?? scheduler, faults?.wrapParser?.(parseSchedule));
   scheduler.attach(deploy);
+  faults?.patch?.({ deploy, store, scheduler, clock });
   const log = options.log;
   return {
     clock,
@@ -86,11 +99,17 @@ export async function createDeployCore(options: CoreOptions = {}): Promise<Deplo
     // On a real clock, ticks that came due since the driver last woke are processed first.
     ...(driver && { beforeCommand: () => scheduler.catchUp() }),
     stop: () => driver?.stop(),
+    ...(faults?.session && { faults: faults.session }),
     ...(log && {
       onInternalError: (error: unknown, command: string) => log(`internal error in ${command}: ${String(error)}`),
       onDroppedFrame: (reason: string) => log(`dropped a frame with ${reason}`),
     }),
   };
+}
+
+async function loadFaults(names: readonly string[]): Promise<CoreFaults> {
+  const { mutantFaults } = await import('./testing/mutants.js');
+  return mutantFaults(names);
 }
 
 function clockFrom(option: ClockOption | undefined): ServerClock {

@@ -20,6 +20,21 @@ export interface SessionContext {
   readonly onDroppedFrame?: (reason: string) => void;
   /** Runs before each request is served (a real clock's scheduler catches up on due ticks). */
   readonly beforeCommand?: () => void;
+  /** Test-only deliberate faults (the `mutants` option); absent in every normal server. */
+  readonly faults?: SessionFaults;
+}
+
+/**
+ * Test-only: the session's seams for the conformance suite's mutants (src/testing/mutants.ts).
+ * Read once when a session is created, so a normal session pays nothing for them.
+ */
+export interface SessionFaults {
+  /** Wraps how the session talks back (envelope faults: reply bytes, missing replies, closes). */
+  readonly wrapOutput?: (out: SessionOutput) => SessionOutput;
+  /** Replaces the cap on `auth` requests per connection. */
+  readonly maxAuthAttempts?: number;
+  /** Replaces the WIRE-3 gate: which commands are served before `auth`. */
+  readonly servedBeforeAuth?: (command: string) => boolean;
 }
 
 /** How a session talks back; implemented by each transport. */
@@ -58,11 +73,19 @@ export class DapSession {
   #caller: Caller | undefined;
   #authAttempts = 0;
   #closing = false;
+  readonly #out: SessionOutput;
+  readonly #maxAuthAttempts: number;
+  readonly #servedBeforeAuth: (command: string) => boolean;
 
   constructor(
     private readonly ctx: SessionContext,
-    private readonly out: SessionOutput,
-  ) {}
+    out: SessionOutput,
+  ) {
+    const faults = ctx.faults;
+    this.#out = faults?.wrapOutput?.(out) ?? out;
+    this.#maxAuthAttempts = faults?.maxAuthAttempts ?? MAX_AUTH_ATTEMPTS;
+    this.#servedBeforeAuth = faults?.servedBeforeAuth ?? servedBeforeAuth;
+  }
 
   /** The authenticated user's id, if any. */
   get userId(): string | undefined {
@@ -79,7 +102,7 @@ export class DapSession {
     }
     this.ctx.beforeCommand?.();
     let outcome: Outcome;
-    if (!this.#caller && !servedBeforeAuth(frame.command)) outcome = { error: messages.notAuthenticated, close: true };
+    if (!this.#caller && !this.#servedBeforeAuth(frame.command)) outcome = { error: messages.notAuthenticated, close: true };
     else if (frame.kind === 'bad') outcome = { error: frame.message };
     else {
       try {
@@ -91,7 +114,7 @@ export class DapSession {
     this.#respond(frame.seq, frame.command, outcome);
     if ('error' in outcome && outcome.close) {
       this.#closing = true;
-      this.out.close(CLOSE_AFTER_REFUSAL, outcome.error);
+      this.#out.close(CLOSE_AFTER_REFUSAL, outcome.error);
     }
   }
 
@@ -99,7 +122,9 @@ export class DapSession {
     const { command, arguments: args } = request;
     if (command === 'auth') return this.#auth(args);
     if (command === 'rrext_public_probe') return body(this.#probe());
-    // receive() let only authenticated requests and public commands through the gate (WIRE-3).
+    // receive() let only authenticated requests and public commands through the gate (WIRE-3);
+    // a ping reads nothing of the caller's.
+    if (command === 'rrext_ping') return PONG;
     const caller = this.#caller;
     if (!caller || command.startsWith('rrext_public_')) return { error: messages.invalidCommand(command) };
 
@@ -108,8 +133,6 @@ export class DapSession {
       case 'deauth':
         this.#caller = undefined;
         return EMPTY;
-      case 'rrext_ping':
-        return PONG;
       case 'rrext_deploy_add':
         return { json: wireRecordJson(deploy.add(caller, args)) };
       case 'rrext_deploy_remove':
@@ -129,7 +152,7 @@ export class DapSession {
   /** WIRE-4/5: at most five attempts; any failure answers, then closes the connection. */
   #auth(args: Record<string, unknown>): Outcome {
     this.#authAttempts += 1;
-    if (this.#authAttempts > MAX_AUTH_ATTEMPTS) return { error: messages.tooManyAttempts, close: true };
+    if (this.#authAttempts > this.#maxAuthAttempts) return { error: messages.tooManyAttempts, close: true };
     const result = this.ctx.users.authenticate(args['auth']);
     if (result === 'empty') return { error: messages.noAuthorization, close: true };
     if (result === 'invalid') return { error: messages.invalidKey, close: true };
@@ -155,7 +178,7 @@ export class DapSession {
   #respond(requestSeq: number, command: string, outcome: Outcome): void {
     this.#seq += 1;
     const head = `{"type":"response","seq":${this.#seq},"request_seq":${JSON.stringify(requestSeq)},"command":${JSON.stringify(command)}`;
-    this.out.send(
+    this.#out.send(
       'json' in outcome
         ? `${head},"success":true,"body":${outcome.json}}`
         : `${head},"success":false,"message":${JSON.stringify(outcome.error)}}`,

@@ -53,12 +53,16 @@ export interface DeploymentListener {
 
 const NO_LISTENER: DeploymentListener = { added() {}, updated() {}, removed() {} };
 
+/** Validates a client-supplied schedule (parseSchedule; a test mutant may wrap it). */
+export type ScheduleParser = (value: unknown) => Schedule;
+
 /** @since 0.1.0 */
 export class DeployService {
   constructor(
     private readonly store: DeploymentStore,
     private readonly clock: Clock,
     private readonly listener: DeploymentListener = NO_LISTENER,
+    private readonly parse: ScheduleParser = parseSchedule,
   ) {}
 
   /** A record by owner and id, without permission checks (for the scheduler and controls). */
@@ -88,7 +92,7 @@ export class DeployService {
     const { pipeline, pipelineJson } = copyPipeline(args.pipeline);
     const projectId = pipeline['project_id'];
     if (typeof projectId !== 'string' || projectId === '') throw deployErrors.projectIdRequired();
-    const schedule = hasKey(args, 'schedule') ? parseSchedule(args.schedule) : parseSchedule(MANUAL);
+    const schedule = this.parse(hasKey(args, 'schedule') ? args.schedule : MANUAL);
     if (this.store.has(caller.userId, projectId)) throw deployErrors.alreadyExists(projectId);
 
     const now = unixSeconds(this.clock);
@@ -143,7 +147,7 @@ export class DeployService {
       pipeline = { ...copyPipeline(args.pipeline).pipeline, project_id: current.projectId };
       pipelineJson = JSON.stringify(pipeline);
     }
-    const schedule: Schedule = hasKey(args, 'schedule') ? parseSchedule(args.schedule) : current.schedule;
+    const schedule: Schedule = hasKey(args, 'schedule') ? this.parse(args.schedule) : current.schedule;
 
     const next: Deployment = {
       ...current,

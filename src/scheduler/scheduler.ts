@@ -20,6 +20,21 @@ export interface SchedulerOptions {
   readonly runBehavior: RunBehavior;
   /** Ticks and runs kept per deployment; counters stay exact past it. */
   readonly historyLimit: number;
+  /** Test-only deliberate faults (the `mutants` option); absent in every normal server. */
+  readonly faults?: SchedulerFaults;
+}
+
+/**
+ * Test-only: the scheduler's seams for the conformance suite's mutants (src/testing/mutants.ts).
+ * Read once by the constructor; a normal scheduler pays nothing for them.
+ */
+export interface SchedulerFaults {
+  /** A tick that comes due during a run starts another run instead of being skipped (breaks RUN-3). */
+  readonly allowOverlap?: boolean;
+  /** `remove` leaves a run in progress running instead of cancelling it (breaks RUN-7). */
+  readonly keepRunOnRemove?: boolean;
+  /** Replaces how the next tick of an expression is found. */
+  readonly nextTickFor?: (expression: string, timezone: string) => NextTick;
 }
 
 /** What the scheduler needs to know about credentials (RUN-5). */
@@ -105,6 +120,11 @@ export class Scheduler implements DeploymentListener {
   #serial = 0;
   #runSeq = 0;
   #deploy: DeployService | undefined;
+  /** RUN-3's overlap check; off only in a test mutant. */
+  readonly #skipOverlaps: boolean;
+  /** RUN-7's cancel on remove; off only in a test mutant. */
+  readonly #cancelOnRemove: boolean;
+  readonly #nextTickFor: (expression: string, timezone: string) => NextTick;
 
   constructor(
     private readonly clock: ServerClock,
@@ -114,6 +134,9 @@ export class Scheduler implements DeploymentListener {
     private readonly onQueueChange: () => void = () => {},
   ) {
     this.#defaultBehavior = options.runBehavior;
+    this.#skipOverlaps = options.faults?.allowOverlap !== true;
+    this.#cancelOnRemove = options.faults?.keepRunOnRemove !== true;
+    this.#nextTickFor = options.faults?.nextTickFor ?? nextTickFor;
   }
 
   /** The deploy service whose changes this scheduler follows (they reference each other). */
@@ -148,7 +171,7 @@ export class Scheduler implements DeploymentListener {
     this.#entries.delete(key);
     this.#ticks.remove(entry);
     entry.removedAt = this.clock.now();
-    if (entry.current) this.#endRun(entry, entry.removedAt, 'cancelled'); // RUN-7
+    if (entry.current && this.#cancelOnRemove) this.#endRun(entry, entry.removedAt, 'cancelled'); // RUN-7
     // Kept queryable for a while if it has a history to show.
     if (entry.ticks || entry.runs) {
       this.#retired.push(entry);
@@ -159,7 +182,7 @@ export class Scheduler implements DeploymentListener {
 
   #reschedule(entry: Entry, record: Deployment): void {
     this.#ticks.remove(entry);
-    entry.cron = record.schedule.expression === undefined ? undefined : nextTickFor(record.schedule.expression, this.options.timezone);
+    entry.cron = record.schedule.expression === undefined ? undefined : this.#nextTickFor(record.schedule.expression, this.options.timezone);
     if (record.state !== 'errored') this.#queueNextTick(entry, this.clock.now());
     this.onQueueChange();
   }
@@ -250,7 +273,7 @@ export class Scheduler implements DeploymentListener {
     let run = 0;
     if (record.state === 'paused') reason = 'skipped_paused';
     else if (!this.credentials.isKeyValid(record.ownerCredential)) reason = 'errored_auth';
-    else if (entry.current) reason = 'skipped_overlap';
+    else if (entry.current && this.#skipOverlaps) reason = 'skipped_overlap';
     else {
       reason = 'fired';
       run = this.#startRun(entry, at, at, 'schedule');

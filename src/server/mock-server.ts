@@ -54,6 +54,15 @@ export interface MockServerOptions {
   maxFrameBytes?: number;
   /** Receives diagnostic lines (unexpected errors, dropped frames). Default: none. */
   log?: (line: string) => void;
+  /**
+   * **Test-only.** Names of deliberate faults ("mutants") to build into this server, so the
+   * conformance suite can prove it catches each one (the catalogue, with the clause each must be
+   * caught by, is `MUTANTS` in `rocketride-deploy-kit/testing`). A mutated server breaks the
+   * spec on purpose: never use this option for anything but testing a test suite. Unknown
+   * names are refused with the list of known ones.
+   * @since 0.3.0
+   */
+  mutants?: readonly string[];
 }
 
 /** @since 0.1.0 */

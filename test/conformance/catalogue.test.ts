@@ -1,0 +1,27 @@
+/**
+ * The clause catalogue is the spec's semantics.md as data: same IDs, levels and text.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CLAUSES, clause } from '../../conformance/clauses.js';
+
+const SEMANTICS = new URL('../../../shared/spec/semantics.md', import.meta.url);
+
+describe('the clause catalogue', () => {
+  it('lists exactly the clauses of semantics.md, in order, with their level and text', () => {
+    const text = readFileSync(SEMANTICS, 'utf8');
+    const fromSpec = [...text.matchAll(/^- ((?:WIRE|REC|DEP|SCHED|RUN|SDK)-[A-Z0-9-]+)(?: (MUST|SHOULD))?(?: \([^)]*\))?:? ?([\s\S]*?)(?=^- |^## |$(?![\s\S]))/gm)].map(
+      ([, id, level, body]) => ({ id, level: level ?? 'NOTE', text: body!.split(/\s+/).join(' ').trim() }),
+    );
+    expect(fromSpec.length).toBeGreaterThan(40);
+    expect(CLAUSES.map(({ id, level, text: t }) => ({ id, level, text: t }))).toEqual(fromSpec);
+  });
+
+  it('gives every clause its family and the capabilities it needs', () => {
+    for (const c of CLAUSES) expect(c.id.startsWith(`${c.family}-`)).toBe(true);
+    expect(clause('RUN-3').needs).toEqual(['clock-control']);
+    expect(clause('DEP-ISO-1').needs).toEqual(['second-user']);
+    expect(clause('SDK-1').needs).toEqual(['sdk']);
+    expect(() => clause('DEP-NOPE-1')).toThrow('Unknown clause DEP-NOPE-1');
+  });
+});
