@@ -79,6 +79,29 @@ describe('rocketride-deploy-kit conformance', () => {
     expect(stdout).toMatch(/^RUN-3 +MUST +skip /m);
   }, 180_000);
 
+  it('prints a transcript and a replay token on failure; the token re-runs exactly that case, in one run', async () => {
+    const dir = await tmp();
+    const first = await conformance(['--mutant', 'duplicate-add-overwrites', '--json', join(dir, 'a.json')]);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/^DEP-ADD-4 +MUST +FAIL /m);
+    expect(first.stdout).toContain('Transcript');
+    const tokens = [...first.stdout.matchAll(/--replay (rrdk1\.[A-Za-z0-9_-]+)/g)].map((m) => m[1]!);
+    const decode = (token: string) => JSON.parse(Buffer.from(token.slice('rrdk1.'.length), 'base64url').toString());
+    // One token of an example check, and one of a property (the model-based one carries a replay path).
+    const picked = [tokens.find((t) => decode(t).path === ''), tokens.find((t) => decode(t).replayPath !== undefined)];
+    expect(picked.every((t) => t !== undefined), `tokens printed: ${tokens.length}`).toBe(true);
+
+    for (const [i, token] of picked.entries()) {
+      const again = await conformance(['--mutant', 'duplicate-add-overwrites', '--replay', token!, '--json', join(dir, `r${i}.json`)]);
+      expect(again.code).toBe(1);
+      const report = JSON.parse(await readFile(join(dir, `r${i}.json`), 'utf8'));
+      const ran = report.checks.filter((c: { state: string }) => c.state !== 'skip');
+      expect(ran).toHaveLength(1);
+      expect(ran[0]).toMatchObject({ state: 'fail', name: decode(token!).check });
+      if (decode(token!).replayPath !== undefined) expect(ran[0].detail).toMatch(/^Property failed after 1 run\(s\)/);
+    }
+  }, 180_000);
+
   it('refuses bad usage with exit code 2', async () => {
     expect(await conformance(['--runs', 'many'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--runs must be a whole number') });
     expect(await conformance(['--profile', 'loose'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--profile must be spec or compat') });
