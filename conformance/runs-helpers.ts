@@ -578,3 +578,11 @@ export function expectHistory(actual: { ticks: readonly TickView[]; runs: readon
   );
   expectLines(actual.runs.map((run) => runLine(run)), expectedRuns, `${what}: runs`);
 }
+
+/** Moves the target's clock and the model's by the same steps, one step at a time. */
+export async function advanceWithModel(t: Target, model: DeploymentModel, steps: readonly number[]): Promise<void> {
+  for (const step of steps) {
+    await t.advance(step);
+    model.advanceTo(model.now + step);
+  }
+}

@@ -8,7 +8,6 @@
  * The clauses it names depend on the keys given: the isolation clauses need a second user, the
  * permission clause a monitor-only user and one without permissions.
  */
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { property, target } from '../context.js';
 import type { DapConnection, DapReply } from '../dap.js';
@@ -30,18 +29,9 @@ import {
   type TimeRules,
 } from '../model.js';
 import type { Target } from '../target.js';
+import { scheduleCorpus, type CorpusEntry } from '../corpus.js';
 
-// ---------------------------------------------------------------------------------------------
-// The schedule corpus (read at run time, beside the compiled file: dist/conformance/checks/)
-
-interface CorpusEntry {
-  readonly value: string;
-  readonly why: string;
-}
-const corpus = JSON.parse(readFileSync(new URL('../../../fixtures/schedules.json', import.meta.url), 'utf8')) as {
-  valid: CorpusEntry[];
-  invalid: CorpusEntry[];
-};
+const corpus = scheduleCorpus;
 /**
  * The schedules the commands use: a core of the corpus (every corpus value is checked by
  * schedule.check.ts; the model leaves the corner cases to it, so that a target that fails one

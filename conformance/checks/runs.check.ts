@@ -20,6 +20,7 @@ import { expect } from 'vitest';
 import { check, property } from '../context.js';
 import type { Target } from '../target.js';
 import {
+  advanceWithModel,
   DEFAULT_BEHAVIOR,
   DeploymentModel,
   HOUR,
@@ -147,10 +148,7 @@ property(
     const behavior: Behavior = { durationMs: 1, outcome: 'completed', hold: false };
     const d = await deploy(t, 'cron', schedule, behavior);
     const model = new DeploymentModel(start.timezone, schedule, d.addedAt, behavior);
-    for (const step of steps) {
-      await t.advance(step);
-      model.advanceTo(model.now + step);
-    }
+    await advanceWithModel(t, model, steps);
     const history = await historyOf(t, d);
     await remove(t, d);
     for (const run of history.runs) expect(run.userId, `run ${run.id} must run as the owner`).toBe(d.owner.userId);
@@ -244,10 +242,7 @@ property(
     const behavior: Behavior = { durationMs, outcome: end, hold: false };
     const d = await deploy(t, 'overlap', schedule, behavior);
     const model = new DeploymentModel(start.timezone, schedule, d.addedAt, behavior);
-    for (const step of steps) {
-      await t.advance(step);
-      model.advanceTo(model.now + step);
-    }
+    await advanceWithModel(t, model, steps);
     const history = await historyOf(t, d);
     await remove(t, d);
     expectNoOverlap(history.runs);

@@ -4,23 +4,15 @@
  * commands; a property adds generated 5-field expressions, valid ones and ones broken in one
  * known way. SCHED-4 (what presets mean) needs the clock: the RUN checks cover it.
  */
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { check, property } from '../context.js';
 import type { DapConnection } from '../dap.js';
 import { show, viewOf } from '../model.js';
 import type { Target } from '../target.js';
+import { scheduleCorpus, type CorpusEntry } from '../corpus.js';
 
-interface CorpusEntry {
-  readonly value: string;
-  readonly why: string;
-}
-// Read at run time beside the compiled file (dist/conformance/checks/ -> the package's fixtures/).
-const corpus = JSON.parse(readFileSync(new URL('../../../fixtures/schedules.json', import.meta.url), 'utf8')) as {
-  valid: CorpusEntry[];
-  invalid: CorpusEntry[];
-};
+const corpus = scheduleCorpus;
 const neverFires = (entry: CorpusEntry) => /^never fires/i.test(entry.why);
 const NON_STRINGS: unknown[] = [5, 0, null, true, ['@hourly'], { cron: '* * * * *' }];
 const PRESETS = ['@hourly', '@daily', '@midnight', '@weekly', '@monthly', '@yearly', '@annually'];
