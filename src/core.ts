@@ -34,23 +34,30 @@ export interface RunBehaviorOption {
   hold?: boolean;
 }
 
+/** A server's state options, shared by every door (createMockServer takes them too). */
 export interface CoreOptions {
   /** Users and keys: an array (validated like a users file), or a users file path. Default: the demo users. */
   users?: readonly UserSpec[] | string | undefined;
-  /** Default `'fake'`. */
+  /**
+   * `'fake'` (the default in-process: time stands still until `control` moves it), `'real'`
+   * (wall time plus manual jumps; the CLI's default), or `{ mode, startAt }`.
+   */
   clock?: ClockOption | undefined;
   /** IANA time zone for cron expressions. Default `UTC`. */
   timezone?: string | undefined;
-  /** Default: each run takes 1 s and completes. */
+  /** How runs behave by default. Default: each run takes 1 s and completes. */
   runs?: RunBehaviorOption | undefined;
   /** Ticks and runs kept per deployment (counters stay exact). Default 1000. */
   historyLimit?: number | undefined;
   /** Receives diagnostic lines: unexpected errors and dropped frames. Default: none. */
   log?: ((line: string) => void) | undefined;
   /**
-   * **Test-only.** Names of deliberate faults to build into this server (see
-   * `rocketride-deploy-kit/testing`): they break the spec on purpose, so the conformance suite
-   * can prove it catches each one. Never use them for anything else. Unknown names are refused.
+   * **Test-only.** Names of deliberate faults ("mutants") to build into this server, so the
+   * conformance suite can prove it catches each one (the catalogue, with the clause each must be
+   * caught by, is `MUTANTS` in `rocketride-deploy-kit/testing`). A mutated server breaks the
+   * spec on purpose: never use this option for anything but testing a test suite. Unknown
+   * names are refused with the list of known ones.
+   * @since 0.3.0
    */
   mutants?: readonly string[] | undefined;
 }

@@ -24,7 +24,7 @@ export { toServiceUrl } from './client/uri.js';
 export { MAX_PIPELINE_DEPTH } from './domain/deploy-service.js';
 export { DeployError, type DeployErrorCode } from './domain/errors.js';
 export { parseSchedule, PRESETS, MANUAL, type Schedule } from './domain/schedule.js';
-export { systemClock, type Clock } from './domain/clock.js';
+export type { Clock } from './domain/clock.js';
 export type { UserSpec, OrganizationSpec, TeamSpec } from './auth/users.js';
 export { loadUsersFile, parseUsers, UsersFileError, DEFAULT_USERS_FILE } from './auth/users-file.js';
 export type { ClockOption, RunBehaviorOption } from './core.js';

@@ -2,6 +2,9 @@
  * Errors of the control API: a stable code, the HTTP status the HTTP door answers with, and a
  * message saying what to change. @since 0.2.0
  */
+import type { SchedulerErrorCode } from '../scheduler/errors.js';
+
+/** The control API's own codes, and every scheduler code (the API passes those through). */
 export type ControlErrorCode =
   | 'BAD_INPUT'
   | 'NOT_FOUND'
@@ -9,13 +12,7 @@ export type ControlErrorCode =
   | 'FORBIDDEN'
   | 'KEY_NOT_FOUND'
   | 'USER_EXISTS'
-  | 'DEPLOYMENT_NOT_FOUND'
-  | 'DEPLOYMENT_ERRORED'
-  | 'RUN_IN_PROGRESS'
-  | 'RUN_NOT_FOUND'
-  | 'RUN_NOT_IN_PROGRESS'
-  | 'CLOCK_BACKWARDS'
-  | 'CLOCK_OUT_OF_RANGE';
+  | SchedulerErrorCode;
 
 export class ControlError extends Error {
   override readonly name = 'ControlError';

@@ -9,9 +9,6 @@ export interface Clock {
   now(): number;
 }
 
-/** Wall-clock time. @since 0.1.0 */
-export const systemClock: Clock = { now: () => Date.now() };
-
 /** Unix seconds (fractions kept), the unit records carry (REC-1). */
 export function unixSeconds(clock: Clock): number {
   return clock.now() / 1000;

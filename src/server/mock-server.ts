@@ -7,10 +7,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { UserSpec } from '../auth/users.js';
-import { createDeployCore } from '../core.js';
+import { createDeployCore, type CoreOptions } from '../core.js';
 import type { ControlApi } from '../control/control-api.js';
-import type { ClockOption, RunBehaviorOption } from '../core.js';
 import { DapSession, type SessionContext } from '../dap/session.js';
 import { createControlHandler, isControlPath, validateControlToken } from './control-http.js';
 
@@ -30,39 +28,15 @@ export const REPLY_BACKLOG_LIMIT = 4 * 1024 * 1024;
 const CLOSE_GRACE_MS = 1000;
 
 /** @since 0.1.0 */
-export interface MockServerOptions {
+export interface MockServerOptions extends CoreOptions {
   /** Interface to listen on. Default `127.0.0.1`. */
   host?: string;
   /** Port; `0` (the default in-process) picks a free one. The CLI defaults to 5565. */
   port?: number;
-  /** Users and keys: an array (validated like a users file), or a users file path. Default: the demo users. */
-  users?: readonly UserSpec[] | string;
-  /**
-   * `'fake'` (the default in-process: time stands still until `control` moves it), `'real'`
-   * (wall time plus manual jumps; the CLI's default), or `{ mode, startAt }`.
-   */
-  clock?: ClockOption;
-  /** IANA time zone for cron expressions. Default `UTC`. */
-  timezone?: string;
-  /** How runs behave by default. Default: each run takes 1 s and completes. */
-  runs?: RunBehaviorOption;
-  /** Ticks and runs kept per deployment (counters stay exact). Default 1000. */
-  historyLimit?: number;
   /** Require `Authorization: Bearer <token>` on the HTTP control API. Default: none (loopback callers only). */
   controlToken?: string;
   /** Largest accepted frame in bytes. Default 16 MiB. */
   maxFrameBytes?: number;
-  /** Receives diagnostic lines (unexpected errors, dropped frames). Default: none. */
-  log?: (line: string) => void;
-  /**
-   * **Test-only.** Names of deliberate faults ("mutants") to build into this server, so the
-   * conformance suite can prove it catches each one (the catalogue, with the clause each must be
-   * caught by, is `MUTANTS` in `rocketride-deploy-kit/testing`). A mutated server breaks the
-   * spec on purpose: never use this option for anything but testing a test suite. Unknown
-   * names are refused with the list of known ones.
-   * @since 0.3.0
-   */
-  mutants?: readonly string[];
 }
 
 /** @since 0.1.0 */
