@@ -36,7 +36,18 @@ Operations:
   end-run RUN_ID [--outcome O]       End a run in progress: completed (default), failed or cancelled
   run-behavior [--duration SPAN] [--outcome completed|failed] [--hold|--no-hold] [--user U --project P]
                                      How runs behave from now on: server-wide, or for one deployment
-  reset                              Forget deployments, runs, ticks, added users and revocations
+  journal [--command C] [--direction in|out] [--connection N] [--user U] [--type T] [--after ID]
+                                     Frames received and sent (the frame journal), oldest first
+  clear-journal                      Forget the journal's entries
+  connections                        The open DAP connections
+  fault KIND [--command C] [--connection N] [--user U] [--count N] [--ms SPAN] [--message M]
+             [--body JSON] [--code N] [--reason R]
+                                     Inject a fault: delay, reorder, no-reply, fail, reply or close
+  faults                             The active faults
+  remove-fault ID                    Remove one fault
+  clear-faults                       Remove every fault
+  reset                              Forget deployments, runs, ticks, added users, revocations,
+                                     journal entries and faults
 
 control options:
   --url URL      The server (default ${DEFAULT_CONTROL_URL}; env RRDK_CONTROL_URL)
@@ -200,7 +211,27 @@ function positiveInteger(text: string, name: string): number {
 // control
 // ---------------------------------------------------------------------------------------------
 
-type ControlFlag = 'user' | 'project' | 'duration' | 'outcome' | 'hold' | 'no-hold';
+/** Every flag an operation may take, and its kind (one table: parsing and checks derive from it). */
+const CONTROL_FLAGS = {
+  user: 'string',
+  project: 'string',
+  duration: 'string',
+  outcome: 'string',
+  hold: 'boolean',
+  'no-hold': 'boolean',
+  command: 'string',
+  direction: 'string',
+  connection: 'string',
+  type: 'string',
+  after: 'string',
+  count: 'string',
+  ms: 'string',
+  message: 'string',
+  body: 'string',
+  code: 'string',
+  reason: 'string',
+} as const;
+type ControlFlag = keyof typeof CONTROL_FLAGS;
 type Flags = Partial<Record<ControlFlag, string | boolean>>;
 
 interface ControlRequest {
@@ -253,6 +284,31 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
       return { method: 'POST', path: 'run-behavior', body: defined({ duration, outcome, hold, userId, projectId }) };
     },
   },
+  journal: {
+    args: [],
+    flags: ['command', 'direction', 'connection', 'user', 'type', 'after'],
+    request: (_, f) => ({
+      method: 'GET',
+      path: 'journal',
+      query: { command: text(f.command), direction: text(f.direction), connectionId: text(f.connection), userId: text(f.user), type: text(f.type), after: text(f.after) },
+    }),
+  },
+  'clear-journal': { args: [], request: () => ({ method: 'POST', path: 'journal/clear' }) },
+  connections: { args: [], request: () => ({ method: 'GET', path: 'connections' }) },
+  fault: {
+    args: ['KIND'],
+    flags: ['command', 'connection', 'user', 'count', 'ms', 'message', 'body', 'code', 'reason'],
+    request: ([kind], f) => {
+      const number = (value: string | boolean | undefined) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
+      const body = f.body === undefined ? undefined : parseJsonFlag(String(f.body), '--body');
+      const { command, message, reason } = f;
+      const fields = { kind, command, connectionId: number(f.connection), userId: f.user, count: number(f.count), ms: number(f.ms), message, body, code: number(f.code), reason };
+      return { method: 'POST', path: 'faults', body: defined(fields) };
+    },
+  },
+  faults: { args: [], request: () => ({ method: 'GET', path: 'faults' }) },
+  'remove-fault': { args: ['ID'], request: ([id]) => ({ method: 'POST', path: `faults/${seg(id!)}/remove` }) },
+  'clear-faults': { args: [], request: () => ({ method: 'POST', path: 'faults/clear' }) },
   reset: { args: [], request: () => ({ method: 'POST', path: 'reset' }) },
 };
 
@@ -264,12 +320,7 @@ async function control(args: string[]): Promise<number> {
       options: {
         url: { type: 'string' },
         token: { type: 'string' },
-        user: { type: 'string' },
-        project: { type: 'string' },
-        duration: { type: 'string' },
-        outcome: { type: 'string' },
-        hold: { type: 'boolean' },
-        'no-hold': { type: 'boolean' },
+        ...Object.fromEntries(Object.entries(CONTROL_FLAGS).map(([name, type]) => [name, { type }])),
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -292,10 +343,11 @@ async function control(args: string[]): Promise<number> {
     throw new UsageError(`control ${name} takes ${wanted}, got ${rest.length === 0 ? 'none' : rest.join(' ')}`, CONTROL_USAGE);
   }
   const flags: Flags = {};
-  for (const key of ['user', 'project', 'duration', 'outcome', 'hold', 'no-hold'] as const) {
-    if (values[key] === undefined) continue;
+  for (const key of Object.keys(CONTROL_FLAGS) as ControlFlag[]) {
+    const value = (values as Record<string, string | boolean | undefined>)[key];
+    if (value === undefined) continue;
     if (!operation.flags?.includes(key)) throw new UsageError(`control ${name} does not take --${key}`, CONTROL_USAGE);
-    flags[key] = values[key];
+    flags[key] = value;
   }
 
   const base = controlBase(values.url ?? (process.env['RRDK_CONTROL_URL'] || DEFAULT_CONTROL_URL));
@@ -370,6 +422,14 @@ async function readJson(file: string): Promise<unknown> {
     return JSON.parse(content);
   } catch (error) {
     throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function parseJsonFlag(value: string, flag: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new UsageError(`${flag} must be JSON, like '{"deployments": []}'`, CONTROL_USAGE);
   }
 }
 

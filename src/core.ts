@@ -12,6 +12,9 @@ import { ServerClock, type ClockMode } from './domain/clock.js';
 import { DeployService } from './domain/deploy-service.js';
 import { parseSchedule } from './domain/schedule.js';
 import { DeploymentStore } from './domain/store.js';
+import { ConnectionRegistry } from './dap/connections.js';
+import { FaultPlan } from './dap/fault-plan.js';
+import { DEFAULT_JOURNAL_LIMITS, FrameJournal } from './dap/journal.js';
 import type { SessionContext } from './dap/session.js';
 import type { CoreFaults } from './testing/mutants.js';
 import { validateTimezone } from './scheduler/next-tick.js';
@@ -49,6 +52,12 @@ export interface CoreOptions {
   runs?: RunBehaviorOption | undefined;
   /** Ticks and runs kept per deployment (counters stay exact). Default 1000. */
   historyLimit?: number | undefined;
+  /**
+   * The frame journal's bounds: `entries` (default 10,000; 0 turns it off) and `bytes` (default
+   * 64 MiB); the oldest entries go first.
+   * @since 0.3.0
+   */
+  journal?: { entries?: number; bytes?: number } | undefined;
   /** Receives diagnostic lines: unexpected errors and dropped frames. Default: none. */
   log?: ((line: string) => void) | undefined;
   /**
@@ -63,6 +72,9 @@ export interface CoreOptions {
 }
 
 export interface DeployCore extends SessionContext {
+  readonly journal: FrameJournal;
+  readonly faultPlan: FaultPlan;
+  readonly connections: ConnectionRegistry;
   readonly clock: ServerClock;
   readonly scheduler: Scheduler;
   readonly control: ControlApi;
@@ -95,14 +107,21 @@ export async function createDeployCore(options: CoreOptions = {}): Promise<Deplo
   const deploy = new DeployService(store, clock, faults?.wrapListener?.(scheduler) ?? scheduler, faults?.wrapParser?.(parseSchedule));
   scheduler.attach(deploy);
   faults?.patch?.({ deploy, store, scheduler, clock });
+  const now = () => clock.now();
+  const journal = new FrameJournal({ ...DEFAULT_JOURNAL_LIMITS, ...definedFields(options.journal ?? {}) }, now);
+  const faultPlan = new FaultPlan();
+  const connections = new ConnectionRegistry(now);
   const log = options.log;
   return {
     clock,
     scheduler,
     deploy,
     users,
+    journal,
+    faultPlan,
+    connections,
     version: VERSION,
-    control: createControlApi({ clock, scheduler, users, deploy }),
+    control: createControlApi({ clock, scheduler, users, deploy, journal, faultPlan, connections }),
     // On a real clock, ticks that came due since the driver last woke are processed first.
     ...(driver && { beforeCommand: () => scheduler.catchUp() }),
     stop: () => driver?.stop(),
@@ -112,6 +131,10 @@ export async function createDeployCore(options: CoreOptions = {}): Promise<Deplo
       onDroppedFrame: (reason: string) => log(`dropped a frame with ${reason}`),
     }),
   };
+}
+
+function definedFields<T extends object>(fields: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 }
 
 async function loadFaults(names: readonly string[]): Promise<CoreFaults> {

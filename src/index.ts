@@ -39,6 +39,9 @@ export type {
   Scope,
 } from './control/control-api.js';
 export { ControlError, type ControlErrorCode } from './control/errors.js';
+export type { JournalEntry, JournalFilter } from './dap/journal.js';
+export type { FaultKind, FaultSpec, FaultView } from './dap/fault-plan.js';
+export type { ConnectionView } from './dap/connections.js';
 export { MAX_EVENTS_PER_ADVANCE } from './scheduler/scheduler.js';
 export { validateTimezone } from './scheduler/next-tick.js';
 export type { ClockMode } from './domain/clock.js';

@@ -151,6 +151,28 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     expect(missing).toMatchObject({ code: 1, stderr: `rocketride-deploy-kit: Cannot read ${join(dir, 'nope.json')}: ENOENT\n` });
   });
 
+  it('reads the journal and connections, and injects, lists and clears faults', async () => {
+    const server = await serve();
+    const client = await connect(server.ws);
+    await client.deploy.add({ project_id: 'p1' });
+    const journal = await control(['journal', '--command', 'rrext_deploy_add', '--direction', 'in', '--url', server.base]);
+    expect(journal.code).toBe(0);
+    expect(journal.json().map((e: { message: { arguments: unknown } }) => e.message.arguments)).toEqual([{ pipeline: { project_id: 'p1' } }]);
+    const [connection] = (await control(['connections', '--url', server.base])).json();
+    expect(connection).toMatchObject({ userId: 'local' });
+
+    const fault = await control(['fault', 'reply', '--command', 'rrext_deploy_list', '--connection', String(connection.id), '--body', '{"deployments":[]}', '--url', server.base]);
+    expect(fault.json()).toMatchObject({ kind: 'reply', connectionId: connection.id, body: { deployments: [] }, remaining: 1 });
+    expect((await control(['faults', '--url', server.base])).json()).toHaveLength(1);
+    expect(await client.deploy.list()).toEqual([]);
+    await control(['fault', 'delay', '--ms', '2s', '--count', '3', '--url', server.base]);
+    expect((await control(['clear-faults', '--url', server.base])).json()).toEqual({ cleared: 1 });
+    expect(await control(['fault', 'reply', '--body', '{oops', '--url', server.base])).toMatchObject({ code: 2, stderr: expect.stringContaining('--body must be JSON') });
+    expect(await control(['fault', 'delay', '--url', server.base])).toMatchObject({ code: 1, stderr: expect.stringContaining('needs ms') });
+    expect(await control(['journal', '--ms', '5', '--url', server.base])).toMatchObject({ code: 2, stderr: expect.stringContaining('does not take --ms') });
+    expect((await control(['clear-journal', '--url', server.base])).json()).toEqual({ cleared: expect.any(Number) });
+  });
+
   it('reports an error answer with its message and code, exit 1', async () => {
     const server = await serve();
     const back = await control(['set-clock', '2020-01-01T00:00:00Z', '--url', server.base]);

@@ -6,6 +6,9 @@
 import type { UserDirectory } from '../auth/users.js';
 import { parseUsers } from '../auth/users-file.js';
 import type { ServerClock } from '../domain/clock.js';
+import type { ConnectionRegistry, ConnectionView } from '../dap/connections.js';
+import type { FaultPlan, FaultSpec, FaultView } from '../dap/fault-plan.js';
+import type { FrameJournal, JournalEntry, JournalFilter } from '../dap/journal.js';
 import type { DeployService } from '../domain/deploy-service.js';
 import type { AdvanceReport, ScheduleDescription, Scheduler } from '../scheduler/scheduler.js';
 import { SchedulerError } from '../scheduler/errors.js';
@@ -20,6 +23,7 @@ import {
   parseOptionalText,
   parseText,
 } from './inputs.js';
+import { parseFaultSpec, parseJournalFilter } from './wire-inputs.js';
 
 /** @since 0.2.0 */
 export interface ClockView {
@@ -105,7 +109,30 @@ export interface ControlApi {
    * `hold: true` (a run lasts until endRun). For one deployment with `scope`, else server-wide.
    */
   setRunBehavior(behavior: { duration?: number | string; outcome?: string; hold?: boolean }, scope?: Scope): RunBehaviorView;
-  /** Forgets all deployments, runs, ticks, added users and revocations. The clock keeps its time. */
+  /**
+   * Frames received and sent, oldest first, that match every field of the filter (the frame
+   * journal). `direction: 'in'` selects what clients sent.
+   * @since 0.3.0
+   */
+  journal(filter?: JournalFilter): JournalEntry[];
+  /** Forgets the journal's entries. @since 0.3.0 */
+  clearJournal(): { cleared: number };
+  /** The open DAP connections. @since 0.3.0 */
+  connections(): ConnectionView[];
+  /**
+   * Injects a fault: `delay` (ms), `reorder` (count responses sent in reverse), `no-reply`,
+   * `fail` (message), `reply` (body), `close` (code, reason), scoped by `command`,
+   * `connectionId`, `userId` and `count` (next N matching requests).
+   * @since 0.3.0
+   */
+  injectFault(spec: FaultSpec): FaultView;
+  /** The faults still active. @since 0.3.0 */
+  faults(): FaultView[];
+  /** Removes one fault (a held reorder group is sent). @since 0.3.0 */
+  removeFault(id: string): { id: string; removed: true };
+  /** Removes every fault. @since 0.3.0 */
+  clearFaults(): { cleared: number };
+  /** Forgets all deployments, runs, ticks, added users, revocations, journal entries and faults. The clock keeps its time. */
   reset(): { reset: true };
 }
 
@@ -121,10 +148,13 @@ interface ControlTargets {
   readonly scheduler: Scheduler;
   readonly users: UserDirectory;
   readonly deploy: DeployService;
+  readonly journal: FrameJournal;
+  readonly faultPlan: FaultPlan;
+  readonly connections: ConnectionRegistry;
 }
 
 /** Builds the control API over one server's core. */
-export function createControlApi({ clock, scheduler, users, deploy }: ControlTargets): ControlApi {
+export function createControlApi({ clock, scheduler, users, deploy, journal, faultPlan, connections }: ControlTargets): ControlApi {
   const advanceView = (report: AdvanceReport): AdvanceView => ({
     from: iso(report.from),
     to: iso(report.to),
@@ -204,10 +234,23 @@ export function createControlApi({ clock, scheduler, users, deploy }: ControlTar
       const [u, p] = ids(s['userId'], s['projectId']);
       return { ...scheduler.setRunBehavior(change, { userId: u, projectId: p }) };
     },
+    journal: (f) => journal.find(parseJournalFilter(f)),
+    clearJournal: () => ({ cleared: journal.clear() }),
+    connections: () => connections.list(),
+    injectFault: (spec) => faultPlan.add(parseFaultSpec(spec)),
+    faults: () => faultPlan.list(),
+    removeFault(id) {
+      const faultId = parseText(id, 'id');
+      if (!faultPlan.remove(faultId)) throw new ControlError('FAULT_NOT_FOUND', 404, `No active fault '${faultId}' (it may have been used up); list them with faults()`);
+      return { id: faultId, removed: true };
+    },
+    clearFaults: () => ({ cleared: faultPlan.clear() }),
     reset() {
       scheduler.reset();
       deploy.clear();
       users.reset();
+      journal.clear();
+      faultPlan.clear();
       return { reset: true };
     },
   };

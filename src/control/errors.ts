@@ -12,6 +12,7 @@ export type ControlErrorCode =
   | 'FORBIDDEN'
   | 'KEY_NOT_FOUND'
   | 'USER_EXISTS'
+  | 'FAULT_NOT_FOUND'
   | SchedulerErrorCode;
 
 export class ControlError extends Error {

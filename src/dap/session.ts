@@ -6,7 +6,10 @@
 import { connectResult, type AuthenticatedUser, type UserDirectory } from '../auth/users.js';
 import type { Caller, DeployService } from '../domain/deploy-service.js';
 import { DeployError } from '../domain/errors.js';
+import type { ConnectionRegistry } from './connections.js';
+import { releaseGroup, type FaultDecision, type FaultPlan } from './fault-plan.js';
 import { decodeFrame, type DapRequest } from './frames.js';
+import type { FrameJournal } from './journal.js';
 import { deploymentListJson, wireRecordJson } from './records.js';
 
 /** What a session needs from the server it runs in. */
@@ -22,6 +25,12 @@ export interface SessionContext {
   readonly beforeCommand?: () => void;
   /** Test-only deliberate faults (the `mutants` option); absent in every normal server. */
   readonly faults?: SessionFaults;
+  /** Records every frame in and out (the control API reads it). */
+  readonly journal?: FrameJournal;
+  /** Faults a test injected through the control API (delays, failures, closes...). */
+  readonly faultPlan?: FaultPlan;
+  /** Gives each session its connection id, and lists the open ones. */
+  readonly connections?: ConnectionRegistry;
 }
 
 /**
@@ -69,10 +78,16 @@ const body = (value: object): Outcome => ({ json: JSON.stringify(value) });
 
 /** @since 0.1.0 */
 export class DapSession {
+  /** This connection's id in the journal, injected faults and the connection list. */
+  readonly id: number;
   #seq = 0;
   #caller: Caller | undefined;
   #authAttempts = 0;
   #closing = false;
+  /** The transport closed: nothing more is sent, delayed responses included. */
+  #ended = false;
+  /** Timers of delayed responses, cleared when the connection ends. */
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #out: SessionOutput;
   readonly #maxAuthAttempts: number;
   readonly #servedBeforeAuth: (command: string) => boolean;
@@ -85,6 +100,17 @@ export class DapSession {
     this.#out = faults?.wrapOutput?.(out) ?? out;
     this.#maxAuthAttempts = faults?.maxAuthAttempts ?? MAX_AUTH_ATTEMPTS;
     this.#servedBeforeAuth = faults?.servedBeforeAuth ?? servedBeforeAuth;
+    this.id = ctx.connections?.open(() => this.userId) ?? 0;
+  }
+
+  /** The transport calls this once its connection is gone. */
+  ended(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#closing = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.ctx.connections?.close(this.id);
   }
 
   /** The authenticated user's id, if any. */
@@ -94,6 +120,7 @@ export class DapSession {
 
   /** Handles one incoming WebSocket message. Never throws. */
   receive(data: Buffer, isBinary: boolean): void {
+    const entry = this.ctx.journal?.record(this.id, 'in', data, isBinary, this.userId);
     if (this.#closing) return;
     const frame = decodeFrame(data, isBinary);
     if (frame.kind === 'drop') {
@@ -102,20 +129,32 @@ export class DapSession {
     }
     this.ctx.beforeCommand?.();
     let outcome: Outcome;
+    let fault: FaultDecision | undefined;
     if (!this.#caller && !this.#servedBeforeAuth(frame.command)) outcome = { error: messages.notAuthenticated, close: true };
     else if (frame.kind === 'bad') outcome = { error: frame.message };
     else {
+      fault = this.ctx.faultPlan?.decide({ connectionId: this.id, userId: this.userId, command: frame.command });
+      const replace = fault?.replace;
+      if (replace?.kind === 'close') {
+        this.#closing = true;
+        this.#out.close(replace.code, replace.reason);
+        return;
+      }
       try {
-        outcome = this.#dispatch(frame);
+        outcome = replace ? (replace.kind === 'fail' ? { error: replace.message } : { json: replace.json }) : this.#dispatch(frame);
       } catch (error) {
         outcome = this.#failure(error, frame.command);
       }
     }
-    this.#respond(frame.seq, frame.command, outcome);
-    if ('error' in outcome && outcome.close) {
-      this.#closing = true;
-      this.#out.close(CLOSE_AFTER_REFUSAL, outcome.error);
+    // An `auth` request belongs to the user it authenticated (it came in before anyone was).
+    if (entry && entry.userId === undefined) entry.userId = this.userId;
+    const close = 'error' in outcome && outcome.close === true;
+    if (close) this.#closing = true;
+    if (fault?.silent) {
+      if (close) this.#out.close(CLOSE_AFTER_REFUSAL, (outcome as { error: string }).error);
+      return;
     }
+    this.#respond(frame.seq, frame.command, outcome, entry?.userId, fault);
   }
 
   #dispatch(request: DapRequest): Outcome {
@@ -173,16 +212,36 @@ export class DapSession {
   /**
    * WIRE-2: one response per request, as single-line JSON (JSON.stringify never emits a raw
    * newline, and bodies come from it). Assembled as text around the body's JSON; numbers are
-   * written as JSON writes them.
+   * written as JSON writes them. `seq` is taken when the response leaves, so it increases on
+   * the wire even when an injected fault delays or reorders responses. A refusal closes the
+   * connection right after its response.
    */
-  #respond(requestSeq: number, command: string, outcome: Outcome): void {
-    this.#seq += 1;
-    const head = `{"type":"response","seq":${this.#seq},"request_seq":${JSON.stringify(requestSeq)},"command":${JSON.stringify(command)}`;
-    this.#out.send(
-      'json' in outcome
-        ? `${head},"success":true,"body":${outcome.json}}`
-        : `${head},"success":false,"message":${JSON.stringify(outcome.error)}}`,
-    );
+  #respond(requestSeq: number, command: string, outcome: Outcome, userId: string | undefined, fault: FaultDecision | undefined): void {
+    const send = () => {
+      if (this.#ended) return;
+      this.#seq += 1;
+      const head = `{"type":"response","seq":${this.#seq},"request_seq":${JSON.stringify(requestSeq)},"command":${JSON.stringify(command)}`;
+      const text =
+        'json' in outcome
+          ? `${head},"success":true,"body":${outcome.json}}`
+          : `${head},"success":false,"message":${JSON.stringify(outcome.error)}}`;
+      this.ctx.journal?.record(this.id, 'out', text, false, userId);
+      this.#out.send(text);
+      if ('error' in outcome && outcome.close) this.#out.close(CLOSE_AFTER_REFUSAL, outcome.error);
+    };
+    if (fault?.reorder) {
+      const group = fault.reorder;
+      group.held.push(send);
+      if (group.held.length >= group.size) releaseGroup(group);
+      else group.timer ??= setTimeout(() => releaseGroup(group), group.maxHoldMs);
+    } else if (fault?.delayMs) {
+      // Real time on purpose: a delay exists to test an SDK's own timers.
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        send();
+      }, fault.delayMs);
+      this.#timers.add(timer);
+    } else send();
   }
 }
 

@@ -86,6 +86,13 @@ const ROUTES: readonly Route[] = [
     run: (c, { params: [runId], body }) => c.endRun(runId!, body['outcome'] as 'completed' | undefined),
   },
   { method: 'POST', path: 'run-behavior', body: ['duration', 'outcome', 'hold', ...FILTER], run: (c, { body }) => runBehavior(c, body) },
+  { method: 'GET', path: 'journal', query: ['connectionId', 'userId', 'command', 'direction', 'type', 'after'], run: (c, { query }) => c.journal(query) },
+  { method: 'POST', path: 'journal/clear', run: (c) => c.clearJournal() },
+  { method: 'GET', path: 'connections', run: (c) => c.connections() },
+  { method: 'GET', path: 'faults', run: (c) => c.faults() },
+  { method: 'POST', path: 'faults', body: 'any', status: 201, run: (c, { body }) => c.injectFault(body as never) },
+  { method: 'POST', path: 'faults/clear', run: (c) => c.clearFaults() },
+  { method: 'POST', path: 'faults/:faultId/remove', run: (c, { params: [id] }) => c.removeFault(id!) },
   { method: 'POST', path: 'reset', run: (c) => c.reset() },
 ];
 

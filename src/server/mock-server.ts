@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { createDeployCore, type CoreOptions } from '../core.js';
 import type { ControlApi } from '../control/control-api.js';
+import type { JournalEntry, JournalFilter } from '../dap/journal.js';
 import { DapSession, type SessionContext } from '../dap/session.js';
 import { createControlHandler, isControlPath, validateControlToken } from './control-http.js';
 
@@ -45,8 +46,17 @@ export interface MockServer {
   readonly url: string;
   readonly host: string;
   readonly port: number;
-  /** The control API: clock, users and keys, pause/resume/trigger, runs and ticks, reset. */
+  /** The control API: clock, users and keys, pause/resume/trigger, runs and ticks, journal, faults, reset. */
   readonly control: ControlApi;
+  /**
+   * The frame journal: every frame clients sent (`direction: 'in'`) and the server answered.
+   * @example expect(server.journal.find({ command: 'rrext_deploy_add', direction: 'in' })[0]?.message?.arguments).toEqual({ pipeline })
+   * @since 0.3.0
+   */
+  readonly journal: {
+    find(filter?: JournalFilter): JournalEntry[];
+    clear(): void;
+  };
   /** Open DAP connections, and reply bytes queued for them but not yet handed to the OS. */
   stats(): { connections: number; bufferedBytes: number };
   /** Closes every connection (code 1001) and stops listening. Safe to call twice. */
@@ -120,7 +130,8 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     for (const ws of wss.clients) bufferedBytes += ws.bufferedAmount;
     return { connections: wss.clients.size, bufferedBytes };
   };
-  return { url, host, port, control: core.control, stats, close };
+  const journal = { find: (filter?: JournalFilter) => core.control.journal(filter), clear: () => void core.control.clearJournal() };
+  return { url, host, port, control: core.control, journal, stats, close };
 }
 
 /**
@@ -164,6 +175,7 @@ function attachSession(socket: WebSocket, tcp: Duplex, context: SessionContext):
     if (paused) held.push([toBuffer(data), isBinary]);
     else handle(toBuffer(data), isBinary);
   });
+  socket.on('close', () => session.ended());
   // Protocol errors (bad opcodes, oversized frames) are answered by ws itself with a close;
   // the listener only keeps them from becoming uncaught exceptions.
   socket.on('error', () => {});

@@ -206,6 +206,39 @@ describe('the HTTP door, endpoint by endpoint', () => {
     expect((await call('GET', '/clock')).json.now).toBe('2026-11-26T11:07:00.000Z');
   });
 
+  it('reads and clears the journal, lists connections, injects, lists and removes faults', async () => {
+    const s = await start();
+    const client = await s.connect();
+    await client.deploy.add({ project_id: 'p1' }, { schedule: '@daily' });
+    const adds = await s.call('GET', '/journal?command=rrext_deploy_add&direction=in');
+    expect(adds.status).toBe(200);
+    expect(adds.json).toHaveLength(1);
+    expect(adds.json[0]).toMatchObject({ userId: 'local', message: { arguments: { pipeline: { project_id: 'p1' }, schedule: '@daily' } } });
+    const connection = adds.json[0].connectionId;
+    expect((await s.call('GET', '/connections')).json).toEqual([{ id: connection, userId: 'local', openedAt: '2026-11-26T10:07:00.000Z' }]);
+    expect((await s.call('GET', `/journal?connectionId=${connection}&after=${adds.json[0].id}&type=response`)).json.map((e: any) => e.command)).toEqual([
+      'rrext_deploy_add',
+    ]);
+    expect((await s.call('GET', '/journal?direction=sideways')).json.error).toMatchObject({ code: 'BAD_INPUT', message: expect.stringContaining('direction') });
+    expect((await s.call('GET', '/journal?cmd=x')).status).toBe(400);
+
+    const injected = await s.call('POST', '/faults', { kind: 'fail', command: 'rrext_deploy_status', message: 'Injected over HTTP', connectionId: connection });
+    expect(injected.status).toBe(201);
+    expect(injected.json).toMatchObject({ id: expect.any(String), kind: 'fail', remaining: 1 });
+    expect((await s.call('GET', '/faults')).json).toHaveLength(1);
+    await expect(client.deploy.status('p1')).rejects.toThrow('Injected over HTTP');
+    expect((await s.call('GET', '/faults')).json).toEqual([]);
+
+    const spare = (await s.call('POST', '/faults', { kind: 'no-reply' })).json;
+    expect((await s.call('POST', `/faults/${spare.id}/remove`)).json).toEqual({ id: spare.id, removed: true });
+    expect((await s.call('POST', `/faults/${spare.id}/remove`)).status).toBe(404);
+    await s.call('POST', '/faults', { kind: 'delay', ms: '1s' });
+    expect((await s.call('POST', '/faults/clear')).json).toEqual({ cleared: 1 });
+    expect((await s.call('POST', '/faults', { kind: 'close', code: 1005 })).status).toBe(400);
+    expect((await s.call('POST', '/journal/clear')).json).toEqual({ cleared: expect.any(Number) });
+    expect((await s.call('GET', '/journal')).json).toEqual([]);
+  });
+
   it('lists the endpoints at /control/', async () => {
     const { call } = await start();
     const index = await call('GET', '/');

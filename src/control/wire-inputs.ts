@@ -1,0 +1,87 @@
+/**
+ * Parsing of the control inputs that concern the wire: injected fault specs and journal
+ * filters. They arrive untyped (HTTP bodies and query strings, CLI words); every failure is a
+ * 400 naming the field and what it should be.
+ */
+import type { FaultKind, FaultSpec } from '../dap/fault-plan.js';
+import type { JournalFilter } from '../dap/journal.js';
+import { ControlError } from './errors.js';
+import { parseChoice, parseDuration, parseObject, parseOptionalText, parseText } from './inputs.js';
+
+const KINDS: readonly FaultKind[] = ['delay', 'reorder', 'no-reply', 'fail', 'reply', 'close'];
+const SCOPE_FIELDS = ['kind', 'command', 'connectionId', 'userId', 'count'] as const;
+/** The fields each kind takes besides its scope. */
+const KIND_FIELDS: Readonly<Record<FaultKind, readonly string[]>> = {
+  delay: ['ms'],
+  reorder: ['ms'],
+  'no-reply': [],
+  fail: ['message'],
+  reply: ['body'],
+  close: ['code', 'reason'],
+};
+
+/** Close codes a server may send (RFC 6455 7.4; 1004-1006 and 1015 are reserved). */
+function isSendableCloseCode(code: number): boolean {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+export function parseFaultSpec(value: unknown): FaultSpec {
+  const input = parseObject(value, 'fault');
+  const kind = parseChoice(input['kind'], 'kind', KINDS);
+  const allowed = [...SCOPE_FIELDS, ...KIND_FIELDS[kind]];
+  const unknown = Object.keys(input).filter((field) => !allowed.includes(field));
+  if (unknown.length > 0) {
+    throw badInput(`A '${kind}' fault does not take ${unknown.map((f) => `'${f}'`).join(', ')}; it takes ${allowed.join(', ')}`);
+  }
+  const spec: FaultSpec = { kind };
+  const command = parseOptionalText(input['command'], 'command');
+  if (command !== undefined) spec.command = command;
+  if (input['connectionId'] !== undefined) spec.connectionId = wholeNumber(input['connectionId'], 'connectionId', 1);
+  const userId = parseOptionalText(input['userId'], 'userId');
+  if (userId !== undefined) spec.userId = userId;
+  if (input['count'] !== undefined) spec.count = wholeNumber(input['count'], 'count', kind === 'reorder' ? 2 : 1);
+  if (input['ms'] !== undefined) spec.ms = parseDuration(input['ms'], 'ms');
+  if (kind === 'delay' && spec.ms === undefined) throw badInput('A delay fault needs ms: how long each response waits, like 500 or "2s"');
+  if (input['message'] !== undefined) spec.message = parseText(input['message'], 'message');
+  if (input['body'] !== undefined) spec.body = parseObject(input['body'], 'body');
+  if (input['code'] !== undefined) {
+    const code = wholeNumber(input['code'], 'code', 1000);
+    if (!isSendableCloseCode(code)) throw badInput(`code must be a close code a server may send: 1000-1003, 1007-1014 or 3000-4999 (got ${code})`);
+    spec.code = code;
+  }
+  if (input['reason'] !== undefined) {
+    const reason = input['reason'];
+    if (typeof reason !== 'string' || new TextEncoder().encode(reason).length > 123) throw badInput('reason must be a string of at most 123 bytes (a WebSocket close reason)');
+    spec.reason = reason;
+  }
+  return spec;
+}
+
+export function parseJournalFilter(value: unknown): JournalFilter {
+  const input = parseObject(value ?? {}, 'filter');
+  const accepted = ['connectionId', 'userId', 'command', 'direction', 'type', 'after'];
+  const unknown = Object.keys(input).filter((field) => !accepted.includes(field) && input[field] !== undefined);
+  if (unknown.length > 0) throw badInput(`Unknown journal filter field(s) ${unknown.join(', ')}; use ${accepted.join(', ')}`);
+  const filter: JournalFilter = {};
+  if (input['connectionId'] !== undefined) filter.connectionId = wholeNumber(input['connectionId'], 'connectionId', 1);
+  const userId = parseOptionalText(input['userId'], 'userId');
+  if (userId !== undefined) filter.userId = userId;
+  const command = parseOptionalText(input['command'], 'command');
+  if (command !== undefined) filter.command = command;
+  if (input['direction'] !== undefined) filter.direction = parseChoice(input['direction'], 'direction', ['in', 'out'] as const);
+  const type = parseOptionalText(input['type'], 'type');
+  if (type !== undefined) filter.type = type;
+  if (input['after'] !== undefined) filter.after = wholeNumber(input['after'], 'after', 0);
+  return filter;
+}
+
+/** A whole number (or its decimal string, as query strings carry it) of at least `min`. */
+function wholeNumber(value: unknown, field: string, min: number): number {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n === 'number' && Number.isSafeInteger(n) && n >= min) return n;
+  throw badInput(`${field} must be a whole number of at least ${min} (got ${JSON.stringify(value) ?? String(value)})`);
+}
+
+function badInput(message: string): ControlError {
+  return new ControlError('BAD_INPUT', 400, message);
+}
