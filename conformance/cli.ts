@@ -8,7 +8,8 @@ import { formatReport, runConformance, type ConformanceOptions } from './runner.
 export const CONFORMANCE_USAGE = `Usage: rocketride-deploy-kit conformance [options]
 
 Checks a server against the deploy API spec, clause by clause. Without --target it checks the
-kit's own mock, started in-process.
+kit's own mock, started in-process. With --sdk-module or --sdk-driver it checks an SDK instead
+(clauses SDK-1..8): the SDK talks to an in-process mock, whose frame journal shows what it sent.
 
   --target URL             The server's DAP URL (ws://host:5565/task/service, localhost:5565, ...)
                            (env RRDK_TARGET)
@@ -24,6 +25,14 @@ kit's own mock, started in-process.
   --json FILE              also write the report as JSON
   --junit FILE             also write the report as JUnit XML
   --replay TOKEN           re-run exactly the failing case a report printed
+
+SDK conformance:
+  --sdk-module PATH[#EXPORT]  a module whose export (default: default) is a factory
+                              ({ uri, key }) => client, client.deploy being the SDK's deploy API
+  --sdk-driver "COMMAND"      a program speaking the stdio driver protocol (any language; see
+                              conformance/sdk-driver-protocol.md), e.g.
+                              "python3 drivers/python/rocketride_driver.py"
+  --sdk-timeout MS            how long one SDK call may take before it counts as a hang (default 10000)
   -h, --help               this help`;
 
 export async function conformanceMain(args: string[]): Promise<number> {
@@ -44,6 +53,9 @@ export async function conformanceMain(args: string[]): Promise<number> {
         json: { type: 'string' },
         junit: { type: 'string' },
         replay: { type: 'string' },
+        'sdk-module': { type: 'string' },
+        'sdk-driver': { type: 'string' },
+        'sdk-timeout': { type: 'string' },
         // Hidden, test-only: run against the in-process mock built with these deliberate faults.
         mutant: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
@@ -81,6 +93,20 @@ export async function conformanceMain(args: string[]): Promise<number> {
     if (values.json) options.json = values.json;
     if (values.junit) options.junit = values.junit;
     if (values.replay) options.replay = values.replay;
+    if (values['sdk-module'] !== undefined && values['sdk-driver'] !== undefined) throw new Error('Give --sdk-module or --sdk-driver, not both');
+    if ((values['sdk-module'] ?? values['sdk-driver']) !== undefined) {
+      if (values.target !== undefined) throw new Error('--target checks a server; --sdk-module/--sdk-driver check an SDK against the in-process mock: give one or the other');
+      if (values.profile !== undefined || values['max-rps'] !== undefined || values.key !== undefined) throw new Error('--profile, --max-rps and --key apply to server runs, not SDK runs');
+      // A server target or keys in the environment are for server runs.
+      delete options.target;
+      delete options.keys;
+    }
+    if (values['sdk-module'] !== undefined) options.sdkModule = nonEmpty(values['sdk-module'], '--sdk-module');
+    if (values['sdk-driver'] !== undefined) options.sdkDriver = nonEmpty(values['sdk-driver'], '--sdk-driver');
+    if (values['sdk-timeout'] !== undefined) {
+      if (options.sdkModule === undefined && options.sdkDriver === undefined) throw new Error('--sdk-timeout applies to SDK runs: give --sdk-module or --sdk-driver');
+      options.sdkTimeoutMs = integer(values['sdk-timeout'], '--sdk-timeout', 100, 600_000);
+    }
     if (values.mutant) {
       if (options.target !== undefined) throw new Error('--mutant applies to the in-process mock only, not to --target');
       options.mutants = values.mutant;
@@ -92,6 +118,11 @@ export async function conformanceMain(args: string[]): Promise<number> {
   const report = await runConformance(options);
   console.log(formatReport(report));
   return report.ok ? 0 : 1;
+}
+
+function nonEmpty(text: string, flag: string): string {
+  if (text.trim() === '') throw new Error(`${flag} must not be empty`);
+  return text;
 }
 
 function integer(text: string, flag: string, min: number, max: number): number {

@@ -10,6 +10,7 @@ import { afterAll, inject, it } from 'vitest';
 import { clause, type Capability } from './clauses.js';
 import { replayToken } from './replay.js';
 import { Target, type TargetConfig } from './target.js';
+import type { Transcript } from './transcript.js';
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -29,6 +30,28 @@ export function target(): Target {
   return shared;
 }
 
+/**
+ * What checks run against: a server target (target.ts) or an SDK under test (sdk/sdk-target.ts).
+ * `check` and `property` need only this of it.
+ */
+export interface CheckSubject {
+  readonly config: {
+    readonly seed: number;
+    readonly runs: number;
+    readonly replay?: { readonly check: string; readonly seed: number; readonly path: string; readonly replayPath?: string } | undefined;
+  };
+  /** What the check said and heard; printed when it fails. */
+  readonly transcript: Transcript;
+  /** Facts for the report. */
+  readonly notes: Record<string, string>;
+  /** Requests (frames or SDK calls) sent so far. */
+  readonly requests: number;
+  /** What is missing for these needs, as a reason to print; undefined if nothing is. */
+  missing(needs: readonly Capability[]): Promise<string | undefined>;
+  /** The command line that re-runs exactly one case, given its replay token. */
+  replayCommand(token: string): string;
+}
+
 /** `DEP-ADD-4, DEP-ADD-1: title`: the report reads the clauses off the test's name. */
 function nameOf(clauses: readonly string[], title: string): string {
   for (const id of clauses) clause(id); // unknown IDs fail at collection, not silently
@@ -45,10 +68,24 @@ export interface CheckOptions {
   readonly timeout?: number;
 }
 
+/** `check` and `property` for check files whose subject is `subject()` (one per file). */
+export function defineChecks<S extends CheckSubject>(subject: () => S) {
+  return { check: (...args: CheckArgs<S>) => checkOf(subject, ...args), property: <T>(...args: PropertyArgs<S, T>) => propertyOf(subject, ...args) };
+}
+
+type CheckArgs<S> = [clauses: readonly string[], title: string, fn: (t: S) => Promise<void>, options?: CheckOptions];
+type PropertyArgs<S, T> = [
+  clauses: readonly string[],
+  title: string,
+  arbitrary: (replayPath: string | undefined) => fc.Arbitrary<T>,
+  predicate: (t: S, value: T) => Promise<void>,
+  options?: CheckOptions & { runs?: number },
+];
+
 /** An example-based check. */
-export function check(clauses: readonly string[], title: string, fn: (t: Target) => Promise<void>, options: CheckOptions = {}): void {
+function checkOf<S extends CheckSubject>(subject: () => S, ...[clauses, title, fn, options = {}]: CheckArgs<S>): void {
   const name = nameOf(clauses, title);
-  const t = target();
+  const t = subject();
   it(
     name,
     async (ctx) => {
@@ -76,15 +113,9 @@ export function check(clauses: readonly string[], title: string, fn: (t: Target)
  * transcript recording, so the printout is the conversation of the smallest failing case.
  * For model-based properties (`fc.commands`), pass `commands` so the replay path is carried.
  */
-export function property<T>(
-  clauses: readonly string[],
-  title: string,
-  arbitrary: (replayPath: string | undefined) => fc.Arbitrary<T>,
-  predicate: (t: Target, value: T) => Promise<void>,
-  options: CheckOptions & { runs?: number } = {},
-): void {
+function propertyOf<S extends CheckSubject, T>(subject: () => S, ...[clauses, title, arbitrary, predicate, options = {}]: PropertyArgs<S, T>): void {
   const name = nameOf(clauses, title);
-  const t = target();
+  const t = subject();
   it(
     name,
     async (ctx) => {
@@ -127,7 +158,7 @@ export function property<T>(
           'Transcript of the counterexample:',
           t.transcript.format(),
           '',
-          `Replay exactly this case: rocketride-deploy-kit conformance --replay ${token}`,
+          `Replay exactly this case: ${t.replayCommand(token)}`,
           `(seed ${details.seed}, path ${details.counterexamplePath}${replayPath ? `, replayPath ${replayPath}` : ''})`,
         ].join('\n'),
       );
@@ -155,11 +186,12 @@ function replayPathOf(counterexample: unknown): string | undefined {
   return /replayPath="([^"]*)"/.exec(text)?.[1];
 }
 
-function withTranscript(error: unknown, t: Target, token: string): Error {
+function withTranscript(error: unknown, t: CheckSubject, token: string): Error {
   const message = error instanceof Error ? error.message : String(error);
-  const wrapped = new Error(
-    `${message}\n\nTranscript:\n${t.transcript.format()}\n\nReplay this check alone: rocketride-deploy-kit conformance --replay ${token}`,
-  );
+  const wrapped = new Error(`${message}\n\nTranscript:\n${t.transcript.format()}\n\nReplay this check alone: ${t.replayCommand(token)}`);
   if (error instanceof Error && error.stack) wrapped.stack = `${wrapped.message}\n${error.stack.split('\n').slice(1).join('\n')}`;
   return wrapped;
 }
+
+/** The server checks' `check` and `property`: their subject is this file's Target. */
+export const { check, property } = defineChecks(target);

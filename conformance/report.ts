@@ -2,7 +2,7 @@
  * The conformance report: check results folded into one verdict per clause, coverage (clauses
  * exercised) and conformance (clauses passed) figures, and the table, JSON and JUnit forms.
  */
-import { CLAUSES, type Capability, type Clause } from './clauses.js';
+import { CLAUSES, type Capability, type Clause, type ClauseFamily } from './clauses.js';
 
 export type CheckState = 'pass' | 'fail' | 'skip';
 
@@ -63,8 +63,11 @@ export function buildReport(
   meta: Pick<ConformanceReport, 'target' | 'profile' | 'seed' | 'runs' | 'durationMs'> & { dialect?: string; requests?: number },
   checks: readonly CheckResult[],
   outOfScope: OutOfScope = {},
+  /** Report only these clause families (the SDK runner reports SDK clauses only). Default: all. */
+  families?: readonly ClauseFamily[],
 ): ConformanceReport {
-  const clauses = CLAUSES.map((clause): ClauseResult => {
+  const reported = families === undefined ? CLAUSES : CLAUSES.filter((c) => families.includes(c.family));
+  const clauses = reported.map((clause): ClauseResult => {
     const reason = clause.needs.map((need) => outOfScope[need]).find((r) => r !== undefined);
     if (reason !== undefined) return { clause, verdict: 'skip', checks: [], note: reason };
     // A failed check counts against the clauses it found broken, and for no others.
@@ -102,7 +105,7 @@ export function formatReport(report: ConformanceReport): string {
   for (const failure of failures) {
     lines.push(`✗ ${failure.name}`, indent(failure.detail ?? ''), '');
   }
-  lines.push(`Conformance of ${report.target} (profile ${report.profile}, seed ${report.seed}, ${report.runs} runs per property)`, '');
+  lines.push(`Conformance of ${report.target} (${report.profile === 'sdk' ? 'SDK clauses' : `profile ${report.profile}`}, seed ${report.seed}, ${report.runs} runs per property)`, '');
   lines.push(`${'clause'.padEnd(14)}${'level'.padEnd(8)}${'result'.padEnd(8)}checks  note`);
   for (const c of report.clauses) {
     const passed = c.checks.filter((check) => check.state === 'pass').length;
@@ -115,7 +118,7 @@ export function formatReport(report: ConformanceReport): string {
     `conformance: ${report.conformance.passed}/${report.conformance.exercised} exercised clauses passed (${pct(report.conformance.passed, report.conformance.exercised)} %)`,
     ...(report.dialect ? [`record field names sent: ${report.dialect}`] : []),
     `checks: ${report.checks.filter((c) => c.state === 'pass').length} passed, ${failures.length} failed, ${report.checks.filter((c) => c.state === 'skip').length} skipped, ` +
-      `in ${(report.durationMs / 1000).toFixed(1)} s${report.requests ? ` (${report.requests} frames sent)` : ''}`,
+      `in ${(report.durationMs / 1000).toFixed(1)} s${report.requests ? ` (${report.requests} ${report.profile === 'sdk' ? 'SDK calls' : 'frames sent'})` : ''}`,
     report.ok ? 'RESULT: every MUST clause in scope passed' : 'RESULT: FAILED: a MUST clause in scope failed (see above)',
   );
   return lines.join('\n');

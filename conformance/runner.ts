@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunnerTestCase, RunnerTestFile } from 'vitest';
 import { startVitest } from 'vitest/node';
@@ -14,6 +14,8 @@ import { createMockServer, toServiceUrl, type MockServer } from 'rocketride-depl
 import { DapConnection } from './dap.js';
 import { parseReplayToken } from './replay.js';
 import { buildReport, clausesOf, formatReport, reportJson, reportJunit, type CheckResult, type ConformanceReport } from './report.js';
+import { DEFAULT_SDK_TIMEOUT_MS, type SdkInfo, type SdkSpec } from './sdk/driver.js';
+import { startSdk, type SdkTargetConfig } from './sdk/sdk-target.js';
 import { pacer, type Profile, type TargetConfig } from './target.js';
 import { Transcript } from './transcript.js';
 
@@ -42,14 +44,27 @@ export interface ConformanceOptions {
   progress?: NodeJS.WritableStream | null;
   /** Test-only: start the in-process mock with these deliberate faults (see the mutants test). */
   mutants?: string[];
+  /**
+   * Check an SDK instead of a server (the SDK-* clauses): a module exporting a factory
+   * `({ uri, key }) => client` (`path[#export]`), or a command speaking the stdio driver
+   * protocol (conformance/sdk-driver-protocol.md). The SDK talks to an in-process mock.
+   */
+  sdkModule?: string;
+  sdkDriver?: string;
+  /** How long one SDK call may take before it counts as a hang. Default 10 s. */
+  sdkTimeoutMs?: number;
 }
 
 export const DEFAULT_SEED = 20261126;
 const CHECKS_DIR = fileURLToPath(new URL('./checks/', import.meta.url));
+const SDK_CHECKS_DIR = fileURLToPath(new URL('./sdk-checks/', import.meta.url));
+/** Where the in-process mock's fake clock starts, for server and SDK runs alike. */
+const MOCK_START = '2026-01-05T10:07:00Z';
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Runs the suite; resolves with the report (and writes the files asked for). */
 export async function runConformance(options: ConformanceOptions = {}): Promise<ConformanceReport> {
+  if (options.sdkModule !== undefined || options.sdkDriver !== undefined) return runSdkConformance(options);
   const started = Date.now();
   const replay = options.replay === undefined ? undefined : parseReplayToken(options.replay);
   let server: MockServer | undefined;
@@ -65,7 +80,7 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
   if (options.target === undefined) {
     server = await createMockServer({
       port: 0,
-      clock: { mode: 'fake', startAt: '2026-01-05T10:07:00Z' },
+      clock: { mode: 'fake', startAt: MOCK_START },
       ...(options.mutants && ({ mutants: options.mutants } as object)),
     });
     config = {
@@ -105,7 +120,7 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    const checks = await runChecks(config, options.progress === undefined ? process.stderr : options.progress, server === undefined);
+    const checks = await runChecks({ dir: CHECKS_DIR, provide: { conformance: config }, oneFileAtATime: server === undefined }, progressOf(options));
     if (server === undefined) await sweep(config);
     const report = buildReport(
       {
@@ -135,7 +150,92 @@ interface Collected extends CheckResult {
   readonly requests?: number;
 }
 
-async function runChecks(config: TargetConfig, progress: NodeJS.WritableStream | null, remote: boolean): Promise<Collected[]> {
+/**
+ * Checks an SDK: it talks to an in-process mock (fake clock), and the SDK checks read what it
+ * sent from the mock's journal. The driver is started once first, so a broken one fails fast
+ * with its own error instead of failing every check.
+ */
+async function runSdkConformance(options: ConformanceOptions): Promise<ConformanceReport> {
+  const started = Date.now();
+  if (options.sdkModule !== undefined && options.sdkDriver !== undefined) throw new Error('Give either an SDK module or an SDK driver, not both');
+  if (options.target !== undefined) throw new Error('An SDK is checked against the in-process mock: --target does not apply');
+  const sdk: SdkSpec =
+    options.sdkModule !== undefined ? { kind: 'module', module: absoluteModule(options.sdkModule) } : { kind: 'driver', command: options.sdkDriver!, cwd: process.cwd() };
+  const timeoutMs = options.sdkTimeoutMs ?? DEFAULT_SDK_TIMEOUT_MS;
+  const replay = options.replay === undefined ? undefined : parseReplayToken(options.replay);
+  const server = await createMockServer({ port: 0, clock: { mode: 'fake', startAt: MOCK_START } });
+  try {
+    const info = await preflight(sdk, server.url, timeoutMs);
+    const config: SdkTargetConfig = {
+      uri: server.url,
+      controlUrl: `http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}/control`,
+      sdk,
+      timeoutMs,
+      seed: replay?.seed ?? options.seed ?? DEFAULT_SEED,
+      runs: options.runs ?? 25,
+      ...(replay && { replay }),
+      command: `rocketride-deploy-kit conformance ${options.sdkModule !== undefined ? `--sdk-module ${shellWord(options.sdkModule)}` : `--sdk-driver ${shellWord(options.sdkDriver!)}`}`,
+    };
+    const checks = await runChecks({ dir: SDK_CHECKS_DIR, provide: { sdkConformance: config }, oneFileAtATime: false }, progressOf(options));
+    const report = buildReport(
+      {
+        target: sdkName(info, options),
+        profile: 'sdk',
+        seed: config.seed,
+        runs: config.runs,
+        durationMs: Date.now() - started,
+        requests: checks.reduce((n, c) => n + (c.requests ?? 0), 0),
+      },
+      checks,
+      {},
+      ['SDK'],
+    );
+    if (options.json) await writeFile(options.json, reportJson(report));
+    if (options.junit) await writeFile(options.junit, reportJunit(report));
+    return report;
+  } finally {
+    await server.close();
+  }
+}
+
+/** `rocketride 1.1.0 (python, through the driver "python3 ...")`, without saying the module twice. */
+function sdkName(info: SdkInfo, options: ConformanceOptions): string {
+  if (options.sdkModule !== undefined) return `the SDK module ${options.sdkModule}${info.sdk === options.sdkModule || info.sdk === absoluteModule(options.sdkModule) ? '' : ` (${info.sdk})`}`;
+  return `${info.sdk} (${info.language}, through the driver "${options.sdkDriver}")`;
+}
+
+/** Starts the SDK once and asks what it is; a driver that cannot start fails the run here. */
+async function preflight(sdk: SdkSpec, uri: string, timeoutMs: number): Promise<SdkInfo> {
+  const session = await startSdk(sdk, { uri, key: 'MYAPIKEY', timeoutMs });
+  await session.close();
+  return session.info;
+}
+
+/** A module path relative to the working directory, made absolute (check workers may run elsewhere). */
+function absoluteModule(spec: string): string {
+  const hash = spec.lastIndexOf('#');
+  const [path, exportPart] = hash > 0 ? [spec.slice(0, hash), spec.slice(hash)] : [spec, ''];
+  return path.startsWith('.') && !isAbsolute(path) ? `${resolve(path)}${exportPart}` : spec;
+}
+
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./#-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function progressOf(options: ConformanceOptions): NodeJS.WritableStream | null {
+  return options.progress === undefined ? process.stderr : options.progress;
+}
+
+interface CheckRun {
+  /** The compiled check files' directory. */
+  readonly dir: string;
+  /** What the check files `inject()`. */
+  readonly provide: Record<string, unknown>;
+  /** A remote target sees one check file at a time, so --max-rps bounds the whole run. */
+  readonly oneFileAtATime: boolean;
+}
+
+async function runChecks(run: CheckRun, progress: NodeJS.WritableStream | null): Promise<Collected[]> {
   let done = 0;
   let failed = 0;
   const line = (text: string) => progress?.write((progress as { isTTY?: boolean }).isTTY ? `\r${text}\u001b[K` : `${text}\n`);
@@ -145,12 +245,11 @@ async function runChecks(config: TargetConfig, progress: NodeJS.WritableStream |
     {
       root: PACKAGE_ROOT,
       config: false,
-      include: [`${relative(PACKAGE_ROOT, CHECKS_DIR).split('\\').join('/')}/*.check.js`],
+      include: [`${relative(PACKAGE_ROOT, run.dir).split('\\').join('/')}/*.check.js`],
       // Installed as a dependency, the checks live under node_modules: vitest must not skip them.
       exclude: [],
       watch: false,
-      // A remote target sees one check file at a time, so --max-rps bounds the whole run.
-      fileParallelism: !remote,
+      fileParallelism: !run.oneFileAtATime,
       reporters: [
         {
           onTestCaseResult(test: { result(): { state: string } }) {
@@ -160,7 +259,7 @@ async function runChecks(config: TargetConfig, progress: NodeJS.WritableStream |
           },
         },
       ],
-      provide: { conformance: config },
+      provide: run.provide,
       passWithNoTests: false,
     },
     {},

@@ -105,6 +105,10 @@ export class Target {
     return `needs ${lacking.map(describeCapability).join(' and ')}`;
   }
 
+  replayCommand(token: string): string {
+    return `rocketride-deploy-kit conformance --replay ${token}`;
+  }
+
   /** A new connection, not authenticated. */
   async connect(): Promise<DapConnection> {
     const connection = await DapConnection.open(this.config.url, `c${++this.#connections}`, this.transcript, this.#pacer);

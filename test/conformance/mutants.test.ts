@@ -8,15 +8,11 @@
  * Runs two mutants at a time in child processes (RRDK_MUTANT_CONCURRENCY to change that);
  * RRDK_MUTANTS=name,name runs only those. Needs the build (`npm run build`).
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CLAUSES } from '../../conformance/clauses.js';
 import { createMockServer } from '../../src/index.js';
 import { MUTANTS, type MutantInfo } from '../../src/testing/mutants.js';
-import { CLI } from '../helpers/cli.js';
+import { catching, ConformanceRuns, failing, type RunOutcome } from '../helpers/conformance-runs.js';
 
 /** One conformance run takes seconds to a minute or two; a mutant that makes checks time out takes longer. */
 const RUN_TIMEOUT_MS = 15 * 60_000;
@@ -24,69 +20,16 @@ const CONCURRENCY = Math.max(1, Number(process.env['RRDK_MUTANT_CONCURRENCY'] ??
 const selected = process.env['RRDK_MUTANTS']?.split(',').map((s) => s.trim()).filter(Boolean);
 const mutants = selected ? MUTANTS.filter((m) => selected.includes(m.name)) : MUTANTS;
 
-interface ClauseVerdict {
-  id: string;
-  level: string;
-  verdict: string;
-  /** For a failed clause: the first failing check's name. */
-  note: string | null;
-}
-interface Outcome {
-  code: number | null;
-  seconds: number;
-  report?: { ok: boolean; clauses: ClauseVerdict[] };
-  /** The end of what the run printed, for a failure message. */
-  tail: string;
-}
-
-// ---- a pool of child processes, CONCURRENCY at a time, started by the first test that needs one ----
-
-let dir: string;
+const runs = new ConformanceRuns(CONCURRENCY, RUN_TIMEOUT_MS);
 let started = 0;
-const outcomes = new Map<string, Promise<Outcome>>();
-const queue: Array<() => void> = [];
-let running = 0;
 
-function outcomeOf(mutant: MutantInfo): Promise<Outcome> {
-  if (outcomes.size === 0) {
+function outcomeOf(mutant: MutantInfo): Promise<RunOutcome> {
+  if (started === 0) {
     started = Date.now();
     // Queue every selected mutant now, in catalogue order, so the pool stays busy while tests wait.
-    for (const m of mutants) outcomes.set(m.name, pooled(() => runSuite(m.name)));
+    for (const m of mutants) void runs.run(m.name, ['--mutant', m.name]);
   }
-  return outcomes.get(mutant.name)!;
-}
-
-function pooled<T>(task: () => Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const go = () => {
-      running += 1;
-      task()
-        .then(resolve, reject)
-        .finally(() => {
-          running -= 1;
-          queue.shift()?.();
-        });
-    };
-    if (running < CONCURRENCY) go();
-    else queue.push(go);
-  });
-}
-
-async function runSuite(name: string): Promise<Outcome> {
-  const file = join(dir, `${name}.json`);
-  const t0 = Date.now();
-  const child = spawn(process.execPath, [CLI, 'conformance', '--mutant', name, '--json', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const timer = setTimeout(() => {
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-  }, RUN_TIMEOUT_MS);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  clearTimeout(timer);
-  const report = await readFile(file, 'utf8').then((text) => JSON.parse(text) as Outcome['report'], () => undefined);
-  return { code, seconds: (Date.now() - t0) / 1000, ...(report && { report }), tail: output.slice(-3000) };
+  return runs.run(mutant.name, ['--mutant', mutant.name]);
 }
 
 // ---- the verdicts, collected for the score ----
@@ -101,21 +44,8 @@ interface Scored {
 }
 const scored: Scored[] = [];
 
-/** An expected clause catches the mutant when it fails, or (SHOULD/NOTE clauses) warns. */
-function catching(report: NonNullable<Outcome['report']>, expected: readonly string[]): ClauseVerdict[] {
-  return report.clauses.filter((c) => expected.includes(c.id) && (c.verdict === 'fail' || (c.level !== 'MUST' && c.verdict === 'warn')));
-}
-
-function failing(report: NonNullable<Outcome['report']>): string[] {
-  return report.clauses.filter((c) => c.verdict === 'fail' || c.verdict === 'warn').map((c) => c.id);
-}
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'rrdk-mutants-'));
-});
-
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await runs.close();
   if (scored.length === 0) return;
   const caught = scored.filter((s) => s.caughtBy.length > 0);
   const lines = scored.map(

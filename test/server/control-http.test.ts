@@ -2,6 +2,7 @@
  * The control API's HTTP door: every endpoint over real HTTP on the server's own port, its
  * errors, the token and loopback rules, and hostile input that must never take the server down.
  */
+import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -245,6 +246,15 @@ describe('the HTTP door, endpoint by endpoint', () => {
     expect(index.status).toBe(200);
     expect(index.json.endpoints).toContain('POST /control/clock/advance');
     expect(index.json.endpoints).toContain('GET /control/deployments/:userId/:projectId');
+  });
+
+  it('every endpoint has a row in docs/control-api.md, and every row is an endpoint', async () => {
+    const { call } = await start();
+    const endpoints: string[] = (await call('GET', '/')).json.endpoints;
+    const docs = readFileSync(new URL('../../docs/control-api.md', import.meta.url), 'utf8');
+    const table = docs.slice(docs.indexOf('## Endpoints'), docs.indexOf('## Errors'));
+    const rows = [...table.matchAll(/^\| `((?:GET|POST) \/control\/[^`]*)` \|/gm)].map((m) => m[1]);
+    expect(rows.sort()).toEqual([...endpoints].sort());
   });
 });
 
