@@ -18,7 +18,7 @@ import sys
 import threading
 
 PROTOCOL = 1
-EOF_GRACE = 1.5  # seconds left to disconnect once stdin closes (the runner kills at 2 s)
+EOF_GRACE = 1.0  # seconds left to disconnect once stdin closes (the runner kills at 2 s: 1 s of margin for a slow machine)
 OPS = {'connect': (), 'disconnect': (), 'list': (), 'add': ('pipeline',),
        'remove': ('projectId',), 'status': ('projectId',), 'update': ('projectId',)}
 
