@@ -20,7 +20,12 @@ export interface ConformanceBench {
   readonly remoteSeconds: number;
   readonly remoteFrames: number;
   readonly remoteFramesPerSecond: number;
+  /** The SDK suite on the reference client, in-process (module adapter) and over the stdio driver protocol. */
+  readonly sdk: { readonly path: 'module' | 'stdio'; readonly seconds: number; readonly ok: boolean; readonly calls: number }[];
 }
+
+const REFERENCE_ADAPTER = join(ROOT, 'dist', 'conformance', 'adapters', 'reference-client.js');
+const MODULE_DRIVER = join(ROOT, 'dist', 'conformance', 'drivers', 'module-driver.js');
 
 async function runCli(args: string[]): Promise<{ code: number | null; seconds: number }> {
   const started = performance.now();
@@ -32,6 +37,16 @@ async function runCli(args: string[]): Promise<{ code: number | null; seconds: n
 export async function measureConformance(): Promise<ConformanceBench> {
   const dir = await mkdtemp(join(tmpdir(), 'rrdk-bench-conf-'));
   const local = await runCli(['--json', join(dir, 'local.json')]);
+  const sdk: ConformanceBench['sdk'][number][] = [];
+  for (const [path, flags] of [
+    ['module', ['--sdk-module', REFERENCE_ADAPTER]],
+    ['stdio', ['--sdk-driver', `"${process.execPath}" "${MODULE_DRIVER}" "${REFERENCE_ADAPTER}"`]],
+  ] as const) {
+    const file = join(dir, `sdk-${path}.json`);
+    const run = await runCli([...flags, '--json', file]);
+    const report = JSON.parse(await readFile(file, 'utf8')) as { requests?: number };
+    sdk.push({ path, seconds: run.seconds, ok: run.code === 0, calls: report.requests ?? 0 });
+  }
 
   const server = await startChildServer('mock', ['dist/cli.js', 'serve', '--port', '0', '--clock', 'fake'], ROOT);
   try {
@@ -48,6 +63,7 @@ export async function measureConformance(): Promise<ConformanceBench> {
       remoteSeconds: remote.seconds,
       remoteFrames: frames,
       remoteFramesPerSecond: frames / (report.durationMs / 1000),
+      sdk,
     };
   } finally {
     await server.stop();
@@ -60,5 +76,10 @@ export function conformanceLines(r: ConformanceBench): string[] {
       `${r.inProcessOk ? 'every MUST clause passed' : 'FAILED'} (goal < 60 s, ${r.inProcessSeconds < 60 ? 'met' : 'MISSED'})`,
     `conformance suite against a WebSocket target (the mock in another process, unpaced): ` +
       `${r.remoteFrames.toLocaleString('en-US')} frames in ${r.remoteSeconds.toFixed(1)} s, ${r.remoteFramesPerSecond.toFixed(0)} frames/s`,
+    ...r.sdk.map(
+      (s) =>
+        `SDK suite on the reference client, ${s.path === 'module' ? 'in-process module adapter' : 'stdio driver protocol (a child process)'}: ` +
+        `${s.calls} SDK calls in ${s.seconds.toFixed(1)} s wall time, ${s.ok ? 'every SDK clause passed' : 'FAILED'}`,
+    ),
   ];
 }

@@ -46,7 +46,7 @@ export interface BenchResults {
   readonly settings: BenchConfig;
   readonly rows: readonly RowResult[];
   readonly startup: StartupResult;
-  readonly sessionCost: SessionCostResult;
+  readonly sessionCost: SessionCostResult & { readonly microsPerRequestWithoutJournal: number };
   readonly scheduler: { ticks: TickBenchResult; year: YearResult; sizes: SizeResult[] };
   readonly conformance: ConformanceBench;
   /** Sum of every row's failures; non-zero fails the bench. */

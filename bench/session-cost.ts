@@ -4,7 +4,7 @@
  * network and ws cost in the loopback rows.
  */
 import { performance } from 'node:perf_hooks';
-import { createDeployCore } from '../src/core.js';
+import { createDeployCore, type CoreOptions } from '../src/core.js';
 import { DapSession } from '../src/dap/session.js';
 import { deployCycle, requestFrame } from './workload.js';
 
@@ -14,8 +14,8 @@ export interface SessionCostResult {
   readonly bytesPerReply: number;
 }
 
-export async function measureSessionCost(requests: number): Promise<SessionCostResult> {
-  const core = await createDeployCore();
+export async function measureSessionCost(requests: number, options: CoreOptions = {}): Promise<SessionCostResult> {
+  const core = await createDeployCore(options);
   let replies = 0;
   let bytes = 0;
   const session = new DapSession(core, {

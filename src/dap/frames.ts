@@ -29,23 +29,35 @@ export type DecodedFrame = DapRequest | BadRequest | DroppedFrame;
 
 const NEWLINE = 0x0a;
 
+/** A frame's JSON header as text, and for a binary frame the raw payload after its `\n`. */
+export interface SplitFrame {
+  readonly header: string;
+  readonly payload?: Buffer;
+}
+
 /**
- * Decodes one WebSocket message. A binary frame is a UTF-8 JSON header, optionally followed by
+ * Splits one WebSocket message. A binary frame is a UTF-8 JSON header, optionally followed by
  * `\n` and a raw payload that becomes `arguments.data`; without `\n` it is plain JSON.
  */
-export function decodeFrame(data: Buffer, isBinary: boolean): DecodedFrame {
-  let header = data;
-  let payload: Buffer | undefined;
+export function splitFrame(data: Buffer, isBinary: boolean): SplitFrame {
   if (isBinary) {
     const split = data.indexOf(NEWLINE);
-    if (split >= 0) {
-      header = data.subarray(0, split);
-      payload = data.subarray(split + 1);
-    }
+    if (split >= 0) return { header: data.subarray(0, split).toString('utf8'), payload: data.subarray(split + 1) };
   }
+  return { header: data.toString('utf8') };
+}
+
+/** Decodes one WebSocket message. */
+export function decodeFrame(data: Buffer, isBinary: boolean): DecodedFrame {
+  const { header, payload } = splitFrame(data, isBinary);
+  return decodeSplitFrame(header, payload);
+}
+
+/** Decodes a frame already split into its header text and payload. */
+export function decodeSplitFrame(header: string, payload?: Buffer): DecodedFrame {
   let message: unknown;
   try {
-    message = JSON.parse(header.toString('utf8'));
+    message = JSON.parse(header);
   } catch {
     return { kind: 'drop', reason: 'not JSON' };
   }

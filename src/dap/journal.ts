@@ -49,21 +49,19 @@ export interface JournalFilter {
   after?: number;
 }
 
-/** A recorded frame: kept raw until someone reads it. */
+/** A recorded frame: kept as text until someone reads it. */
 interface Recorded {
   readonly id: number;
   readonly connectionId: number;
   readonly at: number;
   readonly direction: 'in' | 'out';
   userId: string | undefined;
-  readonly frame: Buffer | string;
-  readonly binary: boolean;
-  readonly bytes: number;
+  /** The frame's text (a binary frame's JSON header); never a Buffer, which could pin a socket chunk. */
+  readonly text: string;
+  readonly payloadBytes: number | undefined;
   /** Decoded on first read. */
   view?: JournalEntry;
 }
-
-const NEWLINE = 0x0a;
 
 export class FrameJournal {
   readonly #limits: JournalLimits;
@@ -95,12 +93,11 @@ export class FrameJournal {
    * Records a frame; returns a handle whose user can still be set (an `auth` request is
    * attributed to the user it authenticated, which is known only after it is served).
    */
-  record(connectionId: number, direction: 'in' | 'out', frame: Buffer | string, binary: boolean, userId: string | undefined): { userId: string | undefined } | undefined {
+  record(connectionId: number, direction: 'in' | 'out', text: string, payloadBytes: number | undefined, userId: string | undefined): { userId: string | undefined } | undefined {
     if (!this.enabled) return undefined;
-    const bytes = typeof frame === 'string' ? frame.length : frame.length;
-    const entry: Recorded = { id: this.#nextId++, connectionId, at: this.#now(), direction, userId, frame, binary, bytes };
+    const entry: Recorded = { id: this.#nextId++, connectionId, at: this.#now(), direction, userId, text, payloadBytes };
     this.#entries.push(entry);
-    this.#bytes += bytes;
+    this.#bytes += sizeOf(entry);
     this.#trim();
     return entry;
   }
@@ -133,7 +130,7 @@ export class FrameJournal {
 
   #trim(): void {
     while (this.#entries.length - this.#head > this.#limits.entries || (this.#bytes > this.#limits.bytes && this.#entries.length - this.#head > 1)) {
-      this.#bytes -= this.#entries[this.#head]!.bytes;
+      this.#bytes -= sizeOf(this.#entries[this.#head]!);
       this.#head += 1;
       this.#dropped += 1;
     }
@@ -145,19 +142,17 @@ export class FrameJournal {
   }
 }
 
+/** What an entry keeps: its text (UTF-16, so two bytes a unit) and a little for the entry. */
+function sizeOf(e: Recorded): number {
+  return 2 * e.text.length + 64;
+}
+
 function viewOf(e: Recorded): JournalEntry {
   if (e.view) {
     e.view.userId = e.userId ?? null; // the user may have been set after the first read
     return structuredClone(e.view);
   }
-  let text: string;
-  let payloadBytes: number | undefined;
-  if (typeof e.frame === 'string') text = e.frame;
-  else {
-    const split = e.binary ? e.frame.indexOf(NEWLINE) : -1;
-    text = (split >= 0 ? e.frame.subarray(0, split) : e.frame).toString('utf8');
-    if (split >= 0) payloadBytes = e.frame.length - split - 1;
-  }
+  const { text, payloadBytes } = e;
   let message: Record<string, unknown> | null = null;
   try {
     const parsed: unknown = JSON.parse(text);

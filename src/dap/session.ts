@@ -8,7 +8,7 @@ import type { Caller, DeployService } from '../domain/deploy-service.js';
 import { DeployError } from '../domain/errors.js';
 import type { ConnectionRegistry } from './connections.js';
 import { releaseGroup, type FaultDecision, type FaultPlan } from './fault-plan.js';
-import { decodeFrame, type DapRequest } from './frames.js';
+import { decodeSplitFrame, splitFrame, type DapRequest } from './frames.js';
 import type { FrameJournal } from './journal.js';
 import { deploymentListJson, wireRecordJson } from './records.js';
 
@@ -120,9 +120,10 @@ export class DapSession {
 
   /** Handles one incoming WebSocket message. Never throws. */
   receive(data: Buffer, isBinary: boolean): void {
-    const entry = this.ctx.journal?.record(this.id, 'in', data, isBinary, this.userId);
+    const { header, payload } = splitFrame(data, isBinary);
+    const entry = this.ctx.journal?.record(this.id, 'in', header, payload?.length, this.userId);
     if (this.#closing) return;
-    const frame = decodeFrame(data, isBinary);
+    const frame = decodeSplitFrame(header, payload);
     if (frame.kind === 'drop') {
       this.ctx.onDroppedFrame?.(frame.reason);
       return;
@@ -225,7 +226,7 @@ export class DapSession {
         'json' in outcome
           ? `${head},"success":true,"body":${outcome.json}}`
           : `${head},"success":false,"message":${JSON.stringify(outcome.error)}}`;
-      this.ctx.journal?.record(this.id, 'out', text, false, userId);
+      this.ctx.journal?.record(this.id, 'out', text, undefined, userId);
       this.#out.send(text);
       if ('error' in outcome && outcome.close) this.#out.close(CLOSE_AFTER_REFUSAL, outcome.error);
     };

@@ -77,13 +77,14 @@ describe('frame journal', () => {
   });
 
   it('is bounded by entries and by bytes, oldest first, counting what it dropped', () => {
-    const journal = new FrameJournal({ entries: 3, bytes: 1000 }, () => 0);
-    for (let i = 1; i <= 5; i++) journal.record(1, 'out', `{"seq":${i}}`, false, undefined);
+    // An entry counts as 2 bytes per character of its text, plus 64.
+    const journal = new FrameJournal({ entries: 3, bytes: 2000 }, () => 0);
+    for (let i = 1; i <= 5; i++) journal.record(1, 'out', `{"seq":${i}}`, undefined, undefined);
     expect(journal.find().map((e) => e.message!['seq'])).toEqual([3, 4, 5]);
     expect(journal.dropped).toBe(2);
-    journal.record(1, 'in', 'x'.repeat(990), false, undefined);
-    // 27 + 990 bytes is over 1000: the two oldest go, and what is left fits.
-    expect(journal.find().map((e) => e.text?.length ?? e.message!['seq'])).toEqual([5, 990]);
+    journal.record(1, 'in', 'x'.repeat(900), undefined, undefined);
+    // 3 x 82 + 1864 bytes is over 2000: the two oldest go, and what is left (82 + 1864) fits.
+    expect(journal.find().map((e) => e.text?.length ?? e.message!['seq'])).toEqual([5, 900]);
     expect(journal.dropped).toBe(4);
     expect(() => new FrameJournal({ entries: -1, bytes: 1 }, () => 0)).toThrow(/entries limit/);
   });
