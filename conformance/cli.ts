@@ -32,7 +32,7 @@ SDK conformance:
   --sdk-driver "COMMAND"      a program speaking the stdio driver protocol (any language; see
                               conformance/sdk-driver-protocol.md), e.g.
                               "python3 drivers/python/rocketride_driver.py"
-  --sdk-timeout MS            how long one SDK call may take before it counts as a hang (default 10000)
+  --sdk-timeout MS            how long one SDK call may take before it counts as a hang (default 10000, at most 120000)
   -h, --help               this help`;
 
 export async function conformanceMain(args: string[]): Promise<number> {
@@ -105,7 +105,7 @@ export async function conformanceMain(args: string[]): Promise<number> {
     if (values['sdk-driver'] !== undefined) options.sdkDriver = nonEmpty(values['sdk-driver'], '--sdk-driver');
     if (values['sdk-timeout'] !== undefined) {
       if (options.sdkModule === undefined && options.sdkDriver === undefined) throw new Error('--sdk-timeout applies to SDK runs: give --sdk-module or --sdk-driver');
-      options.sdkTimeoutMs = integer(values['sdk-timeout'], '--sdk-timeout', 100, 600_000);
+      options.sdkTimeoutMs = integer(values['sdk-timeout'], '--sdk-timeout', 100, 120_000);
     }
     if (values.mutant) {
       if (options.target !== undefined) throw new Error('--mutant applies to the in-process mock only, not to --target');

@@ -50,6 +50,8 @@ export interface CheckSubject {
   missing(needs: readonly Capability[]): Promise<string | undefined>;
   /** The command line that re-runs exactly one case, given its replay token. */
   replayCommand(token: string): string;
+  /** How long a check and a property may take, when not the defaults (60 s, 120 s). */
+  readonly timeouts?: { readonly check: number; readonly property: number };
 }
 
 /** `DEP-ADD-4, DEP-ADD-1: title`: the report reads the clauses off the test's name. */
@@ -104,7 +106,7 @@ function checkOf<S extends CheckSubject>(subject: () => S, ...[clauses, title, f
         Object.assign(ctx.task.meta, { notes: { ...t.notes }, requests: t.requests - sentBefore });
       }
     },
-    options.timeout ?? 60_000,
+    options.timeout ?? t.timeouts?.check ?? 60_000,
   );
 }
 
@@ -163,7 +165,7 @@ function propertyOf<S extends CheckSubject, T>(subject: () => S, ...[clauses, ti
         ].join('\n'),
       );
     },
-    options.timeout ?? 120_000,
+    options.timeout ?? t.timeouts?.property ?? 120_000,
   );
 }
 

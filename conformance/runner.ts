@@ -87,7 +87,7 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
       ...common,
       url: server.url,
       keys: { primary: 'MYAPIKEY', secondary: 'ALICEKEY', monitor: 'MONITORKEY', noPermission: 'NOPERMKEY' },
-      controlUrl: `http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}/control`,
+      controlUrl: controlUrlOf(server),
       maxRps: options.maxRps ?? Infinity,
       runs: options.runs ?? 25,
     };
@@ -135,8 +135,7 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
       checks,
       { sdk: 'checked by the SDK runner (an SDK under test), not against a server' },
     );
-    if (options.json) await writeFile(options.json, reportJson(report));
-    if (options.junit) await writeFile(options.junit, reportJunit(report));
+    await writeReports(report, options);
     return report;
   } finally {
     process.off('SIGINT', interrupted);
@@ -163,18 +162,28 @@ async function runSdkConformance(options: ConformanceOptions): Promise<Conforman
     options.sdkModule !== undefined ? { kind: 'module', module: absoluteModule(options.sdkModule) } : { kind: 'driver', command: options.sdkDriver!, cwd: process.cwd() };
   const timeoutMs = options.sdkTimeoutMs ?? DEFAULT_SDK_TIMEOUT_MS;
   const replay = options.replay === undefined ? undefined : parseReplayToken(options.replay);
-  const server = await createMockServer({ port: 0, clock: { mode: 'fake', startAt: MOCK_START } });
+  // A larger journal than the default: check files read it side by side, each after its own mark.
+  const server = await createMockServer({ port: 0, clock: { mode: 'fake', startAt: MOCK_START }, journal: { entries: 200_000 } });
+  // Interrupted: close the mock (the drivers see their standard input close and exit).
+  const interrupted = async (signal: NodeJS.Signals) => {
+    await server.close();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const info = await preflight(sdk, server.url, timeoutMs);
     const config: SdkTargetConfig = {
       uri: server.url,
-      controlUrl: `http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}/control`,
+      controlUrl: controlUrlOf(server),
       sdk,
       timeoutMs,
       seed: replay?.seed ?? options.seed ?? DEFAULT_SEED,
       runs: options.runs ?? 25,
       ...(replay && { replay }),
-      command: `rocketride-deploy-kit conformance ${options.sdkModule !== undefined ? `--sdk-module ${shellWord(options.sdkModule)}` : `--sdk-driver ${shellWord(options.sdkDriver!)}`}`,
+      command:
+        `rocketride-deploy-kit conformance ${options.sdkModule !== undefined ? `--sdk-module ${shellWord(options.sdkModule)}` : `--sdk-driver ${shellWord(options.sdkDriver!)}`}` +
+        (options.sdkTimeoutMs !== undefined ? ` --sdk-timeout ${options.sdkTimeoutMs}` : ''),
     };
     const checks = await runChecks({ dir: SDK_CHECKS_DIR, provide: { sdkConformance: config }, oneFileAtATime: false }, progressOf(options));
     const report = buildReport(
@@ -190,12 +199,23 @@ async function runSdkConformance(options: ConformanceOptions): Promise<Conforman
       {},
       ['SDK'],
     );
-    if (options.json) await writeFile(options.json, reportJson(report));
-    if (options.junit) await writeFile(options.junit, reportJunit(report));
+    await writeReports(report, options);
     return report;
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await server.close();
   }
+}
+
+/** The in-process mock's control API URL. */
+function controlUrlOf(server: MockServer): string {
+  return `http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}/control`;
+}
+
+async function writeReports(report: ConformanceReport, options: ConformanceOptions): Promise<void> {
+  if (options.json) await writeFile(options.json, reportJson(report));
+  if (options.junit) await writeFile(options.junit, reportJunit(report));
 }
 
 /** `rocketride 1.1.0 (python, through the driver "python3 ...")`, without saying the module twice. */

@@ -124,7 +124,10 @@ export async function createDeployCore(options: CoreOptions = {}): Promise<Deplo
     control: createControlApi({ clock, scheduler, users, deploy, journal, faultPlan, connections }),
     // On a real clock, ticks that came due since the driver last woke are processed first.
     ...(driver && { beforeCommand: () => scheduler.catchUp() }),
-    stop: () => driver?.stop(),
+    stop: () => {
+      driver?.stop();
+      faultPlan.clear(); // sends (to no one, if closed) what reorder faults still hold, and stops their timers
+    },
     ...(faults?.session && { faults: faults.session }),
     ...(log && {
       onInternalError: (error: unknown, command: string) => log(`internal error in ${command}: ${String(error)}`),

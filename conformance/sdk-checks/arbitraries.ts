@@ -16,6 +16,10 @@ export function pipelineContent(): fc.Arbitrary<Record<string, unknown>> {
   );
 }
 
+let ids = 0;
+/** A project id unique in this check file (each SDK session is a user of its own, so that is enough). */
+export const newId = (label: string): string => `${label}-${++ids}`;
+
 export const validSchedule = (): fc.Arbitrary<string> => fc.constantFrom(...scheduleCorpus.valid.map((c) => c.value));
 
 /** A value as it reads after a trip through JSON (-0 becomes 0, undefined keys go). */

@@ -5,10 +5,7 @@
 import fc from 'fast-check';
 import type { JournalEntry } from 'rocketride-deploy-kit';
 import { check, property, type SdkUnderTest } from '../sdk/sdk-target.js';
-import { expectSameJson, fail, pipelineContent, validSchedule } from './arbitraries.js';
-
-let ids = 0;
-const newId = (label: string) => `${label}-${++ids}`;
+import { expectSameJson, fail, newId, pipelineContent, validSchedule } from './arbitraries.js';
 
 /** The one request with `command` among what the SDK sent since the last look. */
 async function onlyRequest(sdk: SdkUnderTest, clause: string, call: string, command: string): Promise<Record<string, unknown> | undefined> {
@@ -95,7 +92,7 @@ check(['SDK-6'], 'every request is a JSON request with a numeric seq unique on t
     ['disconnect', undefined, 'deauth'],
   ];
   for (const [op, args] of steps) await sdk.call(op, args);
-  const connectionId = await sdk.connectionId();
+  const connectionId = sdk.connectionId();
   const sent = ((await t.control('GET', `/journal?connectionId=${connectionId}&direction=in`)) as JournalEntry[]).map((e) => e.message);
   const seqs = new Set<number>();
   sent.forEach((message, i) => {
@@ -109,5 +106,6 @@ check(['SDK-6'], 'every request is a JSON request with a numeric seq unique on t
   const commands = sent.map((m) => m!['command']);
   const expected = ['auth', ...steps.map(([, , command]) => command)];
   if (commands.join() !== expected.join()) fail('SDK-6', `the commands sent were [${commands.join(', ')}]; expected [${expected.join(', ')}]`);
+  await t.end(sdk);
 });
 

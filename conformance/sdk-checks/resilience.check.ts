@@ -4,10 +4,7 @@
  */
 import { check } from '../sdk/sdk-target.js';
 import type { SdkOutcome } from '../sdk/driver.js';
-import { fail } from './arbitraries.js';
-
-let ids = 0;
-const newId = (label: string) => `${label}-${++ids}`;
+import { fail, newId } from './arbitraries.js';
 
 /** Error types that say the SDK tripped over its own code, not over the connection. */
 const UNRELATED = new Set(['TypeError', 'ReferenceError', 'SyntaxError', 'RangeError', 'AttributeError', 'KeyError', 'IndexError', 'NameError', 'AssertionError', 'ValueError', 'UnboundLocalError', 'JSONDecodeError']);

@@ -6,11 +6,8 @@
 import fc from 'fast-check';
 import type { JournalEntry } from 'rocketride-deploy-kit';
 import type { SdkOutcome } from '../sdk/driver.js';
-import { check, property, type SdkUnderTest } from '../sdk/sdk-target.js';
-import { expectSameJson, fail, pipelineContent } from './arbitraries.js';
-
-let ids = 0;
-const newId = (label: string) => `${label}-${++ids}`;
+import { check, property, type SdkTarget, type SdkUnderTest } from '../sdk/sdk-target.js';
+import { expectSameJson, fail, newId, pipelineContent } from './arbitraries.js';
 
 /** The body of the one response to `command` since the last look. */
 async function responseBody(sdk: SdkUnderTest, command: string): Promise<unknown> {
@@ -69,8 +66,8 @@ property(
 );
 
 /** SDK-5: the outcome is the documented error type, carrying the server's message. */
-function expectDocumentedError(sdk: SdkUnderTest, call: string, outcome: SdkOutcome, serverMessage: string): void {
-  const errorType = sdk.info.errorType;
+function expectDocumentedError(t: SdkTarget, sdk: SdkUnderTest, call: string, outcome: SdkOutcome, serverMessage: string): void {
+  const errorType = t.documentedErrorType;
   if (outcome.kind === 'ok') fail('SDK-5', `${call} got a failed response ("${serverMessage}") but returned ${JSON.stringify(outcome.result) ?? 'undefined'} instead of raising`);
   if (outcome.kind === 'timeout') fail('SDK-5', `${call} got a failed response ("${serverMessage}") but never returned`);
   if (!outcome.types.includes(errorType)) fail('SDK-5', `${call} raised ${outcome.types.join(' < ')}, which is not a ${errorType} (${sdk.info.language}'s documented error)`);
@@ -81,10 +78,10 @@ check(['SDK-5'], 'failed responses raise the documented error with the server\'s
   const sdk = await t.session();
   const projectId = newId('err');
   await sdk.ok('add', { pipeline: { project_id: projectId } });
-  expectDocumentedError(sdk, 'a duplicate add()', await sdk.call('add', { pipeline: { project_id: projectId } }), `Deployment already exists: ${projectId}`);
-  expectDocumentedError(sdk, 'status() of an unknown id', await sdk.call('status', { projectId: 'missing' }), 'Deployment not found: missing');
-  expectDocumentedError(sdk, 'remove() of an unknown id', await sdk.call('remove', { projectId: 'missing' }), 'Deployment not found: missing');
-  expectDocumentedError(sdk, 'update() with a bad schedule', await sdk.call('update', { projectId, schedule: 'every day' }), "Invalid schedule 'every day'.");
+  expectDocumentedError(t, sdk, 'a duplicate add()', await sdk.call('add', { pipeline: { project_id: projectId } }), `Deployment already exists: ${projectId}`);
+  expectDocumentedError(t, sdk, 'status() of an unknown id', await sdk.call('status', { projectId: 'missing' }), 'Deployment not found: missing');
+  expectDocumentedError(t, sdk, 'remove() of an unknown id', await sdk.call('remove', { projectId: 'missing' }), 'Deployment not found: missing');
+  expectDocumentedError(t, sdk, 'update() with a bad schedule', await sdk.call('update', { projectId, schedule: 'every day' }), "Invalid schedule 'every day'.");
   await t.end(sdk);
 });
 
@@ -102,7 +99,7 @@ property(
     await sdk.inject({ kind: 'fail', command, message });
     const projectId = newId('fail');
     const args = op === 'add' ? { pipeline: { project_id: projectId } } : op === 'list' ? undefined : op === 'update' ? { projectId, schedule: 'manual' } : { projectId };
-    expectDocumentedError(sdk, `${op}() answered with a failure`, await sdk.call(op, args), message);
+    expectDocumentedError(t, sdk, `${op}() answered with a failure`, await sdk.call(op, args), message);
   },
   { runs: 0.6 },
 );

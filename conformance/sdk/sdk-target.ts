@@ -10,7 +10,7 @@ import type { FaultSpec, JournalEntry } from 'rocketride-deploy-kit';
 import type { Capability } from '../clauses.js';
 import { defineChecks, type CheckSubject } from '../context.js';
 import { Transcript } from '../transcript.js';
-import { DriverError, type SdkArgs, type SdkInfo, type SdkOp, type SdkOutcome, type SdkSession, type SdkSpec, type StartOptions } from './driver.js';
+import { DEFAULT_ERROR_TYPES, DriverError, type SdkArgs, type SdkInfo, type SdkOp, type SdkOutcome, type SdkSession, type SdkSpec, type StartOptions } from './driver.js';
 import { startModuleDriver } from './module-driver.js';
 import { startStdioDriver } from './stdio-driver.js';
 
@@ -45,8 +45,10 @@ export function startSdk(spec: SdkSpec, options: StartOptions): Promise<SdkSessi
 export class SdkUnderTest {
   /** The journal id before this session's first frame, or of the last frame `sent()` returned. */
   #mark = 0;
-  /** A call hung: the driver was stopped, and the session cannot be used again. */
+  /** A call hung, or the driver failed: the session cannot be used again. */
   broken = false;
+  /** This session's connection, as the journal names it (known once connected). */
+  #connectionId: number | undefined;
 
   constructor(
     private readonly target: SdkTarget,
@@ -64,7 +66,15 @@ export class SdkUnderTest {
   async call(op: SdkOp, args?: SdkArgs, timeoutMs?: number): Promise<SdkOutcome> {
     this.target.requests += 1;
     this.target.transcript.record(this.label, '>', `${op}${args === undefined ? '' : ` ${JSON.stringify(args)}`}`);
-    const outcome = await this.session.call(op, args, timeoutMs);
+    let outcome: SdkOutcome;
+    try {
+      outcome = await this.session.call(op, args, timeoutMs);
+    } catch (error) {
+      // Not an SDK result: the driver itself failed. Say so, rather than blame a clause's words.
+      this.broken = true;
+      this.target.transcript.record(this.label, '<', `DRIVER FAULT: ${(error as Error).message}`);
+      throw new DriverError(`DRIVER FAULT (not an SDK result) during ${op}: ${(error as Error).message}`);
+    }
     if (outcome.kind === 'timeout') this.broken = true;
     this.target.transcript.record(this.label, '<', describeOutcome(outcome));
     return outcome;
@@ -90,17 +100,23 @@ export class SdkUnderTest {
     return (await this.frames()).filter((e) => e.direction === 'in');
   }
 
-  /** This session's connection, as the journal names it. */
-  async connectionId(): Promise<number> {
+  /** This session's connection, as the journal named it when the SDK connected. */
+  connectionId(): number {
+    if (this.#connectionId === undefined) throw new Error(`the SDK of ${this.label} is not connected`);
+    return this.#connectionId;
+  }
+
+  /** Reads the connection id off the SDK's `auth` request (once, right after connect). */
+  async learnConnection(): Promise<void> {
     const auth = (await this.target.control('GET', `/journal?userId=${encodeURIComponent(this.userId)}&command=auth&direction=in`)) as JournalEntry[];
     const last = auth[auth.length - 1];
     if (!last) throw new Error(`the SDK never sent auth for user ${this.userId}`);
-    return last.connectionId;
+    this.#connectionId = last.connectionId;
   }
 
   /** Injects a fault scoped to this session's connection. */
   async inject(fault: FaultSpec): Promise<void> {
-    await this.target.control('POST', '/faults', { ...fault, connectionId: await this.connectionId() });
+    await this.target.control('POST', '/faults', { ...fault, connectionId: this.connectionId() });
   }
 
   close(): Promise<void> {
@@ -116,6 +132,7 @@ export class SdkTarget implements CheckSubject {
   #users = 0;
   readonly #open = new Set<SdkUnderTest>();
   #shared: SdkUnderTest | undefined;
+  #info: SdkInfo | undefined;
 
   constructor(readonly config: SdkTargetConfig) {}
 
@@ -126,6 +143,16 @@ export class SdkTarget implements CheckSubject {
 
   replayCommand(token: string): string {
     return `${this.config.command} --replay ${token}`;
+  }
+
+  /** Checks wait for SDK calls that may each take up to the SDK timeout, and hang. */
+  get timeouts(): { check: number; property: number } {
+    return { check: 60_000 + 6 * this.config.timeoutMs, property: 120_000 + 30 * this.config.timeoutMs };
+  }
+
+  /** The error type SDK-5 requires: the spec's for Python and TypeScript, else what the driver announced. */
+  get documentedErrorType(): string {
+    return DEFAULT_ERROR_TYPES[this.#info?.language ?? ''] ?? this.#info?.errorType ?? 'Error';
   }
 
   /** A new SDK client, connected as a new user with deploy permissions. */
@@ -141,9 +168,11 @@ export class SdkTarget implements CheckSubject {
     const session = await startSdk(this.config.sdk, { uri: this.config.uri, key, timeoutMs: this.config.timeoutMs });
     const sdk = new SdkUnderTest(this, session, userId, key, `sdk${this.#users}`);
     this.#open.add(sdk);
+    this.#info ??= session.info;
     if (!this.notes['sdk']) this.notes['sdk'] = `${session.info.sdk} (${session.info.language})`;
     const connected = await sdk.call('connect');
     if (connected.kind !== 'ok') throw new Error(`connect failed: ${describeOutcome(connected)}`);
+    await sdk.learnConnection();
     await sdk.frames(); // the mark moves past the handshake
     return sdk;
   }

@@ -17,6 +17,7 @@ import {
   type SdkSession,
   type StartOptions,
 } from './driver.js';
+import { withTimeout } from './module-driver.js';
 
 export const PROTOCOL_VERSION = 1;
 /** How many lines of a driver's standard error a DriverError quotes. */
@@ -122,24 +123,17 @@ export async function startStdioDriver(spec: { readonly command: string; readonl
         state.closing = true;
         child.stdin.end();
         const exited = await waitFor(closed, DRIVER_EXIT_GRACE_MS);
-        if (!exited) {
-          killGroup(child);
-          await waitFor(closed, KILL_WAIT_MS);
-        }
+        // Whether it exited or not: whatever the driver started in its group goes too.
+        killGroup(child);
+        if (!exited) await waitFor(closed, KILL_WAIT_MS);
         lines.close();
       })()),
   };
 }
 
 /** Resolves true when `promise` settles within `ms`, false otherwise. */
-async function waitFor(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function waitFor(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return withTimeout(promise.then(() => true), ms, () => false);
 }
 
 /** Checks the ready line; the error type defaults by language (DEFAULT_ERROR_TYPES). */

@@ -21,6 +21,7 @@ PROTOCOL = 1
 EOF_GRACE = 1.0  # seconds left to disconnect once stdin closes (the runner kills at 2 s: 1 s of margin for a slow machine)
 OPS = {'connect': (), 'disconnect': (), 'list': (), 'add': ('pipeline',),
        'remove': ('projectId',), 'status': ('projectId',), 'update': ('projectId',)}
+OPTIONAL = {'add': ('schedule',), 'update': ('pipeline', 'schedule')}
 
 
 class DriverError(Exception):
@@ -110,11 +111,14 @@ class Driver:
         await context.__aexit__(None, None, None)
 
     async def call(self, op, args):
-        if op not in OPS:
+        if not isinstance(op, str) or op not in OPS:
             raise DriverError('unknown op: %r' % (op,))
         missing = [name for name in OPS[op] if name not in args]
         if missing:
             raise DriverError('%s needs args: %s' % (op, ', '.join(missing)))
+        unknown = sorted(set(args) - set(OPS[op]) - set(OPTIONAL.get(op, ())))
+        if unknown:
+            raise DriverError('%s does not take args: %s' % (op, ', '.join(unknown)))
         if op == 'connect':
             return await self.connect()
         if op == 'disconnect':

@@ -77,7 +77,7 @@ export function parseObject(value: unknown, field: string): Record<string, unkno
   throw badInput(`${field} must be a JSON object (got ${show(value)})`);
 }
 
-function badInput(message: string): ControlError {
+export function badInput(message: string): ControlError {
   return new ControlError('BAD_INPUT', 400, message);
 }
 

@@ -5,8 +5,7 @@
  */
 import type { FaultKind, FaultSpec } from '../dap/fault-plan.js';
 import type { JournalFilter } from '../dap/journal.js';
-import { ControlError } from './errors.js';
-import { parseChoice, parseDuration, parseObject, parseOptionalText, parseText } from './inputs.js';
+import { badInput, parseChoice, parseDuration, parseObject, parseOptionalText, parseText } from './inputs.js';
 
 const KINDS: readonly FaultKind[] = ['delay', 'reorder', 'no-reply', 'fail', 'reply', 'close'];
 const SCOPE_FIELDS = ['kind', 'command', 'connectionId', 'userId', 'count'] as const;
@@ -20,13 +19,16 @@ const KIND_FIELDS: Readonly<Record<FaultKind, readonly string[]>> = {
   close: ['code', 'reason'],
 };
 
+/** The longest wait a timer can take (setTimeout's limit, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Close codes a server may send (RFC 6455 7.4; 1004-1006 and 1015 are reserved). */
 function isSendableCloseCode(code: number): boolean {
   return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
 }
 
 export function parseFaultSpec(value: unknown): FaultSpec {
-  const input = parseObject(value, 'fault');
+  const input = definedFields(parseObject(value, 'fault'));
   const kind = parseChoice(input['kind'], 'kind', KINDS);
   const allowed = [...SCOPE_FIELDS, ...KIND_FIELDS[kind]];
   const unknown = Object.keys(input).filter((field) => !allowed.includes(field));
@@ -40,10 +42,13 @@ export function parseFaultSpec(value: unknown): FaultSpec {
   const userId = parseOptionalText(input['userId'], 'userId');
   if (userId !== undefined) spec.userId = userId;
   if (input['count'] !== undefined) spec.count = wholeNumber(input['count'], 'count', kind === 'reorder' ? 2 : 1);
-  if (input['ms'] !== undefined) spec.ms = parseDuration(input['ms'], 'ms');
+  if (input['ms'] !== undefined) {
+    spec.ms = parseDuration(input['ms'], 'ms');
+    if (spec.ms > MAX_TIMER_MS) throw badInput(`ms must be at most ${MAX_TIMER_MS} (about 24.8 days); for no answer at all, use a no-reply fault`);
+  }
   if (kind === 'delay' && spec.ms === undefined) throw badInput('A delay fault needs ms: how long each response waits, like 500 or "2s"');
   if (input['message'] !== undefined) spec.message = parseText(input['message'], 'message');
-  if (input['body'] !== undefined) spec.body = parseObject(input['body'], 'body');
+  if (input['body'] !== undefined) spec.body = jsonObject(input['body'], 'body');
   if (input['code'] !== undefined) {
     const code = wholeNumber(input['code'], 'code', 1000);
     if (!isSendableCloseCode(code)) throw badInput(`code must be a close code a server may send: 1000-1003, 1007-1014 or 3000-4999 (got ${code})`);
@@ -58,9 +63,9 @@ export function parseFaultSpec(value: unknown): FaultSpec {
 }
 
 export function parseJournalFilter(value: unknown): JournalFilter {
-  const input = parseObject(value ?? {}, 'filter');
+  const input = definedFields(parseObject(value ?? {}, 'filter'));
   const accepted = ['connectionId', 'userId', 'command', 'direction', 'type', 'after'];
-  const unknown = Object.keys(input).filter((field) => !accepted.includes(field) && input[field] !== undefined);
+  const unknown = Object.keys(input).filter((field) => !accepted.includes(field));
   if (unknown.length > 0) throw badInput(`Unknown journal filter field(s) ${unknown.join(', ')}; use ${accepted.join(', ')}`);
   const filter: JournalFilter = {};
   if (input['connectionId'] !== undefined) filter.connectionId = wholeNumber(input['connectionId'], 'connectionId', 1);
@@ -75,6 +80,23 @@ export function parseJournalFilter(value: unknown): JournalFilter {
   return filter;
 }
 
+/** In-process callers may spell "not given" as a field set to undefined. */
+function definedFields(input: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+}
+
+/** An object that JSON can carry (no BigInt, no cycles), as JSON would read it back. */
+function jsonObject(value: unknown, field: string): Record<string, unknown> {
+  parseObject(value, field);
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw badInput(`${field} must be JSON: ${(error as Error).message}`);
+  }
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
 /** A whole number (or its decimal string, as query strings carry it) of at least `min`. */
 function wholeNumber(value: unknown, field: string, min: number): number {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
@@ -82,6 +104,3 @@ function wholeNumber(value: unknown, field: string, min: number): number {
   throw badInput(`${field} must be a whole number of at least ${min} (got ${JSON.stringify(value) ?? String(value)})`);
 }
 
-function badInput(message: string): ControlError {
-  return new ControlError('BAD_INPUT', 400, message);
-}

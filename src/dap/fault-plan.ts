@@ -78,6 +78,8 @@ export const DEFAULT_REORDER_HOLD_MS = 1000;
 
 export class FaultPlan {
   readonly #active: Active[] = [];
+  /** Reorder groups holding responses, used-up faults' included: clear() must send them all. */
+  readonly #holding = new Set<ReorderGroup>();
   #nextId = 1;
 
   get size(): number {
@@ -104,11 +106,26 @@ export class FaultPlan {
     return true;
   }
 
+  /** Removes every fault, and sends every response a reorder group still holds. */
   clear(): number {
     const n = this.#active.length;
-    for (const a of this.#active) this.#release(a);
     this.#active.length = 0;
+    for (const group of [...this.#holding]) this.#releaseGroup(group);
     return n;
+  }
+
+  /**
+   * Holds one response (`send`) in a reorder group: once the group is full, or its hold time
+   * has passed, the held responses are sent last first.
+   */
+  hold(group: ReorderGroup, send: () => void): void {
+    group.held.push(send);
+    this.#holding.add(group);
+    if (group.held.length >= group.size) this.#releaseGroup(group);
+    else if (group.timer === undefined) {
+      group.timer = setTimeout(() => this.#releaseGroup(group), group.maxHoldMs);
+      group.timer.unref?.(); // a held answer must not keep a finished process alive
+    }
   }
 
   /**
@@ -135,6 +152,8 @@ export class FaultPlan {
       else decision.replace = { kind: 'close', code: v.code ?? DEFAULT_CLOSE_CODE, reason: v.reason ?? 'Injected close' };
       this.#use(outcome);
     }
+    // No response will be sent: a timing fault would apply to nothing, so it is not used up.
+    if (decision.silent || decision.replace?.kind === 'close') return decision;
     if (timing) {
       if (timing.view.kind === 'delay') decision.delayMs = timing.view.ms ?? 0;
       else decision.reorder = timing.group!;
@@ -151,16 +170,17 @@ export class FaultPlan {
 
   /** A removed reorder fault sends what it holds, so nothing stays unanswered for ever. */
   #release(a: Active): void {
-    if (a.group) releaseGroup(a.group);
+    if (a.group) this.#releaseGroup(a.group);
   }
-}
 
-/** Sends a group's held responses, last first, and forgets them. */
-export function releaseGroup(group: ReorderGroup): void {
-  if (group.timer !== undefined) clearTimeout(group.timer);
-  group.timer = undefined;
-  const held = group.held.splice(0);
-  for (let i = held.length - 1; i >= 0; i--) held[i]!();
+  /** Sends a group's held responses, last first, and forgets them. */
+  #releaseGroup(group: ReorderGroup): void {
+    if (group.timer !== undefined) clearTimeout(group.timer);
+    group.timer = undefined;
+    this.#holding.delete(group);
+    const held = group.held.splice(0);
+    for (let i = held.length - 1; i >= 0; i--) held[i]!();
+  }
 }
 
 function matches(v: FaultView, scope: RequestScope): boolean {

@@ -7,7 +7,7 @@ import { connectResult, type AuthenticatedUser, type UserDirectory } from '../au
 import type { Caller, DeployService } from '../domain/deploy-service.js';
 import { DeployError } from '../domain/errors.js';
 import type { ConnectionRegistry } from './connections.js';
-import { releaseGroup, type FaultDecision, type FaultPlan } from './fault-plan.js';
+import type { FaultDecision, FaultPlan } from './fault-plan.js';
 import { decodeSplitFrame, splitFrame, type DapRequest } from './frames.js';
 import type { FrameJournal } from './journal.js';
 import { deploymentListJson, wireRecordJson } from './records.js';
@@ -86,6 +86,8 @@ export class DapSession {
   #closing = false;
   /** The transport closed: nothing more is sent, delayed responses included. */
   #ended = false;
+  /** This side closed the connection: responses still delayed or held are not sent either. */
+  #closedHere = false;
   /** Timers of delayed responses, cleared when the connection ends. */
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #out: SessionOutput;
@@ -134,25 +136,25 @@ export class DapSession {
     if (!this.#caller && !this.#servedBeforeAuth(frame.command)) outcome = { error: messages.notAuthenticated, close: true };
     else if (frame.kind === 'bad') outcome = { error: frame.message };
     else {
-      fault = this.ctx.faultPlan?.decide({ connectionId: this.id, userId: this.userId, command: frame.command });
-      const replace = fault?.replace;
-      if (replace?.kind === 'close') {
-        this.#closing = true;
-        this.#out.close(replace.code, replace.reason);
-        return;
-      }
       try {
+        fault = this.ctx.faultPlan?.decide({ connectionId: this.id, userId: this.userId, command: frame.command });
+        const replace = fault?.replace;
+        if (replace?.kind === 'close') {
+          this.#closeConnection(replace.code, replace.reason);
+          return;
+        }
         outcome = replace ? (replace.kind === 'fail' ? { error: replace.message } : { json: replace.json }) : this.#dispatch(frame);
       } catch (error) {
         outcome = this.#failure(error, frame.command);
       }
     }
-    // An `auth` request belongs to the user it authenticated (it came in before anyone was).
-    if (entry && entry.userId === undefined) entry.userId = this.userId;
+    // An `auth` request belongs to the user it authenticated (it came in as no one, or as the
+    // identity it replaces); anything else to whoever the connection was when it came in.
+    if (entry && frame.command === 'auth' && this.userId !== undefined) entry.userId = this.userId;
     const close = 'error' in outcome && outcome.close === true;
     if (close) this.#closing = true;
     if (fault?.silent) {
-      if (close) this.#out.close(CLOSE_AFTER_REFUSAL, (outcome as { error: string }).error);
+      if (close) this.#closeConnection(CLOSE_AFTER_REFUSAL, (outcome as { error: string }).error);
       return;
     }
     this.#respond(frame.seq, frame.command, outcome, entry?.userId, fault);
@@ -219,7 +221,7 @@ export class DapSession {
    */
   #respond(requestSeq: number, command: string, outcome: Outcome, userId: string | undefined, fault: FaultDecision | undefined): void {
     const send = () => {
-      if (this.#ended) return;
+      if (this.#ended || this.#closedHere) return;
       this.#seq += 1;
       const head = `{"type":"response","seq":${this.#seq},"request_seq":${JSON.stringify(requestSeq)},"command":${JSON.stringify(command)}`;
       const text =
@@ -228,21 +230,25 @@ export class DapSession {
           : `${head},"success":false,"message":${JSON.stringify(outcome.error)}}`;
       this.ctx.journal?.record(this.id, 'out', text, undefined, userId);
       this.#out.send(text);
-      if ('error' in outcome && outcome.close) this.#out.close(CLOSE_AFTER_REFUSAL, outcome.error);
+      if ('error' in outcome && outcome.close) this.#closeConnection(CLOSE_AFTER_REFUSAL, outcome.error);
     };
-    if (fault?.reorder) {
-      const group = fault.reorder;
-      group.held.push(send);
-      if (group.held.length >= group.size) releaseGroup(group);
-      else group.timer ??= setTimeout(() => releaseGroup(group), group.maxHoldMs);
-    } else if (fault?.delayMs) {
+    if (fault?.reorder) this.ctx.faultPlan!.hold(fault.reorder, send);
+    else if (fault?.delayMs) {
       // Real time on purpose: a delay exists to test an SDK's own timers.
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
         send();
       }, fault.delayMs);
+      timer.unref?.();
       this.#timers.add(timer);
     } else send();
+  }
+
+  /** Closes the connection from this side; responses still delayed or held are not sent. */
+  #closeConnection(code: number, reason: string): void {
+    this.#closing = true;
+    this.#closedHere = true;
+    this.#out.close(code, reason);
   }
 }
 

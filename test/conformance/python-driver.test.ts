@@ -219,6 +219,8 @@ describe('the Python SDK driver (against the stand-in rocketride module)', () =>
     expect((await d.call('add', { schedule: '@hourly' })).error).toEqual({ ...driverError, message: 'add needs args: pipeline' });
     expect((await d.call('status', {})).error).toEqual({ ...driverError, message: 'status needs args: projectId' });
     expect((await d.call('status', ['p1'])).error).toEqual({ ...driverError, message: 'args must be a JSON object' });
+    expect((await d.call('status', { projectId: 'p1', id: 'p1' })).error).toEqual({ ...driverError, message: 'status does not take args: id' });
+    expect((await d.call(['list'] as never)).error).toEqual({ ...driverError, message: "unknown op: ['list']" });
 
     d.send('this is not json');
     expect(await d.answer(null)).toEqual({ id: null, ok: false, error: driverError });

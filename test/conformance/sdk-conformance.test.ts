@@ -98,6 +98,14 @@ describe('conformance --sdk-* usage', () => {
     expect(result.stderr).toContain('no SDK installed here');
   });
 
+  it('a driver that dies under a call is reported as a driver fault, not as what the SDK did', async () => {
+    const driver = fileURLToPath(new URL('../fixtures/drivers/dies-after-connect.mjs', import.meta.url));
+    const result = await cli(['--sdk-driver', `"${process.execPath}" "${driver}"`, '--runs', '1']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('DRIVER FAULT (not an SDK result)');
+    expect(result.stdout).toContain("dies-after-connect: exiting at '");
+  }, 120_000);
+
   it('a module without the export names what it has', async () => {
     const result = await cli(['--sdk-module', `${REFERENCE_ADAPTER}#nope`]);
     expect(result.code).toBe(1);

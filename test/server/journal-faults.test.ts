@@ -97,6 +97,15 @@ describe('frame journal', () => {
     await quiet.close();
   });
 
+  it('attributes a re-auth to the user it authenticated, and what follows to that user', async () => {
+    const raw = await RawClient.authed(server.url, 'MYAPIKEY');
+    await raw.request('auth', { auth: 'ALICEKEY' });
+    await raw.request('rrext_ping');
+    const entries = server.journal.find({ direction: 'in' });
+    expect(entries.map((e) => `${e.command} ${e.userId}`)).toEqual(['auth local', 'auth alice', 'rrext_ping alice']);
+    raw.socket.close();
+  });
+
   it('lists open connections with their user, and forgets closed ones', async () => {
     const raw = await RawClient.authed(server.url, 'ALICEKEY');
     const anonymous = await RawClient.open(server.url);
@@ -221,6 +230,42 @@ describe('injected faults', () => {
     raw.socket.close();
   });
 
+  it('a no-reply or close fault does not use up a matching delay fault (nothing was sent to delay)', async () => {
+    const raw = await RawClient.authed(server.url);
+    server.control.injectFault({ kind: 'delay', ms: 10, count: 2 });
+    server.control.injectFault({ kind: 'no-reply', command: 'rrext_deploy_list' });
+    raw.sendRaw(JSON.stringify({ type: 'request', seq: 70, command: 'rrext_deploy_list' }));
+    await raw.request('rrext_ping'); // delayed: uses one count
+    expect(server.control.faults()).toMatchObject([{ kind: 'delay', remaining: 1 }]);
+    raw.socket.close();
+  });
+
+  it('responses held by a fault are not sent (nor journaled) once the server has closed the connection', async () => {
+    const raw = await RawClient.authed(server.url);
+    server.control.injectFault({ kind: 'reorder', count: 2, ms: 200 });
+    raw.sendRaw(JSON.stringify({ type: 'request', seq: 80, command: 'rrext_deploy_list' }));
+    raw.sendRaw(JSON.stringify({ type: 'request', seq: 81, command: 'auth', arguments: { auth: 'WRONG' } }));
+    await raw.closed;
+    // The refusal was held with the list's answer, then sent last first, then the connection closed.
+    expect(raw.received.map((t) => JSON.parse(t).request_seq)).toEqual([1, 81]);
+    expect(server.journal.find({ direction: 'out', command: 'rrext_deploy_list' })).toEqual([]);
+  });
+
+  it('clearing faults sends what a reorder group holds; closing the server leaves no timer behind', async () => {
+    const raw = await RawClient.authed(server.url);
+    server.control.injectFault({ kind: 'reorder', count: 3, ms: 60_000 });
+    const from = raw.received.length;
+    raw.sendRaw(JSON.stringify({ type: 'request', seq: 90, command: 'rrext_ping' }));
+    await expect.poll(() => server.journal.find({ command: 'rrext_ping', direction: 'in' }).length).toBe(1);
+    expect(server.control.clearFaults()).toEqual({ cleared: 1 });
+    expect((await raw.responseTo(90, from)).body).toEqual({ pong: true });
+    server.control.injectFault({ kind: 'reorder', count: 3, ms: 60_000 });
+    raw.sendRaw(JSON.stringify({ type: 'request', seq: 91, command: 'rrext_ping' }));
+    await expect.poll(() => server.journal.find({ command: 'rrext_ping', direction: 'in' }).length).toBe(2);
+    await server.close();
+    expect(server.control.faults()).toEqual([]);
+  });
+
   it('refuses bad specs with a message naming the field', () => {
     const bad = (spec: unknown) => () => server.control.injectFault(spec as never);
     expect(bad({ kind: 'explode' })).toThrow(/kind must be one of/);
@@ -230,6 +275,10 @@ describe('injected faults', () => {
     expect(bad({ kind: 'reorder', count: 1 })).toThrow(/count must be a whole number of at least 2/);
     expect(bad({ kind: 'fail', connectionId: 'abc' })).toThrow(/connectionId must be a whole number/);
     expect(bad({ kind: 'reply', body: [] })).toThrow(/body must be a JSON object/);
+    expect(bad({ kind: 'reply', body: { n: 1n } })).toThrow(/body must be JSON/);
+    expect(bad({ kind: 'delay', ms: '30d' })).toThrow(/at most 2147483647/);
+    expect(server.control.injectFault({ kind: 'fail', command: undefined } as never)).toMatchObject({ kind: 'fail' });
+    server.control.clearFaults();
     expect(server.control.faults()).toEqual([]);
   });
 
