@@ -77,6 +77,20 @@ describe('the SDK suite catches every SDK mutant', () => {
   }
 });
 
+describe('replaying one SDK failure', () => {
+  it('the replay token a failed SDK property printed re-runs exactly that case, and it fails again', async () => {
+    const failed = await run('always-sends-schedule');
+    const detail = failed.report?.checks.find((c) => c.name.startsWith('SDK-1:') && c.state === 'fail')?.detail ?? '';
+    const line = /Replay exactly this case: (rocketride-deploy-kit conformance .*--replay (rrdk1\.\S+))/.exec(detail);
+    expect(line, detail).not.toBeNull();
+    // The printed command names the same SDK and timeout; the token alone selects the case.
+    expect(line![1]).toContain(`--sdk-module ${mutantModule('always-sends-schedule')} --sdk-timeout ${SDK_TIMEOUT}`);
+    const again = await runs.run('replay', [...RUNS['always-sends-schedule']!, '--replay', line![2]!]);
+    expect(again.report?.clauses.map((c) => `${c.id} ${c.verdict}`)).toEqual(SDK_CLAUSES.map((id) => `${id} ${id === 'SDK-1' ? 'fail' : 'skip'}`));
+    expect(again.report?.checks.filter((c) => c.state !== 'skip').map((c) => c.name)).toEqual([failed.report!.checks.find((c) => c.name.startsWith('SDK-1:'))!.name]);
+  }, 120_000);
+});
+
 describe('conformance --sdk-* usage', () => {
   const children: Parameters<typeof spawnCli>[1] = [];
   afterAll(() => children.forEach((c) => c.kill('SIGKILL')));

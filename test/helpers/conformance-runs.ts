@@ -19,7 +19,7 @@ export interface ClauseVerdict {
 export interface RunOutcome {
   code: number | null;
   seconds: number;
-  report?: { ok: boolean; clauses: ClauseVerdict[] };
+  report?: { ok: boolean; clauses: ClauseVerdict[]; checks: Array<{ name: string; state: string; detail?: string }> };
   /** The end of what the run printed, for a failure message. */
   tail: string;
 }
