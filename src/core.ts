@@ -5,7 +5,8 @@
  * nothing is process-global.
  */
 import { UserDirectory, type UserSpec } from './auth/users.js';
-import { loadUsersFile, parseUsers } from './auth/users-file.js';
+import { DEMO_USERS } from './auth/demo-users.js';
+import { parseUsers } from './auth/users-parse.js';
 import { createControlApi, type ControlApi } from './control/control-api.js';
 import { parseBoolean, parseChoice, parseDuration, parseInstant } from './control/inputs.js';
 import { ServerClock, type ClockMode } from './domain/clock.js';
@@ -39,8 +40,8 @@ export interface RunBehaviorOption {
 
 /** A server's state options, shared by every door (createMockServer takes them too). */
 export interface CoreOptions {
-  /** Users and keys: an array (validated like a users file), or a users file path. Default: the demo users. */
-  users?: readonly UserSpec[] | string | undefined;
+  /** Users and keys (validated like a users file). Default: the demo users. */
+  users?: readonly UserSpec[] | undefined;
   /**
    * `'fake'` (the default in-process: time stands still until `control` moves it), `'real'`
    * (wall time plus manual jumps; the CLI's default), or `{ mode, startAt }`.
@@ -86,7 +87,7 @@ const DEFAULT_RUN_BEHAVIOR: RunBehavior = { durationMs: 1000, outcome: 'complete
 const DEFAULT_HISTORY_LIMIT = 1000;
 
 export async function createDeployCore(options: CoreOptions = {}): Promise<DeployCore> {
-  const specs = typeof options.users === 'object' ? parseUsers(options.users) : await loadUsersFile(options.users);
+  const specs = options.users === undefined ? DEMO_USERS : parseUsers(options.users);
   const users = new UserDirectory(specs);
   const clock = clockFrom(options.clock);
   const timezone = validateTimezone(options.timezone ?? 'UTC');

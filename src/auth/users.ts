@@ -3,7 +3,6 @@
  * (wire.md). The directory also issues the server's own `userToken`s: a token authenticates
  * as the key it was issued for, for as long as that key is valid.
  */
-import { randomBytes } from 'node:crypto';
 
 /** @since 0.1.0 */
 export interface TeamSpec {
@@ -128,7 +127,7 @@ export class UserDirectory {
 
   /** Issues a fresh opaque token that authenticates as `key` (never the raw key: wire.md). */
   issueToken(key: string): string {
-    const token = TOKEN_PREFIX + randomBytes(18).toString('base64url');
+    const token = TOKEN_PREFIX + randomBase64url(18);
     if (this.#tokens.size >= MAX_TOKENS) this.#tokens.delete(this.#tokens.keys().next().value!);
     this.#tokens.set(token, key);
     return token;
@@ -166,4 +165,10 @@ export function connectResult(user: UserSpec, userToken: string): Record<string,
     apps: [],
     capabilities: ['oss'],
   };
+}
+
+/** `bytes` random bytes as base64url, with Web Crypto (in Node and in browsers alike). */
+function randomBase64url(bytes: number): string {
+  const random = globalThis.crypto.getRandomValues(new Uint8Array(bytes));
+  return btoa(String.fromCharCode(...random)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }

@@ -4,7 +4,7 @@
  * so they accept untyped input and answer with plain JSON views (times as ISO strings).
  */
 import type { UserDirectory } from '../auth/users.js';
-import { parseUsers } from '../auth/users-file.js';
+import { parseUsers } from '../auth/users-parse.js';
 import type { ServerClock } from '../domain/clock.js';
 import type { ConnectionRegistry, ConnectionView } from '../dap/connections.js';
 import type { FaultPlan, FaultSpec, FaultView } from '../dap/fault-plan.js';

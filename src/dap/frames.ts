@@ -32,29 +32,37 @@ const NEWLINE = 0x0a;
 /** A frame's JSON header as text, and for a binary frame the raw payload after its `\n`. */
 export interface SplitFrame {
   readonly header: string;
-  readonly payload?: Buffer;
+  readonly payload?: Uint8Array;
+}
+
+const utf8 = new TextDecoder();
+
+/** UTF-8 text of bytes, invalid sequences replaced; Node's Buffer decodes fastest, so it goes first. */
+function textOf(bytes: Uint8Array): string {
+  return typeof Buffer !== 'undefined' && Buffer.isBuffer(bytes) ? bytes.toString('utf8') : utf8.decode(bytes);
 }
 
 /**
  * Splits one WebSocket message. A binary frame is a UTF-8 JSON header, optionally followed by
  * `\n` and a raw payload that becomes `arguments.data`; without `\n` it is plain JSON.
  */
-export function splitFrame(data: Buffer, isBinary: boolean): SplitFrame {
+export function splitFrame(data: Uint8Array | string, isBinary: boolean): SplitFrame {
+  if (typeof data === 'string') return { header: data };
   if (isBinary) {
     const split = data.indexOf(NEWLINE);
-    if (split >= 0) return { header: data.subarray(0, split).toString('utf8'), payload: data.subarray(split + 1) };
+    if (split >= 0) return { header: textOf(data.subarray(0, split)), payload: data.subarray(split + 1) };
   }
-  return { header: data.toString('utf8') };
+  return { header: textOf(data) };
 }
 
-/** Decodes one WebSocket message. */
-export function decodeFrame(data: Buffer, isBinary: boolean): DecodedFrame {
+/** Decodes one WebSocket message (bytes, or text as a browser-style WebSocket hands it over). */
+export function decodeFrame(data: Uint8Array | string, isBinary: boolean): DecodedFrame {
   const { header, payload } = splitFrame(data, isBinary);
   return decodeSplitFrame(header, payload);
 }
 
 /** Decodes a frame already split into its header text and payload. */
-export function decodeSplitFrame(header: string, payload?: Buffer): DecodedFrame {
+export function decodeSplitFrame(header: string, payload?: Uint8Array): DecodedFrame {
   let message: unknown;
   try {
     message = JSON.parse(header);
@@ -65,7 +73,7 @@ export function decodeSplitFrame(header: string, payload?: Buffer): DecodedFrame
 }
 
 /** Validates a parsed JSON value as a request envelope. */
-function decodeMessage(message: unknown, payload?: Buffer): DecodedFrame {
+function decodeMessage(message: unknown, payload?: Uint8Array): DecodedFrame {
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
     return { kind: 'drop', reason: 'not a JSON object' };
   }

@@ -38,7 +38,7 @@ export class RealTimeDriver {
       this.scheduler().catchUp();
       this.rearm();
     }, wait);
-    this.#timer.unref();
+    this.#timer.unref?.(); // Node: a pending tick must not keep the process alive (browsers have no unref)
   }
 
   stop(): void {

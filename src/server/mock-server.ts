@@ -7,6 +7,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { loadUsersFile } from '../auth/users-file.js';
+import type { UserSpec } from '../auth/users.js';
 import { createDeployCore, type CoreOptions } from '../core.js';
 import type { ControlApi } from '../control/control-api.js';
 import type { JournalEntry, JournalFilter } from '../dap/journal.js';
@@ -29,7 +31,9 @@ export const REPLY_BACKLOG_LIMIT = 4 * 1024 * 1024;
 const CLOSE_GRACE_MS = 1000;
 
 /** @since 0.1.0 */
-export interface MockServerOptions extends CoreOptions {
+export interface MockServerOptions extends Omit<CoreOptions, 'users'> {
+  /** Users and keys: an array (validated like a users file), or a users file path. Default: the demo users. */
+  users?: readonly UserSpec[] | string | undefined;
   /** Interface to listen on. Default `127.0.0.1`. */
   host?: string;
   /** Port; `0` (the default in-process) picks a free one. The CLI defaults to 5565. */
@@ -74,7 +78,8 @@ export interface MockServer {
 export async function createMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const host = options.host ?? '127.0.0.1';
   validateControlToken(options.controlToken);
-  const core = await createDeployCore(options);
+  const users = typeof options.users === 'string' ? await loadUsersFile(options.users) : options.users;
+  const core = await createDeployCore({ ...options, users });
 
   const wss = new WebSocketServer({
     noServer: true,

@@ -102,3 +102,11 @@ describe('users file validation', () => {
     await expect(loadUsersFile(join(dir, 'missing.json'))).rejects.toThrow(/Cannot read users file .*missing\.json: ENOENT/);
   });
 });
+
+describe('the demo users', () => {
+  it('are the same as fixtures/users.json (the data module exists for places without a file system)', async () => {
+    const { DEMO_USERS } = await import('../../src/auth/demo-users.js');
+    const { loadUsersFile, DEFAULT_USERS_FILE } = await import('../../src/auth/users-file.js');
+    expect(DEMO_USERS).toEqual(await loadUsersFile(DEFAULT_USERS_FILE));
+  });
+});
