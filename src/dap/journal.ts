@@ -1,18 +1,32 @@
 /**
  * The frame journal: every frame a server received and sent, per connection, with time,
  * direction and user, so a test can verify what a client sent (as WireMock's request journal
- * does). Recording is cheap (the frame is kept as it came; it is decoded only when read), and
- * the journal is bounded by entries and bytes, oldest first out, so it cannot grow without end.
+ * does). The journal is bounded by entries and bytes, oldest first out, so it cannot grow
+ * without end.
+ *
+ * Recording keeps no JS object or string per entry (a retained object per frame is what the
+ * garbage collector pays for on every scavenge): the frame's text is encoded as UTF-8 into a
+ * byte ring, and what else an entry has lives in typed arrays, both rings growing by doubling
+ * up to the limits. An entry is decoded only when read.
  */
 
 /** How a journal is bounded. @since 0.3.0 */
 export interface JournalLimits {
   /** Most entries kept; older ones are dropped first. `0` turns the journal off. */
   readonly entries: number;
-  /** Most frame bytes kept over all entries. */
+  /**
+   * Most bytes of frame text kept over all entries: each frame's text as UTF-8, as the frame
+   * carried it (a binary frame's JSON header; its payload is not kept and does not count).
+   * Older entries are dropped first; a single frame larger than this is not kept (it counts as
+   * dropped). Memory is taken as frames come (doubling), never the whole limit up front.
+   */
   readonly bytes: number;
 }
 
+/**
+ * 10,000 entries and 64 MiB of frame text (UTF-8). Besides the text, an entry takes about 72
+ * bytes (its numbers and a reference to its user).
+ */
 export const DEFAULT_JOURNAL_LIMITS: JournalLimits = { entries: 10_000, bytes: 64 * 1024 * 1024 };
 
 /** One journal entry as every door shows it (plain JSON). @since 0.3.0 */
@@ -49,34 +63,70 @@ export interface JournalFilter {
   after?: number;
 }
 
-/** A recorded frame: kept as text until someone reads it. */
-interface Recorded {
-  readonly id: number;
-  readonly connectionId: number;
-  readonly at: number;
-  readonly direction: 'in' | 'out';
-  userId: string | undefined;
-  /** The frame's text (a binary frame's JSON header); never a Buffer, which could pin a socket chunk. */
-  readonly text: string;
-  readonly payloadBytes: number | undefined;
-  /** Decoded on first read. */
-  view?: JournalEntry;
-}
+/** The byte ring's first size (or the bytes limit, if smaller); it doubles as frames need. */
+const INITIAL_BYTES = 64 * 1024;
+/** The entry ring's first size (or the entries limit, if smaller). */
+const INITIAL_ENTRIES = 256;
+
+// An entry's numbers, side by side in one Float64Array, STRIDE slots apart.
+const STRIDE = 8;
+const ID = 0;
+const AT = 1;
+const CONNECTION = 2;
+/** A binary frame's payload size; -1 for none. */
+const PAYLOAD = 3;
+/** Where its text starts in the byte ring, and how many bytes it has. */
+const OFFSET = 4;
+const LENGTH = 5;
+/** 0: in, 1: out. */
+const DIRECTION = 6;
+const IN = 0;
+const OUT = 1;
+
+const EMPTY_BYTES = new Uint8Array(0);
+/** Web APIs, not Node's Buffer: the journal runs in browsers too (the msw door). */
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+/** The largest byte ring made (typed arrays can be larger, but a journal has no use for it). */
+const MAX_RING_BYTES = 2 ** 31 - 1;
+const EMPTY_META = new Float64Array(0);
 
 export class FrameJournal {
   readonly #limits: JournalLimits;
+  readonly #maxEntries: number;
+  /** The byte ring's largest size: the bytes limit (or MAX_RING_BYTES). */
+  readonly #maxBytes: number;
+  readonly #initialBytes: number;
+  readonly #initialEntries: number;
   readonly #now: () => number;
-  /** A ring: entries live in #entries[#head ..]; dropped ones are cut off the front in batches. */
-  #entries: Recorded[] = [];
-  #head = 0;
-  #bytes = 0;
+
+  // The byte ring: the kept entries' text back to back from #byteHead, #bytesUsed long,
+  // wrapping at the buffer's end (one entry's bytes may be split across it).
+  #buf: Uint8Array = EMPTY_BYTES;
+  #byteHead = 0;
+  #bytesUsed = 0;
+
+  // The entry ring, #capacity slots: kept entries are slots #first .. #first + #count - 1
+  // (mod #capacity), oldest first; ids increase along it. Numbers in #meta, users in #users
+  // (references to user ids the server already holds, not new strings).
+  #meta: Float64Array = EMPTY_META;
+  #users: Array<string | undefined> = [];
+  #capacity = 0;
+  #first = 0;
+  #count = 0;
+
   #nextId = 1;
   #dropped = 0;
 
-  constructor(limits: JournalLimits, now: () => number) {
+  /** `initial`: the rings' first sizes (tests make them small to watch them grow). */
+  constructor(limits: JournalLimits, now: () => number, initial: { bytes?: number; entries?: number } = {}) {
     if (!Number.isInteger(limits.entries) || limits.entries < 0) throw new RangeError(`journal entries limit must be a whole number >= 0, got ${limits.entries}`);
     if (!Number.isInteger(limits.bytes) || limits.bytes < 1) throw new RangeError(`journal bytes limit must be a positive whole number, got ${limits.bytes}`);
     this.#limits = limits;
+    this.#maxEntries = limits.entries;
+    this.#maxBytes = Math.min(limits.bytes, MAX_RING_BYTES);
+    this.#initialBytes = Math.max(1, Math.min(initial.bytes ?? INITIAL_BYTES, this.#maxBytes));
+    this.#initialEntries = Math.max(1, Math.min(initial.entries ?? INITIAL_ENTRIES, limits.entries));
     this.#now = now;
   }
 
@@ -90,89 +140,242 @@ export class FrameJournal {
   }
 
   /**
-   * Records a frame; returns a handle whose user can still be set (an `auth` request is
-   * attributed to the user it authenticated, which is known only after it is served).
+   * Records a frame and returns its id, for `attribute`; 0 when the journal is off. `frame` is
+   * the frame's text (for a binary frame: its JSON header), or those bytes as received (UTF-8,
+   * copied as they are: no decoding and encoding again); `payloadBytes`, a binary frame's
+   * payload size. A frame larger than the whole bytes limit gets an id but is not kept: it
+   * counts as dropped.
    */
-  record(connectionId: number, direction: 'in' | 'out', text: string, payloadBytes: number | undefined, userId: string | undefined): { userId: string | undefined } | undefined {
-    if (!this.enabled) return undefined;
-    const entry: Recorded = { id: this.#nextId++, connectionId, at: this.#now(), direction, userId, text, payloadBytes };
-    this.#entries.push(entry);
-    this.#bytes += sizeOf(entry);
-    this.#trim();
-    return entry;
+  record(connectionId: number, direction: 'in' | 'out', frame: string | Uint8Array, payloadBytes: number | undefined, userId: string | undefined): number {
+    if (this.#maxEntries === 0) return 0;
+    const id = this.#nextId++;
+    const isText = typeof frame === 'string';
+    // UTF-8 takes 1 to 3 bytes per UTF-16 unit: only a text over a third of the limit can be too large.
+    let n = isText ? (frame.length * 3 > this.#maxBytes ? utf8Length(frame) : -1) : frame.length;
+    if (n > this.#maxBytes) {
+      this.#dropped += 1;
+      return id;
+    }
+    if (this.#count === this.#maxEntries) this.#dropOldest();
+    else if (this.#count === this.#capacity) this.#growEntries();
+    // The usual case: the frame surely fits where the ring's free space goes on without a break,
+    // so it is written at once (and a text's size is the bytes written: no measuring pass).
+    const buf = this.#buf;
+    const head = this.#byteHead;
+    const used = this.#bytesUsed;
+    let offset = head + used;
+    if (offset >= buf.length) offset -= buf.length;
+    const room = used === buf.length ? 0 : offset >= head ? buf.length - offset : head - offset;
+    if (isText && frame.length * 3 <= room) n = encoder.encodeInto(frame, buf.subarray(offset)).written;
+    else if (!isText && n <= room) buf.set(frame, offset);
+    else {
+      if (n < 0) n = utf8Length(frame as string);
+      offset = this.#writeSlow(frame, n);
+    }
+    this.#bytesUsed += n;
+
+    let slot = this.#first + this.#count;
+    if (slot >= this.#capacity) slot -= this.#capacity;
+    const meta = this.#meta;
+    const at = slot * STRIDE;
+    meta[at + ID] = id;
+    meta[at + AT] = this.#now();
+    meta[at + CONNECTION] = connectionId;
+    meta[at + PAYLOAD] = payloadBytes ?? -1;
+    meta[at + OFFSET] = offset;
+    meta[at + LENGTH] = n;
+    meta[at + DIRECTION] = direction === 'in' ? IN : OUT;
+    this.#users[slot] = userId;
+    this.#count += 1;
+    return id;
+  }
+
+  /**
+   * Sets the user of entry `id` (an `auth` request is attributed to the user it authenticated,
+   * known only after it is served). Nothing happens when that entry is no longer kept.
+   */
+  attribute(id: number, userId: string | undefined): void {
+    const k = this.#indexAfter(id - 1);
+    if (k === this.#count) return;
+    const slot = this.#slot(k);
+    if (this.#meta[slot * STRIDE + ID] === id) this.#users[slot] = userId;
   }
 
   find(filter: JournalFilter = {}): JournalEntry[] {
     const out: JournalEntry[] = [];
-    for (let i = this.#head; i < this.#entries.length; i++) {
-      const e = this.#entries[i]!;
-      if (filter.after !== undefined && e.id <= filter.after) continue;
-      if (filter.connectionId !== undefined && e.connectionId !== filter.connectionId) continue;
-      if (filter.direction !== undefined && e.direction !== filter.direction) continue;
-      if (filter.userId !== undefined && e.userId !== filter.userId) continue;
-      const view = viewOf(e);
-      if (filter.command !== undefined && view.command !== filter.command) continue;
-      if (filter.type !== undefined && view.type !== filter.type) continue;
+    const { connectionId, userId, command, type } = filter;
+    const direction = filter.direction === undefined ? -1 : filter.direction === 'in' ? IN : OUT;
+    const meta = this.#meta;
+    for (let k = filter.after === undefined ? 0 : this.#indexAfter(filter.after); k < this.#count; k++) {
+      const slot = this.#slot(k);
+      if (connectionId !== undefined && meta[slot * STRIDE + CONNECTION] !== connectionId) continue;
+      if (direction !== -1 && meta[slot * STRIDE + DIRECTION] !== direction) continue;
+      if (userId !== undefined && this.#users[slot] !== userId) continue;
+      const view = this.#view(slot);
+      if (command !== undefined && view.command !== command) continue;
+      if (type !== undefined && view.type !== type) continue;
       out.push(view);
     }
     return out;
   }
 
-  /** Forgets every entry; ids keep increasing, so a mark taken before stays meaningful. */
+  /** Forgets every entry (and the memory they took); ids keep increasing, so a mark taken before stays meaningful. */
   clear(): number {
-    const cleared = this.#entries.length - this.#head;
-    this.#entries = [];
-    this.#head = 0;
-    this.#bytes = 0;
+    const cleared = this.#count;
+    this.#buf = EMPTY_BYTES;
+    this.#byteHead = 0;
+    this.#bytesUsed = 0;
+    this.#meta = EMPTY_META;
+    this.#users = [];
+    this.#capacity = 0;
+    this.#first = 0;
+    this.#count = 0;
     this.#dropped = 0;
     return cleared;
   }
 
-  #trim(): void {
-    while (this.#entries.length - this.#head > this.#limits.entries || (this.#bytes > this.#limits.bytes && this.#entries.length - this.#head > 1)) {
-      this.#bytes -= sizeOf(this.#entries[this.#head]!);
-      this.#head += 1;
-      this.#dropped += 1;
+  /**
+   * Makes room for `n` bytes (growing the ring up to the bytes limit, then dropping the oldest
+   * entries) and writes the frame there; returns where it starts.
+   */
+  #writeSlow(frame: string | Uint8Array, n: number): number {
+    if (this.#bytesUsed + n > this.#buf.length) {
+      if (this.#buf.length < this.#maxBytes) this.#growBytes(this.#bytesUsed + n);
+      while (this.#bytesUsed + n > this.#buf.length) this.#dropOldest();
     }
-    // Cut the dropped front off once it is as long as what is kept: amortized O(1) per entry.
-    if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
-      this.#entries = this.#entries.slice(this.#head);
-      this.#head = 0;
+    const buf = this.#buf;
+    const cap = buf.length;
+    let offset = this.#byteHead + this.#bytesUsed;
+    if (offset >= cap) offset -= cap;
+    const bytes = typeof frame === 'string' ? (offset + n <= cap ? undefined : encoder.encode(frame)) : frame;
+    if (bytes === undefined) {
+      if (n > 0) encoder.encodeInto(frame as string, buf.subarray(offset, offset + n));
+    } else if (offset + n <= cap) buf.set(bytes, offset);
+    else {
+      // Split across the ring's end (at most once a lap): copied in two parts.
+      buf.set(bytes.subarray(0, cap - offset), offset);
+      buf.set(bytes.subarray(cap - offset), 0);
     }
+    return offset;
+  }
+
+  #slot(k: number): number {
+    const slot = this.#first + k;
+    return slot >= this.#capacity ? slot - this.#capacity : slot;
+  }
+
+  /** The position (0 = oldest) of the first kept entry whose id is larger than `id`. */
+  #indexAfter(id: number): number {
+    let lo = 0;
+    let hi = this.#count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#meta[this.#slot(mid) * STRIDE + ID]! <= id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  #dropOldest(): void {
+    const slot = this.#first;
+    const n = this.#meta[slot * STRIDE + LENGTH]!;
+    this.#users[slot] = undefined;
+    this.#byteHead += n;
+    if (this.#byteHead >= this.#buf.length) this.#byteHead -= this.#buf.length;
+    this.#bytesUsed -= n;
+    if (this.#bytesUsed === 0) this.#byteHead = 0;
+    this.#first = slot + 1 === this.#capacity ? 0 : slot + 1;
+    this.#count -= 1;
+    this.#dropped += 1;
+  }
+
+  /** Doubles the entry ring (up to the entries limit), oldest entry first in the new one. */
+  #growEntries(): void {
+    const capacity = Math.min(this.#capacity === 0 ? this.#initialEntries : this.#capacity * 2, this.#maxEntries);
+    const meta = new Float64Array(capacity * STRIDE);
+    const users = new Array<string | undefined>(capacity).fill(undefined);
+    for (let k = 0; k < this.#count; k++) {
+      const slot = this.#slot(k);
+      meta.set(this.#meta.subarray(slot * STRIDE, (slot + 1) * STRIDE), k * STRIDE);
+      users[k] = this.#users[slot];
+    }
+    this.#meta = meta;
+    this.#users = users;
+    this.#capacity = capacity;
+    this.#first = 0;
+  }
+
+  /** Doubles the byte ring until `need` bytes fit (up to the bytes limit), unwrapped in the new one. */
+  #growBytes(need: number): void {
+    const old = this.#buf;
+    let capacity = old.length === 0 ? this.#initialBytes : old.length;
+    while (capacity < need && capacity < this.#maxBytes) capacity *= 2;
+    capacity = Math.min(capacity, this.#maxBytes);
+    const buf = new Uint8Array(capacity);
+    const head = this.#byteHead;
+    const tail = Math.min(old.length - head, this.#bytesUsed);
+    buf.set(old.subarray(head, head + tail), 0);
+    buf.set(old.subarray(0, this.#bytesUsed - tail), tail);
+    for (let k = 0; k < this.#count; k++) {
+      const at = this.#slot(k) * STRIDE + OFFSET;
+      const offset = this.#meta[at]! - head;
+      this.#meta[at] = offset < 0 ? offset + old.length : offset;
+    }
+    this.#buf = buf;
+    this.#byteHead = 0;
+  }
+
+  #text(slot: number): string {
+    const buf = this.#buf;
+    const offset = this.#meta[slot * STRIDE + OFFSET]!;
+    const end = offset + this.#meta[slot * STRIDE + LENGTH]!;
+    if (end <= buf.length) return decoder.decode(buf.subarray(offset, end));
+    const joined = new Uint8Array(end - offset);
+    joined.set(buf.subarray(offset), 0);
+    joined.set(buf.subarray(0, end - buf.length), buf.length - offset);
+    return decoder.decode(joined);
+  }
+
+  /** A fresh view of the entry in `slot`: the caller may change it freely. */
+  #view(slot: number): JournalEntry {
+    const text = this.#text(slot);
+    let message: Record<string, unknown> | null = null;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) message = parsed as Record<string, unknown>;
+    } catch {
+      // not JSON: the text is shown instead
+    }
+    const command = typeof message?.['command'] === 'string' ? message['command'] : null;
+    const type = typeof message?.['type'] === 'string' ? message['type'] : null;
+    const meta = this.#meta;
+    const payloadBytes = meta[slot * STRIDE + PAYLOAD]!;
+    return {
+      id: meta[slot * STRIDE + ID]!,
+      connectionId: meta[slot * STRIDE + CONNECTION]!,
+      at: new Date(meta[slot * STRIDE + AT]!).toISOString(),
+      direction: meta[slot * STRIDE + DIRECTION] === IN ? 'in' : 'out',
+      userId: this.#users[slot] ?? null,
+      command,
+      type,
+      message,
+      ...(message === null && { text }),
+      ...(payloadBytes >= 0 && { payloadBytes }),
+    };
   }
 }
 
-/** What an entry keeps: its text (UTF-16, so two bytes a unit) and a little for the entry. */
-function sizeOf(e: Recorded): number {
-  return 2 * e.text.length + 64;
-}
-
-function viewOf(e: Recorded): JournalEntry {
-  if (e.view) {
-    e.view.userId = e.userId ?? null; // the user may have been set after the first read
-    return structuredClone(e.view);
+/** The UTF-8 size of a text, as TextEncoder writes it (a lone surrogate becomes U+FFFD: 3 bytes). */
+function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i += 1;
+    } else n += 3;
   }
-  const { text, payloadBytes } = e;
-  let message: Record<string, unknown> | null = null;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) message = parsed as Record<string, unknown>;
-  } catch {
-    // not JSON: the text is shown instead
-  }
-  const command = typeof message?.['command'] === 'string' ? message['command'] : null;
-  const type = typeof message?.['type'] === 'string' ? message['type'] : null;
-  e.view = {
-    id: e.id,
-    connectionId: e.connectionId,
-    at: new Date(e.at).toISOString(),
-    direction: e.direction,
-    userId: e.userId ?? null,
-    command,
-    type,
-    message,
-    ...(message === null && { text }),
-    ...(payloadBytes !== undefined && { payloadBytes }),
-  };
-  return structuredClone(e.view);
+  return n;
 }

@@ -121,9 +121,13 @@ export class DapSession {
   }
 
   /** Handles one incoming WebSocket message. Never throws. */
-  receive(data: Buffer, isBinary: boolean): void {
+  receive(data: Uint8Array | string, isBinary: boolean): void {
     const { header, payload } = splitFrame(data, isBinary);
-    const entry = this.ctx.journal?.record(this.id, 'in', header, payload?.length, this.userId);
+    let requestUser = this.userId;
+    // The journal copies the header's bytes as they came (the text decoded from them is the same).
+    const journal = this.ctx.journal;
+    const bytes = typeof data === 'string' || payload === undefined ? data : data.subarray(0, data.length - payload.length - 1);
+    const entryId = journal ? journal.record(this.id, 'in', bytes, payload?.length, requestUser) : 0;
     if (this.#closing) return;
     const frame = decodeSplitFrame(header, payload);
     if (frame.kind === 'drop') {
@@ -150,14 +154,17 @@ export class DapSession {
     }
     // An `auth` request belongs to the user it authenticated (it came in as no one, or as the
     // identity it replaces); anything else to whoever the connection was when it came in.
-    if (entry && frame.command === 'auth' && this.userId !== undefined) entry.userId = this.userId;
+    if (frame.command === 'auth' && this.userId !== undefined) {
+      requestUser = this.userId;
+      if (entryId !== 0) journal?.attribute(entryId, requestUser);
+    }
     const close = 'error' in outcome && outcome.close === true;
     if (close) this.#closing = true;
     if (fault?.silent) {
       if (close) this.#closeConnection(CLOSE_AFTER_REFUSAL, (outcome as { error: string }).error);
       return;
     }
-    this.#respond(frame.seq, frame.command, outcome, entry?.userId, fault);
+    this.#respond(frame.seq, frame.command, outcome, requestUser, fault);
   }
 
   #dispatch(request: DapRequest): Outcome {

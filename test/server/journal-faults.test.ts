@@ -76,17 +76,30 @@ describe('frame journal', () => {
     raw.socket.close();
   });
 
-  it('is bounded by entries and by bytes, oldest first, counting what it dropped', () => {
-    // An entry counts as 2 bytes per character of its text, plus 64.
-    const journal = new FrameJournal({ entries: 3, bytes: 2000 }, () => 0);
-    for (let i = 1; i <= 5; i++) journal.record(1, 'out', `{"seq":${i}}`, undefined, undefined);
-    expect(journal.find().map((e) => e.message!['seq'])).toEqual([3, 4, 5]);
+  it('is bounded by entries and by the UTF-8 bytes of frame text, oldest first, counting what it dropped', () => {
+    const journal = new FrameJournal({ entries: 3, bytes: 40 }, () => 0);
+    const kept = () => journal.find().map((e) => e.text ?? e.message!['seq']);
+    for (let i = 1; i <= 5; i++) journal.record(1, 'out', `{"seq":${i}}`, undefined, undefined); // 9 bytes each
+    expect(kept()).toEqual([3, 4, 5]);
     expect(journal.dropped).toBe(2);
-    journal.record(1, 'in', 'x'.repeat(900), undefined, undefined);
-    // 3 x 82 + 1864 bytes is over 2000: the two oldest go, and what is left (82 + 1864) fits.
-    expect(journal.find().map((e) => e.text?.length ?? e.message!['seq'])).toEqual([5, 900]);
-    expect(journal.dropped).toBe(4);
+    // 10 characters, 20 bytes: the entries bound drops seq 3, and 9 + 9 + 20 bytes fit in 40.
+    journal.record(1, 'in', 'é'.repeat(10), undefined, undefined);
+    expect(kept()).toEqual([4, 5, 'é'.repeat(10)]);
+    expect(journal.dropped).toBe(3);
+    // 13 bytes: the entries bound drops seq 4; 9 + 20 + 13 is over 40, so seq 5 goes too.
+    journal.record(1, 'in', 'x'.repeat(13), undefined, undefined);
+    expect(kept()).toEqual(['é'.repeat(10), 'x'.repeat(13)]);
+    expect(journal.dropped).toBe(5);
+    // 14 characters but 42 bytes: larger than the whole budget, so not kept (and counted).
+    journal.record(1, 'in', '€'.repeat(14), undefined, undefined);
+    expect(kept()).toEqual(['é'.repeat(10), 'x'.repeat(13)]);
+    expect(journal.dropped).toBe(6);
+    // Exactly 40 bytes: kept, alone.
+    journal.record(1, 'in', `${'€'.repeat(13)}a`, undefined, undefined);
+    expect(kept()).toEqual([`${'€'.repeat(13)}a`]);
+    expect(journal.dropped).toBe(8);
     expect(() => new FrameJournal({ entries: -1, bytes: 1 }, () => 0)).toThrow(/entries limit/);
+    expect(() => new FrameJournal({ entries: 1, bytes: 0 }, () => 0)).toThrow(/bytes limit/);
   });
 
   it('can be turned off', async () => {
