@@ -39,3 +39,10 @@ describe('README examples', () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('README test examples', () => {
+  it('the vitest fixture block is examples/vitest/readme.test.ts, word for word (that file runs with the suite)', async () => {
+    const example = await readFile(new URL('../examples/vitest/readme.test.ts', import.meta.url), 'utf8');
+    expect(readme).toContain(`\`\`\`ts\n${example}\`\`\``);
+  });
+});
