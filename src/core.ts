@@ -1,164 +1,21 @@
 /**
- * The transport-free core of one mock server: users, the deploy domain, the clock, the scheduler
- * and the control API over them. Every door (the WebSocket server, the HTTP control door, an
- * msw handler) is built on one of these, so each server instance owns its state and time, and
- * nothing is process-global.
+ * The core for the Node doors (the WebSocket server, benchmarks, test harnesses): buildDeployCore
+ * (core-build.ts, browser-safe) plus the test-only `mutants` option, whose faults are loaded
+ * from src/testing (Node only) here, and only when asked for: a normal server never even
+ * imports them. The msw entry does not import this module (see core-build.ts).
  */
-import { UserDirectory, type UserSpec } from './auth/users.js';
-import { DEMO_USERS } from './auth/demo-users.js';
-import { parseUsers } from './auth/users-parse.js';
-import { createControlApi, type ControlApi } from './control/control-api.js';
-import { parseBoolean, parseChoice, parseDuration, parseInstant } from './control/inputs.js';
-import { ServerClock, type ClockMode } from './domain/clock.js';
-import { DeployService } from './domain/deploy-service.js';
-import { parseSchedule } from './domain/schedule.js';
-import { DeploymentStore } from './domain/store.js';
-import { ConnectionRegistry } from './dap/connections.js';
-import { FaultPlan } from './dap/fault-plan.js';
-import { DEFAULT_JOURNAL_LIMITS, FrameJournal } from './dap/journal.js';
-import type { SessionContext } from './dap/session.js';
+import { buildDeployCore, type CoreOptions, type DeployCore } from './core-build.js';
 import type { CoreFaults } from './testing/mutants.js';
-import { validateTimezone } from './scheduler/next-tick.js';
-import { RealTimeDriver } from './scheduler/real-time-driver.js';
-import { Scheduler } from './scheduler/scheduler.js';
-import type { RunBehavior } from './scheduler/types.js';
-import { VERSION } from './version.js';
 
-/**
- * The clock: `'fake'` (stands still until moved) or `'real'` (wall time plus manual jumps), or
- * an object with a `startAt` instant (epoch ms or ISO string) for the fake clock to start from.
- * @since 0.2.0
- */
-export type ClockOption = ClockMode | { mode?: ClockMode; startAt?: number | string };
-
-/** How runs behave by default: `duration` (ms or `"30s"`), `outcome`, or `hold`. @since 0.2.0 */
-export interface RunBehaviorOption {
-  duration?: number | string;
-  outcome?: 'completed' | 'failed';
-  hold?: boolean;
-}
-
-/** A server's state options, shared by every door (createMockServer takes them too). */
-export interface CoreOptions {
-  /** Users and keys (validated like a users file). Default: the demo users. */
-  users?: readonly UserSpec[] | undefined;
-  /**
-   * `'fake'` (the default in-process: time stands still until `control` moves it), `'real'`
-   * (wall time plus manual jumps; the CLI's default), or `{ mode, startAt }`.
-   */
-  clock?: ClockOption | undefined;
-  /** IANA time zone for cron expressions. Default `UTC`. */
-  timezone?: string | undefined;
-  /** How runs behave by default. Default: each run takes 1 s and completes. */
-  runs?: RunBehaviorOption | undefined;
-  /** Ticks and runs kept per deployment (counters stay exact). Default 1000. */
-  historyLimit?: number | undefined;
-  /**
-   * The frame journal's bounds: `entries` (default 10,000; 0 turns it off) and `bytes` (default
-   * 64 MiB); the oldest entries go first.
-   * @since 0.3.0
-   */
-  journal?: { entries?: number; bytes?: number } | undefined;
-  /** Receives diagnostic lines: unexpected errors and dropped frames. Default: none. */
-  log?: ((line: string) => void) | undefined;
-  /**
-   * **Test-only.** Names of deliberate faults ("mutants") to build into this server, so the
-   * conformance suite can prove it catches each one (the catalogue, with the clause each must be
-   * caught by, is `MUTANTS` in `rocketride-deploy-kit/testing`). A mutated server breaks the
-   * spec on purpose: never use this option for anything but testing a test suite. Unknown
-   * names are refused with the list of known ones.
-   * @since 0.3.0
-   */
-  mutants?: readonly string[] | undefined;
-}
-
-export interface DeployCore extends SessionContext {
-  readonly journal: FrameJournal;
-  readonly faultPlan: FaultPlan;
-  readonly connections: ConnectionRegistry;
-  readonly clock: ServerClock;
-  readonly scheduler: Scheduler;
-  readonly control: ControlApi;
-  /** Stops the real-time driver's timer. */
-  stop(): void;
-}
-
-const DEFAULT_RUN_BEHAVIOR: RunBehavior = { durationMs: 1000, outcome: 'completed', hold: false };
-const DEFAULT_HISTORY_LIMIT = 1000;
+export { buildDeployCore, type ClockOption, type CoreOptions, type DeployCore, type RunBehaviorOption } from './core-build.js';
 
 export async function createDeployCore(options: CoreOptions = {}): Promise<DeployCore> {
-  const specs = options.users === undefined ? DEMO_USERS : parseUsers(options.users);
-  const users = new UserDirectory(specs);
-  const clock = clockFrom(options.clock);
-  const timezone = validateTimezone(options.timezone ?? 'UTC');
-  const historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
-  if (!Number.isInteger(historyLimit) || historyLimit < 1) throw new RangeError(`historyLimit must be a positive integer, got ${historyLimit}`);
-
   // Test-only faults, loaded only when asked for: a normal server never even imports them.
   const faults = options.mutants?.length ? await loadFaults(options.mutants) : undefined;
-
-  const driver = clock.mode === 'real' ? new RealTimeDriver(clock, () => scheduler) : undefined;
-  const scheduler: Scheduler = new Scheduler(
-    clock,
-    faults?.wrapCredentials?.(users) ?? users,
-    { timezone, runBehavior: runBehaviorFrom(options.runs), historyLimit, ...(faults?.scheduler && { faults: faults.scheduler }) },
-    () => driver?.rearm(),
-  );
-  const store = new DeploymentStore();
-  const deploy = new DeployService(store, clock, faults?.wrapListener?.(scheduler) ?? scheduler, faults?.wrapParser?.(parseSchedule));
-  scheduler.attach(deploy);
-  faults?.patch?.({ deploy, store, scheduler, clock });
-  const now = () => clock.now();
-  const journal = new FrameJournal({ ...DEFAULT_JOURNAL_LIMITS, ...definedFields(options.journal ?? {}) }, now);
-  const faultPlan = new FaultPlan();
-  const connections = new ConnectionRegistry(now);
-  const log = options.log;
-  return {
-    clock,
-    scheduler,
-    deploy,
-    users,
-    journal,
-    faultPlan,
-    connections,
-    version: VERSION,
-    control: createControlApi({ clock, scheduler, users, deploy, journal, faultPlan, connections }),
-    // On a real clock, ticks that came due since the driver last woke are processed first.
-    ...(driver && { beforeCommand: () => scheduler.catchUp() }),
-    stop: () => {
-      driver?.stop();
-      faultPlan.clear(); // sends (to no one, if closed) what reorder faults still hold, and stops their timers
-    },
-    ...(faults?.session && { faults: faults.session }),
-    ...(log && {
-      onInternalError: (error: unknown, command: string) => log(`internal error in ${command}: ${String(error)}`),
-      onDroppedFrame: (reason: string) => log(`dropped a frame with ${reason}`),
-    }),
-  };
-}
-
-function definedFields<T extends object>(fields: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+  return buildDeployCore(options, faults);
 }
 
 async function loadFaults(names: readonly string[]): Promise<CoreFaults> {
   const { mutantFaults } = await import('./testing/mutants.js');
   return mutantFaults(names);
-}
-
-function clockFrom(option: ClockOption | undefined): ServerClock {
-  if (typeof option === 'object' && option !== null && 'now' in option) {
-    throw new TypeError("clock: { now() } was replaced in 0.2.0: pass 'fake', 'real' or { mode, startAt }, and move time with server.control");
-  }
-  const { mode = 'fake', startAt } = typeof option === 'string' ? { mode: option } : (option ?? {});
-  if (mode !== 'fake' && mode !== 'real') throw new RangeError(`clock mode must be 'fake' or 'real', got '${String(mode)}'`);
-  return new ServerClock(mode, startAt === undefined ? undefined : parseInstant(startAt, 'clock.startAt'));
-}
-
-function runBehaviorFrom(option: RunBehaviorOption | undefined): RunBehavior {
-  return {
-    durationMs: option?.duration === undefined ? DEFAULT_RUN_BEHAVIOR.durationMs : parseDuration(option.duration, 'runs.duration'),
-    outcome: option?.outcome === undefined ? DEFAULT_RUN_BEHAVIOR.outcome : parseChoice(option.outcome, 'runs.outcome', ['completed', 'failed'] as const),
-    hold: option?.hold === undefined ? DEFAULT_RUN_BEHAVIOR.hold : parseBoolean(option.hold, 'runs.hold'),
-  };
 }

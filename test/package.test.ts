@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { VERSION } from '../src/index.js';
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 describe('package', () => {
@@ -13,6 +15,29 @@ describe('package', () => {
     expect(pkg.name).toBe('rocketride-deploy-kit');
     expect(pkg.bin).toEqual({ 'rocketride-deploy-kit': 'dist/cli.js' });
     expect(pkg.type).toBe('module');
-    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', browser: null, default: './dist/index.js' });
+  });
+
+  it('keeps the Node-only entry points out of browser bundles, and lets the msw entry point in', async () => {
+    const { build } = await import('esbuild');
+    const bundle = (entry: string) =>
+      build({
+        stdin: { contents: `import * as m from '${entry}'; console.log(m);`, resolveDir: ROOT, loader: 'js' },
+        bundle: true,
+        write: false,
+        platform: 'browser',
+        format: 'esm',
+        external: ['msw'],
+        logLevel: 'silent',
+      });
+    const nodeOnly = Object.entries(pkg.exports as Record<string, unknown>).filter(([, target]) => typeof target === 'object' && (target as { browser?: unknown }).browser === null);
+    expect(nodeOnly.map(([path]) => path).sort()).toEqual(
+      ['.', './conformance', './conformance/reference-adapter', './testing', './testing/sdk-mutants', './vitest', './vitest/global-setup'].sort(),
+    );
+    for (const [path] of nodeOnly) {
+      const entry = path === '.' ? 'rocketride-deploy-kit' : `rocketride-deploy-kit/${path.slice(2)}`;
+      await expect(bundle(entry), entry).rejects.toThrow(/Could not resolve/);
+    }
+    await expect(bundle('rocketride-deploy-kit/msw')).resolves.toMatchObject({ errors: [] });
   });
 });
