@@ -123,7 +123,7 @@ async function conformance(args: string[]): Promise<number> {
   } catch (error) {
     // vitest is an optional peer dependency: the server alone installs without it.
     if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /'vitest'/.test((error as Error).message)) {
-      console.error(`${NAME}: the conformance suite runs on vitest, which is not installed here: npm install --save-dev vitest@~4.1`);
+      console.error(`${NAME}: the conformance suite runs on vitest, which is not installed here: npm install --save-dev vitest@^4.1`);
       return 1;
     }
     throw error;

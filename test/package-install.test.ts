@@ -41,20 +41,29 @@ describe('a new project that installs rocketride-deploy-kit', () => {
     const conformance = await run(process.execPath, [join(project, 'node_modules/rocketride-deploy-kit/dist/cli.js'), 'conformance'], { cwd: project }).catch(
       (error: { code: number; stderr: string }) => error,
     );
-    expect(conformance).toMatchObject({ code: 1, stderr: expect.stringContaining('npm install --save-dev vitest@~4.1') });
+    expect(conformance).toMatchObject({ code: 1, stderr: expect.stringContaining('npm install --save-dev vitest@^4.1') });
   }, 60_000);
 
-  it('with vitest and msw added, runs the README fixture example and the msw example unchanged', async () => {
+  it('with vitest and msw added, runs the README fixture example, the msw example and the global setup unchanged', async () => {
     await run(NPM, [...INSTALL, 'vitest@~4.1.12', 'msw@~2.15.0'], { cwd: project, timeout: 240_000 });
+    // The global setup as the README configures it (by the package's name), and a test reading it.
     await writeFile(
       join(project, 'vitest.config.js'),
-      "export default { test: { include: ['examples/vitest/readme.test.ts', 'examples/msw/*.test.ts'], execArgv: ['--experimental-websocket'] } };\n",
+      "export default { test: { include: ['examples/vitest/readme.test.ts', 'examples/msw/*.test.ts', 'global.test.js'],\n" +
+        "  globalSetup: ['rocketride-deploy-kit/vitest/global-setup'], execArgv: ['--experimental-websocket'] } };\n",
+    );
+    await writeFile(
+      join(project, 'global.test.js'),
+      "import { expect, test } from 'vitest';\nimport { injectMockServer } from 'rocketride-deploy-kit/vitest/global-setup';\n" +
+        "test('the run shares one server', async () => {\n  const { url, controlUrl } = injectMockServer();\n" +
+        "  expect(url).toMatch(/^ws:\\/\\/127\\.0\\.0\\.1:\\d+\\/task\\/service$/);\n" +
+        "  expect((await (await fetch(`${controlUrl}clock`)).json()).mode).toBe('fake');\n});\n",
     );
     const { stdout } = await run(process.execPath, [join(project, 'node_modules/vitest/vitest.mjs'), 'run'], {
       cwd: project,
       timeout: 120_000,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
     });
-    expect(stdout).toMatch(/Test Files\s+2 passed \(2\)/);
+    expect(stdout).toMatch(/Test Files\s+3 passed \(3\)/);
   }, 300_000);
 });

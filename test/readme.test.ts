@@ -46,3 +46,12 @@ describe('README test examples', () => {
     expect(readme).toContain(`\`\`\`ts\n${example}\`\`\``);
   });
 });
+
+describe('README msw example', () => {
+  it('the msw block is the start of examples/msw/browser-style.test.ts, word for word (that file runs with the suite)', async () => {
+    const example = await readFile(new URL('../examples/msw/browser-style.test.ts', import.meta.url), 'utf8');
+    const block = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).find((code) => code.includes('createMswMock'));
+    expect(block).toBeDefined();
+    expect(example).toContain(block!.trimEnd());
+  });
+});

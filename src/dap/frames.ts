@@ -35,7 +35,8 @@ export interface SplitFrame {
   readonly payload?: Uint8Array;
 }
 
-const utf8 = new TextDecoder();
+// ignoreBOM: a leading U+FEFF stays in the text, as Buffer's decoding keeps it (then JSON.parse refuses it alike in every door).
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** UTF-8 text of bytes, invalid sequences replaced; Node's Buffer decodes fastest, so it goes first. */
 function textOf(bytes: Uint8Array): string {

@@ -86,7 +86,7 @@ const OUT = 1;
 const EMPTY_BYTES = new Uint8Array(0);
 /** Web APIs, not Node's Buffer: the journal runs in browsers too (the msw door). */
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true }); // keep a leading U+FEFF: the journal shows frames as they came
 /** The largest byte ring made (typed arrays can be larger, but a journal has no use for it). */
 const MAX_RING_BYTES = 2 ** 31 - 1;
 const EMPTY_META = new Float64Array(0);

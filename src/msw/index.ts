@@ -70,7 +70,9 @@ interface MswClient {
 
 /**
  * Creates an msw-backed mock of the RocketRide server, with its own state and clock (fake by
- * default, like createMockServer in-process).
+ * default, like createMockServer in-process). Keep one live mock per URL: msw runs every
+ * matching handler, so when a test replaces the mock, reset the handler list
+ * (`server.resetHandlers()`) rather than adding a second handler beside the first.
  * @example
  * import { setupServer } from 'msw/node';
  * import { createMswMock } from 'rocketride-deploy-kit/msw';

@@ -56,3 +56,14 @@ describe('decodeFrame (WIRE-1, WIRE-9)', () => {
     expect(text(frame)).toEqual(expect.objectContaining({ kind: 'bad', seq: 1, message: `Invalid request: ${problem}` }));
   });
 });
+
+describe('a leading byte-order mark', () => {
+  it('is kept in the text whatever form the frame came in (bytes, a Buffer or a string), so every door drops it alike', () => {
+    const frame = '\uFEFF{"type":"request","seq":1,"command":"auth","arguments":{"auth":"MYAPIKEY"}}';
+    const bytes = new TextEncoder().encode(frame);
+    for (const data of [bytes, Buffer.from(bytes), frame]) {
+      expect(decodeFrame(data, false)).toEqual({ kind: 'drop', reason: 'not JSON' });
+      expect(decodeFrame(data, typeof data !== 'string')).toEqual({ kind: 'drop', reason: 'not JSON' });
+    }
+  });
+});
