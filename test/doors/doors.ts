@@ -10,16 +10,9 @@ import WebSocket from 'ws';
 import { createMswMock } from '../../src/msw/index.js';
 import { createMockServer, type ControlApi, type JournalEntry, type JournalFilter } from '../../src/index.js';
 
-/** A DAP response as a client reads it. */
-export interface DapResponse {
-  type: string;
-  seq: number;
-  request_seq: number;
-  command: string;
-  success: boolean;
-  body?: any;
-  message?: string;
-}
+import type { DapResponse } from '../helpers/raw-client.js';
+
+export type { DapResponse };
 
 export interface CloseInfo {
   code: number;
