@@ -73,6 +73,7 @@ serve options:
   --run-duration SPAN    How long a run takes: 1s, 5m, 1h30m (default 1s)
   --run-outcome OUTCOME  How a run ends: completed or failed (default completed)
   --history-limit N      Ticks and runs kept per deployment; counters stay exact (default 1000)
+  --journal-entries N    Frames kept in the frame journal; 0 turns it off (default 10000)
   --control-token TOKEN  Require "Authorization: Bearer TOKEN" on the control API (env
                          RRDK_CONTROL_TOKEN); without one, only loopback callers may use it
 
@@ -148,6 +149,7 @@ async function serve(args: string[]): Promise<number> {
       'run-duration': { type: 'string', default: '1s' },
       'run-outcome': { type: 'string', default: 'completed' },
       'history-limit': { type: 'string' },
+      'journal-entries': { type: 'string' },
       'control-token': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -165,6 +167,7 @@ async function serve(args: string[]): Promise<number> {
   const duration = flag(() => parseDuration(values['run-duration'], '--run-duration'));
   const outcome = flag(() => parseChoice(values['run-outcome'], '--run-outcome', ['completed', 'failed'] as const));
   const historyLimit = values['history-limit'] === undefined ? undefined : positiveInteger(values['history-limit'], '--history-limit');
+  const journalEntries = values['journal-entries'] === undefined ? undefined : wholeNumber(values['journal-entries'], '--journal-entries');
   const controlToken = values['control-token'] ?? (process.env['RRDK_CONTROL_TOKEN'] || undefined);
   if (controlToken === '') throw new UsageError('--control-token must not be empty');
 
@@ -177,6 +180,7 @@ async function serve(args: string[]): Promise<number> {
     timezone: values.timezone,
     runs: { duration, outcome },
     ...(historyLimit !== undefined && { historyLimit }),
+    ...(journalEntries !== undefined && { journal: { entries: journalEntries } }),
     ...(controlToken !== undefined && { controlToken }),
     log: (line) => console.error(line),
   });
@@ -210,6 +214,11 @@ function flag<T>(parse: () => T): T {
     if (error instanceof ControlError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+function wholeNumber(text: string, name: string): number {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`${name} must be a whole number, got '${text}'`);
+  return Number(text);
 }
 
 function positiveInteger(text: string, name: string): number {

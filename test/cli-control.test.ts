@@ -254,12 +254,22 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     expect(deployment.counters).toMatchObject({ fired: 3, failed: 3 });
   });
 
+  it('keeps as many frames in the journal as --journal-entries says (0: none)', async () => {
+    for (const [entries, kept] of [['2', 2], ['0', 0]] as const) {
+      const server = await serve(['--journal-entries', entries]);
+      const client = await connect(server.ws);
+      await client.deploy.list();
+      expect((await control(['journal', '--url', server.base])).json()).toHaveLength(kept);
+    }
+  });
+
   it.each([
     [['--clock', 'slow'], 2, /^rocketride-deploy-kit: --clock must be one of "fake", "real" \(got "slow"\)\n$/],
     [['--start-at', 'tomorrow'], 2, /^rocketride-deploy-kit: --start-at must be an instant/],
     [['--run-duration', 'forever'], 2, /^rocketride-deploy-kit: --run-duration must be a duration/],
     [['--run-outcome', 'cancelled'], 2, /^rocketride-deploy-kit: --run-outcome must be one of "completed", "failed"/],
     [['--history-limit', '0'], 2, /^rocketride-deploy-kit: --history-limit must be a positive integer, got '0'\n$/],
+    [['--journal-entries', 'lots'], 2, /^rocketride-deploy-kit: --journal-entries must be a whole number, got 'lots'\n$/],
     [['--control-token', ''], 2, /^rocketride-deploy-kit: --control-token must not be empty\n$/],
     [['--timezone', 'Mars/Olympus'], 1, /^rocketride-deploy-kit: Unknown time zone 'Mars\/Olympus': use an IANA name such as UTC or Europe\/Berlin\n$/],
   ])('serve refuses %j with one line and exit %i', async (args, code, message) => {
