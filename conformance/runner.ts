@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunnerTestCase, RunnerTestFile } from 'vitest';
 import { startVitest } from 'vitest/node';
@@ -15,6 +15,7 @@ import { DapConnection } from './dap.js';
 import { parseReplayToken } from './replay.js';
 import { buildReport, clausesOf, formatReport, reportJson, reportJunit, type CheckResult, type ConformanceReport } from './report.js';
 import { DEFAULT_SDK_TIMEOUT_MS, type SdkInfo, type SdkSpec } from './sdk/driver.js';
+import { importTarget, parseModuleSpec } from './sdk/module-driver.js';
 import { startSdk, type SdkTargetConfig } from './sdk/sdk-target.js';
 import { pacer, type Profile, type TargetConfig } from './target.js';
 import { Transcript } from './transcript.js';
@@ -112,13 +113,7 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
   }
 
   // Interrupted (Ctrl-C, a CI timeout): still remove what this run created on a remote target.
-  const interrupted = async (signal: NodeJS.Signals) => {
-    if (server === undefined) await sweep(config);
-    else await server.close();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  const stopWatching = onInterrupt(() => (server === undefined ? sweep(config) : server.close()));
   try {
     const checks = await runChecks({ dir: CHECKS_DIR, provide: { conformance: config }, oneFileAtATime: server === undefined }, progressOf(options));
     if (server === undefined) await sweep(config);
@@ -138,8 +133,7 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
     await writeReports(report, options);
     return report;
   } finally {
-    process.off('SIGINT', interrupted);
-    process.off('SIGTERM', interrupted);
+    stopWatching();
     await server?.close();
   }
 }
@@ -165,12 +159,7 @@ async function runSdkConformance(options: ConformanceOptions): Promise<Conforman
   // A larger journal than the default: check files read it side by side, each after its own mark.
   const server = await createMockServer({ port: 0, clock: { mode: 'fake', startAt: MOCK_START }, journal: { entries: 200_000 } });
   // Interrupted: close the mock (the drivers see their standard input close and exit).
-  const interrupted = async (signal: NodeJS.Signals) => {
-    await server.close();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  const stopWatching = onInterrupt(() => server.close());
   try {
     const info = await preflight(sdk, server.url, timeoutMs);
     const config: SdkTargetConfig = {
@@ -202,8 +191,7 @@ async function runSdkConformance(options: ConformanceOptions): Promise<Conforman
     await writeReports(report, options);
     return report;
   } finally {
-    process.off('SIGINT', interrupted);
-    process.off('SIGTERM', interrupted);
+    stopWatching();
     await server.close();
   }
 }
@@ -231,11 +219,24 @@ async function preflight(sdk: SdkSpec, uri: string, timeoutMs: number): Promise<
   return session.info;
 }
 
-/** A module path relative to the working directory, made absolute (check workers may run elsewhere). */
+/** A module spec whose path is resolved here (check workers may run elsewhere), as the module driver resolves it. */
 function absoluteModule(spec: string): string {
-  const hash = spec.lastIndexOf('#');
-  const [path, exportPart] = hash > 0 ? [spec.slice(0, hash), spec.slice(hash)] : [spec, ''];
-  return path.startsWith('.') && !isAbsolute(path) ? `${resolve(path)}${exportPart}` : spec;
+  const { specifier, exportName } = parseModuleSpec(spec);
+  return `${importTarget(specifier)}#${exportName}`;
+}
+
+/** On SIGINT or SIGTERM: `cleanup`, then exit (130 or 143). Returns the way to stop watching. */
+function onInterrupt(cleanup: () => Promise<unknown>): () => void {
+  const interrupted = async (signal: NodeJS.Signals) => {
+    await cleanup();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  return () => {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+  };
 }
 
 function shellWord(text: string): string {

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadUsersFile, DEFAULT_USERS_FILE } from './auth/users-file.js';
 import { ControlError } from './control/errors.js';
 import { parseChoice, parseDuration, parseInstant } from './control/inputs.js';
+import { definedFields } from './domain/json.js';
 import { createMockServer, DEFAULT_PORT } from './server/mock-server.js';
 import { VERSION } from './version.js';
 
@@ -166,8 +167,8 @@ async function serve(args: string[]): Promise<number> {
   const startAt = values['start-at'] === undefined ? undefined : flag(() => parseInstant(values['start-at'], '--start-at'));
   const duration = flag(() => parseDuration(values['run-duration'], '--run-duration'));
   const outcome = flag(() => parseChoice(values['run-outcome'], '--run-outcome', ['completed', 'failed'] as const));
-  const historyLimit = values['history-limit'] === undefined ? undefined : positiveInteger(values['history-limit'], '--history-limit');
-  const journalEntries = values['journal-entries'] === undefined ? undefined : wholeNumber(values['journal-entries'], '--journal-entries');
+  const historyLimit = values['history-limit'] === undefined ? undefined : integerFlag(values['history-limit'], '--history-limit', 1);
+  const journalEntries = values['journal-entries'] === undefined ? undefined : integerFlag(values['journal-entries'], '--journal-entries', 0);
   const controlToken = values['control-token'] ?? (process.env['RRDK_CONTROL_TOKEN'] || undefined);
   if (controlToken === '') throw new UsageError('--control-token must not be empty');
 
@@ -216,13 +217,11 @@ function flag<T>(parse: () => T): T {
   }
 }
 
-function wholeNumber(text: string, name: string): number {
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`${name} must be a whole number, got '${text}'`);
-  return Number(text);
-}
-
-function positiveInteger(text: string, name: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${name} must be a positive integer, got '${text}'`);
+/** A flag's whole number of at least `min` (0 or 1). */
+function integerFlag(text: string, name: string, min: 0 | 1): number {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < min) {
+    throw new UsageError(`${name} must be ${min === 1 ? 'a positive integer' : 'a whole number'}, got '${text}'`);
+  }
   return Number(text);
 }
 
@@ -291,7 +290,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   'end-run': {
     args: ['RUN_ID'],
     flags: ['outcome'],
-    request: ([runId], f) => ({ method: 'POST', path: `runs/${seg(runId!)}/end`, body: defined({ outcome: f.outcome }) }),
+    request: ([runId], f) => ({ method: 'POST', path: `runs/${seg(runId!)}/end`, body: definedFields({ outcome: f.outcome }) }),
   },
   'run-behavior': {
     args: [],
@@ -300,7 +299,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
       if (f.hold && f['no-hold']) throw new UsageError('Give --hold or --no-hold, not both', CONTROL_USAGE);
       const hold = f.hold ? true : f['no-hold'] ? false : undefined;
       const { duration, outcome, user: userId, project: projectId } = f;
-      return { method: 'POST', path: 'run-behavior', body: defined({ duration, outcome, hold, userId, projectId }) };
+      return { method: 'POST', path: 'run-behavior', body: definedFields({ duration, outcome, hold, userId, projectId }) };
     },
   },
   journal: {
@@ -322,7 +321,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
       const body = f.body === undefined ? undefined : parseJsonFlag(String(f.body), '--body');
       const { command, message, reason } = f;
       const fields = { kind, command, connectionId: number(f.connection), userId: f.user, count: number(f.count), ms: number(f.ms), message, body, code: number(f.code), reason };
-      return { method: 'POST', path: 'faults', body: defined(fields) };
+      return { method: 'POST', path: 'faults', body: definedFields(fields) };
     },
   },
   faults: { args: [], request: () => ({ method: 'GET', path: 'faults' }) },
@@ -456,10 +455,6 @@ function text(value: string | boolean | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Drops undefined fields, so the body carries only what was given. */
-function defined(fields: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-}
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -14,6 +14,7 @@ import { DEMO_USERS } from './auth/demo-users.js';
 import { parseUsers } from './auth/users-parse.js';
 import { createControlApi, type ControlApi } from './control/control-api.js';
 import { parseBoolean, parseChoice, parseDuration, parseInstant } from './control/inputs.js';
+import { definedFields } from './domain/json.js';
 import { ServerClock, type ClockMode } from './domain/clock.js';
 import { DeployService } from './domain/deploy-service.js';
 import { parseSchedule } from './domain/schedule.js';
@@ -141,10 +142,6 @@ export function buildDeployCore(options: CoreOptions = {}, faults?: CoreFaults):
       onDroppedFrame: (reason: string) => log(`dropped a frame with ${reason}`),
     }),
   };
-}
-
-function definedFields<T extends object>(fields: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 }
 
 function clockFrom(option: ClockOption | undefined): ServerClock {

@@ -56,7 +56,7 @@ export function parseModuleSpec(spec: string): { readonly specifier: string; rea
  * working directory) becomes a file URL; anything else is a package specifier, resolved from this
  * file (so from the node_modules of the project the kit is installed in).
  */
-function importTarget(specifier: string): string {
+export function importTarget(specifier: string): string {
   if (specifier.startsWith('file:')) return specifier;
   const looksLikePath = isAbsolute(specifier) || specifier.startsWith('.') || existsSync(resolve(specifier));
   return looksLikePath ? pathToFileURL(resolve(specifier)).href : specifier;

@@ -4,6 +4,7 @@
  * The conformance suite drives servers with it; the README examples use it.
  */
 import WebSocket from 'ws';
+import { definedFields } from '../domain/json.js';
 import { ConnectionClosedError, DapError } from './errors.js';
 import { toServiceUrl } from './uri.js';
 
@@ -117,7 +118,7 @@ export class DeployClient {
       },
       list: async () => ((await this.call<{ deployments?: DeploymentRecord[] }>('rrext_deploy_list')).deployments ?? []),
       status: (projectId) => this.call('rrext_deploy_status', { projectId }),
-      update: (projectId, opts = {}) => this.call('rrext_deploy_update', { projectId, ...definedKeys(opts) }),
+      update: (projectId, opts = {}) => this.call('rrext_deploy_update', { projectId, ...definedFields(opts) }),
     };
   }
 
@@ -209,6 +210,3 @@ export class DeployClient {
   }
 }
 
-function definedKeys(options: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-}

@@ -6,6 +6,7 @@
 import type { FaultKind, FaultSpec } from '../dap/fault-plan.js';
 import type { JournalFilter } from '../dap/journal.js';
 import { badInput, parseChoice, parseDuration, parseObject, parseOptionalText, parseText } from './inputs.js';
+import { definedFields } from '../domain/json.js';
 
 const KINDS: readonly FaultKind[] = ['delay', 'reorder', 'no-reply', 'fail', 'reply', 'close'];
 const SCOPE_FIELDS = ['kind', 'command', 'connectionId', 'userId', 'count'] as const;
@@ -78,11 +79,6 @@ export function parseJournalFilter(value: unknown): JournalFilter {
   if (type !== undefined) filter.type = type;
   if (input['after'] !== undefined) filter.after = wholeNumber(input['after'], 'after', 0);
   return filter;
-}
-
-/** In-process callers may spell "not given" as a field set to undefined. */
-function definedFields(input: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
 }
 
 /** An object that JSON can carry (no BigInt, no cycles), as JSON would read it back. */

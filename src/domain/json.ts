@@ -4,6 +4,11 @@ export interface JsonObject {
   [key: string]: JsonValue;
 }
 
+/** The fields of `fields` that are not undefined (a caller may spell "not given" either way). */
+export function definedFields<T extends object>(fields: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
 /** A plain JSON object: not null, not an array. */
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
