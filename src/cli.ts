@@ -9,6 +9,7 @@ import { loadUsersFile, DEFAULT_USERS_FILE } from './auth/users-file.js';
 import { ControlError } from './control/errors.js';
 import { parseChoice, parseDuration, parseInstant } from './control/inputs.js';
 import { definedFields } from './domain/json.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { createMockServer, DEFAULT_PORT } from './server/mock-server.js';
 import { VERSION } from './version.js';
 
@@ -77,6 +78,16 @@ serve options:
   --journal-entries N    Frames kept in the frame journal; 0 turns it off (default 10000)
   --control-token TOKEN  Require "Authorization: Bearer TOKEN" on the control API (env
                          RRDK_CONTROL_TOKEN); without one, only loopback callers may use it
+
+serve limits (positive integers; input past a limit is refused and changes nothing stored):
+  --max-frame-bytes N             Largest WebSocket message, bytes; a larger one closes it with 1009
+                                  (default ${DEFAULT_LIMITS.maxFrameBytes})
+  --max-pipeline-bytes N          Largest pipeline JSON an add or update may store (default ${DEFAULT_LIMITS.maxPipelineBytes})
+  --max-project-id-length N       Longest project id, in characters (default ${DEFAULT_LIMITS.maxProjectIdLength})
+  --max-deployments-per-user N    Most deployments one user may hold (default ${DEFAULT_LIMITS.maxDeploymentsPerUser})
+  --max-connections N             Most open WebSocket connections; one more is closed with 1013 (default ${DEFAULT_LIMITS.maxConnections})
+  --max-unauthenticated-per-ip N  Most not-yet-authenticated connections from one address; one more
+                                  is closed with 1008 (default ${DEFAULT_LIMITS.maxUnauthenticatedPerIp})
 
 ${CONTROL_USAGE.replace(/^Usage: /, 'control: ')}
 
@@ -152,6 +163,7 @@ async function serve(args: string[]): Promise<number> {
       'history-limit': { type: 'string' },
       'journal-entries': { type: 'string' },
       'control-token': { type: 'string' },
+      ...Object.fromEntries(Object.keys(LIMIT_FLAGS).map((name) => [name, { type: 'string' as const }])),
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -169,6 +181,7 @@ async function serve(args: string[]): Promise<number> {
   const outcome = flag(() => parseChoice(values['run-outcome'], '--run-outcome', ['completed', 'failed'] as const));
   const historyLimit = values['history-limit'] === undefined ? undefined : integerFlag(values['history-limit'], '--history-limit', 1);
   const journalEntries = values['journal-entries'] === undefined ? undefined : integerFlag(values['journal-entries'], '--journal-entries', 0);
+  const limits = limitFlags(values as Record<string, string | boolean | undefined>);
   const controlToken = values['control-token'] ?? (process.env['RRDK_CONTROL_TOKEN'] || undefined);
   if (controlToken === '') throw new UsageError('--control-token must not be empty');
 
@@ -182,6 +195,7 @@ async function serve(args: string[]): Promise<number> {
     runs: { duration, outcome },
     ...(historyLimit !== undefined && { historyLimit }),
     ...(journalEntries !== undefined && { journal: { entries: journalEntries } }),
+    limits,
     ...(controlToken !== undefined && { controlToken }),
     log: (line) => console.error(line),
   });
@@ -205,6 +219,26 @@ async function serve(args: string[]): Promise<number> {
   });
   await server.close();
   return 0;
+}
+
+/** `serve`'s limit flags, and the limit each sets. */
+const LIMIT_FLAGS: Record<string, keyof Limits> = {
+  'max-frame-bytes': 'maxFrameBytes',
+  'max-pipeline-bytes': 'maxPipelineBytes',
+  'max-project-id-length': 'maxProjectIdLength',
+  'max-deployments-per-user': 'maxDeploymentsPerUser',
+  'max-connections': 'maxConnections',
+  'max-unauthenticated-per-ip': 'maxUnauthenticatedPerIp',
+};
+
+/** The limits given on the command line (each a positive integer). */
+function limitFlags(values: Record<string, string | boolean | undefined>): Partial<Record<keyof Limits, number>> {
+  const limits: Partial<Record<keyof Limits, number>> = {};
+  for (const [name, limit] of Object.entries(LIMIT_FLAGS)) {
+    const text = values[name];
+    if (typeof text === 'string') limits[limit] = integerFlag(text, `--${name}`, 1);
+  }
+  return limits;
 }
 
 /** Runs a control-input parser on a flag value, turning its 400 into a usage error. */

@@ -29,6 +29,7 @@ import { RealTimeDriver } from './scheduler/real-time-driver.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { RunBehavior } from './scheduler/types.js';
 import { VERSION } from './version.js';
+import { resolveLimits, type Limits, type LimitsOption } from './limits.js';
 
 /**
  * The clock: `'fake'` (stands still until moved) or `'real'` (wall time plus manual jumps), or
@@ -65,6 +66,13 @@ export interface CoreOptions {
    * @since 0.3.0
    */
   journal?: { entries?: number; bytes?: number } | undefined;
+  /**
+   * What clients may send and hold: frame and pipeline sizes, project id length, deployments
+   * per user, connections (see `Limits` for each default). Oversized or excessive input is
+   * refused with a clear error and changes nothing stored.
+   * @since 0.4.0
+   */
+  limits?: LimitsOption | undefined;
   /** Receives diagnostic lines: unexpected errors and dropped frames. Default: none. */
   log?: ((line: string) => void) | undefined;
   /**
@@ -85,6 +93,8 @@ export interface DeployCore extends SessionContext {
   readonly clock: ServerClock;
   readonly scheduler: Scheduler;
   readonly control: ControlApi;
+  /** The limits in force (the defaults with the `limits` option over them). */
+  readonly limits: Limits;
   /** Stops the real-time driver's timer. */
   stop(): void;
 }
@@ -97,6 +107,7 @@ const DEFAULT_HISTORY_LIMIT = 1000;
  * in core.ts loads them from `options.mutants`); this function ignores `options.mutants`.
  */
 export function buildDeployCore(options: CoreOptions = {}, faults?: CoreFaults): DeployCore {
+  const limits = resolveLimits(options.limits);
   const specs = options.users === undefined ? DEMO_USERS : parseUsers(options.users);
   const users = new UserDirectory(specs);
   const clock = clockFrom(options.clock);
@@ -112,7 +123,7 @@ export function buildDeployCore(options: CoreOptions = {}, faults?: CoreFaults):
     () => driver?.rearm(),
   );
   const store = new DeploymentStore();
-  const deploy = new DeployService(store, clock, faults?.wrapListener?.(scheduler) ?? scheduler, faults?.wrapParser?.(parseSchedule));
+  const deploy = new DeployService(store, clock, faults?.wrapListener?.(scheduler) ?? scheduler, faults?.wrapParser?.(parseSchedule), limits);
   scheduler.attach(deploy);
   faults?.patch?.({ deploy, store, scheduler, clock });
   const now = () => clock.now();
@@ -129,6 +140,7 @@ export function buildDeployCore(options: CoreOptions = {}, faults?: CoreFaults):
     faultPlan,
     connections,
     version: VERSION,
+    limits,
     control: createControlApi({ clock, scheduler, users, deploy, journal, faultPlan, connections }),
     // On a real clock, ticks that came due since the driver last woke are processed first.
     ...(driver && { beforeCommand: () => scheduler.catchUp() }),

@@ -92,7 +92,22 @@ describe('rocketride-deploy-kit serve', () => {
     await busy.close();
   });
 
+  it('applies the limit flags: --max-connections 1 refuses a second connection with 1013, --max-pipeline-bytes refuses a big pipeline', async () => {
+    const cli = run(['serve', '--port', '0', '--max-connections', '1', '--max-pipeline-bytes', '100']);
+    const url = await cli.url();
+    const client = new DeployClient({ uri: url, auth: 'MYAPIKEY' });
+    await client.connect();
+    await expect(client.deploy.add({ project_id: 'big', pad: 'x'.repeat(100) })).rejects.toThrow("pipeline is too large: its JSON is over 100 bytes (the server's limit)");
+    await expect(new DeployClient({ uri: url, auth: 'MYAPIKEY' }).connect()).rejects.toThrow(/1013|Too many connections/);
+    expect(await client.deploy.list()).toEqual([]);
+    await client.disconnect();
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+  });
+
   it.each([
+    [['serve', '--max-connections', '0'], 2, /--max-connections must be a positive integer, got '0'/],
+    [['serve', '--max-frame-bytes', '1MB'], 2, /--max-frame-bytes must be a positive integer, got '1MB'/],
     [['serve', '--port', 'abc'], 2, /--port must be a number from 0 to 65535/],
     [['serve', '--port', '70000'], 2, /--port must be a number from 0 to 65535/],
     [['serve', '--nope'], 1, /Unknown option '--nope'/],

@@ -5,7 +5,8 @@
 import { unixSeconds, type Clock } from './clock.js';
 import type { Deployment, DeploymentState } from './deployment.js';
 import { deployErrors } from './errors.js';
-import { isJsonObject, nestsDeeperThan, type JsonObject } from './json.js';
+import { DEFAULT_LIMITS, type Limits } from '../limits.js';
+import { codePointsOver, isJsonObject, nestsDeeperThan, utf8BytesOver, type JsonObject } from './json.js';
 import { MANUAL, parseSchedule, type Schedule } from './schedule.js';
 import { DeploymentStore } from './store.js';
 
@@ -56,6 +57,9 @@ const NO_LISTENER: DeploymentListener = { added() {}, updated() {}, removed() {}
 /** Validates a client-supplied schedule (parseSchedule; a test mutant may wrap it). */
 export type ScheduleParser = (value: unknown) => Schedule;
 
+/** The limits the deploy operations enforce (the connection limits belong to the WebSocket door). */
+export type DeployLimits = Pick<Limits, 'maxPipelineBytes' | 'maxProjectIdLength' | 'maxDeploymentsPerUser'>;
+
 /** @since 0.1.0 */
 export class DeployService {
   constructor(
@@ -63,6 +67,7 @@ export class DeployService {
     private readonly clock: Clock,
     private readonly listener: DeploymentListener = NO_LISTENER,
     private readonly parse: ScheduleParser = parseSchedule,
+    private readonly limits: DeployLimits = DEFAULT_LIMITS,
   ) {}
 
   /** A record by owner and id, without permission checks (for the scheduler and controls). */
@@ -86,14 +91,20 @@ export class DeployService {
     this.store.clear();
   }
 
-  /** DEP-ADD-1..5: permission, pipeline, project_id, schedule, then the duplicate check. */
+  /**
+   * DEP-ADD-1..5: permission, pipeline, project_id, schedule, then the duplicate check; the
+   * per-user count comes last, so re-adding an existing id still says it exists.
+   */
   add(caller: Caller, args: AddArgs): Deployment {
     require(caller, PERMISSION_CONTROL);
-    const { pipeline, pipelineJson } = copyPipeline(args.pipeline);
+    const { pipeline, pipelineJson } = this.#copyPipeline(args.pipeline);
     const projectId = pipeline['project_id'];
     if (typeof projectId !== 'string' || projectId === '') throw deployErrors.projectIdRequired();
+    this.#checkIdLength(projectId);
     const schedule = this.parse(hasKey(args, 'schedule') ? args.schedule : MANUAL);
     if (this.store.has(caller.userId, projectId)) throw deployErrors.alreadyExists(projectId);
+    const held = this.store.countFor(caller.userId);
+    if (held >= this.limits.maxDeploymentsPerUser) throw deployErrors.tooManyDeployments(held, this.limits.maxDeploymentsPerUser);
 
     const now = unixSeconds(this.clock);
     const record: Deployment = {
@@ -115,7 +126,7 @@ export class DeployService {
   /** DEP-REM-1/2. Returns the removed record. */
   remove(caller: Caller, projectId: unknown): Deployment {
     require(caller, PERMISSION_CONTROL);
-    const id = requireProjectId(projectId);
+    const id = this.#projectIdArg(projectId);
     const removed = this.store.delete(caller.userId, id);
     if (!removed) throw deployErrors.notFound(id);
     this.listener.removed(removed);
@@ -131,7 +142,7 @@ export class DeployService {
   /** DEP-STATUS-1. */
   status(caller: Caller, projectId: unknown): Deployment {
     require(caller, PERMISSION_MONITOR);
-    return this.#load(caller, requireProjectId(projectId));
+    return this.#load(caller, this.#projectIdArg(projectId));
   }
 
   /**
@@ -140,12 +151,14 @@ export class DeployService {
    */
   update(caller: Caller, args: UpdateArgs): Deployment {
     require(caller, PERMISSION_CONTROL);
-    const current = this.#load(caller, requireProjectId(args.projectId));
+    const current = this.#load(caller, this.#projectIdArg(args.projectId));
     let { pipeline, pipelineJson } = current;
     if (hasKey(args, 'pipeline')) {
       if (!isJsonObject(args.pipeline)) throw deployErrors.pipelineNotObject();
-      pipeline = { ...copyPipeline(args.pipeline).pipeline, project_id: current.projectId };
+      pipeline = { ...this.#copyPipeline(args.pipeline).pipeline, project_id: current.projectId };
       pipelineJson = JSON.stringify(pipeline);
+      // project_id was replaced: the stored text may be longer than what was checked.
+      this.#checkPipelineSize(pipelineJson);
     }
     const schedule: Schedule = hasKey(args, 'schedule') ? this.parse(args.schedule) : current.schedule;
 
@@ -162,6 +175,38 @@ export class DeployService {
     return next;
   }
 
+  /**
+   * Validates a pipeline and deep-copies it through JSON, which is exactly what round-trips on
+   * the wire (REC-3), so no caller keeps a reference into stored state.
+   */
+  #copyPipeline(value: unknown): { pipeline: JsonObject; pipelineJson: string } {
+    if (value === undefined || value === null) throw deployErrors.pipelineRequired();
+    if (!isJsonObject(value)) throw deployErrors.pipelineNotObject();
+    if (nestsDeeperThan(value, MAX_PIPELINE_DEPTH)) throw deployErrors.pipelineTooDeep(MAX_PIPELINE_DEPTH);
+    const pipelineJson = JSON.stringify(value);
+    this.#checkPipelineSize(pipelineJson);
+    return { pipeline: JSON.parse(pipelineJson) as JsonObject, pipelineJson };
+  }
+
+  #checkPipelineSize(json: string): void {
+    const limit = this.limits.maxPipelineBytes;
+    if (utf8BytesOver(json, limit)) throw deployErrors.pipelineTooLarge(limit);
+  }
+
+  #checkIdLength(projectId: string): void {
+    if (codePointsOver(projectId, this.limits.maxProjectIdLength)) throw deployErrors.projectIdTooLong(this.limits.maxProjectIdLength);
+  }
+
+  /**
+   * A `projectId` argument: a non-empty string within the length limit (an id that could not
+   * have been stored is refused as too long, not echoed back in a "not found").
+   */
+  #projectIdArg(value: unknown): string {
+    const id = requireProjectId(value);
+    this.#checkIdLength(id);
+    return id;
+  }
+
   #load(caller: Caller, projectId: string): Deployment {
     const record = this.store.get(caller.userId, projectId);
     if (!record) throw deployErrors.notFound(projectId);
@@ -176,18 +221,6 @@ function require(caller: Caller, permission: string): void {
 function requireProjectId(value: unknown): string {
   if (typeof value !== 'string' || value === '') throw deployErrors.projectIdArgRequired();
   return value;
-}
-
-/**
- * Validates a pipeline and deep-copies it through JSON, which is exactly what round-trips on
- * the wire (REC-3), so no caller keeps a reference into stored state.
- */
-function copyPipeline(value: unknown): { pipeline: JsonObject; pipelineJson: string } {
-  if (value === undefined || value === null) throw deployErrors.pipelineRequired();
-  if (!isJsonObject(value)) throw deployErrors.pipelineNotObject();
-  if (nestsDeeperThan(value, MAX_PIPELINE_DEPTH)) throw deployErrors.pipelineTooDeep(MAX_PIPELINE_DEPTH);
-  const pipelineJson = JSON.stringify(value);
-  return { pipeline: JSON.parse(pipelineJson) as JsonObject, pipelineJson };
 }
 
 function hasKey(args: object, key: string): boolean {

@@ -9,6 +9,9 @@ export type DeployErrorCode =
   | 'PIPELINE_REQUIRED'
   | 'PIPELINE_NOT_OBJECT'
   | 'PIPELINE_TOO_DEEP'
+  | 'PIPELINE_TOO_LARGE'
+  | 'PROJECT_ID_TOO_LONG'
+  | 'TOO_MANY_DEPLOYMENTS'
   | 'PROJECT_ID_REQUIRED'
   | 'PROJECT_ID_ARG_REQUIRED'
   | 'ALREADY_EXISTS'
@@ -36,6 +39,15 @@ export const deployErrors = {
   pipelineNotObject: () => new DeployError('PIPELINE_NOT_OBJECT', 'pipeline must be an object'),
   pipelineTooDeep: (limit: number) =>
     new DeployError('PIPELINE_TOO_DEEP', `pipeline is nested too deeply (more than ${limit} levels)`),
+  pipelineTooLarge: (limit: number) =>
+    new DeployError('PIPELINE_TOO_LARGE', `pipeline is too large: its JSON is over ${bytesText(limit)} (the server's limit)`),
+  projectIdTooLong: (limit: number) =>
+    new DeployError('PROJECT_ID_TOO_LONG', `project_id is too long: over ${limit.toLocaleString('en-US')} characters (the server's limit)`),
+  tooManyDeployments: (held: number, limit: number) =>
+    new DeployError(
+      'TOO_MANY_DEPLOYMENTS',
+      `Too many deployments: you have ${held.toLocaleString('en-US')} and the limit is ${limit.toLocaleString('en-US')} per user. Remove one before adding another`,
+    ),
   projectIdRequired: () => new DeployError('PROJECT_ID_REQUIRED', 'pipeline.project_id is required'),
   projectIdArgRequired: () => new DeployError('PROJECT_ID_ARG_REQUIRED', 'projectId is required'),
   alreadyExists: (id: string) => new DeployError('ALREADY_EXISTS', `Deployment already exists: ${id}`),
@@ -50,6 +62,13 @@ export const deployErrors = {
   permissionDenied: (permission: string) =>
     new DeployError('PERMISSION_DENIED', `Permission '${permission}' denied`),
 };
+
+/** A byte count as people read it: 4 MiB, 1,500 bytes. */
+function bytesText(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes.toLocaleString('en-US')} bytes`;
+}
 
 /** Strings as they are (the real server's format); anything else as compact JSON. */
 function describeValue(value: unknown): string {

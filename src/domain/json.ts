@@ -30,3 +30,32 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
   }
   return false;
 }
+
+/**
+ * Whether `text` takes more than `limit` bytes as UTF-8. Counts without encoding (browser-safe,
+ * no copy), and not at all when even three bytes per UTF-16 unit would fit.
+ */
+export function utf8BytesOver(text: string, limit: number): boolean {
+  if (text.length * 3 <= limit) return false;
+  if (text.length > limit) return true;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4; // a surrogate pair is one 4-byte character
+      i += 1;
+    } else bytes += 3; // a lone surrogate is written as U+FFFD, 3 bytes
+    if (bytes > limit) return true;
+  }
+  return false;
+}
+
+/** Whether `text` has more than `limit` characters (Unicode code points; a surrogate pair is one). */
+export function codePointsOver(text: string, limit: number): boolean {
+  if (text.length <= limit) return false;
+  let count = 0;
+  for (const _ of text) if (++count > limit) return true;
+  return false;
+}

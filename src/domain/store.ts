@@ -39,6 +39,11 @@ export class DeploymentStore {
     return [...mine.values()].sort((a, b) => compareCodePoints(a.projectId, b.projectId));
   }
 
+  /** How many deployments the user holds. */
+  countFor(userId: string): number {
+    return this.#byUser.get(userId)?.size ?? 0;
+  }
+
   clear(): void {
     this.#byUser.clear();
   }

@@ -26,12 +26,15 @@ import { DapSession } from '../dap/session.js';
  */
 export const DAP_URL_PATTERN = /^wss?:\/\/[^/]+\/task\/service(?:\?.*)?$/;
 
-/** Default frame size limit, as the server's (`DEFAULT_MAX_FRAME_BYTES`): 16 MiB. */
-const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 /** Close code for a frame over the limit, as the server's (WIRE-9). */
 const CLOSE_TOO_BIG = 1009;
 
-/** @since 0.3.0 */
+/**
+ * The core's options (users, clock, runs, limits...) and the URL to answer. Of the `limits`,
+ * the connection ones (`maxConnections`, `maxUnauthenticatedPerIp`) do not apply: msw opens
+ * no sockets and knows no client address.
+ * @since 0.3.0
+ */
 export interface MswMockOptions extends Omit<CoreOptions, 'mutants'> {
   /**
    * Which WebSocket URLs to answer: a URL (`ws://localhost:5565/task/service`), an msw path
@@ -41,6 +44,7 @@ export interface MswMockOptions extends Omit<CoreOptions, 'mutants'> {
   /**
    * Largest accepted message in bytes (UTF-8 bytes for text); a larger one closes that
    * connection with 1009, unanswered, as the server does. Default 16 MiB.
+   * @deprecated since 0.4.0: use `limits.maxFrameBytes` (this one still works when that is not given).
    */
   maxFrameBytes?: number;
 }
@@ -89,9 +93,9 @@ export async function createMswMock(options: MswMockOptions = {}): Promise<MswMo
   if ((options as CoreOptions).mutants !== undefined) {
     throw new TypeError('createMswMock does not take mutants: they are test-only and need Node (use createMockServer)');
   }
-  const { url = DAP_URL_PATTERN, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, ...coreOptions } = options;
-  if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 1) throw new RangeError(`maxFrameBytes must be a positive integer, got ${maxFrameBytes}`);
-  const core = buildDeployCore(coreOptions);
+  const { url = DAP_URL_PATTERN, maxFrameBytes: legacyMaxFrameBytes, ...coreOptions } = options;
+  const core = buildDeployCore({ ...coreOptions, limits: { maxFrameBytes: legacyMaxFrameBytes, ...coreOptions.limits } });
+  const maxFrameBytes = core.limits.maxFrameBytes;
   const open = new Set<MswClient>();
 
   let closed = false;

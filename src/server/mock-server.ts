@@ -13,14 +13,16 @@ import { createDeployCore, type CoreOptions } from '../core.js';
 import type { ControlApi } from '../control/control-api.js';
 import type { JournalEntry, JournalFilter } from '../dap/journal.js';
 import { DapSession, type SessionContext } from '../dap/session.js';
+import { DEFAULT_LIMITS } from '../limits.js';
+import { ConnectionAdmission } from './admission.js';
 import { createControlHandler, isControlPath, validateControlToken } from './control-http.js';
 
 /** The DAP endpoint's path (WIRE-1). */
 export const DAP_PATH = '/task/service';
 /** The real server's port, the default of `rocketride-deploy-kit serve`. */
 export const DEFAULT_PORT = 5565;
-/** Default frame size limit; a larger frame closes the connection with 1009 (WIRE-9). */
-export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** Default frame size limit; a larger frame closes the connection with 1009 (WIRE-9). Also `DEFAULT_LIMITS.maxFrameBytes`. */
+export const DEFAULT_MAX_FRAME_BYTES = DEFAULT_LIMITS.maxFrameBytes;
 /**
  * Replies waiting to be sent to one client, above which the server stops reading that client's
  * requests until the backlog drains: a client that sends but never reads cannot make the
@@ -40,7 +42,10 @@ export interface MockServerOptions extends Omit<CoreOptions, 'users'> {
   port?: number;
   /** Require `Authorization: Bearer <token>` on the HTTP control API. Default: none (loopback callers only). */
   controlToken?: string;
-  /** Largest accepted frame in bytes. Default 16 MiB. */
+  /**
+   * Largest accepted frame in bytes. Default 16 MiB.
+   * @deprecated since 0.4.0: use `limits.maxFrameBytes` (this one still works when that is not given).
+   */
   maxFrameBytes?: number;
 }
 
@@ -79,11 +84,12 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   const host = options.host ?? '127.0.0.1';
   validateControlToken(options.controlToken);
   const users = typeof options.users === 'string' ? await loadUsersFile(options.users) : options.users;
-  const core = await createDeployCore({ ...options, users });
+  const core = await createDeployCore({ ...options, users, limits: { maxFrameBytes: options.maxFrameBytes, ...options.limits } });
+  const admission = new ConnectionAdmission(core.limits);
 
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+    maxPayload: core.limits.maxFrameBytes,
     perMessageDeflate: false,
     // Text that is not UTF-8 is a malformed frame like any other (WIRE-9): decode it leniently
     // and let the session drop or answer it, rather than ws closing the connection with 1007.
@@ -99,7 +105,14 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
       socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => attachSession(ws, socket, core));
+    const address = request.socket.remoteAddress ?? '';
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const refusal = admission.check(address);
+      if (refusal) return ws.close(refusal.code, refusal.reason);
+      const session = attachSession(ws, socket, core);
+      admission.add(address, session);
+      ws.once('close', () => admission.release(address, session));
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -144,7 +157,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
  * requests of one read are corked and leave in one write, so a client that pipelines requests
  * costs one system call per burst instead of one per reply.
  */
-function attachSession(socket: WebSocket, tcp: Duplex, context: SessionContext): void {
+function attachSession(socket: WebSocket, tcp: Duplex, context: SessionContext): DapSession {
   const session = new DapSession(context, {
     send: (text) => socket.send(text),
     close: (code, reason) => socket.close(code, clipReason(reason)),
@@ -184,6 +197,7 @@ function attachSession(socket: WebSocket, tcp: Duplex, context: SessionContext):
   // Protocol errors (bad opcodes, oversized frames) are answered by ws itself with a close;
   // the listener only keeps them from becoming uncaught exceptions.
   socket.on('error', () => {});
+  return session;
 }
 
 /** A close reason may hold at most 123 bytes (RFC 6455). */

@@ -136,6 +136,6 @@ describe('msw door specifics', () => {
   it('refuses options that need Node: a users file path, mutants', async () => {
     await expect(createMswMock({ users: 'fixtures/users.json' as never })).rejects.toThrow('createMswMock takes users as an array');
     await expect(createMswMock({ mutants: ['wire-no-close'] } as never)).rejects.toThrow('createMswMock does not take mutants');
-    await expect(createMswMock({ maxFrameBytes: 0 })).rejects.toThrow('maxFrameBytes must be a positive integer, got 0');
+    await expect(createMswMock({ maxFrameBytes: 0 })).rejects.toThrow('limits.maxFrameBytes must be a positive whole number, got 0');
   });
 });

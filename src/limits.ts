@@ -1,0 +1,57 @@
+/**
+ * The server's limits on what clients may send and hold, with their defaults. The deploy
+ * domain enforces the per-request and per-user ones (every door shares them); the WebSocket
+ * door enforces the per-connection ones. Browser-safe: no Node imports.
+ */
+
+/**
+ * Every limit, each a positive whole number. The real RocketRide server has none of these
+ * (wire.md); the defaults sit far above what a real client sends, so they only stop runaway
+ * or hostile input, never a working SDK or the conformance suite.
+ * @since 0.4.0
+ */
+export interface Limits {
+  /** Largest WebSocket message, in bytes; a larger one closes its connection with 1009 (WIRE-9). Default 16 MiB. */
+  readonly maxFrameBytes: number;
+  /** Largest pipeline an `add` or `update` may store, in bytes of its JSON (UTF-8). Default 4 MiB. */
+  readonly maxPipelineBytes: number;
+  /** Longest project id, in characters (Unicode code points). Default 16,384. */
+  readonly maxProjectIdLength: number;
+  /** Most deployments one user may hold; an `add` past it is refused. Default 10,000. */
+  readonly maxDeploymentsPerUser: number;
+  /** Most WebSocket connections open at once; one more is closed with 1013. Default 1,024. */
+  readonly maxConnections: number;
+  /** Most connections from one IP address that have not authenticated yet; one more is closed with 1008. Default 128. */
+  readonly maxUnauthenticatedPerIp: number;
+}
+
+/** @since 0.4.0 */
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  maxFrameBytes: 16 * 1024 * 1024,
+  maxPipelineBytes: 4 * 1024 * 1024,
+  // The conformance suite's DEP-ISO-1 stores ids of about 10 KB: they must fit.
+  maxProjectIdLength: 16_384,
+  maxDeploymentsPerUser: 10_000,
+  maxConnections: 1024,
+  maxUnauthenticatedPerIp: 128,
+});
+
+/** The limits a server option asks for: any subset of them, each a positive whole number. */
+export type LimitsOption = { readonly [K in keyof Limits]?: number | undefined };
+
+/**
+ * The defaults with `option`'s limits over them; an unknown name or a value that is not a
+ * positive whole number is refused, naming it (a typo must not leave a limit silently off).
+ */
+export function resolveLimits(option: LimitsOption | undefined): Limits {
+  if (option === undefined) return DEFAULT_LIMITS;
+  if (typeof option !== 'object' || option === null || Array.isArray(option)) throw new TypeError('limits must be an object');
+  const limits: Record<string, number> = { ...DEFAULT_LIMITS };
+  for (const [name, value] of Object.entries(option)) {
+    if (value === undefined) continue;
+    if (!(name in DEFAULT_LIMITS)) throw new RangeError(`limits.${name} is not a limit; the limits are ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
+    if (!Number.isSafeInteger(value) || (value as number) < 1) throw new RangeError(`limits.${name} must be a positive whole number, got ${String(value)}`);
+    limits[name] = value as number;
+  }
+  return Object.freeze(limits as unknown as Limits);
+}
