@@ -8,6 +8,7 @@
  */
 import { expect } from 'vitest';
 import type { Conn, Door, DoorOptions, OpenDoor } from './doors.js';
+import { VERSION } from '../../src/version.js';
 
 export interface Scenario {
   readonly name: string;
@@ -213,7 +214,7 @@ export const scenarios: readonly Scenario[] = [
     name: 'probe and ping; an unknown command gets Invalid command; server seq counts per connection',
     async run(door) {
       const conn = await door.connect();
-      expect((await conn.request('rrext_public_probe')).body).toEqual({ version: '0.3.0', capabilities: ['deploy', 'mock'], platform: 'linux', apps: [] });
+      expect((await conn.request('rrext_public_probe')).body).toEqual({ version: VERSION, capabilities: ['deploy', 'mock'], platform: 'linux', apps: [] });
       await conn.request('auth', { auth: 'MYAPIKEY' });
       expect((await conn.request('rrext_ping')).body).toEqual({ pong: true });
       expect(await conn.request('rrext_nope')).toMatchObject({ success: false, message: 'Invalid command: rrext_nope' });
