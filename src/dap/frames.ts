@@ -4,6 +4,8 @@
  * is wrong), or nothing at all (no readable `seq`: the frame is dropped, as the real server does).
  */
 
+import { scanNesting } from './nesting.js';
+
 /** A well-formed request. */
 export interface DapRequest {
   readonly kind: 'request';
@@ -28,6 +30,15 @@ export interface DroppedFrame {
 export type DecodedFrame = DapRequest | BadRequest | DroppedFrame;
 
 const NEWLINE = 0x0a;
+
+/**
+ * Nesting of arrays and objects past which a frame's content is not parsed but read as `null`
+ * (nesting.ts: it keeps a frame of brackets from holding the server in JSON.parse). A request
+ * needs three levels around a pipeline, which may nest MAX_PIPELINE_DEPTH (1000) levels, so no
+ * valid request reaches it, and an invalid one gets the answer it would have got anyway: a
+ * pipeline cut here is still too deep, an argument no command reads is ignored either way.
+ */
+export const MAX_FRAME_DEPTH = 4096;
 
 /** A frame's JSON header as text, and for a binary frame the raw payload after its `\n`. */
 export interface SplitFrame {
@@ -64,14 +75,18 @@ export function decodeFrame(data: Uint8Array | string, isBinary: boolean): Decod
 
 /** Decodes a frame already split into its header text and payload. */
 export function decodeSplitFrame(header: string, payload?: Uint8Array): DecodedFrame {
+  const nesting = scanNesting(header, MAX_FRAME_DEPTH);
+  if (nesting.kind === 'invalid') return NOT_JSON;
   let message: unknown;
   try {
-    message = JSON.parse(header);
+    message = JSON.parse(nesting.kind === 'deeper' ? nesting.shallow : header);
   } catch {
-    return { kind: 'drop', reason: 'not JSON' };
+    return NOT_JSON;
   }
   return decodeMessage(message, payload);
 }
+
+const NOT_JSON: DroppedFrame = { kind: 'drop', reason: 'not JSON' };
 
 /** Validates a parsed JSON value as a request envelope. */
 function decodeMessage(message: unknown, payload?: Uint8Array): DecodedFrame {
