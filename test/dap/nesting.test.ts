@@ -67,7 +67,7 @@ describe('deeply nested frames (WIRE-9)', () => {
     const decoded = decodeFrame(frame, false);
     expect(decoded).toMatchObject({ kind: 'request', seq: 7, command: 'rrext_ping', arguments: { keep: 'k' } });
     // Levels 3..4096 of `junk` are kept; the one container at level 4097 reads as null.
-    let junk = (decoded as { arguments: { junk: unknown } }).arguments.junk;
+    let junk = (decoded as unknown as { arguments: { junk: unknown } }).arguments.junk;
     for (let level = 3; level <= MAX_FRAME_DEPTH; level++) junk = (junk as unknown[])[0];
     expect(junk).toBeNull();
   });
