@@ -2,7 +2,8 @@
  * `npm run fuzz`: the long runs of the hardening properties, with figures.
  * - frames: 1,000,000 hostile frames beside honest users (fuzz/frame-fuzz.ts), server in a child process;
  * - concurrency: 100 clients x 5,000 pipelined mixed commands against their models, twice;
- * - races: 200 races of 100 concurrent adds of one id.
+ * - races: 200 races of 100 concurrent adds of one id;
+ * - deep: what the most deeply nested frame under the default size limit costs the server.
  * CI runs the same code on a small budget with fixed seeds (test/fuzz/). Every failure prints
  * its seed and how to replay it. Exit status: 0 all held, 1 a property failed, 2 bad usage.
  *
@@ -10,11 +11,12 @@
  *                   [--only frames|concurrency|races] [--target ws://HOST:PORT/task/service]
  */
 import { parseArgs } from 'node:util';
-import { createMockServer } from '../src/index.js';
+import { decodeFrame } from '../src/dap/frames.js';
+import { createMockServer, DEFAULT_LIMITS } from '../src/index.js';
 import { concurrencyUsers, concurrentModel, sameIdRace } from './concurrency.js';
 import { fuzzFrames } from './frame-fuzz.js';
 
-const PARTS = ['frames', 'concurrency', 'races'] as const;
+const PARTS = ['frames', 'concurrency', 'races', 'deep'] as const;
 type Part = (typeof PARTS)[number];
 
 const number = (n: number) => n.toLocaleString('en-US');
@@ -46,6 +48,7 @@ async function main(): Promise<number> {
   if (only.includes('frames')) failed = !(await frames(seed, whole('frames'), values.target)) || failed;
   if (only.includes('concurrency')) failed = !(await concurrency(seed, whole('clients'), whole('commands'), whole('runs'))) || failed;
   if (only.includes('races')) failed = !(await races(whole('races'))) || failed;
+  if (only.includes('deep')) deepFrames();
   return failed ? 1 : 0;
 }
 
@@ -110,6 +113,36 @@ async function races(count: number): Promise<boolean> {
     );
     return true;
   });
+}
+
+/**
+ * The worst frame for the server's CPU: 16 MiB of nested brackets (V8's JSON.parse takes
+ * seconds on it, and the server serves no one meanwhile). Its decoding, against JSON.parse alone.
+ */
+function deepFrames(): void {
+  const half = DEFAULT_LIMITS.maxFrameBytes / 2 - 8;
+  const frames = {
+    '16 MiB of brackets': Buffer.from('['.repeat(half) + ']'.repeat(half)),
+    '16 MiB request, 3 M levels of objects': Buffer.from(`{"type":"request","seq":1,"command":"rrext_ping","arguments":{"x":${'{"a":'.repeat(2_790_000)}1${'}'.repeat(2_790_000)}}}`),
+  };
+  for (const [name, bytes] of Object.entries(frames)) {
+    const times = { decode: [] as number[], parse: [] as number[] };
+    for (let round = 0; round < 3; round++) {
+      let started = performance.now();
+      decodeFrame(bytes, false);
+      times.decode.push(performance.now() - started);
+      const text = bytes.toString('utf8');
+      started = performance.now();
+      try {
+        JSON.parse(text);
+      } catch {
+        // the bracket frame is JSON, but not an object: parse only, for the time
+      }
+      times.parse.push(performance.now() - started);
+    }
+    const median = (list: number[]) => list.sort((a, b) => a - b)[1]!.toFixed(0);
+    console.log(`deep frames: ${name}: decoded in ${median(times.decode)} ms (median of 3); JSON.parse alone takes ${median(times.parse)} ms`);
+  }
 }
 
 main().then(
