@@ -1,7 +1,12 @@
 /**
  * Bench settings: fixed load shape from the issue, plus the one knob it asks for
- * (BENCH_SECONDS, the measured period per row).
+ * (BENCH_SECONDS, the measured period per row), and BENCH_ONLY to run some parts alone
+ * (`BENCH_ONLY=memory,sustained npm run bench`).
  */
+
+/** The bench's parts, in the order they run. */
+export const BENCH_PARTS = ['rows', 'sustained', 'startup', 'scheduler', 'memory', 'conformance'] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
 
 /**
  * One table row. `users: 'own'` gives each client its own user, so `list` returns that client's
@@ -14,6 +19,8 @@ export interface Scenario {
 }
 
 export interface BenchConfig {
+  /** The parts this run measures (BENCH_ONLY; all by default). */
+  readonly parts: readonly BenchPart[];
   /** Concurrent WebSocket clients per row. */
   readonly clients: number;
   /** One table row (echo + mock) each. */
@@ -32,12 +39,26 @@ export interface BenchConfig {
   readonly goalThroughputRatio: number;
   /** ...and mock p99 <= this multiple of echo's. */
   readonly goalP99Ratio: number;
+  /** Sustained load: connections each server holds at once, all authenticated, all driven... */
+  readonly sustainedConnections: number;
+  /** ...opened this many at a time, each batch authenticated before the next (under maxUnauthenticatedPerIp)... */
+  readonly sustainedBatch: number;
+  /** ...for this long per server (in `rounds` alternating rounds, after `warmupMs` each)... */
+  readonly sustainedMeasureMs: number;
+  /** ...against a mock started with this `--max-connections` (the default, spelled out), which the bench then fills and exceeds by one. */
+  readonly sustainedMaxConnections: number;
+  /** Memory: deployment counts measured, each in a fresh process... */
+  readonly memorySizes: readonly number[];
+  /** ...whose retained heap should be at most this multiple of the records' JSON. */
+  readonly goalMemoryRatio: number;
 }
 
 const DEFAULT_MEASURE_SECONDS = 5;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const measureMs = Math.round(secondsFrom(env['BENCH_SECONDS']) * 1000);
   return {
+    parts: partsFrom(env['BENCH_ONLY']),
     clients: 16,
     scenarios: [
       { depth: 1, users: 'own' },
@@ -47,11 +68,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     ],
     warmupMs: 500,
     rounds: 3,
-    measureMs: Math.round(secondsFrom(env['BENCH_SECONDS']) * 1000),
+    measureMs,
     sharedKey: 'MYAPIKEY',
     startupRuns: 50,
     goalThroughputRatio: 0.6,
     goalP99Ratio: 2,
+    sustainedConnections: 1000,
+    sustainedBatch: 100,
+    sustainedMeasureMs: 2 * measureMs,
+    sustainedMaxConnections: 1024,
+    memorySizes: [10_000, 100_000],
+    goalMemoryRatio: 3,
   };
 }
 
@@ -67,6 +94,15 @@ export function benchUserKey(client: number): string {
 /** The row's name in the table. */
 export function scenarioName(config: BenchConfig, scenario: Scenario): string {
   return `${config.clients} clients, ${scenario.users} user, depth ${scenario.depth}`;
+}
+
+function partsFrom(raw: string | undefined): BenchPart[] {
+  if (raw === undefined || raw.trim() === '') return [...BENCH_PARTS];
+  const asked = raw.split(',').map((part) => part.trim());
+  const unknown = asked.filter((part) => !(BENCH_PARTS as readonly string[]).includes(part));
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown part(s) ${unknown.join(', ')}; the parts are ${BENCH_PARTS.join(', ')}`);
+  // Always in the bench's own order, whatever order they were asked in.
+  return BENCH_PARTS.filter((part) => asked.includes(part));
 }
 
 function secondsFrom(raw: string | undefined): number {

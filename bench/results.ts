@@ -2,6 +2,8 @@
 import { scenarioName, type BenchConfig, type Scenario } from './config.js';
 import type { LoadResult } from './load-client.js';
 import type { ConformanceBench } from './conformance.js';
+import type { MemoryResult } from './memory.js';
+import type { SustainedResult } from './sustained.js';
 import type { SizeResult, YearResult } from './scheduler-year.js';
 import type { SessionCostResult } from './session-cost.js';
 import type { TickBenchResult } from './ticks.js';
@@ -38,18 +40,21 @@ export interface RowResult {
   readonly meetsP99Goal: boolean;
 }
 
+/** What one run measured; a part left out by BENCH_ONLY is absent. */
 export interface BenchResults {
   readonly generatedAt: string;
   readonly node: string;
   readonly platform: string;
   readonly cpus: number;
   readonly settings: BenchConfig;
-  readonly rows: readonly RowResult[];
-  readonly startup: StartupResult;
-  readonly sessionCost: SessionCostResult & { readonly microsPerRequestWithoutJournal: number };
-  readonly scheduler: { ticks: TickBenchResult; year: YearResult; sizes: SizeResult[] };
-  readonly conformance: ConformanceBench;
-  /** Sum of every row's failures; non-zero fails the bench. */
+  readonly rows?: readonly RowResult[];
+  readonly sustained?: SustainedResult;
+  readonly startup?: StartupResult;
+  readonly sessionCost?: SessionCostResult & { readonly microsPerRequestWithoutJournal: number };
+  readonly scheduler?: { ticks: TickBenchResult; year: YearResult; sizes: SizeResult[] };
+  readonly memory?: readonly MemoryResult[];
+  readonly conformance?: ConformanceBench;
+  /** Failed requests over the rows and the sustained load (plus one if the connection limit did not hold); non-zero fails the bench. */
   readonly failures: number;
 }
 

@@ -8,16 +8,18 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChildServer, type ChildServer } from './child-server.js';
-import { keyFor, loadConfig, scenarioName, type BenchConfig } from './config.js';
+import { keyFor, loadConfig, scenarioName, type BenchConfig, type BenchPart } from './config.js';
 import { mergeLoads, runLoad, type LoadResult } from './load-client.js';
 import { dapResponse, echoedRequest, type ReplyRule } from './replies.js';
 import { figuresLine, header, ratioLine, startupLine, writeJson } from './report.js';
-import { figuresOf, rowOf, type RowResult, type ServerFigures, type ServerKind } from './results.js';
+import { figuresOf, rowOf, type BenchResults, type RowResult, type ServerFigures, type ServerKind } from './results.js';
 import { conformanceLines, measureConformance } from './conformance.js';
+import { measureMemory, memoryLines } from './memory.js';
 import { measureSize, measureYear, yearLines } from './scheduler-year.js';
 import { measureSessionCost } from './session-cost.js';
 import { measureTicks, tickLines } from './ticks.js';
 import { measureStartup } from './startup.js';
+import { measureSustained, sustainedLines } from './sustained.js';
 import { writeBenchUsers } from './users-file.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -27,11 +29,77 @@ const SESSION_COST_REQUESTS = 200_000;
 
 async function main(): Promise<number> {
   const config = loadConfig();
+  const parts = new Set(config.parts);
   const watchdog = setTimeout(() => {
     // Last resort: a hung socket or child must not keep CI waiting. The exit hook kills children.
     console.error(`bench: still running after ${budgetMs(config) / 1000} s, giving up`);
     process.exit(2);
   }, budgetMs(config));
+  const cpus = availableParallelism();
+  try {
+    let results: BenchResults = {
+      generatedAt: new Date().toISOString(),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus,
+      settings: config,
+      failures: 0,
+    };
+    const add = (more: Partial<BenchResults>, failures = 0) => {
+      results = { ...results, ...more, failures: results.failures + failures };
+    };
+    if (parts.has('rows')) {
+      const rows = await measureRows(config, cpus);
+      add({ rows }, rows.reduce((sum, row) => sum + row.echo.failures + row.mock.failures, 0));
+    } else {
+      console.log(`rocketride-deploy-kit bench, parts: ${config.parts.join(', ')} (BENCH_ONLY); node ${process.version}, ${cpus} CPUs`);
+    }
+    if (parts.has('sustained')) {
+      console.log('');
+      const sustained = await measureSustained(config);
+      for (const line of sustainedLines(sustained, config)) console.log(line);
+      add({ sustained }, sustained.failures);
+    }
+    if (parts.has('startup')) add(await measureStartupAndSession(config));
+    if (parts.has('scheduler')) {
+      console.log('');
+      console.log('scheduler (fake clock, UTC):');
+      const ticks = await measureTicks();
+      for (const line of tickLines(ticks)) console.log(line);
+      const year = await measureYear();
+      const sizes = [];
+      for (const deployments of [100, 1_000, 10_000]) sizes.push(await measureSize(deployments));
+      for (const line of yearLines(year, sizes)) console.log(line);
+      add({ scheduler: { ticks, year, sizes } });
+    }
+    if (parts.has('memory')) {
+      console.log('');
+      const memory = [];
+      for (const deployments of config.memorySizes) memory.push(await measureMemory(deployments, config.goalMemoryRatio));
+      for (const line of memoryLines(memory)) console.log(line);
+      add({ memory });
+    }
+    if (parts.has('conformance')) {
+      console.log('');
+      const conformance = await measureConformance();
+      for (const line of conformanceLines(conformance)) console.log(line);
+      add({ conformance });
+    }
+
+    await writeJson(RESULTS_FILE, results);
+    console.log(`results written to ${RESULTS_FILE}`);
+    if (results.failures > 0) {
+      console.error(`bench: ${results.failures} request(s) failed${parts.has('sustained') ? ' (or the connection limit did not hold)' : ''}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    clearTimeout(watchdog);
+  }
+}
+
+/** The table: each scenario's row, mock against echo, each server in its own child process. */
+async function measureRows(config: BenchConfig, cpus: number): Promise<RowResult[]> {
   const servers: ChildServer[] = [];
   try {
     // The order matters only for cleanup: each server is recorded as soon as it runs.
@@ -45,7 +113,6 @@ async function main(): Promise<number> {
       ['mock', mock, dapResponse],
     ];
 
-    const cpus = availableParallelism();
     console.log(header(config, cpus));
     const rows: RowResult[] = [];
     for (const [index, scenario] of config.scenarios.entries()) {
@@ -78,71 +145,49 @@ async function main(): Promise<number> {
       rows.push(row);
       console.log(ratioLine(row, config));
     }
-    // The children are idle from here on; stop them so the start-up runs have the CPUs alone.
-    await Promise.all(servers.map((server) => server.stop()));
-
-    const startup = await measureStartup(config.startupRuns);
-    // The journal records every frame by default: measure the session with it and without it,
-    // alternating, and keep each side's best (the least disturbed) of three.
-    const costs = { on: [] as number[], off: [] as number[] };
-    let sessionCost = await measureSessionCost(SESSION_COST_REQUESTS);
-    for (let i = 0; i < 3; i++) {
-      costs.on.push((await measureSessionCost(SESSION_COST_REQUESTS)).microsPerRequest);
-      costs.off.push((await measureSessionCost(SESSION_COST_REQUESTS, { journal: { entries: 0 } })).microsPerRequest);
-    }
-    const [on, off] = [Math.min(...costs.on), Math.min(...costs.off)];
-    sessionCost = { ...sessionCost, microsPerRequest: on };
-    console.log('');
-    console.log(startupLine(startup));
-    console.log(
-      `session layer alone (no sockets): ${on.toFixed(2)} µs per request with the frame journal, ${off.toFixed(2)} µs without ` +
-        `(journal cost ${(((on - off) / off) * 100).toFixed(0)} %), ${sessionCost.bytesPerReply.toFixed(0)} bytes per reply ` +
-        `(${sessionCost.requests} requests, same mix, one user; best of 3 each)`,
-    );
-
-    console.log('');
-    console.log('scheduler (fake clock, UTC):');
-    const ticks = await measureTicks();
-    for (const line of tickLines(ticks)) console.log(line);
-    const year = await measureYear();
-    const sizes = [];
-    for (const deployments of [100, 1_000, 10_000]) sizes.push(await measureSize(deployments));
-    for (const line of yearLines(year, sizes)) console.log(line);
-
-    console.log('');
-    const conformance = await measureConformance();
-    for (const line of conformanceLines(conformance)) console.log(line);
-
-    const failures = rows.reduce((sum, row) => sum + row.echo.failures + row.mock.failures, 0);
-    await writeJson(RESULTS_FILE, {
-      generatedAt: new Date().toISOString(),
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      cpus,
-      settings: config,
-      rows,
-      startup,
-      sessionCost: { ...sessionCost, microsPerRequestWithoutJournal: off },
-      scheduler: { ticks, year, sizes },
-      conformance,
-      failures,
-    });
-    console.log(`results written to ${RESULTS_FILE}`);
-    if (failures > 0) {
-      console.error(`bench: ${failures} request(s) failed`);
-      return 1;
-    }
-    return 0;
+    return rows;
   } finally {
+    // Stopped before the next part, so it has the CPUs alone.
     await Promise.all(servers.map((server) => server.stop()));
-    clearTimeout(watchdog);
   }
 }
 
-/** Generous upper bound for a normal run: load rows plus slack for start-up and draining. */
+async function measureStartupAndSession(config: BenchConfig): Promise<Pick<BenchResults, 'startup' | 'sessionCost'>> {
+  const startup = await measureStartup(config.startupRuns);
+  // The journal records every frame by default: measure the session with it and without it,
+  // alternating, and keep each side's best (the least disturbed) of three.
+  const costs = { on: [] as number[], off: [] as number[] };
+  let sessionCost = await measureSessionCost(SESSION_COST_REQUESTS);
+  for (let i = 0; i < 3; i++) {
+    costs.on.push((await measureSessionCost(SESSION_COST_REQUESTS)).microsPerRequest);
+    costs.off.push((await measureSessionCost(SESSION_COST_REQUESTS, { journal: { entries: 0 } })).microsPerRequest);
+  }
+  const [on, off] = [Math.min(...costs.on), Math.min(...costs.off)];
+  sessionCost = { ...sessionCost, microsPerRequest: on };
+  console.log('');
+  console.log(startupLine(startup));
+  console.log(
+    `session layer alone (no sockets): ${on.toFixed(2)} µs per request with the frame journal, ${off.toFixed(2)} µs without ` +
+      `(journal cost ${(((on - off) / off) * 100).toFixed(0)} %), ${sessionCost.bytesPerReply.toFixed(0)} bytes per reply ` +
+      `(${sessionCost.requests} requests, same mix, one user; best of 3 each)`,
+  );
+  return { startup, sessionCost: { ...sessionCost, microsPerRequestWithoutJournal: off } };
+}
+
+/** Generous upper bound for a normal run of the chosen parts, slack for start-up and draining included. */
 function budgetMs(config: BenchConfig): number {
-  // Plus about 30 s of scheduler measurements and two conformance runs (up to 60 s each).
-  return config.scenarios.length * 2 * (config.rounds * config.warmupMs + config.measureMs) + 210_000;
+  const budgets: Record<BenchPart, number> = {
+    rows: config.scenarios.length * 2 * (config.rounds * config.warmupMs + config.measureMs) + 30_000,
+    // Opening and authenticating the connections, the limit check, and draining.
+    sustained: 2 * (config.rounds * config.warmupMs + config.sustainedMeasureMs) + 90_000,
+    startup: 30_000,
+    scheduler: 60_000,
+    // A fresh process per size; 100,000 deployments take about 10 s.
+    memory: config.memorySizes.reduce((sum, n) => sum + 30_000 + n, 0),
+    // Two conformance runs of up to 60 s each, plus the SDK runs.
+    conformance: 180_000,
+  };
+  return config.parts.reduce((sum, part) => sum + budgets[part], 0);
 }
 
 // Ctrl-C or a CI kill: exit normally so the child-server exit hook kills the servers.

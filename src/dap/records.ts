@@ -30,31 +30,45 @@ export function toWireRecord(d: Deployment): WireDeploymentRecord {
   };
 }
 
-// Records are immutable (a change stores a new object), so each one's JSON can be computed
-// once and reused by every status and list until it is replaced; the WeakMap lets replaced
-// records and their text be collected. `list` was the server's main cost before this.
-const jsonOf = new WeakMap<Deployment, string>();
+// Records are immutable (a change stores a new object), so the text after each one's pipeline
+// can be made once and reused by every status and list until the record is replaced; the
+// WeakMap lets replaced records and their text be collected. Only that tail is kept: the
+// pipeline's text is the record's own, and a cached whole record would hold it a second time.
+const tailOf = new WeakMap<Deployment, string>();
 
 /**
  * The wire record as JSON text, equal to `JSON.stringify(toWireRecord(d))` (a test holds it to
- * that), made once per record version around the pipeline JSON stored with the record.
+ * that), around the pipeline JSON stored with the record.
  */
 export function wireRecordJson(d: Deployment): string {
-  let json = jsonOf.get(d);
-  if (json === undefined) {
+  return `{"pipeline":${d.pipelineJson}${recordTail(d)}`;
+}
+
+/** `{"deployments":[...]}`, written in one piece. */
+export function deploymentListJson(records: readonly Deployment[]): string {
+  const parts: string[] = ['{"deployments":['];
+  for (let i = 0; i < records.length; i++) {
+    const d = records[i]!;
+    parts.push(i === 0 ? '{"pipeline":' : ',{"pipeline":', d.pipelineJson, recordTail(d));
+  }
+  parts.push(']}');
+  return parts.join('');
+}
+
+/** Everything after the pipeline: `,"schedule":...,"updated_at":...}`, made once per record version. */
+function recordTail(d: Deployment): string {
+  let tail = tailOf.get(d);
+  if (tail === undefined) {
     const owner = JSON.stringify(d.ownerId);
     const created = JSON.stringify(d.createdAt);
     const updated = JSON.stringify(d.updatedAt);
-    json =
-      `{"pipeline":${d.pipelineJson},"schedule":${JSON.stringify(d.schedule.source)},"state":${JSON.stringify(d.state)},` +
-      `"userId":${owner},"createdAt":${created},"updatedAt":${updated},` +
-      `"created_by":${owner},"created_at":${created},"updated_at":${updated}}`;
-    jsonOf.set(d, json);
+    // Joined rather than concatenated: a join writes one flat string, a `+` chain a tree of pieces.
+    tail = [
+      ',"schedule":', JSON.stringify(d.schedule.source), ',"state":', JSON.stringify(d.state),
+      ',"userId":', owner, ',"createdAt":', created, ',"updatedAt":', updated,
+      ',"created_by":', owner, ',"created_at":', created, ',"updated_at":', updated, '}',
+    ].join('');
+    tailOf.set(d, tail);
   }
-  return json;
-}
-
-/** `{"deployments":[...]}` from cached record texts. */
-export function deploymentListJson(records: readonly Deployment[]): string {
-  return `{"deployments":[${records.map(wireRecordJson).join(',')}]}`;
+  return tail;
 }

@@ -3,7 +3,7 @@
  * No I/O: callers pass already-decoded arguments and get records or a DeployError.
  */
 import { unixSeconds, type Clock } from './clock.js';
-import type { Deployment, DeploymentState } from './deployment.js';
+import { storedDeployment, withChanges, type Deployment, type DeploymentState } from './deployment.js';
 import { deployErrors } from './errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { codePointsOver, isJsonObject, nestsDeeperThan, utf8BytesOver, type JsonObject } from './json.js';
@@ -80,7 +80,7 @@ export class DeployService {
    * check, and `updatedAt` stays: it tracks the owner's changes, not the scheduler's.
    */
   setState(record: Deployment, state: DeploymentState): Deployment {
-    const next: Deployment = { ...record, state };
+    const next = withChanges(record, { state });
     this.store.put(next);
     this.listener.updated(record, next);
     return next;
@@ -107,17 +107,16 @@ export class DeployService {
     if (held >= this.limits.maxDeploymentsPerUser) throw deployErrors.tooManyDeployments(held, this.limits.maxDeploymentsPerUser);
 
     const now = unixSeconds(this.clock);
-    const record: Deployment = {
+    const record = storedDeployment({
       projectId,
       ownerId: caller.userId,
       ownerCredential: caller.credential,
-      pipeline,
       pipelineJson,
       schedule,
       state: 'active',
       createdAt: now,
       updatedAt: now,
-    };
+    });
     this.store.put(record);
     this.listener.added(record);
     return record;
@@ -152,24 +151,22 @@ export class DeployService {
   update(caller: Caller, args: UpdateArgs): Deployment {
     require(caller, PERMISSION_CONTROL);
     const current = this.#load(caller, this.#projectIdArg(args.projectId));
-    let { pipeline, pipelineJson } = current;
+    let { pipelineJson } = current;
     if (hasKey(args, 'pipeline')) {
       if (!isJsonObject(args.pipeline)) throw deployErrors.pipelineNotObject();
-      pipeline = { ...this.#copyPipeline(args.pipeline).pipeline, project_id: current.projectId };
+      const pipeline = { ...this.#copyPipeline(args.pipeline).pipeline, project_id: current.projectId };
       pipelineJson = JSON.stringify(pipeline);
       // project_id was replaced: the stored text may be longer than what was checked.
       this.#checkPipelineSize(pipelineJson);
     }
     const schedule: Schedule = hasKey(args, 'schedule') ? this.parse(args.schedule) : current.schedule;
 
-    const next: Deployment = {
-      ...current,
-      pipeline,
+    const next = withChanges(current, {
       pipelineJson,
       schedule,
       // Never earlier than before, even if the clock was moved back (DEP-UPD-1).
       updatedAt: Math.max(current.updatedAt, unixSeconds(this.clock)),
-    };
+    });
     this.store.put(next);
     this.listener.updated(current, next);
     return next;
