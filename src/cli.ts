@@ -11,6 +11,7 @@ import { parseChoice, parseDuration, parseInstant } from './control/inputs.js';
 import { definedFields } from './domain/json.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { createMockServer, DEFAULT_PORT } from './server/mock-server.js';
+import { SHUTDOWN_LIMIT_MS } from './persist/shutdown.js';
 import { VERSION } from './version.js';
 
 const NAME = 'rocketride-deploy-kit';
@@ -78,6 +79,9 @@ serve options:
   --journal-entries N    Frames kept in the frame journal; 0 turns it off (default 10000)
   --control-token TOKEN  Require "Authorization: Bearer TOKEN" on the control API (env
                          RRDK_CONTROL_TOKEN); without one, only loopback callers may use it
+  --state-file FILE      Keep deployments, run-time users and revocations, the clock and run
+                         history in FILE across restarts (created on the first change; a file
+                         that is not a state file is refused and left alone)
 
 serve limits (positive integers; input past a limit is refused and changes nothing stored):
   --max-frame-bytes N             Largest WebSocket message, bytes; a larger one closes it with 1009
@@ -163,6 +167,7 @@ async function serve(args: string[]): Promise<number> {
       'history-limit': { type: 'string' },
       'journal-entries': { type: 'string' },
       'control-token': { type: 'string' },
+      'state-file': { type: 'string' },
       ...Object.fromEntries(Object.keys(LIMIT_FLAGS).map((name) => [name, { type: 'string' as const }])),
       help: { type: 'boolean', short: 'h' },
     },
@@ -184,6 +189,8 @@ async function serve(args: string[]): Promise<number> {
   const limits = limitFlags(values as Record<string, string | boolean | undefined>);
   const controlToken = values['control-token'] ?? (process.env['RRDK_CONTROL_TOKEN'] || undefined);
   if (controlToken === '') throw new UsageError('--control-token must not be empty');
+  const stateFile = values['state-file'];
+  if (stateFile === '') throw new UsageError('--state-file must name a file');
 
   const users = await loadUsersFile(values.users);
   const server = await createMockServer({
@@ -197,6 +204,7 @@ async function serve(args: string[]): Promise<number> {
     ...(journalEntries !== undefined && { journal: { entries: journalEntries } }),
     limits,
     ...(controlToken !== undefined && { controlToken }),
+    ...(stateFile !== undefined && { stateFile }),
     log: (line) => console.error(line),
   });
   const clock = server.control.clock();
@@ -208,16 +216,22 @@ async function serve(args: string[]): Promise<number> {
   );
   console.log(`clock: ${clock.mode}, now ${clock.now}, time zone ${clock.timezone}`);
   console.log(`users: ${users.map((u) => `${u.userId} (key ${u.keys[0]})`).join(', ')}`);
+  if (stateFile !== undefined) console.log(`state file: ${stateFile} (${server.control.deployments().length} deployments loaded)`);
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      console.log(`${signal} received, shutting down`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  await server.close();
+  const closing = server.close(); // stops listening before it returns: the line below comes after
+  console.log(`${signal} received, shutting down (at most ${SHUTDOWN_LIMIT_MS / 1000} s)`);
+  // Graceful, but bounded: a hung disk or client must not keep the process alive.
+  const deadline = setTimeout(() => {
+    console.error(`${NAME}: shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s; exiting without waiting`);
+    process.exit(1);
+  }, SHUTDOWN_LIMIT_MS);
+  deadline.unref();
+  await closing;
+  clearTimeout(deadline);
   return 0;
 }
 

@@ -97,6 +97,11 @@ export interface DeployCore extends SessionContext {
   readonly limits: Limits;
   /** Stops the real-time driver's timer. */
   stop(): void;
+  /**
+   * Calls `listener` after every change to what a state file keeps (deployments, users and
+   * keys, the clock, runs and ticks); one listener at a time. The `stateFile` option uses it.
+   */
+  onStateChange(listener: () => void): void;
 }
 
 const DEFAULT_RUN_BEHAVIOR: RunBehavior = { durationMs: 1000, outcome: 'completed', hold: false };
@@ -115,14 +120,18 @@ export function buildDeployCore(options: CoreOptions = {}, faults?: CoreFaults):
   const historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   if (!Number.isInteger(historyLimit) || historyLimit < 1) throw new RangeError(`historyLimit must be a positive integer, got ${historyLimit}`);
 
+  let stateChanged: () => void = () => {};
   const driver = clock.mode === 'real' ? new RealTimeDriver(clock, () => scheduler) : undefined;
   const scheduler: Scheduler = new Scheduler(
     clock,
     faults?.wrapCredentials?.(users) ?? users,
     { timezone, runBehavior: runBehaviorFrom(options.runs), historyLimit, ...(faults?.scheduler && { faults: faults.scheduler }) },
-    () => driver?.rearm(),
+    () => {
+      driver?.rearm();
+      stateChanged(); // the queue changes with every tick, run and schedule change
+    },
   );
-  const store = new DeploymentStore();
+  const store = new DeploymentStore(() => stateChanged());
   const deploy = new DeployService(store, clock, faults?.wrapListener?.(scheduler) ?? scheduler, faults?.wrapParser?.(parseSchedule), limits);
   scheduler.attach(deploy);
   faults?.patch?.({ deploy, store, scheduler, clock });
@@ -141,12 +150,15 @@ export function buildDeployCore(options: CoreOptions = {}, faults?: CoreFaults):
     connections,
     version: VERSION,
     limits,
-    control: createControlApi({ clock, scheduler, users, deploy, journal, faultPlan, connections }),
+    control: createControlApi({ clock, scheduler, users, deploy, journal, faultPlan, connections, changed: () => stateChanged() }),
     // On a real clock, ticks that came due since the driver last woke are processed first.
     ...(driver && { beforeCommand: () => scheduler.catchUp() }),
     stop: () => {
       driver?.stop();
       faultPlan.clear(); // sends (to no one, if closed) what reorder faults still hold, and stops their timers
+    },
+    onStateChange: (listener) => {
+      stateChanged = listener;
     },
     ...(faults?.session && { faults: faults.session }),
     ...(log && {

@@ -35,6 +35,12 @@ export interface UserSpec {
   readonly organizations: readonly OrganizationSpec[];
 }
 
+/** The run-time changes to a UserDirectory, as a state file keeps them. @since 0.4.0 */
+export interface UsersState {
+  readonly added: readonly UserSpec[];
+  readonly revokedKeys: readonly string[];
+}
+
 /** A user resolved from a credential. */
 export interface AuthenticatedUser {
   readonly user: UserSpec;
@@ -64,6 +70,8 @@ export class UserDirectory {
   readonly #permissions = new Map<string, ReadonlySet<string>>();
   readonly #tokens = new Map<string, string>();
   readonly #revoked = new Set<string>();
+  /** Users added at run time, in order (a state file keeps them; the initial ones come from options). */
+  readonly #added: UserSpec[] = [];
 
   constructor(users: readonly UserSpec[]) {
     this.#initial = users;
@@ -82,6 +90,18 @@ export class UserDirectory {
     const taken = user.keys.find((key) => this.#byKey.has(key));
     if (taken !== undefined) throw new Error(`Key '${taken}' belongs to user '${this.#byKey.get(taken)!.userId}'`);
     this.#add(user);
+    this.#added.push(user);
+  }
+
+  /** What a state file keeps: users added at run time and revoked keys (tokens are not kept). */
+  exportState(): UsersState {
+    return { added: [...this.#added], revokedKeys: [...this.#revoked] };
+  }
+
+  /** Adds the saved users (validated; refused like addUser if an id or key is taken) and revocations. */
+  importState(state: UsersState): void {
+    for (const user of state.added) this.addUser(user);
+    for (const key of state.revokedKeys) this.#revoked.add(key);
   }
 
   hasKey(key: string): boolean {
@@ -109,6 +129,7 @@ export class UserDirectory {
     this.#permissions.clear();
     this.#tokens.clear();
     this.#revoked.clear();
+    this.#added.length = 0;
     for (const user of this.#initial) this.#add(user);
   }
 

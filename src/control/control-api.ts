@@ -151,10 +151,17 @@ interface ControlTargets {
   readonly journal: FrameJournal;
   readonly faultPlan: FaultPlan;
   readonly connections: ConnectionRegistry;
+  /** Told after each operation that changed what a state file keeps. */
+  readonly changed?: () => void;
 }
 
+/** The operations that change what a state file keeps (the journal and faults are not kept). */
+const CHANGES_STATE: ReadonlySet<string> = new Set([
+  'setClock', 'advance', 'runToNextTick', 'addUser', 'revokeKey', 'restoreKey', 'pause', 'resume', 'trigger', 'endRun', 'setRunBehavior', 'reset',
+] satisfies Array<keyof ControlApi>);
+
 /** Builds the control API over one server's core. */
-export function createControlApi({ clock, scheduler, users, deploy, journal, faultPlan, connections }: ControlTargets): ControlApi {
+export function createControlApi({ clock, scheduler, users, deploy, journal, faultPlan, connections, changed }: ControlTargets): ControlApi {
   const advanceView = (report: AdvanceReport): AdvanceView => ({
     from: iso(report.from),
     to: iso(report.to),
@@ -254,20 +261,23 @@ export function createControlApi({ clock, scheduler, users, deploy, journal, fau
       return { reset: true };
     },
   };
-  return withControlErrors(api, () => scheduler.catchUp());
+  return withControlErrors(api, () => scheduler.catchUp(), changed);
 }
 
 /**
  * Every operation first lets a real clock's scheduler catch up (so reads never lag a due tick),
  * and turns scheduler errors into control errors with HTTP statuses.
  */
-function withControlErrors(api: ControlApi, catchUp: () => void): ControlApi {
+function withControlErrors(api: ControlApi, catchUp: () => void, changed?: () => void): ControlApi {
   const wrapped = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(api) as Array<[string, (...args: unknown[]) => unknown]>) {
+    const changes = changed !== undefined && CHANGES_STATE.has(name) ? changed : undefined;
     wrapped[name] = (...args: unknown[]) => {
       try {
         catchUp();
-        return fn(...args);
+        const result = fn(...args);
+        changes?.();
+        return result;
       } catch (error) {
         throw toControlError(error);
       }

@@ -43,6 +43,21 @@ export class ServerClock implements Clock {
     return this.mode === 'fake' ? this.#fakeNow : this.wall() + this.#offset;
   }
 
+  /** What a state file keeps of the clock: its mode, its time and (real) its offset from wall time. */
+  exportState(): ClockState {
+    return { mode: this.mode, nowMs: this.now(), offsetMs: this.#offset };
+  }
+
+  /**
+   * Restores a saved clock of the same mode. A fake clock resumes at its saved time; a real one
+   * at its saved offset, but never before its saved time (the wall clock may have been set back).
+   */
+  importState(state: ClockState): void {
+    if (state.mode !== this.mode) throw new Error(`a ${state.mode} clock cannot be restored into a ${this.mode} one`);
+    if (this.mode === 'fake') this.#fakeNow = state.nowMs;
+    else this.#offset = Math.max(state.offsetMs, state.nowMs - this.wall());
+  }
+
   /** Moves to `ms` (ignored if that is not later than now). For the scheduler only. */
   moveTo(ms: number): void {
     const now = this.now();
@@ -50,4 +65,13 @@ export class ServerClock implements Clock {
     if (this.mode === 'fake') this.#fakeNow = ms;
     else this.#offset += ms - now;
   }
+}
+
+/** A clock as a state file keeps it (plain JSON). @since 0.4.0 */
+export interface ClockState {
+  readonly mode: ClockMode;
+  /** The clock's time, epoch ms. */
+  readonly nowMs: number;
+  /** Real clocks: how far ahead of wall time the clock runs (ms); 0 for fake clocks. */
+  readonly offsetMs: number;
 }

@@ -91,6 +91,20 @@ export class DeployService {
     this.store.clear();
   }
 
+  /** Every stored record, of every user (a state file keeps them). */
+  exportRecords(): Deployment[] {
+    return this.store.all();
+  }
+
+  /**
+   * Replaces every record with saved ones (already validated). Listeners are not told: the
+   * scheduler restores its own state from the same file.
+   */
+  importRecords(records: readonly Deployment[]): void {
+    this.store.clear();
+    for (const record of records) this.store.put(record);
+  }
+
   /**
    * DEP-ADD-1..5: permission, pipeline, project_id, schedule, then the duplicate check; the
    * per-user count comes last, so re-adding an existing id still says it exists.

@@ -8,6 +8,9 @@ import type { Deployment } from './deployment.js';
 export class DeploymentStore {
   readonly #byUser = new Map<string, Map<string, Deployment>>();
 
+  /** `onChange` is told after every put, delete and clear (a state file's writer follows it). */
+  constructor(private readonly onChange: () => void = () => {}) {}
+
   get(userId: string, projectId: string): Deployment | undefined {
     return this.#byUser.get(userId)?.get(projectId);
   }
@@ -21,6 +24,7 @@ export class DeploymentStore {
     let mine = this.#byUser.get(record.ownerId);
     if (!mine) this.#byUser.set(record.ownerId, (mine = new Map()));
     mine.set(record.projectId, record);
+    this.onChange();
   }
 
   delete(userId: string, projectId: string): Deployment | undefined {
@@ -29,6 +33,7 @@ export class DeploymentStore {
     if (!mine || !record) return undefined;
     mine.delete(projectId);
     if (mine.size === 0) this.#byUser.delete(userId);
+    this.onChange();
     return record;
   }
 
@@ -44,8 +49,16 @@ export class DeploymentStore {
     return this.#byUser.get(userId)?.size ?? 0;
   }
 
+  /** Every record, of every user (in no particular order). */
+  all(): Deployment[] {
+    const out: Deployment[] = [];
+    for (const mine of this.#byUser.values()) for (const record of mine.values()) out.push(record);
+    return out;
+  }
+
   clear(): void {
     this.#byUser.clear();
+    this.onChange();
   }
 
   get size(): number {

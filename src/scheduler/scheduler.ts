@@ -106,6 +106,9 @@ const MAX_INSTANT_MS = 8.64e15;
  */
 export const MAX_EVENTS_PER_ADVANCE = 2_000_000;
 
+/** How far behind a real clock's time a move may aim and still mean "now" (see advanceTo). */
+const REAL_CLOCK_SLACK_MS = 1000;
+
 /** Deployments removed recently stay queryable (their runs and ticks), up to this many. */
 const RETIRED_LIMIT = 100;
 
@@ -197,6 +200,9 @@ export class Scheduler implements DeploymentListener {
   /** Processes every event up to `target` in time order, then sets the clock to `target`. */
   advanceTo(target: number): AdvanceReport {
     const from = this.clock.now();
+    // A real clock moves between a caller reading it and this line, so a target a moment behind
+    // means now (catchUp and trigger pass the time they read; refusing it would throw at random).
+    if (this.clock.mode === 'real' && target < from && from - target <= REAL_CLOCK_SLACK_MS) target = from;
     if (!(target <= MAX_INSTANT_MS)) {
       throw new SchedulerError('CLOCK_OUT_OF_RANGE', `The clock cannot pass ${iso(MAX_INSTANT_MS)} (the last instant a Date holds); got ${iso(target)}`);
     }
@@ -433,6 +439,96 @@ export class Scheduler implements DeploymentListener {
     return out;
   }
 
+  // ---- state files ----
+
+  /** Everything a state file keeps of the scheduler, as plain JSON. */
+  exportState(): SchedulerState {
+    return {
+      serial: this.#serial,
+      runSeq: this.#runSeq,
+      runBehavior: changedFields(this.#defaultBehavior, this.options.runBehavior),
+      runBehaviors: [...this.#behaviors].map(([key, behavior]) => ({ ...splitKey(key), behavior: { ...behavior } })),
+      entries: [...this.#entries.values()].map(entryState),
+      retired: this.#retired.map(entryState),
+    };
+  }
+
+  /**
+   * Restores a saved state (validated by the caller) in place of this one. Every entry's
+   * deployment must be stored in the deploy service already; ticks and run ends are queued
+   * exactly as saved (see replanTicks for a clock that moved on while no server ran).
+   */
+  importState(state: SchedulerState): void {
+    this.reset();
+    this.#serial = state.serial;
+    this.#runSeq = state.runSeq;
+    this.#defaultBehavior = { ...this.options.runBehavior, ...state.runBehavior };
+    for (const { userId, projectId, behavior } of state.runBehaviors) this.#behaviors.set(keyOf(userId, projectId), { ...behavior });
+    for (const saved of state.entries) {
+      const record = this.#deploy?.find(saved.userId, saved.projectId);
+      if (!record) throw new Error(`scheduling state for '${saved.projectId}' of user '${saved.userId}', which has no such deployment`);
+      const entry = this.#restoreEntry(saved, record);
+      this.#entries.set(keyOf(saved.userId, saved.projectId), entry);
+      if (saved.tickAt !== null && entry.cron && record.state !== 'errored') this.#ticks.add(entry, saved.tickAt);
+      if (saved.run) {
+        entry.current = saved.run.number;
+        entry.currentOutcome = saved.run.outcome;
+        if (saved.run.endAt !== null) {
+          entry.end.at = saved.run.endAt;
+          this.#ends.upsert(entry.end);
+        }
+      }
+    }
+    for (const saved of state.retired.slice(-RETIRED_LIMIT)) {
+      const entry = this.#restoreEntry(saved, retiredRecord(saved.userId, saved.projectId));
+      entry.removedAt = saved.removedAt;
+      this.#retired.push(entry);
+    }
+    this.onQueueChange();
+  }
+
+  #restoreEntry(saved: EntryState, record: Deployment): Entry {
+    const entry = new Entry(saved.serial, record);
+    const expression = record.schedule.expression;
+    entry.cron = expression === undefined ? undefined : this.#nextTickFor(expression, this.options.timezone);
+    Object.assign(entry.counters, saved.counters);
+    if (saved.ticks.length > 0) {
+      entry.ticks = new TickLog(this.options.historyLimit);
+      for (const [at, reason, run] of saved.ticks) entry.ticks.push(at, reason, run);
+    }
+    if (saved.runs.length > 0) {
+      entry.runs = new RunLog(this.options.historyLimit);
+      for (const [number, trigger, scheduledFor, startedAt, endedAt, outcome] of saved.runs) {
+        entry.runs.start(number, trigger, scheduledFor, startedAt);
+        if (endedAt !== null) entry.runs.endNewest(endedAt, outcome ?? 'completed');
+      }
+    }
+    // Ending a run writes into the newest run of the log: it must be that run, still open.
+    const newest = entry.runs?.newest();
+    if (saved.run && (newest?.number !== saved.run.number || newest.endedAt !== undefined)) {
+      throw new Error(`run-${saved.run.number} of '${saved.projectId}' is in progress but is not the open, newest run of its history`);
+    }
+    return entry;
+  }
+
+  /**
+   * Plans ticks again from now, after a restore: those already due (`'due'`: ticks that came
+   * due while no server ran are not made up), or all of them (`'all'`: the time zone changed).
+   * Returns how many moved.
+   */
+  replanTicks(which: 'due' | 'all'): number {
+    const now = this.clock.now();
+    let moved = 0;
+    for (const entry of this.#entries.values()) {
+      if (entry.tickAt === undefined || (which === 'due' && entry.tickAt > now)) continue;
+      this.#ticks.remove(entry);
+      this.#queueNextTick(entry, now);
+      moved += 1;
+    }
+    if (moved > 0) this.onQueueChange();
+    return moved;
+  }
+
   /** Forgets every deployment's scheduling state, run and tick; run behavior back to the default. */
   reset(): void {
     this.#entries.clear();
@@ -467,6 +563,73 @@ export interface ScheduleDescription {
   readonly runBehavior: RunBehavior;
 }
 
+/** A deployment's scheduling state as a state file keeps it (plain JSON; times in epoch ms). @since 0.4.0 */
+export interface EntryState {
+  readonly userId: string;
+  readonly projectId: string;
+  /** Orders deployments whose ticks fall at the same instant (older first). */
+  readonly serial: number;
+  /** Its next queued tick, or null. */
+  readonly tickAt: number | null;
+  /** The run in progress: its number, how it will end, and when (null while held). */
+  readonly run: { readonly number: number; readonly outcome: RunOutcome; readonly endAt: number | null } | null;
+  readonly counters: Counters;
+  /** Tick history, oldest first: [at, reason, run number or 0]. */
+  readonly ticks: ReadonlyArray<readonly [number, TickReason, number]>;
+  /** Run history, oldest first: [number, trigger, scheduledFor, startedAt, endedAt, outcome]. */
+  readonly runs: ReadonlyArray<readonly [number, Run['trigger'], number, number, number | null, RunOutcome | null]>;
+  /** Removed deployments kept for their history: when they were removed. */
+  readonly removedAt?: number;
+}
+
+/** The scheduler as a state file keeps it. @since 0.4.0 */
+export interface SchedulerState {
+  /** Last deployment serial and run number handed out. */
+  readonly serial: number;
+  readonly runSeq: number;
+  /** Server-wide run behavior changes over the configured default. */
+  readonly runBehavior: Partial<RunBehavior>;
+  readonly runBehaviors: ReadonlyArray<{ readonly userId: string; readonly projectId: string; readonly behavior: Partial<RunBehavior> }>;
+  /** Deployments, in the order they were added. */
+  readonly entries: readonly EntryState[];
+  /** Recently removed deployments, oldest first. */
+  readonly retired: readonly EntryState[];
+}
+
+function entryState(entry: Entry): EntryState {
+  return {
+    userId: entry.userId,
+    projectId: entry.projectId,
+    serial: entry.serial,
+    tickAt: entry.tickAt ?? null,
+    run: entry.current ? { number: entry.current, outcome: entry.currentOutcome, endAt: entry.end.heapIndex >= 0 ? entry.end.at : null } : null,
+    counters: { ...entry.counters },
+    ticks: (entry.ticks?.toArray() ?? []).map(({ at, reason, run }) => [at, reason, run] as const),
+    runs: (entry.runs?.toArray() ?? []).map((r) => [r.number, r.trigger, r.scheduledFor, r.startedAt, r.endedAt ?? null, r.outcome ?? null] as const),
+    ...(entry.removedAt !== undefined && { removedAt: entry.removedAt }),
+  };
+}
+
+/** The fields of `behavior` that differ from `base`. */
+function changedFields(behavior: RunBehavior, base: RunBehavior): Partial<RunBehavior> {
+  return Object.fromEntries(Object.entries(behavior).filter(([field, value]) => base[field as keyof RunBehavior] !== value));
+}
+
+/** A removed deployment's record is never read again (only its history is): this stands in for it. */
+function retiredRecord(userId: string, projectId: string): Deployment {
+  return {
+    projectId,
+    ownerId: userId,
+    ownerCredential: '',
+    pipeline: { project_id: projectId },
+    pipelineJson: JSON.stringify({ project_id: projectId }),
+    schedule: { source: 'manual', expression: undefined },
+    state: 'active',
+    createdAt: 0,
+    updatedAt: 0,
+  };
+}
+
 function erroredError(projectId: string): SchedulerError {
   return new SchedulerError(
     'DEPLOYMENT_ERRORED',
@@ -477,6 +640,13 @@ function erroredError(projectId: string): SchedulerError {
 /** Owner and project id as one unambiguous key (the length prefix keeps 'a'+'bc' apart from 'ab'+'c'). */
 function keyOf(userId: string, projectId: string): string {
   return `${userId.length}:${userId}${projectId}`;
+}
+
+/** The owner and project id back out of keyOf's key. */
+function splitKey(key: string): { userId: string; projectId: string } {
+  const colon = key.indexOf(':');
+  const end = colon + 1 + Number(key.slice(0, colon));
+  return { userId: key.slice(colon + 1, end), projectId: key.slice(end) };
 }
 
 function iso(ms: number): string {

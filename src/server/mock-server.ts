@@ -16,6 +16,9 @@ import { DapSession, type SessionContext } from '../dap/session.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { ConnectionAdmission } from './admission.js';
 import { createControlHandler, isControlPath, validateControlToken } from './control-http.js';
+import { HeldResponse, InFlight } from '../persist/in-flight.js';
+import { openStateFile } from '../persist/persistence.js';
+import { shutDown } from '../persist/shutdown.js';
 
 /** The DAP endpoint's path (WIRE-1). */
 export const DAP_PATH = '/task/service';
@@ -29,8 +32,6 @@ export const DEFAULT_MAX_FRAME_BYTES = DEFAULT_LIMITS.maxFrameBytes;
  * server buffer without bound, and loses nothing (its requests wait in TCP).
  */
 export const REPLY_BACKLOG_LIMIT = 4 * 1024 * 1024;
-/** How long close() lets clients finish their closing handshake before cutting them off. */
-const CLOSE_GRACE_MS = 1000;
 
 /** @since 0.1.0 */
 export interface MockServerOptions extends Omit<CoreOptions, 'users'> {
@@ -47,6 +48,15 @@ export interface MockServerOptions extends Omit<CoreOptions, 'users'> {
    * @deprecated since 0.4.0: use `limits.maxFrameBytes` (this one still works when that is not given).
    */
   maxFrameBytes?: number;
+  /**
+   * Keeps the server's state in this file across restarts: deployments, users added and keys
+   * revoked at run time, the clock, and run and tick history. Loaded at start (a missing file
+   * means an empty server; a file that is not a valid state file is refused with a
+   * StateFileError and left as it is), then rewritten atomically after every change. A reply
+   * to a change leaves only once the change is on disk. See docs/persistence.md.
+   * @since 0.4.0
+   */
+  stateFile?: string;
 }
 
 /** @since 0.1.0 */
@@ -68,7 +78,11 @@ export interface MockServer {
   };
   /** Open DAP connections, and reply bytes queued for them but not yet handed to the OS. */
   stats(): { connections: number; bufferedBytes: number };
-  /** Closes every connection (code 1001) and stops listening. Safe to call twice. */
+  /**
+   * Shuts down gracefully: stops taking connections and requests, answers those already
+   * received (waiting at most 3 s), writes the state file a last time, then closes every
+   * connection with 1001. Safe to call twice.
+   */
   close(): Promise<void>;
 }
 
@@ -86,6 +100,15 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   const users = typeof options.users === 'string' ? await loadUsersFile(options.users) : options.users;
   const core = await createDeployCore({ ...options, users, limits: { maxFrameBytes: options.maxFrameBytes, ...options.limits } });
   const admission = new ConnectionAdmission(core.limits);
+  const persistence =
+    options.stateFile === undefined
+      ? undefined
+      : await openStateFile(options.stateFile, core, options.log).catch((error: unknown) => {
+          core.stop();
+          throw error;
+        });
+  const inFlight = new InFlight(persistence?.committer);
+  const context = inFlight.sessionContext(core);
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -98,9 +121,13 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
 
   // Plain HTTP requests: the control door under /control/, a 404 pointing at the WebSocket elsewhere.
   const control = createControlHandler({ control: core.control, token: options.controlToken, log: options.log });
-  const http = createServer((request, response) => (isControlPath(pathOf(request)) ? control : notFound)(request, response));
+  const http = createServer(
+    { ServerResponse: HeldResponse },
+    inFlight.http((request, response) => (isControlPath(pathOf(request)) ? control : notFound)(request, response)),
+  );
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    if (inFlight.closing) return void socket.destroy(); // shutting down: no new connections
     if (pathOf(request) !== DAP_PATH) {
       socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
@@ -109,7 +136,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     wss.handleUpgrade(request, socket, head, (ws) => {
       const refusal = admission.check(address);
       if (refusal) return ws.close(refusal.code, refusal.reason);
-      const session = attachSession(ws, socket, core);
+      const session = attachSession(ws, socket, context, inFlight);
       admission.add(address, session);
       ws.once('close', () => admission.release(address, session));
     });
@@ -126,22 +153,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}${DAP_PATH}`;
 
   let closed: Promise<void> | undefined;
-  const close = () =>
-    (closed ??= (async () => {
-      const sockets = [...wss.clients];
-      for (const ws of sockets) ws.close(1001, 'Server shutting down');
-      await Promise.race([
-        Promise.all(sockets.map((ws) => new Promise((r) => (ws.readyState === ws.CLOSED ? r(null) : ws.once('close', r))))),
-        new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref()),
-      ]);
-      for (const ws of wss.clients) ws.terminate();
-      wss.close();
-      core.stop();
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        http.closeAllConnections();
-      });
-    })());
+  const close = () => (closed ??= shutDown({ http, wss, inFlight, persistence, stopCore: () => core.stop(), log: options.log }));
 
   const stats = () => {
     let bufferedBytes = 0;
@@ -157,10 +169,15 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
  * requests of one read are corked and leave in one write, so a client that pipelines requests
  * costs one system call per burst instead of one per reply.
  */
-function attachSession(socket: WebSocket, tcp: Duplex, context: SessionContext): DapSession {
-  const session = new DapSession(context, {
+function attachSession(socket: WebSocket, tcp: Duplex, context: SessionContext, inFlight: InFlight): DapSession {
+  // Replies go through a queue: with a state file, a reply to a change waits for the disk.
+  const replies = inFlight.open({
     send: (text) => socket.send(text),
     close: (code, reason) => socket.close(code, clipReason(reason)),
+  });
+  const session = new DapSession(context, {
+    send: (text) => replies.send(text),
+    close: (code, reason) => replies.close(code, reason),
   });
   let corked = false;
   const uncork = () => {
@@ -177,7 +194,7 @@ function attachSession(socket: WebSocket, tcp: Duplex, context: SessionContext):
       tcp.cork();
       process.nextTick(uncork);
     }
-    session.receive(data, isBinary);
+    replies.request(() => session.receive(data, isBinary));
     if (socket.bufferedAmount > REPLY_BACKLOG_LIMIT) {
       paused = true;
       socket.pause();
@@ -193,7 +210,10 @@ function attachSession(socket: WebSocket, tcp: Duplex, context: SessionContext):
     if (paused) held.push([toBuffer(data), isBinary]);
     else handle(toBuffer(data), isBinary);
   });
-  socket.on('close', () => session.ended());
+  socket.on('close', () => {
+    inFlight.forget(replies);
+    session.ended();
+  });
   // Protocol errors (bad opcodes, oversized frames) are answered by ws itself with a close;
   // the listener only keeps them from becoming uncaught exceptions.
   socket.on('error', () => {});

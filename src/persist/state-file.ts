@@ -1,0 +1,80 @@
+/**
+ * The state file on disk: reading it (or learning it is not there yet), and replacing it
+ * atomically, so that a crash or `kill -9` at any moment leaves either the previous complete
+ * file or the new complete file, never a mix: the new text goes to a temporary file in the
+ * same directory, is flushed to the disk, renamed over the old one, and the rename itself is
+ * flushed by syncing the directory. Node only.
+ */
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { MOVE_IT_AWAY, StateFileError } from './errors.js';
+
+/** The temporary file a write goes through (one server per state file). */
+export function tempPathOf(path: string): string {
+  return `${path}.rrdk-tmp`;
+}
+
+/** The file holds API keys: only its owner may read it. */
+const FILE_MODE = 0o600;
+
+/** The file's text, or undefined when there is no file yet. Throws StateFileError if it cannot be read. */
+export async function readStateFile(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    const why = code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(error));
+    throw new StateFileError('STATE_FILE_UNREADABLE', `Cannot read state file ${path} (${why}): ${MOVE_IT_AWAY}`);
+  }
+}
+
+/**
+ * Removes what an interrupted write left behind. Never needed for correctness (only the state
+ * file itself is ever read), but a stale temporary file would sit next to it for ever.
+ */
+export async function removeLeftoverTemp(path: string): Promise<void> {
+  await rm(tempPathOf(path), { force: true }).catch(() => {});
+}
+
+/** Replaces the file's content with `text`, atomically and durably (see the module comment). */
+export async function writeStateFile(path: string, text: string): Promise<void> {
+  const temp = tempPathOf(path);
+  // Made afresh each time, so its mode is ours even if a leftover had another.
+  await rm(temp, { force: true });
+  const file = await open(temp, 'wx', FILE_MODE);
+  try {
+    await file.writeFile(text, 'utf8');
+    await file.sync();
+  } catch (error) {
+    await file.close().catch(() => {});
+    await rm(temp, { force: true }).catch(() => {});
+    throw error;
+  }
+  await file.close();
+  await rename(temp, path);
+  await syncDirectory(dirname(path));
+}
+
+/** Makes a rename in `dir` durable. Some systems (Windows) cannot open a directory: nothing to do there. */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+  } catch (error) {
+    if (isUnsupported(error)) return;
+    throw error;
+  }
+  try {
+    await handle.sync();
+  } catch (error) {
+    if (!isUnsupported(error)) throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+function isUnsupported(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EISDIR' || code === 'EPERM' || code === 'EINVAL' || code === 'ENOTSUP';
+}

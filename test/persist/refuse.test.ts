@@ -1,0 +1,102 @@
+/**
+ * A state file that is damaged, foreign, from a future version, invalid, or does not fit the
+ * server is refused at start-up with one clear line (what is wrong, what to do) and exit
+ * status 1 from `serve`, and the file is left exactly as it was.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMockServer } from '../../src/index.js';
+import { StateFileError } from '../../src/persist/errors.js';
+import { tempPathOf } from '../../src/persist/state-file.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { Workspace } from './helpers.js';
+
+const ws = new Workspace();
+afterAll(() => ws.cleanUp());
+
+/** A real state file (fake clock), with a deployment, as the base of the damaged ones. */
+let valid: string;
+beforeAll(async () => {
+  const file = join(await ws.dir(), 'valid.json');
+  const server = await ws.server(file);
+  const client = await RawClient.authed(server.url);
+  await client.request('rrext_deploy_add', { pipeline: { project_id: 'p' }, schedule: '@hourly' });
+  client.close();
+  await server.close();
+  valid = await readFile(file, 'utf8');
+});
+
+const edited = (edit: (state: any) => void) => {
+  const state = JSON.parse(valid);
+  edit(state);
+  return JSON.stringify(state);
+};
+
+const CASES: Array<{ name: string; content: () => string | Buffer; says: RegExp; args?: string[] }> = [
+  { name: 'cut short (truncated JSON)', content: () => valid.slice(0, Math.floor(valid.length / 2)), says: /is not valid JSON \(damaged, cut short/ },
+  { name: 'binary garbage', content: () => Buffer.concat([randomBytes(512), Buffer.from([0, 0xff, 0xfe])]), says: /is not valid JSON/ },
+  { name: 'empty', content: () => '', says: /is empty, so it is not a state file/ },
+  { name: "another program's JSON (package.json)", content: () => readFileSync(new URL('../../package.json', import.meta.url)), says: /is not a rocketride-deploy-kit state file \(it has no "format"/ },
+  { name: 'a users file', content: () => readFileSync(new URL('../../fixtures/users.json', import.meta.url)), says: /is not a rocketride-deploy-kit state file/ },
+  { name: 'a future version', content: () => edited((s) => (s.version = 2)), says: /has version 2, and this rocketride-deploy-kit reads version 1 only: use the version that wrote it/ },
+  { name: 'an invalid deployment', content: () => edited((s) => (s.deployments[0].state = 'sleeping')), says: /is damaged at deployments\[0\]\.state: must be one of active, paused, errored/ },
+  { name: 'a deployment without its scheduling entry', content: () => edited((s) => (s.scheduler.entries = [])), says: /is damaged at deployments\[0\]: has no scheduling entry/ },
+  { name: 'a run in progress that is not in its history', content: () => edited((s) => (s.scheduler.entries[0].run = { number: 1, outcome: 'completed', endAt: null })), says: /is damaged at scheduler\.entries\[0\]\.run\.number: must be a whole number from 1 to 0/ },
+  { name: 'a fake-clock file on a real-clock server', content: () => valid, args: ['--clock', 'real'], says: /was saved by a server with a fake clock, and this one has a real clock: start it with the fake clock \(--clock fake\)/ },
+];
+
+describe('serve --state-file refuses', () => {
+  it.each(CASES)('$name: one line, exit status 1, the file untouched', async ({ content, says, args }) => {
+    const file = join(await ws.dir(), 'state.json');
+    const bytes = content();
+    await writeFile(file, bytes);
+    const server = ws.serve(file, args ?? ['--clock', 'fake']);
+    expect(await server.run.exited).toBe(1);
+    const { stderr, stdout } = server.run.output();
+    expect(stdout).toBe('');
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(file);
+    expect(stderr).toMatch(says);
+    expect(stderr).toMatch(/move it away or choose another state file path; the file was left as it is$/m);
+    expect(readFileSync(file).equals(Buffer.from(bytes))).toBe(true);
+    expect(existsSync(tempPathOf(file))).toBe(false);
+  });
+
+  it('a directory in place of the file', async () => {
+    const file = join(await ws.dir(), 'state.json');
+    await mkdir(file);
+    const server = ws.serve(file);
+    expect(await server.run.exited).toBe(1);
+    expect(server.run.output().stderr.trim()).toBe(
+      `rocketride-deploy-kit: Cannot read state file ${file} (it is a directory): move it away or choose another state file path; the file was left as it is`,
+    );
+  });
+});
+
+describe('createMockServer({ stateFile }) refuses', () => {
+  it('with a StateFileError and its code, listening nowhere', async () => {
+    const file = join(await ws.dir(), 'state.json');
+    await writeFile(file, '{"name": "not-a-state-file"}');
+    const refused = createMockServer({ port: 0, stateFile: file });
+    await expect(refused).rejects.toBeInstanceOf(StateFileError);
+    await expect(refused).rejects.toMatchObject({ code: 'STATE_FILE_FOREIGN' });
+    await writeFile(file, edited((s) => (s.clock.nowMs = 'soon')));
+    await expect(createMockServer({ port: 0, clock: 'fake', stateFile: file })).rejects.toMatchObject({
+      code: 'STATE_FILE_INVALID',
+      message: expect.stringContaining('damaged at clock.nowMs: must be a whole number'),
+    });
+  });
+
+  it('a user added at run time that clashes with the configured users', async () => {
+    const file = join(await ws.dir(), 'state.json');
+    const zed = { userId: 'zed', keys: ['MYAPIKEY'], defaultTeam: 't', organizations: [{ id: 'o', name: 'O', teams: [{ id: 't', name: 'T' }] }] };
+    await writeFile(file, edited((s) => (s.users.added = [zed])));
+    await expect(createMockServer({ port: 0, clock: 'fake', stateFile: file })).rejects.toMatchObject({
+      code: 'STATE_FILE_MISMATCH',
+      message: expect.stringContaining("clash with this server's users (Key 'MYAPIKEY' belongs to user 'local')"),
+    });
+  });
+});
