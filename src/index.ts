@@ -23,6 +23,7 @@ export { DapError, ConnectionClosedError } from './client/errors.js';
 export { toServiceUrl } from './client/uri.js';
 export { MAX_PIPELINE_DEPTH } from './domain/deploy-service.js';
 export { DEFAULT_LIMITS, type Limits, type LimitsOption } from './limits.js';
+export { StateFileError, type StateFileErrorCode } from './persist/errors.js';
 export { DeployError, type DeployErrorCode } from './domain/errors.js';
 export { parseSchedule, PRESETS, MANUAL, type Schedule } from './domain/schedule.js';
 export type { Clock } from './domain/clock.js';
