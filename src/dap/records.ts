@@ -1,4 +1,4 @@
-import type { Deployment } from '../domain/deployment.js';
+import { pipelineOf, type Deployment } from '../domain/deployment.js';
 
 /**
  * A deployment as it goes on the wire: the documented names (REC-1) and the names the real
@@ -18,7 +18,7 @@ export interface WireDeploymentRecord {
 
 export function toWireRecord(d: Deployment): WireDeploymentRecord {
   return {
-    pipeline: d.pipeline,
+    pipeline: pipelineOf(d),
     schedule: d.schedule.source,
     state: d.state,
     userId: d.ownerId,

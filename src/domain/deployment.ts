@@ -5,8 +5,12 @@ import type { Schedule } from './schedule.js';
 export type DeploymentState = 'active' | 'paused' | 'errored';
 
 /**
- * One stored deployment. Immutable: every change stores a new object, so a failed update can
- * never leave a half-applied record behind (DEP-UPD-3).
+ * One stored deployment: plain data, every field its own property, so a copy made by spreading
+ * (`{ ...record, state }`) loses nothing. Immutable: every change stores a new object, so a
+ * failed update can never leave a half-applied record behind (DEP-UPD-3).
+ *
+ * The pipeline is kept as JSON text only: parsed, the same document takes about 1.4 times the
+ * text's memory again, and the wire is written from the text. Read it with `pipelineOf`.
  * @since 0.1.0
  */
 export interface Deployment {
@@ -14,9 +18,10 @@ export interface Deployment {
   readonly ownerId: string;
   /** The credential (API key) the deployment was added with; scheduled runs use it (RUN-5). */
   readonly ownerCredential: string;
-  /** The pipeline; `project_id` always equals `projectId`. Stored records parse it from `pipelineJson` on each read. */
-  readonly pipeline: Readonly<JsonObject>;
-  /** The pipeline as JSON text, made when it was stored: the stored copy, and what records are sent from. */
+  /**
+   * The pipeline as JSON text (its `project_id` always equals `projectId`), made when it was
+   * stored: the stored copy, and what records are sent from.
+   */
   readonly pipelineJson: string;
   readonly schedule: Schedule;
   readonly state: DeploymentState;
@@ -25,56 +30,43 @@ export interface Deployment {
   /** Unix seconds. */
   readonly updatedAt: number;
 }
-
-/** What a stored record holds: everything but the parsed pipeline, which is derived. */
-export type DeploymentFields = Omit<Deployment, 'pipeline'>;
 
 /**
- * A stored record. It keeps the pipeline as JSON text only: parsed, the same document takes
- * about 1.4 times the text's memory again, and only tests read it (the wire is written from the
- * text), so `pipeline` parses a fresh copy when read. Make records with `storedDeployment` or
- * `withChanges`, never by spreading one (`pipeline` lives on the prototype; a spread drops it).
+ * The record's pipeline as an object: a fresh parse of `pipelineJson` on every call, so the
+ * caller may change it without touching stored state. Costs a parse: the wire path sends
+ * `pipelineJson` itself and never calls this.
  */
-class StoredDeployment implements Deployment {
-  readonly projectId: string;
-  readonly ownerId: string;
-  readonly ownerCredential: string;
-  readonly pipelineJson: string;
-  readonly schedule: Schedule;
-  readonly state: DeploymentState;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-
-  constructor(fields: DeploymentFields) {
-    this.projectId = fields.projectId;
-    this.ownerId = fields.ownerId;
-    this.ownerCredential = fields.ownerCredential;
-    this.pipelineJson = fields.pipelineJson;
-    this.schedule = fields.schedule;
-    this.state = fields.state;
-    this.createdAt = fields.createdAt;
-    this.updatedAt = fields.updatedAt;
-  }
-
-  get pipeline(): Readonly<JsonObject> {
-    return JSON.parse(this.pipelineJson) as JsonObject;
-  }
+export function pipelineOf(record: Deployment): JsonObject {
+  return JSON.parse(record.pipelineJson) as JsonObject;
 }
 
-export function storedDeployment(fields: DeploymentFields): Deployment {
-  return new StoredDeployment({ ...fields, pipelineJson: flatText(fields.pipelineJson) });
+/** A record to store: `fields` with the pipeline text stored flat (see `flatText`). */
+export function storedDeployment(fields: Deployment): Deployment {
+  return record(fields, flatText(fields.pipelineJson));
 }
 
 /** A new record: `record` with `changes` applied (a pipeline text it has already is kept as it is). */
-export function withChanges(record: Deployment, changes: Partial<DeploymentFields>): Deployment {
+export function withChanges(current: Deployment, changes: Partial<Deployment>): Deployment {
   const text = changes.pipelineJson;
-  const pipelineJson = text === undefined || text === record.pipelineJson ? record.pipelineJson : flatText(text);
-  return new StoredDeployment({ ...fieldsOf(record), ...changes, pipelineJson });
+  const pipelineJson = text === undefined || text === current.pipelineJson ? current.pipelineJson : flatText(text);
+  return record({ ...current, ...changes }, pipelineJson);
 }
 
-function fieldsOf(d: Deployment): DeploymentFields {
-  const { projectId, ownerId, ownerCredential, pipelineJson, schedule, state, createdAt, updatedAt } = d;
-  return { projectId, ownerId, ownerCredential, pipelineJson, schedule, state, createdAt, updatedAt };
+/**
+ * Every record is built here, one literal with the fields in one order: all records share one
+ * object shape, with no room for extra keys a caller's object might carry.
+ */
+function record(fields: Deployment, pipelineJson: string): Deployment {
+  return {
+    projectId: fields.projectId,
+    ownerId: fields.ownerId,
+    ownerCredential: fields.ownerCredential,
+    pipelineJson,
+    schedule: fields.schedule,
+    state: fields.state,
+    createdAt: fields.createdAt,
+    updatedAt: fields.updatedAt,
+  };
 }
 
 /**

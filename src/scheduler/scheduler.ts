@@ -621,7 +621,6 @@ function retiredRecord(userId: string, projectId: string): Deployment {
     projectId,
     ownerId: userId,
     ownerCredential: '',
-    pipeline: { project_id: projectId },
     pipelineJson: JSON.stringify({ project_id: projectId }),
     schedule: { source: 'manual', expression: undefined },
     state: 'active',

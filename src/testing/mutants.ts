@@ -17,7 +17,7 @@ import { posix } from 'node:path';
 import type { ServerClock } from '../domain/clock.js';
 import type { Caller, DeployService, DeploymentListener, ScheduleParser } from '../domain/deploy-service.js';
 import { PERMISSION_CONTROL } from '../domain/deploy-service.js';
-import type { Deployment } from '../domain/deployment.js';
+import { pipelineOf, type Deployment } from '../domain/deployment.js';
 import { DeployError, deployErrors, type DeployErrorCode } from '../domain/errors.js';
 import { MANUAL, PRESETS, parseSchedule } from '../domain/schedule.js';
 import type { DeploymentStore } from '../domain/store.js';
@@ -357,8 +357,7 @@ const DEFINITIONS: readonly Definition[] = [
         deploy.update = (caller, args) => {
           const next = update(caller, args);
           if (!given(args, 'pipeline')) return next;
-          const pipeline = withoutKey(next.pipeline, 'project_id') as Deployment['pipeline'];
-          const broken: Deployment = { ...next, pipeline, pipelineJson: JSON.stringify(pipeline) };
+          const broken: Deployment = { ...next, pipelineJson: JSON.stringify(withoutKey(pipelineOf(next), 'project_id')) };
           store.put(broken);
           return broken;
         };
@@ -673,13 +672,11 @@ function shift(ms: number | undefined, by: number): number | undefined {
 }
 
 function placeholder(caller: Caller, projectId: string, nowSeconds: number): Deployment {
-  const pipeline = { project_id: projectId };
   return {
     projectId,
     ownerId: caller.userId,
     ownerCredential: caller.credential,
-    pipeline,
-    pipelineJson: JSON.stringify(pipeline),
+    pipelineJson: JSON.stringify({ project_id: projectId }),
     schedule: parseSchedule(MANUAL),
     state: 'active',
     createdAt: nowSeconds,

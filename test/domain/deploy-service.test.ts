@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DeployService, MAX_PIPELINE_DEPTH, type Caller } from '../../src/domain/deploy-service.js';
+import { pipelineOf } from '../../src/domain/deployment.js';
 import { compareCodePoints, DeploymentStore } from '../../src/domain/store.js';
 import { hostileProjectIds } from '../helpers/fixtures.js';
 
@@ -41,7 +42,7 @@ describe('DeployService.add (DEP-ADD-1..5)', () => {
       projectId: 'p1',
       ownerId: 'local',
       ownerCredential: 'MYAPIKEY',
-      pipeline: { project_id: 'p1', nodes: [] },
+      pipelineJson: JSON.stringify({ project_id: 'p1', nodes: [] }),
       schedule: { source: 'manual' },
       state: 'active',
       createdAt: 1_795_663_567.18,
@@ -89,7 +90,7 @@ describe('DeployService.add (DEP-ADD-1..5)', () => {
     t.deploy.add(local, { pipeline: { project_id: 'p1', owner: 'local' } });
     t.deploy.add(alice, { pipeline: { project_id: 'p1', owner: 'alice' } });
     t.deploy.remove(local, 'p1');
-    expect(t.deploy.status(alice, 'p1').pipeline['owner']).toBe('alice');
+    expect(pipelineOf(t.deploy.status(alice, 'p1'))['owner']).toBe('alice');
     expect(t.deploy.list(local)).toEqual([]);
   });
 
@@ -97,7 +98,7 @@ describe('DeployService.add (DEP-ADD-1..5)', () => {
     const pipeline = { project_id: 'p1', nested: { a: [1] } };
     t.deploy.add(local, { pipeline });
     pipeline.nested.a.push(2);
-    expect(t.deploy.status(local, 'p1').pipeline).toEqual({ project_id: 'p1', nested: { a: [1] } });
+    expect(pipelineOf(t.deploy.status(local, 'p1'))).toEqual({ project_id: 'p1', nested: { a: [1] } });
   });
 
   /** A pipeline whose objects and arrays nest `levels` deep (the pipeline itself is level 1). */
@@ -108,12 +109,12 @@ describe('DeployService.add (DEP-ADD-1..5)', () => {
   }
 
   it(`stores pipelines nested up to ${MAX_PIPELINE_DEPTH} levels and refuses deeper ones, on add and update`, () => {
-    expect(t.deploy.add(local, { pipeline: nested(MAX_PIPELINE_DEPTH) }).pipeline).toEqual(nested(MAX_PIPELINE_DEPTH));
+    expect(pipelineOf(t.deploy.add(local, { pipeline: nested(MAX_PIPELINE_DEPTH) }))).toEqual(nested(MAX_PIPELINE_DEPTH));
     expect(() => t.deploy.add(alice, { pipeline: nested(MAX_PIPELINE_DEPTH + 1) })).toThrow(
       `pipeline is nested too deeply (more than ${MAX_PIPELINE_DEPTH} levels)`,
     );
     expect(codeOf(() => t.deploy.update(local, { projectId: 'deep', pipeline: nested(100_000) }))).toBe('PIPELINE_TOO_DEEP');
-    expect(t.deploy.status(local, 'deep').pipeline).toEqual(nested(MAX_PIPELINE_DEPTH));
+    expect(pipelineOf(t.deploy.status(local, 'deep'))).toEqual(nested(MAX_PIPELINE_DEPTH));
     expect(t.deploy.list(alice)).toEqual([]);
   });
 });
@@ -129,7 +130,7 @@ describe('DeployService.update (DEP-UPD-1..3)', () => {
     t.clock.set(1_795_663_600_000);
     const updated = t.deploy.update(local, { projectId: 'p1', schedule: '@hourly' });
     expect(updated).toMatchObject({
-      pipeline: { project_id: 'p1', v: 1 },
+      pipelineJson: JSON.stringify({ project_id: 'p1', v: 1 }),
       schedule: { source: '@hourly' },
       state: 'active',
       ownerId: 'local',
@@ -138,13 +139,13 @@ describe('DeployService.update (DEP-UPD-1..3)', () => {
     });
     const second = t.deploy.update(local, { projectId: 'p1', pipeline: { project_id: 'p1', v: 2 } });
     expect(second.schedule.source).toBe('@hourly');
-    expect(second.pipeline).toEqual({ project_id: 'p1', v: 2 });
+    expect(pipelineOf(second)).toEqual({ project_id: 'p1', v: 2 });
   });
 
   it('forces the pipeline project_id to the deployment key (DEP-UPD-2)', () => {
     const updated = t.deploy.update(local, { projectId: 'p1', pipeline: { project_id: 'other', v: 3 } });
-    expect(updated.pipeline).toEqual({ project_id: 'p1', v: 3 });
-    expect(t.deploy.update(local, { projectId: 'p1', pipeline: { v: 4 } }).pipeline).toEqual({ project_id: 'p1', v: 4 });
+    expect(pipelineOf(updated)).toEqual({ project_id: 'p1', v: 3 });
+    expect(pipelineOf(t.deploy.update(local, { projectId: 'p1', pipeline: { v: 4 } }))).toEqual({ project_id: 'p1', v: 4 });
     expect(t.deploy.list(local).map((d) => d.projectId)).toEqual(['p1']);
   });
 
@@ -249,9 +250,9 @@ describe('properties', () => {
       fc.property(pipelineArb, (pipeline) => {
         const t = setup();
         const expected = JSON.parse(JSON.stringify(pipeline));
-        expect(t.deploy.add(local, { pipeline }).pipeline).toEqual(expected);
-        expect(t.deploy.status(local, pipeline.project_id).pipeline).toEqual(expected);
-        expect(t.deploy.list(local)[0]!.pipeline).toEqual(expected);
+        expect(pipelineOf(t.deploy.add(local, { pipeline }))).toEqual(expected);
+        expect(pipelineOf(t.deploy.status(local, pipeline.project_id))).toEqual(expected);
+        expect(pipelineOf(t.deploy.list(local)[0]!)).toEqual(expected);
       }),
     );
   });

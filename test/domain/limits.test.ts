@@ -80,7 +80,7 @@ describe('pipeline size (maxPipelineBytes)', () => {
 
   it('stores a pipeline of exactly the limit and refuses one byte more, with a clear error', () => {
     const t = service({ maxPipelineBytes: limit });
-    expect(JSON.stringify(t.deploy.add(alice, { pipeline: pipelineOf('p', limit) }).pipeline)).toHaveLength(limit);
+    expect(t.deploy.add(alice, { pipeline: pipelineOf('p', limit) }).pipelineJson).toHaveLength(limit);
     expect(failure(() => t.deploy.add(alice, { pipeline: pipelineOf('q', limit + 1) }))).toEqual({
       code: 'PIPELINE_TOO_LARGE',
       message: "pipeline is too large: its JSON is over 200 bytes (the server's limit)",
