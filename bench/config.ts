@@ -5,7 +5,7 @@
  */
 
 /** The bench's parts, in the order they run. */
-export const BENCH_PARTS = ['rows', 'sustained', 'startup', 'scheduler', 'memory', 'conformance'] as const;
+export const BENCH_PARTS = ['rows', 'sustained', 'startup', 'scheduler', 'memory', 'persist', 'conformance'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 /**
@@ -51,6 +51,22 @@ export interface BenchConfig {
   readonly memorySizes: readonly number[];
   /** ...whose retained heap should be at most this multiple of the records' JSON. */
   readonly goalMemoryRatio: number;
+  /** State file cost: adds in one pipelined burst, without and with a state file, in this many alternating rounds (bursts are short: more rounds than `rounds`)... */
+  readonly persistRounds: number;
+  /** ...of this many adds each... */
+  readonly persistAdds: number;
+  /** ...after this many warm-up adds (and removes of them) on each fresh server, in bursts of `persistAdds`... */
+  readonly persistWarmupAdds: number;
+  /** ...of about this many bytes of pipeline JSON each... */
+  readonly persistPipelineBytes: number;
+  /** ...spread over this many connections (one bench user each)... */
+  readonly persistConnections: readonly number[];
+  /** ...on a server already holding this many deployments (every write rewrites the whole file)... */
+  readonly persistStored: readonly number[];
+  /** ...spread over this many bench users (under maxDeploymentsPerUser). */
+  readonly persistPreloadUsers: number;
+  /** And adds sent one at a time on one connection, each its own write: what one write costs a waiting client. */
+  readonly persistOneAtATimeAdds: number;
 }
 
 const DEFAULT_MEASURE_SECONDS = 5;
@@ -79,6 +95,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     sustainedMaxConnections: 1024,
     memorySizes: [10_000, 100_000],
     goalMemoryRatio: 3,
+    persistRounds: 5,
+    persistAdds: 2_000,
+    persistWarmupAdds: 10_000,
+    persistPipelineBytes: 1_000,
+    persistConnections: [1, 10],
+    persistStored: [0, 10_000],
+    persistPreloadUsers: 10,
+    persistOneAtATimeAdds: 20,
   };
 }
 

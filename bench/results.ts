@@ -3,6 +3,7 @@ import { scenarioName, type BenchConfig, type Scenario } from './config.js';
 import type { LoadResult } from './load-client.js';
 import type { ConformanceBench } from './conformance.js';
 import type { MemoryResult } from './memory.js';
+import type { PersistResult } from './persist.js';
 import type { SustainedResult } from './sustained.js';
 import type { SizeResult, YearResult } from './scheduler-year.js';
 import type { SessionCostResult } from './session-cost.js';
@@ -53,8 +54,9 @@ export interface BenchResults {
   readonly sessionCost?: SessionCostResult & { readonly microsPerRequestWithoutJournal: number };
   readonly scheduler?: { ticks: TickBenchResult; year: YearResult; sizes: SizeResult[] };
   readonly memory?: readonly MemoryResult[];
+  readonly persist?: PersistResult;
   readonly conformance?: ConformanceBench;
-  /** Failed requests over the rows and the sustained load (plus one if the connection limit did not hold); non-zero fails the bench. */
+  /** Failed requests over the rows, the sustained load and the state-file bursts (plus one if the connection limit did not hold); non-zero fails the bench. */
   readonly failures: number;
 }
 

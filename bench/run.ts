@@ -15,6 +15,7 @@ import { figuresLine, header, ratioLine, startupLine, writeJson } from './report
 import { figuresOf, rowOf, type BenchResults, type RowResult, type ServerFigures, type ServerKind } from './results.js';
 import { conformanceLines, measureConformance } from './conformance.js';
 import { measureMemory, memoryLines } from './memory.js';
+import { measurePersist, persistLines } from './persist.js';
 import { measureSize, measureYear, yearLines } from './scheduler-year.js';
 import { measureSessionCost } from './session-cost.js';
 import { measureTicks, tickLines } from './ticks.js';
@@ -78,6 +79,13 @@ async function main(): Promise<number> {
       for (const deployments of config.memorySizes) memory.push(await measureMemory(deployments, config.goalMemoryRatio));
       for (const line of memoryLines(memory)) console.log(line);
       add({ memory });
+    }
+    if (parts.has('persist')) {
+      console.log('');
+      const persist = await measurePersist(config);
+      for (const line of persistLines(persist)) console.log(line);
+      if (persist.failures > 0) console.error(`bench: state-file bursts: ${persist.failureSamples.join(' | ')}`);
+      add({ persist }, persist.failures);
     }
     if (parts.has('conformance')) {
       console.log('');
@@ -184,6 +192,8 @@ function budgetMs(config: BenchConfig): number {
     scheduler: 60_000,
     // A fresh process per size; 100,000 deployments take about 10 s.
     memory: config.memorySizes.reduce((sum, n) => sum + 30_000 + n, 0),
+    // A fresh server process per burst, each stored count loaded or preloaded first.
+    persist: config.persistRounds * (config.persistConnections.length + 1) * config.persistStored.length * 20_000 + 60_000,
     // Two conformance runs of up to 60 s each, plus the SDK runs.
     conformance: 180_000,
   };
