@@ -150,7 +150,9 @@ export class DeployClient {
   /** Sends any DAP command and resolves with the response body. */
   call<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
     const socket = this.#socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN) {
+    // A socket the server is closing (it refused the connection right after the handshake,
+    // say) still takes the call: its close fails it with the server's code and reason.
+    if (!socket || (socket.readyState !== WebSocket.OPEN && socket.readyState !== WebSocket.CLOSING)) {
       return Promise.reject(new ConnectionClosedError(1006, 'not connected'));
     }
     let seq = ++this.#seq;
@@ -158,7 +160,7 @@ export class DeployClient {
     const request = args === undefined ? { type: 'request', seq, command } : { type: 'request', seq, command, arguments: args };
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(seq, { resolve: resolve as (body: unknown) => void, reject });
-      socket.send(JSON.stringify(request));
+      if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(request));
     });
   }
 

@@ -123,6 +123,21 @@ describe('DeployClient responses', () => {
     await expect(client.deploy.list()).rejects.toBeInstanceOf(ConnectionClosedError);
   });
 
+  it('rejects connect() with the close code and reason of a server that refuses the connection after the handshake', async () => {
+    const server = await createMockServer({ port: 0, limits: { maxConnections: 1 } });
+    const holder = new DeployClient({ uri: server.url, auth: 'MYAPIKEY' });
+    await holder.connect();
+    // The refusal's close frame may arrive before or after the client sends its auth: both ways,
+    // the caller must learn why, not a bare "not connected".
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const error = await new DeployClient({ uri: server.url, auth: 'MYAPIKEY' }).connect().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionClosedError);
+      expect(error).toMatchObject({ code: 1013, reason: 'Too many connections (server limit 1); try again later' });
+    }
+    await holder.disconnect();
+    await server.close();
+  });
+
   it('disconnects even when the server never answers deauth', async () => {
     const stub = await stubServer(() => {});
     const client = new DeployClient({ uri: stub.uri, auth: 'K', disconnectTimeoutMs: 100 });
