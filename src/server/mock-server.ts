@@ -32,6 +32,8 @@ export const DEFAULT_MAX_FRAME_BYTES = DEFAULT_LIMITS.maxFrameBytes;
  * server buffer without bound, and loses nothing (its requests wait in TCP).
  */
 export const REPLY_BACKLOG_LIMIT = 4 * 1024 * 1024;
+/** How long a refused connection (past a connection limit) may take to finish its close. */
+const REFUSED_CLOSE_GRACE_MS = 1000;
 
 /** @since 0.1.0 */
 export interface MockServerOptions extends Omit<CoreOptions, 'users'> {
@@ -135,7 +137,12 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     const address = request.socket.remoteAddress ?? '';
     wss.handleUpgrade(request, socket, head, (ws) => {
       const refusal = admission.check(address);
-      if (refusal) return ws.close(refusal.code, refusal.reason);
+      if (refusal) {
+        ws.close(refusal.code, refusal.reason);
+        // A refused client that never answers the close would hold its socket for ws's 30 s.
+        setTimeout(() => ws.terminate(), REFUSED_CLOSE_GRACE_MS).unref();
+        return;
+      }
       const session = attachSession(ws, socket, context, inFlight);
       admission.add(address, session);
       ws.once('close', () => admission.release(address, session));

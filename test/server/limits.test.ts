@@ -2,6 +2,7 @@
  * The limits through the WebSocket door: each refuses with a clear error or close, and what is
  * stored (and the connections already open) stay as they were.
  */
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockServer, type MockServer, type MockServerOptions } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -55,6 +56,16 @@ describe('connection limits', () => {
     expect((await (await authed(url)).request('rrext_ping')).success).toBe(true);
   });
 
+  it('lets go of refused connections whose clients never answer the close, so they cannot hold sockets past the limit', async () => {
+    const { port, url } = await start({ limits: { maxConnections: 1 } });
+    await authed(url);
+    // Raw handshakes that read nothing and never send a close frame back.
+    const sockets = await Promise.all(Array.from({ length: 20 }, () => silentHandshake(port)));
+    expect(server!.stats().connections).toBeGreaterThan(1);
+    await waitFor(() => server!.stats().connections === 1);
+    await waitFor(() => sockets.every((socket) => socket.destroyed));
+  });
+
   it('closes an unauthenticated connection past maxUnauthenticatedPerIp with 1008; authenticated ones do not count', async () => {
     const { url } = await start({ limits: { maxUnauthenticatedPerIp: 2 } });
     const waiting = [await open(url), await open(url)];
@@ -80,7 +91,16 @@ describe('connection limits', () => {
     expect(await refused(url)).toMatchObject({ code: 1008 });
   });
 
-  it('counts the legacy maxFrameBytes option when limits.maxFrameBytes is not given, and limits over it', async () => {
+  it('counts the legacy maxFrameBytes option when limits.maxFrameBytes is not given', async () => {
+    const { url } = await start({ maxFrameBytes: 1000 });
+    const client = await authed(url);
+    client.sendRaw(JSON.stringify({ type: 'request', seq: 1, command: 'rrext_ping', arguments: { pad: 'x'.repeat(900) } }));
+    expect((await client.responseTo(1)).success).toBe(true);
+    client.sendRaw('x'.repeat(1001));
+    expect((await client.closed).code).toBe(1009);
+  });
+
+  it('takes limits.maxFrameBytes over the legacy option when both are given', async () => {
     const { url } = await start({ maxFrameBytes: 1000, limits: { maxFrameBytes: 2000 } });
     const client = await authed(url);
     client.sendRaw(JSON.stringify({ type: 'request', seq: 1, command: 'rrext_ping', arguments: { pad: 'x'.repeat(1500) } }));
@@ -138,6 +158,18 @@ describe('limits options', () => {
     expect(Object.isFrozen(DEFAULT_LIMITS)).toBe(true);
   });
 });
+
+/** A WebSocket handshake over raw TCP, after which the client stays silent (it never answers a close). */
+async function silentHandshake(port: number): Promise<Socket> {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  socket.write(
+    'GET /task/service HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  );
+  await new Promise((resolve) => socket.once('data', resolve)); // the 101 (and maybe the close frame)
+  return socket;
+}
 
 async function waitFor(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
