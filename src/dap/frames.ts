@@ -35,8 +35,9 @@ const NEWLINE = 0x0a;
  * Nesting of arrays and objects past which a frame's content is not parsed but read as `null`
  * (nesting.ts: it keeps a frame of brackets from holding the server in JSON.parse). A request
  * needs three levels around a pipeline, which may nest MAX_PIPELINE_DEPTH (1000) levels, so no
- * valid request reaches it, and an invalid one gets the answer it would have got anyway: a
- * pipeline cut here is still too deep, an argument no command reads is ignored either way.
+ * valid request reaches it. An invalid one gets the same outcome as if parsed whole: a pipeline
+ * cut here is still too deep, an argument no command reads is ignored either way, and a cut
+ * schedule is still not a string (its error quotes the value clipped, with the cut part as null).
  */
 export const MAX_FRAME_DEPTH = 4096;
 

@@ -70,12 +70,17 @@ function bytesText(bytes: number): string {
   return `${bytes.toLocaleString('en-US')} bytes`;
 }
 
-/** Strings as they are (the real server's format); anything else as compact JSON. */
+/** Longest quote of a non-string value in a message (a schedule of 5,000 nested arrays, say). */
+const QUOTE_LIMIT = 200;
+
+/** Strings as they are (the real server's format); anything else as compact JSON, clipped. */
 function describeValue(value: unknown): string {
   if (typeof value === 'string') return value;
+  let json: string;
   try {
-    return JSON.stringify(value) ?? String(value);
+    json = JSON.stringify(value) ?? String(value);
   } catch {
     return typeof value;
   }
+  return json.length <= QUOTE_LIMIT ? json : `${json.slice(0, QUOTE_LIMIT)}... (${json.length.toLocaleString('en-US')} characters)`;
 }

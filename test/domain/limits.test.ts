@@ -156,3 +156,15 @@ describe('deployments per user (maxDeploymentsPerUser)', () => {
     expect(s.deploy.list(alice).map((r) => r.projectId)).toEqual(['a', 'c', 'd']);
   });
 });
+
+describe('error messages quote long values clipped', () => {
+  it('quotes a non-string schedule of any size in at most 200 characters, saying how long it was', () => {
+    const s = service({});
+    const schedule = Array.from({ length: 500 }, (_, i) => i);
+    const json = JSON.stringify(schedule);
+    expect(failure(() => s.deploy.add(alice, { pipeline: { project_id: 'p' }, schedule })).message).toBe(
+      `Invalid schedule '${json.slice(0, 200)}... (${json.length.toLocaleString('en-US')} characters)'. Expected "manual", a cron preset (@hourly etc.), or a 5-field cron expression.`,
+    );
+    expect(failure(() => s.deploy.add(alice, { pipeline: { project_id: 'p' }, schedule: [1, 2] })).message).toContain("Invalid schedule '[1,2]'.");
+  });
+});
