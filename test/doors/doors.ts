@@ -5,6 +5,7 @@
  * vitest project passes it). A connection records everything its client observed (messages and
  * the close), so a scenario's transcript can be compared between the doors.
  */
+import type { LimitsOption } from '../../src/limits.js';
 import type { SetupServer } from 'msw/node';
 import WebSocket from 'ws';
 import { createMswMock } from '../../src/msw/index.js';
@@ -52,7 +53,7 @@ export interface Door {
 
 /** Per-scenario options, given to every door the same way. */
 export interface DoorOptions {
-  maxFrameBytes?: number;
+  limits?: LimitsOption;
 }
 
 export type OpenDoor = (options: DoorOptions) => Promise<Door>;

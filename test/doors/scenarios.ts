@@ -333,7 +333,7 @@ export const scenarios: readonly Scenario[] = [
   },
   {
     name: 'a frame over the size limit closes its connection with 1009, unanswered; others go on',
-    options: { maxFrameBytes: 1024 },
+    options: { limits: { maxFrameBytes: 1024 } },
     async run(door) {
       const big = await authed(door);
       const other = await authed(door);
@@ -341,6 +341,31 @@ export const scenarios: readonly Scenario[] = [
       expect((await big.closed).code).toBe(1009);
       expect(await other.request('rrext_deploy_list')).toMatchObject({ success: true, body: { deployments: [] } });
       expect(door.journal.find({ command: 'rrext_deploy_add' })).toEqual([]);
+    },
+  },
+  {
+    name: 'the limits on pipeline size, project id length and deployments per user refuse alike, and change nothing',
+    options: { limits: { maxPipelineBytes: 300, maxProjectIdLength: 20, maxDeploymentsPerUser: 2 } },
+    async run(door) {
+      const conn = await authed(door);
+      expect((await conn.request('rrext_deploy_add', { pipeline: { project_id: 'a' } })).success).toBe(true);
+      const refusals = [
+        await conn.request('rrext_deploy_add', { pipeline: { project_id: 'b', pad: 'x'.repeat(400) } }),
+        await conn.request('rrext_deploy_update', { projectId: 'a', pipeline: { pad: 'x'.repeat(400) } }),
+        await conn.request('rrext_deploy_add', { pipeline: { project_id: 'x'.repeat(21) } }),
+        await conn.request('rrext_deploy_status', { projectId: '∞'.repeat(21) }),
+      ];
+      expect((await conn.request('rrext_deploy_add', { pipeline: { project_id: 'b' } })).success).toBe(true);
+      refusals.push(await conn.request('rrext_deploy_add', { pipeline: { project_id: 'c' } }));
+      expect(refusals.map((r) => [r.success, r.message])).toEqual([
+        [false, "pipeline is too large: its JSON is over 300 bytes (the server's limit)"],
+        [false, "pipeline is too large: its JSON is over 300 bytes (the server's limit)"],
+        [false, "project_id is too long: over 20 characters (the server's limit)"],
+        [false, "project_id is too long: over 20 characters (the server's limit)"],
+        [false, 'Too many deployments: you have 2 and the limit is 2 per user. Remove one before adding another'],
+      ]);
+      const listed = (await conn.request('rrext_deploy_list')).body.deployments;
+      expect(listed.map((r: { pipeline: object }) => r.pipeline)).toEqual([{ project_id: 'a' }, { project_id: 'b' }]);
     },
   },
   {
