@@ -4,6 +4,9 @@
  * contended-id oracle on its own, and proof that the harness fails on broken servers.
  * `npm run fuzz` runs the same harness (fuzz/concurrency.ts) with a bigger budget.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concurrencyUsers, concurrentModel, ConcurrencyError, sameIdRace } from '../../fuzz/concurrency.js';
@@ -49,6 +52,23 @@ describe('many clients, mixed commands', () => {
     // The run removes what it created: the server holds nothing of it afterwards.
     expect(server.control.deployments()).toEqual([]);
   }, 60_000); // about 4 s alone; generous for a loaded machine running the whole suite
+
+  it('the same, and a race, on a server with a state file: replies held for the disk keep every order', async () => {
+    // The state file's reply queue holds replies until their change is written: the riskiest
+    // ordering code of the server, so the model checks run through it too.
+    const dir = await mkdtemp(join(tmpdir(), 'rrdk-concurrency-'));
+    const durable = await createMockServer({ users, clock: 'fake', stateFile: join(dir, 'state.json') });
+    try {
+      const race = await sameIdRace({ url: durable.url, connections: 10, adds: 100, keys, acrossUsers: true });
+      expect(race.winners).toHaveLength(users.length);
+      const result = await concurrentModel({ url: durable.url, clients: 50, commandsPerClient: 1000, seed: SEED + 1, keys });
+      expect(result.commands).toBe(50_000);
+      expect(durable.control.deployments()).toEqual([]);
+    } finally {
+      await durable.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 describe('the contended-id oracle', () => {
