@@ -36,7 +36,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxUnauthenticatedPerIp: 128,
 });
 
-/** The limits a server option asks for: any subset of them, each a positive whole number. */
+/** The limits a server option asks for: any subset of them, each a positive whole number. @since 0.4.0 */
 export type LimitsOption = { readonly [K in keyof Limits]?: number | undefined };
 
 /**
