@@ -24,7 +24,10 @@ import { shutDown } from '../persist/shutdown.js';
 export const DAP_PATH = '/task/service';
 /** The real server's port, the default of `rocketride-deploy-kit serve`. */
 export const DEFAULT_PORT = 5565;
-/** Default frame size limit; a larger frame closes the connection with 1009 (WIRE-9). Also `DEFAULT_LIMITS.maxFrameBytes`. */
+/**
+ * Default frame size limit; a larger frame closes the connection with 1009 (WIRE-9).
+ * @deprecated since 0.4.0: use `DEFAULT_LIMITS.maxFrameBytes`.
+ */
 export const DEFAULT_MAX_FRAME_BYTES = DEFAULT_LIMITS.maxFrameBytes;
 /**
  * Replies waiting to be sent to one client, above which the server stops reading that client's
