@@ -5,6 +5,7 @@
  * schedules. Same index, same document, on every run and machine.
  */
 import type { UserSpec } from '../src/index.js';
+import { mulberry32 } from '../test/helpers/seeded-random.js';
 
 /** Users the deployments are spread over (each stays far below the per-user deployment limit). */
 export const MEMORY_USERS = 25;
@@ -80,17 +81,5 @@ export function memoryDeployment(i: number): { user: number; schedule: string; p
     user: i % MEMORY_USERS,
     schedule: SCHEDULES[i % SCHEDULES.length]!,
     pipeline: { project_id: projectId, name: `Pipeline ${i}`, description: sentence(2, 10), source: 'webhook_1', version: 1, components },
-  };
-}
-
-/** A small, fast, seedable PRNG (deterministic documents without a dependency). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

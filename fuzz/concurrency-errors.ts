@@ -2,6 +2,7 @@
  * The one error type of the concurrency harness, with a stable code per kind of finding, so a
  * caller (fuzz/run.ts, a test) can tell a wrong answer from a lost connection.
  */
+import { show as showClipped } from '../conformance/model.js';
 
 export type ConcurrencyErrorCode =
   /** An answer differs from what the model allows. */
@@ -27,13 +28,10 @@ export class ConcurrencyError extends Error {
   }
 }
 
-/** A value for an error message: compact JSON, clipped. */
+/**
+ * A value for an error message: compact JSON, clipped. Clipped later than the conformance
+ * suite's default (160), as the harness's findings quote whole records and lists.
+ */
 export function show(value: unknown, max = 400): string {
-  let text: string;
-  try {
-    text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = String(value);
-  }
-  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
+  return showClipped(value, max);
 }

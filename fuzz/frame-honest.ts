@@ -5,6 +5,7 @@
  * recognisable; its answers must carry none of the other users' markers.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { mulberry32 } from '../test/helpers/seeded-random.js';
 import { FrameClient } from './frame-client.js';
 import { clip, findLeaks, parseReply, type Reply } from './oracle-replies.js';
 
@@ -24,18 +25,6 @@ const SCHEDULES = ['manual', '@daily', '0 * * * *', '*/5 1-3 * * MON'];
 const IDS_PER_USER = 6;
 const REPLY_TIMEOUT_MS = 30_000;
 
-/** A small seeded PRNG (mulberry32): the honest workload is reproducible from the run's seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class HonestUser {
   readonly #model = new Map<string, ModelRecord>();
   readonly #random: () => number;
@@ -52,7 +41,8 @@ export class HonestUser {
     readonly forbidden: readonly string[],
     seed: number,
   ) {
-    this.#random = prng(seed);
+    // Seeded: the honest workload is reproducible from the run's seed.
+    this.#random = mulberry32(seed);
   }
 
   /** Opens a connection and authenticates; every server life starts empty, and so does the model. */
