@@ -15,8 +15,10 @@ export type StateFileErrorCode =
   | 'STATE_FILE_VERSION'
   /** A state file whose content fails validation. */
   | 'STATE_FILE_INVALID'
-  /** A valid state file that does not fit this server (another clock mode, clashing users). */
-  | 'STATE_FILE_MISMATCH';
+  /** A valid state file that does not fit this server (another clock mode, clashing users, over its limits). */
+  | 'STATE_FILE_MISMATCH'
+  /** Another server (alive) uses this state file: one server per state file. */
+  | 'STATE_FILE_LOCKED';
 
 /** @since 0.4.0 */
 export class StateFileError extends Error {

@@ -7,6 +7,7 @@ import type { Deployment } from '../domain/deployment.js';
 import { VERSION } from '../version.js';
 import { MOVE_IT_AWAY, StateFileError } from './errors.js';
 import { STATE_FORMAT, STATE_VERSION, type LoadedState } from './format.js';
+import { checkWithinLimits } from './validate.js';
 
 /**
  * The whole state as JSON text. Pipelines go in as the JSON text stored with each record, not
@@ -44,7 +45,8 @@ function deploymentText(d: Deployment): string {
 
 /**
  * Puts a loaded state into a core just built (nothing served yet). On a real clock, ticks that
- * came due while no server ran are not made up, and runs whose planned end passed end at it.
+ * came due while no server ran are neither run nor recorded (unlike a paused deployment's, which
+ * are recorded as skipped_paused), and runs whose planned end passed end at it.
  * Returns whether the state changed on the way (then it should be written again).
  * Throws StateFileError when the state does not fit this server.
  */
@@ -56,6 +58,7 @@ export function restoreState(core: DeployCore, state: LoadedState, path: string)
         `start it with the ${state.clock.mode} clock (--clock ${state.clock.mode}), or ${MOVE_IT_AWAY}`,
     );
   }
+  checkWithinLimits(state, core.limits, path);
   try {
     core.users.importState(state.users);
   } catch (error) {

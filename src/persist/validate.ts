@@ -10,6 +10,7 @@ import { MAX_PIPELINE_DEPTH } from '../domain/deploy-service.js';
 import { storedDeployment, type Deployment, type DeploymentState } from '../domain/deployment.js';
 import { isJsonObject, nestsDeeperThan } from '../domain/json.js';
 import { parseSchedule } from '../domain/schedule.js';
+import type { Limits } from '../limits.js';
 import type { EntryState, SchedulerState } from '../scheduler/scheduler.js';
 import type { Counters, RunBehavior, RunOutcome, TickReason } from '../scheduler/types.js';
 import { MOVE_IT_AWAY, StateFileError } from './errors.js';
@@ -41,6 +42,49 @@ export function parseStateText(text: string, path: string): LoadedState {
     if (!(error instanceof Invalid)) throw error;
     throw new StateFileError('STATE_FILE_INVALID', `State file ${path} is damaged at ${error.message}; ${MOVE_IT_AWAY}`);
   }
+}
+
+/** The limits on what is stored, which a loaded state must fit like any `add` or `update`. */
+type StoredLimits = Pick<Limits, 'maxPipelineBytes' | 'maxProjectIdLength' | 'maxDeploymentsPerUser'>;
+
+/**
+ * Refuses a state that holds more than `limits` allow (a file saved by a server started with
+ * higher limits): keeping it would make the limits a lie. Names each limit passed, with the
+ * value that would fit, so one restart with those flags loads it.
+ */
+export function checkWithinLimits(state: LoadedState, limits: StoredLimits, path: string): void {
+  const needed: Record<keyof StoredLimits, number> = { maxPipelineBytes: 0, maxProjectIdLength: 0, maxDeploymentsPerUser: 0 };
+  const perUser = new Map<string, number>();
+  for (const d of state.deployments) {
+    needed.maxPipelineBytes = Math.max(needed.maxPipelineBytes, Buffer.byteLength(d.pipelineJson, 'utf8'));
+    needed.maxProjectIdLength = Math.max(needed.maxProjectIdLength, codePoints(d.projectId));
+    const held = (perUser.get(d.ownerId) ?? 0) + 1;
+    perUser.set(d.ownerId, held);
+    needed.maxDeploymentsPerUser = Math.max(needed.maxDeploymentsPerUser, held);
+  }
+  const over = (Object.keys(needed) as Array<keyof StoredLimits>).filter((name) => needed[name] > limits[name]);
+  if (over.length === 0) return;
+  const what = {
+    maxPipelineBytes: (n: number) => `a pipeline of ${n} bytes`,
+    maxProjectIdLength: (n: number) => `a project id of ${n} characters`,
+    maxDeploymentsPerUser: (n: number) => `${n} deployments of one user`,
+  };
+  throw new StateFileError(
+    'STATE_FILE_MISMATCH',
+    `State file ${path} holds more than this server's limits allow (${over.map((name) => `${what[name](needed[name])}, over ${limits[name]}`).join('; ')}): ` +
+      `start it with ${over.map((name) => `${flagOf(name)} ${needed[name]}`).join(' ')} or more (limits.${over.join(', limits.')} in createMockServer), or ${MOVE_IT_AWAY}`,
+  );
+}
+
+/** `maxPipelineBytes` -> `--max-pipeline-bytes`, the `serve` flag that sets it. */
+function flagOf(limit: string): string {
+  return `--${limit.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
 }
 
 /** A bad value: its JSON path and what is wrong with it. */

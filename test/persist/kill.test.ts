@@ -6,15 +6,17 @@
  * or from the moment a write's temporary file appears. A restart on the same file must load it and hold every change that
  * was answered; changes in flight may or may not be there, but only as a prefix: what the
  * server holds is the state after some number of the requests it was sent, at least all those
- * answered. Nothing a killed write left behind may linger next to the file.
+ * answered. Nothing a killed write left behind may linger next to the file, and the dead
+ * server's lock is taken over by the restarted one.
  *
  * The seed is fixed in CI (RRDK_KILL_SEED overrides it; elsewhere each run picks its own), and
  * the test prints the seed and how to replay it, with how many kills landed mid-write.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { lockPathOf } from '../../src/persist/lock.js';
 import { tempPathOf } from '../../src/persist/state-file.js';
 import { RawClient, type DapResponse } from '../helpers/raw-client.js';
 import { Workspace } from './helpers.js';
@@ -115,6 +117,7 @@ describe('kill -9 during writes', () => {
         await sending;
         figures.kills += 1;
         if (existsSync(tempPathOf(file))) figures.midWrite += 1;
+        expect(lockHolderPid(file)).toBe(first.child.pid); // left behind: kill -9 gives no chance to remove it
 
         // Every reply that left the server before it died acknowledged its request.
         const { states, succeeds } = replay(ops);
@@ -125,6 +128,7 @@ describe('kill -9 during writes', () => {
         const second = ws.serve(file);
         const state = await held(await second.url());
         expect(existsSync(tempPathOf(file))).toBe(false); // a killed write's leftover is gone
+        expect(lockHolderPid(file)).toBe(second.child.pid); // the stale lock was taken over
         const prefixes = states.map((s, k) => [k, s] as const).filter(([k, s]) => k >= replies.length && k <= sent && isDeepEqual(s, state));
         expect(prefixes.length, `held ${JSON.stringify([...state])}, answered ${replies.length} of ${sent} sent`).toBeGreaterThan(0);
         figures.inFlight += sent - replies.length;
@@ -142,6 +146,10 @@ describe('kill -9 during writes', () => {
     );
   }, 120_000);
 });
+
+function lockHolderPid(file: string): number {
+  return (JSON.parse(readFileSync(lockPathOf(file), 'utf8')) as { pid: number }).pid;
+}
 
 function isDeepEqual(a: Model, b: Model): boolean {
   if (a.size !== b.size) return false;

@@ -1,7 +1,7 @@
 /**
  * A state file that is damaged, foreign, from a future version, invalid, or does not fit the
- * server is refused at start-up with one clear line (what is wrong, what to do) and exit
- * status 1 from `serve`, and the file is left exactly as it was.
+ * server (its clock, its users, its limits) is refused at start-up with one clear line (what is
+ * wrong, what to do) and exit status 1 from `serve`, and the file is left exactly as it was.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockServer, StateFileError } from '../../src/index.js';
+import { lockPathOf } from '../../src/persist/lock.js';
 import { tempPathOf } from '../../src/persist/state-file.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { Workspace } from './helpers.js';
@@ -45,6 +46,12 @@ const CASES: Array<{ name: string; content: () => string | Buffer; says: RegExp;
   { name: 'a deployment without its scheduling entry', content: () => edited((s) => (s.scheduler.entries = [])), says: /is damaged at deployments\[0\]: has no scheduling entry/ },
   { name: 'a run in progress that is not in its history', content: () => edited((s) => (s.scheduler.entries[0].run = { number: 1, outcome: 'completed', endAt: null })), says: /is damaged at scheduler\.entries\[0\]\.run\.number: must be a whole number from 1 to 0/ },
   { name: 'a fake-clock file on a real-clock server', content: () => valid, args: ['--clock', 'real'], says: /was saved by a server with a fake clock, and this one has a real clock: start it with the fake clock \(--clock fake\)/ },
+  {
+    name: 'a pipeline over --max-pipeline-bytes',
+    content: () => valid,
+    args: ['--clock', 'fake', '--max-pipeline-bytes', '10'],
+    says: /holds more than this server's limits allow \(a pipeline of 18 bytes, over 10\): start it with --max-pipeline-bytes 18 or more \(limits\.maxPipelineBytes in createMockServer\)/,
+  },
 ];
 
 describe('serve --state-file refuses', () => {
@@ -62,6 +69,7 @@ describe('serve --state-file refuses', () => {
     expect(stderr).toMatch(/move it away or choose another state file path; the file was left as it is$/m);
     expect(readFileSync(file).equals(Buffer.from(bytes))).toBe(true);
     expect(existsSync(tempPathOf(file))).toBe(false);
+    expect(existsSync(lockPathOf(file))).toBe(false); // released on the way out
   });
 
   it('a directory in place of the file', async () => {
@@ -97,5 +105,46 @@ describe('createMockServer({ stateFile }) refuses', () => {
       code: 'STATE_FILE_MISMATCH',
       message: expect.stringContaining("clash with this server's users (Key 'MYAPIKEY' belongs to user 'local')"),
     });
+  });
+});
+
+describe('a state file over the limits the server runs with', () => {
+  /** A file with 2 deployments of user local: ids of 3 characters (5 UTF-16 units), pipelines of 32 bytes (UTF-8). */
+  let file: string;
+  beforeAll(async () => {
+    file = join(await ws.dir(), 'state.json');
+    const server = await ws.server(file);
+    const client = await RawClient.authed(server.url);
+    for (const id of ['😀😀a', '😀😀b']) expect((await client.request('rrext_deploy_add', { pipeline: { project_id: id, n: 1 } })).success).toBe(true);
+    client.close();
+    await server.close();
+  });
+  const start = (limits: Record<string, number>) => createMockServer({ port: 0, clock: 'fake', stateFile: file, limits });
+
+  it('is refused, naming every limit it passes and the flags that would load it', async () => {
+    const before = readFileSync(file);
+    await expect(start({ maxPipelineBytes: 31, maxProjectIdLength: 2, maxDeploymentsPerUser: 1 })).rejects.toMatchObject({
+      code: 'STATE_FILE_MISMATCH',
+      message:
+        `State file ${file} holds more than this server's limits allow ` +
+        `(a pipeline of 32 bytes, over 31; a project id of 3 characters, over 2; 2 deployments of one user, over 1): ` +
+        `start it with --max-pipeline-bytes 32 --max-project-id-length 3 --max-deployments-per-user 2 or more ` +
+        `(limits.maxPipelineBytes, limits.maxProjectIdLength, limits.maxDeploymentsPerUser in createMockServer), ` +
+        `or move it away or choose another state file path; the file was left as it is`,
+    });
+    await expect(start({ maxDeploymentsPerUser: 1 })).rejects.toMatchObject({
+      message: expect.stringContaining('(2 deployments of one user, over 1): start it with --max-deployments-per-user 2 or more'),
+    });
+    expect(readFileSync(file).equals(before)).toBe(true);
+    expect(existsSync(lockPathOf(file))).toBe(false);
+  });
+
+  it('loads when it is exactly at the limits', async () => {
+    const server = await start({ maxPipelineBytes: 32, maxProjectIdLength: 3, maxDeploymentsPerUser: 2 });
+    try {
+      expect(server.control.deployments().map((d) => d.projectId).sort()).toEqual(['😀😀a', '😀😀b']);
+    } finally {
+      await server.close();
+    }
   });
 });
