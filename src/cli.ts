@@ -207,6 +207,11 @@ async function serve(args: string[]): Promise<number> {
     ...(stateFile !== undefined && { stateFile }),
     log: (line) => console.error(line),
   });
+  // Listened for before the start-up lines: a signal sent as soon as they appear shuts down gracefully.
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   const clock = server.control.clock();
   const httpHost = server.host.includes(':') ? `[${server.host}]` : server.host;
   console.log(`${NAME} ${VERSION} listening on ${server.url}`);
@@ -218,10 +223,7 @@ async function serve(args: string[]): Promise<number> {
   console.log(`users: ${users.map((u) => `${u.userId} (key ${u.keys[0]})`).join(', ')}`);
   if (stateFile !== undefined) console.log(`state file: ${stateFile} (${server.control.deployments().length} deployments loaded)`);
 
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await stopSignal;
   const closing = server.close(); // stops listening before it returns: the line below comes after
   console.log(`${signal} received, shutting down (at most ${SHUTDOWN_LIMIT_MS / 1000} s)`);
   // Graceful, but bounded: a hung disk or client must not keep the process alive.
