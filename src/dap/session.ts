@@ -50,6 +50,12 @@ export interface SessionFaults {
 export interface SessionOutput {
   send(text: string): void;
   close(code: number, reason: string): void;
+  /**
+   * Told when the request being received will get no response (a dropped frame, an injected
+   * no-reply or close, a frame after the connection began closing), so a transport counting
+   * the replies it owes (for a graceful shutdown) stops waiting for it.
+   */
+  unanswered?(): void;
 }
 
 /** The real server's cap on `auth` requests per connection, successful ones included. */
@@ -91,6 +97,8 @@ export class DapSession {
   /** Timers of delayed responses, cleared when the connection ends. */
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #out: SessionOutput;
+  /** The transport's own output: a test-only wrapped `#out` may leave this hook out. */
+  readonly #unanswered: () => void;
   readonly #maxAuthAttempts: number;
   readonly #servedBeforeAuth: (command: string) => boolean;
 
@@ -100,6 +108,7 @@ export class DapSession {
   ) {
     const faults = ctx.faults;
     this.#out = faults?.wrapOutput?.(out) ?? out;
+    this.#unanswered = () => out.unanswered?.();
     this.#maxAuthAttempts = faults?.maxAuthAttempts ?? MAX_AUTH_ATTEMPTS;
     this.#servedBeforeAuth = faults?.servedBeforeAuth ?? servedBeforeAuth;
     this.id = ctx.connections?.open(() => this.userId) ?? 0;
@@ -128,9 +137,10 @@ export class DapSession {
     const journal = this.ctx.journal;
     const bytes = typeof data === 'string' || payload === undefined ? data : data.subarray(0, data.length - payload.length - 1);
     const entryId = journal ? journal.record(this.id, 'in', bytes, payload?.length, requestUser) : 0;
-    if (this.#closing) return;
+    if (this.#closing) return this.#unanswered();
     const frame = decodeSplitFrame(header, payload);
     if (frame.kind === 'drop') {
+      this.#unanswered();
       this.ctx.onDroppedFrame?.(frame.reason);
       return;
     }
@@ -144,6 +154,7 @@ export class DapSession {
         fault = this.ctx.faultPlan?.decide({ connectionId: this.id, userId: this.userId, command: frame.command });
         const replace = fault?.replace;
         if (replace?.kind === 'close') {
+          this.#unanswered();
           this.#closeConnection(replace.code, replace.reason);
           return;
         }
@@ -161,6 +172,7 @@ export class DapSession {
     const close = 'error' in outcome && outcome.close === true;
     if (close) this.#closing = true;
     if (fault?.silent) {
+      this.#unanswered();
       if (close) this.#closeConnection(CLOSE_AFTER_REFUSAL, (outcome as { error: string }).error);
       return;
     }

@@ -3,10 +3,8 @@
  * control requests over HTTP. A graceful shutdown stops taking new work, then waits for this
  * to drain; with a state file, control answers that report a change wait for the disk too.
  */
-import { ServerResponse, type IncomingMessage, type RequestListener } from 'node:http';
-import type { FaultDecision, FaultSpec, FaultView, ReorderGroup, RequestScope } from '../dap/fault-plan.js';
-import { FaultPlan } from '../dap/fault-plan.js';
-import type { SessionContext } from '../dap/session.js';
+import type { RequestListener } from 'node:http';
+import { sendError } from '../server/control-http.js';
 import type { StateCommitter } from './committer.js';
 import { ReplyQueue, type ReplyOutput, type ReplyQueueOwner } from './reply-queue.js';
 
@@ -14,7 +12,6 @@ export class InFlight implements ReplyQueueOwner {
   readonly #queues = new Set<ReplyQueue>();
   #httpRequests = 0;
   #closing = false;
-  #serving: ReplyQueue | undefined;
   #drained: (() => void) | undefined;
 
   constructor(readonly committer: StateCommitter | undefined) {}
@@ -24,20 +21,11 @@ export class InFlight implements ReplyQueueOwner {
     return this.#closing;
   }
 
-  /**
-   * The context sessions run in: the server's, with dropped frames and injected no-replies
-   * counted against the connection being served (those requests are owed no reply).
-   */
-  sessionContext(context: SessionContext): SessionContext {
-    const unanswered = () => this.#serving?.unanswered();
-    return {
-      ...context,
-      onDroppedFrame: (reason) => {
-        unanswered();
-        context.onDroppedFrame?.(reason);
-      },
-      ...(context.faultPlan && { faultPlan: new WatchedFaultPlan(context.faultPlan, unanswered) }),
-    };
+  /** Bytes of the replies every connection's queue holds for the disk. */
+  get heldBytes(): number {
+    let bytes = 0;
+    for (const queue of this.#queues) bytes += queue.heldBytes;
+    return bytes;
   }
 
   /** A new DAP connection's reply queue. */
@@ -54,10 +42,6 @@ export class InFlight implements ReplyQueueOwner {
     this.progressed();
   }
 
-  serving(queue: ReplyQueue | undefined): void {
-    this.#serving = queue;
-  }
-
   progressed(): void {
     if (this.#drained && this.#isDrained()) {
       this.#drained();
@@ -66,19 +50,29 @@ export class InFlight implements ReplyQueueOwner {
   }
 
   /**
-   * Wraps the HTTP handler: refuses requests once shutting down, counts those in progress, and
-   * (with a state file) holds a POST's answer until what it changed is on disk. The server must
-   * be created with `ServerResponse: HeldResponse`.
+   * The control door's `beforeChange` hook: call it as an operation starts, and await what it
+   * returns before answering. That resolves at once if the operation changed nothing (or there
+   * is no state file), else once the change is on disk ('saved') or its write failed ('failed').
    */
+  watchChange(): () => Promise<'saved' | 'failed'> {
+    const committer = this.committer;
+    const baseline = committer?.generation ?? 0;
+    return () => {
+      const generation = committer?.generation ?? 0;
+      if (!committer || generation === baseline || generation <= committer.durable) return Promise.resolve('saved');
+      return new Promise((resolve) => committer.afterDurable(generation, (saved) => resolve(saved ? 'saved' : 'failed')));
+    };
+  }
+
+  /** Wraps the HTTP handler: refuses requests once shutting down, and counts those in progress. */
   http(handler: RequestListener): RequestListener {
     return (request, response) => {
-      if (this.#closing) return refuseShuttingDown(response);
+      if (this.#closing) return sendError(response, 503, 'SHUTTING_DOWN', 'The server is shutting down', { connection: 'close' });
       this.#httpRequests += 1;
       response.once('close', () => {
         this.#httpRequests -= 1;
         this.progressed();
       });
-      if (this.committer && request.method === 'POST' && response instanceof HeldResponse) response.holdUntilSaved(this.committer);
       handler(request, response);
     };
   }
@@ -94,106 +88,5 @@ export class InFlight implements ReplyQueueOwner {
     if (this.#httpRequests > 0) return false;
     for (const queue of this.#queues) if (!queue.settled) return false;
     return true;
-  }
-}
-
-/** The answer to a request that arrives during a shutdown. */
-function refuseShuttingDown(response: ServerResponse): void {
-  const text = `${JSON.stringify({ error: { code: 'SHUTTING_DOWN', message: 'The server is shutting down' } }, null, 2)}\n`;
-  response.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), connection: 'close' });
-  response.end(text);
-}
-
-/**
- * The server's fault plan as its sessions see it: the same plan (every call is passed on), which
- * also reports the requests an injected no-reply leaves unanswered.
- */
-class WatchedFaultPlan extends FaultPlan {
-  constructor(
-    private readonly plan: FaultPlan,
-    private readonly onSilenced: () => void,
-  ) {
-    super();
-  }
-
-  override decide(scope: RequestScope): FaultDecision | undefined {
-    const decision = this.plan.decide(scope);
-    if (decision?.silent) this.onSilenced();
-    return decision;
-  }
-
-  override hold(group: ReorderGroup, send: () => void): void {
-    this.plan.hold(group, send);
-  }
-
-  override get size(): number {
-    return this.plan.size;
-  }
-
-  override add(spec: FaultSpec): FaultView {
-    return this.plan.add(spec);
-  }
-
-  override list(): FaultView[] {
-    return this.plan.list();
-  }
-
-  override remove(id: string): boolean {
-    return this.plan.remove(id);
-  }
-
-  override clear(): number {
-    return this.plan.clear();
-  }
-}
-
-/** Answer text for a control request whose change could not be written (no path: the log has it). */
-const NOT_SAVED_BODY = `${JSON.stringify(
-  { error: { code: 'STATE_NOT_SAVED', message: 'The change was made, but the server could not save its state to disk: it may be lost when the server restarts' } },
-  null,
-  2,
-)}\n`;
-
-/**
- * A response that can be held until the state it reports is on disk: the control door answers
- * with writeHead then end, and both wait while a write covering this request's change is
- * pending. If that write fails, the answer becomes a 503 STATE_NOT_SAVED.
- */
-export class HeldResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
-  #committer: StateCommitter | undefined;
-  #baseline = 0;
-  #head: unknown[] | undefined;
-
-  holdUntilSaved(committer: StateCommitter): void {
-    this.#committer = committer;
-    this.#baseline = committer.generation;
-  }
-
-  override writeHead(...args: unknown[]): this {
-    if (this.#committer === undefined) return (super.writeHead as (...a: unknown[]) => this).apply(this, args);
-    this.#head = args;
-    return this;
-  }
-
-  override end(...args: unknown[]): this {
-    const committer = this.#committer;
-    const end = (...a: unknown[]) => (super.end as (...b: unknown[]) => this).apply(this, a);
-    const writeHead = (...a: unknown[]) => (super.writeHead as (...b: unknown[]) => this).apply(this, a);
-    if (committer === undefined) return end(...args);
-    this.#committer = undefined;
-    const generation = committer.generation;
-    const release = (saved: boolean) => {
-      if (!saved) {
-        writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(NOT_SAVED_BODY)), 'cache-control': 'no-store' });
-        return void end(NOT_SAVED_BODY);
-      }
-      if (this.#head) writeHead(...this.#head);
-      end(...args);
-    };
-    // Only a successful request during which something changed waits.
-    const status = typeof this.#head?.[0] === 'number' ? this.#head[0] : this.statusCode;
-    if (status < 400 && generation > this.#baseline && generation > committer.durable) committer.afterDurable(generation, release);
-    else release(true);
-    return this;
   }
 }

@@ -8,6 +8,8 @@
  *   a reply over) stays as it was; other connections are not held up.
  * - It counts the replies the connection is owed, so a graceful shutdown can wait for them
  *   (delayed by an injected fault, or held for the disk) before closing.
+ * - It counts the bytes it holds, so the server's reply backlog limit (mock-server.ts) covers
+ *   replies waiting for the disk as well as those waiting in the socket.
  */
 import type { StateCommitter } from './committer.js';
 
@@ -23,8 +25,6 @@ export interface ReplyQueueOwner {
   readonly committer: StateCommitter | undefined;
   /** Shutting down: requests that arrive now are not taken. */
   readonly closing: boolean;
-  /** While `handle` runs, `queue` is the connection being served. */
-  serving(queue: ReplyQueue | undefined): void;
   /** Something this queue owes or holds changed (a shutdown may be waiting for it). */
   progressed(): void;
 }
@@ -38,6 +38,8 @@ export const NOT_SAVED_MESSAGE =
 
 interface Held {
   readonly text?: string;
+  /** The text's size in UTF-8 (what it will take in the socket's buffer). */
+  readonly bytes: number;
   readonly close?: readonly [code: number, reason: string];
   /** Waiting for the disk, saved, failed; or ready (it only waits for those before it). */
   state: 'waiting' | 'saved' | 'failed' | 'ready';
@@ -45,6 +47,9 @@ interface Held {
 
 export class ReplyQueue {
   readonly #held: Held[] = [];
+  #heldBytes = 0;
+  /** Told once nothing is held any more (onceEmpty). */
+  #emptied: Array<() => void> = [];
   /** Requests handed to the session and not answered yet. */
   #owed = 0;
   /** Closed (by the session) or gone (the transport ended): nothing more goes out. */
@@ -58,6 +63,17 @@ export class ReplyQueue {
     private readonly owner: ReplyQueueOwner,
   ) {}
 
+  /** Bytes of the replies held (waiting for the disk, or behind one that is). */
+  get heldBytes(): number {
+    return this.#heldBytes;
+  }
+
+  /** Calls `listener` once nothing is held: at once if nothing is; never if the connection ends first. */
+  onceEmpty(listener: () => void): void {
+    if (this.#held.length === 0) listener();
+    else this.#emptied.push(listener);
+  }
+
   /** Nothing owed, nothing held (or the connection is finished). */
   get settled(): boolean {
     return this.#done || (this.#owed <= 0 && this.#held.length === 0);
@@ -69,36 +85,35 @@ export class ReplyQueue {
     this.#owed += 1;
     this.#inRequest = true;
     this.#baseline = this.owner.committer?.generation ?? 0;
-    this.owner.serving(this);
     try {
       handle();
     } finally {
       this.#inRequest = false;
-      this.owner.serving(undefined);
     }
     this.owner.progressed();
   }
 
-  /** The session will not answer the request it is handling (a dropped frame, an injected no-reply). */
+  /** The session will not answer a request it was handed (a dropped frame, an injected no-reply or close). */
   unanswered(): void {
     this.#owed -= 1;
   }
 
   send(text: string): void {
     this.#owed -= 1;
-    this.#enqueue({ text, state: 'ready' }, this.#waitFor());
+    this.#enqueue({ text, bytes: Buffer.byteLength(text), state: 'ready' }, this.#waitFor());
     this.owner.progressed();
   }
 
   close(code: number, reason: string): void {
-    this.#enqueue({ close: [code, reason], state: 'ready' }, 0);
+    this.#enqueue({ close: [code, reason], bytes: 0, state: 'ready' }, 0);
     this.owner.progressed();
   }
 
   /** The transport is gone: what is held is dropped. */
   ended(): void {
     this.#done = true;
-    this.#held.length = 0;
+    this.#dropHeld();
+    this.#emptied = [];
     this.owner.progressed();
   }
 
@@ -119,6 +134,7 @@ export class ReplyQueue {
     if (this.#done) return;
     if (this.#held.length === 0 && generation === 0) return this.#deliver(item);
     this.#held.push(item);
+    this.#heldBytes += item.bytes;
     if (generation > 0) {
       item.state = 'waiting';
       this.owner.committer!.afterDurable(generation, (saved) => {
@@ -130,14 +146,24 @@ export class ReplyQueue {
 
   /** Sends held replies from the front, up to the first one still waiting for the disk. */
   #release(): void {
-    while (!this.#done && this.#held.length > 0 && this.#held[0]!.state !== 'waiting') this.#deliver(this.#held.shift()!);
+    while (!this.#done && this.#held.length > 0 && this.#held[0]!.state !== 'waiting') {
+      const item = this.#held.shift()!;
+      this.#heldBytes -= item.bytes;
+      this.#deliver(item);
+    }
+    if (this.#held.length === 0) for (const listener of this.#emptied.splice(0)) listener();
     this.owner.progressed();
+  }
+
+  #dropHeld(): void {
+    this.#held.length = 0;
+    this.#heldBytes = 0;
   }
 
   #deliver(item: Held): void {
     if (item.close) {
       this.#done = true;
-      this.#held.length = 0;
+      this.#dropHeld();
       this.out.close(...item.close);
     } else {
       this.out.send(item.state === 'failed' ? notSaved(item.text!) : item.text!);

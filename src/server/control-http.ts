@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import type { ControlApi } from '../control/control-api.js';
 import { ControlError } from '../control/errors.js';
+import { NOT_SAVED_MESSAGE } from '../persist/reply-queue.js';
 
 /** Every control endpoint lives under this path. */
 export const CONTROL_PATH = '/control';
@@ -21,6 +22,12 @@ export interface ControlHandlerOptions {
   readonly token?: string | undefined;
   /** Receives a line for each unexpected error (the caller only sees a generic 500). */
   readonly log?: ((line: string) => void) | undefined;
+  /**
+   * With a state file: called right before a POST runs its operation. The function it returns
+   * is awaited before a successful answer leaves; 'failed' (what the operation changed could
+   * not be written) answers 503 STATE_NOT_SAVED instead.
+   */
+  readonly beforeChange?: (() => () => Promise<'saved' | 'failed'>) | undefined;
 }
 
 /** Whether a request path (without the query) belongs to the control door. */
@@ -155,7 +162,7 @@ export function createControlHandler(options: ControlHandlerOptions): (request: 
   const tokenDigest = validateControlToken(options.token) === undefined ? undefined : digest(options.token!);
   return (request, response) => {
     response.on('error', () => {}); // the caller may be gone; there is no one left to tell
-    handle(options.control, tokenDigest, request, response).catch((error: unknown) => {
+    handle(options, tokenDigest, request, response).catch((error: unknown) => {
       if (error instanceof Aborted) return; // the caller went away mid-request: no one to answer
       if (error instanceof ControlError || error instanceof DoorError) return sendError(response, error.status, error.code, error.message);
       options.log?.(`control: unexpected error in ${request.method ?? '?'} ${pathOf(request)}: ${String(error)}`);
@@ -164,7 +171,7 @@ export function createControlHandler(options: ControlHandlerOptions): (request: 
   };
 }
 
-async function handle(control: ControlApi, tokenDigest: Buffer | undefined, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(options: ControlHandlerOptions, tokenDigest: Buffer | undefined, request: IncomingMessage, response: ServerResponse): Promise<void> {
   // Who may call comes first: an unauthorized caller learns nothing, and no body is read for it.
   refuseCaller(request, tokenDigest);
 
@@ -185,8 +192,13 @@ async function handle(control: ControlApi, tokenDigest: Buffer | undefined, requ
       continue;
     }
     const query = parseQuery(search, route.query ?? []);
-    const body = route.method === 'POST' ? parseBody(await readBody(request), route.body ?? []) : {};
-    return send(response, route.status ?? 200, route.run(control, { params, query, body }));
+    if (route.method === 'GET') return send(response, route.status ?? 200, route.run(options.control, { params, query, body: {} }));
+    const body = parseBody(await readBody(request), route.body ?? []);
+    const saved = options.beforeChange?.();
+    const text = jsonText(route.run(options.control, { params, query, body })); // the answer as of now
+    // With a state file, the answer to a change leaves once the change is on disk.
+    if (saved && (await saved()) === 'failed') return sendError(response, 503, 'STATE_NOT_SAVED', NOT_SAVED_MESSAGE);
+    return sendText(response, route.status ?? 200, text);
   }
   if (allowed.size > 0) return sendMethodNotAllowed(response, [...allowed]);
   throw new ControlError('NOT_FOUND', 404, `No control endpoint ${request.method ?? ''} ${path}. Endpoints: ${ENDPOINTS.join(', ')}`);
@@ -368,8 +380,15 @@ function clip(text: string): string {
 // ---------------------------------------------------------------------------------------------
 
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  sendText(response, status, jsonText(body), headers);
+}
+
+function jsonText(body: unknown): string {
+  return `${JSON.stringify(body, null, 2)}\n`;
+}
+
+function sendText(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   if (response.headersSent || response.destroyed) return;
-  const text = `${JSON.stringify(body, null, 2)}\n`;
   response.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': String(Buffer.byteLength(text)),
@@ -379,8 +398,9 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
   response.end(text);
 }
 
-function sendError(response: ServerResponse, status: number, code: string, message: string): void {
-  const headers: Record<string, string> = {};
+/** Answers `{ error: { code, message } }`; also used for the server's other HTTP refusals. */
+export function sendError(response: ServerResponse, status: number, code: string, message: string, extraHeaders: Record<string, string> = {}): void {
+  const headers: Record<string, string> = { ...extraHeaders };
   if (status === 401) headers['www-authenticate'] = 'Bearer realm="rocketride-deploy-kit control"';
   // An oversized body is not read to its end: close the connection rather than drain it.
   if (status === 413) headers['connection'] = 'close';

@@ -16,7 +16,7 @@ import { DapSession, type SessionContext } from '../dap/session.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { ConnectionAdmission } from './admission.js';
 import { createControlHandler, isControlPath, validateControlToken } from './control-http.js';
-import { HeldResponse, InFlight } from '../persist/in-flight.js';
+import { InFlight } from '../persist/in-flight.js';
 import { openStateFile } from '../persist/persistence.js';
 import { shutDown } from '../persist/shutdown.js';
 
@@ -30,9 +30,10 @@ export const DEFAULT_PORT = 5565;
  */
 export const DEFAULT_MAX_FRAME_BYTES = DEFAULT_LIMITS.maxFrameBytes;
 /**
- * Replies waiting to be sent to one client, above which the server stops reading that client's
- * requests until the backlog drains: a client that sends but never reads cannot make the
- * server buffer without bound, and loses nothing (its requests wait in TCP).
+ * Replies waiting to be sent to one client (in its socket, or held until their change is in the
+ * state file), above which the server stops reading that client's requests until the backlog
+ * drains: a client that sends but never reads cannot make the server buffer without bound, and
+ * loses nothing (its requests wait in TCP).
  */
 export const REPLY_BACKLOG_LIMIT = 4 * 1024 * 1024;
 /** How long a refused connection (past a connection limit) may take to finish its close. */
@@ -81,7 +82,7 @@ export interface MockServer {
     find(filter?: JournalFilter): JournalEntry[];
     clear(): void;
   };
-  /** Open DAP connections, and reply bytes queued for them but not yet handed to the OS. */
+  /** Open DAP connections, and reply bytes queued for them (held for the state file included) but not yet handed to the OS. */
   stats(): { connections: number; bufferedBytes: number };
   /**
    * Shuts down gracefully: stops taking connections and requests, answers those already
@@ -113,7 +114,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
           throw error;
         });
   const inFlight = new InFlight(persistence?.committer);
-  const context = inFlight.sessionContext(core);
+  const context: SessionContext = core;
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -125,9 +126,13 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   });
 
   // Plain HTTP requests: the control door under /control/, a 404 pointing at the WebSocket elsewhere.
-  const control = createControlHandler({ control: core.control, token: options.controlToken, log: options.log });
+  const control = createControlHandler({
+    control: core.control,
+    token: options.controlToken,
+    log: options.log,
+    ...(persistence && { beforeChange: () => inFlight.watchChange() }),
+  });
   const http = createServer(
-    { ServerResponse: HeldResponse },
     inFlight.http((request, response) => (isControlPath(pathOf(request)) ? control : notFound)(request, response)),
   );
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -158,6 +163,11 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
       http.off('error', reject);
       resolve();
     });
+  }).catch(async (error: unknown) => {
+    // Not listening (a port in use, say): give back the state file's lock and the core's timers.
+    await persistence?.release();
+    core.stop();
+    throw error;
   });
   const port = (http.address() as AddressInfo).port;
   const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}${DAP_PATH}`;
@@ -168,7 +178,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   const stats = () => {
     let bufferedBytes = 0;
     for (const ws of wss.clients) bufferedBytes += ws.bufferedAmount;
-    return { connections: wss.clients.size, bufferedBytes };
+    return { connections: wss.clients.size, bufferedBytes: bufferedBytes + inFlight.heldBytes };
   };
   const journal = { find: (filter?: JournalFilter) => core.control.journal(filter), clear: () => void core.control.clearJournal() };
   return { url, host, port, control: core.control, journal, stats, close };
@@ -188,6 +198,7 @@ function attachSession(socket: WebSocket, tcp: Duplex, context: SessionContext, 
   const session = new DapSession(context, {
     send: (text) => replies.send(text),
     close: (code, reason) => replies.close(code, reason),
+    unanswered: () => replies.unanswered(),
   });
   let corked = false;
   const uncork = () => {
@@ -195,7 +206,8 @@ function attachSession(socket: WebSocket, tcp: Duplex, context: SessionContext, 
     tcp.uncork();
   };
   // Backpressure: past the backlog limit, stop reading and hold the requests ws had already
-  // read (small) instead of answering them (their replies may be large) until the OS drains.
+  // read (small) instead of answering them (their replies may be large) until the backlog has
+  // drained. The backlog is what the socket buffers plus what the queue holds for the disk.
   let paused = false;
   const held: Array<[Buffer, boolean]> = [];
   const handle = (data: Buffer, isBinary: boolean) => {
@@ -205,11 +217,17 @@ function attachSession(socket: WebSocket, tcp: Duplex, context: SessionContext, 
       process.nextTick(uncork);
     }
     replies.request(() => session.receive(data, isBinary));
-    if (socket.bufferedAmount > REPLY_BACKLOG_LIMIT) {
+    if (socket.bufferedAmount + replies.heldBytes > REPLY_BACKLOG_LIMIT) {
       paused = true;
       socket.pause();
-      tcp.once('drain', resume);
+      resumeWhenDrained();
     }
+  };
+  // Held replies go to the socket once on disk: wait for that, then for the socket to drain.
+  const resumeWhenDrained = () => {
+    if (replies.heldBytes > 0) replies.onceEmpty(resumeWhenDrained);
+    else if (tcp.writableNeedDrain) tcp.once('drain', resumeWhenDrained);
+    else resume();
   };
   const resume = () => {
     paused = false;

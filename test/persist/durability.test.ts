@@ -6,7 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildDeployCore } from '../../src/core-build.js';
+import { DapSession } from '../../src/dap/session.js';
 import { StateCommitter } from '../../src/persist/committer.js';
 import { NOT_SAVED_MESSAGE, ReplyQueue, type ReplyQueueOwner } from '../../src/persist/reply-queue.js';
 import { RawClient, type DapResponse } from '../helpers/raw-client.js';
@@ -76,7 +79,7 @@ describe('ReplyQueue: order and holds', () => {
     return { queue, wire };
   }
   function owner(committer: StateCommitter): ReplyQueueOwner {
-    return { committer, closing: false, serving() {}, progressed() {} };
+    return { committer, closing: false, progressed() {} };
   }
   const reply = (seq: number, command: string) => JSON.stringify({ type: 'response', seq, request_seq: seq, command, success: true, body: {} });
 
@@ -99,6 +102,43 @@ describe('ReplyQueue: order and holds', () => {
     expect(a.wire).toEqual([reply(1, 'rrext_deploy_add'), reply(2, 'rrext_deploy_list'), 'close 1000']);
   });
 
+  it('counts the UTF-8 bytes it holds, and says when it holds nothing any more', async () => {
+    const { committer, pending } = manualCommitter();
+    const a = connection(owner(committer));
+    const emptied: string[] = [];
+    a.queue.onceEmpty(() => emptied.push('at once'));
+    const add = reply(1, 'rrext_deploy_add').replace('{}', '{"name":"été ☃"}');
+    a.queue.request(() => {
+      committer.changed();
+      a.queue.send(add);
+    });
+    const list = reply(2, 'rrext_deploy_list');
+    a.queue.request(() => a.queue.send(list)); // behind the held one: held too
+    expect(a.queue.heldBytes).toBe(Buffer.byteLength(add) + list.length);
+    expect(Buffer.byteLength(add)).toBeGreaterThan(add.length);
+    a.queue.onceEmpty(() => emptied.push('released'));
+    expect(emptied).toEqual(['at once']);
+    await turn();
+    pending.shift()!.finish(true);
+    await turn();
+    expect(a.queue.heldBytes).toBe(0);
+    expect(emptied).toEqual(['at once', 'released']);
+    expect(a.wire).toEqual([add, list]);
+
+    // A connection that ends drops what it holds, and nobody waits for it to empty.
+    a.queue.request(() => {
+      committer.changed();
+      a.queue.send(reply(3, 'rrext_deploy_add'));
+    });
+    a.queue.onceEmpty(() => emptied.push('after the end'));
+    a.queue.ended();
+    expect(a.queue.heldBytes).toBe(0);
+    await turn();
+    pending.shift()!.finish(true);
+    await turn();
+    expect(emptied).toEqual(['at once', 'released']);
+  });
+
   it('answers a change whose write failed with a failure that names no path', async () => {
     const { committer, pending } = manualCommitter();
     const a = connection(owner(committer));
@@ -112,6 +152,45 @@ describe('ReplyQueue: order and holds', () => {
     expect(a.wire.map((t) => JSON.parse(t))).toEqual([
       { type: 'response', seq: 7, request_seq: 7, command: 'rrext_deploy_add', success: false, message: NOT_SAVED_MESSAGE },
     ]);
+  });
+});
+
+describe('DapSession: which requests get no reply', () => {
+  // The reply queue counts what it owes by these: every request is answered or reported unanswered, once.
+  type Step = 'ping' | 'garbage' | 'no-reply' | 'fail' | 'close-fault' | 'bad-auth';
+  const steps: readonly Step[] = ['ping', 'garbage', 'no-reply', 'fail', 'close-fault', 'bad-auth'];
+
+  it('reports each request it will not answer to its transport, and no other', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...steps), { minLength: 1, maxLength: 30 }), (script) => {
+        const core = buildDeployCore();
+        let sent = 0;
+        let unanswered = 0;
+        const session = new DapSession(core, { send: () => void (sent += 1), close: () => {}, unanswered: () => void (unanswered += 1) });
+        session.receive(JSON.stringify({ type: 'request', seq: 1, command: 'auth', arguments: { auth: 'MYAPIKEY' } }), false);
+        script.forEach((step, i) => {
+          const seq = i + 2;
+          const ping = JSON.stringify({ type: 'request', seq, command: 'rrext_ping' });
+          if (step === 'garbage') return session.receive('{"type":"request","command":"rrext_ping"}', false); // no seq: dropped
+          if (step === 'bad-auth') return session.receive(JSON.stringify({ type: 'request', seq, command: 'auth', arguments: { auth: 'NOPE' } }), false);
+          if (step === 'no-reply') core.faultPlan.add({ kind: 'no-reply', command: 'rrext_ping' });
+          if (step === 'fail') core.faultPlan.add({ kind: 'fail', command: 'rrext_ping' });
+          if (step === 'close-fault') core.faultPlan.add({ kind: 'close', command: 'rrext_ping' });
+          session.receive(ping, false);
+        });
+        // The model: a dropped frame and an injected no-reply or close get no reply, and once the
+        // connection is closing (an injected close, a refused auth) nothing does.
+        let closed = false;
+        let expected = 0;
+        for (const step of script) {
+          if (closed || step === 'garbage' || step === 'no-reply' || step === 'close-fault') expected += 1;
+          if (step === 'close-fault' || step === 'bad-auth') closed = true;
+        }
+        expect({ sent, unanswered }).toEqual({ sent: 1 + script.length - expected, unanswered: expected });
+        session.ended();
+        core.stop();
+      }),
+    );
   });
 });
 

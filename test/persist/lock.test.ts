@@ -82,6 +82,19 @@ describe('one server per state file', () => {
     }
   });
 
+  it('releases the lock when the server cannot listen (a port in use), so the file stays usable', async () => {
+    const file = join(await ws.dir(), 'state.json');
+    const busy = await createMockServer({ port: 0 });
+    try {
+      await expect(createMockServer({ port: busy.port, clock: { mode: 'fake', startAt: START }, stateFile: file })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      expect(existsSync(lockPathOf(file))).toBe(false);
+      const next = await second(file);
+      await next.close();
+    } finally {
+      await busy.close();
+    }
+  });
+
   it('releases the lock when it refuses the file itself', async () => {
     const file = join(await ws.dir(), 'state.json');
     await writeFile(file, '{"not": "a state file"}');

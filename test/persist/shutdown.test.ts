@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HeldResponse, InFlight } from '../../src/persist/in-flight.js';
+import { InFlight } from '../../src/persist/in-flight.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { Workspace } from './helpers.js';
 
@@ -99,7 +99,7 @@ describe('during a shutdown', () => {
   it('an HTTP request that still reaches the server is refused with 503, not served', async () => {
     const inFlight = new InFlight(undefined);
     let served = 0;
-    const http = createServer({ ServerResponse: HeldResponse }, inFlight.http((_, response) => void (served += 1, response.end())));
+    const http = createServer(inFlight.http((_, response) => void (served += 1, response.end())));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
     expect((await fetch(base)).status).toBe(200);
