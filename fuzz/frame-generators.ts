@@ -9,6 +9,7 @@
  * the server too. Batches are drawn with a seed (`frameBatch`), so any batch can be rebuilt.
  */
 import fc from 'fast-check';
+import { KNOWN_COMMANDS } from './oracle.js';
 
 /** One WebSocket message to send: its bytes, and whether it goes as a binary (else text) frame. */
 export interface FuzzFrame {
@@ -25,15 +26,7 @@ export interface FrameShape {
 }
 
 /** The commands the server knows, minus `auth`/`deauth` (they change the connection's state). */
-export const FUZZED_COMMANDS = [
-  'rrext_ping',
-  'rrext_public_probe',
-  'rrext_deploy_add',
-  'rrext_deploy_remove',
-  'rrext_deploy_list',
-  'rrext_deploy_status',
-  'rrext_deploy_update',
-] as const;
+export const FUZZED_COMMANDS = KNOWN_COMMANDS.filter((command) => command !== 'auth' && command !== 'deauth');
 
 /** Project ids the fuzz user reuses, so its valid adds hit "already exists" and stay few. */
 const POOL_SIZE = 24;

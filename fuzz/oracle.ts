@@ -33,7 +33,7 @@ export type FrameExpectation =
     };
 
 /** Every command the server serves. */
-const KNOWN_COMMANDS = new Set([
+export const KNOWN_COMMANDS = [
   'auth',
   'deauth',
   'rrext_ping',
@@ -43,7 +43,8 @@ const KNOWN_COMMANDS = new Set([
   'rrext_deploy_list',
   'rrext_deploy_status',
   'rrext_deploy_update',
-]);
+] as const;
+const KNOWN = new Set<string>(KNOWN_COMMANDS);
 
 const NEWLINE = 0x0a;
 
@@ -87,7 +88,7 @@ export function expectationFor(bytes: Buffer, binary: boolean, frameLimit: numbe
   if (args !== undefined && !isObject(args)) return answer('fail', 'arguments is not an object');
   const a = args ?? {};
 
-  if (!KNOWN_COMMANDS.has(command)) return answer('fail', 'unknown command', command);
+  if (!KNOWN.has(command)) return answer('fail', 'unknown command', command);
   switch (command) {
     case 'rrext_ping':
     case 'rrext_public_probe':
