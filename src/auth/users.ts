@@ -35,7 +35,7 @@ export interface UserSpec {
   readonly organizations: readonly OrganizationSpec[];
 }
 
-/** The run-time changes to a UserDirectory, as a state file keeps them. @since 0.4.0 */
+/** The run-time changes to a UserDirectory, as a state file keeps them. */
 export interface UsersState {
   readonly added: readonly UserSpec[];
   readonly revokedKeys: readonly string[];

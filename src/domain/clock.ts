@@ -67,7 +67,7 @@ export class ServerClock implements Clock {
   }
 }
 
-/** A clock as a state file keeps it (plain JSON). @since 0.4.0 */
+/** A clock as a state file keeps it (plain JSON). */
 export interface ClockState {
   readonly mode: ClockMode;
   /** The clock's time, epoch ms. */

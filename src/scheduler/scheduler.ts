@@ -563,7 +563,7 @@ export interface ScheduleDescription {
   readonly runBehavior: RunBehavior;
 }
 
-/** A deployment's scheduling state as a state file keeps it (plain JSON; times in epoch ms). @since 0.4.0 */
+/** A deployment's scheduling state as a state file keeps it (plain JSON; times in epoch ms). */
 export interface EntryState {
   readonly userId: string;
   readonly projectId: string;
@@ -582,7 +582,7 @@ export interface EntryState {
   readonly removedAt?: number;
 }
 
-/** The scheduler as a state file keeps it. @since 0.4.0 */
+/** The scheduler as a state file keeps it. */
 export interface SchedulerState {
   /** Last deployment serial and run number handed out. */
   readonly serial: number;
