@@ -259,6 +259,16 @@ describe('a server on a state file', () => {
     expect(saved.users.revokedKeys).toEqual(['ALICEKEY']);
     expect((await fetch(`${base}/keys/revoke`, { method: 'POST', body: JSON.stringify({ key: 'NOSUCHKEY' }) })).status).toBe(404);
     expect((await fetch(`${base}/deployments`)).status).toBe(200);
+
+    // Where every write fails, a change is answered "not saved"; a refused change and a read
+    // do not wait for the disk, so they are answered as usual.
+    const failing = await ws.server(join(await ws.dir(), 'missing-dir', 'state.json'));
+    const failingBase = `http://127.0.0.1:${failing.port}/control`;
+    expect((await fetch(`${failingBase}/keys/revoke`, { method: 'POST', body: JSON.stringify({ key: 'ALICEKEY' }) })).status).toBe(503);
+    expect((await fetch(`${failingBase}/keys/revoke`, { method: 'POST', body: JSON.stringify({ key: 'NOSUCHKEY' }) })).status).toBe(404);
+    const read = await fetch(`${failingBase}/deployments`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toEqual([]);
   });
 
   it('creates no file until something changes, and writes it readable by its owner only', async () => {
