@@ -4,9 +4,10 @@
  * first one's temporary file and the two would overwrite each other, so it is refused instead.
  * A lock whose process is gone (a `kill -9`, a crash) is stale and taken over. Node only.
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { StateFileError } from './errors.js';
+import { createFlushed } from './state-file.js';
 
 /** The lock file of the state file at `path`. */
 export function lockPathOf(path: string): string {
@@ -72,7 +73,8 @@ async function acquire(path: string): Promise<string> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     const text = `${JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() } satisfies Holder)}\n`;
     try {
-      await createExclusive(lockPath, text);
+      // Flushed before it resolves, so a reader finds the lock whole (or empty for an instant).
+      await createFlushed(lockPath, text);
       return text;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -89,20 +91,6 @@ async function acquire(path: string): Promise<string> {
 /** The lock file's text; undefined if there is none, '' if it cannot be read. */
 function readLock(lockPath: string): Promise<string | undefined> {
   return readFile(lockPath, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : ''));
-}
-
-/** Creates the file only if there is none, with its content flushed, so a reader finds it whole (or empty for an instant). */
-async function createExclusive(lockPath: string, text: string): Promise<void> {
-  const file = await open(lockPath, 'wx');
-  try {
-    await file.writeFile(text, 'utf8');
-    await file.sync();
-  } catch (error) {
-    await file.close().catch(() => {});
-    await rm(lockPath, { force: true }).catch(() => {});
-    throw error;
-  }
-  await file.close();
 }
 
 function parseHolder(text: string): Holder | undefined {

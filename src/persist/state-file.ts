@@ -42,18 +42,26 @@ export async function writeStateFile(path: string, text: string): Promise<void> 
   const temp = tempPathOf(path);
   // Made afresh each time, so its mode is ours even if a leftover had another.
   await rm(temp, { force: true });
-  const file = await open(temp, 'wx', FILE_MODE);
+  await createFlushed(temp, text, FILE_MODE);
+  await rename(temp, path);
+  await syncDirectory(dirname(path));
+}
+
+/**
+ * Creates `path` only if there is none (`wx`), with `text` flushed to the disk before it
+ * resolves; on failure nothing is left behind. Used for the temp file and the lock.
+ */
+export async function createFlushed(path: string, text: string, mode?: number): Promise<void> {
+  const file = await open(path, 'wx', mode);
   try {
     await file.writeFile(text, 'utf8');
     await file.sync();
   } catch (error) {
     await file.close().catch(() => {});
-    await rm(temp, { force: true }).catch(() => {});
+    await rm(path, { force: true }).catch(() => {});
     throw error;
   }
   await file.close();
-  await rename(temp, path);
-  await syncDirectory(dirname(path));
 }
 
 /** Makes a rename in `dir` durable. Some systems (Windows) cannot open a directory: nothing to do there. */
