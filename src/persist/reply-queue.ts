@@ -38,8 +38,8 @@ export const NOT_SAVED_MESSAGE =
 
 interface Held {
   readonly text?: string;
-  /** The text's size in UTF-8 (what it will take in the socket's buffer). */
-  readonly bytes: number;
+  /** The text's size in UTF-8 (what it will take in the socket's buffer), set when it is held. */
+  bytes: number;
   readonly close?: readonly [code: number, reason: string];
   /** Waiting for the disk, saved, failed; or ready (it only waits for those before it). */
   state: 'waiting' | 'saved' | 'failed' | 'ready';
@@ -100,7 +100,7 @@ export class ReplyQueue {
 
   send(text: string): void {
     this.#owed -= 1;
-    this.#enqueue({ text, bytes: Buffer.byteLength(text), state: 'ready' }, this.#waitFor());
+    this.#enqueue({ text, bytes: 0, state: 'ready' }, this.#waitFor());
     this.owner.progressed();
   }
 
@@ -133,6 +133,8 @@ export class ReplyQueue {
   #enqueue(item: Held, generation: number): void {
     if (this.#done) return;
     if (this.#held.length === 0 && generation === 0) return this.#deliver(item);
+    // Measured only when held: a reply delivered at once (every one, without a state file) costs nothing here.
+    if (item.text !== undefined) item.bytes = Buffer.byteLength(item.text);
     this.#held.push(item);
     this.#heldBytes += item.bytes;
     if (generation > 0) {
