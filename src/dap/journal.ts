@@ -9,6 +9,7 @@
  * byte ring, and what else an entry has lives in typed arrays, both rings growing by doubling
  * up to the limits. An entry is decoded only when read.
  */
+import { utf8Length } from '../domain/json.js';
 
 /** How a journal is bounded. @since 0.3.0 */
 export interface JournalLimits {
@@ -363,19 +364,4 @@ export class FrameJournal {
       ...(payloadBytes >= 0 && { payloadBytes }),
     };
   }
-}
-
-/** The UTF-8 size of a text, as TextEncoder writes it (a lone surrogate becomes U+FFFD: 3 bytes). */
-function utf8Length(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i += 1;
-    } else n += 3;
-  }
-  return n;
 }

@@ -38,18 +38,25 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
 export function utf8BytesOver(text: string, limit: number): boolean {
   if (text.length * 3 <= limit) return false;
   if (text.length > limit) return true;
+  return utf8Length(text, limit) > limit;
+}
+
+/**
+ * The UTF-8 size of a text, as TextEncoder writes it (a lone surrogate becomes U+FFFD: 3 bytes).
+ * With `stopAbove`, counting stops once the size passes it (the result is then only "more").
+ */
+export function utf8Length(text: string, stopAbove = Infinity): number {
   let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < text.length && bytes <= stopAbove; i++) {
     const unit = text.charCodeAt(i);
     if (unit < 0x80) bytes += 1;
     else if (unit < 0x800) bytes += 2;
     else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
       bytes += 4; // a surrogate pair is one 4-byte character
       i += 1;
-    } else bytes += 3; // a lone surrogate is written as U+FFFD, 3 bytes
-    if (bytes > limit) return true;
+    } else bytes += 3;
   }
-  return false;
+  return bytes;
 }
 
 /** Whether `text` has more than `limit` characters (Unicode code points; a surrogate pair is one). */
