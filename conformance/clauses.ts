@@ -36,7 +36,7 @@ export const CLAUSES: readonly Clause[] = [
     level: "MUST",
     family: "WIRE",
     needs: [],
-    text: "every request (`type: \"request\"`) gets exactly one response: `type: \"response\"`, `request_seq` equal to the request's `seq`, `command` echoed, `success` a boolean; a failed response carries a non-empty `message`. The server's own `seq` grows by one per message sent on that connection.",
+    text: "every request (`type: \"request\"`) gets exactly one response: `type: \"response\"`, `request_seq` equal to the request's `seq`, `command` echoed, `success` a boolean; a failed response carries a non-empty `message`. The server's own `seq` starts at 1 on each connection and grows by one per message sent on that connection.",
   },
   {
     id: "WIRE-3",
@@ -57,7 +57,7 @@ export const CLAUSES: readonly Clause[] = [
     level: "MUST",
     family: "WIRE",
     needs: [],
-    text: "a connection may try `auth` a bounded number of times (the real server's cap is given in `wire.md`); past the cap the request fails and the connection is closed.",
+    text: "a connection may send `auth` at most 5 times in its lifetime: successful attempts, re-auths and attempts after a `deauth` all count. The 6th `auth` gets a failed response (`Too many authentication attempts`) and the connection is closed.",
   },
   {
     id: "WIRE-6",
@@ -78,7 +78,7 @@ export const CLAUSES: readonly Clause[] = [
     level: "MUST",
     family: "WIRE",
     needs: [],
-    text: "an unknown command gets a failed response naming the command; the connection stays open.",
+    text: "an unknown command gets a failed response naming the command; the connection stays open. Command names are case-sensitive: `RREXT_DEPLOY_LIST` is an unknown command.",
   },
   {
     id: "WIRE-9",
@@ -99,7 +99,7 @@ export const CLAUSES: readonly Clause[] = [
     level: "NOTE",
     family: "REC",
     needs: [],
-    text: "the real server and both SDKs use `created_by`, `created_at`, `updated_at` instead. The mock sends both sets with equal values, so the real SDKs and code written from the documentation both work. The conformance suite's `spec` profile (default) requires REC-1's names; its `compat` profile accepts either set, and the report always says which set a target sent.",
+    text: "the real server and both SDKs use `created_by`, `created_at`, `updated_at` instead. The mock sends both sets with equal values (after every change, not only on a fresh record), so the real SDKs and code written from the documentation both work. The conformance suite's `spec` profile (default) requires REC-1's names; its `compat` profile accepts either set, and the report always says which set a target sent.",
   },
   {
     id: "REC-3",
@@ -211,14 +211,14 @@ export const CLAUSES: readonly Clause[] = [
     level: "SHOULD",
     family: "DEP",
     needs: [],
-    text: "failure messages use the real server's words listed in `wire.md`, and never reveal storage paths, file contents or another user's data.",
+    text: "failure messages use the real server's words listed in `wire.md`, and never reveal storage paths, file contents, the server's source locations (file names, line numbers) or another user's data.",
   },
   {
     id: "DEP-ISO-1",
     level: "MUST",
     family: "DEP",
     needs: ["second-user"],
-    text: "a user can never see, read, change or remove another user's deployment, whatever the project id string (slashes, `..`, percent-escapes, unicode, very long strings): project ids are opaque keys, never paths.",
+    text: "a user can never see, read, change or remove another user's deployment, whatever the project id string (slashes, `..`, percent-escapes, unicode, very long strings): project ids are opaque keys, never paths. Nothing decodes, normalises, folds or trims them: two ids that differ in any character are two deployments, and a fully percent-encoded traversal (`%2E%2E%2F…`) is as inert as a literal one.",
   },
   {
     id: "SCHED-1",
@@ -243,7 +243,7 @@ export const CLAUSES: readonly Clause[] = [
   },
   {
     id: "SCHED-4",
-    level: "NOTE",
+    level: "MUST",
     family: "SCHED",
     needs: ["clock-control"],
     text: "presets mean `@hourly = 0 * * * *`, `@daily = @midnight = 0 0 * * *`, `@weekly = 0 0 * * 0`, `@monthly = 0 0 1 * *`, `@yearly = @annually = 0 0 1 1 *`.",
@@ -267,7 +267,7 @@ export const CLAUSES: readonly Clause[] = [
     level: "MUST",
     family: "RUN",
     needs: ["clock-control"],
-    text: "runs of one deployment never overlap: a tick that comes due while a run of the same deployment is in progress is skipped (recorded as skipped, not queued or delayed); the following tick is computed as usual.",
+    text: "runs of one deployment never overlap: a tick that comes due while a run of the same deployment is in progress is skipped (recorded as skipped, not queued or delayed); the following tick is computed as usual. A run that ends at the very instant the next tick comes due has ended: that tick fires (run ends are processed before the ticks of the same instant).",
   },
   {
     id: "RUN-4",
