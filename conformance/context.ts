@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { afterAll, inject, it } from 'vitest';
 import { clause, type Capability } from './clauses.js';
+import { BudgetExhausted, Findings, type Severity } from './findings.js';
 import { replayToken } from './replay.js';
 import { Target, type TargetConfig } from './target.js';
 import type { Transcript } from './transcript.js';
@@ -54,6 +55,28 @@ export interface CheckSubject {
   readonly timeouts?: { readonly check: number; readonly property: number };
 }
 
+/** The running example check's findings and clauses (checks of one file run one at a time). */
+let current: { findings: Findings; clauses: readonly string[] } | undefined;
+
+/**
+ * A soft assertion (see findings.ts): in an example check a failure of `assertion` is recorded
+ * under `clauseId` and the check goes on; every finding is reported when the check ends, cross-user
+ * breaches first. In a property, where fast-check must see the failure to shrink it, it throws.
+ * Returns whether the assertion held.
+ */
+export function soft(clauseId: string, assertion: () => void, severity: Severity = 'violation'): boolean {
+  if (!current) {
+    try {
+      assertion();
+      return true;
+    } catch (error) {
+      throw new Error(`${clauseId}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (!current.clauses.includes(clauseId)) throw new Error(`soft(): ${clauseId} is not a clause this check names (${current.clauses.join(', ')})`);
+  return current.findings.soft(clauseId, assertion, severity);
+}
+
 /** `DEP-ADD-4, DEP-ADD-1: title`: the report reads the clauses off the test's name. */
 function nameOf(clauses: readonly string[], title: string): string {
   for (const id of clauses) clause(id); // unknown IDs fail at collection, not silently
@@ -97,14 +120,26 @@ function checkOf<S extends CheckSubject>(subject: () => S, ...[clauses, title, f
       if (missing) ctx.skip(missing);
       t.transcript.clear();
       const sentBefore = t.requests;
+      const findings = new Findings();
+      current = { findings, clauses };
+      let stopped: unknown;
       try {
         await fn(t);
       } catch (error) {
-        Object.assign(ctx.task.meta, { violated: violatedClauses(error, clauses) });
-        throw withTranscript(error, t, replayToken({ check: name, seed: t.config.seed, path: '' }));
+        stopped = error;
       } finally {
+        current = undefined;
         Object.assign(ctx.task.meta, { notes: { ...t.notes }, requests: t.requests - sentBefore });
       }
+      if (findings.count === 0 && stopped === undefined) return;
+      // Every soft finding, then what stopped the check (if anything did), in one failure.
+      const violated = [...new Set([...findings.clauses(), ...(stopped === undefined || stopped instanceof BudgetExhausted ? [] : violatedClauses(stopped, clauses))])];
+      Object.assign(ctx.task.meta, { violated });
+      const error =
+        findings.count === 0
+          ? stopped
+          : new Error(stopped === undefined ? findings.format() : `${findings.format()}\nThen the check stopped: ${stopped instanceof Error ? stopped.message : String(stopped)}`);
+      throw withTranscript(error, t, replayToken({ check: name, seed: t.config.seed, path: '' }));
     },
     options.timeout ?? t.timeouts?.check ?? 60_000,
   );

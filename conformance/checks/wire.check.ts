@@ -1,85 +1,250 @@
 /**
- * WIRE-1..9: the session and the transport.
+ * WIRE-1..9: the session and the transport. Wherever the spec or wire.md gives an exact value (the
+ * first `seq`, the auth cap, a message, a body), the check asserts that value, not a relation
+ * that a wrong server could also satisfy.
  */
 import { expect } from 'vitest';
-import { check } from '../context.js';
+import { check, soft } from '../context.js';
+import type { DapConnection, DapReply } from '../dap.js';
+import { show } from '../model.js';
 
-check(['WIRE-1', 'WIRE-2', 'WIRE-4'], 'auth with a valid key answers one single-line response with a ConnectResult', async (t) => {
+/** The commands wire.md names: their exact spelling is the only one served (WIRE-8). */
+const COMMANDS = ['auth', 'deauth', 'rrext_ping', 'rrext_public_probe', 'rrext_deploy_add', 'rrext_deploy_remove', 'rrext_deploy_list', 'rrext_deploy_status', 'rrext_deploy_update'];
+const TOO_MANY = 'Too many authentication attempts';
+const NOT_AUTHENTICATED = 'Not authenticated';
+
+/** WIRE-2's envelope, softly: every finding is reported, not only the first. */
+function envelope(reply: DapReply, seq: number, command: string, what: string): void {
+  soft('WIRE-2', () => expect(reply.type, `${what}: type`).toBe('response'));
+  soft('WIRE-2', () => expect(reply.request_seq, `${what}: request_seq`).toBe(seq));
+  soft('WIRE-2', () => expect(reply.command, `${what}: command must be echoed exactly`).toBe(command));
+  soft('WIRE-2', () => expect(typeof reply.success, `${what}: success must be a boolean`).toBe('boolean'));
+  if (reply.success === false) {
+    soft('WIRE-2', () => expect(typeof reply.message === 'string' && reply.message !== '', `${what}: a failure needs a non-empty message: ${reply.raw}`).toBe(true));
+    soft('WIRE-2', () => expect(reply, `${what}: a failure carries no body`).not.toHaveProperty('body'));
+  }
+}
+
+check(['WIRE-1', 'WIRE-2', 'WIRE-4'], 'auth with a valid key answers one single-line response with a ConnectResult: user, token, organizations and teams with permissions', async (t) => {
   const c = await t.connect();
   const reply = await c.request('auth', { auth: t.config.keys.primary, clientName: 'TypeScript SDK', clientVersion: '1.1.0' }, 1);
-  expect(reply.raw).not.toMatch(/[\r\n]/);
-  expect(reply).toMatchObject({ type: 'response', request_seq: 1, command: 'auth', success: true });
-  expect(typeof reply.seq).toBe('number');
-  expect(reply.body).toEqual(expect.objectContaining({ userId: expect.any(String), userToken: expect.any(String), displayName: expect.any(String) }));
-  expect(Array.isArray(reply.body.organizations)).toBe(true);
+  soft('WIRE-1', () => expect(reply.raw, 'a frame the server sends is single-line JSON').not.toMatch(/[\r\n]/));
+  envelope(reply, 1, 'auth', 'auth');
+  expect(reply.success, `auth: ${show(reply.message)}`).toBe(true);
+  const body = reply.body as Record<string, any>;
+  for (const field of ['userId', 'userToken', 'displayName', 'defaultTeam']) {
+    soft('WIRE-4', () => expect(typeof body?.[field] === 'string' && body[field] !== '', `ConnectResult.${field} must be a non-empty string: ${show(body?.[field])}`).toBe(true));
+  }
+  const organizations: any[] = Array.isArray(body?.organizations) ? body.organizations : [];
+  soft('WIRE-4', () => expect(organizations.length, `ConnectResult.organizations must be a non-empty array: ${show(body?.organizations)}`).toBeGreaterThan(0));
+  const teams = organizations.flatMap((org) => (Array.isArray(org?.teams) ? org.teams : []));
+  for (const org of organizations) {
+    soft('WIRE-4', () => expect([typeof org?.id, typeof org?.name, Array.isArray(org?.permissions), Array.isArray(org?.teams)], `an organization has id, name, permissions, teams: ${show(org)}`).toEqual(['string', 'string', true, true]));
+  }
+  for (const team of teams) {
+    soft('WIRE-4', () => expect([typeof team?.id, typeof team?.name, Array.isArray(team?.permissions)], `a team has id, name, permissions: ${show(team)}`).toEqual(['string', 'string', true]));
+  }
+  // The SDKs read the permissions of the team named by defaultTeam (org.admin grants them all):
+  // the primary key is a full user's, so that team must grant both deploy permissions.
+  const home = organizations.find((org) => org?.teams?.some((team: any) => team?.id === body?.defaultTeam));
+  const granted = new Set<string>([...(home?.permissions ?? []), ...(home?.teams?.find((team: any) => team?.id === body?.defaultTeam)?.permissions ?? [])]);
+  soft('WIRE-4', () => expect(home, `defaultTeam ${show(body?.defaultTeam)} must name a team of an organization`).toBeDefined());
+  if (!granted.has('org.admin')) {
+    for (const permission of ['task.control', 'task.monitor']) soft('WIRE-4', () => expect([...granted], `the full user's default team grants ${permission}`).toContain(permission));
+  }
 });
 
-check(['WIRE-2'], "the server's seq grows by one per message on each connection; request_seq echoes as a number", async (t) => {
-  const a = await t.session();
-  const b = await t.session();
-  const replies = [await a.request('rrext_ping', undefined, 500), await a.request('rrext_ping', {}, 7), await b.request('rrext_ping', {}, 9)];
-  expect(replies.map((r) => r.request_seq)).toEqual([500, 7, 9]);
-  const [first, second] = replies;
-  expect(typeof first!.seq).toBe('number');
-  expect(second!.seq).toBe((first!.seq as number) + 1);
+check(['WIRE-2'], "the server's seq starts at 1 on every connection and grows by exactly one per message sent there, whatever the requests' seq", async (t) => {
+  // Three connections used in turn: a counter shared between connections, one that starts
+  // anywhere but 1, or one that skips or repeats a value shows at once.
+  const anon = await t.connect();
+  const a = await t.connect();
+  const b = await t.connect();
+  const seen = new Map<DapConnection, unknown[]>([
+    [anon, []],
+    [a, []],
+    [b, []],
+  ]);
+  const steps: Array<[DapConnection, string, unknown, number]> = [
+    [anon, 'rrext_public_probe', undefined, 900],
+    [a, 'auth', { auth: t.config.keys.primary }, 1],
+    [b, 'auth', { auth: t.config.keys.primary }, 42],
+    [a, 'rrext_ping', {}, 7],
+    [anon, 'rrext_public_probe', {}, 3],
+    [b, 'rrext_no_such_command', {}, 43],
+    [a, 'rrext_deploy_list', undefined, 8],
+    [b, 'rrext_ping', undefined, 0],
+    [a, 'rrext_deploy_status', { projectId: t.projectId('wire-seq') }, 9],
+    [anon, 'rrext_public_probe', {}, 2],
+    [b, 'deauth', undefined, 44],
+    [b, 'rrext_public_probe', undefined, 45],
+    [a, 'rrext_ping', undefined, 1_000_000],
+  ];
+  for (const [c, command, args, seq] of steps) {
+    const reply = await c.request(command, args, seq);
+    envelope(reply, seq, command, `${c.name} ${command} (seq ${seq})`);
+    seen.get(c)!.push(reply.seq);
+  }
+  for (const [c, seqs] of seen) {
+    soft('WIRE-2', () => expect(seqs, `${c.name}: the server's seq on this connection, message by message`).toEqual(seqs.map((_, i) => i + 1)));
+  }
 });
 
 check(['WIRE-2', 'WIRE-8'], 'an unknown command fails with a message naming it, and the connection stays open', async (t) => {
   const c = await t.session();
-  const reply = await c.request('rrext_no_such_command', {});
-  expect(reply).toMatchObject({ success: false, command: 'rrext_no_such_command' });
-  expect(String(reply.message)).toContain('rrext_no_such_command');
-  expect(reply).not.toHaveProperty('body');
-  expect((await c.request('rrext_ping')).success).toBe(true);
+  const reply = await c.request('rrext_no_such_command', {}, 5);
+  envelope(reply, 5, 'rrext_no_such_command', 'rrext_no_such_command');
+  expect(reply.success).toBe(false);
+  soft('WIRE-8', () => expect(String(reply.message)).toContain('rrext_no_such_command'));
+  expect((await c.request('rrext_ping')).success, 'the connection must stay open and authenticated').toBe(true);
 });
 
-check(['WIRE-3'], 'before auth, a gated command fails with Not authenticated and the connection is closed', async (t) => {
-  for (const command of ['rrext_ping', 'rrext_deploy_list', 'deauth']) {
-    const c = await t.connect();
-    const reply = await c.request(command, {});
-    expect(reply.success, command).toBe(false);
-    expect(String(reply.message)).toMatch(/not authenticated/i);
-    expect(await c.waitForClose(), `${command}: the connection should close`).toBeDefined();
+/** Ways to misspell a command that a server normalising names would still serve. */
+function variants(command: string): string[] {
+  const swapped = [...command].map((ch, i) => (i % 2 === 0 ? ch.toUpperCase() : ch)).join('');
+  return [
+    command.toUpperCase(),
+    command[0]!.toUpperCase() + command.slice(1),
+    swapped,
+    ` ${command}`,
+    `${command} `,
+    `${command}\n`,
+    `${command}\t`,
+    `${command}\u0000`,
+    command.replace(/_/g, '-'),
+    command.replace(/_/g, '\uff3f'), // FULLWIDTH LOW LINE: NFKC makes it '_'
+    `${command}s`,
+    command.slice(0, -1),
+  ].filter((v) => v !== command);
+}
+
+check(['WIRE-8', 'WIRE-2'], 'command names are case-sensitive and exact: case, whitespace, lookalike and near variants of every command are unknown commands that change nothing', async (t) => {
+  const c = await t.session();
+  const kept = t.projectId('wire-names');
+  const added = await t.add(c, t.config.keys.primary, { pipeline: { project_id: kept, v: 1 }, schedule: '@daily' });
+  expect(added.success, `add ${kept}: ${show(added.message)}`).toBe(true);
+  const before = (await c.request('rrext_deploy_status', { projectId: kept })).raw;
+  const fresh = t.projectId('wire-names-new');
+  t.created(t.config.keys.primary, fresh);
+  const argsOf: Record<string, unknown> = {
+    auth: { auth: t.config.keys.secondary ?? t.config.keys.primary },
+    rrext_deploy_add: { pipeline: { project_id: fresh } },
+    rrext_deploy_remove: { projectId: kept },
+    rrext_deploy_status: { projectId: kept },
+    rrext_deploy_update: { projectId: kept, schedule: '@hourly' },
+  };
+  for (const command of COMMANDS) {
+    for (const variant of variants(command)) {
+      const reply = await c.request(variant, argsOf[command] ?? {});
+      const what = `${show(variant)} (a variant of ${command})`;
+      soft('WIRE-8', () => expect(reply.success, `${what} must be an unknown command: ${reply.raw}`).toBe(false));
+      soft('WIRE-8', () => expect(String(reply.message), `${what}: the message must name the command`).toContain(variant.trim()));
+      soft('WIRE-2', () => expect(reply.command, `${what}: command must be echoed exactly`).toBe(variant));
+      if (!c.isOpen) {
+        soft('WIRE-8', () => expect.fail(`${what}: the connection must stay open after an unknown command (closed ${show(c.closeInfo)})`));
+        return;
+      }
+    }
   }
+  // Nothing a variant asked for happened: still authenticated (as the same user), nothing added, nothing changed.
+  const ping = await c.request('rrext_ping');
+  soft('WIRE-8', () => expect(ping.success, `after the variants of deauth the connection must still be authenticated: ${ping.raw}`).toBe(true));
+  const after = await c.request('rrext_deploy_status', { projectId: kept });
+  soft('WIRE-8', () => expect(after.raw.replace(/"seq":\d+,"request_seq":\d+/, ''), `${kept} must be unchanged by the variants of remove and update`).toBe(before.replace(/"seq":\d+,"request_seq":\d+/, '')));
+  const created = await c.request('rrext_deploy_status', { projectId: fresh });
+  soft('WIRE-8', () => expect(created.success, `a variant of rrext_deploy_add created ${fresh}`).toBe(false));
+});
+
+check(['WIRE-3', 'WIRE-8'], 'before auth, a gated command (variants of auth and of rrext_public_ included) fails with exactly "Not authenticated" and the connection is closed', async (t) => {
+  const gated = ['rrext_ping', 'rrext_deploy_list', 'deauth', 'rrext_nope', 'AUTH', 'Auth', ' auth', 'RREXT_PUBLIC_PROBE', 'Rrext_public_probe'];
+  for (const command of gated) {
+    const c = await t.connect();
+    const reply = await c.request(command, command.trim().toLowerCase() === 'auth' ? { auth: t.config.keys.primary } : {});
+    soft('WIRE-3', () => expect([reply.success, reply.message], `${show(command)} before auth`).toEqual([false, NOT_AUTHENTICATED]));
+    const closed = await c.waitForClose();
+    soft('WIRE-3', () => expect(closed, `${show(command)} before auth: the connection should close`).toBeDefined());
+  }
+  // A public command that does not exist is an unknown command, not a gated one: the connection stays open.
+  const c = await t.connect();
+  const reply = await c.request('rrext_public_no_such_probe', {});
+  soft('WIRE-8', () => expect(reply.success, `rrext_public_no_such_probe: ${reply.raw}`).toBe(false));
+  soft('WIRE-3', () => expect(reply.message, 'rrext_public_* is served before auth (as an unknown command)').not.toBe(NOT_AUTHENTICATED));
+  soft('WIRE-8', () => expect(c.isOpen, 'rrext_public_no_such_probe: the connection stays open').toBe(true));
 });
 
 check(['WIRE-4'], 'an invalid or empty key fails, then the connection is closed', async (t) => {
   for (const auth of ['', `${t.config.prefix}not-a-key`]) {
     const c = await t.connect();
     const reply = await c.request('auth', { auth });
-    expect(reply.success).toBe(false);
-    expect(String(reply.message).length).toBeGreaterThan(0);
-    expect(await c.waitForClose()).toBeDefined();
+    soft('WIRE-4', () => expect(reply.success, `auth with ${show(auth)}: ${reply.raw}`).toBe(false));
+    soft('WIRE-4', () => expect(String(reply.message ?? '').length, `auth with ${show(auth)}: a failure needs a message`).toBeGreaterThan(0));
+    const closed = await c.waitForClose();
+    soft('WIRE-4', () => expect(closed, `auth with ${show(auth)}: the connection should close`).toBeDefined());
   }
 });
 
-check(['WIRE-5'], 'auth attempts per connection are bounded: past the cap the request fails and the connection closes', async (t) => {
-  const c = await t.connect();
-  let refused = false;
-  for (let i = 0; i < 20 && !refused; i++) {
-    const reply = await c.request('auth', { auth: t.config.keys.primary });
-    refused = reply.success !== true;
+check(['WIRE-5'], 'exactly 5 auth per connection lifetime: successes, re-auths and auths after deauth all count; the 6th fails (Too many authentication attempts) and closes; each connection counts its own', async (t) => {
+  const second = t.config.keys.secondary ?? t.config.keys.primary;
+  const x = await t.connect();
+  const y = await t.connect();
+  // Connection x: auth, re-auth, deauth, auth, deauth, auth (another user), auth: five, all successes.
+  // Connection y, in between: five plain auths. Probes count for nothing.
+  const steps: Array<[DapConnection, string, unknown]> = [
+    [x, 'auth', { auth: t.config.keys.primary }],
+    [y, 'auth', { auth: t.config.keys.primary }],
+    [x, 'auth', { auth: t.config.keys.primary }],
+    [x, 'rrext_public_probe', {}],
+    [x, 'deauth', {}],
+    [y, 'auth', { auth: t.config.keys.primary }],
+    [x, 'auth', { auth: t.config.keys.primary }],
+    [x, 'deauth', {}],
+    [y, 'auth', { auth: second }],
+    [x, 'auth', { auth: second }],
+    [y, 'auth', { auth: t.config.keys.primary }],
+    [x, 'auth', { auth: t.config.keys.primary }],
+    [y, 'auth', { auth: t.config.keys.primary }],
+  ];
+  const counted = new Map<DapConnection, number>();
+  for (const [c, command, args] of steps) {
+    const reply = await c.request(command, args);
+    if (command === 'auth') counted.set(c, (counted.get(c) ?? 0) + 1);
+    expect(reply.success, `${c.name}: ${command} number ${counted.get(c) ?? 0} of the connection's life must succeed (the cap is 5): ${reply.raw}`).toBe(true);
   }
-  expect(refused, 'twenty auth requests were all accepted').toBe(true);
-  expect(await c.waitForClose()).toBeDefined();
+  for (const c of [x, y]) {
+    expect((await c.request('rrext_ping')).success, `${c.name}: authenticated after its fifth auth`).toBe(true);
+    const sixth = await c.request('auth', { auth: t.config.keys.primary });
+    soft('WIRE-5', () => expect([sixth.success, sixth.message], `${c.name}: the 6th auth of the connection`).toEqual([false, TOO_MANY]));
+    const closed = await c.waitForClose();
+    soft('WIRE-5', () => expect(closed, `${c.name}: the connection must close after the 6th auth`).toBeDefined());
+  }
 });
 
-check(['WIRE-6', 'WIRE-3'], 'deauth answers, and the connection is unauthenticated again', async (t) => {
+check(['WIRE-6', 'WIRE-3', 'WIRE-7'], 'deauth answers {} and the connection is unauthenticated again: public commands still served, anything else "Not authenticated" and the close', async (t) => {
   const c = await t.session();
   const reply = await c.request('deauth');
-  expect(reply.success).toBe(true);
-  expect(typeof reply.body).toBe('object');
+  expect(reply.success, `deauth: ${reply.raw}`).toBe(true);
+  soft('WIRE-6', () => expect(reply.body, 'deauth answers body {} (wire.md)').toEqual({}));
+  const probe = await c.request('rrext_public_probe');
+  soft('WIRE-7', () => expect(probe.success, `rrext_public_probe after deauth: ${probe.raw}`).toBe(true));
   const gated = await c.request('rrext_ping');
-  expect(gated.success).toBe(false);
-  expect(String(gated.message)).toMatch(/not authenticated/i);
+  soft('WIRE-6', () => expect([gated.success, gated.message], 'rrext_ping after deauth').toEqual([false, NOT_AUTHENTICATED]));
+  const closed = await c.waitForClose();
+  soft('WIRE-3', () => expect(closed, 'a gated request after deauth closes the connection').toBeDefined());
 });
 
-check(['WIRE-7'], 'rrext_ping works once authenticated; rrext_public_probe works before and after', async (t) => {
+check(['WIRE-7'], 'rrext_ping answers {"pong": true} once authenticated; rrext_public_probe answers version, capabilities, platform and apps before and after', async (t) => {
   const c = await t.connect();
-  expect((await c.request('rrext_public_probe')).success).toBe(true);
+  const probes = [await c.request('rrext_public_probe')];
   expect((await c.request('auth', { auth: t.config.keys.primary })).success).toBe(true);
-  expect((await c.request('rrext_ping')).success).toBe(true);
-  expect((await c.request('rrext_public_probe', {})).success).toBe(true);
+  const ping = await c.request('rrext_ping');
+  soft('WIRE-7', () => expect([ping.success, ping.body], 'rrext_ping').toEqual([true, { pong: true }]));
+  probes.push(await c.request('rrext_public_probe', {}));
+  for (const [i, probe] of probes.entries()) {
+    const what = `rrext_public_probe ${i === 0 ? 'before' : 'after'} auth`;
+    soft('WIRE-7', () => expect(probe.success, `${what}: ${probe.raw}`).toBe(true));
+    const b = probe.body;
+    soft('WIRE-7', () => expect([typeof b?.version, Array.isArray(b?.capabilities), typeof b?.platform, Array.isArray(b?.apps)], `${what}: body {version, capabilities, platform, apps}: ${show(b)}`).toEqual(['string', true, 'string', true]));
+  }
 });
 
 check(['WIRE-1'], 'a binary frame: JSON header, newline, payload; and without the newline, plain JSON', async (t) => {
