@@ -5,7 +5,8 @@
  * traversal only ever points at another id of this run.
  */
 import { expect } from 'vitest';
-import { check } from '../context.js';
+import { check, soft } from '../context.js';
+import { traversals, variantsOf, type Traversal } from '../hostile-ids.js';
 import type { DapConnection, DapReply } from '../dap.js';
 import { WORDS, isJsonObject, jsonEqual, projectIdOf, show, viewOf, wireCopy, type JsonObject, type RecordView } from '../model.js';
 import type { Target } from '../target.js';
@@ -488,64 +489,148 @@ check(['DEP-MSG-1'], 'failure messages reveal no storage path, file content or o
 // ---------------------------------------------------------------------------------------------
 // isolation
 
-check(['DEP-ISO-1'], "hostile project ids (.., slashes, %2e%2e, backslashes, unicode, 10 KB, __proto__) are opaque keys: another user's deployment is never seen, changed or removed", async (t) => {
-  const a = await primary(t);
-  const b = await secondary(t);
-  const p = t.projectId('dep-iso');
-  // The victim: the second user's deployment, which every traversal below aims at.
-  const victim = `${p}-victim`;
-  await added(t, b, { project_id: victim, secret: `secret-${p}` }, '@daily');
-  const original = await current(b, victim);
-  // users/<user>/deployments/<id>.json on the real server: three levels up from an id is users/.
-  const traversals = [
-    ...[2, 3, 4].map((depth) => `${p}/${'../'.repeat(depth)}${b.userId}/deployments/${victim}`),
-    ...[4, 5].map((depth) => `${p}/${'../'.repeat(depth)}users/${b.userId}/deployments/${victim}`),
-  ];
-  const hostile = [
-    victim, // the same id: the first user simply has no deployment by that name
-    `${p}/../${victim}`,
-    `${p}/./../${victim}`,
-    ...traversals,
-    `${p}/%2e%2e/%2e%2e/%2e%2e/${b.userId}/deployments/${victim}`,
-    `${p}%2F..%2F..%2F..%2F${b.userId}%2Fdeployments%2F${victim}`,
-    `${p}\\..\\..\\..\\${b.userId}\\deployments\\${victim}`,
-    `${p}/../../../${b.userId}/deployments/${victim}.json`,
-    `${p}/../../../${b.userId}/deployments/${victim}\u0000`,
-    `${p}-ünï-😀-\u200b-\u0301-שלום`,
-    `${p}-${'∞'.repeat(3400)}`, // about 10 KB of UTF-8
-    `${p}-${'x'.repeat(10_240)}`,
-    `${p}/__proto__`,
-    `${p}.__proto__.polluted`,
-    `${p}/constructor/prototype`,
-  ];
-  for (const id of hostile) {
-    const what = `the first user, id ${show(id.split(p).join('<p>'), 100)}`;
-    // Reading, changing, removing: the first user has no deployment by this id.
-    expectFailure(await status(a, id), `${what}: status`);
-    expectFailure(await a.c.request('rrext_deploy_update', { projectId: id, pipeline: { project_id: id, hijacked: true }, schedule: '* * * * *' }), `${what}: update`);
-    expectFailure(await a.c.request('rrext_deploy_remove', { projectId: id }), `${what}: remove`);
-    // Adding works, under exactly this id, for the first user only.
-    const view = await added(t, a, { project_id: id, mine: true });
-    expect(view.owner, `${what}: owner`).toBe(a.userId);
-    expect((view.pipeline as JsonObject)['project_id'] === id, `${what}: the id must come back exactly as sent`).toBe(true);
-    const back = viewOf(await current(a, id))!;
-    expect(jsonEqual(back.pipeline, { project_id: id, mine: true }), `${what}: status answers ${show(back.pipeline)}`).toBe(true);
-  }
-  expect(await current(b, victim), "one of the hostile ids reached the second user's deployment (see the transcript)").toEqual(original);
-  // Each user lists exactly their own ids, unaltered.
-  await expectListed(t, a, (x) => x.startsWith(p), hostile, 'the first user lists exactly the hostile ids it added, unaltered');
-  await expectListed(t, b, (x) => x.startsWith(p), [victim], 'the second user lists only the victim');
-  // Distinct strings are distinct keys (no case folding, no unicode normalization).
-  for (const [x, y] of [
-    [`${p}-case`, `${p}-CASE`],
-    [`${p}-\u00e9`, `${p}-e\u0301`],
-  ] as const) {
-    await added(t, a, { project_id: x, which: 1 });
-    await added(t, a, { project_id: y, which: 2 });
-    expect((viewOf(await current(a, x))!.pipeline as JsonObject)['which'], `${show(x)} and ${show(y)} are distinct keys`).toBe(1);
-  }
-  // The first user removes every hostile id; the victim survives.
-  for (const id of hostile) expect((await a.c.request('rrext_deploy_remove', { projectId: id })).success, `remove ${show(id.slice(0, 100))}`).toBe(true);
-  expect(await current(b, victim)).toEqual(original);
-  await expectListed(t, b, (x) => x.startsWith(p), [victim], 'after the first user removed every hostile id, the second user still lists only the victim');
-});
+/** The body of a reply without its envelope, to compare a record before and after. */
+const bodyOf = (reply: DapReply): unknown => (reply.success === true ? reply.body : { failed: reply.message });
+
+check(
+  ['DEP-ISO-1'],
+  "hostile project ids in every family (traversals spelled literally, percent-encoded once and twice, with backslashes, overlong UTF-8, fullwidth; NFC/NFD/NFKC, case, whitespace, NUL and path-cleaning variants; 10 KB, __proto__) are opaque keys for read, update, remove, add and list: another user's deployment is never seen, changed or removed, and distinct ids stay distinct",
+  async (t) => {
+    const a = await primary(t);
+    const b = await secondary(t);
+    const p = t.projectId('iso');
+    const secret = `secret-${p}`;
+    // The victim: the second user's deployment, which every traversal aims at.
+    const victim = `${p}-victim`;
+    const victimPipeline = { project_id: victim, secret };
+    await added(t, b, victimPipeline, '@daily');
+    let original = bodyOf(await status(b, victim));
+    const breach = (message: string) => soft('DEP-ISO-1', () => expect.fail(message), 'breach');
+    /** Whether the victim is as it was; if not, reports the breach and restores it. */
+    const intact = async (how: string): Promise<boolean> => {
+      const now = bodyOf(await status(b, victim));
+      if (jsonEqual(now, original)) return true;
+      breach(`${how}: the second user's deployment ${short(victim, t.config.prefix)} is now ${show(now, 300)} (was ${show(original, 300)})`);
+      await b.c.request('rrext_deploy_remove', { projectId: victim });
+      await added(t, b, victimPipeline, '@daily');
+      original = bodyOf(await status(b, victim));
+      return false;
+    };
+    /** A reply of the first user must never carry the second user's data. */
+    const leaks = (reply: DapReply, what: string) => {
+      if (reply.raw.includes(secret)) breach(`${what}: the first user was answered the second user's data: ${reply.raw.slice(0, 300)}`);
+    };
+    const label = (id: string) => show(id.split(p).join('<p>'), 120);
+
+    // 1. Every traversal family and the opaque ids: read, overwrite and remove are refused (the
+    // first user has no such deployment), the victim untouched; then adding works under exactly
+    // that id, for the first user only.
+    const groups = new Map<string, Traversal[]>();
+    for (const hostile of traversals(p, b.userId, victim)) {
+      const group = hostile.label.replace(/, (\d+ up|absolute),/, ',');
+      groups.set(group, [...(groups.get(group) ?? []), hostile]);
+    }
+    groups.set('opaque ids', [
+      { id: victim, label: "the second user's id itself" },
+      { id: `${p}-ünï-😀-\u200b-\u0301-שלום`, label: 'unicode' },
+      { id: `${p}-${'∞'.repeat(3400)}`, label: 'about 10 KB of UTF-8' },
+      { id: `${p}-${'x'.repeat(10_240)}`, label: '10 KB' },
+      { id: `${p}/__proto__`, label: '__proto__' },
+      { id: `${p}.__proto__.polluted`, label: '__proto__ path' },
+      { id: `${p}/constructor/prototype`, label: 'constructor/prototype' },
+    ]);
+    const mine = new Map<string, number>();
+    let n = 0;
+    for (const [group, members] of groups) {
+      const attempt = async (hostile: Traversal) => {
+        const what = `the first user, id ${label(hostile.id)} (${hostile.label})`;
+        const replies: Array<[string, DapReply]> = await Promise.all([
+          status(a, hostile.id).then((r): [string, DapReply] => ['status', r]),
+          a.c.request('rrext_deploy_update', { projectId: hostile.id, pipeline: { project_id: hostile.id, hijacked: hostile.label }, schedule: '* * * * *' }).then((r): [string, DapReply] => ['update', r]),
+          a.c.request('rrext_deploy_remove', { projectId: hostile.id }).then((r): [string, DapReply] => ['remove', r]),
+        ]);
+        for (const [command, reply] of replies) {
+          leaks(reply, `${what}: ${command}`);
+          soft('DEP-ISO-1', () => expect(reply.success, `${what}: ${command} must fail (the first user has no such deployment): ${reply.raw.slice(0, 200)}`).toBe(false));
+        }
+      };
+      await Promise.all(members.map(attempt));
+      // A breach shows on the victim: name the id that did it.
+      if (!(await intact(`read, update and remove by the first user with the ${group} ids`))) {
+        for (const hostile of members) {
+          await attempt(hostile);
+          await intact(`status, update and remove by the first user of ${label(hostile.id)} (${hostile.label})`);
+        }
+      }
+      await Promise.all(
+        members.map(async (hostile) => {
+          const index = ++n;
+          mine.set(hostile.id, index);
+          const reply = await add(t, a, { project_id: hostile.id, mine: index });
+          leaks(reply, `add ${label(hostile.id)}`);
+          soft('DEP-ISO-1', () => expect(reply.success, `the first user's add of ${label(hostile.id)} (${hostile.label}) must work: project ids are opaque keys: ${show(reply.message)}`).toBe(true));
+          if (reply.success === true) soft('DEP-ISO-1', () => expect(projectIdOf(reply.body) === hostile.id, `add ${label(hostile.id)}: the id must come back exactly as sent, got ${label(String(projectIdOf(reply.body)))}`).toBe(true));
+        }),
+      );
+      await intact(`adds by the first user under the ${group} ids`);
+    }
+
+    // 2. Ids that differ in any character are distinct keys (no decoding, normalising, folding,
+    // trimming or path cleaning), for one user; the second user's deployment under the base id
+    // is untouched.
+    const base = `${p}-Caf\u00e9-\ufb01le-\uff21/b`;
+    await added(t, a, { project_id: base, which: 'base' });
+    await added(t, b, { project_id: base, which: 'second user' });
+    const theirs = bodyOf(await status(b, base));
+    const variants = variantsOf(base);
+    const before = await Promise.all(variants.map((v) => status(a, v.id)));
+    for (const [i, reply] of before.entries()) {
+      soft('DEP-ISO-1', () => expect(reply.success, `status of ${label(variants[i]!.id)} (${variants[i]!.label} of ${label(base)}) before it was added must fail, got ${show(reply.body, 200)}`).toBe(false));
+    }
+    await Promise.all(
+      variants.map(async (v) => {
+        const reply = await add(t, a, { project_id: v.id, which: v.label });
+        soft('DEP-ISO-1', () => expect(reply.success, `add ${label(v.id)} (${v.label} of ${label(base)}) must work: it is another id than ${label(base)}: ${show(reply.message)}`).toBe(true));
+        if (reply.success === true) mine.set(v.id, ++n);
+      }),
+    );
+    const baseNow = viewOf((await status(a, base)).body);
+    soft('DEP-ISO-1', () => expect((baseNow?.pipeline as JsonObject | undefined)?.['which'], `${label(base)} after adding its variants`).toBe('base'));
+    for (const v of variants) {
+      const view = viewOf((await status(a, v.id)).body);
+      if (mine.has(v.id)) soft('DEP-ISO-1', () => expect([projectIdOf({ pipeline: view?.pipeline }), (view?.pipeline as JsonObject | undefined)?.['which']], `status of ${label(v.id)} (${v.label})`).toEqual([v.id, v.label]));
+    }
+
+    // 3. Lists: the first user lists exactly what it added, unaltered; the second user only its own two.
+    const ours = (id: string) => id.startsWith(p) || mine.has(id) || id === victim;
+    const listedByA = await listedIds(a, ours);
+    const expectedA = [...mine.keys(), base];
+    const missing = expectedA.filter((id) => !listedByA.includes(id));
+    const extra = listedByA.filter((id) => !expectedA.includes(id));
+    soft('DEP-ISO-1', () => expect(missing.map(label), "ids the first user added that its list does not show (exactly as sent)").toEqual([]));
+    for (const id of extra) {
+      if (id === victim) breach(`the first user's list shows the second user's ${label(victim)}`);
+      else soft('DEP-ISO-1', () => expect.fail(`the first user's list shows ${label(id)}, which it never added`));
+    }
+    const listedByB = await listedIds(b, ours);
+    for (const id of listedByB.filter((x) => x !== victim && x !== base)) breach(`the second user's list shows ${label(id)}, which only the first user added`);
+    soft('DEP-ISO-1', () => expect(listedByB.filter((x) => x === victim || x === base).sort(), "the second user's own deployments, each listed once").toEqual([victim, base].sort()));
+    const theirsNow = bodyOf(await status(b, base));
+    if (!jsonEqual(theirsNow, theirs)) breach(`the second user's ${label(base)} changed while the first user added its variants: now ${show(theirsNow, 300)}`);
+
+    // 4. The first user removes every id it added; the victim and the second user's base survive.
+    await Promise.all(
+      [...mine.keys()].map(async (id) => {
+        const reply = await a.c.request('rrext_deploy_remove', { projectId: id });
+        soft('DEP-ISO-1', () => expect(reply.success, `the first user's remove of its own ${label(id)}: ${show(reply.message)}`).toBe(true));
+      }),
+    );
+    await intact('removes by the first user of every id it added');
+    const baseAfter = viewOf((await status(a, base)).body);
+    soft('DEP-ISO-1', () => expect((baseAfter?.pipeline as JsonObject | undefined)?.['which'], `${label(base)} after the first user removed its variants`).toBe('base'));
+    if (!jsonEqual(bodyOf(await status(b, base)), theirs)) breach(`the second user's ${label(base)} changed when the first user removed its variants`);
+    const leftB = await listedIds(b, ours);
+    soft('DEP-ISO-1', () => expect(leftB.sort(), "the second user's list after the first user's removes").toEqual([victim, base].sort()));
+  },
+  { timeout: 120_000 },
+);
