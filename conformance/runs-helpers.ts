@@ -286,6 +286,31 @@ export async function owner(t: Target, key = t.config.keys.primary, fresh = fals
   return found;
 }
 
+/** Users of this run whose keys a check may revoke (never a demo user's), by label. */
+const ownKeys = new Map<string, Promise<string>>();
+
+/** The key of a user this run adds through the control API (once per label), with every permission. */
+export function ownKey(t: Target, label: string): Promise<string> {
+  let key = ownKeys.get(label);
+  if (!key) {
+    key = (async () => {
+      const prefix = t.config.prefix;
+      const team = `${prefix}${label}-team`;
+      const reply = await t.control('POST', '/users', {
+        userId: `${prefix}${label}-owner`,
+        keys: [`${prefix}${label}-key`],
+        displayName: `${label} owner (conformance)`,
+        defaultTeam: team,
+        organizations: [{ id: `${prefix}${label}-org`, name: 'Conformance', permissions: ['org.admin'], teams: [{ id: team, name: label, permissions: [] }] }],
+      });
+      if (reply.status !== 201) throw new Error(`POST /control/users refused the user ${label}: ${JSON.stringify(reply.body)}`);
+      return `${prefix}${label}-key`;
+    })();
+    ownKeys.set(label, key);
+  }
+  return key;
+}
+
 export interface Behavior {
   readonly durationMs: number;
   readonly outcome: 'completed' | 'failed';

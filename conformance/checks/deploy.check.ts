@@ -216,6 +216,56 @@ check(['DEP-LIST-1'], "list answers {deployments: [...]}: exactly the caller's r
   await expectListed(t, u, (id) => id.startsWith(ns), [ids[0]!, ids[2]!], 'after removing one');
 });
 
+check(['DEP-LIST-1', 'DEP-ADD-5'], "two users deploy the same project ids: each lists exactly its own records side by side, and one's update and remove leave the other's alone", async (t) => {
+  const a = await primary(t);
+  const b = await secondary(t);
+  const ns = `${t.projectId('list-shared')}~`;
+  const shared = [`${ns}s1`, `${ns}s2`];
+  const onlyA = `${ns}a`;
+  const onlyB = `${ns}b`;
+  for (const id of shared) {
+    await added(t, a, { project_id: id, owner: 'first' }, '@daily');
+    await added(t, b, { project_id: id, owner: 'second' }, '@hourly');
+  }
+  await added(t, a, { project_id: onlyA, owner: 'first' });
+  await added(t, b, { project_id: onlyB, owner: 'second' });
+  /** What a user's list shows of this check's ids: id, owner, the pipeline's owner field, schedule. */
+  const seen = async (u: Login) => {
+    const reply = await u.c.request('rrext_deploy_list');
+    const all = (Array.isArray(reply.body?.deployments) ? reply.body.deployments : []) as unknown[];
+    return all
+      .filter((r) => String(projectIdOf(r)).startsWith(ns))
+      .map((r) => {
+        const v = viewOf(r)!;
+        return `${String(projectIdOf(r)).slice(ns.length)} by ${v.owner === a.userId ? 'first' : v.owner === b.userId ? 'second' : show(v.owner)} (${show((v.pipeline as JsonObject)['owner'])}, ${show(v.schedule)})`;
+      })
+      .sort();
+  };
+  const lists = async (when: string, first: string[], second: string[]) => {
+    const [ga, gb] = [await seen(a), await seen(b)];
+    soft('DEP-LIST-1', () => expect(ga, `the first user's list ${when}`).toEqual([...first].sort()));
+    soft('DEP-LIST-1', () => expect(gb, `the second user's list ${when}`).toEqual([...second].sort()));
+  };
+  await lists(
+    'after both added s1 and s2',
+    ['s1 by first ("first", "@daily")', 's2 by first ("first", "@daily")', 'a by first ("first", "manual")'],
+    ['s1 by second ("second", "@hourly")', 's2 by second ("second", "@hourly")', 'b by second ("second", "manual")'],
+  );
+  const upd = await a.c.request('rrext_deploy_update', { projectId: shared[0], pipeline: { project_id: shared[0], owner: 'first, updated' }, schedule: '@weekly' });
+  expect(upd.success, `update: ${show(upd.message)}`).toBe(true);
+  const rem = await b.c.request('rrext_deploy_remove', { projectId: shared[1] });
+  expect(rem.success, `remove: ${show(rem.message)}`).toBe(true);
+  await lists(
+    "after the first user's update of s1 and the second user's remove of s2",
+    ['s1 by first ("first, updated", "@weekly")', 's2 by first ("first", "@daily")', 'a by first ("first", "manual")'],
+    ['s1 by second ("second", "@hourly")', 'b by second ("second", "manual")'],
+  );
+  const statusB = viewOf((await status(b, shared[0]!)).body);
+  soft('DEP-ADD-5', () => expect([statusB?.owner, (statusB?.pipeline as JsonObject | undefined)?.['owner'], statusB?.schedule], "the second user's status of s1 after the first user's update").toEqual([b.userId, 'second', '@hourly']));
+  const statusA = await status(a, shared[1]!);
+  soft('DEP-ADD-5', () => expect(viewOf(statusA.body)?.owner, "the first user's s2 after the second user's remove of theirs").toBe(a.userId));
+});
+
 check(['DEP-STATUS-1'], "status answers the caller's record; an unknown, missing, empty or non-string projectId fails", async (t) => {
   const u = await primary(t);
   const id = t.projectId('dep-status');

@@ -18,6 +18,8 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { check, property } from '../context.js';
+// The deploy clauses about time move the clock too: registered here, they run in series with these.
+import './times.js';
 import type { Target } from '../target.js';
 import {
   advanceWithModel,
@@ -39,6 +41,7 @@ import {
   iso,
   localTime,
   owner,
+  ownKey,
   pathOf,
   remove,
   request,
@@ -413,25 +416,6 @@ check(['RUN-5'], 'a revoked owner key: errored at the next tick, no run; stays e
   expectLines(other.map((run) => iso(run.startedAt)), expand(EVERY_15, zone, bystander.addedAt, { until: (await clock(t)).nowMs }).map(iso), "another user's deployment kept running");
   await remove(t, bystander);
 });
-
-/** A user of this run for the RUN-5 property (never a demo user: its key gets revoked). */
-let revocableKey: Promise<string> | undefined;
-function ownKey(t: Target, label: string): Promise<string> {
-  revocableKey ??= (async () => {
-    const prefix = t.config.prefix;
-    const team = `${prefix}${label}-team`;
-    const reply = await t.control('POST', '/users', {
-      userId: `${prefix}${label}-owner`,
-      keys: [`${prefix}${label}-key`],
-      displayName: 'RUN-5 owner (conformance)',
-      defaultTeam: team,
-      organizations: [{ id: `${prefix}${label}-org`, name: 'Conformance', permissions: ['org.admin'], teams: [{ id: team, name: 'RUN-5', permissions: [] }] }],
-    });
-    if (reply.status !== 201) throw new Error(`POST /control/users refused the RUN-5 user: ${JSON.stringify(reply.body)}`);
-    return `${prefix}${label}-key`;
-  })();
-  return revocableKey;
-}
 
 property(
   ['RUN-5'],

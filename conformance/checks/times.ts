@@ -1,0 +1,208 @@
+/**
+ * The deploy clauses about time (DEP-ADD-1 "now", DEP-UPD-1 "updatedAt becomes now, createdAt
+ * unchanged", DEP-REM-1 "a re-add starts with a new createdAt", REC-1 "Unix seconds") and
+ * REC-2's "equal after every change", checked across real clock moves: a server that never
+ * changes a time, or changes the wrong one, passes any check made without time passing.
+ *
+ * Time passes through the control API where the target has one (on a fake clock every time must
+ * then be exactly the clock's reading), and across short real waits where it has not (the
+ * server's times must then move forward, by as much as the wall clock did). These checks are
+ * registered by runs.check.ts, the one check file that moves the clock, so they run in series
+ * with the RUN checks.
+ */
+import { expect } from 'vitest';
+import { check, soft } from '../context.js';
+import type { DapConnection, DapReply } from '../dap.js';
+import { dialectOf, isJsonObject, jsonEqual, projectIdOf, show, viewOf, type JsonObject, type RecordView } from '../model.js';
+import { clock, ownKey } from '../runs-helpers.js';
+import type { Target } from '../target.js';
+
+/** How long a real wait lasts where the clock cannot be moved: more than any clock resolution up to a second. */
+const REAL_WAIT_MS = 1100;
+/** How far the server's elapsed time may differ from the wall clock's, without clock control (its resolution). */
+const SLACK_S = 1;
+
+/** How a check lets time pass on the target, and what it can read of the target's clock. */
+interface Time {
+  /** The target's clock in Unix seconds, when the control API can read it. */
+  now(): Promise<number | undefined>;
+  /** Lets `ms` pass on the target's clock (a real wait of about a second without clock control). */
+  pass(ms: number): Promise<void>;
+  /** The clock stands still between moves: a time that is "now" equals the clock's reading. */
+  readonly exact: boolean;
+}
+
+async function timeOf(t: Target): Promise<Time> {
+  const caps = await t.capabilities();
+  if (!caps.has('clock-control')) return { now: async () => undefined, pass: () => new Promise((resolve) => setTimeout(resolve, REAL_WAIT_MS)), exact: false };
+  return { now: async () => (await clock(t)).nowMs / 1000, pass: (ms) => t.advance(ms), exact: caps.has('fake-clock') };
+}
+
+/** When an exchange happened: the target's clock around it (if readable) and the wall clock's, in seconds. */
+interface Stamp {
+  readonly server: readonly [number, number] | undefined;
+  readonly wall: readonly [number, number];
+}
+
+async function stamped<T>(time: Time, exchange: () => Promise<T>): Promise<[T, Stamp]> {
+  const s0 = await time.now();
+  const w0 = Date.now() / 1000;
+  const value = await exchange();
+  const w1 = Date.now() / 1000;
+  const s1 = await time.now();
+  return [value, { server: s0 === undefined || s1 === undefined ? undefined : [s0, s1], wall: [w0, w1] }];
+}
+
+/** `value` is the target's time of the exchange (exactly, on a fake clock). */
+function isNow(clause: string, value: unknown, at: Stamp, what: string): void {
+  soft(clause, () => expect(typeof value === 'number' && Number.isFinite(value), `${what} must be a number of Unix seconds: ${show(value)}`).toBe(true));
+  if (typeof value !== 'number' || !at.server) return;
+  const [lo, hi] = at.server;
+  if (lo === hi) soft(clause, () => expect(value, `${what} must be the server's clock then, in Unix seconds (${lo})`).toBe(lo));
+  else soft(clause, () => expect(value >= lo && value <= hi, `${what} = ${value} must be the server's clock then, in Unix seconds (between ${lo} and ${hi})`).toBe(true));
+}
+
+/** Time passed between two exchanges: `later` is after `earlier`, by as much as the clocks say. */
+function movedOn(clause: string, earlier: unknown, at0: Stamp, later: unknown, at1: Stamp, what: string): void {
+  if (typeof earlier !== 'number' || typeof later !== 'number') return;
+  soft(clause, () => expect(later > earlier, `${what}: ${later} must be later than ${earlier} (time passed in between)`).toBe(true));
+  if (at0.server) return; // isNow pinned both to the server's clock
+  const [min, max] = [at1.wall[0] - at0.wall[1] - SLACK_S, at1.wall[1] - at0.wall[0] + SLACK_S];
+  soft(clause, () => expect(later - earlier >= min && later - earlier <= max, `${what}: ${later - earlier} s passed on the server while ${(at1.wall[0] - at0.wall[0]).toFixed(3)} s passed here (Unix seconds, not milliseconds)`).toBe(true));
+}
+
+interface Seen {
+  /** The record as status answers it. */
+  readonly view: RecordView;
+  readonly at: Stamp;
+}
+
+/**
+ * A change and what it left: the change's reply (a DAP one, or none for a control), then status and the list entry of `id`. All
+ * three agree, field for field and in both dialects (REC-2), and the list entry is the status
+ * record (DEP-LIST-1). Answers the status record's view and the change's stamp.
+ */
+async function change<R extends DapReply | undefined>(c: DapConnection, time: Time, id: string, what: string, exchange: () => Promise<R>): Promise<[R, Seen]> {
+  const [reply, at] = await stamped(time, exchange);
+  const status = await c.request('rrext_deploy_status', { projectId: id });
+  expect(status.success, `${what}: status ${id}: ${show(status.message)}`).toBe(true);
+  const list = await c.request('rrext_deploy_list');
+  const entry = (Array.isArray(list.body?.deployments) ? (list.body.deployments as unknown[]) : []).filter((r) => projectIdOf(r) === id);
+  soft('DEP-LIST-1', () => expect(entry.length, `${what}: the list shows ${id} once`).toBe(1));
+  const records: Array<[string, unknown]> = [
+    ...(reply?.success === true && isJsonObject(reply.body) && 'pipeline' in reply.body ? [[`the reply to ${what}`, reply.body] as [string, unknown]] : []),
+    [`status after ${what}`, status.body],
+    ...(entry[0] === undefined ? [] : [[`the list entry after ${what}`, entry[0]] as [string, unknown]]),
+  ];
+  for (const [where, record] of records) dialectsAgree(where, record);
+  if (entry[0] !== undefined) soft('DEP-LIST-1', () => expect(jsonEqual(entry[0], status.body), `${what}: the list entry must be the status record:\n list:   ${show(entry[0], 400)}\n status: ${show(status.body, 400)}`).toBe(true));
+  return [reply, { view: viewOf(status.body)!, at }];
+}
+
+/** REC-2: a record that carries both dialects gives them equal values. */
+function dialectsAgree(where: string, record: unknown): void {
+  if (dialectOf(record) !== 'both' || !isJsonObject(record)) return;
+  soft('REC-2', () =>
+    expect(
+      { created_by: record['created_by'], created_at: record['created_at'], updated_at: record['updated_at'] },
+      `${where}: created_by/created_at/updated_at must equal userId/createdAt/updatedAt`,
+    ).toEqual({ created_by: record['userId'], created_at: record['createdAt'], updated_at: record['updatedAt'] }),
+  );
+}
+
+async function login(t: Target, key: string): Promise<{ c: DapConnection; userId: string }> {
+  const c = await t.connect();
+  const reply = await c.request('auth', { auth: key, clientName: 'rocketride-deploy-kit conformance (times)' });
+  if (reply.success !== true || typeof reply.body?.userId !== 'string') throw new Error(`auth failed: ${reply.raw}`);
+  return { c, userId: reply.body.userId };
+}
+
+const pipelineOf = (view: RecordView) => view.pipeline as JsonObject;
+
+check(
+  ['DEP-ADD-1', 'DEP-UPD-1', 'DEP-UPD-3', 'DEP-REM-1', 'REC-1', 'REC-2', 'DEP-LIST-1'],
+  'across clock moves: add stamps createdAt = updatedAt = now; every update (pipeline, schedule, none, while paused) moves updatedAt to now and keeps createdAt, owner and state; a failed one changes nothing; a re-add after remove starts a new createdAt; both dialects agree after every change',
+  async (t) => {
+    const time = await timeOf(t);
+    const control = (await t.capabilities()).has('clock-control');
+    const u = await login(t, t.config.keys.primary);
+    const id = t.projectId('times');
+    const step = 90_000;
+
+    const [addReply, added] = await change(u.c, time, id, 'the add', () => t.add(u.c, t.config.keys.primary, { pipeline: { project_id: id, v: 1 }, schedule: '*/5 * * * *' }));
+    expect(addReply.success, `add ${id}: ${show(addReply.message)}`).toBe(true);
+    isNow('DEP-ADD-1', added.view.createdAt, added.at, 'createdAt of a new record');
+    soft('DEP-ADD-1', () => expect(added.view.updatedAt, 'updatedAt of a new record equals its createdAt').toBe(added.view.createdAt));
+    let last = added;
+
+    /** An update that succeeds: updatedAt moves to now, everything not given stays. */
+    const updated = async (args: Record<string, unknown>, what: string, expected: { pipeline: JsonObject; schedule: string; state: string }) => {
+      await time.pass(step);
+      const [reply, seen] = await change(u.c, time, id, what, () => u.c.request('rrext_deploy_update', { projectId: id, ...args }));
+      expect(reply.success, `${what}: ${show(reply.message)}`).toBe(true);
+      isNow('DEP-UPD-1', seen.view.updatedAt, seen.at, `updatedAt after ${what}`);
+      movedOn('DEP-UPD-1', last.view.updatedAt, last.at, seen.view.updatedAt, seen.at, `updatedAt after ${what}`);
+      soft('DEP-UPD-1', () => expect(seen.view.createdAt, `createdAt after ${what} must stay the add's`).toBe(added.view.createdAt));
+      soft('DEP-UPD-1', () => expect([seen.view.owner, seen.view.schedule, seen.view.state], `owner, schedule, state after ${what}`).toEqual([u.userId, expected.schedule, expected.state]));
+      soft('DEP-UPD-1', () => expect(jsonEqual(seen.view.pipeline, expected.pipeline), `the pipeline after ${what}: ${show(seen.view.pipeline)}`).toBe(true));
+      last = seen;
+    };
+    await updated({ pipeline: { project_id: id, v: 2 } }, 'an update of the pipeline', { pipeline: { project_id: id, v: 2 }, schedule: '*/5 * * * *', state: 'active' });
+    await updated({ schedule: '@hourly' }, 'an update of the schedule', { pipeline: { project_id: id, v: 2 }, schedule: '@hourly', state: 'active' });
+    await updated({}, 'an update that gives nothing', { pipeline: { project_id: id, v: 2 }, schedule: '@hourly', state: 'active' });
+
+    // A failed update changes nothing: updatedAt included.
+    await time.pass(step);
+    const [refused, after] = await change(u.c, time, id, 'a refused update', () => u.c.request('rrext_deploy_update', { projectId: id, pipeline: { project_id: id, v: 3 }, schedule: '@reboot' }));
+    soft('DEP-UPD-3', () => expect(refused.success, `an update with the schedule @reboot must fail: ${refused.raw}`).toBe(false));
+    soft('DEP-UPD-3', () => expect(after.view, 'a refused update changes nothing').toEqual(last.view));
+
+    if (control) {
+      // A state change by the scheduler or a control, then an update while paused: state stays.
+      const path = `/deployments/${encodeURIComponent(u.userId)}/${encodeURIComponent(id)}`;
+      const [, paused] = await change(u.c, time, id, 'a pause (control API)', async () => {
+        const reply = await t.control('POST', `${path}/pause`);
+        expect(reply.status, `POST /control${path}/pause: ${JSON.stringify(reply.body)}`).toBe(200);
+        return undefined;
+      });
+      soft('DEP-UPD-1', () => expect(paused.view.state, 'state after the pause').toBe('paused'));
+      last = paused;
+      await updated({ pipeline: { project_id: id, v: 4 } }, 'an update while paused', { pipeline: { project_id: id, v: 4 }, schedule: '@hourly', state: 'paused' });
+      expect((await t.control('POST', `${path}/resume`)).status, 'resume').toBe(200);
+
+      // An errored deployment (its owner's key revoked when a tick came due) stays errored through an update.
+      const key = await ownKey(t, 'times');
+      const owner = await login(t, key);
+      const errId = t.projectId('times-errored');
+      const reply = await t.add(owner.c, key, { pipeline: { project_id: errId }, schedule: '* * * * *' });
+      expect(reply.success, `add ${errId}: ${show(reply.message)}`).toBe(true);
+      expect((await t.control('POST', '/keys/revoke', { key })).status, 'revoke').toBe(200);
+      await time.pass(2 * 60_000);
+      expect((await t.control('POST', '/keys/restore', { key })).status, 'restore').toBe(200);
+      const again = await login(t, key);
+      const [, errored] = await change(again.c, time, errId, 'a tick with the key revoked', async () => undefined);
+      soft('DEP-UPD-1', () => expect(errored.view.state, 'state after a tick with the key revoked (RUN-5)').toBe('errored'));
+      await time.pass(step);
+      const [upd, errUpdated] = await change(again.c, time, errId, 'an update of an errored deployment', () => again.c.request('rrext_deploy_update', { projectId: errId, schedule: '*/2 * * * *' }));
+      expect(upd.success, `update ${errId}: ${show(upd.message)}`).toBe(true);
+      soft('DEP-UPD-1', () => expect(errUpdated.view.state, 'an errored deployment stays errored through an update').toBe('errored'));
+      isNow('DEP-UPD-1', errUpdated.view.updatedAt, errUpdated.at, 'updatedAt after an update of an errored deployment');
+      soft('DEP-UPD-1', () => expect(errUpdated.view.createdAt, 'createdAt after an update of an errored deployment').toBe(errored.view.createdAt));
+      await again.c.request('rrext_deploy_remove', { projectId: errId });
+    }
+
+    // Removed, then added again later: a fresh record, with a new createdAt.
+    expect((await u.c.request('rrext_deploy_remove', { projectId: id })).success, `remove ${id}`).toBe(true);
+    await time.pass(step);
+    const [readdReply, readded] = await change(u.c, time, id, 'the add after the remove', () => t.add(u.c, t.config.keys.primary, { pipeline: { project_id: id, v: 5 } }));
+    expect(readdReply.success, `add ${id} again: ${show(readdReply.message)}`).toBe(true);
+    isNow('DEP-REM-1', readded.view.createdAt, readded.at, 'createdAt of the re-added record');
+    movedOn('DEP-REM-1', added.view.createdAt, added.at, readded.view.createdAt, readded.at, 'createdAt of the re-added record, against the removed one');
+    soft('DEP-REM-1', () => expect(readded.view.updatedAt, 'updatedAt of the re-added record equals its new createdAt').toBe(readded.view.createdAt));
+    soft('DEP-REM-1', () => expect([readded.view.state, readded.view.schedule, pipelineOf(readded.view)['v']], 'state, schedule and pipeline of the re-added record (fresh)').toEqual(['active', 'manual', 5]));
+    // REC-1: Unix seconds. On a fake clock the times above are the clock's seconds exactly; without
+    // clock control, the elapsed time matches the wall clock's in seconds.
+    soft('REC-1', () => expect(typeof readded.view.createdAt === 'number' && (readded.view.createdAt as number) > 1e9 && (readded.view.createdAt as number) < 1e11, `createdAt in Unix seconds: ${show(readded.view.createdAt)}`).toBe(true));
+  },
+  { timeout: 60_000 },
+);
