@@ -504,8 +504,7 @@ export interface ModelRun {
  * One deployment as the clauses describe it, time passing continuously: a tick at every
  * matching minute after the schedule was set (RUN-1, RUN-6), skipped while paused (RUN-4) or
  * while a run is in progress (RUN-3), a run lasting exactly its duration. Moves are exact, so
- * the model also says what advancing in any pieces must give (RUN-8). The checks keep run ends
- * off minute boundaries, so no tick and run end ever coincide (the clauses leave that order open).
+ * the model also says what advancing in any pieces must give (RUN-8). A run that ends at the instant a tick comes due has ended before it (RUN-3), so that tick fires.
  */
 export class DeploymentModel {
   readonly ticks: ModelTick[] = [];

@@ -17,7 +17,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { check, property } from '../context.js';
+import { check, property, soft } from '../context.js';
 // The deploy clauses about time move the clock too: registered here, they run in series with these.
 import './times.js';
 import type { Target } from '../target.js';
@@ -218,10 +218,33 @@ check(['RUN-3'], 'a tick due while a run is held open is skipped, not queued: en
   await remove(t, d);
 });
 
+check(['RUN-3'], 'a run that ends at the very instant the next tick comes due has ended: that tick fires; one a millisecond longer makes it skip', async (t) => {
+  const start = await align(t);
+  const zone = start.timezone;
+  const period = 15 * MINUTE;
+  const cases: Array<{ d: Deployed; durationMs: number }> = [];
+  for (const durationMs of [period, 2 * period, period - 1, period + 1, 2 * period + 1]) {
+    cases.push({ d: await deploy(t, `tie-${durationMs}`, EVERY_15, { durationMs }), durationMs });
+  }
+  await t.advance('2h');
+  for (const { d, durationMs } of cases) {
+    const model = new DeploymentModel(zone, EVERY_15, d.addedAt, { durationMs, outcome: 'completed', hold: false });
+    model.advanceTo(d.addedAt + 2 * HOUR);
+    expectHistory(await historyOf(t, d), model, `runs lasting ${durationMs} ms at '${EVERY_15}' (a run end and a tick at one instant: the end comes first)`);
+    await remove(t, d);
+  }
+});
+
 /** Cron schedules for the properties: every minute, steps, ranges and lists. */
 const SCHEDULES = ['* * * * *', '*/2 * * * *', '*/5 * * * *', '0-10,30 * * * *', '*/7 * * * *'] as const;
-/** A run duration that never ends on a minute boundary (the clauses leave a tie's order open). */
-const offMinuteDuration = fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 1, max: MINUTE - 1 })).map(([m, rest]) => m * MINUTE + rest);
+/**
+ * A run duration: often whole minutes, so a run ends at the very instant a later tick comes due
+ * (RUN-3: the run has ended, that tick fires), else one that ends between minute boundaries.
+ */
+const runDuration = fc.oneof(
+  fc.integer({ min: 1, max: 20 }).map((m) => m * MINUTE),
+  fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 1, max: MINUTE - 1 })).map(([m, rest]) => m * MINUTE + rest),
+);
 /**
  * A run shorter than a minute: runs never overlap, so a property about another clause is not
  * failed by an overlap bug (RUN-3's to report).
@@ -236,7 +259,7 @@ property(
     fc.record({
       phase: fc.nat(59),
       schedule: fc.constantFrom(...SCHEDULES),
-      durationMs: offMinuteDuration,
+      durationMs: runDuration,
       outcome,
       steps: fc.array(fc.integer({ min: 1, max: 45 * MINUTE }), { minLength: 1, maxLength: 5 }),
     }),
@@ -585,7 +608,7 @@ property(
  * outcome) of X's window (T0, T0+S] equals Y's in (T0+S, T0+2S]. The clock then moves one run
  * duration further so the last runs of both windows end. X keeps ticking meanwhile: only the
  * windows are compared. Run durations here may end exactly on a tick: whatever order a server
- * gives a tie, both ways of advancing must give the same.
+ * gives a tie (RUN-3 settles it: the run end first), both ways of advancing must give the same.
  */
 type Cut = { at: 'any'; ms: number } | { at: 'tick'; minute: number; delta: -1 | 0 | 1; plusDuration: boolean };
 
@@ -723,3 +746,50 @@ check(['SCHED-4'], 'each preset comes due exactly when its 5-field meaning does 
   await expectNextDue(now);
   for (const { d } of deployed) await remove(t, d);
 });
+
+/**
+ * Presets whose first two due instants are at most a week away: their runs are checked as they
+ * come due. (@monthly and @yearly would need the clock moved by up to a year, which would tick
+ * every other check file's deployments hundreds of thousands of times; their meaning is checked
+ * above, through the next due instants the target reports.)
+ */
+const NEAR_PRESETS = PRESETS.filter(([preset]) => ['@hourly', '@daily', '@midnight', '@weekly'].includes(preset));
+
+check(
+  ['SCHED-4'],
+  'each preset fires at exactly the instants its 5-field meaning does, side by side with a twin deployment of that meaning, and not a millisecond before',
+  async (t) => {
+    const start = await align(t);
+    const zone = start.timezone;
+    const pairs: Array<{ preset: string; cron: string; p: Deployed; c: Deployed; due: number[] }> = [];
+    for (const [preset, cron] of NEAR_PRESETS) {
+      const p = await deploy(t, `fires-${preset.slice(1)}`, preset);
+      const c = await deploy(t, `fires-${preset.slice(1)}-twin`, cron);
+      pairs.push({ preset, cron, p, c, due: expand(cron, zone, p.addedAt, { count: 2 }) });
+    }
+    const started = async (d: Deployed) => (await runsOf(t, d)).map((run) => iso(run.startedAt));
+    const instants = [...new Set(pairs.flatMap((x) => x.due))].sort((a, b) => a - b);
+    for (const at of instants) {
+      const dueNow = pairs.filter((x) => x.due.includes(at));
+      await advanceTo(t, at - 1);
+      for (const x of dueNow) {
+        const before = x.due.filter((d) => d < at).map(iso);
+        const [ps, cs] = [await started(x.p), await started(x.c)];
+        soft('SCHED-4', () => expect(ps, `${x.preset} (= ${x.cron}): runs 1 ms before ${iso(at)}`).toEqual(before));
+        soft('SCHED-4', () => expect(cs, `its twin '${x.cron}': runs 1 ms before ${iso(at)}`).toEqual(before));
+      }
+      await advanceTo(t, at);
+      for (const x of dueNow) {
+        const upTo = x.due.filter((d) => d <= at).map(iso);
+        const [ps, cs] = [await started(x.p), await started(x.c)];
+        soft('SCHED-4', () => expect(ps, `${x.preset} (= ${x.cron}): runs at ${iso(at)}`).toEqual(upTo));
+        soft('SCHED-4', () => expect(cs, `its twin '${x.cron}': runs at ${iso(at)}`).toEqual(upTo));
+        if (at === x.due[x.due.length - 1]) {
+          await remove(t, x.p);
+          await remove(t, x.c);
+        }
+      }
+    }
+  },
+  FAKE_CLOCK,
+);
