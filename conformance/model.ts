@@ -408,7 +408,7 @@ export interface TimeRules {
 export function addedRecordProblems(observed: unknown, plan: AddPlan, rules: TimeRules): string[] {
   const view = viewOf(observed);
   if (!view) return [`DEP-ADD-1: the add reply's body is not a record: ${show(observed)}`];
-  const problems = fieldProblems(view, { pipeline: plan.pipeline, schedule: plan.schedule, state: 'active', owner: plan.owner }, 'DEP-ADD-1');
+  const problems = [...dialectProblems(observed), ...fieldProblems(view, { pipeline: plan.pipeline, schedule: plan.schedule, state: 'active', owner: plan.owner }, 'DEP-ADD-1')];
   const { createdAt, updatedAt } = view;
   if (typeof createdAt !== 'number' || typeof updatedAt !== 'number') {
     problems.push(`DEP-ADD-1: createdAt/updatedAt are not numbers: ${show(createdAt)}, ${show(updatedAt)}`);
@@ -423,11 +423,20 @@ export function addedRecordProblems(observed: unknown, plan: AddPlan, rules: Tim
   return problems;
 }
 
+/** REC-2: a record that carries both dialects must give them equal values, whatever changed it. */
+export function dialectProblems(record: unknown): string[] {
+  if (dialectOf(record) !== 'both' || !isJsonObject(record)) return [];
+  return SNAKE_CASE.flatMap((snake, i) => {
+    const documented = DOCUMENTED[i]!;
+    return jsonEqual(record[snake], record[documented]) ? [] : [`REC-2: ${snake} is ${show(record[snake])} but ${documented} is ${show(record[documented])}`];
+  });
+}
+
 /** Problems of a record read back (status, list) against the model's; [] when it conforms. */
 export function storedRecordProblems(observed: unknown, expected: ModelRecord, clause: string): string[] {
   const view = viewOf(observed);
   if (!view) return [`${clause}: not a record: ${show(observed)}`];
-  const problems = fieldProblems(view, expected, clause);
+  const problems = [...dialectProblems(observed), ...fieldProblems(view, expected, clause)];
   if (view.createdAt !== expected.createdAt) {
     problems.push(`${clause}/DEP-UPD-1: createdAt changed from ${expected.createdAt} to ${show(view.createdAt)}`);
   }

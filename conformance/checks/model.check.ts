@@ -572,6 +572,7 @@ const CLAUSES = [
   'DEP-REM-2',
   ...(keys.monitor && keys.noPermission ? ['DEP-PERM-1'] : []),
   ...(keys.secondary ? ['DEP-ISO-1'] : []),
+  'REC-2',
   'REC-3',
   'SCHED-1',
   'SCHED-2',
