@@ -60,21 +60,40 @@ let current: { findings: Findings; clauses: readonly string[] } | undefined;
 
 /**
  * A soft assertion (see findings.ts): in an example check a failure of `assertion` is recorded
- * under `clauseId` and the check goes on; every finding is reported when the check ends, cross-user
- * breaches first. In a property, where fast-check must see the failure to shrink it, it throws.
- * Returns whether the assertion held.
+ * under `clauseId` (without one: under all of the check's clauses, as a thrown error would be)
+ * and the check goes on; every finding is reported when the check ends, cross-user breaches
+ * first. In a property, where fast-check must see the failure to shrink it, it throws. Returns
+ * whether the assertion held.
  */
-export function soft(clauseId: string, assertion: () => void, severity: Severity = 'violation'): boolean {
+export function soft(assertion: () => void): boolean;
+export function soft(clauseId: string, assertion: () => void, severity?: Severity): boolean;
+export function soft(first: string | (() => void), second?: () => void, severity: Severity = 'violation'): boolean {
+  const [clauseId, assertion] = typeof first === 'string' ? [first, second!] : [undefined, first];
   if (!current) {
     try {
       assertion();
       return true;
     } catch (error) {
+      if (clauseId === undefined) throw error;
       throw new Error(`${clauseId}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  if (!current.clauses.includes(clauseId)) throw new Error(`soft(): ${clauseId} is not a clause this check names (${current.clauses.join(', ')})`);
-  return current.findings.soft(clauseId, assertion, severity);
+  if (clauseId !== undefined && !current.clauses.includes(clauseId)) throw new Error(`soft(): ${clauseId} is not a clause this check names (${current.clauses.join(', ')})`);
+  return current.findings.soft(clauseId ?? current.clauses.join(', '), assertion, severity);
+}
+
+/** `soft` for an assertion that awaits what it asserts on (a history read, a reply). */
+export async function softly(assertion: () => Promise<void>): Promise<boolean> {
+  let failure: unknown;
+  try {
+    await assertion();
+    return true;
+  } catch (error) {
+    failure = error;
+  }
+  return soft(() => {
+    throw failure;
+  });
 }
 
 /** `DEP-ADD-4, DEP-ADD-1: title`: the report reads the clauses off the test's name. */

@@ -10,6 +10,7 @@
 export type Severity = 'breach' | 'violation';
 
 export interface Finding {
+  /** The clause broken (or several, `A, B`, when the check cannot tell which). */
   readonly clause: string;
   readonly severity: Severity;
   readonly message: string;
@@ -53,7 +54,7 @@ export class Findings {
 
   /** The clauses found broken, most severe first. */
   clauses(): string[] {
-    return [...new Set(this.#sorted().map((f) => f.clause))];
+    return [...new Set(this.#sorted().flatMap((f) => f.clause.split(', ')))];
   }
 
   /**

@@ -23,7 +23,7 @@ export type State = (typeof STATES)[number];
 
 const EXPECTED_SCHEDULE = 'Expected "manual", a cron preset (@hourly etc.), or a 5-field cron expression.';
 
-/** The real server's failure messages (wire.md); DEP-MSG-1 asks for exactly these words. */
+/** The real server's failure messages (wire.md); DEP-MSG-1 asks for exactly these words (WIRE-3 and WIRE-5 name two of them). */
 export const WORDS = {
   pipelineRequired: 'pipeline is required',
   pipelineNotObject: 'pipeline must be an object',
@@ -32,6 +32,11 @@ export const WORDS = {
   alreadyExists: (id: string) => `Deployment already exists: ${id}`,
   invalidSchedule: (value: string) => `Invalid schedule '${value}'. ${EXPECTED_SCHEDULE}`,
   permissionDenied: (permission: Permission) => `Permission '${permission}' denied`,
+  notAuthenticated: 'Not authenticated',
+  noAuthorization: 'No authorization provided',
+  invalidKey: 'Invalid API key',
+  tooManyAttempts: 'Too many authentication attempts',
+  invalidCommand: (command: string) => `Invalid command: ${command}`,
 } as const;
 
 // ---------------------------------------------------------------------------------------------

@@ -84,6 +84,12 @@ async function expectListed(t: Target, u: Login, match: (id: string) => boolean,
   );
 }
 
+/** A reply that must be a failure, asserted softly: the check goes on either way. */
+async function failsSoftly(reply: Promise<DapReply>, what: string): Promise<void> {
+  const answered = await reply;
+  soft(() => expectFailure(answered, what));
+}
+
 function expectFailure(reply: DapReply, what: string): string {
   expect(reply.success, `${what}: expected a failure, got ${reply.raw}`).toBe(false);
   expect(typeof reply.message === 'string' && reply.message !== '', `${what}: a failure needs a non-empty message: ${reply.raw}`).toBe(true);
@@ -141,10 +147,10 @@ check(['DEP-ADD-2'], 'a missing pipeline, or one that is not a JSON object, fail
   const bad: unknown[] = [undefined, null, [{ project_id: id }], JSON.stringify({ project_id: id }), 42, true];
   for (const pipeline of bad) {
     const reply = await u.c.request('rrext_deploy_add', pipeline === undefined ? { schedule: '@hourly' } : { pipeline });
-    expectFailure(reply, `add with pipeline ${pipeline === undefined ? 'absent' : show(pipeline)}`);
+    soft(() => expectFailure(reply, `add with pipeline ${pipeline === undefined ? 'absent' : show(pipeline)}`));
   }
-  expectFailure(await u.c.request('rrext_deploy_add', {}), 'add with no arguments at all');
-  expectFailure(await status(u, id), `status ${id} after the refused adds (nothing may have been created)`);
+  await failsSoftly(u.c.request('rrext_deploy_add', {}), 'add with no arguments at all');
+  await failsSoftly(status(u, id), `status ${id} after the refused adds (nothing may have been created)`);
 });
 
 check(['DEP-ADD-3'], 'a missing, empty or non-string pipeline.project_id fails, and nothing is created', async (t) => {
@@ -155,9 +161,9 @@ check(['DEP-ADD-3'], 'a missing, empty or non-string pipeline.project_id fails, 
   for (const pipeline of pipelines) {
     const reply = await add(t, u, pipeline);
     if (reply.success === true && typeof projectIdOf(reply.body) === 'string') t.created(u.key, projectIdOf(reply.body) as string);
-    expectFailure(reply, `add with pipeline ${show(pipeline)}`);
+    soft(() => expectFailure(reply, `add with pipeline ${show(pipeline)}`));
   }
-  expectFailure(await status(u, id), `status ${id} after the refused adds (nothing may have been created)`);
+  await failsSoftly(status(u, id), `status ${id} after the refused adds (nothing may have been created)`);
 });
 
 check(['DEP-ADD-4'], 'a second add of a deployed project id fails saying it already exists, and the record is unchanged', async (t) => {
@@ -170,8 +176,8 @@ check(['DEP-ADD-4'], 'a second add of a deployed project id fails saying it alre
     [{ project_id: id, version: 1 }, '@daily'], // identical content: still a duplicate
     [{ project_id: id }, undefined],
   ] as const) {
-    const message = expectFailure(await add(t, u, pipeline, schedule), `a second add of ${id}`);
-    expect(message, 'DEP-ADD-4: the message must say the deployment already exists').toMatch(/already exists/i);
+    const reply = await add(t, u, pipeline, schedule);
+    soft(() => expect(expectFailure(reply, `a second add of ${id}`), 'DEP-ADD-4: the message must say the deployment already exists').toMatch(/already exists/i));
   }
   expect(await current(u, id), 'the existing record must be unchanged').toEqual(original);
 });
@@ -272,12 +278,12 @@ check(['DEP-STATUS-1'], "status answers the caller's record; an unknown, missing
   const reply = await add(t, u, { project_id: id, n: 1 }, '@monthly');
   expect(reply.success).toBe(true);
   expect(await current(u, id), "status must answer the record add answered").toEqual(reply.body);
-  expectFailure(await status(u, t.projectId('dep-status-unknown')), 'status of an unknown id');
-  expectFailure(await status(u, `${id}x`), 'status of an id the caller does not have (a longer one)');
-  expectFailure(await status(u, id.slice(0, -1)), 'status of an id the caller does not have (a prefix)');
-  expectFailure(await u.c.request('rrext_deploy_status', {}), 'status without projectId');
-  expectFailure(await u.c.request('rrext_deploy_status'), 'status without arguments');
-  for (const projectId of ['', 5, null, [id], { projectId: id }]) expectFailure(await status(u, projectId), `status with projectId ${show(projectId)}`);
+  await failsSoftly(status(u, t.projectId('dep-status-unknown')), 'status of an unknown id');
+  await failsSoftly(status(u, `${id}x`), 'status of an id the caller does not have (a longer one)');
+  await failsSoftly(status(u, id.slice(0, -1)), 'status of an id the caller does not have (a prefix)');
+  await failsSoftly(u.c.request('rrext_deploy_status', {}), 'status without projectId');
+  await failsSoftly(u.c.request('rrext_deploy_status'), 'status without arguments');
+  for (const projectId of ['', 5, null, [id], { projectId: id }]) await failsSoftly(status(u, projectId), `status with projectId ${show(projectId)}`);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -336,10 +342,10 @@ check(['DEP-UPD-2'], "the deployment's key never changes: a replacement pipeline
       const expected = { ...wireCopy(replacement), project_id: id };
       expect(jsonEqual(now['pipeline'], expected), `update with pipeline ${show(replacement)}: stored ${show(now['pipeline'])}, expected ${show(expected)}`).toBe(true);
     } else {
-      expectFailure(reply, `update with pipeline ${show(replacement)}`);
+      soft(() => expectFailure(reply, `update with pipeline ${show(replacement)}`));
       expect(now, `a refused update with pipeline ${show(replacement)} must change nothing`).toEqual(before);
     }
-    expectFailure(await status(u, other), `status ${other}: no record may appear under the replacement pipeline's project_id`);
+    await failsSoftly(status(u, other), `status ${other}: no record may appear under the replacement pipeline's project_id`);
   }
   await expectListed(t, u, (x) => x.startsWith(id), [id], 'no record may appear under another id');
 });
@@ -348,8 +354,8 @@ check(['DEP-UPD-3'], 'update of an unknown id, with an invalid schedule or a non
   const u = await primary(t);
   const unknown = t.projectId('dep-upd3-unknown');
   t.created(u.key, unknown);
-  expectFailure(await u.c.request('rrext_deploy_update', { projectId: unknown, pipeline: { project_id: unknown }, schedule: '@daily' }), 'update of an unknown id');
-  expectFailure(await status(u, unknown), 'status after an update of an unknown id (update must not create)');
+  await failsSoftly(u.c.request('rrext_deploy_update', { projectId: unknown, pipeline: { project_id: unknown }, schedule: '@daily' }), 'update of an unknown id');
+  await failsSoftly(status(u, unknown), 'status after an update of an unknown id (update must not create)');
   const id = t.projectId('dep-upd3');
   await added(t, u, { project_id: id, version: 1 }, '@daily');
   const original = await current(u, id);
@@ -366,8 +372,9 @@ check(['DEP-UPD-3'], 'update of an unknown id, with an invalid schedule or a non
     { projectId: '', schedule: '@hourly' },
   ];
   for (const args of bad) {
-    expectFailure(await u.c.request('rrext_deploy_update', args), `update ${show(args)}`);
-    expect(await current(u, id), `a failed update ${show(args)} must change nothing`).toEqual(original);
+    await failsSoftly(u.c.request('rrext_deploy_update', args), `update ${show(args)}`);
+    const now = await current(u, id);
+    soft(() => expect(now, `a failed update ${show(args)} must change nothing`).toEqual(original));
   }
 });
 
@@ -392,9 +399,9 @@ check(['DEP-REM-1'], 'after remove the deployment is gone (list, status, update,
   const reply = await u.c.request('rrext_deploy_remove', { projectId: id });
   expect(reply.success, `remove: ${show(reply.message)}`).toBe(true);
   await expectListed(t, u, (x) => x === id, [], 'a removed deployment must be gone from list');
-  expectFailure(await status(u, id), 'status after remove');
-  expectFailure(await u.c.request('rrext_deploy_update', { projectId: id, schedule: '@daily' }), 'update after remove');
-  expectFailure(await u.c.request('rrext_deploy_remove', { projectId: id }), 'remove after remove');
+  await failsSoftly(status(u, id), 'status after remove');
+  await failsSoftly(u.c.request('rrext_deploy_update', { projectId: id, schedule: '@daily' }), 'update after remove');
+  await failsSoftly(u.c.request('rrext_deploy_remove', { projectId: id }), 'remove after remove');
   const again = await added(t, u, { project_id: id, generation: 2 });
   expect(jsonEqual(again.pipeline, { project_id: id, generation: 2 }), `the re-added pipeline: ${show(again.pipeline)}`).toBe(true);
   expect(again.schedule, 'a fresh record: the old schedule must not come back').toBe('manual');
@@ -405,10 +412,10 @@ check(['DEP-REM-1'], 'after remove the deployment is gone (list, status, update,
 
 check(['DEP-REM-2'], 'removing an unknown id (or none) fails', async (t) => {
   const u = await primary(t);
-  expectFailure(await u.c.request('rrext_deploy_remove', { projectId: t.projectId('dep-rem2-unknown') }), 'remove of an unknown id');
-  expectFailure(await u.c.request('rrext_deploy_remove', {}), 'remove without projectId');
-  expectFailure(await u.c.request('rrext_deploy_remove'), 'remove without arguments');
-  for (const projectId of ['', 5, null]) expectFailure(await u.c.request('rrext_deploy_remove', { projectId }), `remove with projectId ${show(projectId)}`);
+  await failsSoftly(u.c.request('rrext_deploy_remove', { projectId: t.projectId('dep-rem2-unknown') }), 'remove of an unknown id');
+  await failsSoftly(u.c.request('rrext_deploy_remove', {}), 'remove without projectId');
+  await failsSoftly(u.c.request('rrext_deploy_remove'), 'remove without arguments');
+  for (const projectId of ['', 5, null]) await failsSoftly(u.c.request('rrext_deploy_remove', { projectId }), `remove with projectId ${show(projectId)}`);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -443,12 +450,12 @@ check(['DEP-PERM-1'], 'a monitor-only user may list and status but not add, upda
   ];
   for (const [user, command, args, permission] of denied) {
     if (command === 'rrext_deploy_add') t.created(user.key, mine);
-    const message = expectFailure(await user.c.request(command, args), `${command} by ${user.userId} (without ${permission})`);
-    expect(message, `${command} by ${user.userId}: the message must name the missing permission`).toContain(permission);
+    const reply = await user.c.request(command, args);
+    soft(() => expect(expectFailure(reply, `${command} by ${user.userId} (without ${permission})`), `${command} by ${user.userId}: the message must name the missing permission`).toContain(permission));
     expect(user.c.isOpen, `${command} by ${user.userId}: the connection must stay open`).toBe(true);
   }
   expect(await current(owner, id), "the owner's deployment must be unchanged").toEqual(original);
-  expectFailure(await status(monitor, mine), "the monitor user's refused add must have created nothing");
+  await failsSoftly(status(monitor, mine), "the monitor user's refused add must have created nothing");
   await expectListed(t, monitor, (x) => x === mine || x === id, [], "the monitor user's list: neither the refused add nor the other user's deployment");
   if ((await t.capabilities()).has('clock-control')) {
     const all = await t.control('GET', `/deployments?userId=${encodeURIComponent(nobody.userId)}`);
@@ -464,7 +471,10 @@ check(['DEP-MSG-1'], "failures use the real server's words (wire.md)", async (t)
   const u = await primary(t);
   const id = t.projectId('dep-msg');
   t.created(u.key, id);
-  const expectWords = async (reply: Promise<DapReply>, words: string, what: string) => expect((await reply).message, what).toBe(words);
+  const expectWords = async (reply: Promise<DapReply>, words: string, what: string) => {
+    const answered = await reply;
+    soft(() => expect(answered.message, what).toBe(words));
+  };
   await expectWords(u.c.request('rrext_deploy_add', {}), WORDS.pipelineRequired, 'add without a pipeline');
   await expectWords(u.c.request('rrext_deploy_add', { pipeline: [id] }), WORDS.pipelineNotObject, 'add with an array as pipeline');
   await expectWords(u.c.request('rrext_deploy_add', { pipeline: 'x' }), WORDS.pipelineNotObject, 'add with a string as pipeline');
@@ -480,6 +490,15 @@ check(['DEP-MSG-1'], "failures use the real server's words (wire.md)", async (t)
   await expectWords(add(t, u, { project_id: id }), WORDS.alreadyExists(id), 'a second add of the same id');
   await expectWords(u.c.request('rrext_deploy_update', { projectId: id, schedule: '@reboot' }), WORDS.invalidSchedule('@reboot'), 'update with the schedule "@reboot"');
   await expectWords(u.c.request('rrext_deploy_update', { projectId: id, pipeline: [1] }), WORDS.pipelineNotObject, 'update with an array as pipeline');
+  await expectWords(u.c.request('rrext_no_such_command', {}), WORDS.invalidCommand('rrext_no_such_command'), 'an unknown command');
+  // The session's own words, on connections of their own (a failed auth closes its connection).
+  for (const [auth, words] of [
+    ['', WORDS.noAuthorization],
+    [`${t.config.prefix}not-a-key`, WORDS.invalidKey],
+  ] as const) {
+    const c = await t.connect();
+    await expectWords(c.request('auth', { auth }), words, `auth with ${auth === '' ? 'an empty key' : 'an unknown key'}`);
+  }
 });
 
 check(

@@ -6,12 +6,12 @@
 import { expect } from 'vitest';
 import { check, soft } from '../context.js';
 import type { DapConnection, DapReply } from '../dap.js';
-import { show } from '../model.js';
+import { show, WORDS } from '../model.js';
 
 /** The commands wire.md names: their exact spelling is the only one served (WIRE-8). */
 const COMMANDS = ['auth', 'deauth', 'rrext_ping', 'rrext_public_probe', 'rrext_deploy_add', 'rrext_deploy_remove', 'rrext_deploy_list', 'rrext_deploy_status', 'rrext_deploy_update'];
-const TOO_MANY = 'Too many authentication attempts';
-const NOT_AUTHENTICATED = 'Not authenticated';
+const TOO_MANY = WORDS.tooManyAttempts;
+const NOT_AUTHENTICATED = WORDS.notAuthenticated;
 
 /** WIRE-2's envelope, softly: every finding is reported, not only the first. */
 function envelope(reply: DapReply, seq: number, command: string, what: string): void {
