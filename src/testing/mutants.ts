@@ -14,16 +14,18 @@
  * @since 0.3.0
  */
 import { posix } from 'node:path';
-import type { ServerClock } from '../domain/clock.js';
+import { unixSeconds, type ServerClock } from '../domain/clock.js';
 import type { Caller, DeployService, DeploymentListener, ScheduleParser } from '../domain/deploy-service.js';
 import { PERMISSION_CONTROL } from '../domain/deploy-service.js';
-import { pipelineOf, type Deployment } from '../domain/deployment.js';
+import { pipelineOf, withChanges, type Deployment } from '../domain/deployment.js';
 import { DeployError, deployErrors, type DeployErrorCode } from '../domain/errors.js';
 import { MANUAL, PRESETS, parseSchedule } from '../domain/schedule.js';
 import type { DeploymentStore } from '../domain/store.js';
-import type { SessionFaults, SessionOutput } from '../dap/session.js';
+import { DapSession, MAX_AUTH_ATTEMPTS, messages as sessionMessages, type SessionContext, type SessionFaults, type SessionOutput } from '../dap/session.js';
+import { splitFrame } from '../dap/frames.js';
 import { nextTickFor, type NextTick } from '../scheduler/next-tick.js';
-import type { CredentialCheck, Scheduler, SchedulerFaults } from '../scheduler/scheduler.js';
+import { MAX_EVENTS_PER_ADVANCE, type AdvanceReport, type CredentialCheck, type Scheduler, type SchedulerFaults } from '../scheduler/scheduler.js';
+import type { TickRecord } from '../scheduler/types.js';
 
 /** The spec's clause families (semantics.md). */
 export type MutantFamily = 'WIRE' | 'REC' | 'DEP' | 'SCHED' | 'RUN';
@@ -64,6 +66,11 @@ type NextTickFor = (expression: string, timezone: string) => NextTick;
 /** One mutant's hooks, made fresh for each server (some keep per-server state). */
 interface Hooks {
   wrapOutput?(out: SessionOutput): SessionOutput;
+  /**
+   * Renames the `command` of every incoming request before the session reads it (applied from
+   * outside: see `renameIncomingCommands`); the response echoes the name as the client sent it.
+   */
+  renameCommand?(command: string): string;
   maxAuthAttempts?: number;
   servedBeforeAuth?(command: string): boolean;
   allowOverlap?: boolean;
@@ -99,11 +106,12 @@ function editReplies(edit: (text: string) => string | undefined): (out: SessionO
 const RECORD_COMMANDS = new Set(['rrext_deploy_add', 'rrext_deploy_status', 'rrext_deploy_update']);
 
 /** Wraps the session's output so every deployment record in a successful reply passes through `edit`. */
-function editRecords(edit: (record: Record<string, any>) => void): (out: SessionOutput) => SessionOutput {
+function editRecords(edit: (record: Record<string, any>) => void, only?: ReadonlySet<string>): (out: SessionOutput) => SessionOutput {
   return editReplies((text) => {
     if (!text.includes('"command":"rrext_deploy_')) return text;
     const reply = JSON.parse(text) as Reply;
     if (reply.success !== true || typeof reply.body !== 'object' || reply.body === null) return text;
+    if (only && !only.has(String(reply.command))) return text;
     if (reply.command === 'rrext_deploy_list' && Array.isArray(reply.body.deployments)) reply.body.deployments.forEach(edit);
     else if (RECORD_COMMANDS.has(String(reply.command)) && 'pipeline' in reply.body) edit(reply.body);
     else return text;
@@ -665,6 +673,452 @@ const DEFINITIONS: readonly Definition[] = [
       };
     },
   },
+  // =============================================================================================
+  // Independent mutants (0.4.x): one realistic bug each, written from the spec without looking at
+  // the conformance checks, so they test the suite rather than mirror it.
+  // =============================================================================================
+
+  // ---- WIRE-2: the server's own seq ----
+  {
+    name: 'seq-starts-at-zero',
+    family: 'WIRE',
+    description: "The server's seq counter is read before it is incremented: the first message on a connection has seq 0, then 1, 2...",
+    expectedClauses: ['WIRE-2'],
+    hooks: () => ({ wrapOutput: renumberReplies(() => (seq) => seq - 1) }),
+  },
+  {
+    name: 'seq-starts-at-two',
+    family: 'WIRE',
+    description: 'The server counts a connection-opened event it never sends: the first message on a connection has seq 2, then 3, 4...',
+    expectedClauses: ['WIRE-2'],
+    hooks: () => ({ wrapOutput: renumberReplies(() => (seq) => seq + 1) }),
+  },
+  {
+    name: 'seq-shared-across-connections',
+    family: 'WIRE',
+    description: "One seq counter for the whole server instead of one per connection: a second connection's first message continues where the first left off.",
+    expectedClauses: ['WIRE-2'],
+    hooks: () => {
+      let shared = 0;
+      return { wrapOutput: renumberReplies(() => () => ++shared) };
+    },
+  },
+  {
+    name: 'seq-restarts-on-auth',
+    family: 'WIRE',
+    description: 'Every successful auth starts a new session object whose seq counter starts again at 1 (the auth reply itself is 1), so seq falls back after a re-auth.',
+    expectedClauses: ['WIRE-2'],
+    hooks: () => ({
+      wrapOutput: renumberReplies(() => {
+        let n = 0;
+        return (_seq, text) => {
+          if (text.includes(',"command":"auth","success":true,')) n = 0;
+          return ++n;
+        };
+      }),
+    }),
+  },
+
+  // ---- WIRE-5: the auth cap ----
+  {
+    name: 'auth-cap-six',
+    family: 'WIRE',
+    description: 'The auth cap is checked before the attempt is counted (off by one): six auth requests are served on one connection, the 7th is refused.',
+    expectedClauses: ['WIRE-5'],
+    hooks: () => ({ maxAuthAttempts: MAX_AUTH_ATTEMPTS + 1 }),
+  },
+  {
+    name: 'auth-count-resets-on-deauth',
+    family: 'WIRE',
+    description: 'The auth attempt counter lives in the login state and is reset by deauth: auth, deauth, auth... can go on forever on one connection.',
+    expectedClauses: ['WIRE-5'],
+    hooks: () => ({ maxAuthAttempts: Infinity, wrapOutput: authCap({ countReauth: true, resetOnDeauth: true }) }),
+  },
+  {
+    name: 'auth-reauth-not-counted',
+    family: 'WIRE',
+    description: 'Only an auth on an unauthenticated connection counts towards the cap of 5: re-auths of an authenticated connection are never refused.',
+    expectedClauses: ['WIRE-5'],
+    hooks: () => ({ maxAuthAttempts: Infinity, wrapOutput: authCap({ countReauth: false, resetOnDeauth: false }) }),
+  },
+
+  // ---- WIRE-8: command names ----
+  {
+    name: 'deploy-commands-case-insensitive',
+    family: 'WIRE',
+    description: "Extension commands are looked up lower-cased ('RREXT_DEPLOY_LIST', 'Rrext_Ping', 'RREXT_PUBLIC_PROBE' are served); auth and deauth are matched exactly.",
+    expectedClauses: ['WIRE-8', 'WIRE-3'],
+    hooks: () => ({
+      renameCommand: (command) => {
+        const lower = command.toLowerCase();
+        return lower.startsWith('rrext_') ? lower : command;
+      },
+    }),
+  },
+  {
+    name: 'auth-command-case-insensitive',
+    family: 'WIRE',
+    description: "The handshake compares auth and deauth lower-cased: 'Auth', 'AUTH' authenticate and 'DeAuth' signs out; other commands are matched exactly.",
+    expectedClauses: ['WIRE-8', 'WIRE-3'],
+    hooks: () => ({
+      renameCommand: (command) => {
+        const lower = command.toLowerCase();
+        return lower === 'auth' || lower === 'deauth' ? lower : command;
+      },
+    }),
+  },
+  {
+    name: 'command-whitespace-trimmed',
+    family: 'WIRE',
+    description: "Command names are trimmed before they are matched: ' auth', 'rrext_deploy_list\\n', 'rrext_ping ' are served.",
+    expectedClauses: ['WIRE-8', 'WIRE-3'],
+    hooks: () => ({ renameCommand: (command) => command.trim() }),
+  },
+
+  // ---- REC-2: the two dialects drift apart after a change ----
+  {
+    name: 'snake-updated-at-from-created-at',
+    family: 'REC',
+    description: "The compat field updated_at is filled from the creation time (a copy-paste slip): equal to updatedAt on a fresh record, stale after every update.",
+    expectedClauses: ['REC-2'],
+    hooks: () => ({
+      wrapOutput: editRecords((record) => {
+        if ('updated_at' in record) record['updated_at'] = record['created_at'];
+      }),
+    }),
+  },
+  {
+    name: 'snake-updated-at-stamped-on-state-change',
+    family: 'REC',
+    description: "The storage layer stamps updated_at on every save, pause and errored included, while the documented updatedAt only follows updates: after a pause the two differ.",
+    expectedClauses: ['REC-2'],
+    hooks: () => {
+      const stamped = new Map<string, number>();
+      return {
+        patch({ deploy, clock }) {
+          const [setState, add, update, remove, clear] = [deploy.setState.bind(deploy), deploy.add.bind(deploy), deploy.update.bind(deploy), deploy.remove.bind(deploy), deploy.clear.bind(deploy)];
+          deploy.setState = (record, state) => {
+            const next = setState(record, state);
+            stamped.set(recordKey(next.ownerId, next.projectId), unixSeconds(clock));
+            return next;
+          };
+          const forget = (record: Deployment) => {
+            stamped.delete(recordKey(record.ownerId, record.projectId));
+            return record;
+          };
+          deploy.add = (caller, args) => forget(add(caller, args));
+          deploy.update = (caller, args) => forget(update(caller, args));
+          deploy.remove = (caller, projectId) => forget(remove(caller, projectId));
+          deploy.clear = () => {
+            stamped.clear();
+            clear();
+          };
+        },
+        wrapOutput: editRecords((record) => {
+          const at = stamped.get(wireRecordKey(record));
+          if (at !== undefined && 'updated_at' in record) record['updated_at'] = at;
+        }),
+      };
+    },
+  },
+  {
+    name: 'list-snake-fields-cached',
+    family: 'REC',
+    description: "list takes created_by/created_at/updated_at from a summary index written at add and never refreshed: after an update, list's updated_at is stale (status is right).",
+    expectedClauses: ['REC-2'],
+    hooks: () => {
+      const index = new Map<string, { created_by: string; created_at: number; updated_at: number }>();
+      return {
+        patch({ deploy }) {
+          const [add, remove, clear] = [deploy.add.bind(deploy), deploy.remove.bind(deploy), deploy.clear.bind(deploy)];
+          deploy.add = (caller, args) => {
+            const record = add(caller, args);
+            index.set(recordKey(record.ownerId, record.projectId), { created_by: record.ownerId, created_at: record.createdAt, updated_at: record.updatedAt });
+            return record;
+          };
+          deploy.remove = (caller, projectId) => {
+            const removed = remove(caller, projectId);
+            index.delete(recordKey(removed.ownerId, removed.projectId));
+            return removed;
+          };
+          deploy.clear = () => {
+            index.clear();
+            clear();
+          };
+        },
+        wrapOutput: editRecords((record) => {
+          const summary = index.get(wireRecordKey(record));
+          if (summary) Object.assign(record, summary);
+        }, new Set(['rrext_deploy_list'])),
+      };
+    },
+  },
+
+  // ---- DEP-ADD-1, DEP-UPD-1, DEP-REM-1: the record's times ----
+  {
+    name: 'update-keeps-updated-at',
+    family: 'DEP',
+    description: 'update saves the new pipeline or schedule but keeps the old updatedAt (both dialects), as if nothing had changed.',
+    expectedClauses: ['DEP-UPD-1'],
+    hooks: () => ({
+      patch(parts) {
+        const update = parts.deploy.update.bind(parts.deploy);
+        parts.deploy.update = (caller, args) => {
+          const before = typeof args.projectId === 'string' ? parts.deploy.find(caller.userId, args.projectId) : undefined;
+          const next = update(caller, args);
+          return before ? amend(parts, next, { updatedAt: before.updatedAt }) : next;
+        };
+      },
+    }),
+  },
+  {
+    name: 'update-refreshes-created-at',
+    family: 'DEP',
+    description: 'update rebuilds the record as a fresh one: createdAt (both dialects) becomes the time of the update, like updatedAt.',
+    expectedClauses: ['DEP-UPD-1'],
+    hooks: () => ({
+      patch(parts) {
+        const update = parts.deploy.update.bind(parts.deploy);
+        parts.deploy.update = (caller, args) => {
+          const next = update(caller, args);
+          return amend(parts, next, { createdAt: next.updatedAt });
+        };
+      },
+    }),
+  },
+  {
+    name: 'readd-keeps-created-at',
+    family: 'DEP',
+    description: 'remove is a soft delete that keeps a tombstone: adding the same id again revives it with its first createdAt (updatedAt is new), instead of starting fresh.',
+    expectedClauses: ['DEP-REM-1', 'DEP-ADD-1'],
+    hooks: () => {
+      const tombstones = new Map<string, number>();
+      return {
+        patch(parts) {
+          const { deploy } = parts;
+          const [add, remove, clear] = [deploy.add.bind(deploy), deploy.remove.bind(deploy), deploy.clear.bind(deploy)];
+          deploy.remove = (caller, projectId) => {
+            const removed = remove(caller, projectId);
+            tombstones.set(recordKey(removed.ownerId, removed.projectId), removed.createdAt);
+            return removed;
+          };
+          deploy.add = (caller, args) => {
+            const record = add(caller, args);
+            const createdAt = tombstones.get(recordKey(record.ownerId, record.projectId));
+            return createdAt === undefined ? record : amend(parts, record, { createdAt });
+          };
+          deploy.clear = () => {
+            tombstones.clear();
+            clear();
+          };
+        },
+      };
+    },
+  },
+  {
+    name: 'created-at-whole-seconds',
+    family: 'DEP',
+    description: 'add stores createdAt as whole seconds (int(time)) but updatedAt with its fraction: at 10:07:01.5 the new record has createdAt ...21 and updatedAt ...21.5.',
+    expectedClauses: ['DEP-ADD-1'],
+    hooks: () => ({
+      patch(parts) {
+        const add = parts.deploy.add.bind(parts.deploy);
+        parts.deploy.add = (caller, args) => {
+          const record = add(caller, args);
+          return Number.isInteger(record.createdAt) ? record : amend(parts, record, { createdAt: Math.floor(record.createdAt) });
+        };
+      },
+    }),
+  },
+
+  // ---- DEP-ISO-1: hostile project ids ----
+  {
+    name: 'project-id-percent-decoded',
+    family: 'DEP',
+    description: "Project ids are percent-decoded once (as if they came from a URL) before they key the store: 'a%2Fb' and 'a/b', '%41' and 'A' are one deployment.",
+    expectedClauses: ['DEP-ISO-1'],
+    hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: percentDecode(projectId) })) }),
+  },
+  {
+    name: 'encoded-traversal-reaches-other-user',
+    family: 'DEP',
+    description:
+      "Ids with a '/', '\\\\' or '..' are stored under a hash; other ids are percent-decoded into users/<user>/deployments/<id> and normalised, so the fully encoded '%2E%2E%2F%2E%2E%2Falice%2Fdeployments%2Fx' reaches alice's x (the literal traversal is inert).",
+    expectedClauses: ['DEP-ISO-1'],
+    hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => (looksLikePath(projectId) ? hashed(userId, projectId) : storagePath(userId, percentDecode(projectId)))) }),
+  },
+  {
+    name: 'double-encoded-traversal',
+    family: 'DEP',
+    description:
+      "The id is percent-decoded and checked for '/', '\\\\' and '..', then the storage layer decodes it a second time into a path: '%252E%252E%252F…' (encoded twice) reaches another user's deployment.",
+    expectedClauses: ['DEP-ISO-1'],
+    hooks: () => ({
+      patch: ({ store }) =>
+        aliasStore(store, (userId, projectId) => {
+          const once = percentDecode(projectId);
+          return looksLikePath(once) ? hashed(userId, projectId) : storagePath(userId, percentDecode(once));
+        }),
+    }),
+  },
+  {
+    name: 'project-id-nfc-normalised',
+    family: 'DEP',
+    description: "Project ids are Unicode-normalised (NFC) before they key the store: 'caf\\u00e9' and 'cafe\\u0301' are one deployment.",
+    expectedClauses: ['DEP-ISO-1'],
+    hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.normalize('NFC') })) }),
+  },
+  {
+    name: 'project-id-nfkc-normalised',
+    family: 'DEP',
+    description: "Project ids are NFKC-normalised (compatibility forms folded) before they key the store: '\\ufb01le' (ligature) and 'file', '\\uff21' and 'A' are one deployment.",
+    expectedClauses: ['DEP-ISO-1'],
+    hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.normalize('NFKC') })) }),
+  },
+  {
+    name: 'project-id-case-folded',
+    family: 'DEP',
+    description: "Records are files on a case-insensitive file system: 'Reports' and 'reports' are one deployment (status 'reports' returns 'Reports').",
+    expectedClauses: ['DEP-ISO-1'],
+    hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.toLowerCase() })) }),
+  },
+  {
+    name: 'project-id-trimmed',
+    family: 'DEP',
+    description: "Project ids are trimmed before they key the store: ' p', 'p ' and 'p\\t' are all deployment 'p'.",
+    expectedClauses: ['DEP-ISO-1'],
+    hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.trim() })) }),
+  },
+  {
+    name: 'project-id-cut-at-nul',
+    family: 'DEP',
+    description: "The storage layer takes the id as a C string: everything from the first NUL on is ignored ('p\\u0000x' is deployment 'p').",
+    expectedClauses: ['DEP-ISO-1'],
+    hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.split('\u0000', 1)[0]! })) }),
+  },
+  {
+    name: 'backslash-path-traversal',
+    family: 'DEP',
+    description:
+      "Ids with a '/' are stored under a hash, others are joined into a Windows-style path where '\\\\' separates folders too: '..\\\\..\\\\alice\\\\deployments\\\\x' reaches alice's x.",
+    expectedClauses: ['DEP-ISO-1'],
+    hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => (projectId.includes('/') ? hashed(userId, projectId) : storagePath(userId, projectId.replaceAll('\\', '/')))) }),
+  },
+
+  // ---- DEP-ADD-5, DEP-LIST-1: two users, one project id ----
+  {
+    name: 'shared-id-add-refused',
+    family: 'DEP',
+    description: "Project ids are unique across users (a unique index on the id alone): a second user's add of an id another user deployed fails as already existing.",
+    expectedClauses: ['DEP-ADD-5'],
+    hooks: () => ({
+      patch({ deploy, store }) {
+        const [add, remove] = [deploy.add.bind(deploy), deploy.remove.bind(deploy)];
+        deploy.add = (caller, args) => {
+          const record = add(caller, args);
+          if (othersWithId(store, record).length === 0) return record;
+          remove(caller, record.projectId);
+          throw deployErrors.alreadyExists(record.projectId);
+        };
+      },
+    }),
+  },
+  {
+    name: 'list-joins-shared-ids',
+    family: 'DEP',
+    description: "list joins on the project id without the owner: next to each of the caller's deployments it returns every other user's deployment with the same id.",
+    expectedClauses: ['DEP-LIST-1', 'DEP-ISO-1'],
+    hooks: () => ({
+      patch({ deploy, store }) {
+        const list = deploy.list.bind(deploy);
+        deploy.list = (caller) => list(caller).flatMap((record) => [record, ...othersWithId(store, record)]);
+      },
+    }),
+  },
+  {
+    name: 'shared-id-update-applies-to-all',
+    family: 'DEP',
+    description: "update writes by project id alone: updating a shared id changes every user's deployment with that id (pipeline, schedule, updatedAt).",
+    expectedClauses: ['DEP-ADD-5', 'DEP-ISO-1'],
+    hooks: () => ({
+      patch({ deploy, store, scheduler }) {
+        const update = deploy.update.bind(deploy);
+        deploy.update = (caller, args) => {
+          const next = update(caller, args);
+          for (const other of othersWithId(store, next)) {
+            const changed = withChanges(other, {
+              ...(given(args, 'pipeline') && { pipelineJson: next.pipelineJson }),
+              ...(given(args, 'schedule') && { schedule: next.schedule }),
+              updatedAt: next.updatedAt,
+            });
+            store.put(changed);
+            scheduler.updated(other, changed);
+          }
+          return next;
+        };
+      },
+    }),
+  },
+  {
+    name: 'shared-id-remove-removes-all',
+    family: 'DEP',
+    description: "remove deletes by project id alone: removing a shared id removes every user's deployment with that id.",
+    expectedClauses: ['DEP-ADD-5', 'DEP-ISO-1'],
+    hooks: () => ({
+      patch({ deploy, store, scheduler }) {
+        const remove = deploy.remove.bind(deploy);
+        deploy.remove = (caller, projectId) => {
+          const removed = remove(caller, projectId);
+          for (const other of othersWithId(store, removed)) {
+            store.delete(other.ownerId, other.projectId);
+            scheduler.removed(other);
+          }
+          return removed;
+        };
+      },
+    }),
+  },
+
+  // ---- SCHED-4: what the presets mean ----
+  {
+    name: 'weekly-preset-on-monday',
+    family: 'SCHED',
+    description: "@weekly is accepted but runs as '0 0 * * 1' (Mondays, the ISO week start) instead of '0 0 * * 0' (Sundays).",
+    expectedClauses: ['SCHED-4'],
+    hooks: () => ({ wrapParser: presetMeaning('@weekly', '0 0 * * 1') }),
+  },
+  {
+    name: 'midnight-preset-at-noon',
+    family: 'SCHED',
+    description: "@midnight is accepted but runs as '0 12 * * *' (12 read as 12 a.m. on a 12-hour clock) instead of '0 0 * * *'.",
+    expectedClauses: ['SCHED-4'],
+    hooks: () => ({ wrapParser: presetMeaning('@midnight', '0 12 * * *') }),
+  },
+  {
+    name: 'monthly-preset-every-other-month',
+    family: 'SCHED',
+    description: "@monthly is accepted but runs as '0 0 1 */2 *' (every other month) instead of '0 0 1 * *'.",
+    expectedClauses: ['SCHED-4'],
+    hooks: () => ({ wrapParser: presetMeaning('@monthly', '0 0 1 */2 *') }),
+  },
+  {
+    name: 'annually-preset-in-december',
+    family: 'SCHED',
+    description: "@annually is accepted but runs as '0 0 1 12 *' (December 1st), so it differs from @yearly ('0 0 1 1 *').",
+    expectedClauses: ['SCHED-4'],
+    hooks: () => ({ wrapParser: presetMeaning('@annually', '0 0 1 12 *') }),
+  },
+
+  // ---- RUN-3: a run ending at the instant of the next tick ----
+  {
+    name: 'tick-before-run-end',
+    family: 'RUN',
+    description:
+      'At an instant where a run ends and the next tick of the same deployment comes due, the tick is processed first: it finds the run still in progress and is skipped (the spec processes the run end first and fires the tick).',
+    expectedClauses: ['RUN-3'],
+    hooks: tickBeforeRunEnd,
+  },
+
 ];
 
 function shift(ms: number | undefined, by: number): number | undefined {
@@ -681,6 +1135,383 @@ function placeholder(caller: Caller, projectId: string, nowSeconds: number): Dep
     state: 'active',
     createdAt: nowSeconds,
     updatedAt: nowSeconds,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers of the independent mutants
+// ---------------------------------------------------------------------------------------------
+
+/** Owner and project id as one map key. */
+function recordKey(userId: unknown, projectId: unknown): string {
+  const owner = String(userId);
+  return `${owner.length}:${owner}${String(projectId)}`;
+}
+
+/** recordKey of a wire record (its owner and its pipeline's project_id). */
+function wireRecordKey(record: Record<string, any>): string {
+  return recordKey(record['userId'] ?? record['created_by'], record['pipeline']?.['project_id']);
+}
+
+/**
+ * Stores `next` again with `changes` applied, and tells the scheduler (so its copy of the record
+ * is the stored one): a mutant's after-the-fact edit of a record the deploy service just stored.
+ */
+function amend({ store, scheduler }: CoreParts, next: Deployment, changes: Partial<Deployment>): Deployment {
+  const fixed = withChanges(next, changes);
+  store.put(fixed);
+  scheduler.updated(next, fixed);
+  return fixed;
+}
+
+/** Rewrites the `seq` of every message a session sends; `make` is called once per connection. */
+function renumberReplies(make: () => (seq: number, text: string) => number): (out: SessionOutput) => SessionOutput {
+  return (out) => {
+    const renumber = make();
+    return editReplies((text) => text.replace(/^\{"type":"response","seq":(\d+)/, (_all, seq: string) => `{"type":"response","seq":${renumber(Number(seq), text)}`))(out);
+  };
+}
+
+/**
+ * The auth cap of 5 enforced on the replies (the session's own cap is off), with a counting rule
+ * of its own: whether re-auths of an authenticated connection count, and whether deauth resets
+ * the count. An attempt over the cap is answered `Too many authentication attempts`, then closed.
+ */
+function authCap(rule: { countReauth: boolean; resetOnDeauth: boolean }): (out: SessionOutput) => SessionOutput {
+  return (out) => {
+    let count = 0;
+    let authenticated = false;
+    let refused = false;
+    return {
+      send(text) {
+        if (refused) return;
+        const reply = JSON.parse(text) as Reply;
+        if (reply.command === 'deauth' && reply.success === true) {
+          authenticated = false;
+          if (rule.resetOnDeauth) count = 0;
+        } else if (reply.command === 'auth' && !String(reply.message ?? '').startsWith('Invalid request:')) {
+          if (rule.countReauth || !authenticated) count += 1;
+          if (count > MAX_AUTH_ATTEMPTS) {
+            refused = true;
+            const { type, seq, request_seq } = reply;
+            out.send(JSON.stringify({ type, seq, request_seq, command: reply.command, success: false, message: sessionMessages.tooManyAttempts }));
+            out.close(1000, sessionMessages.tooManyAttempts);
+            return;
+          }
+          if (reply.success === true) authenticated = true;
+        }
+        out.send(text);
+      },
+      close(code, reason) {
+        if (!refused) out.close(code, reason);
+      },
+    };
+  };
+}
+
+// ---- renaming incoming commands (WIRE-8) ----
+
+/** The request being served under another name: its seq, the name it was renamed to, and the name it came with. */
+interface Echo {
+  current: { readonly seq: unknown; readonly command: string; readonly original: string } | undefined;
+}
+
+interface CommandRenaming {
+  readonly rename: (command: string) => string;
+  readonly echo: Echo;
+}
+
+/** The session faults of servers whose mutants rename commands, and how. */
+const commandRenamings = new WeakMap<object, CommandRenaming>();
+let receivePatched = false;
+
+/**
+ * The session has no seam for its input, so renaming is applied from outside: DapSession's
+ * `receive` is wrapped once per process, and renames the command of a frame only for sessions
+ * of a server built with such a mutant (recognised by their faults object); every other session
+ * goes straight through.
+ */
+function renameIncomingCommands(): void {
+  if (receivePatched) return;
+  receivePatched = true;
+  const receive = DapSession.prototype.receive;
+  DapSession.prototype.receive = function (this: DapSession, data: Uint8Array | string, isBinary: boolean): void {
+    const faults = (this as unknown as { ctx?: SessionContext }).ctx?.faults;
+    const renaming = faults === undefined ? undefined : commandRenamings.get(faults);
+    const renamed = renaming && renameFrame(data, isBinary, renaming.rename);
+    if (!renaming || !renamed) return receive.call(this, data, isBinary);
+    const outer = renaming.echo.current;
+    renaming.echo.current = renamed.echo;
+    try {
+      receive.call(this, renamed.data, isBinary);
+    } finally {
+      renaming.echo.current = outer;
+    }
+  };
+}
+
+/** The frame with its command renamed, or undefined when the name stays (or the frame is no request object). */
+function renameFrame(data: Uint8Array | string, isBinary: boolean, rename: (command: string) => string): { data: Uint8Array | string; echo: NonNullable<Echo['current']> } | undefined {
+  const { header, payload } = splitFrame(data, isBinary);
+  let message: unknown;
+  try {
+    message = JSON.parse(header);
+  } catch {
+    return undefined;
+  }
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return undefined;
+  const fields = message as Record<string, unknown>;
+  const original = fields['command'];
+  if (typeof original !== 'string') return undefined;
+  const command = rename(original);
+  if (command === original) return undefined;
+  fields['command'] = command;
+  let text: string;
+  try {
+    text = JSON.stringify(fields);
+  } catch {
+    return undefined;
+  }
+  return {
+    data: payload === undefined ? text : Buffer.concat([Buffer.from(text), Buffer.from('\n'), payload]),
+    echo: { seq: fields['seq'], command, original },
+  };
+}
+
+/** The response to a renamed request echoes the command as the client sent it. */
+function restoreEcho(echo: Echo): (out: SessionOutput) => SessionOutput {
+  return editReplies((text) => {
+    const current = echo.current;
+    if (!current) return text;
+    const head = /^(\{"type":"response","seq":\d+,"request_seq":)([^,]*),"command":("(?:[^"\\]|\\.)*")/.exec(text);
+    if (!head || head[2] !== JSON.stringify(current.seq) || JSON.parse(head[3]!) !== current.command) return text;
+    return `${head[1]}${head[2]},"command":${JSON.stringify(current.original)}${text.slice(head[0].length)}`;
+  });
+}
+
+// ---- hostile ids (DEP-ISO-1) ----
+
+/** Where a (user, project id) pair lands in a mutant's storage: whose records, under which key. */
+type Locate = (userId: string, projectId: string) => { owner: string; key: string };
+
+/**
+ * Makes the store find records by `locate(user, id)` instead of by the id itself: two ids that
+ * locate to one key are one deployment (the one stored first keeps its id), and a key located in
+ * another user's records reaches them.
+ */
+function aliasStore(store: DeploymentStore, locate: Locate): void {
+  /** The id stored under each located slot. */
+  const stored = new Map<string, string>();
+  const slotOf = (userId: string, projectId: string) => {
+    const { owner, key } = locate(userId, projectId);
+    return { owner, slot: recordKey(owner, key) };
+  };
+  const [get, put, del, clear] = [store.get.bind(store), store.put.bind(store), store.delete.bind(store), store.clear.bind(store)];
+  store.get = (userId, projectId) => {
+    const { owner, slot } = slotOf(userId, projectId);
+    const id = stored.get(slot);
+    return id === undefined ? undefined : get(owner, id);
+  };
+  store.has = (userId, projectId) => store.get(userId, projectId) !== undefined;
+  store.delete = (userId, projectId) => {
+    const { owner, slot } = slotOf(userId, projectId);
+    const id = stored.get(slot);
+    if (id === undefined) return undefined;
+    stored.delete(slot);
+    return del(owner, id);
+  };
+  store.put = (record) => {
+    const { owner, slot } = slotOf(record.ownerId, record.projectId);
+    const id = stored.get(slot) ?? record.projectId;
+    stored.set(slot, id);
+    put(owner === record.ownerId && id === record.projectId ? record : { ...record, ownerId: owner, projectId: id });
+  };
+  store.clear = () => {
+    stored.clear();
+    clear();
+  };
+}
+
+/** Percent-decoding as Python's unquote does it: runs of %XX escapes are UTF-8, invalid bytes become U+FFFD. */
+function percentDecode(text: string): string {
+  if (!text.includes('%')) return text;
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => Buffer.from(run.replace(/%/g, ''), 'hex').toString('utf8'));
+}
+
+/** What a naive path-safety check refuses to use as a file name. */
+function looksLikePath(id: string): boolean {
+  return id.includes('/') || id.includes('\\') || id.includes('..');
+}
+
+/** An id stored under a hash of itself: opaque. */
+function hashed(userId: string, projectId: string): { owner: string; key: string } {
+  return { owner: userId, key: `hash:${projectId}` };
+}
+
+/** An id resolved as a storage path, `users/<user>/deployments/<id>`, normalised: `..` climbs out. */
+function storagePath(userId: string, id: string): { owner: string; key: string } {
+  const path = posix.normalize(`users/${userId}/deployments/${id}`);
+  const match = /^users\/([^/]+)\/deployments\/(.+)$/s.exec(path);
+  return match ? { owner: match[1]!, key: `path:${match[2]!}` } : { owner: userId, key: `path:${path}` };
+}
+
+/** Other users' deployments with the same project id as `record`. */
+function othersWithId(store: DeploymentStore, record: Deployment): Deployment[] {
+  return store.all().filter((r) => r.projectId === record.projectId && r.ownerId !== record.ownerId);
+}
+
+/** A schedule parser under which `preset` is accepted as always but runs as `expression`. */
+function presetMeaning(preset: string, expression: string): (parse: ScheduleParser) => ScheduleParser {
+  return (parse) => (value) => {
+    const schedule = parse(value);
+    return schedule.source === preset ? { source: schedule.source, expression } : schedule;
+  };
+}
+
+// ---- RUN-3: ticks before run ends at one instant ----
+
+const LAST_INSTANT_MS = 8.64e15;
+
+/**
+ * The scheduler orders a run end before a tick of the same instant, inside advanceTo; this
+ * mutant reverses that order from outside. A move is cut at every instant where a run end and a
+ * tick of one deployment may coincide: the clock stops 1 ms short, and where they do coincide
+ * the deployment's tick is taken first: it is recorded as skipped (the run is still in
+ * progress), and its next tick is queued from that instant, as the scheduler does after a
+ * skipped tick; then the move goes on and the run ends. ticks(), describe() counters and the
+ * move's report show the skipped tick (a state file does not keep it).
+ */
+function tickBeforeRunEnd(): Hooks {
+  /** While set, a tick at this instant is passed over when the next tick is looked up. */
+  let passOver: number | undefined;
+  let credentials: CredentialCheck | undefined;
+  const skippedTicks = new Map<string, TickRecord[]>();
+  const skippedCounts = new Map<string, number>();
+  return {
+    wrapCredentials: (check) => (credentials = check),
+    wrapNextTick: (inner) => (expression, timezone) => {
+      const tick = inner(expression, timezone);
+      return {
+        next: (afterMs) => {
+          const at = tick.next(afterMs);
+          return at !== undefined && at === passOver ? tick.next(at) : at;
+        },
+      };
+    },
+    patch({ scheduler, deploy, clock }) {
+      const [advanceTo, ticks, describe, added, reset] = [
+        scheduler.advanceTo.bind(scheduler),
+        scheduler.ticks.bind(scheduler),
+        scheduler.describe.bind(scheduler),
+        scheduler.added.bind(scheduler),
+        scheduler.reset.bind(scheduler),
+      ];
+
+      /** The earliest instant up to `target` where a run end may meet a tick (or a safe stop), if any. */
+      const nextMeeting = (target: number): number | undefined => {
+        let best: number | undefined;
+        for (const d of scheduler.describeAll()) {
+          const limit = best ?? target;
+          const first = d.nextDue[0];
+          if (d.state !== 'active' || first === undefined || first > limit) continue;
+          if (d.runInProgress) {
+            best = first; // the run in progress may end exactly then: look there
+            continue;
+          }
+          const duration = d.runBehavior.durationMs;
+          const expression = deploy.find(d.userId, d.projectId)?.schedule.expression;
+          if (d.runBehavior.hold || !(duration > 0) || expression === undefined) continue;
+          const cron = nextTickFor(expression, scheduler.timezone);
+          // A run that starts at tick t ends at t + duration: does a tick come due right then?
+          let t: number | undefined = first;
+          for (let scanned = 0; t !== undefined && t + duration <= limit; scanned++) {
+            if (scanned >= MAX_EVENTS_PER_ADVANCE) {
+              best = t; // nothing meets before t: a safe place to stop and look again
+              break;
+            }
+            if (cron.next(t + duration - 1) === t + duration) {
+              best = t + duration;
+              break;
+            }
+            t = cron.next(t);
+          }
+        }
+        return best;
+      };
+
+      /** At `at - 1`: takes the tick first for every deployment whose run ends at `at` when its tick is due. */
+      const takeTicksFirst = (at: number): number => {
+        let taken = 0;
+        for (const entry of scheduler.exportState().entries) {
+          if (entry.tickAt !== at || entry.run?.endAt !== at) continue;
+          const record = deploy.find(entry.userId, entry.projectId);
+          if (!record || record.state !== 'active' || record.schedule.expression === undefined) continue;
+          if (credentials && !credentials.isKeyValid(record.ownerCredential)) continue; // errors the deployment in either order
+          passOver = at;
+          try {
+            // A changed schedule source makes the scheduler queue the next tick again, from now (at - 1), passing over `at`.
+            scheduler.updated({ ...record, schedule: { source: `${record.schedule.source}\u0000`, expression: record.schedule.expression } }, record);
+          } finally {
+            passOver = undefined;
+          }
+          const key = recordKey(entry.userId, entry.projectId);
+          const list = skippedTicks.get(key) ?? [];
+          list.push({ at, userId: entry.userId, projectId: entry.projectId, reason: 'skipped_overlap' });
+          skippedTicks.set(key, list);
+          skippedCounts.set(key, (skippedCounts.get(key) ?? 0) + 1);
+          taken += 1;
+        }
+        return taken;
+      };
+
+      const merge = (total: AdvanceReport | undefined, step: AdvanceReport, skipped = 0): AdvanceReport => ({
+        from: total?.from ?? step.from,
+        to: step.to,
+        complete: step.complete,
+        ticks: {
+          fired: (total?.ticks.fired ?? 0) + step.ticks.fired,
+          skipped_overlap: (total?.ticks.skipped_overlap ?? 0) + step.ticks.skipped_overlap + skipped,
+          skipped_paused: (total?.ticks.skipped_paused ?? 0) + step.ticks.skipped_paused,
+          errored_auth: (total?.ticks.errored_auth ?? 0) + step.ticks.errored_auth,
+        },
+        runsEnded: (total?.runsEnded ?? 0) + step.runsEnded,
+      });
+
+      scheduler.advanceTo = (target) => {
+        if (clock.mode !== 'fake' || !(target > clock.now()) || !(target <= LAST_INSTANT_MS)) return advanceTo(target);
+        let total: AdvanceReport | undefined;
+        for (;;) {
+          const at = nextMeeting(target);
+          if (at === undefined) return merge(total, advanceTo(target));
+          total = merge(total, advanceTo(at - 1));
+          if (!total.complete) return total;
+          const skipped = takeTicksFirst(at);
+          total = merge(total, advanceTo(at), skipped);
+          if (!total.complete || at >= target) return total;
+        }
+      };
+      scheduler.ticks = (filter) => {
+        const all = ticks(filter);
+        const mine = [...skippedTicks.values()]
+          .flat()
+          .filter((t) => (filter.userId === undefined || t.userId === filter.userId) && (filter.projectId === undefined || t.projectId === filter.projectId));
+        return mine.length === 0 ? all : [...all, ...mine].sort((a, b) => a.at - b.at);
+      };
+      scheduler.describe = (userId, projectId, upcoming) => {
+        const description = describe(userId, projectId, upcoming);
+        const extra = skippedCounts.get(recordKey(userId, projectId));
+        return extra ? { ...description, counters: { ...description.counters, skipped_overlap: description.counters.skipped_overlap + extra } } : description;
+      };
+      scheduler.added = (record) => {
+        skippedCounts.delete(recordKey(record.ownerId, record.projectId)); // a new deployment counts from zero
+        added(record);
+      };
+      scheduler.reset = () => {
+        skippedTicks.clear();
+        skippedCounts.clear();
+        reset();
+      };
+    },
   };
 }
 
@@ -713,7 +1544,12 @@ export function mutantFaults(names: readonly string[]): CoreFaults {
   };
   const last = <T>(pick: (h: Hooks) => T | undefined): T | undefined => hooks.map(pick).filter((v) => v !== undefined).pop();
 
-  const wrapOutput = chain<SessionOutput>((h) => h.wrapOutput);
+  const renameCommand = chain<string>((h) => h.renameCommand);
+  const echo: Echo = { current: undefined };
+  // The echo is restored outermost, on the session's own text, before any other output mutant sees it.
+  const outputWrappers = [...hooks.map((h) => h.wrapOutput).filter((w) => w !== undefined), ...(renameCommand ? [restoreEcho(echo)] : [])];
+  const wrapOutput =
+    outputWrappers.length === 0 ? undefined : (out: SessionOutput) => outputWrappers.reduce((acc, wrap) => wrap(acc), out);
   const maxAuthAttempts = last((h) => h.maxAuthAttempts);
   const gate = last((h) => h.servedBeforeAuth);
   const session: SessionFaults = {
@@ -721,6 +1557,10 @@ export function mutantFaults(names: readonly string[]): CoreFaults {
     ...(maxAuthAttempts !== undefined && { maxAuthAttempts }),
     ...(gate && { servedBeforeAuth: gate }),
   };
+  if (renameCommand) {
+    renameIncomingCommands();
+    commandRenamings.set(session, { rename: renameCommand, echo });
+  }
   const wrapNextTick = chain<NextTickFor>((h) => h.wrapNextTick);
   const scheduler: SchedulerFaults = {
     ...(hooks.some((h) => h.allowOverlap) && { allowOverlap: true }),
