@@ -8,7 +8,10 @@
  * never loads it. Mutants are applied by wrapping at layer boundaries (the session's output, the
  * deploy service's methods, the store, the schedule parser, the scheduler's listener and
  * credential check); where a fault has to live inside a module, that module has one small
- * `faults` seam read once at construction (`SessionFaults`, `SchedulerFaults`).
+ * `faults` seam read once at construction (`SessionFaults`, `SchedulerFaults`). Two faults are
+ * emulated from outside where no seam reaches: renamed command names (DapSession's `receive` is
+ * wrapped once per process, and renames only for sessions of a server built with such a mutant),
+ * and a tick taken before a run end of the same instant (see `tickBeforeRunEnd`).
  *
  * Never use a mutant for anything but testing a test suite: a mutated server is wrong on purpose.
  * @since 0.3.0
@@ -1039,7 +1042,7 @@ const DEFINITIONS: readonly Definition[] = [
     name: 'shared-id-update-applies-to-all',
     family: 'DEP',
     description: "update writes by project id alone: updating a shared id changes every user's deployment with that id (pipeline, schedule, updatedAt).",
-    expectedClauses: ['DEP-ADD-5', 'DEP-ISO-1'],
+    expectedClauses: ['DEP-ADD-5', 'DEP-LIST-1', 'DEP-ISO-1'],
     hooks: () => ({
       patch({ deploy, store, scheduler }) {
         const update = deploy.update.bind(deploy);
@@ -1063,7 +1066,7 @@ const DEFINITIONS: readonly Definition[] = [
     name: 'shared-id-remove-removes-all',
     family: 'DEP',
     description: "remove deletes by project id alone: removing a shared id removes every user's deployment with that id.",
-    expectedClauses: ['DEP-ADD-5', 'DEP-ISO-1'],
+    expectedClauses: ['DEP-ADD-5', 'DEP-LIST-1', 'DEP-ISO-1'],
     hooks: () => ({
       patch({ deploy, store, scheduler }) {
         const remove = deploy.remove.bind(deploy);
@@ -1441,6 +1444,8 @@ function tickBeforeRunEnd(): Hooks {
 
       /** At `at - 1`: takes the tick first for every deployment whose run ends at `at` when its tick is due. */
       const takeTicksFirst = (at: number): number => {
+        // Cheap first: only a deployment with a run in progress and its tick due at `at` can meet there.
+        if (!scheduler.describeAll().some((d) => d.runInProgress && d.nextDue[0] === at)) return 0;
         let taken = 0;
         for (const entry of scheduler.exportState().entries) {
           if (entry.tickAt !== at || entry.run?.endAt !== at) continue;
