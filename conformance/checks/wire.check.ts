@@ -55,8 +55,9 @@ check(['WIRE-1', 'WIRE-2', 'WIRE-4'], 'auth with a valid key answers one single-
 });
 
 check(['WIRE-2'], "the server's seq starts at 1 on every connection and grows by exactly one per message sent there, whatever the requests' seq", async (t) => {
-  // Three connections used in turn: a counter shared between connections, one that starts
-  // anywhere but 1, or one that skips or repeats a value shows at once.
+  // Three connections used in turn, with failures, a deauth, a re-auth and an auth after the
+  // deauth among the messages: a counter shared between connections, one that starts anywhere
+  // but 1, restarts on (re-)auth, or skips or repeats a value shows at once.
   const anon = await t.connect();
   const a = await t.connect();
   const b = await t.connect();
@@ -78,7 +79,10 @@ check(['WIRE-2'], "the server's seq starts at 1 on every connection and grows by
     [anon, 'rrext_public_probe', {}, 2],
     [b, 'deauth', undefined, 44],
     [b, 'rrext_public_probe', undefined, 45],
+    [a, 'auth', { auth: t.config.keys.secondary ?? t.config.keys.primary }, 10],
+    [b, 'auth', { auth: t.config.keys.primary }, 46],
     [a, 'rrext_ping', undefined, 1_000_000],
+    [b, 'rrext_ping', undefined, 47],
   ];
   for (const [c, command, args, seq] of steps) {
     const reply = await c.request(command, args, seq);
