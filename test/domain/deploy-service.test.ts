@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { DeployService, MAX_PIPELINE_DEPTH, type Caller } from '../../src/domain/deploy-service.js';
 import { pipelineOf } from '../../src/domain/deployment.js';
 import { compareCodePoints, DeploymentStore } from '../../src/domain/store.js';
+import { traversals, variantsOf } from '../../conformance/hostile-ids.js';
 import { hostileProjectIds } from '../helpers/fixtures.js';
 
 const ALL = new Set(['task.control', 'task.monitor', 'task.data']);
@@ -272,6 +273,45 @@ describe('properties', () => {
         expect(JSON.stringify(t.deploy.list(alice))).toBe(before);
       }),
     );
+  });
+});
+
+describe('DeployService isolation against the conformance id families (DEP-ISO-1)', () => {
+  it('no traversal, in any spelling, depth or layout, from one user reaches another user’s record; the first user adds each as its own id', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('p', 'reports', 'a/b', 'Caf\u00e9'), (victimId) => {
+        const t = setup();
+        t.deploy.add(alice, { pipeline: { project_id: victimId, secret: 'alice' } });
+        const before = JSON.stringify(t.deploy.list(alice));
+        const hostile = traversals('mine', 'alice', victimId);
+        expect(hostile.length).toBeGreaterThan(200);
+        for (const { id } of hostile) {
+          expect(codeOf(() => t.deploy.status(local, id)), id).toBe('NOT_FOUND');
+          expect(codeOf(() => t.deploy.update(local, { projectId: id, pipeline: { project_id: id }, schedule: '@hourly' })), id).toBe('NOT_FOUND');
+          expect(codeOf(() => t.deploy.remove(local, id)), id).toBe('NOT_FOUND');
+          t.deploy.add(local, { pipeline: { project_id: id, secret: 'local' } });
+        }
+        expect(t.deploy.list(local).map((d) => d.projectId).sort()).toEqual(hostile.map((h) => h.id).sort());
+        for (const { id } of hostile) t.deploy.remove(local, id);
+        expect(JSON.stringify(t.deploy.list(alice))).toBe(before);
+      }),
+      { numRuns: 4 },
+    );
+  });
+
+  it('ids that decoding, normalising, folding, trimming or path cleaning would merge stay distinct keys', () => {
+    const t = setup();
+    const base = 'x-Caf\u00e9-\ufb01le-\uff21/b';
+    t.deploy.add(local, { pipeline: { project_id: base, which: 'base' } });
+    const variants = variantsOf(base);
+    expect(variants.length).toBeGreaterThan(15);
+    for (const v of variants) {
+      expect(codeOf(() => t.deploy.status(local, v.id)), v.label).toBe('NOT_FOUND');
+      t.deploy.add(local, { pipeline: { project_id: v.id, which: v.label } });
+    }
+    expect(pipelineOf(t.deploy.status(local, base))['which']).toBe('base');
+    for (const v of variants) expect(pipelineOf(t.deploy.status(local, v.id))['which'], v.label).toBe(v.label);
+    expect(t.deploy.list(local)).toHaveLength(variants.length + 1);
   });
 });
 
