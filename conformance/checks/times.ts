@@ -98,9 +98,31 @@ function inSeconds(at0: Stamp, at1: Stamp, t: Target): void {
 }
 
 interface Seen {
-  /** The record as status answers it. */
+  /** The record as status answers it (documented names first). */
   readonly view: RecordView;
+  /**
+   * One view per field-name set the record carries: the time clauses hold for each (the SDKs
+   * read created_at/updated_at, code written from the documentation createdAt/updatedAt).
+   */
+  readonly sets: ReadonlyArray<readonly [string, RecordView]>;
   readonly at: Stamp;
+}
+
+/** The record's owner and times under each name set it carries. */
+function setsOf(record: unknown): Array<[string, RecordView]> {
+  const view = viewOf(record);
+  if (!view || !isJsonObject(record)) return [];
+  const sets: Array<[string, RecordView]> = [];
+  if ('createdAt' in record || 'updatedAt' in record || 'userId' in record) sets.push(['', { ...view, owner: record['userId'], createdAt: record['createdAt'], updatedAt: record['updatedAt'] }]);
+  if ('created_at' in record || 'updated_at' in record || 'created_by' in record) {
+    sets.push([' (snake_case names)', { ...view, owner: record['created_by'], createdAt: record['created_at'], updatedAt: record['updated_at'] }]);
+  }
+  return sets.length > 0 ? sets : [['', view]];
+}
+
+/** Runs `assert` for each name set of `seen`, with the same set of `other` (or undefined). */
+function each(seen: Seen, assert: (view: RecordView, names: string, other?: RecordView) => void, other?: Seen): void {
+  for (const [names, view] of seen.sets) assert(view, names, other?.sets.find(([n]) => n === names)?.[1] ?? other?.view);
 }
 
 /**
@@ -122,7 +144,7 @@ async function change<R extends DapReply | undefined>(c: DapConnection, time: Ti
   ];
   for (const [where, record] of records) dialectsAgree(where, record);
   if (entry[0] !== undefined) soft('DEP-LIST-1', () => expect(jsonEqual(entry[0], status.body), `${what}: the list entry must be the status record:\n list:   ${show(entry[0], 400)}\n status: ${show(status.body, 400)}`).toBe(true));
-  return [reply, { view: viewOf(status.body)!, at }];
+  return [reply, { view: viewOf(status.body)!, sets: setsOf(status.body), at }];
 }
 
 /** REC-2: a record that carries both dialects gives them equal values. */
@@ -160,8 +182,10 @@ check(
 
     const [addReply, added] = await change(u.c, time, id, 'the add', () => t.add(u.c, t.config.keys.primary, { pipeline: { project_id: id, v: 1 }, schedule: '*/5 * * * *' }));
     expect(addReply.success, `add ${id}: ${show(addReply.message)}`).toBe(true);
-    isNow('DEP-ADD-1', added.view.createdAt, added.at, 'createdAt of a new record');
-    soft('DEP-ADD-1', () => expect(added.view.updatedAt, 'updatedAt of a new record equals its createdAt').toBe(added.view.createdAt));
+    each(added, (v, names) => {
+      isNow('DEP-ADD-1', v.createdAt, added.at, `createdAt of a new record${names}`);
+      soft('DEP-ADD-1', () => expect(v.updatedAt, `updatedAt of a new record equals its createdAt${names}`).toBe(v.createdAt));
+    });
     let last = added;
 
     /** An update that succeeds: updatedAt moves to now, everything not given stays. */
@@ -169,9 +193,12 @@ check(
       await time.pass(step);
       const [reply, seen] = await change(u.c, time, id, what, () => u.c.request('rrext_deploy_update', { projectId: id, ...args }));
       expect(reply.success, `${what}: ${show(reply.message)}`).toBe(true);
-      isNow('DEP-UPD-1', seen.view.updatedAt, seen.at, `updatedAt after ${what}`);
-      movedOn('DEP-UPD-1', last.view.updatedAt, last.at, seen.view.updatedAt, seen.at, `updatedAt after ${what}`);
-      soft('DEP-UPD-1', () => expect(seen.view.createdAt, `createdAt after ${what} must stay the add's`).toBe(added.view.createdAt));
+      const previous = last;
+      each(seen, (v, names, before) => {
+        isNow('DEP-UPD-1', v.updatedAt, seen.at, `updatedAt after ${what}${names}`);
+        movedOn('DEP-UPD-1', before?.updatedAt, previous.at, v.updatedAt, seen.at, `updatedAt after ${what}${names}`);
+      }, previous);
+      each(seen, (v, names, first) => soft('DEP-UPD-1', () => expect(v.createdAt, `createdAt after ${what} must stay the add's${names}`).toBe(first?.createdAt)), added);
       soft('DEP-UPD-1', () => expect([seen.view.owner, seen.view.schedule, seen.view.state], `owner, schedule, state after ${what}`).toEqual([u.userId, expected.schedule, expected.state]));
       soft('DEP-UPD-1', () => expect(jsonEqual(seen.view.pipeline, expected.pipeline), `the pipeline after ${what}: ${show(seen.view.pipeline)}`).toBe(true));
       last = seen;
@@ -215,8 +242,10 @@ check(
       const [upd, errUpdated] = await change(again.c, time, errId, 'an update of an errored deployment', () => again.c.request('rrext_deploy_update', { projectId: errId, schedule: '*/2 * * * *' }));
       expect(upd.success, `update ${errId}: ${show(upd.message)}`).toBe(true);
       soft('DEP-UPD-1', () => expect(errUpdated.view.state, 'an errored deployment stays errored through an update').toBe('errored'));
-      isNow('DEP-UPD-1', errUpdated.view.updatedAt, errUpdated.at, 'updatedAt after an update of an errored deployment');
-      soft('DEP-UPD-1', () => expect(errUpdated.view.createdAt, 'createdAt after an update of an errored deployment').toBe(errored.view.createdAt));
+      each(errUpdated, (v, names, before) => {
+        isNow('DEP-UPD-1', v.updatedAt, errUpdated.at, `updatedAt after an update of an errored deployment${names}`);
+        soft('DEP-UPD-1', () => expect(v.createdAt, `createdAt after an update of an errored deployment${names}`).toBe(before?.createdAt));
+      }, errored);
       await again.c.request('rrext_deploy_remove', { projectId: errId });
     }
 
@@ -225,10 +254,12 @@ check(
     await time.pass(step);
     const [readdReply, readded] = await change(u.c, time, id, 'the add after the remove', () => t.add(u.c, t.config.keys.primary, { pipeline: { project_id: id, v: 5 } }));
     expect(readdReply.success, `add ${id} again: ${show(readdReply.message)}`).toBe(true);
-    isNow('DEP-REM-1', readded.view.createdAt, readded.at, 'createdAt of the re-added record');
+    each(readded, (v, names, removed) => {
+      isNow('DEP-REM-1', v.createdAt, readded.at, `createdAt of the re-added record${names}`);
+      movedOn('DEP-REM-1', removed?.createdAt, added.at, v.createdAt, readded.at, `createdAt of the re-added record, against the removed one${names}`);
+      soft('DEP-REM-1', () => expect(v.updatedAt, `updatedAt of the re-added record equals its new createdAt${names}`).toBe(v.createdAt));
+    }, added);
     if (!control) inSeconds(added.at, readded.at, t);
-    movedOn('DEP-REM-1', added.view.createdAt, added.at, readded.view.createdAt, readded.at, 'createdAt of the re-added record, against the removed one');
-    soft('DEP-REM-1', () => expect(readded.view.updatedAt, 'updatedAt of the re-added record equals its new createdAt').toBe(readded.view.createdAt));
     soft('DEP-REM-1', () => expect([readded.view.state, readded.view.schedule, pipelineOf(readded.view)['v']], 'state, schedule and pipeline of the re-added record (fresh)').toEqual(['active', 'manual', 5]));
     // REC-1: Unix seconds. On a fake clock the times above are the clock's seconds exactly; without
     // clock control, the elapsed time matches the wall clock's in seconds.

@@ -783,7 +783,7 @@ const DEFINITIONS: readonly Definition[] = [
     name: 'snake-updated-at-from-created-at',
     family: 'REC',
     description: "The compat field updated_at is filled from the creation time (a copy-paste slip): equal to updatedAt on a fresh record, stale after every update.",
-    expectedClauses: ['REC-2'],
+    expectedClauses: ['REC-2', 'DEP-UPD-1'],
     hooks: () => ({
       wrapOutput: editRecords((record) => {
         if ('updated_at' in record) record['updated_at'] = record['created_at'];
@@ -828,7 +828,7 @@ const DEFINITIONS: readonly Definition[] = [
     name: 'list-snake-fields-cached',
     family: 'REC',
     description: "list takes created_by/created_at/updated_at from a summary index written at add and never refreshed: after an update, list's updated_at is stale (status is right).",
-    expectedClauses: ['REC-2'],
+    expectedClauses: ['REC-2', 'DEP-LIST-1'],
     hooks: () => {
       const index = new Map<string, { created_by: string; created_at: number; updated_at: number }>();
       return {
