@@ -1,0 +1,18 @@
+/**
+ * The unit tests of the mutated folders (src/domain, src/dap, src/scheduler, src/auth), for
+ * mutation testing (mutation/stryker.unit.json). Also runs alone:
+ * `npx vitest run --config mutation/vitest.unit.config.ts`.
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export default defineConfig({
+  test: {
+    root,
+    include: ['test/domain/**/*.test.ts', 'test/dap/**/*.test.ts', 'test/scheduler/**/*.test.ts', 'test/auth/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+  },
+});
