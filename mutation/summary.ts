@@ -1,0 +1,320 @@
+/**
+ * Reads the two mutation reports (reports/mutation/{conformance,unit}/mutation.json, written by
+ * `npm run mutation`) and prints, for each mode, the counts, Stryker's score and the score without
+ * the mutants docs/mutation.md lists as equivalent; then every surviving or uncovered mutant of the
+ * conformance run, one a line, each with the reason the doc gives for it.
+ *
+ * A survivor the doc does not explain is listed as UNEXPLAINED (with a table row to paste into the
+ * doc) and makes the script exit 1. A doc row that matches no mutant any more is listed as stale.
+ *
+ *   npx tsx mutation/summary.ts [--unit-survivors] [--conformance FILE] [--unit FILE] [--doc FILE]
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The parts of Stryker's mutation.json (mutation-testing-report-schema) read here. */
+interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+interface ReportMutant {
+  readonly id: string;
+  readonly mutatorName: string;
+  readonly replacement?: string;
+  readonly status: string;
+  readonly static?: boolean;
+  readonly location: { readonly start: Position; readonly end: Position };
+}
+interface Report {
+  readonly files: Record<string, { readonly source: string; readonly mutants: readonly ReportMutant[] }>;
+}
+
+/** A mutant with what identifies it across runs (Stryker's numeric id does not). */
+export interface Mutant {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly mutator: string;
+  readonly original: string;
+  readonly replacement: string;
+  readonly status: string;
+}
+
+export type Reason = 'equivalent' | 'not observable over the wire';
+export const REASONS: readonly Reason[] = ['equivalent', 'not observable over the wire'];
+
+/** One row of docs/mutation.md's survivors table. */
+export interface Explanation {
+  readonly file: string;
+  readonly line: number;
+  readonly mutator: string;
+  readonly original: string;
+  readonly replacement: string;
+  readonly reason: Reason;
+  readonly why: string;
+  /** Line of the doc, for messages. */
+  readonly docLine: number;
+}
+
+const SHOWN = 60;
+
+/** Whitespace runs become one space: the key survives re-indentation and multi-line replacements. */
+export function normalize(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** What a listing shows of a snippet: normalized, cut at SHOWN characters with `…`. */
+export function shorten(text: string): string {
+  const t = normalize(text);
+  return t.length > SHOWN ? `${t.slice(0, SHOWN - 1)}…` : t;
+}
+
+/** The source text between two 1-based positions (Stryker's locations). */
+export function sliceSource(source: string, start: Position, end: Position): string {
+  const lines = source.split('\n');
+  const offset = (p: Position) => lines.slice(0, p.line - 1).reduce((n, l) => n + l.length + 1, 0) + p.column - 1;
+  return source.slice(offset(start), offset(end));
+}
+
+export function readReport(path: string): Mutant[] {
+  const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
+  const mutants: Mutant[] = [];
+  for (const [name, file] of Object.entries(report.files)) {
+    const rel = relative(ROOT, resolve(ROOT, name)).split('\\').join('/');
+    for (const m of file.mutants) {
+      mutants.push({
+        file: rel,
+        line: m.location.start.line,
+        column: m.location.start.column,
+        mutator: m.mutatorName,
+        original: sliceSource(file.source, m.location.start, m.location.end),
+        replacement: m.replacement ?? '',
+        status: m.status,
+      });
+    }
+  }
+  return mutants.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.mutator.localeCompare(b.mutator));
+}
+
+/** Splits a markdown table row on unescaped `|`, unescaping `\|` and stripping code spans. */
+export function cells(row: string): string[] {
+  const out: string[] = [];
+  let cell = '';
+  const body = row.trim().replace(/^\|/, '').replace(/\|$/, '');
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] === '\\' && body[i + 1] === '|') {
+      cell += '|';
+      i++;
+    } else if (body[i] === '|') {
+      out.push(cell);
+      cell = '';
+    } else cell += body[i];
+  }
+  out.push(cell);
+  return out.map(unCode);
+}
+
+function unCode(cell: string): string {
+  const t = cell.trim();
+  const fence = /^`+/.exec(t)?.[0];
+  if (!fence || !t.endsWith(fence) || t.length < 2 * fence.length) return t;
+  const inner = t.slice(fence.length, t.length - fence.length);
+  // CommonMark: one space each side is stripped when both are there (lets a span start with a backtick).
+  return inner.startsWith(' ') && inner.endsWith(' ') && inner.trim() !== '' ? inner.slice(1, -1) : inner;
+}
+
+/** A code span holding `text` whatever backticks it contains, `|` escaped for a table cell. */
+export function code(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = longest > 0 || text.startsWith(' ') || text.endsWith(' ') ? ' ' : '';
+  return `${fence}${pad}${text.replace(/\|/g, '\\|')}${pad}${fence}`;
+}
+
+const HEADER = ['file', 'line', 'mutator', 'original', 'replacement', 'reason', 'why'];
+
+/** The rows of the doc's survivors table (the table whose header is HEADER). */
+export function readExplanations(doc: string): { rows: Explanation[]; errors: string[] } {
+  const rows: Explanation[] = [];
+  const errors: string[] = [];
+  const lines = doc.split('\n');
+  let inTable = false;
+  lines.forEach((text, index) => {
+    if (!text.trim().startsWith('|')) {
+      inTable = false;
+      return;
+    }
+    const c = cells(text);
+    if (c.map((x) => x.toLowerCase()).join(',') === HEADER.join(',')) {
+      inTable = true;
+      return;
+    }
+    if (!inTable || c.every((x) => /^:?-+:?$/.test(x))) return;
+    const [file = '', line = '', mutator = '', original = '', replacement = '', reason = '', why = ''] = c;
+    const where = `docs/mutation.md:${index + 1}`;
+    if (c.length !== HEADER.length) errors.push(`${where}: expected ${HEADER.length} cells, found ${c.length} (escape a | inside a cell as \\|)`);
+    else if (!/^[1-9][0-9]*$/.test(line)) errors.push(`${where}: line must be a number, found "${line}"`);
+    else if (!REASONS.includes(reason as Reason)) errors.push(`${where}: reason must be one of ${REASONS.map((r) => `"${r}"`).join(', ')}, found "${reason}"`);
+    else rows.push({ file, line: Number(line), mutator, original: normalize(original), replacement: normalize(replacement), reason: reason as Reason, why, docLine: index + 1 });
+  });
+  return { rows, errors };
+}
+
+/** A doc snippet matches when equal after normalizing, or, when it ends with `…`, as a prefix. */
+function sameText(doc: string, actual: string): boolean {
+  const a = normalize(actual);
+  return doc.endsWith('…') ? a.startsWith(doc.slice(0, -1)) : a === doc;
+}
+
+/** The doc row for a mutant: file, line, mutator, original and replacement all agree. */
+export function explain(m: Mutant, rows: readonly Explanation[]): Explanation | undefined {
+  return rows.find((r) => r.file === m.file && r.line === m.line && r.mutator === m.mutator && sameText(r.original, m.original) && sameText(r.replacement, m.replacement));
+}
+
+const UNDETECTED = new Set(['Survived', 'NoCoverage']);
+const DETECTED = new Set(['Killed', 'Timeout']);
+/** Not in the score: errors (the mutant broke the run, or did not compile) and ignored mutants. */
+const ERRORS = new Set(['RuntimeError', 'CompileError']);
+
+export interface Figures {
+  readonly total: number;
+  readonly killed: number;
+  readonly timeout: number;
+  readonly survived: number;
+  readonly noCoverage: number;
+  readonly errors: number;
+  readonly ignored: number;
+  readonly pending: number;
+  readonly equivalent: number;
+  /** Stryker's mutation score: detected / (detected + undetected), in %. */
+  readonly score: number;
+  /** The same without the undetected mutants the doc lists as equivalent. */
+  readonly scoreWithoutEquivalent: number;
+}
+
+export function figures(mutants: readonly Mutant[], rows: readonly Explanation[]): Figures {
+  const count = (status: string) => mutants.filter((m) => m.status === status).length;
+  const detected = mutants.filter((m) => DETECTED.has(m.status)).length;
+  const undetected = mutants.filter((m) => UNDETECTED.has(m.status));
+  const equivalent = undetected.filter((m) => explain(m, rows)?.reason === 'equivalent').length;
+  const pct = (n: number, d: number) => (d === 0 ? NaN : (100 * n) / d);
+  return {
+    total: mutants.length,
+    killed: count('Killed'),
+    timeout: count('Timeout'),
+    survived: count('Survived'),
+    noCoverage: count('NoCoverage'),
+    errors: mutants.filter((m) => ERRORS.has(m.status)).length,
+    ignored: count('Ignored'),
+    pending: count('Pending'),
+    equivalent,
+    score: pct(detected, detected + undetected.length),
+    scoreWithoutEquivalent: pct(detected, detected + undetected.length - equivalent),
+  };
+}
+
+function formatFigures(mode: string, f: Figures): string {
+  const pct = (n: number) => (Number.isNaN(n) ? 'n/a' : `${n.toFixed(2)} %`);
+  return [
+    `${mode}:`,
+    `  total ${f.total}, killed ${f.killed}, timeout ${f.timeout}, survived ${f.survived}, no coverage ${f.noCoverage}, errors ${f.errors}` +
+      (f.ignored ? `, ignored ${f.ignored}` : '') +
+      (f.pending ? `, pending ${f.pending}` : ''),
+    `  score ${pct(f.score)}; without the ${f.equivalent} equivalent mutant(s) of docs/mutation.md: ${pct(f.scoreWithoutEquivalent)}`,
+  ].join('\n');
+}
+
+/** `file:line:col Mutator "original" -> "replacement"`. */
+export function describe(m: Mutant): string {
+  return `${m.file}:${m.line}:${m.column} ${m.mutator} ${JSON.stringify(shorten(m.original))} -> ${JSON.stringify(shorten(m.replacement))}`;
+}
+
+/** A table row for the doc, reason and why to fill in. */
+export function docRow(m: Mutant): string {
+  return `| ${m.file} | ${m.line} | ${m.mutator} | ${code(shorten(m.original))} | ${code(shorten(m.replacement))} | ? | ? |`;
+}
+
+function perFile(mutants: readonly Mutant[]): string[] {
+  const files = [...new Set(mutants.map((m) => m.file))];
+  const width = Math.max(...files.map((f) => f.length));
+  return files.map((file) => {
+    const of = mutants.filter((m) => m.file === file);
+    const n = (s: string) => of.filter((m) => m.status === s).length;
+    const detected = of.filter((m) => DETECTED.has(m.status)).length;
+    const undetected = of.filter((m) => UNDETECTED.has(m.status)).length;
+    const score = detected + undetected === 0 ? 'n/a' : `${((100 * detected) / (detected + undetected)).toFixed(1)} %`;
+    return `  ${file.padEnd(width)}  ${String(of.length).padStart(4)} mutants, ${String(n('Survived')).padStart(3)} survived, ${String(n('NoCoverage')).padStart(3)} no coverage, score ${score}`;
+  });
+}
+
+function main(): number {
+  const { values } = parseArgs({
+    options: {
+      conformance: { type: 'string', default: resolve(ROOT, 'reports/mutation/conformance/mutation.json') },
+      unit: { type: 'string', default: resolve(ROOT, 'reports/mutation/unit/mutation.json') },
+      doc: { type: 'string', default: resolve(ROOT, 'docs/mutation.md') },
+      'unit-survivors': { type: 'boolean', default: false },
+    },
+  });
+  const { rows, errors } = readExplanations(readFileSync(values.doc, 'utf8'));
+  for (const error of errors) console.error(`ERROR ${error}`);
+
+  const modes: Array<[string, string]> = [
+    ['conformance checks as the tests', values.conformance],
+    ['unit tests as the tests', values.unit],
+  ];
+  const reports = new Map<string, Mutant[]>();
+  for (const [mode, path] of modes) {
+    if (!existsSync(path)) {
+      console.error(`ERROR no report at ${path}: run npm run mutation (or npm run mutation:${mode.startsWith('unit') ? 'unit' : 'conformance'})`);
+      return 1;
+    }
+    const mutants = readReport(path);
+    reports.set(mode, mutants);
+    console.log(formatFigures(`${mode} (${relative(ROOT, path)})`, figures(mutants, rows)));
+  }
+
+  const conformance = reports.get(modes[0]![0])!;
+  const undetected = conformance.filter((m) => UNDETECTED.has(m.status));
+  console.log(`\nconformance run, per file:`);
+  for (const line of perFile(conformance)) console.log(line);
+
+  console.log(`\nconformance run: ${undetected.length} surviving or uncovered mutant(s):`);
+  const unexplained: Mutant[] = [];
+  for (const m of undetected) {
+    const row = explain(m, rows);
+    if (!row) unexplained.push(m);
+    const tag = m.status === 'NoCoverage' ? 'no coverage' : 'survived';
+    console.log(`${describe(m)}  [${tag}; ${row ? row.reason : 'UNEXPLAINED'}]`);
+  }
+
+  if (values['unit-survivors']) {
+    const unit = reports.get(modes[1]![0])!.filter((m) => UNDETECTED.has(m.status));
+    console.log(`\nunit run: ${unit.length} surviving or uncovered mutant(s):`);
+    for (const m of unit) console.log(`${describe(m)}  [${m.status === 'NoCoverage' ? 'no coverage' : 'survived'}${explain(m, rows)?.reason === 'equivalent' ? '; equivalent' : ''}]`);
+  }
+
+  // Doc rows no mutant of either run matches (the code moved or changed): to update or delete.
+  const all = [...reports.values()].flat();
+  const stale = rows.filter((r) => !all.some((m) => explain(m, [r])));
+  if (stale.length > 0) {
+    console.log(`\n${stale.length} row(s) of docs/mutation.md match no mutant any more (line moved or code changed):`);
+    for (const r of stale) console.log(`  docs/mutation.md:${r.docLine}: ${r.file}:${r.line} ${r.mutator} ${JSON.stringify(r.original)} -> ${JSON.stringify(r.replacement)}`);
+  }
+  // An "equivalent" mutant some test killed is not equivalent.
+  const contradicted = all.filter((m) => DETECTED.has(m.status) && explain(m, rows)?.reason === 'equivalent');
+  for (const m of contradicted) console.log(`WARNING listed as equivalent but killed in a run: ${describe(m)}`);
+
+  if (unexplained.length > 0) {
+    console.error(`\nUNEXPLAINED: ${unexplained.length} surviving or uncovered mutant(s) of the conformance run are not in docs/mutation.md. Rows to fill in and add:`);
+    for (const m of unexplained) console.error(docRow(m));
+    return 1;
+  }
+  return errors.length > 0 ? 1 : 0;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exitCode = main();

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { cells, code, explain, figures, readExplanations, shorten, sliceSource, type Mutant } from '../../mutation/summary.js';
+
+const mutant = (over: Partial<Mutant> = {}): Mutant => ({
+  file: 'src/domain/schedule.ts',
+  line: 100,
+  column: 7,
+  mutator: 'LogicalOperator',
+  original: 'extra !== undefined || range === undefined',
+  replacement: 'extra !== undefined && range === undefined',
+  status: 'Survived',
+  ...over,
+});
+
+const doc = (...rows: string[]) =>
+  ['# x', '', '| file | line | mutator | original | replacement | reason | why |', '| --- | --- | --- | --- | --- | --- | --- |', ...rows, '', 'after'].join('\n');
+
+describe('mutation summary', () => {
+  it('round-trips any snippet through a table cell (pipes, backticks)', () => {
+    for (const text of ['a || b', '`${a}`', '``', 'x', ' lead', 'a\\b']) {
+      expect(cells(`| ${code(text)} | z |`)).toEqual([text, 'z']);
+    }
+  });
+
+  it('finds a survivor by file, line, mutator, original and replacement; folds whitespace; `…` is a prefix', () => {
+    const { rows, errors } = readExplanations(
+      doc(
+        '| src/domain/schedule.ts | 100 | LogicalOperator | `extra !== undefined \\|\\| range === undefined` | `extra !== undefined && range === undefined` | equivalent | why |',
+        `| src/domain/schedule.ts | 66 | BlockStatement | ${code(shorten('{\n    throw deployErrors.invalidSchedule(value); // croner disagrees with the grammar gate: refuse\n  }'))} | \`{}\` | not observable over the wire | why |`,
+      ),
+    );
+    expect(errors).toEqual([]);
+    expect(explain(mutant(), rows)?.reason).toBe('equivalent');
+    expect(explain(mutant({ line: 101 }), rows)).toBeUndefined();
+    expect(explain(mutant({ replacement: 'true' }), rows)).toBeUndefined();
+    const block = mutant({
+      line: 66,
+      mutator: 'BlockStatement',
+      original: '{\n    throw deployErrors.invalidSchedule(value); // croner disagrees with the grammar gate: refuse\n  }',
+      replacement: '{}',
+    });
+    expect(explain(block, rows)?.reason).toBe('not observable over the wire');
+  });
+
+  it('refuses rows with an unknown reason or a broken cell count', () => {
+    const { rows, errors } = readExplanations(doc('| a.ts | 1 | M | `x` | `y` | boring | z |', '| a.ts | 1 | M | `x || y` | `y` | equivalent | z |'));
+    expect(rows).toEqual([]);
+    expect(errors).toHaveLength(2);
+  });
+
+  it('leaves equivalent survivors out of the second score only', () => {
+    const { rows } = readExplanations(doc(`| src/domain/schedule.ts | 100 | LogicalOperator | ${code(mutant().original)} | ${code(mutant().replacement)} | equivalent | - |`));
+    const f = figures([mutant(), mutant({ line: 5 }), mutant({ line: 6, status: 'Killed' }), mutant({ line: 7, status: 'CompileError' })], rows);
+    expect(f).toMatchObject({ total: 4, killed: 1, survived: 2, errors: 1, equivalent: 1 });
+    expect(f.score).toBeCloseTo(100 / 3);
+    expect(f.scoreWithoutEquivalent).toBeCloseTo(50);
+  });
+
+  it('slices the original text by 1-based line and column', () => {
+    expect(sliceSource('ab\n  if (x) y\n', { line: 2, column: 7 }, { line: 2, column: 8 })).toBe('x');
+  });
+});
