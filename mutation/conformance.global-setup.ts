@@ -5,11 +5,12 @@
  * in-process mock. The mock itself is started by conformance.setup.ts inside the test worker.
  */
 import { createServer } from 'node:net';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import type { SdkTargetConfig } from '../conformance/sdk/sdk-target.js';
 import type { TargetConfig } from '../conformance/target.js';
-import { MUTATION_PORT_KEY, MUTATION_RUNS, MUTATION_SEED, SDK_TIMEOUT_MS } from './conformance.shared.js';
+import { MUTATION_PORT_KEY, MUTATION_RUNS, MUTATION_SEED, SDK_ADAPTER, SDK_TIMEOUT_MS } from './conformance.shared.js';
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -44,7 +45,7 @@ export default async function setup(project: TestProject): Promise<void> {
     // As long as the runner's own (`rrdk-conf-<time>-<hex>-`), but fixed: the run must repeat exactly.
     prefix: 'rrdk-conf-mutation-000000-',
   };
-  const adapter = fileURLToPath(new URL('../conformance/adapters/reference-client.ts', import.meta.url));
+  const adapter = fileURLToPath(new URL(SDK_ADAPTER, import.meta.url));
   const sdkConformance: SdkTargetConfig = {
     uri: url,
     controlUrl,
@@ -52,7 +53,7 @@ export default async function setup(project: TestProject): Promise<void> {
     timeoutMs: SDK_TIMEOUT_MS,
     seed: MUTATION_SEED,
     runs: MUTATION_RUNS,
-    command: `rocketride-deploy-kit conformance --sdk-module conformance/adapters/reference-client.ts`,
+    command: `rocketride-deploy-kit conformance --sdk-module ${relative(process.cwd(), adapter)}`,
   };
   project.provide(MUTATION_PORT_KEY, port);
   project.provide('conformance', conformance);

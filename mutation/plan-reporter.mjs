@@ -1,16 +1,30 @@
 // A Stryker reporter ("plan") that says, before any mutant runs, what the run will cost: how many
 // mutants run, how many are static (their tests are all the tests, with a reload of the
 // environment), and the estimated net test time. It writes the plan beside the report
-// (plan.json); with MUTATION_PLAN_ONLY=1 Stryker stops there (an estimate without the run).
-import { mkdirSync, writeFileSync } from 'node:fs';
+// (plan.json: the initial run's time per test, and per mutant the tests that cover it); with
+// MUTATION_PLAN_ONLY=1 Stryker stops there (an estimate without the run). While mutants run, it
+// appends one line per mutant to progress.jsonl (when it finished, its status, how many tests ran).
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PluginKind, commonTokens, declareClassPlugin } from '@stryker-mutator/api/plugin';
 
 class PlanReporter {
   static inject = [commonTokens.options, commonTokens.logger];
   constructor(options, log) {
-    this.file = `${dirname(options.jsonReporter?.fileName ?? 'reports/mutation/mutation.json')}/plan.json`;
+    const dir = dirname(options.jsonReporter?.fileName ?? 'reports/mutation/mutation.json');
+    this.file = `${dir}/plan.json`;
+    this.progress = `${dir}/progress.jsonl`;
     this.log = log;
+    this.tests = {};
+  }
+
+  onDryRunCompleted({ result }) {
+    for (const test of result.tests) this.tests[test.id] = Math.round(test.timeSpentMs);
+  }
+
+  onMutantTested(result) {
+    const line = { at: Date.now(), id: result.id, file: result.fileName, line: result.location.start.line, mutator: result.mutatorName, status: result.status, static: Boolean(result.static), testsCompleted: result.testsCompleted };
+    appendFileSync(this.progress, `${JSON.stringify(line)}\n`);
   }
 
   onMutationTestingPlanReady({ mutantPlans }) {
@@ -37,6 +51,7 @@ class PlanReporter {
       staticAlsoCoveredByTests: hybrid.length,
       estimatedNetSeconds: { all: seconds(toRun), static: seconds(statics), runtime: seconds(toRun.filter((p) => !p.mutant.static)) },
       byFile,
+      testMs: this.tests,
       mutantsToRun: toRun.map((p) => ({
         id: p.mutant.id,
         file: p.mutant.fileName,
@@ -45,9 +60,11 @@ class PlanReporter {
         static: Boolean(p.mutant.static),
         tests: p.runOptions.testFilter?.length ?? 'all',
         netMs: Math.round(p.netTime),
+        coveredBy: p.mutant.coveredBy ?? [],
       })),
     };
     mkdirSync(dirname(this.file), { recursive: true });
+    writeFileSync(this.progress, '');
     writeFileSync(this.file, JSON.stringify(summary, null, 2));
     this.log.info(
       `Plan: ${summary.toRun} mutants to run (${summary.static} static, ${summary.staticAlsoCoveredByTests} of them also covered by tests), ` +
