@@ -62,6 +62,17 @@ class PlanReporter {
         netMs: Math.round(p.netTime),
         coveredBy: p.mutant.coveredBy ?? [],
       })),
+      // Every mutant as planned (what a report of an interrupted run can be rebuilt from, with progress.jsonl).
+      mutants: mutantPlans.map((p) => ({
+        id: p.mutant.id,
+        file: p.mutant.fileName,
+        location: p.mutant.location,
+        mutatorName: p.mutant.mutatorName,
+        replacement: p.mutant.replacement,
+        static: Boolean(p.mutant.static),
+        ...(p.plan === 'Run' && p.runOptions.testFilter?.length === 0 && { status: 'NoCoverage' }),
+        ...(p.plan !== 'Run' && { status: p.mutant.status }),
+      })),
     };
     mkdirSync(dirname(this.file), { recursive: true });
     writeFileSync(this.progress, '');
