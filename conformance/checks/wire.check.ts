@@ -3,8 +3,9 @@
  * first `seq`, the auth cap, a message, a body), the check asserts that value, not a relation
  * that a wrong server could also satisfy.
  */
+import fc from 'fast-check';
 import { expect } from 'vitest';
-import { check, soft } from '../context.js';
+import { check, property, soft } from '../context.js';
 import type { DapConnection, DapReply } from '../dap.js';
 import { show, WORDS } from '../model.js';
 
@@ -176,6 +177,21 @@ check(['WIRE-3', 'WIRE-8'], 'before auth, a gated command (variants of auth and 
   soft('WIRE-8', () => expect(c.isOpen, 'rrext_public_no_such_probe: the connection stays open').toBe(true));
 });
 
+check(['WIRE-4'], 'a valid credential is also the key with a "Bearer " prefix, and the userToken a ConnectResult gave (the SDKs reconnect with it): each authenticates as the same user', async (t) => {
+  const first = await t.connect();
+  const reply = await first.request('auth', { auth: t.config.keys.primary });
+  expect(reply.success, `auth: ${reply.raw}`).toBe(true);
+  const { userId, userToken } = reply.body as { userId: string; userToken: string };
+  for (const [what, auth] of [
+    ['the key with a "Bearer " prefix (wire.md: stripped)', `Bearer ${t.config.keys.primary}`],
+    ['the userToken of an earlier ConnectResult, on a new connection', userToken],
+  ] as const) {
+    const c = await t.connect();
+    const again = await c.request('auth', { auth });
+    soft('WIRE-4', () => expect([again.success, again.body?.userId], `auth with ${what}: ${again.raw.slice(0, 200)}`).toEqual([true, userId]));
+  }
+});
+
 check(['WIRE-4'], 'an invalid or empty key fails, then the connection is closed', async (t) => {
   for (const auth of ['', `${t.config.prefix}not-a-key`]) {
     const c = await t.connect();
@@ -275,3 +291,77 @@ check(['WIRE-9'], 'malformed frames never crash the server or disturb other conn
   expect(await noisy.replyTo(78)).toMatchObject({ success: false, request_seq: 78 });
   expect((await noisy.request('rrext_ping')).success).toBe(true);
 });
+
+/** A scalar for the bottom of a deep frame: strings with brackets, quotes and escapes inside, numbers, literals. */
+const LEAVES = ['"a]}\\"[{,:"', '"\\u005b\\u007d\\\\"', '-0.5e+3', '0', '1E-7', 'true', 'false', 'null', '""', '"\\ud83d\\ude00"'];
+
+/**
+ * A request whose arguments nest `depth` levels (past the 4096 a server may parse in one go),
+ * arrays and objects mixed, optionally broken at one place: what JSON.parse makes of the frame
+ * decides what the server must do with it.
+ */
+const deepFrame = fc
+  .record({
+    depth: fc.integer({ min: 4097, max: 6000 }),
+    kinds: fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+    leaf: fc.constantFrom(...LEAVES),
+    siblings: fc.boolean(),
+    corruption: fc.option(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), how: fc.constantFrom('delete', 'insert', 'duplicate'), char: fc.constantFrom(']', '}', '"', ',', ':', 'x', '\\', '[') }), { nil: undefined }),
+  })
+  .map(({ depth, kinds, leaf, siblings, corruption }) => {
+    const open: string[] = [];
+    const close: string[] = [];
+    for (let i = 0; i < depth; i++) {
+      const object = kinds[i % kinds.length]!;
+      open.push(object ? '{"k":' : siblings && i % 3 === 0 ? '[1,' : '[');
+      close.push(object ? (siblings && i % 5 === 0 ? ',"z":[]}' : '}') : ']');
+    }
+    const inner = `${open.join('')}${leaf}${close.reverse().join('')}`;
+    let frame = `{"type":"request","seq":SEQ,"command":"rrext_ping","arguments":{"deep":${inner}}}`;
+    if (corruption) {
+      const at = Math.floor(corruption.at * (frame.length - 1));
+      frame =
+        corruption.how === 'delete'
+          ? frame.slice(0, at) + frame.slice(at + 1)
+          : corruption.how === 'insert'
+            ? frame.slice(0, at) + corruption.char + frame.slice(at)
+            : frame.slice(0, at) + frame[at] + frame.slice(at);
+    }
+    return { frame, depth, corrupted: corruption !== undefined };
+  });
+
+let deepConnection: DapConnection | undefined;
+let deepSeq = 1000;
+
+property(
+  ['WIRE-9'],
+  'frames nested past 4096 levels are judged as JSON.parse judges them: a valid request is answered once, a broken frame dropped, and the connection serves on',
+  () => deepFrame,
+  async (t, { frame: template }) => {
+    if (!deepConnection?.isOpen) deepConnection = await t.session();
+    const c = deepConnection;
+    const seq = ++deepSeq;
+    const frame = template.replace('"seq":SEQ', `"seq":${seq}`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(frame);
+    } catch {
+      parsed = undefined;
+    }
+    const answerable = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && typeof (parsed as { seq?: unknown }).seq === 'number';
+    const from = c.received.length;
+    await c.sendRaw(frame);
+    // The server answers in order: once the ping after it is answered, an answer to the frame would have come.
+    const ping = await c.request('rrext_ping');
+    expect(ping.success, `the connection must serve on after the frame: ${ping.raw}`).toBe(true);
+    const answers = c.received.slice(from).filter((text) => {
+      try {
+        return (JSON.parse(text) as { request_seq?: unknown }).request_seq === (answerable ? (parsed as { seq: number }).seq : seq);
+      } catch {
+        return false;
+      }
+    });
+    expect(answers.length, `${answerable ? 'a valid request (JSON.parse reads it) must be answered once' : 'a frame JSON.parse refuses must be dropped'}: ${frame.length} characters`).toBe(answerable ? 1 : 0);
+  },
+  { runs: 0.8 },
+);
