@@ -44,13 +44,19 @@ export interface Mutant {
   readonly status: string;
 }
 
-export type Reason = 'equivalent' | 'not observable over the wire';
-export const REASONS: readonly Reason[] = ['equivalent', 'not observable over the wire'];
+export type Reason = 'equivalent' | 'not observable over the wire' | 'outside the spec';
+export const REASONS: readonly Reason[] = ['equivalent', 'not observable over the wire', 'outside the spec'];
 
-/** One row of docs/mutation.md's survivors table. */
+/**
+ * One row of docs/mutation.md's survivors table. A row names one mutant, or a region: a line
+ * range (`120-180`) with `*` for mutator, original and replacement, for code whose every mutant
+ * survives for one reason (a function only the state file calls, say).
+ */
 export interface Explanation {
   readonly file: string;
   readonly line: number;
+  /** The region's last line (= line for a row of one mutant). */
+  readonly lastLine: number;
   readonly mutator: string;
   readonly original: string;
   readonly replacement: string;
@@ -157,22 +163,28 @@ export function readExplanations(doc: string): { rows: Explanation[]; errors: st
     const [file = '', line = '', mutator = '', original = '', replacement = '', reason = '', why = ''] = c;
     const where = `docs/mutation.md:${index + 1}`;
     if (c.length !== HEADER.length) errors.push(`${where}: expected ${HEADER.length} cells, found ${c.length} (escape a | inside a cell as \\|)`);
-    else if (!/^[1-9][0-9]*$/.test(line)) errors.push(`${where}: line must be a number, found "${line}"`);
+    else if (!/^[1-9][0-9]*(?:-[1-9][0-9]*)?$/.test(line)) errors.push(`${where}: line must be a number or a range (12-30), found "${line}"`);
     else if (!REASONS.includes(reason as Reason)) errors.push(`${where}: reason must be one of ${REASONS.map((r) => `"${r}"`).join(', ')}, found "${reason}"`);
-    else rows.push({ file, line: Number(line), mutator, original: normalize(original), replacement: normalize(replacement), reason: reason as Reason, why, docLine: index + 1 });
+    else {
+      const [first, last = first] = line.split('-').map(Number) as [number, number?];
+      rows.push({ file, line: first, lastLine: last!, mutator, original: normalize(original), replacement: normalize(replacement), reason: reason as Reason, why, docLine: index + 1 });
+    }
   });
   return { rows, errors };
 }
 
-/** A doc snippet matches when equal after normalizing, or, when it ends with `…`, as a prefix. */
+/** A doc snippet matches when equal after normalizing, or, when it ends with `…`, as a prefix; `*` matches anything. */
 function sameText(doc: string, actual: string): boolean {
+  if (doc === '*') return true;
   const a = normalize(actual);
   return doc.endsWith('…') ? a.startsWith(doc.slice(0, -1)) : a === doc;
 }
 
 /** The doc row for a mutant: file, line, mutator, original and replacement all agree. */
 export function explain(m: Mutant, rows: readonly Explanation[]): Explanation | undefined {
-  return rows.find((r) => r.file === m.file && r.line === m.line && r.mutator === m.mutator && sameText(r.original, m.original) && sameText(r.replacement, m.replacement));
+  return rows.find(
+    (r) => r.file === m.file && m.line >= r.line && m.line <= r.lastLine && (r.mutator === '*' || r.mutator === m.mutator) && sameText(r.original, m.original) && sameText(r.replacement, m.replacement),
+  );
 }
 
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);

@@ -42,6 +42,15 @@ describe('mutation summary', () => {
     expect(explain(block, rows)?.reason).toBe('not observable over the wire');
   });
 
+  it('a region row (a line range, * for mutator, original and replacement) explains every mutant in it', () => {
+    const { rows, errors } = readExplanations(doc('| src/domain/schedule.ts | 90-110 | * | * | * | outside the spec | a mock-only feature |'));
+    expect(errors).toEqual([]);
+    expect(explain(mutant(), rows)?.reason).toBe('outside the spec');
+    expect(explain(mutant({ line: 110, mutator: 'BlockStatement' }), rows)?.reason).toBe('outside the spec');
+    expect(explain(mutant({ line: 111 }), rows)).toBeUndefined();
+    expect(explain(mutant({ file: 'src/domain/store.ts' }), rows)).toBeUndefined();
+  });
+
   it('refuses rows with an unknown reason or a broken cell count', () => {
     const { rows, errors } = readExplanations(doc('| a.ts | 1 | M | `x` | `y` | boring | z |', '| a.ts | 1 | M | `x || y` | `y` | equivalent | z |'));
     expect(rows).toEqual([]);
