@@ -276,45 +276,86 @@ check(['WIRE-1'], 'a binary frame: JSON header, newline, payload; and without th
   expect(await c.replyTo(42)).toMatchObject({ success: true, request_seq: 42 });
 });
 
-check(['WIRE-9'], 'malformed frames never crash the server or disturb other connections', async (t) => {
+check(['WIRE-9'], 'malformed frames never crash the server or disturb other connections: unreadable ones get no answer at all, ones with a readable seq exactly one failed response', async (t) => {
   const noisy = await t.session();
   const quiet = await t.session();
-  const frames: Array<string | Buffer> = ['not json', '[1,2]', '42', 'null', '{"type":"request","command":"rrext_ping"}', Buffer.from([0xff, 0x00, 0x7b]), '['.repeat(10_000)];
-  for (const frame of frames) {
+  const unreadable: Array<string | Buffer> = [
+    'not json',
+    '[1,2]',
+    '42',
+    'null',
+    '"a string"',
+    '{"type":"request","command":"rrext_ping"}',
+    '{"type":"request","seq":1e400,"command":"rrext_ping"}',
+    Buffer.from([0xff, 0x00, 0x7b]),
+    '['.repeat(10_000),
+  ];
+  for (const frame of unreadable) {
+    const what = typeof frame === 'string' ? show(frame, 60) : `bytes ${frame.toString('hex')}`;
+    const from = noisy.received.length;
     await noisy.sendRaw(frame);
-    expect((await quiet.request('rrext_ping')).success).toBe(true);
+    const quietPing = await quiet.request('rrext_ping');
+    soft(() => expect(quietPing.success, `another connection, after ${what}`).toBe(true));
+    // The server answers in order: once this ping is answered, an answer to the frame would have come.
+    const ping = await noisy.request('rrext_ping');
+    soft(() => expect(ping.success, `the connection itself, after ${what}`).toBe(true));
+    const extra = noisy.received.slice(from).filter((text) => text !== ping.raw);
+    soft(() => expect(extra, `${what} has no readable seq: it must be dropped, unanswered`).toEqual([]));
   }
-  // A request whose seq can be read gets a failed response, even with wrong field types.
-  await noisy.sendRaw('{"type":"request","seq":77,"command":7}');
-  expect(await noisy.replyTo(77)).toMatchObject({ success: false, request_seq: 77 });
-  await noisy.sendRaw('{"type":"request","seq":78,"command":"rrext_ping","arguments":[1]}');
-  expect(await noisy.replyTo(78)).toMatchObject({ success: false, request_seq: 78 });
-  expect((await noisy.request('rrext_ping')).success).toBe(true);
+  // A request whose seq can be read gets exactly one failed response, even with wrong field types.
+  for (const [seq, frame] of [
+    [77, '{"type":"request","seq":77,"command":7}'],
+    [78, '{"type":"request","seq":78,"command":"rrext_ping","arguments":[1]}'],
+    [79, '{"type":"request","seq":79,"command":"rrext_ping","arguments":"x"}'],
+    [80, '{"type":"request","seq":80,"command":""}'],
+    [81, '{"type":"request","seq":81,"command":["rrext_ping"]}'],
+  ] as const) {
+    const from = noisy.received.length;
+    await noisy.sendRaw(frame);
+    const ping = await noisy.request('rrext_ping');
+    const answers = noisy.received.slice(from).filter((text) => text !== ping.raw);
+    soft(() => expect(answers.length, `${frame}: exactly one response: ${answers.join(' ')}`).toBe(1));
+    const reply = answers[0] === undefined ? undefined : (JSON.parse(answers[0]) as DapReply);
+    soft(() => expect([reply?.request_seq, reply?.success], `${frame}: a failed response to seq ${seq}`).toEqual([seq, false]));
+  }
 });
 
 /** A scalar for the bottom of a deep frame: strings with brackets, quotes and escapes inside, numbers, literals. */
 const LEAVES = ['"a]}\\"[{,:"', '"\\u005b\\u007d\\\\"', '-0.5e+3', '0', '1E-7', 'true', 'false', 'null', '""', '"\\ud83d\\ude00"'];
 
 /**
- * A request whose arguments nest `depth` levels (past the 4096 a server may parse in one go),
- * arrays and objects mixed, optionally broken at one place: what JSON.parse makes of the frame
- * decides what the server must do with it.
+ * A request whose arguments nest `depth` levels (past the 4096 a server may parse in one go):
+ * arrays and objects mixed, with other JSON values beside the deep one at some levels (empty
+ * containers, strings with brackets, quotes and escapes, numbers), optionally broken at one place
+ * (often deep inside, where a server cutting the frame short would not look). What JSON.parse
+ * makes of the frame decides what the server must do with it.
  */
+const sibling = fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v));
 const deepFrame = fc
   .record({
     depth: fc.integer({ min: 4097, max: 6000 }),
     kinds: fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
-    leaf: fc.constantFrom(...LEAVES),
-    siblings: fc.boolean(),
-    corruption: fc.option(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), how: fc.constantFrom('delete', 'insert', 'duplicate'), char: fc.constantFrom(']', '}', '"', ',', ':', 'x', '\\', '[') }), { nil: undefined }),
+    leaf: fc.oneof(fc.constantFrom(...LEAVES), sibling),
+    siblings: fc.array(fc.tuple(fc.nat(6000), sibling, fc.boolean()), { maxLength: 12 }),
+    corruption: fc.option(
+      fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), how: fc.constantFrom('delete', 'insert', 'duplicate'), char: fc.constantFrom(']', '}', '"', ',', ':', 'x', '\\', '[', '{', '1', ' ') }),
+      { nil: undefined, freq: 1 },
+    ),
   })
   .map(({ depth, kinds, leaf, siblings, corruption }) => {
+    const at = new Map(siblings.map(([level, value, before]) => [level % depth, { value, before }]));
     const open: string[] = [];
     const close: string[] = [];
     for (let i = 0; i < depth; i++) {
       const object = kinds[i % kinds.length]!;
-      open.push(object ? '{"k":' : siblings && i % 3 === 0 ? '[1,' : '[');
-      close.push(object ? (siblings && i % 5 === 0 ? ',"z":[]}' : '}') : ']');
+      const extra = at.get(i);
+      if (object) {
+        open.push(extra?.before ? `{"s":${extra.value},"k":` : '{"k":');
+        close.push(extra && !extra.before ? `,"z":${extra.value}}` : '}');
+      } else {
+        open.push(extra?.before ? `[${extra.value},` : '[');
+        close.push(extra && !extra.before ? `,${extra.value}]` : ']');
+      }
     }
     const inner = `${open.join('')}${leaf}${close.reverse().join('')}`;
     let frame = `{"type":"request","seq":SEQ,"command":"rrext_ping","arguments":{"deep":${inner}}}`;
