@@ -259,7 +259,8 @@ function perFile(mutants: readonly Mutant[]): string[] {
     const detected = of.filter((m) => DETECTED.has(m.status)).length;
     const undetected = of.filter((m) => UNDETECTED.has(m.status)).length;
     const score = detected + undetected === 0 ? 'n/a' : `${((100 * detected) / (detected + undetected)).toFixed(1)} %`;
-    return `  ${file.padEnd(width)}  ${String(of.length).padStart(4)} mutants, ${String(n('Survived')).padStart(3)} survived, ${String(n('NoCoverage')).padStart(3)} no coverage, score ${score}`;
+    const pending = n('Pending') > 0 ? `, ${n('Pending')} not run` : '';
+    return `  ${file.padEnd(width)}  ${String(of.length).padStart(4)} mutants, ${String(n('Survived')).padStart(3)} survived, ${String(n('NoCoverage')).padStart(3)} no coverage, score ${score}${pending}`;
   });
 }
 
