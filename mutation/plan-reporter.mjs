@@ -55,7 +55,7 @@ class PlanReporter {
       mutantsToRun: toRun.map((p) => ({
         id: p.mutant.id,
         file: p.mutant.fileName,
-        line: p.mutant.location.start.line,
+        line: p.mutant.location.start.line + 1,
         mutator: p.mutant.mutatorName,
         static: Boolean(p.mutant.static),
         tests: p.runOptions.testFilter?.length ?? 'all',
@@ -66,7 +66,7 @@ class PlanReporter {
       mutants: mutantPlans.map((p) => ({
         id: p.mutant.id,
         file: p.mutant.fileName,
-        location: p.mutant.location,
+        location: oneBased(p.mutant.location),
         mutatorName: p.mutant.mutatorName,
         replacement: p.mutant.replacement,
         static: Boolean(p.mutant.static),
@@ -87,6 +87,11 @@ class PlanReporter {
       process.exit(0);
     }
   }
+}
+
+/** Stryker plans with 0-based lines and columns; its reports (and this plan) count from 1. */
+function oneBased({ start, end }) {
+  return { start: { line: start.line + 1, column: start.column + 1 }, end: { line: end.line + 1, column: end.column + 1 } };
 }
 
 export const strykerPlugins = [declareClassPlugin(PluginKind.Reporter, 'plan', PlanReporter)];
