@@ -476,6 +476,7 @@ check(['DEP-MSG-1'], "failures use the real server's words (wire.md)", async (t)
     soft(() => expect(answered.message, what).toBe(words));
   };
   await expectWords(u.c.request('rrext_deploy_add', {}), WORDS.pipelineRequired, 'add without a pipeline');
+  await expectWords(u.c.request('rrext_deploy_add', { pipeline: null }), WORDS.pipelineRequired, 'add with a null pipeline (the real server: "if not pipeline")');
   await expectWords(u.c.request('rrext_deploy_add', { pipeline: [id] }), WORDS.pipelineNotObject, 'add with an array as pipeline');
   await expectWords(u.c.request('rrext_deploy_add', { pipeline: 'x' }), WORDS.pipelineNotObject, 'add with a string as pipeline');
   await expectWords(u.c.request('rrext_deploy_add', { pipeline: {} }), WORDS.projectIdRequired, 'add without pipeline.project_id');
@@ -490,6 +491,7 @@ check(['DEP-MSG-1'], "failures use the real server's words (wire.md)", async (t)
   await expectWords(add(t, u, { project_id: id }), WORDS.alreadyExists(id), 'a second add of the same id');
   await expectWords(u.c.request('rrext_deploy_update', { projectId: id, schedule: '@reboot' }), WORDS.invalidSchedule('@reboot'), 'update with the schedule "@reboot"');
   await expectWords(u.c.request('rrext_deploy_update', { projectId: id, pipeline: [1] }), WORDS.pipelineNotObject, 'update with an array as pipeline');
+  await expectWords(u.c.request('rrext_deploy_update', { projectId: id, pipeline: null }), WORDS.pipelineNotObject, 'update with a null pipeline (update: "must be an object")');
   await expectWords(u.c.request('rrext_no_such_command', {}), WORDS.invalidCommand('rrext_no_such_command'), 'an unknown command');
   // The session's own words, on connections of their own (a failed auth closes its connection).
   for (const [auth, words] of [
