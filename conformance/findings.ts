@@ -41,6 +41,9 @@ export class Findings {
       assertion();
       return true;
     } catch (error) {
+      // Only a failed assertion is a finding: anything else (a timeout, a refused control call)
+      // still stops the check.
+      if (!(error instanceof Error && error.name === 'AssertionError')) throw error;
       this.add(clause, firstLines(error), severity);
       return false;
     }

@@ -748,8 +748,8 @@ check(['SCHED-4'], 'each preset comes due exactly when its 5-field meaning does 
 });
 
 /**
- * Presets whose first two due instants are at most a week away: their runs are checked as they
- * come due. (@monthly and @yearly would need the clock moved by up to a year, which would tick
+ * Presets whose first due instants are at most a week away (the first two; @weekly's first):
+ * their runs are checked as they come due. (@monthly and @yearly would need the clock moved by up to a year, which would tick
  * every other check file's deployments hundreds of thousands of times; their meaning is checked
  * above, through the next due instants the target reports.)
  */
@@ -765,7 +765,8 @@ check(
     for (const [preset, cron] of NEAR_PRESETS) {
       const p = await deploy(t, `fires-${preset.slice(1)}`, preset);
       const c = await deploy(t, `fires-${preset.slice(1)}-twin`, cron);
-      pairs.push({ preset, cron, p, c, due: expand(cron, zone, p.addedAt, { count: 2 }) });
+      // @weekly's second instant is up to two weeks away: its first is enough (its meaning is also checked through nextDue above).
+      pairs.push({ preset, cron, p, c, due: expand(cron, zone, p.addedAt, { count: preset === '@weekly' ? 1 : 2 }) });
     }
     const started = async (d: Deployed) => (await runsOf(t, d)).map((run) => iso(run.startedAt));
     const instants = [...new Set(pairs.flatMap((x) => x.due))].sort((a, b) => a - b);

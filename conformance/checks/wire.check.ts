@@ -33,7 +33,8 @@ check(['WIRE-1', 'WIRE-2', 'WIRE-4'], 'auth with a valid key answers one single-
   envelope(reply, 1, 'auth', 'auth');
   expect(reply.success, `auth: ${show(reply.message)}`).toBe(true);
   const body = reply.body as Record<string, any>;
-  for (const field of ['userId', 'userToken', 'displayName', 'defaultTeam']) {
+  soft('WIRE-4', () => expect(typeof body?.userToken, 'ConnectResult.userToken must be a string (the SDKs reconnect with it when it is not empty)').toBe('string'));
+  for (const field of ['userId', 'displayName', 'defaultTeam']) {
     soft('WIRE-4', () => expect(typeof body?.[field] === 'string' && body[field] !== '', `ConnectResult.${field} must be a non-empty string: ${show(body?.[field])}`).toBe(true));
   }
   const organizations: any[] = Array.isArray(body?.organizations) ? body.organizations : [];
@@ -182,10 +183,10 @@ check(['WIRE-4'], 'a valid credential is also the key with a "Bearer " prefix, a
   const reply = await first.request('auth', { auth: t.config.keys.primary });
   expect(reply.success, `auth: ${reply.raw}`).toBe(true);
   const { userId, userToken } = reply.body as { userId: string; userToken: string };
-  for (const [what, auth] of [
-    ['the key with a "Bearer " prefix (wire.md: stripped)', `Bearer ${t.config.keys.primary}`],
-    ['the userToken of an earlier ConnectResult, on a new connection', userToken],
-  ] as const) {
+  const credentials: Array<[string, string]> = [['the key with a "Bearer " prefix (wire.md: stripped)', `Bearer ${t.config.keys.primary}`]];
+  // An empty userToken means "keep the key" (wire.md): then there is no token to try.
+  if (userToken !== '') credentials.push(['the userToken of an earlier ConnectResult, on a new connection', userToken]);
+  for (const [what, auth] of credentials) {
     const c = await t.connect();
     const again = await c.request('auth', { auth });
     soft('WIRE-4', () => expect([again.success, again.body?.userId], `auth with ${what}: ${again.raw.slice(0, 200)}`).toEqual([true, userId]));
@@ -286,7 +287,6 @@ check(['WIRE-9'], 'malformed frames never crash the server or disturb other conn
     'null',
     '"a string"',
     '{"type":"request","command":"rrext_ping"}',
-    '{"type":"request","seq":1e400,"command":"rrext_ping"}',
     Buffer.from([0xff, 0x00, 0x7b]),
     '['.repeat(10_000),
   ];
@@ -296,10 +296,10 @@ check(['WIRE-9'], 'malformed frames never crash the server or disturb other conn
     await noisy.sendRaw(frame);
     const quietPing = await quiet.request('rrext_ping');
     soft(() => expect(quietPing.success, `another connection, after ${what}`).toBe(true));
-    // The server answers in order: once this ping is answered, an answer to the frame would have come.
-    const ping = await noisy.request('rrext_ping');
-    soft(() => expect(ping.success, `the connection itself, after ${what}`).toBe(true));
-    const extra = noisy.received.slice(from).filter((text) => text !== ping.raw);
+    // Two pings answered: an answer to the frame, even one sent out of order, would have come by then.
+    const pings = [await noisy.request('rrext_ping'), await noisy.request('rrext_ping')];
+    soft(() => expect(pings.map((p) => p.success), `the connection itself, after ${what}`).toEqual([true, true]));
+    const extra = noisy.received.slice(from).filter((text) => !pings.some((p) => p.raw === text));
     soft(() => expect(extra, `${what} has no readable seq: it must be dropped, unanswered`).toEqual([]));
   }
   // A request whose seq can be read gets exactly one failed response, even with wrong field types.
@@ -312,11 +312,11 @@ check(['WIRE-9'], 'malformed frames never crash the server or disturb other conn
   ] as const) {
     const from = noisy.received.length;
     await noisy.sendRaw(frame);
+    const reply = await noisy.replyTo(seq, from);
+    soft(() => expect(reply.success, `${frame}: a failed response to seq ${seq}: ${reply.raw}`).toBe(false));
     const ping = await noisy.request('rrext_ping');
     const answers = noisy.received.slice(from).filter((text) => text !== ping.raw);
     soft(() => expect(answers.length, `${frame}: exactly one response: ${answers.join(' ')}`).toBe(1));
-    const reply = answers[0] === undefined ? undefined : (JSON.parse(answers[0]) as DapReply);
-    soft(() => expect([reply?.request_seq, reply?.success], `${frame}: a failed response to seq ${seq}`).toEqual([seq, false]));
   }
 });
 
@@ -376,7 +376,7 @@ let deepSeq = 1000;
 
 property(
   ['WIRE-9'],
-  'frames nested past 4096 levels are judged as JSON.parse judges them: a valid request is answered once, a broken frame dropped, and the connection serves on',
+  'frames nested past 4096 levels: a broken one is dropped unanswered (as JSON.parse would judge it), a valid one answered at most once, and the connection serves on',
   () => deepFrame,
   async (t, { frame: template }) => {
     if (!deepConnection?.isOpen) deepConnection = await t.session();
@@ -402,7 +402,11 @@ property(
         return false;
       }
     });
-    expect(answers.length, `${answerable ? 'a valid request (JSON.parse reads it) must be answered once' : 'a frame JSON.parse refuses must be dropped'}: ${frame.length} characters`).toBe(answerable ? 1 : 0);
+    // A server may refuse to read JSON this deep (Python's json stops far earlier): its seq is
+    // then unreadable and the frame dropped. What it must never do is answer a broken frame, or
+    // answer a valid one twice.
+    if (answerable) expect(answers.length, `a valid request (JSON.parse reads it) is answered at most once: ${frame.length} characters`).toBeLessThanOrEqual(1);
+    else expect(answers, `a frame JSON.parse refuses must be dropped, unanswered: ${frame.length} characters`).toEqual([]);
   },
   { runs: 0.8 },
 );
