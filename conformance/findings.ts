@@ -17,7 +17,7 @@ export interface Finding {
 }
 
 /** Findings a check may collect before it stops trying more cases (its budget). */
-export const FINDINGS_BUDGET = 60;
+const FINDINGS_BUDGET = 60;
 /** Findings printed in full; the rest are counted. */
 const SHOWN = 20;
 
@@ -26,10 +26,6 @@ export class Findings {
 
   get count(): number {
     return this.#items.length;
-  }
-
-  get items(): readonly Finding[] {
-    return this.#items;
   }
 
   /**
@@ -71,10 +67,6 @@ export class Findings {
     const shown = sorted.slice(0, SHOWN).map((f) => `${f.clause}: ${f.severity === 'breach' ? 'CROSS-USER BREACH: ' : ''}${f.message.split('\n').join('\n    ')}`);
     const more = sorted.length > SHOWN ? [`… and ${sorted.length - SHOWN} more`] : [];
     return [head, ...shown, ...more].join('\n');
-  }
-
-  clear(): void {
-    this.#items.length = 0;
   }
 
   #sorted(): Finding[] {

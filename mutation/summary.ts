@@ -7,10 +7,14 @@
  * A survivor the doc does not explain is listed as UNEXPLAINED (with a table row to paste into the
  * doc) and makes the script exit 1. A doc row that matches no mutant any more is listed as stale.
  *
+ * A run that has not finished (or was stopped) has no mutation.json yet: the report is then rebuilt
+ * from the plan reporter's plan.json and progress.jsonl beside it, with the mutants not yet decided
+ * counted as pending, and the figures are marked partial.
+ *
  *   npx tsx mutation/summary.ts [--unit-survivors] [--conformance FILE] [--unit FILE] [--doc FILE]
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -21,7 +25,7 @@ interface Position {
   readonly line: number;
   readonly column: number;
 }
-interface ReportMutant {
+export interface ReportMutant {
   readonly id: string;
   readonly mutatorName: string;
   readonly replacement?: string;
@@ -29,7 +33,7 @@ interface ReportMutant {
   readonly static?: boolean;
   readonly location: { readonly start: Position; readonly end: Position };
 }
-interface Report {
+export interface Report {
   readonly files: Record<string, { readonly source: string; readonly mutants: readonly ReportMutant[] }>;
 }
 
@@ -87,7 +91,34 @@ export function sliceSource(source: string, start: Position, end: Position): str
 }
 
 export function readReport(path: string): Mutant[] {
-  const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
+  return mutantsOf(JSON.parse(readFileSync(path, 'utf8')) as Report);
+}
+
+/** The plan reporter's files (mutation/plan-reporter.mjs): every planned mutant, and one line per decided one. */
+export interface Plan {
+  readonly mutants: ReadonlyArray<Omit<ReportMutant, 'status'> & { readonly file: string; readonly status?: string }>;
+}
+
+/**
+ * A report of a run in progress or stopped, from plan.json and progress.jsonl: undecided mutants
+ * are `Pending`. The mutated sources are read from the working tree, so read it before editing them.
+ */
+export function reportFromProgress(plan: Plan, progress: string, readSource: (file: string) => string): Report {
+  const decided = new Map<string, string>();
+  for (const line of progress.split('\n')) {
+    if (line.trim() === '') continue;
+    const { id, status } = JSON.parse(line) as { id: string; status: string };
+    decided.set(id, status);
+  }
+  const files: Record<string, { source: string; mutants: ReportMutant[] }> = {};
+  for (const m of plan.mutants) {
+    const entry = (files[m.file] ??= { source: readSource(m.file), mutants: [] });
+    entry.mutants.push({ ...m, status: decided.get(m.id) ?? m.status ?? 'Pending' });
+  }
+  return { files };
+}
+
+function mutantsOf(report: Report): Mutant[] {
   const mutants: Mutant[] = [];
   for (const [name, file] of Object.entries(report.files)) {
     const rel = relative(ROOT, resolve(ROOT, name)).split('\\').join('/');
@@ -206,6 +237,20 @@ export interface Figures {
   readonly score: number;
   /** The same without the undetected mutants the doc lists as equivalent. */
   readonly scoreWithoutEquivalent: number;
+  /** Mutants in the doc's out-of-scope regions, killed or not (see `inOutOfScopeRegion`). */
+  readonly outOfScope: number;
+  /** The score without equivalent, over the code outside those regions. */
+  readonly scoreInScope: number;
+}
+
+/**
+ * Whether a mutant lies in a region row (a line range with `*`) whose reason is not
+ * `equivalent`: code the doc says is outside the spec or out of the wire's sight as a whole (the
+ * state file's functions, the control API's own commands). The third score leaves out every
+ * mutant there, killed ones too, so it measures the code a conformance check could reach.
+ */
+export function inOutOfScopeRegion(m: Mutant, rows: readonly Explanation[]): boolean {
+  return rows.some((r) => r.mutator === '*' && r.original === '*' && r.reason !== 'equivalent' && r.file === m.file && m.line >= r.line && m.line <= r.lastLine);
 }
 
 export function figures(mutants: readonly Mutant[], rows: readonly Explanation[]): Figures {
@@ -214,6 +259,9 @@ export function figures(mutants: readonly Mutant[], rows: readonly Explanation[]
   const undetected = mutants.filter((m) => UNDETECTED.has(m.status));
   const equivalent = undetected.filter((m) => explain(m, rows)?.reason === 'equivalent').length;
   const pct = (n: number, d: number) => (d === 0 ? NaN : (100 * n) / d);
+  const scoped = mutants.filter((m) => !inOutOfScopeRegion(m, rows));
+  const scopedDetected = scoped.filter((m) => DETECTED.has(m.status)).length;
+  const scopedUndetected = scoped.filter((m) => UNDETECTED.has(m.status) && explain(m, rows)?.reason !== 'equivalent').length;
   return {
     total: mutants.length,
     killed: count('Killed'),
@@ -226,6 +274,8 @@ export function figures(mutants: readonly Mutant[], rows: readonly Explanation[]
     equivalent,
     score: pct(detected, detected + undetected.length),
     scoreWithoutEquivalent: pct(detected, detected + undetected.length - equivalent),
+    outOfScope: mutants.length - scoped.length,
+    scoreInScope: pct(scopedDetected, scopedDetected + scopedUndetected),
   };
 }
 
@@ -237,6 +287,7 @@ function formatFigures(mode: string, f: Figures): string {
       (f.ignored ? `, ignored ${f.ignored}` : '') +
       (f.pending ? `, pending ${f.pending}` : ''),
     `  score ${pct(f.score)}; without the ${f.equivalent} equivalent mutant(s) of docs/mutation.md: ${pct(f.scoreWithoutEquivalent)}`,
+    `  without also the ${f.outOfScope} mutant(s) in its out-of-scope regions (killed or not): ${pct(f.scoreInScope)}`,
   ].join('\n');
 }
 
@@ -281,17 +332,27 @@ function main(): number {
     ['unit tests as the tests', values.unit],
   ];
   const reports = new Map<string, Mutant[]>();
+  let missing = false;
   for (const [mode, path] of modes) {
-    if (!existsSync(path)) {
+    const plan = resolve(dirname(path), 'plan.json');
+    const progress = resolve(dirname(path), 'progress.jsonl');
+    let mutants: Mutant[];
+    let label = relative(ROOT, path);
+    if (existsSync(path)) mutants = readReport(path);
+    else if (existsSync(plan) && existsSync(progress)) {
+      mutants = mutantsOf(reportFromProgress(JSON.parse(readFileSync(plan, 'utf8')) as Plan, readFileSync(progress, 'utf8'), (f) => readFileSync(f, 'utf8')));
+      label = `PARTIAL: no ${relative(ROOT, path)} yet, rebuilt from ${relative(ROOT, progress)}`;
+    } else {
       console.error(`ERROR no report at ${path}: run npm run mutation (or npm run mutation:${mode.startsWith('unit') ? 'unit' : 'conformance'})`);
-      return 1;
+      missing = true;
+      continue;
     }
-    const mutants = readReport(path);
     reports.set(mode, mutants);
-    console.log(formatFigures(`${mode} (${relative(ROOT, path)})`, figures(mutants, rows)));
+    console.log(formatFigures(`${mode} (${label})`, figures(mutants, rows)));
   }
 
-  const conformance = reports.get(modes[0]![0])!;
+  const conformance = reports.get(modes[0]![0]);
+  if (!conformance) return 1;
   const undetected = conformance.filter((m) => UNDETECTED.has(m.status));
   console.log(`\nconformance run, per file:`);
   for (const line of perFile(conformance)) console.log(line);
@@ -305,7 +366,7 @@ function main(): number {
     console.log(`${describe(m)}  [${tag}; ${row ? row.reason : 'UNEXPLAINED'}]`);
   }
 
-  if (values['unit-survivors']) {
+  if (values['unit-survivors'] && reports.has(modes[1]![0])) {
     const unit = reports.get(modes[1]![0])!.filter((m) => UNDETECTED.has(m.status));
     console.log(`\nunit run: ${unit.length} surviving or uncovered mutant(s):`);
     for (const m of unit) console.log(`${describe(m)}  [${m.status === 'NoCoverage' ? 'no coverage' : 'survived'}${explain(m, rows)?.reason === 'equivalent' ? '; equivalent' : ''}]`);
@@ -327,7 +388,7 @@ function main(): number {
     for (const m of unexplained) console.error(docRow(m));
     return 1;
   }
-  return errors.length > 0 ? 1 : 0;
+  return errors.length > 0 || missing ? 1 : 0;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exitCode = main();

@@ -20,6 +20,7 @@ import { expect } from 'vitest';
 import { check, property, soft, softly } from '../context.js';
 // The deploy clauses about time move the clock too: registered here, they run in series with these.
 import './times.js';
+import './calendar.js';
 import type { Target } from '../target.js';
 import {
   advanceWithModel,

@@ -193,10 +193,30 @@ check(['WIRE-4'], 'a valid credential is also the key with a "Bearer " prefix, a
   }
 });
 
-check(['WIRE-4'], 'an invalid or empty key fails, then the connection is closed', async (t) => {
-  for (const auth of ['', `${t.config.prefix}not-a-key`]) {
+check(['WIRE-4'], "every login's userToken is its own: tokens of two logins differ, and each still authenticates as its own user after the other logins", async (t) => {
+  const keys = [t.config.keys.primary, t.config.keys.primary, ...(t.config.keys.secondary ? [t.config.keys.secondary] : [])];
+  const logins: Array<{ userId: string; userToken: string }> = [];
+  for (const key of keys) {
+    const reply = await (await t.connect()).request('auth', { auth: key });
+    expect(reply.success, `auth: ${reply.raw.slice(0, 200)}`).toBe(true);
+    logins.push(reply.body as { userId: string; userToken: string });
+  }
+  // An empty userToken means "keep the key" (wire.md): nothing to compare or reconnect with.
+  const issued = logins.filter((login) => login.userToken !== '');
+  const tokens = issued.map((login) => login.userToken);
+  soft('WIRE-4', () => expect(new Set(tokens).size, `each login gets a fresh userToken (wire.md), got ${show(tokens)}`).toBe(tokens.length));
+  for (const login of issued) {
+    const again = await (await t.connect()).request('auth', { auth: login.userToken });
+    soft('WIRE-4', () => expect([again.success, again.body?.userId], `the userToken issued to ${login.userId}, after the other logins: ${again.raw.slice(0, 200)}`).toEqual([true, login.userId]));
+  }
+});
+
+check(['WIRE-4'], 'an invalid, empty, missing or non-string credential fails, then the connection is closed', async (t) => {
+  // A credential that is not a string is no valid credential either: a failure, never an
+  // internal error left open.
+  for (const auth of ['', `${t.config.prefix}not-a-key`, 42, null, [t.config.keys.primary], { key: t.config.keys.primary }, undefined]) {
     const c = await t.connect();
-    const reply = await c.request('auth', { auth });
+    const reply = await c.request('auth', auth === undefined ? {} : { auth });
     soft('WIRE-4', () => expect(reply.success, `auth with ${show(auth)}: ${reply.raw}`).toBe(false));
     soft('WIRE-4', () => expect(String(reply.message ?? '').length, `auth with ${show(auth)}: a failure needs a message`).toBeGreaterThan(0));
     const closed = await c.waitForClose();

@@ -53,19 +53,6 @@ export class UtcCronMatcher {
     return found < 0 ? undefined : found * MINUTE_MS;
   }
 
-  /** The next `count` matches strictly after `afterMs`. */
-  nextN(count: number, afterMs: number): number[] {
-    const out: number[] = [];
-    let after = afterMs;
-    while (out.length < count) {
-      const tick = this.next(after);
-      if (tick === undefined) break;
-      out.push(tick);
-      after = tick;
-    }
-    return out;
-  }
-
   /** Minutes since epoch of the first match at or after (day, hour, minute), or -1. */
   private search(startDay: number, startHour: number, startMinute: number): number {
     const civil = civilFromDays(startDay);

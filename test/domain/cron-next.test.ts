@@ -8,8 +8,14 @@ const iso = (epochMs: number | undefined): string | undefined =>
   epochMs === undefined ? undefined : new Date(epochMs).toISOString();
 const nextIso = (expression: string, after: string): string | undefined =>
   iso(UtcCronMatcher.compile(expression).next(ms(after)));
+/** The next `count` matches strictly after `afterMs`, each found from the one before. */
+function nextN(matcher: UtcCronMatcher, count: number, afterMs: number): number[] {
+  const out: number[] = [];
+  for (let tick = matcher.next(afterMs); tick !== undefined && out.length < count; tick = matcher.next(tick)) out.push(tick);
+  return out;
+}
 const nextNIso = (expression: string, count: number, after: string): string[] =>
-  UtcCronMatcher.compile(expression).nextN(count, ms(after)).map((t) => new Date(t).toISOString());
+  nextN(UtcCronMatcher.compile(expression), count, ms(after)).map((t) => new Date(t).toISOString());
 
 describe('UtcCronMatcher, hand-checked examples', () => {
   it('steps every 15 minutes', () => {
@@ -79,7 +85,7 @@ describe('UtcCronMatcher, hand-checked examples', () => {
 
   it('finds nothing for a never-firing expression (a safety net: parseSchedule refuses these)', () => {
     expect(nextIso('0 0 30 2 *', '2026-01-01T00:00:00Z')).toBeUndefined();
-    expect(UtcCronMatcher.compile('0 0 30 2 *').nextN(3, ms('2026-01-01T00:00:00Z'))).toEqual([]);
+    expect(nextN(UtcCronMatcher.compile('0 0 30 2 *'), 3, ms('2026-01-01T00:00:00Z'))).toEqual([]);
   });
 
   it('stops before the year 3000, as croner does', () => {
@@ -89,9 +95,6 @@ describe('UtcCronMatcher, hand-checked examples', () => {
     expect(oracle.nextRun(new Date('2999-06-01T00:00:00Z'))).toBeNull();
   });
 
-  it('returns no ticks for a count of 0', () => {
-    expect(UtcCronMatcher.compile('* * * * *').nextN(0, 0)).toEqual([]);
-  });
 
   it('refuses croner extensions it does not model', () => {
     for (const expression of ['0 0 L * *', '0 0 15W * *', '0 0 * * 5#2', '0 0 * * 5L', '0 0 1 * +MON']) {
@@ -203,7 +206,7 @@ describe('UtcCronMatcher against croner', () => {
           chain.push(tick.getTime());
           from = tick.getTime();
         }
-        expect(matcher.nextN(5, after)).toEqual(chain);
+        expect(nextN(matcher, 5, after)).toEqual(chain);
       }),
       { numRuns: 500 },
     );

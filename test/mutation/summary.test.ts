@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cells, code, explain, figures, readExplanations, shorten, sliceSource, type Mutant } from '../../mutation/summary.js';
+import { cells, code, explain, figures, readExplanations, reportFromProgress, shorten, sliceSource, type Mutant } from '../../mutation/summary.js';
 
 const mutant = (over: Partial<Mutant> = {}): Mutant => ({
   file: 'src/domain/schedule.ts',
@@ -63,6 +63,41 @@ describe('mutation summary', () => {
     expect(f).toMatchObject({ total: 4, killed: 1, survived: 2, errors: 1, equivalent: 1 });
     expect(f.score).toBeCloseTo(100 / 3);
     expect(f.scoreWithoutEquivalent).toBeCloseTo(50);
+  });
+
+  it('the third score leaves out every mutant of an out-of-scope region, killed or not, and the equivalent ones', () => {
+    const { rows } = readExplanations(
+      doc(
+        '| src/domain/schedule.ts | 10-20 | * | * | * | not observable over the wire | the state file |',
+        `| src/domain/schedule.ts | 100 | LogicalOperator | ${code(mutant().original)} | ${code(mutant().replacement)} | equivalent | - |`,
+      ),
+    );
+    const f = figures(
+      [mutant(), mutant({ line: 5 }), mutant({ line: 6, status: 'Killed' }), mutant({ line: 12 }), mutant({ line: 15, status: 'Killed' }), mutant({ line: 16, status: 'Timeout' })],
+      rows,
+    );
+    expect(f.outOfScope).toBe(3);
+    // In scope: line 5 (survived), line 6 (killed); line 100 is equivalent.
+    expect(f.scoreInScope).toBeCloseTo(50);
+    expect(f.scoreWithoutEquivalent).toBeCloseTo(60);
+  });
+
+  it('rebuilds a report of an unfinished run from the plan and the progress lines: undecided mutants are pending', () => {
+    const location = (line: number) => ({ start: { line, column: 1 }, end: { line, column: 2 } });
+    const plan = {
+      mutants: [
+        { id: '1', file: 'a.ts', location: location(1), mutatorName: 'M', replacement: 'y' },
+        { id: '2', file: 'a.ts', location: location(2), mutatorName: 'M', replacement: 'y' },
+        { id: '3', file: 'a.ts', location: location(2), mutatorName: 'N', replacement: 'z', status: 'NoCoverage' },
+      ],
+    };
+    const report = reportFromProgress(plan, '{"id":"1","status":"Killed"}\n\n', () => 'x\nw\n');
+    expect(report.files['a.ts']!.source).toBe('x\nw\n');
+    expect(report.files['a.ts']!.mutants.map((m) => [m.id, m.status])).toEqual([
+      ['1', 'Killed'],
+      ['2', 'Pending'],
+      ['3', 'NoCoverage'],
+    ]);
   });
 
   it('slices the original text by 1-based line and column', () => {
