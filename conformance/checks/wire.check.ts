@@ -295,9 +295,12 @@ check(['WIRE-1'], 'a binary frame: JSON header, newline, payload; and without th
   expect(await c.replyTo(41)).toMatchObject({ success: true, request_seq: 41 });
   await c.sendRaw(Buffer.from(JSON.stringify({ type: 'request', seq: 42, command: 'rrext_ping' })));
   expect(await c.replyTo(42)).toMatchObject({ success: true, request_seq: 42 });
+  // A text frame is one JSON object whatever whitespace it holds: a newline in it splits nothing.
+  await c.sendRaw('{"type":"request",\n"seq":43,\n"command":"rrext_ping"}\n');
+  expect(await c.replyTo(43), 'a text frame with newlines between its tokens').toMatchObject({ success: true, request_seq: 43 });
 });
 
-check(['WIRE-9'], 'malformed frames never crash the server or disturb other connections: unreadable ones get no answer at all, ones with a readable seq exactly one failed response', async (t) => {
+check(['WIRE-9', 'WIRE-2'], 'malformed frames never crash the server or disturb other connections: unreadable ones get no answer at all, ones with a readable seq exactly one failed response', async (t) => {
   const noisy = await t.session();
   const quiet = await t.session();
   const unreadable: Array<string | Buffer> = [
@@ -308,6 +311,8 @@ check(['WIRE-9'], 'malformed frames never crash the server or disturb other conn
     '"a string"',
     '{"type":"request","command":"rrext_ping"}',
     Buffer.from([0xff, 0x00, 0x7b]),
+    // A binary frame's header ends at its first newline: here it is empty, the request after it a payload.
+    Buffer.from(`\n${JSON.stringify({ type: 'request', seq: 76, command: 'rrext_ping' })}`),
     '['.repeat(10_000),
   ];
   for (const frame of unreadable) {
@@ -315,12 +320,12 @@ check(['WIRE-9'], 'malformed frames never crash the server or disturb other conn
     const from = noisy.received.length;
     await noisy.sendRaw(frame);
     const quietPing = await quiet.request('rrext_ping');
-    soft(() => expect(quietPing.success, `another connection, after ${what}`).toBe(true));
+    soft('WIRE-9', () => expect(quietPing.success, `another connection, after ${what}`).toBe(true));
     // Two pings answered: an answer to the frame, even one sent out of order, would have come by then.
     const pings = [await noisy.request('rrext_ping'), await noisy.request('rrext_ping')];
-    soft(() => expect(pings.map((p) => p.success), `the connection itself, after ${what}`).toEqual([true, true]));
+    soft('WIRE-9', () => expect(pings.map((p) => p.success), `the connection itself, after ${what}`).toEqual([true, true]));
     const extra = noisy.received.slice(from).filter((text) => !pings.some((p) => p.raw === text));
-    soft(() => expect(extra, `${what} has no readable seq: it must be dropped, unanswered`).toEqual([]));
+    soft('WIRE-9', () => expect(extra, `${what} has no readable seq: it must be dropped, unanswered`).toEqual([]));
   }
   // A request whose seq can be read gets exactly one failed response, even with wrong field types.
   for (const [seq, frame] of [
@@ -329,14 +334,46 @@ check(['WIRE-9'], 'malformed frames never crash the server or disturb other conn
     [79, '{"type":"request","seq":79,"command":"rrext_ping","arguments":"x"}'],
     [80, '{"type":"request","seq":80,"command":""}'],
     [81, '{"type":"request","seq":81,"command":["rrext_ping"]}'],
+    [82, '{"type":7,"seq":82,"command":"rrext_ping"}'],
+    [83, '{"type":["request"],"seq":83,"command":"rrext_ping"}'],
   ] as const) {
     const from = noisy.received.length;
     await noisy.sendRaw(frame);
     const reply = await noisy.replyTo(seq, from);
-    soft(() => expect(reply.success, `${frame}: a failed response to seq ${seq}: ${reply.raw}`).toBe(false));
+    soft('WIRE-9', () => expect(reply.success, `${frame}: a failed response to seq ${seq}: ${reply.raw}`).toBe(false));
+    soft('WIRE-2', () => expect(typeof reply.message === 'string' && reply.message !== '', `${frame}: a failure needs a non-empty message: ${reply.raw}`).toBe(true));
     const ping = await noisy.request('rrext_ping');
     const answers = noisy.received.slice(from).filter((text) => text !== ping.raw);
-    soft(() => expect(answers.length, `${frame}: exactly one response: ${answers.join(' ')}`).toBe(1));
+    soft('WIRE-9', () => expect(answers.length, `${frame}: exactly one response: ${answers.join(' ')}`).toBe(1));
+  }
+});
+
+check(['WIRE-9', 'WIRE-3'], 'malformed frames before auth: one with a readable seq gets one failed response (Not authenticated) and the close, and other connections are served on', async (t) => {
+  const quiet = await t.session();
+  for (const [seq, frame] of [
+    [91, '{"type":"request","seq":91,"command":7}'],
+    [92, '{"type":"request","seq":92,"command":["auth"]}'],
+    [93, '{"type":"request","seq":93,"command":{"auth":1}}'],
+    [94, '{"type":"request","seq":94,"command":"rrext_ping","arguments":[1]}'],
+    [95, '{"type":7,"seq":95,"command":"rrext_ping"}'],
+  ] as const) {
+    const c = await t.connect();
+    await c.sendRaw(frame);
+    const reply = await c.replyTo(seq);
+    soft('WIRE-3', () => expect([reply.success, reply.message], `${frame} before auth: ${reply.raw}`).toEqual([false, NOT_AUTHENTICATED]));
+    const closed = await c.waitForClose();
+    soft('WIRE-3', () => expect(closed, `${frame} before auth: the connection should close`).toBeDefined());
+    const ping = await quiet.request('rrext_ping');
+    soft('WIRE-9', () => expect(ping.success, `another connection, after ${frame} before auth`).toBe(true));
+  }
+});
+
+check(['WIRE-4'], 'only a "Bearer " prefix is stripped: the key with "Bearer " after it, or inside it, is no valid credential', async (t) => {
+  const key = t.config.keys.primary;
+  for (const auth of [`${key}Bearer `, `${key.slice(0, 1)}Bearer ${key.slice(1)}`]) {
+    const c = await t.connect();
+    const reply = await c.request('auth', { auth });
+    soft(() => expect(reply.success, `auth with ${show(auth)}: ${reply.raw.slice(0, 200)}`).toBe(false));
   }
 });
 
