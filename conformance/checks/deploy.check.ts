@@ -483,6 +483,7 @@ check(['DEP-MSG-1'], "failures use the real server's words (wire.md)", async (t)
   await expectWords(u.c.request('rrext_deploy_add', { pipeline: { project_id: '' } }), WORDS.projectIdRequired, 'add with an empty pipeline.project_id');
   for (const command of ['rrext_deploy_status', 'rrext_deploy_remove', 'rrext_deploy_update']) {
     await expectWords(u.c.request(command, {}), WORDS.projectIdArgRequired, `${command} without projectId`);
+    for (const projectId of ['', 7, null]) await expectWords(u.c.request(command, { projectId }), WORDS.projectIdArgRequired, `${command} with projectId ${show(projectId)}`);
   }
   for (const schedule of ['@reboot', 'every minute']) {
     await expectWords(u.c.request('rrext_deploy_add', { pipeline: { project_id: id }, schedule }), WORDS.invalidSchedule(schedule), `add with the schedule ${show(schedule)}`);
