@@ -224,6 +224,28 @@ check(['WIRE-4'], 'an invalid, empty, missing or non-string credential fails, th
   }
 });
 
+check(['WIRE-3', 'WIRE-4', 'WIRE-5'], 'frames sent right behind a request that closes the connection (a gated command before auth, an invalid key, a 6th auth) are never executed', async (t) => {
+  const frame = (seq: number, command: string, args?: unknown) => JSON.stringify({ type: 'request', seq, command, ...(args === undefined ? {} : { arguments: args }) });
+  const key = t.config.keys.primary;
+  const scenarios: Array<[string, number, string[]]> = [
+    ['a gated command before auth', 0, [frame(1, 'rrext_ping'), frame(2, 'auth', { auth: key })]],
+    ['an invalid key', 0, [frame(1, 'auth', { auth: `${t.config.prefix}not-a-key` }), frame(2, 'auth', { auth: key })]],
+    ['a 6th auth', 5, [frame(6, 'auth', { auth: key })]],
+  ];
+  const checker = await t.session();
+  for (const [what, auths, closing] of scenarios) {
+    const c = await t.connect();
+    for (let i = 1; i <= auths; i++) expect((await c.request('auth', { auth: key }, i)).success, `auth ${i} of 5`).toBe(true);
+    const id = `${t.config.prefix}behind-close-${auths}-${closing.length}`;
+    // Sent at once, without waiting: they reach the server before it has closed the connection.
+    for (const text of [...closing, frame(90, 'rrext_deploy_add', { pipeline: { project_id: id } })]) await c.sendRaw(text);
+    await c.waitForClose();
+    const status = await checker.request('rrext_deploy_status', { projectId: id });
+    soft(() => expect(status.success, `an add sent right behind ${what} was executed: ${status.raw.slice(0, 200)}`).toBe(false));
+    if (status.success) await checker.request('rrext_deploy_remove', { projectId: id });
+  }
+});
+
 check(['WIRE-5'], 'exactly 5 auth per connection lifetime: successes, re-auths and auths after deauth all count; the 6th fails (Too many authentication attempts) and closes; each connection counts its own', async (t) => {
   const second = t.config.keys.secondary ?? t.config.keys.primary;
   const x = await t.connect();
