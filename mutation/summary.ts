@@ -11,7 +11,7 @@
  * from the plan reporter's plan.json and progress.jsonl beside it, with the mutants not yet decided
  * counted as pending, and the figures are marked partial.
  *
- *   npx tsx mutation/summary.ts [--unit-survivors] [--conformance FILE] [--unit FILE] [--doc FILE]
+ *   npx tsx mutation/summary.ts [--unit-survivors] [--conformance FILE] [--also FILE]... [--unit FILE] [--doc FILE]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
@@ -114,6 +114,28 @@ export function reportFromProgress(plan: Plan, progress: string, readSource: (fi
   for (const m of plan.mutants) {
     const entry = (files[m.file] ??= { source: readSource(m.file), mutants: [] });
     entry.mutants.push({ ...m, status: decided.get(m.id) ?? m.status ?? 'Pending' });
+  }
+  return { files };
+}
+
+/**
+ * A full run's report with the results of a later, narrower run laid over it (one made with
+ * `--mutate` on a few files or line ranges after the checks changed). Where a file's source is the
+ * same in both, each mutant the later run tested replaces the one at the same place (location,
+ * mutator, replacement); where the source changed, the later run's file replaces the whole file,
+ * so a later run must mutate a changed file whole.
+ */
+export function overlay(base: Report, later: Report): Report {
+  const files: Record<string, Report['files'][string]> = { ...base.files };
+  const key = (m: ReportMutant) => `${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column} ${m.mutatorName} ${m.replacement ?? ''}`;
+  for (const [name, file] of Object.entries(later.files)) {
+    const before = files[name];
+    if (!before || before.source !== file.source) {
+      files[name] = file;
+      continue;
+    }
+    const retested = new Map(file.mutants.map((m) => [key(m), m]));
+    files[name] = { source: file.source, mutants: before.mutants.map((m) => retested.get(key(m)) ?? m) };
   }
   return { files };
 }
@@ -322,6 +344,8 @@ function main(): number {
       unit: { type: 'string', default: resolve(ROOT, 'reports/mutation/unit/mutation.json') },
       doc: { type: 'string', default: resolve(ROOT, 'docs/mutation.md') },
       'unit-survivors': { type: 'boolean', default: false },
+      // A later, narrower conformance run (--mutate) whose results replace the full run's (see overlay).
+      also: { type: 'string', multiple: true, default: [] },
     },
   });
   const { rows, errors } = readExplanations(readFileSync(values.doc, 'utf8'));
@@ -338,7 +362,12 @@ function main(): number {
     const progress = resolve(dirname(path), 'progress.jsonl');
     let mutants: Mutant[];
     let label = relative(ROOT, path);
-    if (existsSync(path)) mutants = readReport(path);
+    const later = mode.startsWith('conformance') ? values.also : [];
+    if (existsSync(path) && later.length > 0) {
+      const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Report;
+      mutants = mutantsOf(later.reduce((report, file) => overlay(report, read(file)), read(path)));
+      label = `${label}, with ${later.map((file) => relative(ROOT, file)).join(', ')} laid over it`;
+    } else if (existsSync(path)) mutants = readReport(path);
     else if (existsSync(plan) && existsSync(progress)) {
       mutants = mutantsOf(reportFromProgress(JSON.parse(readFileSync(plan, 'utf8')) as Plan, readFileSync(progress, 'utf8'), (f) => readFileSync(f, 'utf8')));
       label = `PARTIAL: no ${relative(ROOT, path)} yet, rebuilt from ${relative(ROOT, progress)}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cells, code, explain, figures, readExplanations, reportFromProgress, shorten, sliceSource, type Mutant } from '../../mutation/summary.js';
+import { cells, code, explain, figures, overlay, readExplanations, reportFromProgress, shorten, sliceSource, type Mutant } from '../../mutation/summary.js';
 
 const mutant = (over: Partial<Mutant> = {}): Mutant => ({
   file: 'src/domain/schedule.ts',
@@ -98,6 +98,23 @@ describe('mutation summary', () => {
       ['2', 'Pending'],
       ['3', 'NoCoverage'],
     ]);
+  });
+
+  it('lays a later, narrower run over a full one: same source, mutant by mutant; a changed source, the whole file', () => {
+    const at = (line: number) => ({ start: { line, column: 1 }, end: { line, column: 2 } });
+    const m = (id: string, line: number, status: string) => ({ id, mutatorName: 'M', replacement: 'y', status, location: at(line) });
+    const base = {
+      files: {
+        'a.ts': { source: 'a', mutants: [m('1', 1, 'Survived'), m('2', 2, 'Survived')] },
+        'b.ts': { source: 'b', mutants: [m('3', 1, 'Survived'), m('4', 9, 'Killed')] },
+        'c.ts': { source: 'c', mutants: [m('5', 1, 'Killed')] },
+      },
+    };
+    const later = { files: { 'a.ts': { source: 'a', mutants: [m('9', 2, 'Killed')] }, 'b.ts': { source: 'b2', mutants: [m('7', 1, 'Killed')] } } };
+    const merged = overlay(base, later);
+    expect(merged.files['a.ts']!.mutants.map((x) => x.status)).toEqual(['Survived', 'Killed']);
+    expect(merged.files['b.ts']).toEqual(later.files['b.ts']);
+    expect(merged.files['c.ts']).toEqual(base.files['c.ts']);
   });
 
   it('slices the original text by 1-based line and column', () => {
