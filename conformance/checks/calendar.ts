@@ -9,7 +9,7 @@
  * the one check file that moves the clock.
  */
 import { check, softly } from '../context.js';
-import { DeploymentModel, HOUR, align, deploy, describe, expand, expectHistory, expectLines, iso, remove, runsOf, ticksOf, type Behavior } from '../runs-helpers.js';
+import { DeploymentModel, HOUR, MINUTE, SECOND, advanceTo, align, deploy, describe, expand, expectHistory, expectLines, iso, localTime, remove, runsOf, ticksOf, type Behavior } from '../runs-helpers.js';
 
 const DAY = 24 * HOUR;
 /** How far the clock moves: from early January at the latest, past the end of February and March. */
@@ -27,7 +27,31 @@ const CALENDAR: ReadonlyArray<readonly [string, string]> = [
   ['0 12 29 2 1', 'the OR rule: 29 February, or any Monday of February'],
   ['15 3 1 3 *', 'the day after February, leap year or not'],
   ['0 0 * 2 0', 'the Sundays of February'],
+  ['0 12 * * *', 'noon every day, the 31st included'],
+  ['0,30 12 * * *', 'twice in one hour, from an earlier hour'],
+  ['0 23 * * *', "the day's last hour, from within it"],
 ];
+
+/**
+ * Where the clock stops on its way, to compare the next due times from there: each day at another
+ * time (the hour and minute cycle), and the instants a search from a month's or a day's end gets
+ * wrong most easily (the 31st and February's last day, before noon and in the last hour).
+ */
+function landings(from: number, zone: string): number[] {
+  const stops = new Set<number>();
+  const dayStart = (ms: number) => {
+    const l = localTime(ms, zone);
+    return ms - ((l.hour * 60 + l.minute) * 60 + new Date(ms).getUTCSeconds()) * 1000 - (ms % 1000);
+  };
+  for (let k = 1; k * DAY < SPAN; k++) {
+    const day = dayStart(from + k * DAY);
+    stops.add(day + (((k * 7) % 24) * 60 + ((k * 13) % 60)) * MINUTE + 30 * SECOND);
+    const l = localTime(day, zone);
+    const last = localTime(day + DAY, zone).day === 1;
+    if (l.day === 31 || last) for (const at of [10 * HOUR + 15 * MINUTE, 23 * HOUR + 30 * MINUTE]) stops.add(day + at + 30 * SECOND);
+  }
+  return [...stops].filter((at) => at > from && at < from + SPAN).sort((a, b) => a - b);
+}
 
 const QUICK: Behavior = { durationMs: 1, outcome: 'completed', hold: false };
 
@@ -40,10 +64,18 @@ check(['RUN-1', 'SCHED-1'], "month ends and leap days: the next due times and th
     const expected = expand(schedule, zone, d.addedAt, { count: 5 }).map(iso);
     await softly(async () => expectLines((await describe(t, d)).nextDue, expected, `nextDue of '${schedule}' (${what}) from ${iso(d.addedAt)} (${zone})`));
   }
-  await t.advance(SPAN);
+  // On the way, stop at each landing and compare the next due times from there.
+  for (const at of landings(start.nowMs, zone)) {
+    await advanceTo(t, at);
+    for (const { d, schedule, what } of deployed) {
+      const expected = expand(schedule, zone, at, { count: 5 }).map(iso);
+      await softly(async () => expectLines((await describe(t, d)).nextDue, expected, `nextDue of '${schedule}' (${what}) at ${iso(at)} (${zone})`));
+    }
+  }
+  await advanceTo(t, start.nowMs + SPAN);
   for (const { d, schedule, what } of deployed) {
     const model = new DeploymentModel(zone, schedule, d.addedAt, QUICK);
-    model.advanceTo(d.addedAt + SPAN);
+    model.advanceTo(start.nowMs + SPAN);
     const history = { ticks: await ticksOf(t, d), runs: await runsOf(t, d) };
     await softly(async () => expectHistory(history, model, `'${schedule}' (${what}) over 62 days from ${iso(d.addedAt)} (${zone})`));
   }

@@ -485,7 +485,7 @@ check(['DEP-MSG-1'], "failures use the real server's words (wire.md)", async (t)
     await expectWords(u.c.request(command, {}), WORDS.projectIdArgRequired, `${command} without projectId`);
     for (const projectId of ['', 7, null]) await expectWords(u.c.request(command, { projectId }), WORDS.projectIdArgRequired, `${command} with projectId ${show(projectId)}`);
   }
-  for (const schedule of ['@reboot', 'every minute']) {
+  for (const schedule of ['@reboot', 'every minute', '0 0 * * * * 2026', '0 * * * * 5', '0 0 L * *', 'H * * * *']) {
     await expectWords(u.c.request('rrext_deploy_add', { pipeline: { project_id: id }, schedule }), WORDS.invalidSchedule(schedule), `add with the schedule ${show(schedule)}`);
   }
   await added(t, u, { project_id: id });

@@ -669,6 +669,25 @@ property(
   { ...FAKE_CLOCK, runs: 0.4 },
 );
 
+check(['RUN-3', 'RUN-8'], 'several deployments with runs of different lengths: each run ends at its own instant, so each deployment skips exactly the ticks its own run overlaps', async (t) => {
+  const start = await align(t);
+  const zone = start.timezone;
+  const every = '* * * * *';
+  const lengths = [10 * SECOND, 150 * SECOND, 90 * SECOND, 200 * SECOND, 61 * SECOND, 45 * SECOND];
+  const deployed: Array<{ d: Deployed; behavior: Behavior }> = [];
+  for (const [i, durationMs] of lengths.entries()) {
+    const behavior: Behavior = { durationMs, outcome: 'completed', hold: false };
+    deployed.push({ d: await deploy(t, `lengths-${i}`, every, behavior), behavior });
+  }
+  await t.advance(6 * MINUTE);
+  for (const { d, behavior } of deployed) {
+    const model = new DeploymentModel(zone, every, d.addedAt, behavior);
+    model.advanceTo(start.nowMs + 6 * MINUTE);
+    await softly(async () => expectHistory(await historyOf(t, d), model, `'${every}' with runs of ${behavior.durationMs / SECOND} s, beside runs of other lengths`));
+  }
+  for (const { d } of deployed) await remove(t, d);
+});
+
 check(['RUN-9', 'RUN-3'], 'an explicit start (trigger) is refused with 409 while a run is in progress, and its run makes a due tick skip', async (t) => {
   const start = await align(t);
   const zone = start.timezone;
@@ -692,6 +711,7 @@ check(['RUN-9', 'RUN-3'], 'an explicit start (trigger) is refused with 409 while
   const again = await trigger(manual);
   expect(again.status, 'trigger once the run has ended').toBe(201);
   await endRun(again.body.id);
+  await softly(async () => expectLines((await runsOf(t, manual)).map((run) => run.trigger), ['manual', 'manual'], 'the manual deployment\'s runs (by trigger), each kept as it started'));
 
   // A scheduled run in progress refuses a trigger too; a triggered run makes the next tick skip.
   const cron = await deploy(t, 'trigger-cron', EVERY_15, { hold: true });
