@@ -113,7 +113,8 @@ export function reportFromProgress(plan: Plan, progress: string, readSource: (fi
   const files: Record<string, { source: string; mutants: ReportMutant[] }> = {};
   for (const m of plan.mutants) {
     const entry = (files[m.file] ??= { source: readSource(m.file), mutants: [] });
-    entry.mutants.push({ ...m, status: decided.get(m.id) ?? m.status ?? 'Pending' });
+    // Static mutants are ignored, as both configs' ignoreStatic makes a finished run do (docs/mutation.md: why).
+    entry.mutants.push({ ...m, status: m.static ? 'Ignored' : (decided.get(m.id) ?? m.status ?? 'Pending') });
   }
   return { files };
 }
@@ -363,14 +364,16 @@ function main(): number {
     let mutants: Mutant[];
     let label = relative(ROOT, path);
     const later = mode.startsWith('conformance') ? values.also : [];
-    if (existsSync(path) && later.length > 0) {
-      const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Report;
-      mutants = mutantsOf(later.reduce((report, file) => overlay(report, read(file)), read(path)));
-      label = `${label}, with ${later.map((file) => relative(ROOT, file)).join(', ')} laid over it`;
-    } else if (existsSync(path)) mutants = readReport(path);
+    const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Report;
+    let report: Report | undefined;
+    if (existsSync(path)) report = read(path);
     else if (existsSync(plan) && existsSync(progress)) {
-      mutants = mutantsOf(reportFromProgress(JSON.parse(readFileSync(plan, 'utf8')) as Plan, readFileSync(progress, 'utf8'), (f) => readFileSync(f, 'utf8')));
+      report = reportFromProgress(JSON.parse(readFileSync(plan, 'utf8')) as Plan, readFileSync(progress, 'utf8'), (f) => readFileSync(f, 'utf8'));
       label = `PARTIAL: no ${relative(ROOT, path)} yet, rebuilt from ${relative(ROOT, progress)}`;
+    }
+    if (report) {
+      if (later.length > 0) label = `${label}, with ${later.map((file) => relative(ROOT, file)).join(', ')} laid over it`;
+      mutants = mutantsOf(later.reduce((base, file) => overlay(base, read(file)), report));
     } else {
       console.error(`ERROR no report at ${path}: run npm run mutation (or npm run mutation:${mode.startsWith('unit') ? 'unit' : 'conformance'})`);
       missing = true;

@@ -82,21 +82,23 @@ describe('mutation summary', () => {
     expect(f.scoreWithoutEquivalent).toBeCloseTo(60);
   });
 
-  it('rebuilds a report of an unfinished run from the plan and the progress lines: undecided mutants are pending', () => {
+  it('rebuilds a report of an unfinished run from the plan and the progress lines: undecided mutants are pending, static ones ignored', () => {
     const location = (line: number) => ({ start: { line, column: 1 }, end: { line, column: 2 } });
     const plan = {
       mutants: [
         { id: '1', file: 'a.ts', location: location(1), mutatorName: 'M', replacement: 'y' },
         { id: '2', file: 'a.ts', location: location(2), mutatorName: 'M', replacement: 'y' },
         { id: '3', file: 'a.ts', location: location(2), mutatorName: 'N', replacement: 'z', status: 'NoCoverage' },
+        { id: '4', file: 'a.ts', location: location(3), mutatorName: 'N', replacement: 'z', static: true },
       ],
     };
-    const report = reportFromProgress(plan, '{"id":"1","status":"Killed"}\n\n', () => 'x\nw\n');
+    const report = reportFromProgress(plan, '{"id":"1","status":"Killed"}\n{"id":"4","status":"Survived"}\n', () => 'x\nw\n');
     expect(report.files['a.ts']!.source).toBe('x\nw\n');
     expect(report.files['a.ts']!.mutants.map((m) => [m.id, m.status])).toEqual([
       ['1', 'Killed'],
       ['2', 'Pending'],
       ['3', 'NoCoverage'],
+      ['4', 'Ignored'],
     ]);
   });
 
