@@ -11,8 +11,9 @@
  * from the plan reporter's plan.json and progress.jsonl beside it, with the mutants not yet decided
  * counted as pending, and the figures are marked partial.
  *
- *   npx tsx mutation/summary.ts [--unit-survivors] [--conformance FILE] [--also FILE]... [--unit FILE] [--doc FILE]
+ *   npx tsx mutation/summary.ts [--unit-survivors] [--conformance FILE] [--source-rev REV] [--also FILE]... [--unit FILE] [--doc FILE]
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,7 +136,8 @@ export function overlay(base: Report, later: Report): Report {
       files[name] = file;
       continue;
     }
-    const retested = new Map(file.mutants.map((m) => [key(m), m]));
+    // A mutant the later run has not decided yet (it was stopped) keeps the earlier result.
+    const retested = new Map(file.mutants.filter((m) => m.status !== 'Pending').map((m) => [key(m), m]));
     files[name] = { source: file.source, mutants: before.mutants.map((m) => retested.get(key(m)) ?? m) };
   }
   return { files };
@@ -347,6 +349,8 @@ function main(): number {
       'unit-survivors': { type: 'boolean', default: false },
       // A later, narrower conformance run (--mutate) whose results replace the full run's (see overlay).
       also: { type: 'string', multiple: true, default: [] },
+      // The commit a stopped run was made at: its sources, for a report rebuilt from its progress.
+      'source-rev': { type: 'string' },
     },
   });
   const { rows, errors } = readExplanations(readFileSync(values.doc, 'utf8'));
@@ -359,21 +363,28 @@ function main(): number {
   const reports = new Map<string, Mutant[]>();
   let missing = false;
   for (const [mode, path] of modes) {
-    const plan = resolve(dirname(path), 'plan.json');
-    const progress = resolve(dirname(path), 'progress.jsonl');
     let mutants: Mutant[];
     let label = relative(ROOT, path);
     const later = mode.startsWith('conformance') ? values.also : [];
-    const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Report;
-    let report: Report | undefined;
-    if (existsSync(path)) report = read(path);
-    else if (existsSync(plan) && existsSync(progress)) {
-      report = reportFromProgress(JSON.parse(readFileSync(plan, 'utf8')) as Plan, readFileSync(progress, 'utf8'), (f) => readFileSync(f, 'utf8'));
-      label = `PARTIAL: no ${relative(ROOT, path)} yet, rebuilt from ${relative(ROOT, progress)}`;
-    }
+    // A finished run's report, or one rebuilt from a run still going or stopped.
+    const read = (file: string, rev?: string): Report | undefined => {
+      if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Report;
+      const [planFile, progressFile] = [resolve(dirname(file), 'plan.json'), resolve(dirname(file), 'progress.jsonl')];
+      if (!existsSync(planFile) || !existsSync(progressFile)) return undefined;
+      label = `${label} (PARTIAL: ${relative(ROOT, file)} rebuilt from ${relative(ROOT, progressFile)})`;
+      const source = (f: string) => (rev ? execFileSync('git', ['show', `${rev}:${relative(ROOT, f).split('\\').join('/')}`], { cwd: ROOT, encoding: 'utf8' }) : readFileSync(f, 'utf8'));
+      return reportFromProgress(JSON.parse(readFileSync(planFile, 'utf8')) as Plan, readFileSync(progressFile, 'utf8'), source);
+    };
+    const report = read(path, mode.startsWith('conformance') ? values['source-rev'] : undefined);
     if (report) {
       if (later.length > 0) label = `${label}, with ${later.map((file) => relative(ROOT, file)).join(', ')} laid over it`;
-      mutants = mutantsOf(later.reduce((base, file) => overlay(base, read(file)), report));
+      mutants = mutantsOf(
+        later.reduce((base, file) => {
+          const over = read(file);
+          if (!over) throw new Error(`--also ${file}: no report there, nor a plan.json and progress.jsonl beside it`);
+          return overlay(base, over);
+        }, report),
+      );
     } else {
       console.error(`ERROR no report at ${path}: run npm run mutation (or npm run mutation:${mode.startsWith('unit') ? 'unit' : 'conformance'})`);
       missing = true;
