@@ -227,10 +227,13 @@ check(['RUN-3'], 'a run that ends at the very instant the next tick comes due ha
   for (const durationMs of [period, 2 * period, period - 1, period + 1, 2 * period + 1]) {
     cases.push({ d: await deploy(t, `tie-${durationMs}`, EVERY_15, { durationMs }), durationMs });
   }
-  await t.advance('2h');
+  // Each clock move ends exactly on a tick, where a run of whole periods ends too: the run ends
+  // within the move that reaches its instant, not in the next one.
+  for (const at of expand(EVERY_15, zone, start.nowMs, { until: start.nowMs + 2 * HOUR })) await advanceTo(t, at);
+  await advanceTo(t, start.nowMs + 2 * HOUR);
   for (const { d, durationMs } of cases) {
     const model = new DeploymentModel(zone, EVERY_15, d.addedAt, { durationMs, outcome: 'completed', hold: false });
-    model.advanceTo(d.addedAt + 2 * HOUR);
+    model.advanceTo(start.nowMs + 2 * HOUR);
     await softly(async () => expectHistory(await historyOf(t, d), model, `runs lasting ${durationMs} ms at '${EVERY_15}' (a run end and a tick at one instant: the end comes first)`));
     await remove(t, d);
   }
@@ -417,6 +420,9 @@ check(['RUN-5'], 'a revoked owner key: errored at the next tick, no run; stays e
   const again = await owner(t, key, true);
   const status = await request(again.conn, 'rrext_deploy_status', { projectId: d.projectId });
   expect(status.body?.state, 'state after the key was restored').toBe('errored');
+  // A pause and a resume, whatever the control API answers them, do not bring it back either.
+  await t.control('POST', `${pathOf(d)}/pause`);
+  await t.control('POST', `${pathOf(d)}/resume`);
   await updateSchedule(t, d, '*/5 * * * *', again.conn);
   const updated = await request(again.conn, 'rrext_deploy_status', { projectId: d.projectId });
   expect(updated.body?.state, 'state after a schedule update').toBe('errored');
