@@ -21,7 +21,8 @@ kit's own mock, started in-process. With --sdk-module or --sdk-driver it checks 
                            compat: either dialect (the report says which one the target sent)
   --seed N                 fast-check seed (default: a fixed seed, so runs repeat exactly)
   --runs N                 runs per property (default 25 in-process, 5 against a remote target)
-  --max-rps N              requests per second (default: unlimited in-process, 20 remote)
+  --max-rps N              requests per second, 0 for unpaced (default: unpaced in-process and on
+                           loopback, 20 remote)
   --json FILE              also write the report as JSON
   --junit FILE             also write the report as JUnit XML
   --replay TOKEN           re-run exactly the failing case a report printed
@@ -89,7 +90,7 @@ export async function conformanceMain(args: string[]): Promise<number> {
     }
     if (values.seed !== undefined) options.seed = integer(values.seed, '--seed', -(2 ** 31), 2 ** 31 - 1);
     if (values.runs !== undefined) options.runs = integer(values.runs, '--runs', 1, 100_000);
-    if (values['max-rps'] !== undefined) options.maxRps = integer(values['max-rps'], '--max-rps', 1, 1_000_000);
+    if (values['max-rps'] !== undefined) options.maxRps = integer(values['max-rps'], '--max-rps', 0, 1_000_000) || Infinity;
     if (values.json) options.json = values.json;
     if (values.junit) options.junit = values.junit;
     if (values.replay) options.replay = values.replay;

@@ -34,7 +34,7 @@ export interface ConformanceOptions {
   seed?: number;
   /** fast-check runs per property. Default 25 in-process, 5 against a remote target. */
   runs?: number;
-  /** Requests per second, per check file. Default: unlimited in-process, 20 against a remote target. */
+  /** Requests per second, per check file (Infinity: unpaced). Default: unpaced in-process and on loopback, 20 against a remote target. */
   maxRps?: number;
   /** Re-runs exactly one failing case, from the token a failure printed. */
   replay?: string;
@@ -107,7 +107,7 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
       },
       controlUrl: url.replace(/^ws/, 'http').replace(/\/task\/service$/, '/control'),
       ...(options.controlToken && { controlToken: options.controlToken }),
-      maxRps: options.maxRps ?? 20,
+      maxRps: options.maxRps ?? (isLoopback(url) ? Infinity : 20),
       runs: options.runs ?? 5,
     };
   }
@@ -370,3 +370,9 @@ async function sweep(config: TargetConfig): Promise<void> {
 
 export { formatReport, reportJson, reportJunit };
 export type { ConformanceReport };
+
+/** Whether a target URL names this machine: nothing there to protect from a fast run. */
+export function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
