@@ -377,3 +377,7 @@ export function clause(id: string): Clause {
   if (!found) throw new Error(`Unknown clause ${id}`);
   return found;
 }
+
+export function isClause(id: string): boolean {
+  return BY_ID.has(id);
+}

@@ -1,8 +1,12 @@
 /**
  * `rocketride-deploy-kit conformance`: runs the suite and prints the per-clause report.
- * Exit 0 only when every MUST clause in scope passed; 1 when one failed; 2 on bad usage.
+ * Exit 0 when every MUST clause in scope passed (and, with --strict, every SHOULD clause);
+ * 1 when one failed; 2 on bad usage or a failed pre-flight (the target unreachable, a key refused).
  */
+import { appendFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { PreflightError } from './preflight.js';
+import { reportMarkdown } from './report.js';
 import { formatReport, runConformance, type ConformanceOptions } from './runner.js';
 
 export const CONFORMANCE_USAGE = `Usage: rocketride-deploy-kit conformance [options]
@@ -23,9 +27,15 @@ kit's own mock, started in-process. With --sdk-module or --sdk-driver it checks 
   --runs N                 runs per property (default 25 in-process, 5 against a remote target)
   --max-rps N              requests per second, 0 for unpaced (default: unpaced in-process and on
                            loopback, 20 remote)
+  --strict                 a failed SHOULD clause fails the run too (exit 1, a JUnit failure)
   --json FILE              also write the report as JSON
   --junit FILE             also write the report as JUnit XML
-  --replay TOKEN           re-run exactly the failing case a report printed
+  --replay TOKEN           re-run exactly the failing case a report printed, against the target it
+                           was seen on (the keys come from the flags or the RRDK_* variables)
+
+Exit codes: 0 every MUST clause passed, 1 a MUST clause failed (or a SHOULD one, with --strict),
+2 bad usage or a failed pre-flight. With GITHUB_STEP_SUMMARY set, the clause table is appended
+to it as Markdown.
 
 SDK conformance:
   --sdk-module PATH[#EXPORT]  a module whose export (default: default) is a factory
@@ -53,6 +63,7 @@ export async function conformanceMain(args: string[]): Promise<number> {
         'max-rps': { type: 'string' },
         json: { type: 'string' },
         junit: { type: 'string' },
+        strict: { type: 'boolean' },
         replay: { type: 'string' },
         'sdk-module': { type: 'string' },
         'sdk-driver': { type: 'string' },
@@ -78,6 +89,10 @@ export async function conformanceMain(args: string[]): Promise<number> {
     if (target) options.target = target;
     const keys = values.key ?? env['RRDK_KEYS']?.split(',').filter(Boolean);
     if (keys) options.keys = keys;
+    // The replay command a failure prints repeats keys given as flags; ones from RRDK_* stay there.
+    const fromFlags = values.key !== undefined || values['monitor-key'] !== undefined || values['no-permission-key'] !== undefined || values['control-token'] !== undefined;
+    if (!fromFlags) options.keySource = 'env';
+    if (values.strict) options.strict = true;
     const monitorKey = values['monitor-key'] ?? env['RRDK_MONITOR_KEY'];
     if (monitorKey) options.monitorKey = monitorKey;
     const noPermissionKey = values['no-permission-key'] ?? env['RRDK_NO_PERMISSION_KEY'];
@@ -116,8 +131,17 @@ export async function conformanceMain(args: string[]): Promise<number> {
     console.error(`rocketride-deploy-kit conformance: ${(error as Error).message}`);
     return 2;
   }
-  const report = await runConformance(options);
+  let report;
+  try {
+    report = await runConformance(options);
+  } catch (error) {
+    if (!(error instanceof PreflightError)) throw error;
+    console.error(`rocketride-deploy-kit conformance: ${error.message}`);
+    return 2;
+  }
   console.log(formatReport(report));
+  const summary = env['GITHUB_STEP_SUMMARY'];
+  if (summary) await appendFile(summary, reportMarkdown(report));
   return report.ok ? 0 : 1;
 }
 

@@ -7,9 +7,9 @@
  */
 import fc from 'fast-check';
 import { afterAll, inject, it } from 'vitest';
-import { clause, type Capability } from './clauses.js';
-import { BudgetExhausted, Findings, type Severity } from './findings.js';
-import { replayToken } from './replay.js';
+import { clause, isClause, type Capability } from './clauses.js';
+import { BudgetExhausted, Findings, type Finding, type Severity } from './findings.js';
+import { replayToken, type ReplaySpec } from './replay.js';
 import { Target, type TargetConfig } from './target.js';
 import type { Transcript } from './transcript.js';
 
@@ -40,6 +40,8 @@ export interface CheckSubject {
     readonly seed: number;
     readonly runs: number;
     readonly replay?: { readonly check: string; readonly seed: number; readonly path: string; readonly replayPath?: string } | undefined;
+    /** The run a replay token must reproduce: target and options that are no secret. */
+    readonly replayRun?: Omit<ReplaySpec, 'check' | 'seed' | 'path' | 'replayPath'>;
   };
   /** What the check said and heard; printed when it fails. */
   readonly transcript: Transcript;
@@ -78,7 +80,9 @@ export function soft(first: string | (() => void), second?: () => void, severity
       throw new Error(`${clauseId}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  if (clauseId !== undefined && !current.clauses.includes(clauseId)) throw new Error(`soft(): ${clauseId} is not a clause this check names (${current.clauses.join(', ')})`);
+  // A finding may belong to a clause the check does not name (an invalid schedule accepted
+  // during a DEP-MSG-1 check is SCHED-2's): it is reported under that clause, not this check's.
+  if (clauseId !== undefined) clause(clauseId);
   return current.findings.soft(clauseId ?? current.clauses.join(', '), assertion, severity);
 }
 
@@ -152,13 +156,15 @@ function checkOf<S extends CheckSubject>(subject: () => S, ...[clauses, title, f
       }
       if (findings.count === 0 && stopped === undefined) return;
       // Every soft finding, then what stopped the check (if anything did), in one failure.
-      const violated = [...new Set([...findings.clauses(), ...(stopped === undefined || stopped instanceof BudgetExhausted ? [] : violatedClauses(stopped, clauses))])];
-      Object.assign(ctx.task.meta, { violated });
+      const stoppedBy = stopped === undefined || stopped instanceof BudgetExhausted ? [] : violatedClauses(stopped, clauses);
+      const violated = [...new Set([...findings.clauses(), ...stoppedBy])];
+      const found: Finding[] = [...findings.list(), ...(stoppedBy.length ? [{ clause: stoppedBy.join(', '), severity: 'violation' as const, message: headline(stopped) }] : [])];
+      Object.assign(ctx.task.meta, { violated, findings: found });
       const error =
         findings.count === 0
           ? stopped
           : new Error(stopped === undefined ? findings.format() : `${findings.format()}\nThen the check stopped: ${stopped instanceof Error ? stopped.message : String(stopped)}`);
-      throw withTranscript(error, t, replayToken({ check: name, seed: t.config.seed, path: '' }));
+      throw withTranscript(error, t, replayToken({ ...t.config.replayRun, check: name, seed: t.config.seed, path: '' }));
     },
     options.timeout ?? t.timeouts?.check ?? 60_000,
   );
@@ -196,7 +202,7 @@ function propertyOf<S extends CheckSubject, T>(subject: () => S, ...[clauses, ti
 
       // Replay the shrunk counterexample once, with the transcript recording its conversation.
       const replayPath = replayPathOf(details.counterexample);
-      const token = replayToken({ check: name, seed: details.seed, path: details.counterexamplePath ?? '', ...(replayPath && { replayPath }) });
+      const token = replayToken({ ...t.config.replayRun, check: name, seed: details.seed, path: details.counterexamplePath ?? '', ...(replayPath && { replayPath }) });
       t.transcript.clear();
       const again = await fc.check(prop(replayPath), {
         seed: details.seed,
@@ -204,7 +210,9 @@ function propertyOf<S extends CheckSubject, T>(subject: () => S, ...[clauses, ti
         endOnFailure: true,
       });
       const error = again.errorInstance ?? details.errorInstance;
-      Object.assign(ctx.task.meta, { violated: violatedClauses(error, clauses) });
+      const violated = violatedClauses(error, clauses);
+      const finding: Finding = { clause: violated.join(', '), severity: 'violation', message: `${headline(error)}\n(counterexample: ${fc.stringify(details.counterexample)})` };
+      Object.assign(ctx.task.meta, { violated, findings: [finding] });
       throw new Error(
         [
           `Property failed after ${details.numRuns} run(s), shrunk ${details.numShrinks} time(s).`,
@@ -230,10 +238,15 @@ function propertyOf<S extends CheckSubject, T>(subject: () => S, ...[clauses, ti
  */
 function violatedClauses(error: unknown, clauses: readonly string[]): string[] {
   const message = error instanceof Error ? error.message : String(error);
-  const named = (/^\s*((?:[A-Z]+-[A-Z0-9-]*[A-Z0-9])(?:, [A-Z]+-[A-Z0-9-]*[A-Z0-9])*):/m.exec(message)?.[1] ?? '')
-    .split(', ')
-    .filter((id) => clauses.includes(id));
+  // Any catalogued clause may be named: a failure explained by another clause counts against that one.
+  const named = (/^\s*((?:[A-Z]+-[A-Z0-9-]*[A-Z0-9])(?:, [A-Z]+-[A-Z0-9-]*[A-Z0-9])*):/m.exec(message)?.[1] ?? '').split(', ').filter(isClause);
   return named.length > 0 ? named : [...clauses];
+}
+
+/** What a failure says, without its stack, transcript or replay line: a few lines at most. */
+function headline(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n\nTranscript')[0]!.split('\n').slice(0, 8).join('\n');
 }
 
 /** fast-check prints a commands value as `...;/*replayPath="..."*\/`: the replay needs it too. */

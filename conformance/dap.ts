@@ -28,6 +28,8 @@ export interface Pacer {
 
 export class DapConnection {
   readonly received: string[] = [];
+  /** Told of every request this connection made and its reply (the target's ledger of what it created). */
+  onReply: ((command: string, args: unknown, reply: DapReply) => void) | undefined;
   readonly closed: Promise<{ code: number; reason: string }>;
   #closeInfo: { code: number; reason: string } | undefined;
   #waiters: Array<() => void> = [];
@@ -88,7 +90,9 @@ export class DapConnection {
     if (args !== undefined) frame['arguments'] = args;
     const from = this.received.length;
     await this.sendRaw(JSON.stringify(frame));
-    return this.replyTo(seq, from);
+    const reply = await this.replyTo(seq, from);
+    this.onReply?.(command, args, reply);
+    return reply;
   }
 
   /** The reply whose `request_seq` is `seq` (compared as JSON numbers), among messages from index `from`. */
@@ -107,6 +111,19 @@ export class DapConnection {
       if (!this.isOpen) throw new Error(`${this.name}: connection closed before a reply to seq ${seq}`);
       if (!(await this.#wait(deadline))) throw new Error(`${this.name}: no reply to seq ${seq} within ${REPLY_TIMEOUT_MS} ms`);
     }
+  }
+
+  /**
+   * The reply to `seq` among messages from `from`, or undefined when none comes: requests sent
+   * behind it (two `rrext_public_probe`, served before and after auth) are answered first, or the
+   * connection closes, without one. Fast where a timeout would cost seconds per unanswered frame.
+   */
+  async replyOrNothing(seq: number, from = 0): Promise<DapReply | undefined> {
+    const find = () => this.received.slice(from).map(parse).find((reply) => reply?.request_seq === seq);
+    for (let fence = 0; fence < 2 && !find() && this.isOpen; fence++) {
+      await this.request('rrext_public_probe').catch(() => undefined);
+    }
+    return find();
   }
 
   /** Waits until `count` messages have arrived; false if the connection closed or time ran out first. */

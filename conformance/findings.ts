@@ -19,7 +19,7 @@ export interface Finding {
 /** Findings a check may collect before it stops trying more cases (its budget). */
 const FINDINGS_BUDGET = 60;
 /** Findings printed in full; the rest are counted. */
-const SHOWN = 20;
+export const SHOWN = 20;
 
 export class Findings {
   readonly #items: Finding[] = [];
@@ -49,6 +49,11 @@ export class Findings {
   add(clause: string, message: string, severity: Severity = 'violation'): void {
     this.#items.push({ clause, severity, message });
     if (this.#items.length >= FINDINGS_BUDGET) throw new BudgetExhausted(this.#items.length);
+  }
+
+  /** Every finding, most severe first. */
+  list(): Finding[] {
+    return this.#sorted();
   }
 
   /** The clauses found broken, most severe first. */
@@ -87,4 +92,10 @@ export class BudgetExhausted extends Error {
 function firstLines(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n').slice(0, 6).join('\n');
+}
+
+/** `headline (N):` and one offending value per line, the first SHOWN of them, then a count. */
+export function listing(headline: string, items: readonly string[]): string {
+  const more = items.length > SHOWN ? [`  … and ${items.length - SHOWN} more`] : [];
+  return [`${headline} (${items.length}):`, ...items.slice(0, SHOWN).map((item) => `  ${item}`), ...more].join('\n');
 }

@@ -30,6 +30,8 @@ export const WORDS = {
   projectIdRequired: 'pipeline.project_id is required',
   projectIdArgRequired: 'projectId is required',
   alreadyExists: (id: string) => `Deployment already exists: ${id}`,
+  /** The mock's words; the real server's name its storage path instead (a leak: DEP-MSG-1). */
+  notFound: (id: string) => `Deployment not found: ${id}`,
   invalidSchedule: (value: string) => `Invalid schedule '${value}'. ${EXPECTED_SCHEDULE}`,
   permissionDenied: (permission: Permission) => `Permission '${permission}' denied`,
   notAuthenticated: 'Not authenticated',
@@ -79,7 +81,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 }
 
 /** A short JSON rendering for failure messages. */
-export function show(value: unknown, max = 160): string {
+export function show(value: unknown, max = 300): string {
   let text: string;
   try {
     text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
@@ -269,6 +271,7 @@ export class DeployModel {
     const pipeline = sends(args, 'pipeline') ? args.pipeline : undefined;
     if (pipeline === undefined || pipeline === null) problems.push(fail('DEP-ADD-2', 'the pipeline is missing', WORDS.pipelineRequired));
     else if (!isJsonObject(pipeline)) problems.push(fail('DEP-ADD-2', 'the pipeline is not a JSON object', WORDS.pipelineNotObject));
+    else if (Object.keys(pipeline).length === 0) problems.push(fail('DEP-ADD-3', 'the pipeline is empty: no project_id', WORDS.pipelineRequired)); // the real server: `if not pipeline`
     else {
       const id = pipeline['project_id'];
       if (typeof id !== 'string' || id === '') problems.push(fail('DEP-ADD-3', 'pipeline.project_id is missing, empty or not a string', WORDS.projectIdRequired));
@@ -334,7 +337,7 @@ export class DeployModel {
     let schedule = before.schedule;
     if (sends(args, 'schedule')) {
       if (!this.scheduleIsValid(args.schedule)) {
-        return { ok: false, failure: fail('DEP-UPD-3', `the schedule ${show(args.schedule)} is invalid (SCHED-2)`, WORDS.invalidSchedule(String(args.schedule))) };
+        return { ok: false, failure: fail('SCHED-2', `the schedule ${show(args.schedule)} is invalid`, WORDS.invalidSchedule(String(args.schedule))) };
       }
       schedule = args.schedule as string;
     }

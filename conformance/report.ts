@@ -3,6 +3,7 @@
  * exercised) and conformance (clauses passed) figures, and the table, JSON and JUnit forms.
  */
 import { CLAUSES, type Capability, type Clause, type ClauseFamily } from './clauses.js';
+import { SHOWN, listing, type Finding } from './findings.js';
 
 export type CheckState = 'pass' | 'fail' | 'skip';
 
@@ -16,6 +17,8 @@ export interface CheckResult {
   readonly detail?: string;
   /** For a failed check: the clauses it found broken (default: all it covers). */
   readonly violated?: readonly string[];
+  /** For a failed check: what it found, each under the clause broken (which may be one it does not name). */
+  readonly findings?: readonly Finding[];
   readonly durationMs: number;
 }
 
@@ -26,8 +29,12 @@ export interface ClauseResult {
   readonly clause: Clause;
   readonly verdict: ClauseVerdict;
   readonly checks: readonly CheckResult[];
-  /** Why it was skipped, or the first failing check's name. */
+  /** Why it was skipped, or the failing check's name (the one that names this clause, if any did). */
   readonly note?: string;
+  /** For a failed clause: what was found against it, over all checks, most severe first. */
+  readonly findings?: readonly Finding[];
+  /** Other failing checks that saw the same fault (reported here, once, not as their own clauses' failures). */
+  readonly alsoSeenIn?: readonly string[];
 }
 
 export interface ConformanceReport {
@@ -48,6 +55,13 @@ export interface ConformanceReport {
   readonly durationMs: number;
   /** Frames the checks sent to the target (requests and raw frames). */
   readonly requests?: number;
+  /** What the pre-flight found and what the run will not verify, printed above the results. */
+  readonly header?: readonly string[];
+  /** Deployments the run created and could not remove (a remote target), and what it did to the target's clock. */
+  readonly leftovers?: readonly string[];
+  readonly clockMoved?: string;
+  /** Whether a failed SHOULD clause fails the run too. */
+  readonly strict?: boolean;
 }
 
 /** `DEP-ADD-4, DEP-ADD-1: title` -> ['DEP-ADD-4', 'DEP-ADD-1']. */
@@ -60,7 +74,8 @@ export function clausesOf(name: string): string[] {
 export type OutOfScope = Partial<Record<Capability, string>>;
 
 export function buildReport(
-  meta: Pick<ConformanceReport, 'target' | 'profile' | 'seed' | 'runs' | 'durationMs'> & { dialect?: string; requests?: number },
+  meta: Pick<ConformanceReport, 'target' | 'profile' | 'seed' | 'runs' | 'durationMs'> &
+    Partial<Pick<ConformanceReport, 'dialect' | 'requests' | 'header' | 'leftovers' | 'clockMoved' | 'strict'>>,
   checks: readonly CheckResult[],
   outOfScope: OutOfScope = {},
   /** Report only these clause families (the SDK runner reports SDK clauses only). Default: all. */
@@ -70,22 +85,32 @@ export function buildReport(
   const clauses = reported.map((clause): ClauseResult => {
     const reason = clause.needs.map((need) => outOfScope[need]).find((r) => r !== undefined);
     if (reason !== undefined) return { clause, verdict: 'skip', checks: [], note: reason };
-    // A failed check counts against the clauses it found broken, and for no others.
-    const mine = checks.filter(
-      (check) => check.clauses.includes(clause.id) && !(check.state === 'fail' && check.violated && !check.violated.includes(clause.id)),
+    // A failed check counts against the clauses it found broken, and for no others: those may
+    // include a clause it does not name (another clause's fault it ran into).
+    const mine = checks.filter((check) =>
+      check.state === 'fail' && check.violated ? check.violated.includes(clause.id) : check.clauses.includes(clause.id),
     );
-    const failed = mine.find((check) => check.state === 'fail');
-    if (failed) return { clause, verdict: clause.level === 'MUST' ? 'fail' : 'warn', checks: mine, note: failed.name };
+    const failing = mine.filter((check) => check.state === 'fail');
+    if (failing.length > 0) {
+      const primary = failing.find((check) => check.clauses.includes(clause.id)) ?? failing[0]!;
+      return {
+        clause,
+        verdict: clause.level === 'MUST' ? 'fail' : 'warn',
+        checks: mine,
+        note: primary.name,
+        findings: findingsFor(clause.id, [primary, ...failing.filter((check) => check !== primary)]),
+        ...(failing.length > 1 && { alsoSeenIn: failing.filter((check) => check !== primary).map((check) => check.name) }),
+      };
+    }
     if (mine.some((check) => check.state === 'pass')) return { clause, verdict: 'pass', checks: mine };
     if (mine.length > 0) {
-      const reasons = [...new Set(mine.map((check) => check.detail ?? 'skipped'))];
-      return { clause, verdict: 'skip', checks: mine, note: reasons.join('; ') };
+      return { clause, verdict: 'skip', checks: mine, note: skipReason(mine) };
     }
     return { clause, verdict: 'uncovered', checks: mine, note: 'no check covers this clause' };
   });
   const exercised = clauses.filter((c) => c.verdict === 'pass' || c.verdict === 'fail' || c.verdict === 'warn').length;
   const passed = clauses.filter((c) => c.verdict === 'pass').length;
-  const ok = clauses.every((c) => c.clause.level !== 'MUST' || c.verdict === 'pass' || c.verdict === 'skip');
+  const ok = clauses.every((c) => (c.clause.level !== 'MUST' || c.verdict === 'pass' || c.verdict === 'skip') && !(meta.strict && c.verdict === 'warn'));
   return {
     ...meta,
     clauses,
@@ -96,20 +121,63 @@ export function buildReport(
   };
 }
 
+/** Why a clause's checks were skipped, each need once: `needs A and B` from `needs A` and `needs A and B`. */
+function skipReason(checks: readonly CheckResult[]): string {
+  const reasons = [...new Set(checks.map((check) => check.detail ?? 'skipped'))];
+  const needs = reasons.filter((r) => r.startsWith('needs '));
+  const others = reasons.filter((r) => !r.startsWith('needs '));
+  const parts = [...new Set(needs.flatMap((r) => r.slice('needs '.length).split(' and ')))];
+  return [...(parts.length ? [`needs ${parts.join(' and ')}`] : []), ...others].join('; ');
+}
+
+/** A clause's findings over its failing checks, each message once, most severe first. */
+function findingsFor(id: string, failing: readonly CheckResult[]): Finding[] {
+  const seen = new Set<string>();
+  const out: Finding[] = [];
+  for (const check of failing) {
+    const own = check.findings?.filter((f) => f.clause.split(', ').includes(id)) ?? [];
+    const found = own.length > 0 ? own : [{ clause: id, severity: 'violation' as const, message: firstLine(check.detail ?? check.name) }];
+    for (const finding of found) {
+      if (seen.has(finding.message)) continue;
+      seen.add(finding.message);
+      out.push(finding);
+    }
+  }
+  return out.sort((a, b) => (a.severity === 'breach' ? 0 : 1) - (b.severity === 'breach' ? 0 : 1));
+}
+
+const firstLine = (text: string) => text.split('\n')[0] ?? text;
+
+/** Failed clauses, root causes first: a cross-user breach, then MUST, SHOULD, NOTE. */
+export function rootCauses(report: ConformanceReport): ClauseResult[] {
+  const rank = (c: ClauseResult) =>
+    (c.findings?.some((f) => f.severity === 'breach') ? 0 : 10) + { MUST: 0, SHOULD: 1, NOTE: 2 }[c.clause.level];
+  return report.clauses.filter((c) => c.verdict === 'fail' || c.verdict === 'warn').sort((a, b) => rank(a) - rank(b));
+}
+
 const MARK: Record<ClauseVerdict, string> = { pass: 'pass', fail: 'FAIL', warn: 'warn', skip: 'skip', uncovered: 'none' };
 
-/** The report as the terminal shows it: failures in full, then one line per clause, then the figures. */
+/** The report as the terminal shows it: each failing check in full, then the root causes, the clause table, the figures. */
 export function formatReport(report: ConformanceReport): string {
   const failures = report.checks.filter((check) => check.state === 'fail');
   const lines: string[] = [];
   for (const failure of failures) {
     lines.push(`✗ ${failure.name}`, indent(failure.detail ?? ''), '');
   }
-  lines.push(`Conformance of ${report.target} (${report.profile === 'sdk' ? 'SDK clauses' : `profile ${report.profile}`}, seed ${report.seed}, ${report.runs} runs per property)`, '');
+  lines.push(`Conformance of ${report.target} (${report.profile === 'sdk' ? 'SDK clauses' : `profile ${report.profile}`}, seed ${report.seed}, ${report.runs} runs per property)`);
+  if (report.header?.length) lines.push(...report.header.map((line) => `  ${line}`));
+  lines.push('');
+  const causes = rootCauses(report);
+  if (causes.length > 0) {
+    lines.push(`Findings, most severe first (${causes.length} clause${causes.length === 1 ? '' : 's'} broken; each fault once, under the clause it breaks):`);
+    causes.forEach((c, i) => lines.push(...formatCause(c, i + 1)));
+    lines.push('');
+  }
   lines.push(`${'clause'.padEnd(14)}${'level'.padEnd(8)}${'result'.padEnd(8)}checks  note`);
   for (const c of report.clauses) {
     const passed = c.checks.filter((check) => check.state === 'pass').length;
-    lines.push(`${c.clause.id.padEnd(14)}${c.clause.level.padEnd(8)}${MARK[c.verdict].padEnd(8)}${`${passed}/${c.checks.length}`.padEnd(8)}${c.note ?? ''}`);
+    const note = c.verdict === 'fail' || c.verdict === 'warn' ? `finding ${causes.indexOf(c) + 1} above` : (c.note ?? '');
+    lines.push(`${c.clause.id.padEnd(14)}${c.clause.level.padEnd(8)}${MARK[c.verdict].padEnd(8)}${`${passed}/${c.checks.length}`.padEnd(8)}${note}`);
   }
   const pct = (a: number, b: number) => (b === 0 ? '0' : ((100 * a) / b).toFixed(0));
   lines.push(
@@ -119,9 +187,43 @@ export function formatReport(report: ConformanceReport): string {
     ...(report.dialect ? [`record field names sent: ${report.dialect}`] : []),
     `checks: ${report.checks.filter((c) => c.state === 'pass').length} passed, ${failures.length} failed, ${report.checks.filter((c) => c.state === 'skip').length} skipped, ` +
       `in ${(report.durationMs / 1000).toFixed(1)} s${report.requests ? ` (${report.requests} ${report.profile === 'sdk' ? 'SDK calls' : 'frames sent'})` : ''}`,
-    report.ok ? 'RESULT: every MUST clause in scope passed' : 'RESULT: FAILED: a MUST clause in scope failed (see above)',
+    ...(report.clockMoved ? [`clock: ${report.clockMoved}`] : []),
+    ...(report.leftovers === undefined
+      ? []
+      : report.leftovers.length === 0
+        ? ['cleanup: every deployment the run created was removed']
+        : [listing('cleanup: NOT removed from the target (remove them by hand)', report.leftovers)]),
+    verdictLine(report),
   );
   return lines.join('\n');
+}
+
+function verdictLine(report: ConformanceReport): string {
+  const broken = report.clauses.filter((c) => c.verdict === 'fail').length;
+  const warned = report.clauses.filter((c) => c.verdict === 'warn').length;
+  if (!report.ok) {
+    return broken > 0
+      ? `RESULT: FAILED: ${broken} MUST clause${broken === 1 ? '' : 's'} broken${warned ? `, ${warned} SHOULD/NOTE clause${warned === 1 ? '' : 's'} warned` : ''} (see the findings above)`
+      : warned > 0 && report.strict
+        ? `RESULT: FAILED (--strict): ${warned} SHOULD/NOTE clause${warned === 1 ? '' : 's'} broken (see the findings above)`
+        : 'RESULT: FAILED: a MUST clause is not covered by any check';
+  }
+  return `RESULT: every MUST clause in scope passed${warned ? ` (${warned} SHOULD/NOTE clause${warned === 1 ? '' : 's'} warned: --strict fails on them)` : ''}`;
+}
+
+/** One root cause: the clause, its findings (the first SHOWN), and where it was seen. */
+function formatCause(c: ClauseResult, n: number): string[] {
+  const findings = c.findings ?? [];
+  const breach = findings.some((f) => f.severity === 'breach');
+  const head = `${n}. ${c.clause.id} (${c.clause.level}${breach ? ', a CROSS-USER BREACH' : ''}): ${findings.length} finding${findings.length === 1 ? '' : 's'}`;
+  const shown = findings.slice(0, SHOWN).map((f) => `     - ${(f.severity === 'breach' ? 'CROSS-USER BREACH: ' : '') + f.message.split('\n').join('\n       ')}`);
+  return [
+    head,
+    ...shown,
+    ...(findings.length > SHOWN ? [`     … and ${findings.length - SHOWN} more (in the check's failure above)`] : []),
+    `     seen in: ${c.note}`,
+    ...(c.alsoSeenIn?.length ? [`     also seen in: ${c.alsoSeenIn.join('; ')}`] : []),
+  ];
 }
 
 export function reportJson(report: ConformanceReport): string {
@@ -135,6 +237,8 @@ export function reportJson(report: ConformanceReport): string {
         verdict: c.verdict,
         note: c.note ?? null,
         checks: c.checks.map((check) => check.name),
+        ...(c.findings && { findings: c.findings }),
+        ...(c.alsoSeenIn && { alsoSeenIn: c.alsoSeenIn }),
       })),
     },
     null,
@@ -142,27 +246,55 @@ export function reportJson(report: ConformanceReport): string {
   );
 }
 
-/** JUnit XML: one test case per clause, so CI dashboards show the clause table. */
+/**
+ * JUnit XML: one test case per clause, so CI dashboards show the clause table. A warned
+ * (SHOULD or NOTE) clause is a failure only under --strict, as the exit code is; every case has
+ * its checks' time; a failure's message is its first finding.
+ */
 export function reportJunit(report: ConformanceReport): string {
+  const failed = (c: ClauseResult) => c.verdict === 'fail' || (c.verdict === 'warn' && report.strict === true);
   const cases = report.clauses.map((c) => {
     const name = `${c.clause.id} (${c.clause.level})`;
-    const body =
-      c.verdict === 'fail' || c.verdict === 'warn'
-        ? `<failure message="${xml(c.note ?? '')}">${xml(c.checks.filter((k) => k.state === 'fail').map((k) => `${k.name}\n${k.detail ?? ''}`).join('\n\n'))}</failure>`
+    const time = (c.checks.reduce((ms, check) => ms + check.durationMs, 0) / 1000).toFixed(3);
+    const evidence = (c.findings ?? []).map((f) => f.message).join('\n') + `\n\nseen in: ${c.note}${c.alsoSeenIn?.length ? `\nalso seen in: ${c.alsoSeenIn.join('; ')}` : ''}`;
+    const firstFinding = firstLine(c.findings?.[0]?.message ?? c.note ?? '');
+    const body = failed(c)
+      ? `<failure message="${xml(firstFinding)}" type="${c.clause.level}">${xml(`${evidence}\n\n${c.checks.filter((k) => k.state === 'fail').map((k) => `${k.name}\n${k.detail ?? ''}`).join('\n\n')}`)}</failure>`
+      : c.verdict === 'warn'
+        ? `<system-out>${xml(`warning (${c.clause.level} clause; --strict fails on it): ${firstFinding}\n${evidence}`)}</system-out>`
         : c.verdict === 'skip' || c.verdict === 'uncovered'
           ? `<skipped message="${xml(c.note ?? '')}"/>`
           : '';
-    return `    <testcase classname="conformance.${c.clause.family}" name="${xml(name)}">${body}</testcase>`;
+    return `    <testcase classname="conformance.${c.clause.family}" name="${xml(name)}" time="${time}">${body}</testcase>`;
   });
-  const failures = report.clauses.filter((c) => c.verdict === 'fail' || c.verdict === 'warn').length;
+  const failures = report.clauses.filter(failed).length;
   const skipped = report.clauses.filter((c) => c.verdict === 'skip' || c.verdict === 'uncovered').length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="rocketride-deploy-kit conformance" tests="${cases.length}" failures="${failures}" skipped="${skipped}">`,
+    `<testsuites name="rocketride-deploy-kit conformance" tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${(report.durationMs / 1000).toFixed(3)}">`,
     `  <testsuite name="${xml(report.target)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${(report.durationMs / 1000).toFixed(3)}">`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+/** The clause table as Markdown, for `GITHUB_STEP_SUMMARY` (a job summary in GitHub Actions). */
+export function reportMarkdown(report: ConformanceReport): string {
+  const icon: Record<ClauseVerdict, string> = { pass: '✅ pass', fail: '❌ FAIL', warn: '⚠️ warn', skip: '⏭️ skip', uncovered: '➖ none' };
+  const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const causes = rootCauses(report);
+  return [
+    `## Conformance of ${cell(report.target)}`,
+    '',
+    `**${verdictLine(report).replace(/^RESULT: /, '')}** · ${report.conformance.passed}/${report.conformance.exercised} exercised clauses passed · ${report.coverage.exercised}/${report.coverage.total} exercised · ${(report.durationMs / 1000).toFixed(1)} s`,
+    '',
+    ...(report.header?.length ? [...report.header.map((line) => `- ${cell(line)}`), ''] : []),
+    ...(causes.length ? ['### Findings', '', ...causes.map((c, i) => `${i + 1}. **${c.clause.id}** (${c.clause.level}): ${cell(firstLine(c.findings?.[0]?.message ?? c.note ?? ''))}${(c.findings?.length ?? 0) > 1 ? ` (+${c.findings!.length - 1} more)` : ''}`), ''] : []),
+    '| clause | level | result | note |',
+    '| --- | --- | --- | --- |',
+    ...report.clauses.map((c) => `| ${c.clause.id} | ${c.clause.level} | ${icon[c.verdict]} | ${cell(c.verdict === 'fail' || c.verdict === 'warn' ? firstLine(c.findings?.[0]?.message ?? '') : (c.note ?? ''))} |`),
     '',
   ].join('\n');
 }

@@ -5,15 +5,18 @@
  * @since 0.3.0
  */
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunnerTestCase, RunnerTestFile } from 'vitest';
 import { startVitest } from 'vitest/node';
 import { createMockServer, toServiceUrl, type MockServer } from 'rocketride-deploy-kit';
 import { DapConnection } from './dap.js';
-import { parseReplayToken } from './replay.js';
-import { buildReport, clausesOf, formatReport, reportJson, reportJunit, type CheckResult, type ConformanceReport } from './report.js';
+import type { Finding } from './findings.js';
+import { PreflightError, preflight, readClock } from './preflight.js';
+import { parseReplayToken, type ReplaySpec } from './replay.js';
+import { buildReport, clausesOf, formatReport, reportJson, reportJunit, reportMarkdown, type CheckResult, type ConformanceReport } from './report.js';
 import { DEFAULT_SDK_TIMEOUT_MS, type SdkInfo, type SdkSpec } from './sdk/driver.js';
 import { importTarget, parseModuleSpec } from './sdk/module-driver.js';
 import { startSdk, type SdkTargetConfig } from './sdk/sdk-target.js';
@@ -43,6 +46,13 @@ export interface ConformanceOptions {
   junit?: string;
   /** Where the live progress line goes. Default: stderr. Pass null for none. */
   progress?: NodeJS.WritableStream | null;
+  /** A failed SHOULD or NOTE clause fails the run too (and is a JUnit failure). */
+  strict?: boolean;
+  /**
+   * Where the keys came from, for the replay command a failure prints: `flags` (default) prints
+   * them as flags, so it runs as printed; `env` leaves them to the RRDK_* variables.
+   */
+  keySource?: 'flags' | 'env';
   /** Test-only: start the in-process mock with these deliberate faults (see the mutants test). */
   mutants?: string[];
   /**
@@ -63,39 +73,54 @@ const SDK_CHECKS_DIR = fileURLToPath(new URL('./sdk-checks/', import.meta.url));
 const MOCK_START = '2026-01-05T10:07:00Z';
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Runs the suite; resolves with the report (and writes the files asked for). */
+/** Runs the suite; resolves with the report (and writes the files asked for). Throws a PreflightError when the run cannot start. */
 export async function runConformance(options: ConformanceOptions = {}): Promise<ConformanceReport> {
   if (options.sdkModule !== undefined || options.sdkDriver !== undefined) return runSdkConformance(options);
   const started = Date.now();
-  const replay = options.replay === undefined ? undefined : parseReplayToken(options.replay);
+  const replay = options.replay === undefined ? undefined : readToken(options.replay);
+  const run = replay ? replayedRun(replay, options) : options;
   let server: MockServer | undefined;
   let config: TargetConfig;
   const prefix = `rrdk-conf-${started.toString(36)}-${randomBytes(3).toString('hex')}-`;
+  const ledger = await mkdtemp(join(tmpdir(), 'rrdk-ledger-'));
   const common = {
-    profile: options.profile ?? 'spec',
+    profile: run.profile ?? 'spec',
     seed: replay?.seed ?? options.seed ?? DEFAULT_SEED,
     prefix,
+    ledger,
     ...(replay && { replay }),
   } as const;
 
-  if (options.target === undefined) {
+  if (run.target === undefined) {
     server = await createMockServer({
       port: 0,
       clock: { mode: 'fake', startAt: MOCK_START },
       ...(options.mutants && ({ mutants: options.mutants } as object)),
     });
+    const maxRps = run.maxRps ?? Infinity;
+    const runs = run.runs ?? 25;
     config = {
       ...common,
       url: server.url,
       keys: { primary: 'MYAPIKEY', secondary: 'ALICEKEY', monitor: 'MONITORKEY', noPermission: 'NOPERMKEY' },
       controlUrl: controlUrlOf(server),
-      maxRps: options.maxRps ?? Infinity,
-      runs: options.runs ?? 25,
+      maxRps,
+      runs,
+      replayRun: { profile: common.profile, runs, maxRps: Number.isFinite(maxRps) ? maxRps : 0 },
+      replayCommand: replayCommandOf({ ...options, profile: common.profile }, undefined),
     };
   } else {
     const [primary, secondary] = options.keys ?? [];
-    if (!primary) throw new Error('A remote target needs at least one key of a full user: --key KEY');
-    const url = toServiceUrl(options.target);
+    if (!primary) {
+      throw new PreflightError(
+        replay
+          ? `This token replays a failure seen on ${run.target}: give the keys of that run (--key KEY, twice for two users, --monitor-key, --no-permission-key, or the RRDK_* variables)`
+          : 'A remote target needs at least one key of a full user: --key KEY (or RRDK_KEYS)',
+      );
+    }
+    const url = toServiceUrl(run.target);
+    const maxRps = run.maxRps ?? (isLoopback(url) ? Infinity : DEFAULT_REMOTE_RPS);
+    const runs = run.runs ?? 5;
     config = {
       ...common,
       url,
@@ -107,24 +132,38 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
       },
       controlUrl: url.replace(/^ws/, 'http').replace(/\/task\/service$/, '/control'),
       ...(options.controlToken && { controlToken: options.controlToken }),
-      maxRps: options.maxRps ?? (isLoopback(url) ? Infinity : 20),
-      runs: options.runs ?? 5,
+      maxRps,
+      runs,
+      replayRun: { target: url, profile: common.profile, runs, maxRps: Number.isFinite(maxRps) ? maxRps : 0 },
+      replayCommand: replayCommandOf(options, url),
     };
   }
 
   // Interrupted (Ctrl-C, a CI timeout): still remove what this run created on a remote target.
-  const stopWatching = onInterrupt(() => (server === undefined ? sweep(config) : server.close()));
+  const stopWatching = onInterrupt(() => (server === undefined ? cleanUp(config) : server.close()));
   try {
+    const found = await preflight(config, paceLine(config, server === undefined));
+    config = { ...config, capabilities: [...found.capabilities] };
+    if (replay) found.header.unshift(`replaying one case of: ${replay.check}`);
+    progressOf(options)?.write(`${found.header.map((line) => `conformance: ${line}`).join('\n')}\n`);
     const checks = await runChecks({ dir: CHECKS_DIR, provide: { conformance: config }, oneFileAtATime: server === undefined }, progressOf(options));
-    if (server === undefined) await sweep(config);
+    if (replay && !checks.some((check) => check.name === replay.check && check.state !== 'skip')) {
+      throw new PreflightError(`The check this token replays is not in this version of the suite (or could not run here): ${replay.check}`);
+    }
+    const leftovers = server === undefined ? await cleanUp(config) : undefined;
+    const clockMoved = found.clockAtStart === undefined ? undefined : await clockMove(config, found.clockAtStart);
     const report = buildReport(
       {
-        target: options.target === undefined ? `the in-process mock${options.mutants?.length ? ` (mutants: ${options.mutants.join(', ')})` : ''}` : config.url,
+        target: run.target === undefined ? `the in-process mock${options.mutants?.length ? ` (mutants: ${options.mutants.join(', ')})` : ''}` : config.url,
         profile: config.profile,
         seed: config.seed,
         runs: config.runs,
         durationMs: Date.now() - started,
         requests: checks.reduce((n, c) => n + (c.requests ?? 0), 0),
+        header: found.header,
+        ...(leftovers && { leftovers }),
+        ...(clockMoved && { clockMoved }),
+        ...(options.strict && { strict: true }),
         ...dialectOf(checks),
       },
       checks,
@@ -135,7 +174,82 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
   } finally {
     stopWatching();
     await server?.close();
+    await rm(ledger, { recursive: true, force: true });
   }
+}
+
+/** A replay token, or a PreflightError saying what is wrong with it. */
+function readToken(token: string): ReplaySpec {
+  try {
+    return parseReplayToken(token);
+  } catch (error) {
+    throw new PreflightError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Requests per second against a target that is not on this machine, unless --max-rps says otherwise. */
+const DEFAULT_REMOTE_RPS = 20;
+/** About how many frames a default run sends (measured: 3,000 to 3,500 against the mock at 5 runs per property). */
+const FRAMES_PER_RUN = 3500;
+
+function paceLine(config: TargetConfig, remote: boolean): string {
+  if (!Number.isFinite(config.maxRps)) return `pace: unpaced (${remote ? 'a target on this machine' : 'the in-process mock'})`;
+  const minutes = Math.max(1, Math.round(FRAMES_PER_RUN / config.maxRps / 60));
+  return `pace: at most ${config.maxRps} requests/s (--max-rps; 0 for unpaced): a run takes about ${minutes} min`;
+}
+
+/**
+ * What a replay runs against: the token's own target and options. A token is never replayed
+ * against another server than the one it was made on, nor a remote one against the in-process mock.
+ */
+function replayedRun(replay: ReplaySpec, options: ConformanceOptions): ConformanceOptions {
+  if (options.target !== undefined && replay.target === undefined) {
+    throw new PreflightError(`This token replays a failure of the in-process mock, not of ${options.target}: run it without --target`);
+  }
+  if (options.target !== undefined && replay.target !== undefined && toServiceUrl(options.target) !== replay.target) {
+    throw new PreflightError(`This token replays a failure seen on ${replay.target}; it is never run against another server (--target ${options.target}): drop --target`);
+  }
+  return {
+    ...options,
+    ...(replay.target !== undefined && { target: replay.target }),
+    ...(replay.profile !== undefined && { profile: replay.profile as Profile }),
+    ...(replay.runs !== undefined && { runs: replay.runs }),
+    ...(replay.maxRps !== undefined && { maxRps: replay.maxRps === 0 ? Infinity : replay.maxRps }),
+  };
+}
+
+/** The command that replays one case, `TOKEN` standing for the token: complete, so it runs as printed. */
+function replayCommandOf(options: ConformanceOptions, url: string | undefined): string {
+  const words = ['rocketride-deploy-kit', 'conformance', '--replay', 'TOKEN'];
+  if (url !== undefined && options.keySource !== 'env') {
+    const [primary, secondary] = options.keys ?? [];
+    for (const key of [primary, secondary]) if (key) words.push('--key', shellWord(key));
+    if (options.monitorKey) words.push('--monitor-key', shellWord(options.monitorKey));
+    if (options.noPermissionKey) words.push('--no-permission-key', shellWord(options.noPermissionKey));
+    if (options.controlToken) words.push('--control-token', shellWord(options.controlToken));
+  }
+  if (options.mutants?.length) for (const mutant of options.mutants) words.push('--mutant', shellWord(mutant));
+  return words.join(' ');
+}
+
+/** How far the run moved a kit target's clock. */
+async function clockMove(config: TargetConfig, fromMs: number): Promise<string | undefined> {
+  const now = await readClock(config);
+  if (!now || 'refused' in now) return undefined;
+  const span = now.nowMs - fromMs;
+  return `the run moved the target's clock by ${describeSpan(span)} (from ${new Date(fromMs).toISOString()} to ${new Date(now.nowMs).toISOString()})`;
+}
+
+function describeSpan(ms: number): string {
+  const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000], ['s', 1000]];
+  const parts: string[] = [];
+  let left = Math.abs(ms);
+  for (const [unit, size] of units) {
+    const n = Math.floor(left / size);
+    if (n > 0 && parts.length < 3) parts.push(`${n} ${unit}`);
+    left -= n * size;
+  }
+  return `${ms < 0 ? '-' : ''}${parts.join(' ') || `${ms} ms`}`;
 }
 
 interface Collected extends CheckResult {
@@ -161,7 +275,7 @@ async function runSdkConformance(options: ConformanceOptions): Promise<Conforman
   // Interrupted: close the mock (the drivers see their standard input close and exit).
   const stopWatching = onInterrupt(() => server.close());
   try {
-    const info = await preflight(sdk, server.url, timeoutMs);
+    const info = await startSdkOnce(sdk, server.url, timeoutMs);
     const config: SdkTargetConfig = {
       uri: server.url,
       controlUrl: controlUrlOf(server),
@@ -213,7 +327,7 @@ function sdkName(info: SdkInfo, options: ConformanceOptions): string {
 }
 
 /** Starts the SDK once and asks what it is; a driver that cannot start fails the run here. */
-async function preflight(sdk: SdkSpec, uri: string, timeoutMs: number): Promise<SdkInfo> {
+async function startSdkOnce(sdk: SdkSpec, uri: string, timeoutMs: number): Promise<SdkInfo> {
   const session = await startSdk(sdk, { uri, key: 'MYAPIKEY', timeoutMs });
   await session.close();
   return session.info;
@@ -259,7 +373,9 @@ interface CheckRun {
 async function runChecks(run: CheckRun, progress: NodeJS.WritableStream | null): Promise<Collected[]> {
   let done = 0;
   let failed = 0;
-  const line = (text: string) => progress?.write((progress as { isTTY?: boolean }).isTTY ? `\r${text}\u001b[K` : `${text}\n`);
+  let total = 0;
+  const tty = (progress as { isTTY?: boolean } | null)?.isTTY === true;
+  const line = (text: string) => progress?.write(tty ? `\r${text.slice(0, 160)}\u001b[K` : `${text}\n`);
   const vitest = await startVitest(
     'test',
     [],
@@ -271,12 +387,20 @@ async function runChecks(run: CheckRun, progress: NodeJS.WritableStream | null):
       exclude: [],
       watch: false,
       fileParallelism: !run.oneFileAtATime,
+      // Failure messages show the offending values whole, not `[ …(25) ]`.
+      chaiConfig: { truncateThreshold: 0 },
       reporters: [
         {
-          onTestCaseResult(test: { result(): { state: string } }) {
+          onTestModuleCollected(module: { children: { allTests(): Iterable<unknown> } }) {
+            total += [...module.children.allTests()].length;
+          },
+          onTestCaseResult(test: { name: string; result(): { state: string } }) {
             done += 1;
-            if (test.result().state === 'failed') failed += 1;
-            if (done % 5 === 0 || (progress as { isTTY?: boolean } | null)?.isTTY) line(`conformance: ${done} checks done, ${failed} failed`);
+            const state = test.result().state;
+            if (state === 'failed') failed += 1;
+            // One check files is collected at a time against a remote target: the total grows with them.
+            const name = test.name.length > 90 ? `${test.name.slice(0, 89)}…` : test.name;
+            line(`conformance: [${done}/${Math.max(total, done)}] ${state === 'failed' ? 'FAIL' : state === 'skipped' ? 'skip' : 'pass'} ${name}${failed ? ` (${failed} failed so far)` : ''}`);
           },
         },
       ],
@@ -287,7 +411,7 @@ async function runChecks(run: CheckRun, progress: NodeJS.WritableStream | null):
     {},
   );
   if (!vitest) throw new Error('vitest did not start');
-  if ((progress as { isTTY?: boolean } | null)?.isTTY) progress?.write('\n');
+  if (tty) progress?.write('\n');
   try {
     const results: Collected[] = [];
     for (const file of vitest.state.getFiles()) collect(file, results);
@@ -327,12 +451,13 @@ function collect(file: RunnerTestFile, into: Collected[]): void {
   visit(file.tasks);
 }
 
-function metaOf(meta: unknown): { notes?: Record<string, string>; requests?: number; violated?: string[] } {
-  const m = (meta ?? {}) as { notes?: Record<string, string>; requests?: number; violated?: unknown };
+function metaOf(meta: unknown): { notes?: Record<string, string>; requests?: number; violated?: string[]; findings?: Finding[] } {
+  const m = (meta ?? {}) as { notes?: Record<string, string>; requests?: number; violated?: unknown; findings?: unknown };
   return {
     ...(m.notes && { notes: m.notes }),
     ...(typeof m.requests === 'number' && { requests: m.requests }),
     ...(Array.isArray(m.violated) && { violated: m.violated.filter((v): v is string => typeof v === 'string') }),
+    ...(Array.isArray(m.findings) && { findings: m.findings as Finding[] }),
   };
 }
 
@@ -343,32 +468,59 @@ function dialectOf(checks: readonly Collected[]): { dialect?: string } {
 }
 
 /**
- * Against a remote target, removes any deployment of this run still there (a check that was
- * interrupted may have left one): only ids with this run's prefix are touched.
+ * Against a remote target, removes every deployment this run created and is still there: every
+ * add that succeeded (the check files' ledger, whatever the id, `7.25` included) and every listed
+ * id with this run's prefix (a check interrupted before its ledger line). Answers what it could not
+ * remove, as `user: id`; nothing else on the target is touched.
  */
-async function sweep(config: TargetConfig): Promise<void> {
-  const keys = [config.keys.primary, config.keys.secondary].filter((k): k is string => k !== undefined);
+async function cleanUp(config: TargetConfig): Promise<string[]> {
+  const byKey = new Map<string, Map<string, unknown>>();
+  const note = (key: string, projectId: unknown) => {
+    let ids = byKey.get(key);
+    if (!ids) byKey.set(key, (ids = new Map()));
+    ids.set(JSON.stringify(projectId), projectId);
+  };
+  for (const key of [config.keys.primary, config.keys.secondary]) if (key !== undefined) note(key, undefined);
+  for (const file of config.ledger ? await readdir(config.ledger).catch(() => []) : []) {
+    const text = await readFile(join(config.ledger!, file), 'utf8').catch(() => '');
+    for (const line of text.split('\n').filter(Boolean)) {
+      const entry = JSON.parse(line) as { key: string; projectId: unknown };
+      note(entry.key, entry.projectId);
+    }
+  }
   const transcript = new Transcript();
-  for (const key of keys) {
+  const left: string[] = [];
+  for (const [key, ids] of byKey) {
+    ids.delete(JSON.stringify(undefined));
     let connection: DapConnection | undefined;
+    let who = 'a user';
     try {
-      connection = await DapConnection.open(config.url, 'sweep', transcript, pacer(config.maxRps));
-      if ((await connection.request('auth', { auth: key })).success !== true) continue;
+      connection = await DapConnection.open(config.url, 'cleanup', transcript, pacer(config.maxRps));
+      const auth = await connection.request('auth', { auth: key });
+      if (auth.success !== true) throw new Error(String(auth.message));
+      who = String(auth.body?.userId ?? who);
       const list = await connection.request('rrext_deploy_list');
-      const records = (list.body?.deployments ?? []) as Array<{ pipeline?: { project_id?: unknown } }>;
-      for (const record of records) {
+      for (const record of (list.body?.deployments ?? []) as Array<{ pipeline?: { project_id?: unknown } }>) {
         const id = record.pipeline?.project_id;
-        if (typeof id === 'string' && id.startsWith(config.prefix)) await connection.request('rrext_deploy_remove', { projectId: id });
+        if (typeof id === 'string' && id.startsWith(config.prefix)) ids.set(JSON.stringify(id), id);
       }
-    } catch {
-      // best effort: the report must still be printed
+      for (const projectId of ids.values()) {
+        const status = await connection.request('rrext_deploy_status', { projectId });
+        if (status.success !== true) continue;
+        await connection.request('rrext_deploy_remove', { projectId });
+        if ((await connection.request('rrext_deploy_status', { projectId })).success === true) left.push(`${who}: ${JSON.stringify(projectId)}`);
+      }
+    } catch (error) {
+      for (const projectId of ids.values()) left.push(`${who}: ${JSON.stringify(projectId)} (${error instanceof Error ? error.message : String(error)})`);
     } finally {
       await connection?.close();
     }
   }
+  return left;
 }
 
-export { formatReport, reportJson, reportJunit };
+export { PreflightError } from './preflight.js';
+export { formatReport, reportJson, reportJunit, reportMarkdown };
 export type { ConformanceReport };
 
 /** Whether a target URL names this machine: nothing there to protect from a fast run. */

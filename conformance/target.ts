@@ -4,7 +4,10 @@
  * project ids that carry the run's unique prefix, and cleanup of everything the run created.
  */
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Capability } from './clauses.js';
+import type { ReplaySpec } from './replay.js';
 import { DapConnection, type DapReply, type Pacer } from './dap.js';
 import { Transcript } from './transcript.js';
 
@@ -31,6 +34,14 @@ export interface TargetConfig {
   readonly prefix: string;
   /** Set when replaying one failure: the check's name and fast-check's path and replay path. */
   readonly replay?: { check: string; seed: number; path: string; replayPath?: string };
+  /** The command line that re-runs one case, `TOKEN` standing for the token (keys as the run was given them). */
+  readonly replayCommand: string;
+  /** What a replay token records of this run. */
+  readonly replayRun: Omit<ReplaySpec, 'check' | 'seed' | 'path' | 'replayPath'>;
+  /** A folder where each check file notes every deployment it created (a remote target's cleanup reads it). */
+  readonly ledger?: string;
+  /** What the pre-flight found the target offers (clock control, the extra users). */
+  readonly capabilities?: readonly Capability[];
 }
 
 /** Paces requests to at most `rps` per second (a token bucket of one second's worth). */
@@ -59,6 +70,8 @@ export class Target {
   readonly #open = new Set<DapConnection>();
   /** key -> project ids created with it, for cleanup. */
   readonly #created = new Map<string, Set<string>>();
+  /** Deployments created under a project id that is not a string (a target that accepts `7.25`). */
+  readonly #createdOther: Array<{ key: string; projectId: unknown }> = [];
   #connections = 0;
   #ids = 0;
   /** Check files run side by side against one server: a per-file part keeps their ids apart. */
@@ -70,6 +83,8 @@ export class Target {
   readonly notes: Record<string, string> = {};
 
   constructor(readonly config: TargetConfig) {
+    for (const [role, key] of Object.entries(config.keys)) if (key !== undefined) this.transcript.redact(key, `${role} key`);
+    if (config.controlToken) this.transcript.redact(config.controlToken, 'control token');
     const paced = pacer(config.maxRps);
     // Every frame any connection sends goes through here: count them for the report.
     this.#pacer = {
@@ -80,8 +95,9 @@ export class Target {
     };
   }
 
-  /** What this target offers; detected once (the control API answers, extra keys were given). */
+  /** What this target offers: the pre-flight's finding, or detected once (the control API answers, extra keys were given). */
   async capabilities(): Promise<ReadonlySet<Capability>> {
+    if (!this.#capabilities && this.config.capabilities) this.#capabilities = new Set(this.config.capabilities);
     if (!this.#capabilities) {
       const found = new Set<Capability>();
       if (this.config.keys.secondary) found.add('second-user');
@@ -106,14 +122,29 @@ export class Target {
   }
 
   replayCommand(token: string): string {
-    return `rocketride-deploy-kit conformance --replay ${token}`;
+    return this.config.replayCommand.replace('TOKEN', token);
   }
 
-  /** A new connection, not authenticated. */
+  /** A new connection, not authenticated. Every add that succeeds on it is noted, whatever its id, for cleanup. */
   async connect(): Promise<DapConnection> {
     const connection = await DapConnection.open(this.config.url, `c${++this.#connections}`, this.transcript, this.#pacer);
     this.#open.add(connection);
+    let key: string | undefined;
+    connection.onReply = (command, args, reply) => {
+      const a = (args ?? {}) as { auth?: unknown; pipeline?: { project_id?: unknown } };
+      if (command === 'auth') key = reply.success === true && typeof a.auth === 'string' ? a.auth : undefined;
+      else if (command === 'deauth' && reply.success === true) key = undefined;
+      else if (command === 'rrext_deploy_add' && reply.success === true && key !== undefined) this.#note(key, a.pipeline?.project_id);
+    };
     return connection;
+  }
+
+  /** Notes a deployment the target created (the ledger outlives this worker: the runner removes what is left). */
+  #note(key: string, projectId: unknown): void {
+    if (projectId === undefined) return;
+    if (typeof projectId === 'string') this.created(key, projectId);
+    else this.#createdOther.push({ key, projectId });
+    if (this.config.ledger) appendFileSync(join(this.config.ledger, `${this.#fileTag}.jsonl`), `${JSON.stringify({ key, projectId })}\n`);
   }
 
   /** A new connection authenticated with `key` (default: the primary user's). */
@@ -183,6 +214,14 @@ export class Target {
       }
     }
     this.#created.clear();
+    for (const { key, projectId } of this.#createdOther.splice(0)) {
+      try {
+        const connection = await this.session(key);
+        await connection.request('rrext_deploy_remove', { projectId }).catch(() => undefined);
+      } catch {
+        // the runner's final sweep reads the ledger
+      }
+    }
     await Promise.all([...this.#open].map((connection) => connection.close()));
     this.#open.clear();
   }
@@ -191,11 +230,11 @@ export class Target {
 function describeCapability(capability: Capability): string {
   switch (capability) {
     case 'clock-control':
-      return "clock control (the kit's control API at /control on the target)";
+      return "clock control (the kit's control API)";
     case 'fake-clock':
-      return 'a fake clock (the kit mock started with --clock fake: time moves only through the control API)';
+      return 'a fake clock (a kit mock with --clock fake)';
     case 'second-user':
-      return 'a second user (a second --key)';
+      return 'a second user (--key twice)';
     case 'monitor-user':
       return 'a monitor-only user (--monitor-key)';
     case 'no-permission-user':

@@ -18,6 +18,13 @@ const MAX_LINES = 2000;
 export class Transcript {
   #lines: TranscriptLine[] = [];
   #dropped = 0;
+  /** Secrets (the run's keys, its control token) and what the printout shows instead. */
+  readonly #secrets: Array<[string, string]> = [];
+
+  /** Prints `secret` as `<label>`: keys must not end up in CI logs through a failure's transcript. */
+  redact(secret: string, label: string): void {
+    if (secret.length >= 4) this.#secrets.push([secret, `<${label}>`]);
+  }
 
   record(channel: string, direction: TranscriptLine['direction'], text: string): void {
     this.#lines.push({ channel, direction, text });
@@ -43,7 +50,8 @@ export class Transcript {
     return [
       ...head,
       ...this.#lines.map(({ channel, direction, text }) => {
-        const shown = text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}… (${text.length} chars)` : text;
+        const clean = this.#secrets.reduce((t, [secret, label]) => t.split(secret).join(label), text);
+        const shown = clean.length > MAX_SHOWN ? `${clean.slice(0, MAX_SHOWN)}… (${clean.length} chars)` : clean;
         return `${channel.padEnd(7)} ${direction} ${shown}`;
       }),
     ].join('\n');

@@ -279,7 +279,7 @@ class World {
         const args = { pipeline: { ...d.body, project_id: projectId }, ...(d.schedule !== undefined && { schedule: d.schedule }) };
         const expected = deploy.expectAdd(user, args);
         const reply = await this.request(d.actor, 'rrext_deploy_add', args);
-        if (this.outcome(step, expected, reply, d.schedule === undefined ? 'DEP-ADD-1' : 'DEP-ADD-1/SCHED-1') === 'ok' && expected.ok) {
+        if (this.outcome(step, expected, reply, d.schedule === undefined ? 'DEP-ADD-1' : 'DEP-ADD-1, SCHED-1') === 'ok' && expected.ok) {
           const problems = addedRecordProblems(reply.body, expected.value, this.rules);
           if (problems.length > 0) throw this.error(step, problems);
           const view = viewOf(reply.body)!;
@@ -329,7 +329,7 @@ class World {
         } else if ('pipeline' in d) args['pipeline'] = d.pipeline;
         if (d.schedule !== undefined || (d.op === 'update-bad' && 'schedule' in d)) args['schedule'] = d.schedule;
         const expected = deploy.expectUpdate(user, args);
-        if (this.outcome(step, expected, await this.request(d.actor, 'rrext_deploy_update', args), d.schedule !== undefined ? 'DEP-UPD-1/SCHED-1' : 'DEP-UPD-1') === 'ok' && expected.ok) deploy.commitUpdate(expected.value);
+        if (this.outcome(step, expected, await this.request(d.actor, 'rrext_deploy_update', args), d.schedule !== undefined ? 'DEP-UPD-1, SCHED-1' : 'DEP-UPD-1') === 'ok' && expected.ok) deploy.commitUpdate(expected.value);
         return;
       }
       case 'no-project-id': {

@@ -111,6 +111,8 @@ export class DeployService {
    */
   add(caller: Caller, args: AddArgs): Deployment {
     require(caller, PERMISSION_CONTROL);
+    // The real server's add tests `if not pipeline` (wire.md): an empty or false value is missing.
+    if (isEmptyJson(args.pipeline)) throw deployErrors.pipelineRequired();
     const { pipeline, pipelineJson } = this.#copyPipeline(args.pipeline);
     const projectId = pipeline['project_id'];
     if (typeof projectId !== 'string' || projectId === '') throw deployErrors.projectIdRequired();
@@ -236,4 +238,10 @@ function requireProjectId(value: unknown): string {
 
 function hasKey(args: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(args, key) && (args as Record<string, unknown>)[key] !== undefined;
+}
+
+/** Python's `not value` for a JSON value: absent, null, false, 0, '', [] or {}. */
+function isEmptyJson(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === 0 || value === '') return true;
+  return typeof value === 'object' && Object.keys(value).length === 0;
 }

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CLAUSES } from '../../conformance/clauses.js';
-import { buildReport, clausesOf, formatReport, reportJson, reportJunit, type CheckResult } from '../../conformance/report.js';
+import { buildReport, clausesOf, formatReport, reportJson, reportJunit, reportMarkdown, rootCauses, type CheckResult } from '../../conformance/report.js';
 import { parseReplayToken, replayToken } from '../../conformance/replay.js';
 
 const meta = { target: 'ws://t', profile: 'spec', seed: 1, runs: 5, durationMs: 1234 };
@@ -74,7 +74,8 @@ describe('report forms', () => {
     const text = formatReport(report);
     expect(text).toContain('✗ DEP-ADD-4: dup <&>');
     expect(text).toContain('    Transcript:');
-    expect(text).toMatch(/^DEP-ADD-4 +MUST +FAIL +0\/1 +DEP-ADD-4: dup <&>$/m);
+    expect(text).toMatch(/^DEP-ADD-4 +MUST +FAIL +0\/1 +finding 1 above$/m);
+    expect(text).toMatch(/^1\. DEP-ADD-4 \(MUST\): 1 finding\n {5}- a "quoted" failure\n {5}seen in: DEP-ADD-4: dup <&>$/m);
     expect(text).toMatch(/^coverage: \d+\/49 clauses exercised/m);
     expect(text).toContain('RESULT: FAILED');
   });
@@ -95,10 +96,70 @@ describe('report forms', () => {
   });
 });
 
+describe('attribution: one fault, once, under the clause it breaks', () => {
+  const finding = (clause: string, message: string, severity: 'breach' | 'violation' = 'violation') => ({ clause, message, severity });
+  // A lax cron validator seen by its own check, by an update check and by the wording check.
+  const sched = { ...result('SCHED-2: invalid schedules', 'fail', 'x'), violated: ['SCHED-2'], findings: [finding('SCHED-2', 'add accepted "0 * * * * *"')] };
+  const upd = { ...result('DEP-UPD-3: failed updates change nothing', 'fail', 'y'), violated: ['SCHED-2'], findings: [finding('SCHED-2', 'update accepted "0 0 * * * *"')] };
+  const msg = { ...result('DEP-MSG-1: the real words', 'fail', 'z'), violated: ['SCHED-2', 'DEP-MSG-1'], findings: [finding('SCHED-2', 'add accepted "H * * * *"'), finding('DEP-MSG-1', 'the failed response carries trace')] };
+  const iso = { ...result('DEP-ISO-1: hostile ids', 'fail', 'w'), violated: ['DEP-ISO-1'], findings: [finding('DEP-ISO-1', 'listed twice'), finding('DEP-ISO-1', 'read the other user', 'breach')] };
+  const checks = [...allPassBut('SCHED-2', 'DEP-UPD-3', 'DEP-MSG-1', 'DEP-ISO-1').filter((c) => !c.name.startsWith('DEP-UPD-3') && !c.name.startsWith('DEP-MSG-1')), sched, upd, msg, iso];
+  const report = buildReport(meta, checks, sdkOut);
+  const byId = new Map(report.clauses.map((c) => [c.clause.id, c]));
+
+  it('charges a failure to the clause its evidence breaks, even one the check does not name, and to no other', () => {
+    expect(byId.get('SCHED-2')).toMatchObject({ verdict: 'fail', note: 'SCHED-2: invalid schedules', alsoSeenIn: ['DEP-UPD-3: failed updates change nothing', 'DEP-MSG-1: the real words'] });
+    expect(byId.get('SCHED-2')!.findings!.map((f) => f.message)).toEqual(['add accepted "0 * * * * *"', 'update accepted "0 0 * * * *"', 'add accepted "H * * * *"']);
+    // The update check's own clause is not failed by a schedule the target should have refused.
+    expect(byId.get('DEP-UPD-3')!.verdict).not.toBe('fail');
+    expect(byId.get('DEP-MSG-1')).toMatchObject({ verdict: 'warn' });
+    expect(byId.get('DEP-MSG-1')!.findings!.map((f) => f.message)).toEqual(['the failed response carries trace']);
+  });
+
+  it('lists root causes most severe first: a cross-user breach, then MUST, then SHOULD', () => {
+    expect(rootCauses(report).map((c) => c.clause.id)).toEqual(['DEP-ISO-1', 'SCHED-2', 'DEP-MSG-1']);
+    expect(byId.get('DEP-ISO-1')!.findings![0]).toMatchObject({ severity: 'breach', message: 'read the other user' });
+    const text = formatReport(report);
+    expect(text).toMatch(/^1\. DEP-ISO-1 \(MUST, a CROSS-USER BREACH\): 2 findings$/m);
+    expect(text).toMatch(/^ {5}also seen in: DEP-UPD-3: failed updates change nothing; DEP-MSG-1: the real words$/m);
+    expect(text.match(/^\d+\. SCHED-2 /gm)).toHaveLength(1);
+  });
+});
+
+describe('CI forms', () => {
+  const warnOnly = [...allPassBut('DEP-MSG-1'), { ...result('DEP-MSG-1: words', 'fail', 'the message "x"\nTranscript: ...'), violated: ['DEP-MSG-1'], findings: [{ clause: 'DEP-MSG-1', severity: 'violation' as const, message: 'the message "x" is not "y"\nsecond line' }] }];
+
+  it('a failed SHOULD clause passes the run and is no JUnit failure, unless --strict; every case has its time', () => {
+    const report = buildReport(meta, warnOnly, sdkOut);
+    expect(report.ok).toBe(true);
+    const xml = reportJunit(report);
+    expect(xml).toContain('failures="0"');
+    expect(xml).not.toContain('<failure');
+    expect(xml).toMatch(/<testcase classname="conformance.DEP" name="DEP-MSG-1 \(SHOULD\)" time="0.001"><system-out>warning/);
+    expect(xml.match(/<testcase [^>]*time="\d+\.\d{3}"/g)).toHaveLength(CLAUSES.length);
+    expect(xml).toMatch(/<testcase classname="conformance.SDK" name="SDK-1 \(MUST\)" time="0.000"><skipped message="the SDK runner checks these"\/>/);
+
+    const strict = buildReport({ ...meta, strict: true }, warnOnly, sdkOut);
+    expect(strict.ok).toBe(false);
+    expect(formatReport(strict)).toContain('RESULT: FAILED (--strict): 1 SHOULD/NOTE clause broken');
+    // The failure's message is its first finding's first line, not the check's title.
+    expect(reportJunit(strict)).toContain('<failure message="the message &quot;x&quot; is not &quot;y&quot;" type="SHOULD">');
+  });
+
+  it('writes the clause table as Markdown for a GitHub job summary', () => {
+    const md = reportMarkdown(buildReport(meta, warnOnly, sdkOut));
+    expect(md).toMatch(/^## Conformance of ws:\/\/t$/m);
+    expect(md).toContain('| DEP-MSG-1 | SHOULD | ⚠️ warn | the message "x" is not "y" |');
+    expect(md).toContain('| DEP-ADD-4 | MUST | ✅ pass |  |');
+    expect(md).toContain('1. **DEP-MSG-1** (SHOULD)');
+  });
+});
+
 describe('replay tokens', () => {
-  it('carry the check, seed, path and replay path, and refuse damaged input', () => {
-    const spec = { check: 'DEP-ADD-4: x', seed: -42, path: '3:1:0', replayPath: 'AAE' };
+  it('carry the check, seed, path, replay path and the run, and refuse damaged input', () => {
+    const spec = { check: 'DEP-ADD-4: x', seed: -42, path: '3:1:0', replayPath: 'AAE', target: 'ws://h:5565/task/service', profile: 'compat', runs: 5, maxRps: 0 };
     expect(parseReplayToken(replayToken(spec))).toEqual(spec);
+    expect(() => parseReplayToken('rrdk1.eyJ9')).toThrow('older version');
     expect(() => parseReplayToken('nope')).toThrow('Not a replay token');
     expect(() => parseReplayToken(`${replayToken(spec).slice(0, 12)}!!`)).toThrow('damaged');
   });

@@ -85,8 +85,8 @@ describe('rocketride-deploy-kit conformance', () => {
     expect(first.code).toBe(1);
     expect(first.stdout).toMatch(/^DEP-ADD-4 +MUST +FAIL /m);
     expect(first.stdout).toContain('Transcript');
-    const tokens = [...first.stdout.matchAll(/--replay (rrdk1\.[A-Za-z0-9_-]+)/g)].map((m) => m[1]!);
-    const decode = (token: string) => JSON.parse(Buffer.from(token.slice('rrdk1.'.length), 'base64url').toString());
+    const tokens = [...first.stdout.matchAll(/--replay (rrdk2\.[A-Za-z0-9_-]+)/g)].map((m) => m[1]!);
+    const decode = (token: string) => JSON.parse(Buffer.from(token.slice('rrdk2.'.length), 'base64url').toString());
     // One token of an example check, and one of a property (the model-based one carries a replay path).
     const picked = [tokens.find((t) => decode(t).path === ''), tokens.find((t) => decode(t).replayPath !== undefined)];
     expect(picked.every((t) => t !== undefined), `tokens printed: ${tokens.length}`).toBe(true);
@@ -105,6 +105,6 @@ describe('rocketride-deploy-kit conformance', () => {
   it('refuses bad usage with exit code 2', async () => {
     expect(await conformance(['--runs', 'many'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--runs must be a whole number') });
     expect(await conformance(['--profile', 'loose'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--profile must be spec or compat') });
-    expect(await conformance(['--replay', 'garbage'])).toMatchObject({ code: 1, stderr: expect.stringContaining('Not a replay token') });
+    expect(await conformance(['--replay', 'garbage'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Not a replay token') });
   }, 60_000);
 });

@@ -81,7 +81,7 @@ describe('replaying one SDK failure', () => {
   it('the replay token a failed SDK property printed re-runs exactly that case, and it fails again', async () => {
     const failed = await run('always-sends-schedule');
     const detail = failed.report?.checks.find((c) => c.name.startsWith('SDK-1:') && c.state === 'fail')?.detail ?? '';
-    const line = /Replay exactly this case: (rocketride-deploy-kit conformance .*--replay (rrdk1\.\S+))/.exec(detail);
+    const line = /Replay exactly this case: (rocketride-deploy-kit conformance .*--replay (rrdk2\.\S+))/.exec(detail);
     expect(line, detail).not.toBeNull();
     // The printed command names the same SDK and timeout; the token alone selects the case.
     expect(line![1]).toContain(`--sdk-module ${mutantModule('always-sends-schedule')} --sdk-timeout ${SDK_TIMEOUT}`);

@@ -63,7 +63,9 @@ describe('DeployService.add (DEP-ADD-1..5)', () => {
     [{ pipeline: 'p1' }, 'pipeline must be an object'],
     [{ pipeline: [{ project_id: 'p1' }] }, 'pipeline must be an object'],
     [{ pipeline: 42 }, 'pipeline must be an object'],
-    [{ pipeline: {} }, 'pipeline.project_id is required'],
+    [{ pipeline: {} }, 'pipeline is required'], // the real server: `if not pipeline`
+    [{ pipeline: [] }, 'pipeline is required'],
+    [{ pipeline: 0 }, 'pipeline is required'],
     [{ pipeline: { project_id: '' } }, 'pipeline.project_id is required'],
     [{ pipeline: { project_id: 7 } }, 'pipeline.project_id is required'],
     [{ pipeline: { project_id: null } }, 'pipeline.project_id is required'],
