@@ -101,6 +101,7 @@ export async function preflight(config: TargetConfig, describePace: string): Pro
     if (clock.mode === 'fake') capabilities.add('fake-clock');
     clockAtStart = clock.nowMs;
     header.push(`clock control: yes (${clock.mode} clock at ${new Date(clock.nowMs).toISOString()})`);
+    if (clock.mode !== 'fake') header.push('not verified: the checks that pin instants to the millisecond (they need a fake clock: start the mock with --clock fake)');
   } else {
     header.push('clock control: none: scheduled runs cannot be observed on this target');
   }

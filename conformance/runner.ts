@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunnerTestCase, RunnerTestFile } from 'vitest';
-import { startVitest } from 'vitest/node';
+import { createVitest } from 'vitest/node';
 import { createMockServer, toServiceUrl, type MockServer } from 'rocketride-deploy-kit';
 import { DapConnection } from './dap.js';
 import type { Finding } from './findings.js';
@@ -376,9 +376,8 @@ async function runChecks(run: CheckRun, progress: NodeJS.WritableStream | null):
   let total = 0;
   const tty = (progress as { isTTY?: boolean } | null)?.isTTY === true;
   const line = (text: string) => progress?.write(tty ? `\r${text.slice(0, 160)}\u001b[K` : `${text}\n`);
-  const vitest = await startVitest(
+  const vitest = await createVitest(
     'test',
-    [],
     {
       root: PACKAGE_ROOT,
       config: false,
@@ -391,14 +390,10 @@ async function runChecks(run: CheckRun, progress: NodeJS.WritableStream | null):
       chaiConfig: { truncateThreshold: 0 },
       reporters: [
         {
-          onTestModuleCollected(module: { children: { allTests(): Iterable<unknown> } }) {
-            total += [...module.children.allTests()].length;
-          },
           onTestCaseResult(test: { name: string; result(): { state: string } }) {
             done += 1;
             const state = test.result().state;
             if (state === 'failed') failed += 1;
-            // One check files is collected at a time against a remote target: the total grows with them.
             const name = test.name.length > 90 ? `${test.name.slice(0, 89)}…` : test.name;
             line(`conformance: [${done}/${Math.max(total, done)}] ${state === 'failed' ? 'FAIL' : state === 'skipped' ? 'skip' : 'pass'} ${name}${failed ? ` (${failed} failed so far)` : ''}`);
           },
@@ -410,9 +405,12 @@ async function runChecks(run: CheckRun, progress: NodeJS.WritableStream | null):
     {},
     {},
   );
-  if (!vitest) throw new Error('vitest did not start');
-  if (tty) progress?.write('\n');
   try {
+    // Collected first (imports only, nothing runs), so progress can say `[12/71]` from the start.
+    const collected = await vitest.collect();
+    total = collected.testModules.reduce((n, module) => n + [...module.children.allTests()].length, 0);
+    await vitest.start();
+    if (tty) progress?.write('\n');
     const results: Collected[] = [];
     for (const file of vitest.state.getFiles()) collect(file, results);
     const loadErrors = vitest.state.getUnhandledErrors();

@@ -44,6 +44,8 @@ export default async function setup(project: TestProject): Promise<void> {
     maxRps: Infinity,
     // As long as the runner's own (`rrdk-conf-<time>-<hex>-`), but fixed: the run must repeat exactly.
     prefix: 'rrdk-conf-mutation-000000-',
+    replayCommand: 'rocketride-deploy-kit conformance --replay TOKEN',
+    replayRun: { profile: 'spec', runs: MUTATION_RUNS, maxRps: 0 },
   };
   const adapter = fileURLToPath(new URL(SDK_ADAPTER, import.meta.url));
   const sdkConformance: SdkTargetConfig = {

@@ -54,6 +54,9 @@ describe('rocketride-deploy-kit conformance', () => {
       '--monitor-key', 'MONITORKEY', '--no-permission-key', 'NOPERMKEY', '--runs', '3',
     ]);
     expect(stdout).toContain(`Conformance of ${server.url}`);
+    expect(stdout).toContain('  clock control: yes (fake clock at 2026-01-05T10:07:00.000Z)');
+    expect(stdout).toMatch(/^clock: the run moved the target's clock by \d+ d /m);
+    expect(stdout).toContain('cleanup: every deployment the run created was removed');
     expect(code).toBe(0);
     // Only the run's own ids were touched, and all of them are gone.
     expect((await before.deploy.list()).map((r) => r.pipeline.project_id)).toEqual(['not-ours']);
