@@ -81,6 +81,57 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 }
 
 /** A short JSON rendering for failure messages. */
+/**
+ * Where two JSON values first differ, as a path and both values; strings that print alike
+ * (NFC and NFD, lookalikes, invisible characters) are spelled as code points.
+ */
+export function whereDiffer(a: unknown, b: unknown, path = ''): string | undefined {
+  if (jsonEqual(a, b)) return undefined;
+  const at = path || '(the value)';
+  if (typeof a === 'string' && typeof b === 'string') return `at ${at}: ${stringDifference(a, b)}`;
+  if (isJsonObject(a) && isJsonObject(b)) {
+    const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
+    const missing = keys.filter((k) => !(k in a));
+    const extra = keys.filter((k) => !(k in b));
+    if (missing.length || extra.length) {
+      return `at ${at}: ${[...missing.map((k) => `key ${spelled(k)} missing`), ...extra.map((k) => `key ${spelled(k)} not sent`)].join(', ')}`;
+    }
+    for (const k of keys) {
+      const found = whereDiffer(a[k], b[k], /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`);
+      if (found) return found;
+    }
+  }
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+    for (let i = 0; i < a.length; i++) {
+      const found = whereDiffer(a[i], b[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+  }
+  return `at ${at}: ${show(a, 200)}, expected ${show(b, 200)}`;
+}
+
+/** A string as JSON, and as code points when it holds anything but printable ASCII. */
+function spelled(text: string): string {
+  const json = JSON.stringify(text);
+  if (/^[\x20-\x7e]*$/.test(text) || text.length > 40) return json.length > 200 ? `${json.slice(0, 200)}…` : json;
+  return `${json} (${codePoints(text)})`;
+}
+
+const codePoints = (text: string) => [...text].map((ch) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join(' ');
+
+/** Two strings from the first character where they part, a few characters each, spelled as code points. */
+function stringDifference(a: string, b: string): string {
+  const x = [...a];
+  const y = [...b];
+  let i = 0;
+  while (i < x.length && i < y.length && x[i] === y[i]) i++;
+  const part = (chars: string[]) => {
+    const piece = chars.slice(i, i + 4).join('');
+    return piece === '' ? 'the end of the string' : `${JSON.stringify(piece)}${chars.length > i + 4 ? '…' : ''} (${codePoints(piece)})`;
+  };
+  return `from character ${i}: ${part(x)}, expected ${part(y)}`;
+}
+
 export function show(value: unknown, max = 300): string {
   let text: string;
   try {
@@ -446,7 +497,7 @@ export function storedRecordProblems(observed: unknown, expected: ModelRecord, c
   if (!view) return [`${clause}: not a record: ${show(observed)}`];
   const problems = [...dialectProblems(observed), ...fieldProblems(view, expected, clause)];
   if (view.createdAt !== expected.createdAt) {
-    problems.push(`${clause}/DEP-UPD-1: createdAt changed from ${expected.createdAt} to ${show(view.createdAt)}`);
+    problems.push(`DEP-UPD-1: createdAt changed from ${expected.createdAt} to ${show(view.createdAt)}`);
   }
   if (typeof view.updatedAt !== 'number') problems.push(`${clause}: updatedAt is not a number: ${show(view.updatedAt)}`);
   else if (expected.updatedAtExact && view.updatedAt !== expected.updatedAt) {
@@ -464,7 +515,8 @@ function fieldProblems(
 ): string[] {
   const problems: string[] = [];
   if (!jsonEqual(view.pipeline, expected.pipeline)) {
-    problems.push(`${clause}/REC-3: the pipeline is ${show(view.pipeline)}, expected ${show(expected.pipeline)}`);
+    // Not as sent is REC-3's fault, whichever command showed it.
+    problems.push(`REC-3: the pipeline is ${show(view.pipeline)}, expected ${show(expected.pipeline)}: ${whereDiffer(view.pipeline, expected.pipeline)}`);
   }
   if (view.schedule !== expected.schedule) problems.push(`${clause}: schedule is ${show(view.schedule)}, expected ${show(expected.schedule)}`);
   if (view.state !== expected.state) problems.push(`${clause}: state is ${show(view.state)}, expected ${show(expected.state)}`);

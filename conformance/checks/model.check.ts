@@ -289,7 +289,7 @@ class World {
       }
       case 'add-bad-pipeline': {
         const args = badPipeline(d.bad, target!);
-        this.outcome(step, deploy.expectAdd(user, args), await this.request(d.actor, 'rrext_deploy_add', args), 'DEP-ADD-2/3');
+        this.outcome(step, deploy.expectAdd(user, args), await this.request(d.actor, 'rrext_deploy_add', args), 'DEP-ADD-2, DEP-ADD-3');
         return;
       }
       case 'add-bad-schedule': {

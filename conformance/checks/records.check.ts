@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { check, property } from '../context.js';
 import { expectNone } from '../evidence.js';
 import type { DapConnection } from '../dap.js';
-import { dialectOf, isJsonObject, jsonEqual, projectIdOf, shapeProblems, show, wireCopy, type Dialect, type JsonObject } from '../model.js';
+import { dialectOf, isJsonObject, jsonEqual, whereDiffer, projectIdOf, shapeProblems, show, wireCopy, type Dialect, type JsonObject } from '../model.js';
 import type { Target } from '../target.js';
 
 async function login(t: Target, key: string): Promise<{ c: DapConnection; userId: string }> {
@@ -96,7 +96,7 @@ check(['REC-3'], 'an awkward pipeline (unicode, control characters, extreme numb
   const pipeline = awkwardPipeline(t.projectId('rec-awkward'));
   for (const [where, record] of await threeWays(t, c, { pipeline })) {
     const got = isJsonObject(record) ? record['pipeline'] : undefined;
-    expect(jsonEqual(got, wireCopy(pipeline)), `${where}: the pipeline changed.\n sent: ${show(pipeline, 2000)}\n got:  ${show(got, 2000)}`).toBe(true);
+    expect(jsonEqual(got, wireCopy(pipeline)), `${where}: the pipeline changed ${whereDiffer(got, wireCopy(pipeline))}.\n sent: ${show(pipeline, 2000)}\n got:  ${show(got, 2000)}`).toBe(true);
   }
 });
 
@@ -117,7 +117,7 @@ property(
     try {
       for (const [where, record] of await threeWays(t, c, { pipeline })) {
         const got = isJsonObject(record) ? record['pipeline'] : undefined;
-        if (!jsonEqual(got, wireCopy(pipeline))) throw new Error(`REC-3: ${where}: the pipeline changed.\n sent: ${show(pipeline, 1000)}\n got:  ${show(got, 1000)}`);
+        if (!jsonEqual(got, wireCopy(pipeline))) throw new Error(`REC-3: ${where}: the pipeline changed ${whereDiffer(got, wireCopy(pipeline))}.\n sent: ${show(pipeline, 1000)}\n got:  ${show(got, 1000)}`);
       }
     } finally {
       await c.request('rrext_deploy_remove', { projectId: id });

@@ -145,6 +145,25 @@ describe('the runner against a server built like the real one', () => {
   }, 120_000);
 });
 
+describe('one cause, one finding', () => {
+  it('a server that Unicode-normalises pipelines breaks REC-3 alone, shown as code points, not every clause its checks touch', async () => {
+    const normalising = await startRealLikeServer({ normalisePipelines: true });
+    try {
+      const run = await cli(['conformance', '--target', normalising.url, ...KEYS, '--profile', 'compat', '--json', join(dir, 'n.json')]);
+      expect(run.code).toBe(1);
+      const n = JSON.parse(await readFile(join(dir, 'n.json'), 'utf8'));
+      const broken = n.clauses.filter((c: ClauseJson) => c.verdict === 'fail' || c.verdict === 'warn').map((c: ClauseJson) => c.id);
+      // The real server's faults but REC-1 (compat accepts snake_case), and REC-3.
+      expect(broken.sort()).toEqual([...Object.keys(KNOWN_FAULTS).filter((id) => id !== 'REC-1'), 'REC-3'].sort());
+      const evidence = n.clauses.find((c: ClauseJson) => c.id === 'REC-3').findings.map((f: { message: string }) => f.message).join('\n');
+      expect(evidence).toMatch(/from character \d+: .*\(U\+[0-9A-F]{4}.*\), expected .*\(U\+[0-9A-F]{4}/);
+      expect([...normalising.files.keys()]).toEqual([]);
+    } finally {
+      await normalising.close();
+    }
+  }, 120_000);
+});
+
 describe('pace, profile and keys from the environment', () => {
   it('announces a pace with an estimate, passes REC-1 under --profile compat, and prints no keys (transcripts included)', async () => {
     const run = await cli(['conformance', '--target', server.url, '--max-rps', '5000', '--profile', 'compat', '--json', join(dir, 'b.json')], {
