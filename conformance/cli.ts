@@ -3,10 +3,10 @@
  * Exit 0 when every MUST clause in scope passed (and, with --strict, every SHOULD clause);
  * 1 when one failed; 2 on bad usage or a failed pre-flight (the target unreachable, a key refused).
  */
-import { appendFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { PreflightError } from './preflight.js';
-import { reportMarkdown } from './report.js';
+import { reportJson, reportJunit, reportMarkdown } from './report.js';
 import { formatReport, runConformance, type ConformanceOptions } from './runner.js';
 
 export const CONFORMANCE_USAGE = `Usage: rocketride-deploy-kit conformance [options]
@@ -85,13 +85,18 @@ export async function conformanceMain(args: string[]): Promise<number> {
   const env = process.env;
   const options: ConformanceOptions = {};
   try {
-    const target = values.target ?? env['RRDK_TARGET'];
+    // A replay token carries its target: RRDK_TARGET (often set in CI) must not redirect it.
+    const target = values.target ?? (values.replay === undefined ? env['RRDK_TARGET'] : undefined);
     if (target) options.target = target;
     const keys = values.key ?? env['RRDK_KEYS']?.split(',').filter(Boolean);
     if (keys) options.keys = keys;
-    // The replay command a failure prints repeats keys given as flags; ones from RRDK_* stay there.
-    const fromFlags = values.key !== undefined || values['monitor-key'] !== undefined || values['no-permission-key'] !== undefined || values['control-token'] !== undefined;
-    if (!fromFlags) options.keySource = 'env';
+    // The replay command a failure prints names the secrets given as flags (it prints none).
+    options.secretsFromFlags = [
+      ...(values.key !== undefined ? (['keys'] as const) : []),
+      ...(values['monitor-key'] !== undefined ? (['monitorKey'] as const) : []),
+      ...(values['no-permission-key'] !== undefined ? (['noPermissionKey'] as const) : []),
+      ...(values['control-token'] !== undefined ? (['controlToken'] as const) : []),
+    ];
     if (values.strict) options.strict = true;
     const monitorKey = values['monitor-key'] ?? env['RRDK_MONITOR_KEY'];
     if (monitorKey) options.monitorKey = monitorKey;
@@ -105,7 +110,7 @@ export async function conformanceMain(args: string[]): Promise<number> {
     }
     if (values.seed !== undefined) options.seed = integer(values.seed, '--seed', -(2 ** 31), 2 ** 31 - 1);
     if (values.runs !== undefined) options.runs = integer(values.runs, '--runs', 1, 100_000);
-    if (values['max-rps'] !== undefined) options.maxRps = integer(values['max-rps'], '--max-rps', 0, 1_000_000) || Infinity;
+    if (values['max-rps'] !== undefined) options.maxRps = integer(values['max-rps'], '--max-rps', 0, 1_000_000); // 0: unpaced
     if (values.json) options.json = values.json;
     if (values.junit) options.junit = values.junit;
     if (values.replay) options.replay = values.replay;
@@ -131,6 +136,9 @@ export async function conformanceMain(args: string[]): Promise<number> {
     console.error(`rocketride-deploy-kit conformance: ${(error as Error).message}`);
     return 2;
   }
+  const files = { json: options.json, junit: options.junit };
+  delete options.json;
+  delete options.junit;
   let report;
   try {
     report = await runConformance(options);
@@ -139,10 +147,28 @@ export async function conformanceMain(args: string[]): Promise<number> {
     console.error(`rocketride-deploy-kit conformance: ${error.message}`);
     return 2;
   }
+  // The report first: a file that cannot be written must not hide it.
   console.log(formatReport(report));
+  let code = report.ok ? 0 : 1;
+  for (const [path, text] of [
+    [files.json, () => reportJson(report)],
+    [files.junit, () => reportJunit(report)],
+  ] as const) {
+    if (path === undefined) continue;
+    try {
+      await writeFile(path, text());
+    } catch (error) {
+      console.error(`rocketride-deploy-kit conformance: could not write ${path}: ${(error as Error).message}`);
+      code = 2;
+    }
+  }
   const summary = env['GITHUB_STEP_SUMMARY'];
-  if (summary) await appendFile(summary, reportMarkdown(report));
-  return report.ok ? 0 : 1;
+  if (summary) {
+    await appendFile(summary, reportMarkdown(report)).catch((error: Error) =>
+      console.error(`rocketride-deploy-kit conformance: warning: could not append to GITHUB_STEP_SUMMARY (${summary}): ${error.message}`),
+    );
+  }
+  return code;
 }
 
 function nonEmpty(text: string, flag: string): string {

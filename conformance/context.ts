@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { afterAll, inject, it } from 'vitest';
 import { clause, isClause, type Capability } from './clauses.js';
-import { BudgetExhausted, Findings, type Finding, type Severity } from './findings.js';
+import { BudgetExhausted, Findings, SHOWN, type Finding, type Severity } from './findings.js';
 import { replayToken, type ReplaySpec } from './replay.js';
 import { Target, type TargetConfig } from './target.js';
 import type { Transcript } from './transcript.js';
@@ -159,7 +159,8 @@ function checkOf<S extends CheckSubject>(subject: () => S, ...[clauses, title, f
       const stoppedBy = stopped === undefined || stopped instanceof BudgetExhausted ? [] : violatedClauses(stopped, clauses);
       const violated = [...new Set([...findings.clauses(), ...stoppedBy])];
       const found: Finding[] = [...findings.list(), ...(stoppedBy.length ? [{ clause: stoppedBy.join(', '), severity: 'violation' as const, message: headline(stopped) }] : [])];
-      Object.assign(ctx.task.meta, { violated, findings: found });
+      // Stopped early: the clauses it names but found no fault with were not fully checked.
+      Object.assign(ctx.task.meta, { violated, findings: found, stopped: stopped !== undefined });
       const error =
         findings.count === 0
           ? stopped
@@ -212,7 +213,7 @@ function propertyOf<S extends CheckSubject, T>(subject: () => S, ...[clauses, ti
       const error = again.errorInstance ?? details.errorInstance;
       const violated = violatedClauses(error, clauses);
       const finding: Finding = { clause: violated.join(', '), severity: 'violation', message: `${headline(error)}\n(counterexample: ${fc.stringify(details.counterexample)})` };
-      Object.assign(ctx.task.meta, { violated, findings: [finding] });
+      Object.assign(ctx.task.meta, { violated, findings: [finding], stopped: true });
       throw new Error(
         [
           `Property failed after ${details.numRuns} run(s), shrunk ${details.numShrinks} time(s).`,
@@ -240,13 +241,16 @@ function violatedClauses(error: unknown, clauses: readonly string[]): string[] {
   const message = error instanceof Error ? error.message : String(error);
   // Any catalogued clause may be named: a failure explained by another clause counts against that one.
   const named = (/^\s*((?:[A-Z]+-[A-Z0-9-]*[A-Z0-9])(?:, [A-Z]+-[A-Z0-9-]*[A-Z0-9])*):/m.exec(message)?.[1] ?? '').split(', ').filter(isClause);
-  return named.length > 0 ? named : [...clauses];
+  if (named.length > 0) return named;
+  // A request left unanswered is WIRE-2's fault (exactly one response per request), whichever check met it.
+  if (/: no reply to seq \d+ within|: connection closed before a reply to seq/.test(message)) return ['WIRE-2'];
+  return [...clauses];
 }
 
 /** What a failure says, without its stack, transcript or replay line: a few lines at most. */
 function headline(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n\nTranscript')[0]!.split('\n').slice(0, 8).join('\n');
+  return message.split('\n\nTranscript')[0]!.split('\n').slice(0, SHOWN + 6).join('\n');
 }
 
 /** fast-check prints a commands value as `...;/*replayPath="..."*\/`: the replay needs it too. */

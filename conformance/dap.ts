@@ -20,6 +20,8 @@ export interface DapReply {
 
 /** Waits for a frame or a reply this long before failing the check (a hung server fails, never hangs). */
 export const REPLY_TIMEOUT_MS = 5000;
+/** How long `replyOrNothing` still waits once the requests behind a frame were answered. */
+const ANSWER_GRACE_MS = 250;
 
 export interface Pacer {
   /** Resolves when one more request may be sent. */
@@ -119,10 +121,13 @@ export class DapConnection {
    * connection closes, without one. Fast where a timeout would cost seconds per unanswered frame.
    */
   async replyOrNothing(seq: number, from = 0): Promise<DapReply | undefined> {
-    const find = () => this.received.slice(from).map(parse).find((reply) => reply?.request_seq === seq);
+    const find = () => this.received.slice(from).map(parse).find((reply) => reply?.type !== 'event' && reply?.request_seq === seq);
     for (let fence = 0; fence < 2 && !find() && this.isOpen; fence++) {
       await this.request('rrext_public_probe').catch(() => undefined);
     }
+    // Replies may come out of order (they are matched by request_seq): a short grace for a slow path.
+    const deadline = Date.now() + ANSWER_GRACE_MS;
+    while (!find() && this.isOpen && (await this.#wait(deadline)));
     return find();
   }
 

@@ -91,7 +91,8 @@ export class BudgetExhausted extends Error {
 /** An assertion error's message without vitest's stack (a few lines at most). */
 function firstLines(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n').slice(0, 6).join('\n');
+  // Room for a listing (SHOWN values, its head and its count) and a few lines of context.
+  return message.split('\n').slice(0, SHOWN + 6).join('\n');
 }
 
 /** `headline (N):` and one offending value per line, the first SHOWN of them, then a count. */

@@ -30,8 +30,8 @@ export interface PreflightResult {
   readonly header: string[];
   readonly capabilities: ReadonlySet<Capability>;
   readonly dialect?: Dialect;
-  /** The kit's clock when the run started (ms), if the target has clock control. */
-  readonly clockAtStart?: number;
+  /** The kit's clock when the run started, if the target has clock control. */
+  readonly clock?: { readonly nowMs: number; readonly mode: string };
 }
 
 export async function preflight(config: TargetConfig, describePace: string): Promise<PreflightResult> {
@@ -71,7 +71,13 @@ export async function preflight(config: TargetConfig, describePace: string): Pro
         header.push(`pre-flight: auth with ${ROLE[role].flag} succeeded without a ConnectResult the checks can read: they will say why`);
         continue;
       }
-      users.set(role, { userId: reply.body.userId, permissions: permissionsOf(reply) });
+      const permissions = permissionsOf(reply);
+      if (permissions === undefined) {
+        odd.push(role);
+        header.push(`pre-flight: the ConnectResult of ${reply.body.userId} (${ROLE[role].flag}) names no permissions of its default team: taken as given`);
+        continue;
+      }
+      users.set(role, { userId: reply.body.userId, permissions });
     } finally {
       await c.close();
     }
@@ -92,21 +98,21 @@ export async function preflight(config: TargetConfig, describePace: string): Pro
   if (given('secondary')) capabilities.add('second-user');
   if (given('monitor')) capabilities.add('monitor-user');
   if (given('noPermission')) capabilities.add('no-permission-user');
-  let clockAtStart: number | undefined;
+  let clockAtStart: { nowMs: number; mode: string } | undefined;
   const clock = await readClock(config);
   if (clock && 'refused' in clock) {
     header.push(`clock control: the control API at ${config.controlUrl} refused the run (${clock.refused}): pass its token with --control-token to verify what needs it`);
   } else if (clock) {
     capabilities.add('clock-control');
     if (clock.mode === 'fake') capabilities.add('fake-clock');
-    clockAtStart = clock.nowMs;
+    clockAtStart = clock;
     header.push(`clock control: yes (${clock.mode} clock at ${new Date(clock.nowMs).toISOString()})`);
     if (clock.mode !== 'fake') header.push('not verified: the checks that pin instants to the millisecond (they need a fake clock: start the mock with --clock fake)');
   } else {
     header.push('clock control: none: scheduled runs cannot be observed on this target');
   }
   header.push(...notVerified(capabilities), describePace);
-  return { header, capabilities, ...(dialect !== undefined && { dialect }), ...(clockAtStart !== undefined && { clockAtStart }) };
+  return { header, capabilities, ...(dialect !== undefined && { dialect }), ...(clockAtStart !== undefined && { clock: clockAtStart }) };
 }
 
 /** The kit's clock over its control API, or undefined when the target has none. */
@@ -180,18 +186,27 @@ function checkRoles(users: ReadonlyMap<Role, { userId: string; permissions: Read
   if (a && b && a.userId === b.userId) throw new PreflightError(`Both --key values log in as ${a.userId}: the isolation clauses need the keys of two different users.`);
 }
 
-/** Permissions of the ConnectResult's default team; `org.admin` on its organization grants them all (wire.md). */
-function permissionsOf(reply: DapReply): ReadonlySet<string> {
+/**
+ * Permissions of the ConnectResult's default team; `org.admin` on its organization grants them
+ * all (wire.md). Undefined when the ConnectResult does not say (the checks judge that, WIRE-4).
+ */
+function permissionsOf(reply: DapReply): ReadonlySet<string> | undefined {
   const body = reply.body as { defaultTeam?: unknown; organizations?: unknown };
+  let known = false;
   const found = new Set<string>();
   for (const org of Array.isArray(body.organizations) ? body.organizations : []) {
     const teams = Array.isArray(org?.teams) ? org.teams : [];
     const team = teams.find((t: { id?: unknown }) => t?.id === body.defaultTeam);
-    if (!team) continue;
-    const admin = Array.isArray(org.permissions) && org.permissions.includes('org.admin');
-    for (const p of admin ? ['task.control', 'task.monitor'] : Array.isArray(team.permissions) ? team.permissions : []) found.add(String(p));
+    const admin = Array.isArray(org?.permissions) && org.permissions.includes('org.admin');
+    if (admin) {
+      known = true;
+      for (const p of ['task.control', 'task.monitor']) found.add(p);
+    }
+    if (!team || !Array.isArray(team.permissions)) continue;
+    known = true;
+    for (const p of team.permissions) found.add(String(p));
   }
-  return found;
+  return known ? found : undefined;
 }
 
 /** Adds and removes one deployment (with the run's prefix) to see which field names records carry. */

@@ -19,6 +19,8 @@ export interface CheckResult {
   readonly violated?: readonly string[];
   /** For a failed check: what it found, each under the clause broken (which may be one it does not name). */
   readonly findings?: readonly Finding[];
+  /** For a failed check: it ended early (an error or a failed property), so what it names but did not find broken is unverified. */
+  readonly stopped?: boolean;
   readonly durationMs: number;
 }
 
@@ -87,10 +89,9 @@ export function buildReport(
     if (reason !== undefined) return { clause, verdict: 'skip', checks: [], note: reason };
     // A failed check counts against the clauses it found broken, and for no others: those may
     // include a clause it does not name (another clause's fault it ran into).
-    const mine = checks.filter((check) =>
-      check.state === 'fail' && check.violated ? check.violated.includes(clause.id) : check.clauses.includes(clause.id),
-    );
-    const failing = mine.filter((check) => check.state === 'fail');
+    const charged = (check: CheckResult) => check.state === 'fail' && (check.violated ?? check.clauses).includes(clause.id);
+    const mine = checks.filter((check) => check.clauses.includes(clause.id) || charged(check));
+    const failing = mine.filter(charged);
     if (failing.length > 0) {
       const primary = failing.find((check) => check.clauses.includes(clause.id)) ?? failing[0]!;
       return {
@@ -102,7 +103,13 @@ export function buildReport(
         ...(failing.length > 1 && { alsoSeenIn: failing.filter((check) => check !== primary).map((check) => check.name) }),
       };
     }
-    if (mine.some((check) => check.state === 'pass')) return { clause, verdict: 'pass', checks: mine };
+    // A check that failed on another clause's fault and ran to its end verified this one too.
+    if (mine.some((check) => check.state === 'pass' || (check.state === 'fail' && !check.stopped))) return { clause, verdict: 'pass', checks: mine };
+    const stopped = mine.filter((check) => check.state === 'fail');
+    if (stopped.length > 0) {
+      const causes = [...new Set(stopped.flatMap((check) => check.violated ?? []))];
+      return { clause, verdict: 'skip', checks: mine, note: `not verified: its check stopped on a finding of ${causes.join(', ')}` };
+    }
     if (mine.length > 0) {
       return { clause, verdict: 'skip', checks: mine, note: skipReason(mine) };
     }

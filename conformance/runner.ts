@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunnerTestCase, RunnerTestFile } from 'vitest';
-import { createVitest } from 'vitest/node';
+import { createVitest, type Vitest } from 'vitest/node';
 import { createMockServer, toServiceUrl, type MockServer } from 'rocketride-deploy-kit';
 import { DapConnection } from './dap.js';
 import type { Finding } from './findings.js';
@@ -37,7 +37,7 @@ export interface ConformanceOptions {
   seed?: number;
   /** fast-check runs per property. Default 25 in-process, 5 against a remote target. */
   runs?: number;
-  /** Requests per second, per check file (Infinity: unpaced). Default: unpaced in-process and on loopback, 20 against a remote target. */
+  /** Requests per second, per check file (0 or Infinity: unpaced). Default: unpaced in-process and on loopback, 20 against a remote target. */
   maxRps?: number;
   /** Re-runs exactly one failing case, from the token a failure printed. */
   replay?: string;
@@ -49,10 +49,10 @@ export interface ConformanceOptions {
   /** A failed SHOULD or NOTE clause fails the run too (and is a JUnit failure). */
   strict?: boolean;
   /**
-   * Where the keys came from, for the replay command a failure prints: `flags` (default) prints
-   * them as flags, so it runs as printed; `env` leaves them to the RRDK_* variables.
+   * Which secrets were given as flags (default: all): the replay command a failure prints names
+   * them, to be given again; the others are read from the RRDK_* variables again. No secret is printed.
    */
-  keySource?: 'flags' | 'env';
+  secretsFromFlags?: ReadonlyArray<'keys' | 'monitorKey' | 'noPermissionKey' | 'controlToken'>;
   /** Test-only: start the in-process mock with these deliberate faults (see the mutants test). */
   mutants?: string[];
   /**
@@ -79,31 +79,24 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
   const started = Date.now();
   const replay = options.replay === undefined ? undefined : readToken(options.replay);
   const run = replay ? replayedRun(replay, options) : options;
+  const requestedRps = run.maxRps === 0 ? Infinity : run.maxRps; // 0 means unpaced, as on the command line
   let server: MockServer | undefined;
   let config: TargetConfig;
   const prefix = `rrdk-conf-${started.toString(36)}-${randomBytes(3).toString('hex')}-`;
-  const ledger = await mkdtemp(join(tmpdir(), 'rrdk-ledger-'));
   const common = {
     profile: run.profile ?? 'spec',
     seed: replay?.seed ?? options.seed ?? DEFAULT_SEED,
     prefix,
-    ledger,
     ...(replay && { replay }),
   } as const;
 
   if (run.target === undefined) {
-    server = await createMockServer({
-      port: 0,
-      clock: { mode: 'fake', startAt: MOCK_START },
-      ...(options.mutants && ({ mutants: options.mutants } as object)),
-    });
-    const maxRps = run.maxRps ?? Infinity;
+    const maxRps = requestedRps ?? Infinity;
     const runs = run.runs ?? 25;
     config = {
       ...common,
-      url: server.url,
+      url: 'ws://127.0.0.1:0/task/service', // set once the mock listens
       keys: { primary: 'MYAPIKEY', secondary: 'ALICEKEY', monitor: 'MONITORKEY', noPermission: 'NOPERMKEY' },
-      controlUrl: controlUrlOf(server),
       maxRps,
       runs,
       replayRun: { profile: common.profile, runs, maxRps: Number.isFinite(maxRps) ? maxRps : 0 },
@@ -118,8 +111,8 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
           : 'A remote target needs at least one key of a full user: --key KEY (or RRDK_KEYS)',
       );
     }
-    const url = toServiceUrl(run.target);
-    const maxRps = run.maxRps ?? (isLoopback(url) ? Infinity : DEFAULT_REMOTE_RPS);
+    const url = targetUrl(run.target);
+    const maxRps = requestedRps ?? (isLoopback(url) ? Infinity : DEFAULT_REMOTE_RPS);
     const runs = run.runs ?? 5;
     config = {
       ...common,
@@ -139,29 +132,53 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
     };
   }
 
-  // Interrupted (Ctrl-C, a CI timeout): still remove what this run created on a remote target.
-  const stopWatching = onInterrupt(() => (server === undefined ? cleanUp(config) : server.close()));
+  const remote = run.target !== undefined;
+  let ledger: string | undefined;
+  let cleaned: string[] | undefined;
+  const checksRun: { vitest?: Vitest } = {};
+  let finishing: Promise<void> | undefined;
+  /** Stops the checks (their workers with them), then removes what the run created; once, whoever asks first. */
+  const finish = (): Promise<void> =>
+    (finishing ??= (async () => {
+      await checksRun.vitest?.close().catch(() => undefined);
+      if (remote && cleaned === undefined) cleaned = await cleanUp(config);
+      await server?.close();
+      if (ledger) await rm(ledger, { recursive: true, force: true });
+    })());
+  // Interrupted (Ctrl-C, a CI timeout): the checks stop first, so nothing is added after the sweep.
+  const stopWatching = onInterrupt(finish);
   try {
-    const found = await preflight(config, paceLine(config, server === undefined));
+    ledger = await mkdtemp(join(tmpdir(), 'rrdk-ledger-'));
+    config = { ...config, ledger };
+    if (!remote) {
+      server = await createMockServer({
+        port: 0,
+        clock: { mode: 'fake', startAt: MOCK_START },
+        ...(options.mutants && ({ mutants: options.mutants } as object)),
+      });
+      config = { ...config, url: server.url, controlUrl: controlUrlOf(server) };
+    }
+    const found = await preflight(config, paceLine(config, remote, run.maxRps === 0));
     config = { ...config, capabilities: [...found.capabilities] };
     if (replay) found.header.unshift(`replaying one case of: ${replay.check}`);
     progressOf(options)?.write(`${found.header.map((line) => `conformance: ${line}`).join('\n')}\n`);
-    const checks = await runChecks({ dir: CHECKS_DIR, provide: { conformance: config }, oneFileAtATime: server === undefined }, progressOf(options));
+    const secrets = [...Object.entries(config.keys), ...(config.controlToken ? [['control', config.controlToken] as const] : [])];
+    const checks = redacted(await runChecks({ dir: CHECKS_DIR, provide: { conformance: config }, oneFileAtATime: remote }, progressOf(options), checksRun), secrets);
     if (replay && !checks.some((check) => check.name === replay.check && check.state !== 'skip')) {
       throw new PreflightError(`The check this token replays is not in this version of the suite (or could not run here): ${replay.check}`);
     }
-    const leftovers = server === undefined ? await cleanUp(config) : undefined;
-    const clockMoved = found.clockAtStart === undefined ? undefined : await clockMove(config, found.clockAtStart);
+    if (remote) cleaned = await cleanUp(config);
+    const clockMoved = found.clock === undefined ? undefined : await clockMove(config, found.clock);
     const report = buildReport(
       {
-        target: run.target === undefined ? `the in-process mock${options.mutants?.length ? ` (mutants: ${options.mutants.join(', ')})` : ''}` : config.url,
+        target: remote ? config.url : `the in-process mock${options.mutants?.length ? ` (mutants: ${options.mutants.join(', ')})` : ''}`,
         profile: config.profile,
         seed: config.seed,
         runs: config.runs,
         durationMs: Date.now() - started,
         requests: checks.reduce((n, c) => n + (c.requests ?? 0), 0),
         header: found.header,
-        ...(leftovers && { leftovers }),
+        ...(cleaned && { leftovers: cleaned }),
         ...(clockMoved && { clockMoved }),
         ...(options.strict && { strict: true }),
         ...dialectOf(checks),
@@ -173,8 +190,29 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
     return report;
   } finally {
     stopWatching();
-    await server?.close();
-    await rm(ledger, { recursive: true, force: true });
+    await finish();
+  }
+}
+
+/** Check results with the run's secrets spelled `<primary key>` and the like, in failures and findings alike. */
+function redacted(checks: Collected[], secrets: ReadonlyArray<readonly [string, string | undefined]>): Collected[] {
+  const known = secrets.filter((entry): entry is readonly [string, string] => entry[1] !== undefined && entry[1].length >= 4);
+  const clean = (text: string) => known.reduce((t, [role, secret]) => t.split(secret).join(`<${role === 'control' ? 'control token' : `${role} key`}>`), text);
+  return checks.map((check) => ({
+    ...check,
+    ...(check.detail !== undefined && { detail: clean(check.detail) }),
+    ...(check.findings && { findings: check.findings.map((f) => ({ ...f, message: clean(f.message) })) }),
+  }));
+}
+
+/** The target's DAP URL, or a PreflightError saying what is wrong with the one given. */
+function targetUrl(target: string): string {
+  try {
+    const url = toServiceUrl(target);
+    new URL(url); // a port out of range and the like
+    return url;
+  } catch (error) {
+    throw new PreflightError(`--target ${JSON.stringify(target)} is no DAP URL (${error instanceof Error ? error.message : String(error)}): give ws://host:port/task/service, host:port or https://host`);
   }
 }
 
@@ -192,10 +230,10 @@ const DEFAULT_REMOTE_RPS = 20;
 /** About how many frames a default run sends (measured: 3,000 to 3,500 against the mock at 5 runs per property). */
 const FRAMES_PER_RUN = 3500;
 
-function paceLine(config: TargetConfig, remote: boolean): string {
-  if (!Number.isFinite(config.maxRps)) return `pace: unpaced (${remote ? 'a target on this machine' : 'the in-process mock'})`;
-  const minutes = Math.max(1, Math.round(FRAMES_PER_RUN / config.maxRps / 60));
-  return `pace: at most ${config.maxRps} requests/s (--max-rps; 0 for unpaced): a run takes about ${minutes} min`;
+function paceLine(config: TargetConfig, remote: boolean, asked: boolean): string {
+  if (!Number.isFinite(config.maxRps)) return `pace: unpaced (${asked ? '--max-rps 0' : remote ? 'a target on this machine' : 'the in-process mock'})`;
+  const seconds = Math.ceil((FRAMES_PER_RUN * (config.runs / 5)) / config.maxRps);
+  return `pace: at most ${config.maxRps} requests/s (--max-rps; 0 for unpaced): a run takes about ${seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`}`;
 }
 
 /**
@@ -209,6 +247,16 @@ function replayedRun(replay: ReplaySpec, options: ConformanceOptions): Conforman
   if (options.target !== undefined && replay.target !== undefined && toServiceUrl(options.target) !== replay.target) {
     throw new PreflightError(`This token replays a failure seen on ${replay.target}; it is never run against another server (--target ${options.target}): drop --target`);
   }
+  const differs = (
+    [
+      ['--profile', options.profile, replay.profile],
+      ['--runs', options.runs, replay.runs],
+      ['--max-rps', options.maxRps === Infinity ? 0 : options.maxRps, replay.maxRps],
+    ] as const
+  ).filter(([, given, recorded]) => given !== undefined && recorded !== undefined && given !== recorded);
+  if (differs.length > 0) {
+    throw new PreflightError(`A replay runs with the options of the run it came from: drop ${differs.map(([flag, , recorded]) => `${flag} (the run had ${recorded})`).join(', ')}`);
+  }
   return {
     ...options,
     ...(replay.target !== undefined && { target: replay.target }),
@@ -218,26 +266,31 @@ function replayedRun(replay: ReplaySpec, options: ConformanceOptions): Conforman
   };
 }
 
-/** The command that replays one case, `TOKEN` standing for the token: complete, so it runs as printed. */
+/**
+ * The command that replays one case, `TOKEN` standing for the token. Secrets are never printed
+ * (a report ends up in CI logs and artifacts): keys from the RRDK_* variables are read from them
+ * again, so the command runs as printed; keys given as flags are named, to be given again.
+ */
 function replayCommandOf(options: ConformanceOptions, url: string | undefined): string {
   const words = ['rocketride-deploy-kit', 'conformance', '--replay', 'TOKEN'];
-  if (url !== undefined && options.keySource !== 'env') {
-    const [primary, secondary] = options.keys ?? [];
-    for (const key of [primary, secondary]) if (key) words.push('--key', shellWord(key));
-    if (options.monitorKey) words.push('--monitor-key', shellWord(options.monitorKey));
-    if (options.noPermissionKey) words.push('--no-permission-key', shellWord(options.noPermissionKey));
-    if (options.controlToken) words.push('--control-token', shellWord(options.controlToken));
-  }
   if (options.mutants?.length) for (const mutant of options.mutants) words.push('--mutant', shellWord(mutant));
-  return words.join(' ');
+  if (url === undefined) return words.join(' ');
+  const flags = new Set(options.secretsFromFlags ?? ['keys', 'monitorKey', 'noPermissionKey', 'controlToken']);
+  const again = [
+    ...(flags.has('keys') && options.keys?.length ? [options.keys.length > 1 ? '--key (twice)' : '--key'] : []),
+    ...(flags.has('monitorKey') && options.monitorKey ? ['--monitor-key'] : []),
+    ...(flags.has('noPermissionKey') && options.noPermissionKey ? ['--no-permission-key'] : []),
+    ...(flags.has('controlToken') && options.controlToken ? ['--control-token'] : []),
+  ];
+  return `${words.join(' ')}${again.length ? `   (give again this run's ${again.join(', ')}: keys are not printed)` : ''}`;
 }
 
-/** How far the run moved a kit target's clock. */
-async function clockMove(config: TargetConfig, fromMs: number): Promise<string | undefined> {
+/** How far the run moved a kit target's fake clock; on a real clock, where it stands now. */
+async function clockMove(config: TargetConfig, from: { nowMs: number; mode: string }): Promise<string | undefined> {
   const now = await readClock(config);
   if (!now || 'refused' in now) return undefined;
-  const span = now.nowMs - fromMs;
-  return `the run moved the target's clock by ${describeSpan(span)} (from ${new Date(fromMs).toISOString()} to ${new Date(now.nowMs).toISOString()})`;
+  if (from.mode !== 'fake') return `the target's clock (a real one, moved by the run's advances) went from ${new Date(from.nowMs).toISOString()} to ${new Date(now.nowMs).toISOString()}`;
+  return `the run moved the target's clock by ${describeSpan(now.nowMs - from.nowMs)} (from ${new Date(from.nowMs).toISOString()} to ${new Date(now.nowMs).toISOString()})`;
 }
 
 function describeSpan(ms: number): string {
@@ -269,7 +322,7 @@ async function runSdkConformance(options: ConformanceOptions): Promise<Conforman
   const sdk: SdkSpec =
     options.sdkModule !== undefined ? { kind: 'module', module: absoluteModule(options.sdkModule) } : { kind: 'driver', command: options.sdkDriver!, cwd: process.cwd() };
   const timeoutMs = options.sdkTimeoutMs ?? DEFAULT_SDK_TIMEOUT_MS;
-  const replay = options.replay === undefined ? undefined : parseReplayToken(options.replay);
+  const replay = options.replay === undefined ? undefined : readToken(options.replay);
   // A larger journal than the default: check files read it side by side, each after its own mark.
   const server = await createMockServer({ port: 0, clock: { mode: 'fake', startAt: MOCK_START }, journal: { entries: 200_000 } });
   // Interrupted: close the mock (the drivers see their standard input close and exit).
@@ -370,12 +423,13 @@ interface CheckRun {
   readonly oneFileAtATime: boolean;
 }
 
-async function runChecks(run: CheckRun, progress: NodeJS.WritableStream | null): Promise<Collected[]> {
+async function runChecks(run: CheckRun, progress: NodeJS.WritableStream | null, holder: { vitest?: Vitest } = {}): Promise<Collected[]> {
   let done = 0;
   let failed = 0;
   let total = 0;
   const tty = (progress as { isTTY?: boolean } | null)?.isTTY === true;
   const line = (text: string) => progress?.write(tty ? `\r${text.slice(0, 160)}\u001b[K` : `${text}\n`);
+  const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
   const vitest = await createVitest(
     'test',
     {
@@ -405,6 +459,12 @@ async function runChecks(run: CheckRun, progress: NodeJS.WritableStream | null):
     {},
     {},
   );
+  // vitest exits the process 1 ms after a SIGINT; the runner must first stop the checks and
+  // remove what they created (onInterrupt), so vitest's own handlers go.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) if (!before[signal].includes(listener)) process.off(signal, listener);
+  }
+  holder.vitest = vitest;
   try {
     // Collected first (imports only, nothing runs), so progress can say `[12/71]` from the start.
     const collected = await vitest.collect();
@@ -449,9 +509,10 @@ function collect(file: RunnerTestFile, into: Collected[]): void {
   visit(file.tasks);
 }
 
-function metaOf(meta: unknown): { notes?: Record<string, string>; requests?: number; violated?: string[]; findings?: Finding[] } {
-  const m = (meta ?? {}) as { notes?: Record<string, string>; requests?: number; violated?: unknown; findings?: unknown };
+function metaOf(meta: unknown): { notes?: Record<string, string>; requests?: number; violated?: string[]; findings?: Finding[]; stopped?: boolean } {
+  const m = (meta ?? {}) as { notes?: Record<string, string>; requests?: number; violated?: unknown; findings?: unknown; stopped?: unknown };
   return {
+    ...(m.stopped === true && { stopped: true }),
     ...(m.notes && { notes: m.notes }),
     ...(typeof m.requests === 'number' && { requests: m.requests }),
     ...(Array.isArray(m.violated) && { violated: m.violated.filter((v): v is string => typeof v === 'string') }),
@@ -482,8 +543,10 @@ async function cleanUp(config: TargetConfig): Promise<string[]> {
   for (const file of config.ledger ? await readdir(config.ledger).catch(() => []) : []) {
     const text = await readFile(join(config.ledger!, file), 'utf8').catch(() => '');
     for (const line of text.split('\n').filter(Boolean)) {
-      const entry = JSON.parse(line) as { key: string; projectId: unknown };
-      note(entry.key, entry.projectId);
+      // A role of the run's own keys (no key is written to disk), or a key a check created itself.
+      const entry = JSON.parse(line) as { role?: keyof TargetConfig['keys']; key?: string; projectId: unknown };
+      const key = entry.role !== undefined ? config.keys[entry.role] : entry.key;
+      if (key !== undefined) note(key, entry.projectId);
     }
   }
   const transcript = new Transcript();
@@ -502,11 +565,12 @@ async function cleanUp(config: TargetConfig): Promise<string[]> {
         const id = record.pipeline?.project_id;
         if (typeof id === 'string' && id.startsWith(config.prefix)) ids.set(JSON.stringify(id), id);
       }
-      for (const projectId of ids.values()) {
-        const status = await connection.request('rrext_deploy_status', { projectId });
-        if (status.success !== true) continue;
-        await connection.request('rrext_deploy_remove', { projectId });
-        if ((await connection.request('rrext_deploy_status', { projectId })).success === true) left.push(`${who}: ${JSON.stringify(projectId)}`);
+      for (const projectId of ids.values()) await connection.request('rrext_deploy_remove', { projectId });
+      // Still there, by list (what a user sees) or by status (what a lookup finds)?
+      const after = await connection.request('rrext_deploy_list');
+      const listed = new Set(((after.body?.deployments ?? []) as Array<{ pipeline?: { project_id?: unknown } }>).map((r) => JSON.stringify(r.pipeline?.project_id)));
+      for (const [text, projectId] of ids) {
+        if (listed.has(text) || (await connection.request('rrext_deploy_status', { projectId })).success === true) left.push(`${who}: ${text}`);
       }
     } catch (error) {
       for (const projectId of ids.values()) left.push(`${who}: ${JSON.stringify(projectId)} (${error instanceof Error ? error.message : String(error)})`);

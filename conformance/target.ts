@@ -132,7 +132,11 @@ export class Target {
     let key: string | undefined;
     connection.onReply = (command, args, reply) => {
       const a = (args ?? {}) as { auth?: unknown; pipeline?: { project_id?: unknown } };
-      if (command === 'auth') key = reply.success === true && typeof a.auth === 'string' ? a.auth : undefined;
+      if (command === 'auth') {
+        key = reply.success === true && typeof a.auth === 'string' ? a.auth : undefined;
+        // A userToken logs in again (wire.md): as secret as the key.
+        if (typeof reply.body?.userToken === 'string') this.transcript.redact(reply.body.userToken, 'userToken');
+      }
       else if (command === 'deauth' && reply.success === true) key = undefined;
       else if (command === 'rrext_deploy_add' && reply.success === true && key !== undefined) this.#note(key, a.pipeline?.project_id);
     };
@@ -144,7 +148,9 @@ export class Target {
     if (projectId === undefined) return;
     if (typeof projectId === 'string') this.created(key, projectId);
     else this.#createdOther.push({ key, projectId });
-    if (this.config.ledger) appendFileSync(join(this.config.ledger, `${this.#fileTag}.jsonl`), `${JSON.stringify({ key, projectId })}\n`);
+    if (!this.config.ledger) return;
+    const role = (Object.keys(this.config.keys) as Array<keyof TargetConfig['keys']>).find((r) => this.config.keys[r] === key);
+    appendFileSync(join(this.config.ledger, `${this.#fileTag}.jsonl`), `${JSON.stringify(role ? { role, projectId } : { key, projectId })}\n`, { mode: 0o600 });
   }
 
   /** A new connection authenticated with `key` (default: the primary user's). */

@@ -23,7 +23,11 @@ export class Transcript {
 
   /** Prints `secret` as `<label>`: keys must not end up in CI logs through a failure's transcript. */
   redact(secret: string, label: string): void {
-    if (secret.length >= 4) this.#secrets.push([secret, `<${label}>`]);
+    if (secret.length < 4) return; // shorter ones would blank out ordinary text
+    // Frames hold it JSON-escaped (quotes, backslashes, non-ASCII as \\u): both spellings go.
+    for (const spelling of new Set([secret, JSON.stringify(secret).slice(1, -1), JSON.stringify(secret).slice(1, -1).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)])) {
+      if (!this.#secrets.some(([known]) => known === spelling)) this.#secrets.push([spelling, `<${label}>`]);
+    }
   }
 
   record(channel: string, direction: TranscriptLine['direction'], text: string): void {

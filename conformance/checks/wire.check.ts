@@ -371,8 +371,9 @@ check(['WIRE-9', 'WIRE-2'], 'malformed frames: unreadable ones are dropped unans
     await noisy.request('rrext_ping');
     // Every frame since, but the answers to this check's own pings and probes.
     const answers = noisy.received.slice(from).filter((text) => {
-      const answered = (JSON.parse(text) as { request_seq?: unknown }).request_seq;
-      return typeof answered !== 'number' || answered === seq;
+      const message = JSON.parse(text) as { type?: unknown; request_seq?: unknown };
+      if (message.type === 'event') return false; // events are no answers
+      return typeof message.request_seq !== 'number' || message.request_seq === seq;
     });
     soft('WIRE-9', () => expect(answers.length, `${frame}: exactly one response: ${answers.join(' ')}`).toBe(1));
   }

@@ -6,7 +6,7 @@
  * behave as documented.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await server.close();
+  await rm(dir, { recursive: true, force: true });
 });
 
 const KEYS = ['--key', 'MYAPIKEY', '--key', 'ALICEKEY', '--monitor-key', 'MONITORKEY', '--no-permission-key', 'NOPERMKEY'];
@@ -123,25 +124,30 @@ describe('the runner against a server built like the real one', () => {
     expect(md).toMatch(/^\| SCHED-3 \| SHOULD \| ⚠️ warn \| /m);
   });
 
-  it('prints replay commands that run as printed, against the same server only', async () => {
-    const command = /Replay this check alone: (rocketride-deploy-kit conformance --replay rrdk2\.\S+(?: --\S+ \S+)*)$/m.exec(
-      first.stdout.slice(first.stdout.indexOf('✗ DEP-ADD-3')),
-    )?.[1];
-    expect(command).toMatch(/ --key MYAPIKEY --key ALICEKEY --monitor-key MONITORKEY --no-permission-key NOPERMKEY$/);
-    const words = command!.split(' ').slice(1);
-    const again = await cli([...words, '--json', join(dir, 'replay.json')]);
+  it('prints no key anywhere: output, transcripts, JSON and JUnit', async () => {
+    const files = [first.stdout, await readFile(join(dir, 'a.json'), 'utf8'), await readFile(join(dir, 'a.xml'), 'utf8')];
+    for (const text of files) expect(text).not.toMatch(/MYAPIKEY|ALICEKEY|MONITORKEY|NOPERMKEY/);
+    expect(first.stdout).toContain('{"auth":"<primary key>"');
+  });
+
+  it('prints replay commands that name the key flags to give again, and replay against the same server only', async () => {
+    const line = /Replay this check alone: (rocketride-deploy-kit conformance --replay (rrdk2\.\S+))(.*)$/m.exec(first.stdout.slice(first.stdout.indexOf('✗ DEP-ADD-3')));
+    expect(line?.[3]).toBe("   (give again this run's --key (twice), --monitor-key, --no-permission-key: keys are not printed)");
+    const token = line![2]!;
+    const again = await cli(['conformance', '--replay', token, ...KEYS, '--json', join(dir, 'replay.json')]);
     expect(again.code).toBe(1);
     const replayed = JSON.parse(await readFile(join(dir, 'replay.json'), 'utf8'));
     expect(replayed.checks.filter((c: { state: string }) => c.state !== 'skip').map((c: { name: string; state: string }) => [c.name.split(':')[0], c.state])).toEqual([['DEP-ADD-3', 'fail']]);
     expect([...server.files.keys()]).toEqual([]);
 
-    const token = words[2]!;
     const elsewhere = await cli(['conformance', '--replay', token, '--target', 'ws://127.0.0.1:9/task/service', ...KEYS]);
     expect(elsewhere).toMatchObject({ code: 2, stdout: '' });
     expect(elsewhere.stderr).toContain(`never run against another server`);
     const keyless = await cli(['conformance', '--replay', token]);
     expect(keyless).toMatchObject({ code: 2, stdout: '' });
     expect(keyless.stderr).toContain(`This token replays a failure seen on ${server.url}: give the keys of that run`);
+    const otherRuns = await cli(['conformance', '--replay', token, ...KEYS, '--runs', '9']);
+    expect(otherRuns).toMatchObject({ code: 2, stderr: expect.stringContaining('A replay runs with the options of the run it came from: drop --runs (the run had 5)') });
   }, 120_000);
 });
 
@@ -172,20 +178,41 @@ describe('pace, profile and keys from the environment', () => {
       RRDK_NO_PERMISSION_KEY: 'NOPERMKEY',
     });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('conformance: pace: at most 5000 requests/s (--max-rps; 0 for unpaced): a run takes about 1 min');
+    expect(run.stderr).toContain('conformance: pace: at most 5000 requests/s (--max-rps; 0 for unpaced): a run takes about 1 s');
     const b = JSON.parse(await readFile(join(dir, 'b.json'), 'utf8'));
     expect(b.clauses.find((c: ClauseJson) => c.id === 'REC-1').verdict).toBe('pass');
-    expect(run.stdout).toMatch(/Replay this check alone: rocketride-deploy-kit conformance --replay rrdk2\.\S+$/m);
     expect(run.stdout).not.toMatch(/MYAPIKEY|ALICEKEY|MONITORKEY|NOPERMKEY/);
-    expect(run.stdout).toContain('{"auth":"<primary key>"');
+    // Keys from RRDK_*: the printed command is complete, and runs as printed in the same environment.
+    const command = /Replay this check alone: (rocketride-deploy-kit conformance --replay rrdk2\.\S+)$/m.exec(run.stdout.slice(run.stdout.indexOf('✗ DEP-ADD-3')))?.[1];
+    expect(command).toBeDefined();
+    const again = await cli([...command!.split(' ').slice(1), '--json', join(dir, 'c.json')], {
+      RRDK_KEYS: 'MYAPIKEY,ALICEKEY',
+      RRDK_MONITOR_KEY: 'MONITORKEY',
+      RRDK_NO_PERMISSION_KEY: 'NOPERMKEY',
+      RRDK_TARGET: 'ws://127.0.0.1:9/task/service', // CI may set it: the token's own target wins
+    });
+    expect(again.code).toBe(1);
+    const c = JSON.parse(await readFile(join(dir, 'c.json'), 'utf8'));
+    expect(c.checks.filter((x: { state: string }) => x.state !== 'skip').map((x: { name: string }) => x.name.split(':')[0])).toEqual(['DEP-ADD-3']);
   }, 120_000);
 
-  it('takes --max-rps 0 as unpaced', async () => {
-    const run = await cli(['conformance', '--target', 'ws://127.0.0.1:9/task/service', '--key', 'K', '--max-rps', '0']);
-    expect(run.stderr).not.toContain('--max-rps must be');
-    expect(run.code).toBe(2); // nothing listens there: the pre-flight says so
-  });
+  it('takes --max-rps 0 as unpaced, and says so', async () => {
+    const child = spawnCli(['conformance', '--target', server.url, ...KEYS, '--max-rps', '0'], children, { ...process.env, GITHUB_STEP_SUMMARY: '' });
+    await until(() => child.output().stderr.includes('conformance: pace:'));
+    expect(child.output().stderr).toContain('conformance: pace: unpaced (--max-rps 0)');
+    // Mid-run: checks are adding deployments now.
+    await until(() => /\[10\/\d+\]/.test(child.output().stderr));
+    child.child.kill('SIGINT');
+    expect(await child.exited).toBe(130);
+    // Interrupted mid-run: the checks stopped first, then everything they had created was removed.
+    expect([...server.files.keys()]).toEqual([]);
+  }, 60_000);
 });
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 300 && !condition(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!condition()) throw new Error('timed out');
+}
 
 describe('the pre-flight', () => {
   const freePort = () =>

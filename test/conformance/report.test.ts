@@ -111,9 +111,18 @@ describe('attribution: one fault, once, under the clause it breaks', () => {
     expect(byId.get('SCHED-2')).toMatchObject({ verdict: 'fail', note: 'SCHED-2: invalid schedules', alsoSeenIn: ['DEP-UPD-3: failed updates change nothing', 'DEP-MSG-1: the real words'] });
     expect(byId.get('SCHED-2')!.findings!.map((f) => f.message)).toEqual(['add accepted "0 * * * * *"', 'update accepted "0 0 * * * *"', 'add accepted "H * * * *"']);
     // The update check's own clause is not failed by a schedule the target should have refused.
-    expect(byId.get('DEP-UPD-3')!.verdict).not.toBe('fail');
+    expect(byId.get('DEP-UPD-3')!.verdict).toBe('pass'); // the check ran to its end: the rest of it held
     expect(byId.get('DEP-MSG-1')).toMatchObject({ verdict: 'warn' });
     expect(byId.get('DEP-MSG-1')!.findings!.map((f) => f.message)).toEqual(['the failed response carries trace']);
+  });
+
+  it("a check that stopped on another clause's finding leaves its own clauses unverified, never uncovered or passed", () => {
+    const stoppedCheck = { ...result('SCHED-3: never firing', 'fail', 'x'), violated: ['DEP-UPD-3'], stopped: true, findings: [finding('DEP-UPD-3', 'changed')] };
+    const finished = { ...result('SCHED-3: never firing', 'fail', 'x'), violated: ['DEP-UPD-3'], findings: [finding('DEP-UPD-3', 'changed')] };
+    const base = allPassBut('SCHED-3');
+    const stoppedReport = buildReport(meta, [...base, stoppedCheck], sdkOut);
+    expect(stoppedReport.clauses.find((c) => c.clause.id === 'SCHED-3')).toMatchObject({ verdict: 'skip', note: 'not verified: its check stopped on a finding of DEP-UPD-3' });
+    expect(buildReport(meta, [...base, finished], sdkOut).clauses.find((c) => c.clause.id === 'SCHED-3')!.verdict).toBe('pass');
   });
 
   it('lists root causes most severe first: a cross-user breach, then MUST, then SHOULD', () => {
