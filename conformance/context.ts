@@ -77,7 +77,7 @@ export function soft(first: string | (() => void), second?: () => void, severity
       return true;
     } catch (error) {
       if (clauseId === undefined) throw error;
-      throw new Error(`${clauseId}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`${clauseId}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   }
   // A finding may belong to a clause the check does not name (an invalid schedule accepted

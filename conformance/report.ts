@@ -308,6 +308,7 @@ export function reportMarkdown(report: ConformanceReport): string {
 
 function xml(text: string): string {
   return text
+    // eslint-disable-next-line no-control-regex -- XML 1.0 allows no control characters but tab, LF and CR
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -12,6 +12,7 @@ let server: MockServer | undefined;
 
 // Stryker puts its own setup file first: with runtime activation, its beforeAll has set the
 // active mutant when this one starts the mock.
+// eslint-disable-next-line no-empty-pattern -- vitest hands the suite as the second argument, after an (unused) context
 beforeAll(async ({}, suite) => {
   const file = 'filepath' in suite ? suite.filepath : suite.file.filepath;
   const sdk = /[\\/]sdk-checks[\\/]/.test(file);

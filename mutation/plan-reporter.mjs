@@ -43,7 +43,7 @@ class PlanReporter {
       f.netSeconds += p.netTime / 1000;
     }
     const summary = {
-      mutants: mutantPlans.length,
+      mutantCount: mutantPlans.length, // `mutants` is the list, below
       earlyResults: early.length,
       noCoverage: noCoverage.length,
       toRun: toRun.length,

@@ -266,7 +266,7 @@ function isLoopbackName(hostname: string | undefined): boolean {
 
 /** The name in a Host header (`localhost:5565`, `[::1]:5565`), or undefined if it is not one. */
 function hostOfHeader(host: string): string | undefined {
-  return /^(\[[0-9a-fA-F:.]+\]|[^:@/\[\]]+)(:\d*)?$/.exec(host)?.[1]?.toLowerCase();
+  return /^(\[[0-9a-fA-F:.]+\]|[^:@/[\]]+)(:\d*)?$/.exec(host)?.[1]?.toLowerCase();
 }
 
 /** The host of an Origin header (`http://localhost:3000`); `null` and garbage have none. */

@@ -152,7 +152,6 @@ function given(args: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(args, key) && (args as Record<string, unknown>)[key] !== undefined;
 }
 
-const HOUR_MS = 60 * 60 * 1000;
 const MINUTE_MS = 60 * 1000;
 
 // ---------------------------------------------------------------------------------------------
@@ -293,6 +292,7 @@ const DEFINITIONS: readonly Definition[] = [
       wrapOutput: editRecords((record) => {
         const pipeline = record['pipeline'] as Record<string, unknown>;
         const projectId = pipeline['project_id'];
+        // eslint-disable-next-line no-control-regex -- everything outside ASCII, NUL included
         const mangled = rebuild(pipeline, (v) => (typeof v === 'string' ? v.replace(/[^\x00-\x7f]/gu, '?') : v)) as Record<string, unknown>;
         if (projectId !== undefined) mangled['project_id'] = projectId;
         record['pipeline'] = mangled;

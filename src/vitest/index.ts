@@ -66,6 +66,7 @@ export function createMockServerTest(options: MockServerTestOptions = {}): TestA
   return vitestTest.extend<MockServerFixtures>({
     // vitest reads a fixture's dependencies from its first parameter, which must be a destructuring pattern.
     mockServer: [
+      // eslint-disable-next-line no-empty-pattern -- no dependencies
       async ({}, use) => {
         const server = await createMockServer(serverOptions);
         try {

@@ -90,7 +90,6 @@ const seqs = (c: RawClient) => c.received.map((t) => (JSON.parse(t) as { seq: nu
 
 const add = (c: RawClient, projectId: string, schedule?: string) =>
   c.request('rrext_deploy_add', { pipeline: { project_id: projectId }, ...(schedule !== undefined && { schedule }) });
-const status = async (c: RawClient, projectId: string) => outcome(await c.request('rrext_deploy_status', { projectId }));
 /** A record's owner and times in both dialects. */
 const times = (record: any) => ({
   userId: record.userId,
