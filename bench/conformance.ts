@@ -51,9 +51,20 @@ export async function measureConformance(): Promise<ConformanceBench> {
   const server = await startChildServer('mock', ['dist/cli.js', 'serve', '--port', '0', '--clock', 'fake'], ROOT);
   try {
     const remote = await runCli([
-      '--target', server.url, '--key', 'MYAPIKEY', '--key', 'ALICEKEY',
-      '--monitor-key', 'MONITORKEY', '--no-permission-key', 'NOPERMKEY',
-      '--max-rps', '1000000', '--json', join(dir, 'remote.json'),
+      '--target',
+      server.url,
+      '--key',
+      'MYAPIKEY',
+      '--key',
+      'ALICEKEY',
+      '--monitor-key',
+      'MONITORKEY',
+      '--no-permission-key',
+      'NOPERMKEY',
+      '--max-rps',
+      '1000000',
+      '--json',
+      join(dir, 'remote.json'),
     ]);
     const report = JSON.parse(await readFile(join(dir, 'remote.json'), 'utf8')) as { requests?: number; durationMs: number };
     const frames = report.requests ?? 0;

@@ -29,8 +29,27 @@ const PROVIDERS = ['parse', 'prompt', 'llm_openai', 'llm_anthropic', 'embedding_
 const MODELS = ['gpt-4o-mini', 'gpt-4.1', 'claude-sonnet-4', 'text-embedding-3-small'] as const;
 const LANES = ['text', 'tags', 'documents', 'questions', 'answers', 'embeddings'] as const;
 const WORDS = [
-  'summarize', 'the', 'incoming', 'document', 'and', 'extract', 'every', 'customer', 'name', 'order',
-  'number', 'with', 'its', 'date', 'answer', 'briefly', 'in', 'plain', 'english', 'ignore', 'signatures',
+  'summarize',
+  'the',
+  'incoming',
+  'document',
+  'and',
+  'extract',
+  'every',
+  'customer',
+  'name',
+  'order',
+  'number',
+  'with',
+  'its',
+  'date',
+  'answer',
+  'briefly',
+  'in',
+  'plain',
+  'english',
+  'ignore',
+  'signatures',
 ] as const;
 
 export function memoryUsers(): UserSpec[] {
@@ -55,7 +74,11 @@ export function memoryDeployment(i: number): { user: number; schedule: string; p
 
   const projectId = `proj-${i.toString(36).padStart(6, '0')}-${Math.floor(random() * 0xffffff).toString(16)}`;
   const components: Record<string, unknown>[] = [
-    { id: 'webhook_1', provider: 'webhook', config: { mode: 'Source', type: 'webhook', authentication: random() < 0.5 ? 'none' : 'apikey' } },
+    {
+      id: 'webhook_1',
+      provider: 'webhook',
+      config: { mode: 'Source', type: 'webhook', authentication: random() < 0.5 ? 'none' : 'apikey' },
+    },
   ];
   const count = 1 + Math.floor(random() * 6);
   for (let c = 1; c <= count; c++) {

@@ -50,7 +50,11 @@ function runChild(deployments: number): Promise<MemoryChildResult> {
       clearTimeout(timer);
       const line = stdout.trim().split('\n').at(-1) ?? '';
       if (code !== 0 || !line.startsWith('{')) {
-        reject(new Error(`memory child (${deployments} deployments) exited with code ${code}, signal ${signal}${stderr ? `\n${stderr.trimEnd()}` : ''}`));
+        reject(
+          new Error(
+            `memory child (${deployments} deployments) exited with code ${code}, signal ${signal}${stderr ? `\n${stderr.trimEnd()}` : ''}`,
+          ),
+        );
         return;
       }
       resolve(JSON.parse(line) as MemoryChildResult);

@@ -141,7 +141,8 @@ function problemOf(text: string, command: string): string | undefined {
   } catch {
     return 'reply is not JSON';
   }
-  if (reply['type'] !== 'response' || reply['command'] !== command) return `expected a ${command} response, got ${String(reply['type'])} ${String(reply['command'])}`;
+  if (reply['type'] !== 'response' || reply['command'] !== command)
+    return `expected a ${command} response, got ${String(reply['type'])} ${String(reply['command'])}`;
   if (reply['success'] !== true) return `${command} failed: ${String(reply['message'])}`;
   return undefined;
 }

@@ -54,7 +54,9 @@ export async function calibrateWriteCounter(dir: string): Promise<void> {
     for (let i = 0; i < CALIBRATION_WRITES; i++) await writeStateFile(path, `{"write":${i}}`);
     const seen = await counter.settled();
     if (seen !== CALIBRATION_WRITES) {
-      throw new Error(`the state-file write counter saw ${seen} of ${CALIBRATION_WRITES} writes in ${dir}; writes per burst would be wrong`);
+      throw new Error(
+        `the state-file write counter saw ${seen} of ${CALIBRATION_WRITES} writes in ${dir}; writes per burst would be wrong`,
+      );
     }
   } finally {
     counter.close();

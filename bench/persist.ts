@@ -221,7 +221,9 @@ async function warmUp(url: string, cell: Cell, config: BenchConfig, failures: Fa
     const projectId = (c: number, i: number) => `warm-${done}-c${c}-${i}`;
     const shape = { url, connections: cell.connections, count: config.persistAdds, window: Infinity };
     failures.of(await runBurst({ ...shape, requestOf: (c, i) => add(projectId(c, i), config) }));
-    failures.of(await runBurst({ ...shape, requestOf: (c, i) => ({ command: 'rrext_deploy_remove', arguments: { projectId: projectId(c, i) } }) }));
+    failures.of(
+      await runBurst({ ...shape, requestOf: (c, i) => ({ command: 'rrext_deploy_remove', arguments: { projectId: projectId(c, i) } }) }),
+    );
   }
 }
 

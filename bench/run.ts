@@ -51,7 +51,10 @@ async function main(): Promise<number> {
     };
     if (parts.has('rows')) {
       const rows = await measureRows(config, cpus);
-      add({ rows }, rows.reduce((sum, row) => sum + row.echo.failures + row.mock.failures, 0));
+      add(
+        { rows },
+        rows.reduce((sum, row) => sum + row.echo.failures + row.mock.failures, 0),
+      );
     } else {
       console.log(`rocketride-deploy-kit bench, parts: ${config.parts.join(', ')} (BENCH_ONLY); node ${process.version}, ${cpus} CPUs`);
     }
@@ -97,7 +100,9 @@ async function main(): Promise<number> {
     await writeJson(RESULTS_FILE, results);
     console.log(`results written to ${RESULTS_FILE}`);
     if (results.failures > 0) {
-      console.error(`bench: ${results.failures} request(s) failed${parts.has('sustained') ? ' (or the connection limit did not hold)' : ''}`);
+      console.error(
+        `bench: ${results.failures} request(s) failed${parts.has('sustained') ? ' (or the connection limit did not hold)' : ''}`,
+      );
       return 1;
     }
     return 0;

@@ -92,14 +92,21 @@ export async function measureSustained(config: BenchConfig): Promise<SustainedRe
     const loads = new Map<ServerKind, LoadResult[]>();
     for (let round = 0; round < config.rounds; round++) {
       for (const [kind] of targets) {
-        const load = await holds.get(kind)!.load({ warmupMs: config.warmupMs, measureMs: config.sustainedMeasureMs / config.rounds, tag: `s${round}` });
+        const load = await holds
+          .get(kind)!
+          .load({ warmupMs: config.warmupMs, measureMs: config.sustainedMeasureMs / config.rounds, tag: `s${round}` });
         loads.set(kind, [...(loads.get(kind) ?? []), load]);
       }
     }
     const figures = new Map<ServerKind, SustainedServer>();
     for (const [kind, server] of targets) {
       const r = rss.get(kind)!;
-      figures.set(kind, { ...figuresOf(kind, mergeLoads(loads.get(kind)!)), rssIdleMb: r.idle, rssHeldMb: r.held, rssAfterLoadMb: await rssMb(server.pid) });
+      figures.set(kind, {
+        ...figuresOf(kind, mergeLoads(loads.get(kind)!)),
+        rssIdleMb: r.idle,
+        rssHeldMb: r.held,
+        rssAfterLoadMb: await rssMb(server.pid),
+      });
     }
 
     // Fill the mock to its limit with connections that never authenticate, then try one more.
@@ -107,8 +114,11 @@ export async function measureSustained(config: BenchConfig): Promise<SustainedRe
     const extra = await admissionOf(mock.url, REFUSAL_WAIT_MS);
     const heldAfter = await holds.get('mock')!.check();
     const limitHolds =
-      extra.closed && extra.code === CLOSE_TRY_AGAIN_LATER && extra.reason.includes(String(maxConnections)) &&
-      heldAfter.failures === 0 && heldAfter.answered === count;
+      extra.closed &&
+      extra.code === CLOSE_TRY_AGAIN_LATER &&
+      extra.reason.includes(String(maxConnections)) &&
+      heldAfter.failures === 0 &&
+      heldAfter.answered === count;
     const limit: LimitCheck = { maxConnections, openBefore: count + fillers.length, extra, heldAfter, holds: limitHolds };
 
     const e = figures.get('echo')!;

@@ -135,7 +135,6 @@ export function tickLines(result: TickBenchResult): string[] {
       `  (matcher = ${count(result.speedupVsCroner)}x croner,` +
       ` goal >= ${GOAL_SPEEDUP}x ${ratioOk ? 'met' : 'NOT met'};` +
       ` ${count(GOAL_TICKS_PER_SEC)}/s goal ${speedOk ? 'met' : 'NOT met'})`,
-    `         matcher = ${count(result.speedupVsNaive)}x naive minute-stepping match();` +
-      ` schedules: ${TICK_SCHEDULES.join(' | ')}`,
+    `         matcher = ${count(result.speedupVsNaive)}x naive minute-stepping match();` + ` schedules: ${TICK_SCHEDULES.join(' | ')}`,
   ];
 }

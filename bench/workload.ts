@@ -41,7 +41,5 @@ function samplePipeline(projectId: string): Record<string, unknown> {
 
 /** The DAP request frame for a step; both servers receive exactly these bytes. */
 export function requestFrame(seq: number, command: string, args?: Record<string, unknown>): string {
-  return JSON.stringify(
-    args === undefined ? { type: 'request', seq, command } : { type: 'request', seq, command, arguments: args },
-  );
+  return JSON.stringify(args === undefined ? { type: 'request', seq, command } : { type: 'request', seq, command, arguments: args });
 }

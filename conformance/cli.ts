@@ -105,7 +105,8 @@ export async function conformanceMain(args: string[]): Promise<number> {
     const controlToken = values['control-token'] ?? env['RRDK_CONTROL_TOKEN'];
     if (controlToken) options.controlToken = controlToken;
     if (values.profile !== undefined) {
-      if (values.profile !== 'spec' && values.profile !== 'compat') throw new Error(`--profile must be spec or compat, got '${values.profile}'`);
+      if (values.profile !== 'spec' && values.profile !== 'compat')
+        throw new Error(`--profile must be spec or compat, got '${values.profile}'`);
       options.profile = values.profile;
     }
     if (values.seed !== undefined) options.seed = integer(values.seed, '--seed', -(2 ** 31), 2 ** 31 - 1);
@@ -114,10 +115,15 @@ export async function conformanceMain(args: string[]): Promise<number> {
     if (values.json) options.json = values.json;
     if (values.junit) options.junit = values.junit;
     if (values.replay) options.replay = values.replay;
-    if (values['sdk-module'] !== undefined && values['sdk-driver'] !== undefined) throw new Error('Give --sdk-module or --sdk-driver, not both');
+    if (values['sdk-module'] !== undefined && values['sdk-driver'] !== undefined)
+      throw new Error('Give --sdk-module or --sdk-driver, not both');
     if ((values['sdk-module'] ?? values['sdk-driver']) !== undefined) {
-      if (values.target !== undefined) throw new Error('--target checks a server; --sdk-module/--sdk-driver check an SDK against the in-process mock: give one or the other');
-      if (values.profile !== undefined || values['max-rps'] !== undefined || values.key !== undefined) throw new Error('--profile, --max-rps and --key apply to server runs, not SDK runs');
+      if (values.target !== undefined)
+        throw new Error(
+          '--target checks a server; --sdk-module/--sdk-driver check an SDK against the in-process mock: give one or the other',
+        );
+      if (values.profile !== undefined || values['max-rps'] !== undefined || values.key !== undefined)
+        throw new Error('--profile, --max-rps and --key apply to server runs, not SDK runs');
       // A server target or keys in the environment are for server runs.
       delete options.target;
       delete options.keys;
@@ -125,7 +131,8 @@ export async function conformanceMain(args: string[]): Promise<number> {
     if (values['sdk-module'] !== undefined) options.sdkModule = nonEmpty(values['sdk-module'], '--sdk-module');
     if (values['sdk-driver'] !== undefined) options.sdkDriver = nonEmpty(values['sdk-driver'], '--sdk-driver');
     if (values['sdk-timeout'] !== undefined) {
-      if (options.sdkModule === undefined && options.sdkDriver === undefined) throw new Error('--sdk-timeout applies to SDK runs: give --sdk-module or --sdk-driver');
+      if (options.sdkModule === undefined && options.sdkDriver === undefined)
+        throw new Error('--sdk-timeout applies to SDK runs: give --sdk-module or --sdk-driver');
       options.sdkTimeoutMs = integer(values['sdk-timeout'], '--sdk-timeout', 100, 120_000);
     }
     if (values.mutant) {

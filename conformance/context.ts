@@ -118,7 +118,10 @@ export interface CheckOptions {
 
 /** `check` and `property` for check files whose subject is `subject()` (one per file). */
 export function defineChecks<S extends CheckSubject>(subject: () => S) {
-  return { check: (...args: CheckArgs<S>) => checkOf(subject, ...args), property: <T>(...args: PropertyArgs<S, T>) => propertyOf(subject, ...args) };
+  return {
+    check: (...args: CheckArgs<S>) => checkOf(subject, ...args),
+    property: <T>(...args: PropertyArgs<S, T>) => propertyOf(subject, ...args),
+  };
 }
 
 type CheckArgs<S> = [clauses: readonly string[], title: string, fn: (t: S) => Promise<void>, options?: CheckOptions];
@@ -158,13 +161,20 @@ function checkOf<S extends CheckSubject>(subject: () => S, ...[clauses, title, f
       // Every soft finding, then what stopped the check (if anything did), in one failure.
       const stoppedBy = stopped === undefined || stopped instanceof BudgetExhausted ? [] : violatedClauses(stopped, clauses);
       const violated = [...new Set([...findings.clauses(), ...stoppedBy])];
-      const found: Finding[] = [...findings.list(), ...(stoppedBy.length ? [{ clause: stoppedBy.join(', '), severity: 'violation' as const, message: headline(stopped) }] : [])];
+      const found: Finding[] = [
+        ...findings.list(),
+        ...(stoppedBy.length ? [{ clause: stoppedBy.join(', '), severity: 'violation' as const, message: headline(stopped) }] : []),
+      ];
       // Stopped early: the clauses it names but found no fault with were not fully checked.
       Object.assign(ctx.task.meta, { violated, findings: found, stopped: stopped !== undefined });
       const error =
         findings.count === 0
           ? stopped
-          : new Error(stopped === undefined ? findings.format() : `${findings.format()}\nThen the check stopped: ${stopped instanceof Error ? stopped.message : String(stopped)}`);
+          : new Error(
+              stopped === undefined
+                ? findings.format()
+                : `${findings.format()}\nThen the check stopped: ${stopped instanceof Error ? stopped.message : String(stopped)}`,
+            );
       throw withTranscript(error, t, replayToken({ ...t.config.replayRun, check: name, seed: t.config.seed, path: '' }));
     },
     options.timeout ?? t.timeouts?.check ?? 60_000,
@@ -176,7 +186,10 @@ function checkOf<S extends CheckSubject>(subject: () => S, ...[clauses, title, f
  * transcript recording, so the printout is the conversation of the smallest failing case.
  * For model-based properties (`fc.commands`), pass `commands` so the replay path is carried.
  */
-function propertyOf<S extends CheckSubject, T>(subject: () => S, ...[clauses, title, arbitrary, predicate, options = {}]: PropertyArgs<S, T>): void {
+function propertyOf<S extends CheckSubject, T>(
+  subject: () => S,
+  ...[clauses, title, arbitrary, predicate, options = {}]: PropertyArgs<S, T>
+): void {
   const name = nameOf(clauses, title);
   const t = subject();
   it(
@@ -203,7 +216,13 @@ function propertyOf<S extends CheckSubject, T>(subject: () => S, ...[clauses, ti
 
       // Replay the shrunk counterexample once, with the transcript recording its conversation.
       const replayPath = replayPathOf(details.counterexample);
-      const token = replayToken({ ...t.config.replayRun, check: name, seed: details.seed, path: details.counterexamplePath ?? '', ...(replayPath && { replayPath }) });
+      const token = replayToken({
+        ...t.config.replayRun,
+        check: name,
+        seed: details.seed,
+        path: details.counterexamplePath ?? '',
+        ...(replayPath && { replayPath }),
+      });
       t.transcript.clear();
       const again = await fc.check(prop(replayPath), {
         seed: details.seed,
@@ -212,7 +231,11 @@ function propertyOf<S extends CheckSubject, T>(subject: () => S, ...[clauses, ti
       });
       const error = again.errorInstance ?? details.errorInstance;
       const violated = violatedClauses(error, clauses);
-      const finding: Finding = { clause: violated.join(', '), severity: 'violation', message: `${headline(error)}\n(counterexample: ${fc.stringify(details.counterexample)})` };
+      const finding: Finding = {
+        clause: violated.join(', '),
+        severity: 'violation',
+        message: `${headline(error)}\n(counterexample: ${fc.stringify(details.counterexample)})`,
+      };
       Object.assign(ctx.task.meta, { violated, findings: [finding], stopped: true });
       throw new Error(
         [
@@ -240,7 +263,9 @@ function propertyOf<S extends CheckSubject, T>(subject: () => S, ...[clauses, ti
 function violatedClauses(error: unknown, clauses: readonly string[]): string[] {
   const message = error instanceof Error ? error.message : String(error);
   // Any catalogued clause may be named: a failure explained by another clause counts against that one.
-  const named = (/^\s*((?:[A-Z]+-[A-Z0-9-]*[A-Z0-9])(?:, [A-Z]+-[A-Z0-9-]*[A-Z0-9])*):/m.exec(message)?.[1] ?? '').split(', ').filter(isClause);
+  const named = (/^\s*((?:[A-Z]+-[A-Z0-9-]*[A-Z0-9])(?:, [A-Z]+-[A-Z0-9-]*[A-Z0-9])*):/m.exec(message)?.[1] ?? '')
+    .split(', ')
+    .filter(isClause);
   if (named.length > 0) return named;
   // A request left unanswered is WIRE-2's fault (exactly one response per request), whichever check met it.
   if (/: no reply to seq \d+ within|: connection closed before a reply to seq/.test(message)) return ['WIRE-2'];
@@ -250,7 +275,11 @@ function violatedClauses(error: unknown, clauses: readonly string[]): string[] {
 /** What a failure says, without its stack, transcript or replay line: a few lines at most. */
 function headline(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n\nTranscript')[0]!.split('\n').slice(0, SHOWN + 6).join('\n');
+  return message
+    .split('\n\nTranscript')[0]!
+    .split('\n')
+    .slice(0, SHOWN + 6)
+    .join('\n');
 }
 
 /** fast-check prints a commands value as `...;/*replayPath="..."*\/`: the replay needs it too. */

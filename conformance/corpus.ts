@@ -12,7 +12,9 @@ export interface CorpusEntry {
 
 const fromSource = import.meta.url.endsWith('.ts');
 
-export const scheduleCorpus = JSON.parse(readFileSync(new URL(fromSource ? '../fixtures/schedules.json' : '../../fixtures/schedules.json', import.meta.url), 'utf8')) as {
+export const scheduleCorpus = JSON.parse(
+  readFileSync(new URL(fromSource ? '../fixtures/schedules.json' : '../../fixtures/schedules.json', import.meta.url), 'utf8'),
+) as {
   valid: CorpusEntry[];
   invalid: CorpusEntry[];
 };

@@ -82,7 +82,11 @@ export class DapConnection {
   /** Sends a frame as it is: a string as text, a Buffer as binary (unless `binary` is false). */
   async sendRaw(frame: string | Buffer, binary = Buffer.isBuffer(frame)): Promise<void> {
     await this.pacer.take();
-    this.transcript.record(this.name, '>', typeof frame === 'string' ? frame : `(${binary ? 'binary' : 'text bytes'}) ${frame.toString('hex')}`);
+    this.transcript.record(
+      this.name,
+      '>',
+      typeof frame === 'string' ? frame : `(${binary ? 'binary' : 'text bytes'}) ${frame.toString('hex')}`,
+    );
     this.socket.send(frame, { binary });
   }
 
@@ -107,7 +111,9 @@ export class DapConnection {
         // A reply that names our seq in the wrong type would leave a real SDK waiting forever:
         // say so now instead of timing out on every request.
         if (reply && reply.request_seq !== undefined && String(reply.request_seq) === String(seq)) {
-          throw new Error(`${this.name}: the reply to seq ${seq} carries request_seq ${JSON.stringify(reply.request_seq)}, not the number ${seq} (WIRE-2): ${reply.raw.slice(0, 200)}`);
+          throw new Error(
+            `${this.name}: the reply to seq ${seq} carries request_seq ${JSON.stringify(reply.request_seq)}, not the number ${seq} (WIRE-2): ${reply.raw.slice(0, 200)}`,
+          );
         }
       }
       if (!this.isOpen) throw new Error(`${this.name}: connection closed before a reply to seq ${seq}`);
@@ -121,7 +127,11 @@ export class DapConnection {
    * connection closes, without one. Fast where a timeout would cost seconds per unanswered frame.
    */
   async replyOrNothing(seq: number, from = 0): Promise<DapReply | undefined> {
-    const find = () => this.received.slice(from).map(parse).find((reply) => reply?.type !== 'event' && reply?.request_seq === seq);
+    const find = () =>
+      this.received
+        .slice(from)
+        .map(parse)
+        .find((reply) => reply?.type !== 'event' && reply?.request_seq === seq);
     for (let fence = 0; fence < 2 && !find() && this.isOpen; fence++) {
       await this.request('rrext_public_probe').catch(() => undefined);
     }

@@ -14,11 +14,15 @@ export function expectNone(items: readonly string[], headline: string): void {
 
 /** The fields in which two records (or any JSON values) differ, each with both values. */
 export function differences(actual: unknown, expected: unknown): string[] {
-  if (!isJsonObject(actual) || !isJsonObject(expected)) return jsonEqual(actual, expected) ? [] : [`${show(actual, 400)}, expected ${show(expected, 400)}`];
+  if (!isJsonObject(actual) || !isJsonObject(expected))
+    return jsonEqual(actual, expected) ? [] : [`${show(actual, 400)}, expected ${show(expected, 400)}`];
   const keys = [...new Set([...Object.keys(expected), ...Object.keys(actual)])];
   return keys
     .filter((key) => !jsonEqual(actual[key], expected[key]))
-    .map((key) => `${key}: ${key in actual ? show(actual[key], 300) : '(missing)'}${key in expected ? `, was ${show(expected[key], 300)}` : ' (new)'}`);
+    .map(
+      (key) =>
+        `${key}: ${key in actual ? show(actual[key], 300) : '(missing)'}${key in expected ? `, was ${show(expected[key], 300)}` : ' (new)'}`,
+    );
 }
 
 /** Fails naming each differing field unless `actual` equals `expected`. */

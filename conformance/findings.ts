@@ -69,7 +69,9 @@ export class Findings {
     const sorted = this.#sorted();
     const breaches = sorted.filter((f) => f.severity === 'breach').length;
     const head = `${sorted.length} violation${sorted.length === 1 ? '' : 's'}${breaches ? `, ${breaches} of them a CROSS-USER BREACH` : ''}:`;
-    const shown = sorted.slice(0, SHOWN).map((f) => `${f.clause}: ${f.severity === 'breach' ? 'CROSS-USER BREACH: ' : ''}${f.message.split('\n').join('\n    ')}`);
+    const shown = sorted
+      .slice(0, SHOWN)
+      .map((f) => `${f.clause}: ${f.severity === 'breach' ? 'CROSS-USER BREACH: ' : ''}${f.message.split('\n').join('\n    ')}`);
     const more = sorted.length > SHOWN ? [`… and ${sorted.length - SHOWN} more`] : [];
     return [head, ...shown, ...more].join('\n');
   }
@@ -92,7 +94,10 @@ export class BudgetExhausted extends Error {
 function firstLines(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   // Room for a listing (SHOWN values, its head and its count) and a few lines of context.
-  return message.split('\n').slice(0, SHOWN + 6).join('\n');
+  return message
+    .split('\n')
+    .slice(0, SHOWN + 6)
+    .join('\n');
 }
 
 /** `headline (N):` and one offending value per line, the first SHOWN of them, then a count. */

@@ -57,7 +57,8 @@ export function traversals(base: string, victimOwner: string, victimId: string):
   const put = (id: string, label: string) => out.has(id) || out.set(id, { id, label });
   for (const spelling of SPELLINGS) {
     for (const [layout, segments] of layouts) {
-      for (const depth of DEPTHS) put(`${base}${spelling.sep}${spelling.up.repeat(depth)}${segments.join(spelling.sep)}`, `${spelling.name}, ${depth} up, ${layout}`);
+      for (const depth of DEPTHS)
+        put(`${base}${spelling.sep}${spelling.up.repeat(depth)}${segments.join(spelling.sep)}`, `${spelling.name}, ${depth} up, ${layout}`);
       put(`${spelling.sep}${segments.join(spelling.sep)}`, `${spelling.name}, absolute, ${layout}`);
     }
   }

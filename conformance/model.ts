@@ -205,7 +205,8 @@ export function shapeProblems(record: unknown, profile: Profile): string[] {
   const problems: string[] = [];
   if (!isJsonObject(record['pipeline'])) problems.push(`pipeline is not an object: ${show(record['pipeline'])}`);
   if (typeof record['schedule'] !== 'string') problems.push(`schedule is not a string: ${show(record['schedule'])}`);
-  if (!(STATES as readonly unknown[]).includes(record['state'])) problems.push(`state is not one of ${STATES.join(' | ')}: ${show(record['state'])}`);
+  if (!(STATES as readonly unknown[]).includes(record['state']))
+    problems.push(`state is not one of ${STATES.join(' | ')}: ${show(record['state'])}`);
   const setProblems = (names: readonly [string, string, string]) => {
     const [owner, created, updated] = names;
     const found: string[] = [];
@@ -311,7 +312,9 @@ export class DeployModel {
 
   /** A user's records, by project id. */
   recordsOf(userId: string): ModelRecord[] {
-    return [...(this.#users.get(userId)?.values() ?? [])].sort((a, b) => (a.projectId < b.projectId ? -1 : a.projectId > b.projectId ? 1 : 0));
+    return [...(this.#users.get(userId)?.values() ?? [])].sort((a, b) =>
+      a.projectId < b.projectId ? -1 : a.projectId > b.projectId ? 1 : 0,
+    );
   }
 
   /** DEP-ADD-1..5, DEP-PERM-1, SCHED-1/2: permission, pipeline, project_id, schedule, then the duplicate check. */
@@ -322,16 +325,21 @@ export class DeployModel {
     const pipeline = sends(args, 'pipeline') ? args.pipeline : undefined;
     if (pipeline === undefined || pipeline === null) problems.push(fail('DEP-ADD-2', 'the pipeline is missing', WORDS.pipelineRequired));
     else if (!isJsonObject(pipeline)) problems.push(fail('DEP-ADD-2', 'the pipeline is not a JSON object', WORDS.pipelineNotObject));
-    else if (Object.keys(pipeline).length === 0) problems.push(fail('DEP-ADD-3', 'the pipeline is empty: no project_id', WORDS.pipelineRequired)); // the real server: `if not pipeline`
+    else if (Object.keys(pipeline).length === 0)
+      problems.push(fail('DEP-ADD-3', 'the pipeline is empty: no project_id', WORDS.pipelineRequired)); // the real server: `if not pipeline`
     else {
       const id = pipeline['project_id'];
-      if (typeof id !== 'string' || id === '') problems.push(fail('DEP-ADD-3', 'pipeline.project_id is missing, empty or not a string', WORDS.projectIdRequired));
+      if (typeof id !== 'string' || id === '')
+        problems.push(fail('DEP-ADD-3', 'pipeline.project_id is missing, empty or not a string', WORDS.projectIdRequired));
     }
     const schedule = sends(args, 'schedule') ? args.schedule : MANUAL;
-    if (!this.scheduleIsValid(schedule)) problems.push(fail('SCHED-2', `the schedule ${show(schedule)} is invalid`, WORDS.invalidSchedule(String(schedule))));
+    if (!this.scheduleIsValid(schedule))
+      problems.push(fail('SCHED-2', `the schedule ${show(schedule)} is invalid`, WORDS.invalidSchedule(String(schedule))));
     const projectId = isJsonObject(pipeline) && typeof pipeline['project_id'] === 'string' ? pipeline['project_id'] : undefined;
     if (projectId !== undefined && projectId !== '' && this.get(caller.userId, projectId)) {
-      problems.push(fail('DEP-ADD-4', 'the caller already has a deployment with this project id', WORDS.alreadyExists(projectId), /already exists/i));
+      problems.push(
+        fail('DEP-ADD-4', 'the caller already has a deployment with this project id', WORDS.alreadyExists(projectId), /already exists/i),
+      );
     }
     const [first] = problems;
     if (first) {
@@ -367,7 +375,10 @@ export class DeployModel {
   }
 
   /** DEP-UPD-1..3: permission, projectId, load (unknown id first), pipeline, schedule; all or nothing. */
-  expectUpdate(caller: ModelUser, args: { readonly projectId?: unknown; readonly pipeline?: unknown; readonly schedule?: unknown }): Expectation<UpdatePlan> {
+  expectUpdate(
+    caller: ModelUser,
+    args: { readonly projectId?: unknown; readonly pipeline?: unknown; readonly schedule?: unknown },
+  ): Expectation<UpdatePlan> {
     const denied = this.#denied(caller, PERMISSION_CONTROL);
     if (denied) return denied;
     const loaded = this.#load(caller, args, 'DEP-UPD-3');
@@ -388,7 +399,10 @@ export class DeployModel {
     let schedule = before.schedule;
     if (sends(args, 'schedule')) {
       if (!this.scheduleIsValid(args.schedule)) {
-        return { ok: false, failure: fail('SCHED-2', `the schedule ${show(args.schedule)} is invalid`, WORDS.invalidSchedule(String(args.schedule))) };
+        return {
+          ok: false,
+          failure: fail('SCHED-2', `the schedule ${show(args.schedule)} is invalid`, WORDS.invalidSchedule(String(args.schedule))),
+        };
       }
       schedule = args.schedule as string;
     }
@@ -438,15 +452,22 @@ export class DeployModel {
     if (caller.permissions.has(permission)) return undefined;
     return {
       ok: false,
-      failure: fail('DEP-PERM-1', `the caller lacks ${permission}`, WORDS.permissionDenied(permission), new RegExp(permission.replace('.', '\\.'))),
+      failure: fail(
+        'DEP-PERM-1',
+        `the caller lacks ${permission}`,
+        WORDS.permissionDenied(permission),
+        new RegExp(permission.replace('.', '\\.')),
+      ),
     };
   }
 
   #load(caller: ModelUser, args: { readonly projectId?: unknown }, clause: string): Expectation<ModelRecord> {
     const id = sends(args, 'projectId') ? args.projectId : undefined;
-    if (typeof id !== 'string' || id === '') return { ok: false, failure: fail(clause, 'projectId is missing, empty or not a string', WORDS.projectIdArgRequired) };
+    if (typeof id !== 'string' || id === '')
+      return { ok: false, failure: fail(clause, 'projectId is missing, empty or not a string', WORDS.projectIdArgRequired) };
     const record = this.get(caller.userId, id);
-    if (!record) return { ok: false, failure: fail(clause, 'the caller has no deployment with this project id', `Deployment not found: ${id}`) };
+    if (!record)
+      return { ok: false, failure: fail(clause, 'the caller has no deployment with this project id', `Deployment not found: ${id}`) };
     return { ok: true, value: record };
   }
 }
@@ -467,7 +488,10 @@ export interface TimeRules {
 export function addedRecordProblems(observed: unknown, plan: AddPlan, rules: TimeRules): string[] {
   const view = viewOf(observed);
   if (!view) return [`DEP-ADD-1: the add reply's body is not a record: ${show(observed)}`];
-  const problems = [...dialectProblems(observed), ...fieldProblems(view, { pipeline: plan.pipeline, schedule: plan.schedule, state: 'active', owner: plan.owner }, 'DEP-ADD-1')];
+  const problems = [
+    ...dialectProblems(observed),
+    ...fieldProblems(view, { pipeline: plan.pipeline, schedule: plan.schedule, state: 'active', owner: plan.owner }, 'DEP-ADD-1'),
+  ];
   const { createdAt, updatedAt } = view;
   if (typeof createdAt !== 'number' || typeof updatedAt !== 'number') {
     problems.push(`DEP-ADD-1: createdAt/updatedAt are not numbers: ${show(createdAt)}, ${show(updatedAt)}`);
@@ -476,7 +500,9 @@ export function addedRecordProblems(observed: unknown, plan: AddPlan, rules: Tim
       problems.push(`DEP-ADD-1: a new record's createdAt and updatedAt differ: ${createdAt} vs ${updatedAt}`);
     }
     if (plan.notBefore !== undefined && createdAt < plan.notBefore) {
-      problems.push(`DEP-REM-1: added again after a remove, the record does not start fresh: createdAt ${createdAt} is earlier than the removed record's ${plan.notBefore}`);
+      problems.push(
+        `DEP-REM-1: added again after a remove, the record does not start fresh: createdAt ${createdAt} is earlier than the removed record's ${plan.notBefore}`,
+      );
     }
   }
   return problems;
@@ -487,7 +513,9 @@ export function dialectProblems(record: unknown): string[] {
   if (dialectOf(record) !== 'both' || !isJsonObject(record)) return [];
   return SNAKE_CASE.flatMap((snake, i) => {
     const documented = DOCUMENTED[i]!;
-    return jsonEqual(record[snake], record[documented]) ? [] : [`REC-2: ${snake} is ${show(record[snake])} but ${documented} is ${show(record[documented])}`];
+    return jsonEqual(record[snake], record[documented])
+      ? []
+      : [`REC-2: ${snake} is ${show(record[snake])} but ${documented} is ${show(record[documented])}`];
   });
 }
 
@@ -516,9 +544,12 @@ function fieldProblems(
   const problems: string[] = [];
   if (!jsonEqual(view.pipeline, expected.pipeline)) {
     // Not as sent is REC-3's fault, whichever command showed it.
-    problems.push(`REC-3: the pipeline is ${show(view.pipeline)}, expected ${show(expected.pipeline)}: ${whereDiffer(view.pipeline, expected.pipeline)}`);
+    problems.push(
+      `REC-3: the pipeline is ${show(view.pipeline)}, expected ${show(expected.pipeline)}: ${whereDiffer(view.pipeline, expected.pipeline)}`,
+    );
   }
-  if (view.schedule !== expected.schedule) problems.push(`${clause}: schedule is ${show(view.schedule)}, expected ${show(expected.schedule)}`);
+  if (view.schedule !== expected.schedule)
+    problems.push(`${clause}: schedule is ${show(view.schedule)}, expected ${show(expected.schedule)}`);
   if (view.state !== expected.state) problems.push(`${clause}: state is ${show(view.state)}, expected ${show(expected.state)}`);
   if (view.owner !== expected.owner) problems.push(`${clause}: the owner is ${show(view.owner)}, expected ${show(expected.owner)}`);
   return problems;

@@ -41,7 +41,9 @@ export async function preflight(config: TargetConfig, describePace: string): Pro
     try {
       return await DapConnection.open(config.url, 'preflight', transcript, pace);
     } catch (error) {
-      throw new PreflightError(`Cannot reach the target at ${config.url}: ${reason(error)}. Is the server running there? Pass its DAP URL with --target (ws://host:port/task/service).`);
+      throw new PreflightError(
+        `Cannot reach the target at ${config.url}: ${reason(error)}. Is the server running there? Pass its DAP URL with --target (ws://host:port/task/service).`,
+      );
     }
   };
 
@@ -58,13 +60,20 @@ export async function preflight(config: TargetConfig, describePace: string): Pro
       try {
         reply = await c.request('auth', { auth: key, clientName: 'rocketride-deploy-kit conformance (pre-flight)' });
       } catch (error) {
-        if (/no reply to seq/.test(reason(error))) throw new PreflightError(`The target at ${config.url} did not answer auth within ${REPLY_TIMEOUT_MS / 1000} s: is it a RocketRide DAP server?`);
+        if (/no reply to seq/.test(reason(error)))
+          throw new PreflightError(
+            `The target at ${config.url} did not answer auth within ${REPLY_TIMEOUT_MS / 1000} s: is it a RocketRide DAP server?`,
+          );
         odd.push(role);
-        header.push(`pre-flight: auth with ${ROLE[role].flag} was answered in a way the checks will judge (${reason(error).slice(0, 160)})`);
+        header.push(
+          `pre-flight: auth with ${ROLE[role].flag} was answered in a way the checks will judge (${reason(error).slice(0, 160)})`,
+        );
         continue;
       }
       if (reply.success === false) {
-        throw new PreflightError(`The target refused the key given as ${ROLE[role].flag}: ${JSON.stringify(reply.message ?? reply.raw)}. Pass the key of ${ROLE[role].what}.`);
+        throw new PreflightError(
+          `The target refused the key given as ${ROLE[role].flag}: ${JSON.stringify(reply.message ?? reply.raw)}. Pass the key of ${ROLE[role].what}.`,
+        );
       }
       if (reply.success !== true || typeof reply.body?.userId !== 'string') {
         odd.push(role);
@@ -74,7 +83,9 @@ export async function preflight(config: TargetConfig, describePace: string): Pro
       const permissions = permissionsOf(reply);
       if (permissions === undefined) {
         odd.push(role);
-        header.push(`pre-flight: the ConnectResult of ${reply.body.userId} (${ROLE[role].flag}) names no permissions of its default team: taken as given`);
+        header.push(
+          `pre-flight: the ConnectResult of ${reply.body.userId} (${ROLE[role].flag}) names no permissions of its default team: taken as given`,
+        );
         continue;
       }
       users.set(role, { userId: reply.body.userId, permissions });
@@ -83,13 +94,17 @@ export async function preflight(config: TargetConfig, describePace: string): Pro
     }
   }
   checkRoles(users);
-  header.unshift(`target reached; users: ${[...users].map(([role, u]) => `${u.userId} (${roleName(role)})`).join(', ') || 'none identified'}`);
+  header.unshift(
+    `target reached; users: ${[...users].map(([role, u]) => `${u.userId} (${roleName(role)})`).join(', ') || 'none identified'}`,
+  );
 
   const dialect = await detectDialect(config, open);
   if (dialect !== undefined) {
     header.push(
       `record field names: ${dialect}` +
-        (config.profile === 'spec' && dialect === 'snake_case' ? ' (profile spec requires the documented names: REC-1 will fail; --profile compat accepts either)' : ''),
+        (config.profile === 'spec' && dialect === 'snake_case'
+          ? ' (profile spec requires the documented names: REC-1 will fail; --profile compat accepts either)'
+          : ''),
     );
   }
 
@@ -101,13 +116,18 @@ export async function preflight(config: TargetConfig, describePace: string): Pro
   let clockAtStart: { nowMs: number; mode: string } | undefined;
   const clock = await readClock(config);
   if (clock && 'refused' in clock) {
-    header.push(`clock control: the control API at ${config.controlUrl} refused the run (${clock.refused}): pass its token with --control-token to verify what needs it`);
+    header.push(
+      `clock control: the control API at ${config.controlUrl} refused the run (${clock.refused}): pass its token with --control-token to verify what needs it`,
+    );
   } else if (clock) {
     capabilities.add('clock-control');
     if (clock.mode === 'fake') capabilities.add('fake-clock');
     clockAtStart = clock;
     header.push(`clock control: yes (${clock.mode} clock at ${new Date(clock.nowMs).toISOString()})`);
-    if (clock.mode !== 'fake') header.push('not verified: the checks that pin instants to the millisecond (they need a fake clock: start the mock with --clock fake)');
+    if (clock.mode !== 'fake')
+      header.push(
+        'not verified: the checks that pin instants to the millisecond (they need a fake clock: start the mock with --clock fake)',
+      );
   } else {
     header.push('clock control: none: scheduled runs cannot be observed on this target');
   }
@@ -116,7 +136,9 @@ export async function preflight(config: TargetConfig, describePace: string): Pro
 }
 
 /** The kit's clock over its control API, or undefined when the target has none. */
-export async function readClock(config: Pick<TargetConfig, 'controlUrl' | 'controlToken'>): Promise<{ nowMs: number; mode: string } | { refused: number } | undefined> {
+export async function readClock(
+  config: Pick<TargetConfig, 'controlUrl' | 'controlToken'>,
+): Promise<{ nowMs: number; mode: string } | { refused: number } | undefined> {
   if (!config.controlUrl) return undefined;
   try {
     const response = await fetch(`${config.controlUrl}/clock`, {
@@ -153,7 +175,7 @@ function notVerified(have: ReadonlySet<Capability>): string[] {
 /** `RUN-1, RUN-2, … RUN-9, SCHED-4` -> `RUN-1..9, SCHED-4`. */
 function ranges(ids: readonly string[]): string {
   const out: string[] = [];
-  for (let i = 0; i < ids.length; ) {
+  for (let i = 0; i < ids.length;) {
     const [family, n] = split(ids[i]!);
     let j = i;
     while (j + 1 < ids.length && split(ids[j + 1]!)[0] === family && split(ids[j + 1]!)[1] === split(ids[j]!)[1] + 1) j++;
@@ -174,7 +196,8 @@ function checkRoles(users: ReadonlyMap<Role, { userId: string; permissions: Read
   for (const [role, user] of users) {
     const control = has(role, 'task.control');
     const monitor = has(role, 'task.monitor');
-    const fits = role === 'primary' || role === 'secondary' ? control && monitor : role === 'monitor' ? monitor && !control : !control && !monitor;
+    const fits =
+      role === 'primary' || role === 'secondary' ? control && monitor : role === 'monitor' ? monitor && !control : !control && !monitor;
     if (!fits) {
       throw new PreflightError(
         `The key given as ${ROLE[role].flag} belongs to ${user.userId}, whose permissions are ${[...user.permissions].join(', ') || 'none'}: pass the key of ${ROLE[role].what}.`,
@@ -183,7 +206,8 @@ function checkRoles(users: ReadonlyMap<Role, { userId: string; permissions: Read
   }
   const a = users.get('primary');
   const b = users.get('secondary');
-  if (a && b && a.userId === b.userId) throw new PreflightError(`Both --key values log in as ${a.userId}: the isolation clauses need the keys of two different users.`);
+  if (a && b && a.userId === b.userId)
+    throw new PreflightError(`Both --key values log in as ${a.userId}: the isolation clauses need the keys of two different users.`);
 }
 
 /**

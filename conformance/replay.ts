@@ -28,7 +28,10 @@ export function replayToken(spec: ReplaySpec): string {
 
 /** Reads a token; throws a message saying what is wrong with it. */
 export function parseReplayToken(token: string): ReplaySpec {
-  if (token.startsWith(OLD_PREFIX)) throw new Error('This replay token comes from an older version of the kit, which did not record the target: run the check again and replay the new token');
+  if (token.startsWith(OLD_PREFIX))
+    throw new Error(
+      'This replay token comes from an older version of the kit, which did not record the target: run the check again and replay the new token',
+    );
   if (!token.startsWith(PREFIX)) throw new Error(`Not a replay token (it starts with '${PREFIX}'): ${token.slice(0, 20)}`);
   let spec: unknown;
   try {

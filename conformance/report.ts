@@ -104,7 +104,8 @@ export function buildReport(
       };
     }
     // A check that failed on another clause's fault and ran to its end verified this one too.
-    if (mine.some((check) => check.state === 'pass' || (check.state === 'fail' && !check.stopped))) return { clause, verdict: 'pass', checks: mine };
+    if (mine.some((check) => check.state === 'pass' || (check.state === 'fail' && !check.stopped)))
+      return { clause, verdict: 'pass', checks: mine };
     const stopped = mine.filter((check) => check.state === 'fail');
     if (stopped.length > 0) {
       const causes = [...new Set(stopped.flatMap((check) => check.violated ?? []))];
@@ -117,7 +118,9 @@ export function buildReport(
   });
   const exercised = clauses.filter((c) => c.verdict === 'pass' || c.verdict === 'fail' || c.verdict === 'warn').length;
   const passed = clauses.filter((c) => c.verdict === 'pass').length;
-  const ok = clauses.every((c) => (c.clause.level !== 'MUST' || c.verdict === 'pass' || c.verdict === 'skip') && !(meta.strict && c.verdict === 'warn'));
+  const ok = clauses.every(
+    (c) => (c.clause.level !== 'MUST' || c.verdict === 'pass' || c.verdict === 'skip') && !(meta.strict && c.verdict === 'warn'),
+  );
   return {
     ...meta,
     clauses,
@@ -171,12 +174,16 @@ export function formatReport(report: ConformanceReport): string {
   for (const failure of failures) {
     lines.push(`✗ ${failure.name}`, indent(failure.detail ?? ''), '');
   }
-  lines.push(`Conformance of ${report.target} (${report.profile === 'sdk' ? 'SDK clauses' : `profile ${report.profile}`}, seed ${report.seed}, ${report.runs} runs per property)`);
+  lines.push(
+    `Conformance of ${report.target} (${report.profile === 'sdk' ? 'SDK clauses' : `profile ${report.profile}`}, seed ${report.seed}, ${report.runs} runs per property)`,
+  );
   if (report.header?.length) lines.push(...report.header.map((line) => `  ${line}`));
   lines.push('');
   const causes = rootCauses(report);
   if (causes.length > 0) {
-    lines.push(`Findings, most severe first (${causes.length} clause${causes.length === 1 ? '' : 's'} broken; each fault once, under the clause it breaks):`);
+    lines.push(
+      `Findings, most severe first (${causes.length} clause${causes.length === 1 ? '' : 's'} broken; each fault once, under the clause it breaks):`,
+    );
     causes.forEach((c, i) => lines.push(...formatCause(c, i + 1)));
     lines.push('');
   }
@@ -184,7 +191,9 @@ export function formatReport(report: ConformanceReport): string {
   for (const c of report.clauses) {
     const passed = c.checks.filter((check) => check.state === 'pass').length;
     const note = c.verdict === 'fail' || c.verdict === 'warn' ? `finding ${causes.indexOf(c) + 1} above` : (c.note ?? '');
-    lines.push(`${c.clause.id.padEnd(14)}${c.clause.level.padEnd(8)}${MARK[c.verdict].padEnd(8)}${`${passed}/${c.checks.length}`.padEnd(8)}${note}`);
+    lines.push(
+      `${c.clause.id.padEnd(14)}${c.clause.level.padEnd(8)}${MARK[c.verdict].padEnd(8)}${`${passed}/${c.checks.length}`.padEnd(8)}${note}`,
+    );
   }
   const pct = (a: number, b: number) => (b === 0 ? '0' : ((100 * a) / b).toFixed(0));
   lines.push(
@@ -223,7 +232,9 @@ function formatCause(c: ClauseResult, n: number): string[] {
   const findings = c.findings ?? [];
   const breach = findings.some((f) => f.severity === 'breach');
   const head = `${n}. ${c.clause.id} (${c.clause.level}${breach ? ', a CROSS-USER BREACH' : ''}): ${findings.length} finding${findings.length === 1 ? '' : 's'}`;
-  const shown = findings.slice(0, SHOWN).map((f) => `     - ${(f.severity === 'breach' ? 'CROSS-USER BREACH: ' : '') + f.message.split('\n').join('\n       ')}`);
+  const shown = findings
+    .slice(0, SHOWN)
+    .map((f) => `     - ${(f.severity === 'breach' ? 'CROSS-USER BREACH: ' : '') + f.message.split('\n').join('\n       ')}`);
   return [
     head,
     ...shown,
@@ -263,10 +274,17 @@ export function reportJunit(report: ConformanceReport): string {
   const cases = report.clauses.map((c) => {
     const name = `${c.clause.id} (${c.clause.level})`;
     const time = (c.checks.reduce((ms, check) => ms + check.durationMs, 0) / 1000).toFixed(3);
-    const evidence = (c.findings ?? []).map((f) => f.message).join('\n') + `\n\nseen in: ${c.note}${c.alsoSeenIn?.length ? `\nalso seen in: ${c.alsoSeenIn.join('; ')}` : ''}`;
+    const evidence =
+      (c.findings ?? []).map((f) => f.message).join('\n') +
+      `\n\nseen in: ${c.note}${c.alsoSeenIn?.length ? `\nalso seen in: ${c.alsoSeenIn.join('; ')}` : ''}`;
     const firstFinding = firstLine(c.findings?.[0]?.message ?? c.note ?? '');
     const body = failed(c)
-      ? `<failure message="${xml(firstFinding)}" type="${c.clause.level}">${xml(`${evidence}\n\n${c.checks.filter((k) => k.state === 'fail').map((k) => `${k.name}\n${k.detail ?? ''}`).join('\n\n')}`)}</failure>`
+      ? `<failure message="${xml(firstFinding)}" type="${c.clause.level}">${xml(
+          `${evidence}\n\n${c.checks
+            .filter((k) => k.state === 'fail')
+            .map((k) => `${k.name}\n${k.detail ?? ''}`)
+            .join('\n\n')}`,
+        )}</failure>`
       : c.verdict === 'warn'
         ? `<system-out>${xml(`warning (${c.clause.level} clause; --strict fails on it): ${firstFinding}\n${evidence}`)}</system-out>`
         : c.verdict === 'skip' || c.verdict === 'uncovered'
@@ -298,22 +316,37 @@ export function reportMarkdown(report: ConformanceReport): string {
     `**${verdictLine(report).replace(/^RESULT: /, '')}** · ${report.conformance.passed}/${report.conformance.exercised} exercised clauses passed · ${report.coverage.exercised}/${report.coverage.total} exercised · ${(report.durationMs / 1000).toFixed(1)} s`,
     '',
     ...(report.header?.length ? [...report.header.map((line) => `- ${cell(line)}`), ''] : []),
-    ...(causes.length ? ['### Findings', '', ...causes.map((c, i) => `${i + 1}. **${c.clause.id}** (${c.clause.level}): ${cell(firstLine(c.findings?.[0]?.message ?? c.note ?? ''))}${(c.findings?.length ?? 0) > 1 ? ` (+${c.findings!.length - 1} more)` : ''}`), ''] : []),
+    ...(causes.length
+      ? [
+          '### Findings',
+          '',
+          ...causes.map(
+            (c, i) =>
+              `${i + 1}. **${c.clause.id}** (${c.clause.level}): ${cell(firstLine(c.findings?.[0]?.message ?? c.note ?? ''))}${(c.findings?.length ?? 0) > 1 ? ` (+${c.findings!.length - 1} more)` : ''}`,
+          ),
+          '',
+        ]
+      : []),
     '| clause | level | result | note |',
     '| --- | --- | --- | --- |',
-    ...report.clauses.map((c) => `| ${c.clause.id} | ${c.clause.level} | ${icon[c.verdict]} | ${cell(c.verdict === 'fail' || c.verdict === 'warn' ? firstLine(c.findings?.[0]?.message ?? '') : (c.note ?? ''))} |`),
+    ...report.clauses.map(
+      (c) =>
+        `| ${c.clause.id} | ${c.clause.level} | ${icon[c.verdict]} | ${cell(c.verdict === 'fail' || c.verdict === 'warn' ? firstLine(c.findings?.[0]?.message ?? '') : (c.note ?? ''))} |`,
+    ),
     '',
   ].join('\n');
 }
 
 function xml(text: string): string {
-  return text
-    // eslint-disable-next-line no-control-regex -- XML 1.0 allows no control characters but tab, LF and CR
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+  return (
+    text
+      // eslint-disable-next-line no-control-regex -- XML 1.0 allows no control characters but tab, LF and CR
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+  );
 }
 
 function indent(text: string): string {

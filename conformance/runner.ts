@@ -16,7 +16,16 @@ import { DapConnection } from './dap.js';
 import type { Finding } from './findings.js';
 import { PreflightError, preflight, readClock } from './preflight.js';
 import { parseReplayToken, type ReplaySpec } from './replay.js';
-import { buildReport, clausesOf, formatReport, reportJson, reportJunit, reportMarkdown, type CheckResult, type ConformanceReport } from './report.js';
+import {
+  buildReport,
+  clausesOf,
+  formatReport,
+  reportJson,
+  reportJunit,
+  reportMarkdown,
+  type CheckResult,
+  type ConformanceReport,
+} from './report.js';
 import { DEFAULT_SDK_TIMEOUT_MS, type SdkInfo, type SdkSpec } from './sdk/driver.js';
 import { importTarget, parseModuleSpec } from './sdk/module-driver.js';
 import { startSdk, type SdkTargetConfig } from './sdk/sdk-target.js';
@@ -163,7 +172,10 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
     if (replay) found.header.unshift(`replaying one case of: ${replay.check}`);
     progressOf(options)?.write(`${found.header.map((line) => `conformance: ${line}`).join('\n')}\n`);
     const secrets = [...Object.entries(config.keys), ...(config.controlToken ? [['control', config.controlToken] as const] : [])];
-    const checks = redacted(await runChecks({ dir: CHECKS_DIR, provide: { conformance: config }, oneFileAtATime: remote }, progressOf(options), checksRun), secrets);
+    const checks = redacted(
+      await runChecks({ dir: CHECKS_DIR, provide: { conformance: config }, oneFileAtATime: remote }, progressOf(options), checksRun),
+      secrets,
+    );
     if (replay && !checks.some((check) => check.name === replay.check && check.state !== 'skip')) {
       throw new PreflightError(`The check this token replays is not in this version of the suite (or could not run here): ${replay.check}`);
     }
@@ -197,7 +209,8 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
 /** Check results with the run's secrets spelled `<primary key>` and the like, in failures and findings alike. */
 function redacted(checks: Collected[], secrets: ReadonlyArray<readonly [string, string | undefined]>): Collected[] {
   const known = secrets.filter((entry): entry is readonly [string, string] => entry[1] !== undefined && entry[1].length >= 4);
-  const clean = (text: string) => known.reduce((t, [role, secret]) => t.split(secret).join(`<${role === 'control' ? 'control token' : `${role} key`}>`), text);
+  const clean = (text: string) =>
+    known.reduce((t, [role, secret]) => t.split(secret).join(`<${role === 'control' ? 'control token' : `${role} key`}>`), text);
   return checks.map((check) => ({
     ...check,
     ...(check.detail !== undefined && { detail: clean(check.detail) }),
@@ -212,7 +225,9 @@ function targetUrl(target: string): string {
     new URL(url); // a port out of range and the like
     return url;
   } catch (error) {
-    throw new PreflightError(`--target ${JSON.stringify(target)} is no DAP URL (${error instanceof Error ? error.message : String(error)}): give ws://host:port/task/service, host:port or https://host`);
+    throw new PreflightError(
+      `--target ${JSON.stringify(target)} is no DAP URL (${error instanceof Error ? error.message : String(error)}): give ws://host:port/task/service, host:port or https://host`,
+    );
   }
 }
 
@@ -231,7 +246,8 @@ const DEFAULT_REMOTE_RPS = 20;
 const FRAMES_PER_RUN = 3500;
 
 function paceLine(config: TargetConfig, remote: boolean, asked: boolean): string {
-  if (!Number.isFinite(config.maxRps)) return `pace: unpaced (${asked ? '--max-rps 0' : remote ? 'a target on this machine' : 'the in-process mock'})`;
+  if (!Number.isFinite(config.maxRps))
+    return `pace: unpaced (${asked ? '--max-rps 0' : remote ? 'a target on this machine' : 'the in-process mock'})`;
   const seconds = Math.ceil((FRAMES_PER_RUN * (config.runs / 5)) / config.maxRps);
   return `pace: at most ${config.maxRps} requests/s (--max-rps; 0 for unpaced): a run takes about ${seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`}`;
 }
@@ -245,7 +261,9 @@ function replayedRun(replay: ReplaySpec, options: ConformanceOptions): Conforman
     throw new PreflightError(`This token replays a failure of the in-process mock, not of ${options.target}: run it without --target`);
   }
   if (options.target !== undefined && replay.target !== undefined && toServiceUrl(options.target) !== replay.target) {
-    throw new PreflightError(`This token replays a failure seen on ${replay.target}; it is never run against another server (--target ${options.target}): drop --target`);
+    throw new PreflightError(
+      `This token replays a failure seen on ${replay.target}; it is never run against another server (--target ${options.target}): drop --target`,
+    );
   }
   const differs = (
     [
@@ -255,7 +273,9 @@ function replayedRun(replay: ReplaySpec, options: ConformanceOptions): Conforman
     ] as const
   ).filter(([, given, recorded]) => given !== undefined && recorded !== undefined && given !== recorded);
   if (differs.length > 0) {
-    throw new PreflightError(`A replay runs with the options of the run it came from: drop ${differs.map(([flag, , recorded]) => `${flag} (the run had ${recorded})`).join(', ')}`);
+    throw new PreflightError(
+      `A replay runs with the options of the run it came from: drop ${differs.map(([flag, , recorded]) => `${flag} (the run had ${recorded})`).join(', ')}`,
+    );
   }
   return {
     ...options,
@@ -289,12 +309,18 @@ function replayCommandOf(options: ConformanceOptions, url: string | undefined): 
 async function clockMove(config: TargetConfig, from: { nowMs: number; mode: string }): Promise<string | undefined> {
   const now = await readClock(config);
   if (!now || 'refused' in now) return undefined;
-  if (from.mode !== 'fake') return `the target's clock (a real one, moved by the run's advances) went from ${new Date(from.nowMs).toISOString()} to ${new Date(now.nowMs).toISOString()}`;
+  if (from.mode !== 'fake')
+    return `the target's clock (a real one, moved by the run's advances) went from ${new Date(from.nowMs).toISOString()} to ${new Date(now.nowMs).toISOString()}`;
   return `the run moved the target's clock by ${describeSpan(now.nowMs - from.nowMs)} (from ${new Date(from.nowMs).toISOString()} to ${new Date(now.nowMs).toISOString()})`;
 }
 
 function describeSpan(ms: number): string {
-  const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000], ['s', 1000]];
+  const units: Array<[string, number]> = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['min', 60_000],
+    ['s', 1000],
+  ];
   const parts: string[] = [];
   let left = Math.abs(ms);
   for (const [unit, size] of units) {
@@ -317,10 +343,13 @@ interface Collected extends CheckResult {
  */
 async function runSdkConformance(options: ConformanceOptions): Promise<ConformanceReport> {
   const started = Date.now();
-  if (options.sdkModule !== undefined && options.sdkDriver !== undefined) throw new Error('Give either an SDK module or an SDK driver, not both');
+  if (options.sdkModule !== undefined && options.sdkDriver !== undefined)
+    throw new Error('Give either an SDK module or an SDK driver, not both');
   if (options.target !== undefined) throw new Error('An SDK is checked against the in-process mock: --target does not apply');
   const sdk: SdkSpec =
-    options.sdkModule !== undefined ? { kind: 'module', module: absoluteModule(options.sdkModule) } : { kind: 'driver', command: options.sdkDriver!, cwd: process.cwd() };
+    options.sdkModule !== undefined
+      ? { kind: 'module', module: absoluteModule(options.sdkModule) }
+      : { kind: 'driver', command: options.sdkDriver!, cwd: process.cwd() };
   const timeoutMs = options.sdkTimeoutMs ?? DEFAULT_SDK_TIMEOUT_MS;
   const replay = options.replay === undefined ? undefined : readToken(options.replay);
   // A larger journal than the default: check files read it side by side, each after its own mark.
@@ -341,7 +370,10 @@ async function runSdkConformance(options: ConformanceOptions): Promise<Conforman
         `rocketride-deploy-kit conformance ${options.sdkModule !== undefined ? `--sdk-module ${shellWord(options.sdkModule)}` : `--sdk-driver ${shellWord(options.sdkDriver!)}`}` +
         (options.sdkTimeoutMs !== undefined ? ` --sdk-timeout ${options.sdkTimeoutMs}` : ''),
     };
-    const checks = await runChecks({ dir: SDK_CHECKS_DIR, provide: { sdkConformance: config }, oneFileAtATime: false }, progressOf(options));
+    const checks = await runChecks(
+      { dir: SDK_CHECKS_DIR, provide: { sdkConformance: config }, oneFileAtATime: false },
+      progressOf(options),
+    );
     const report = buildReport(
       {
         target: sdkName(info, options),
@@ -375,7 +407,8 @@ async function writeReports(report: ConformanceReport, options: ConformanceOptio
 
 /** `rocketride 1.1.0 (python, through the driver "python3 ...")`, without saying the module twice. */
 function sdkName(info: SdkInfo, options: ConformanceOptions): string {
-  if (options.sdkModule !== undefined) return `the SDK module ${options.sdkModule}${info.sdk === options.sdkModule || info.sdk === absoluteModule(options.sdkModule) ? '' : ` (${info.sdk})`}`;
+  if (options.sdkModule !== undefined)
+    return `the SDK module ${options.sdkModule}${info.sdk === options.sdkModule || info.sdk === absoluteModule(options.sdkModule) ? '' : ` (${info.sdk})`}`;
   return `${info.sdk} (${info.language}, through the driver "${options.sdkDriver}")`;
 }
 
@@ -449,7 +482,9 @@ async function runChecks(run: CheckRun, progress: NodeJS.WritableStream | null, 
             const state = test.result().state;
             if (state === 'failed') failed += 1;
             const name = test.name.length > 90 ? `${test.name.slice(0, 89)}…` : test.name;
-            line(`conformance: [${done}/${Math.max(total, done)}] ${state === 'failed' ? 'FAIL' : state === 'skipped' ? 'skip' : 'pass'} ${name}${failed ? ` (${failed} failed so far)` : ''}`);
+            line(
+              `conformance: [${done}/${Math.max(total, done)}] ${state === 'failed' ? 'FAIL' : state === 'skipped' ? 'skip' : 'pass'} ${name}${failed ? ` (${failed} failed so far)` : ''}`,
+            );
           },
         },
       ],
@@ -475,7 +510,9 @@ async function runChecks(run: CheckRun, progress: NodeJS.WritableStream | null, 
     for (const file of vitest.state.getFiles()) collect(file, results);
     const loadErrors = vitest.state.getUnhandledErrors();
     if (results.length === 0 || loadErrors.length > 0) {
-      throw new Error(`The conformance checks did not run: ${loadErrors.map((e) => String((e as Error)?.message ?? e)).join('; ') || 'no checks found'}`);
+      throw new Error(
+        `The conformance checks did not run: ${loadErrors.map((e) => String((e as Error)?.message ?? e)).join('; ') || 'no checks found'}`,
+      );
     }
     // vitest sets a failing exit code for failed checks: the report decides the exit code instead.
     process.exitCode = undefined;
@@ -509,8 +546,20 @@ function collect(file: RunnerTestFile, into: Collected[]): void {
   visit(file.tasks);
 }
 
-function metaOf(meta: unknown): { notes?: Record<string, string>; requests?: number; violated?: string[]; findings?: Finding[]; stopped?: boolean } {
-  const m = (meta ?? {}) as { notes?: Record<string, string>; requests?: number; violated?: unknown; findings?: unknown; stopped?: unknown };
+function metaOf(meta: unknown): {
+  notes?: Record<string, string>;
+  requests?: number;
+  violated?: string[];
+  findings?: Finding[];
+  stopped?: boolean;
+} {
+  const m = (meta ?? {}) as {
+    notes?: Record<string, string>;
+    requests?: number;
+    violated?: unknown;
+    findings?: unknown;
+    stopped?: unknown;
+  };
   return {
     ...(m.stopped === true && { stopped: true }),
     ...(m.notes && { notes: m.notes }),
@@ -568,12 +617,18 @@ async function cleanUp(config: TargetConfig): Promise<string[]> {
       for (const projectId of ids.values()) await connection.request('rrext_deploy_remove', { projectId });
       // Still there, by list (what a user sees) or by status (what a lookup finds)?
       const after = await connection.request('rrext_deploy_list');
-      const listed = new Set(((after.body?.deployments ?? []) as Array<{ pipeline?: { project_id?: unknown } }>).map((r) => JSON.stringify(r.pipeline?.project_id)));
+      const listed = new Set(
+        ((after.body?.deployments ?? []) as Array<{ pipeline?: { project_id?: unknown } }>).map((r) =>
+          JSON.stringify(r.pipeline?.project_id),
+        ),
+      );
       for (const [text, projectId] of ids) {
-        if (listed.has(text) || (await connection.request('rrext_deploy_status', { projectId })).success === true) left.push(`${who}: ${text}`);
+        if (listed.has(text) || (await connection.request('rrext_deploy_status', { projectId })).success === true)
+          left.push(`${who}: ${text}`);
       }
     } catch (error) {
-      for (const projectId of ids.values()) left.push(`${who}: ${JSON.stringify(projectId)} (${error instanceof Error ? error.message : String(error)})`);
+      for (const projectId of ids.values())
+        left.push(`${who}: ${JSON.stringify(projectId)} (${error instanceof Error ? error.message : String(error)})`);
     } finally {
       await connection?.close();
     }

@@ -97,12 +97,26 @@ const isUtc = (zone: string) => /^(Etc\/)?(UTC|GMT|UCT|Universal|Zulu)$/i.test(z
 export function localTime(ms: number, zone: string): LocalTime {
   if (isUtc(zone)) {
     const d = new Date(ms);
-    return { year: d.getUTCFullYear(), minute: d.getUTCMinutes(), hour: d.getUTCHours(), day: d.getUTCDate(), month: d.getUTCMonth() + 1, weekday: d.getUTCDay() };
+    return {
+      year: d.getUTCFullYear(),
+      minute: d.getUTCMinutes(),
+      hour: d.getUTCHours(),
+      day: d.getUTCDate(),
+      month: d.getUTCMonth() + 1,
+      weekday: d.getUTCDay(),
+    };
   }
   let format = formatters.get(zone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', weekday: 'short',
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      weekday: 'short',
     });
     formatters.set(zone, format);
   }
@@ -301,7 +315,14 @@ export function ownKey(t: Target, label: string): Promise<string> {
         keys: [`${prefix}${label}-key`],
         displayName: `${label} owner (conformance)`,
         defaultTeam: team,
-        organizations: [{ id: `${prefix}${label}-org`, name: 'Conformance', permissions: ['org.admin'], teams: [{ id: team, name: label, permissions: [] }] }],
+        organizations: [
+          {
+            id: `${prefix}${label}-org`,
+            name: 'Conformance',
+            permissions: ['org.admin'],
+            teams: [{ id: team, name: label, permissions: [] }],
+          },
+        ],
       });
       if (reply.status !== 201) throw new Error(`POST /control/users refused the user ${label}: ${JSON.stringify(reply.body)}`);
       return `${prefix}${label}-key`;
@@ -353,10 +374,12 @@ export async function deploy(
   const projectId = t.projectId(label);
   await setBehavior(t, o.userId, projectId, { ...DEFAULT_BEHAVIOR, ...behavior });
   const addedAt = (await clock(t)).nowMs;
-  const reply = await guarded(() => t.add(o.conn, o.key, {
-    pipeline: { project_id: projectId, components: [{ id: 'source', provider: 'webhook' }] },
-    ...(schedule !== undefined && { schedule }),
-  }));
+  const reply = await guarded(() =>
+    t.add(o.conn, o.key, {
+      pipeline: { project_id: projectId, components: [{ id: 'source', provider: 'webhook' }] },
+      ...(schedule !== undefined && { schedule }),
+    }),
+  );
   if (reply.success !== true) throw new Error(`rrext_deploy_add ${projectId} failed: ${String(reply.message)}`);
   return { owner: o, projectId, addedAt };
 }
@@ -590,17 +613,27 @@ export class DeploymentModel {
 }
 
 /** Compares a deployment's history with the model's, as readable lines (a diff on failure). */
-export function expectHistory(actual: { ticks: readonly TickView[]; runs: readonly RunView[] }, model: DeploymentModel, what = 'history'): void {
+export function expectHistory(
+  actual: { ticks: readonly TickView[]; runs: readonly RunView[] },
+  model: DeploymentModel,
+  what = 'history',
+): void {
   const expectedTicks = model.ticks.map((tick, i) => {
     const got = actual.ticks[i];
     const reason = got && got.at === tick.at && tick.reasons.includes(got.reason) ? got.reason : tick.reasons.join(' or ');
     return `${iso(tick.at)} ${reason}`;
   });
-  expectLines(actual.ticks.map((tick) => tickLine(tick)), expectedTicks, `${what}: tick decisions`);
-  const expectedRuns = model.runs.map((run) =>
-    runLine({ id: '', userId: '', trigger: 'schedule', ...run }),
+  expectLines(
+    actual.ticks.map((tick) => tickLine(tick)),
+    expectedTicks,
+    `${what}: tick decisions`,
   );
-  expectLines(actual.runs.map((run) => runLine(run)), expectedRuns, `${what}: runs`);
+  const expectedRuns = model.runs.map((run) => runLine({ id: '', userId: '', trigger: 'schedule', ...run }));
+  expectLines(
+    actual.runs.map((run) => runLine(run)),
+    expectedRuns,
+    `${what}: runs`,
+  );
 }
 
 /** Moves the target's clock and the model's by the same steps, one step at a time. */

@@ -136,8 +136,7 @@ export class Target {
         key = reply.success === true && typeof a.auth === 'string' ? a.auth : undefined;
         // A userToken logs in again (wire.md): as secret as the key.
         if (typeof reply.body?.userToken === 'string') this.transcript.redact(reply.body.userToken, 'userToken');
-      }
-      else if (command === 'deauth' && reply.success === true) key = undefined;
+      } else if (command === 'deauth' && reply.success === true) key = undefined;
       else if (command === 'rrext_deploy_add' && reply.success === true && key !== undefined) this.#note(key, a.pipeline?.project_id);
     };
     return connection;
@@ -150,7 +149,11 @@ export class Target {
     else this.#createdOther.push({ key, projectId });
     if (!this.config.ledger) return;
     const role = (Object.keys(this.config.keys) as Array<keyof TargetConfig['keys']>).find((r) => this.config.keys[r] === key);
-    appendFileSync(join(this.config.ledger, `${this.#fileTag}.jsonl`), `${JSON.stringify(role ? { role, projectId } : { key, projectId })}\n`, { mode: 0o600 });
+    appendFileSync(
+      join(this.config.ledger, `${this.#fileTag}.jsonl`),
+      `${JSON.stringify(role ? { role, projectId } : { key, projectId })}\n`,
+      { mode: 0o600 },
+    );
   }
 
   /** A new connection authenticated with `key` (default: the primary user's). */

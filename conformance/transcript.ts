@@ -25,7 +25,13 @@ export class Transcript {
   redact(secret: string, label: string): void {
     if (secret.length < 4) return; // shorter ones would blank out ordinary text
     // Frames hold it JSON-escaped (quotes, backslashes, non-ASCII as \\u): both spellings go.
-    for (const spelling of new Set([secret, JSON.stringify(secret).slice(1, -1), JSON.stringify(secret).slice(1, -1).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)])) {
+    for (const spelling of new Set([
+      secret,
+      JSON.stringify(secret).slice(1, -1),
+      JSON.stringify(secret)
+        .slice(1, -1)
+        .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    ])) {
       if (!this.#secrets.some(([known]) => known === spelling)) this.#secrets.push([spelling, `<${label}>`]);
     }
   }

@@ -10,9 +10,37 @@ import fc from 'fast-check';
 export const SLOTS = 6;
 
 /** Schedules every server must accept (SCHED-1). */
-export const VALID_SCHEDULES = ['manual', '@hourly', '@daily', '@midnight', '@weekly', '@monthly', '@yearly', '@annually', '* * * * *', '*/15 * * * *', '0 9 * * 1-5', '0,30 8-18/2 * * *', '0 0 * * SUN', '5 4 * * 7'];
+export const VALID_SCHEDULES = [
+  'manual',
+  '@hourly',
+  '@daily',
+  '@midnight',
+  '@weekly',
+  '@monthly',
+  '@yearly',
+  '@annually',
+  '* * * * *',
+  '*/15 * * * *',
+  '0 9 * * 1-5',
+  '0,30 8-18/2 * * *',
+  '0 0 * * SUN',
+  '5 4 * * 7',
+];
 /** Schedules every server must refuse (SCHED-2), none of them "never fires" (a different message). */
-export const INVALID_SCHEDULES: readonly unknown[] = ['', ' ', '@reboot', '@HOURLY', '@every 5m', '0 * * * * *', '* * * *', '60 * * * *', '*/0 * * * *', 'tomorrow', 5, ['@hourly']];
+export const INVALID_SCHEDULES: readonly unknown[] = [
+  '',
+  ' ',
+  '@reboot',
+  '@HOURLY',
+  '@every 5m',
+  '0 * * * * *',
+  '* * * *',
+  '60 * * * *',
+  '*/0 * * * *',
+  'tomorrow',
+  5,
+  ['@hourly'],
+];
 /** Pipeline contents: nesting, unicode, numbers and a longer string, so REC-3's round trip is exercised. */
 export const PIPELINE_DATA: readonly unknown[] = [
   {},
@@ -22,7 +50,12 @@ export const PIPELINE_DATA: readonly unknown[] = [
   1.5e-7,
   -12345.678,
   'x'.repeat(300),
-  { nodes: [{ id: 'a', kind: 'source' }, { id: 'b', kind: 'sink', after: ['a'] }] },
+  {
+    nodes: [
+      { id: 'a', kind: 'source' },
+      { id: 'b', kind: 'sink', after: ['a'] },
+    ],
+  },
 ];
 /** What a failed update's `pipeline` is instead of an object. */
 export const NOT_OBJECTS: readonly unknown[] = [[{ project_id: 'in an array' }], 'a string', 3, true];
@@ -30,7 +63,12 @@ export const NOT_OBJECTS: readonly unknown[] = [[{ project_id: 'in an array' }],
 export type Command =
   | { readonly op: 'add'; readonly slot: number; readonly data: number; readonly schedule?: number }
   | { readonly op: 'add-bad-schedule'; readonly slot: number; readonly bad: number }
-  | { readonly op: 'update'; readonly slot: number; readonly pipeline?: { readonly data: number; readonly withId: boolean }; readonly schedule?: number }
+  | {
+      readonly op: 'update';
+      readonly slot: number;
+      readonly pipeline?: { readonly data: number; readonly withId: boolean };
+      readonly schedule?: number;
+    }
   | { readonly op: 'update-bad-schedule'; readonly slot: number; readonly bad: number; readonly data: number }
   | { readonly op: 'update-bad-pipeline'; readonly slot: number; readonly bad: number }
   | { readonly op: 'remove'; readonly slot: number }
@@ -63,7 +101,13 @@ export const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
   w(3, fc.record({ op: fc.constant('remove' as const), slot })),
   w(3, fc.record({ op: fc.constant('status' as const), slot })),
   w(1, fc.constant({ op: 'list' as const })),
-  w(1, fc.record({ op: fc.constant('unknown-id' as const), command: fc.constantFrom('status' as const, 'remove' as const, 'update' as const) })),
+  w(
+    1,
+    fc.record({
+      op: fc.constant('unknown-id' as const),
+      command: fc.constantFrom('status' as const, 'remove' as const, 'update' as const),
+    }),
+  ),
   w(1, fc.record({ op: fc.constant('shared-add' as const), data })),
   w(1, fc.constant({ op: 'shared-remove' as const })),
   w(1, fc.constant({ op: 'shared-status' as const })),
@@ -88,10 +132,16 @@ export function requestOf(command: Command, ids: ClientIds, tag: string): { comm
     case 'add':
       return {
         command: 'rrext_deploy_add',
-        args: { pipeline: pipelineOf(ids.slots[command.slot], tag, command.data), ...(command.schedule !== undefined && { schedule: VALID_SCHEDULES[command.schedule] }) },
+        args: {
+          pipeline: pipelineOf(ids.slots[command.slot], tag, command.data),
+          ...(command.schedule !== undefined && { schedule: VALID_SCHEDULES[command.schedule] }),
+        },
       };
     case 'add-bad-schedule':
-      return { command: 'rrext_deploy_add', args: { pipeline: pipelineOf(ids.slots[command.slot], tag, 0), schedule: INVALID_SCHEDULES[command.bad] } };
+      return {
+        command: 'rrext_deploy_add',
+        args: { pipeline: pipelineOf(ids.slots[command.slot], tag, 0), schedule: INVALID_SCHEDULES[command.bad] },
+      };
     case 'update': {
       const id = ids.slots[command.slot]!;
       const args: Record<string, unknown> = { projectId: id };
@@ -102,10 +152,16 @@ export function requestOf(command: Command, ids: ClientIds, tag: string): { comm
     case 'update-bad-schedule': {
       const id = ids.slots[command.slot]!;
       // A valid pipeline beside the bad schedule: a half-applied update would store it.
-      return { command: 'rrext_deploy_update', args: { projectId: id, pipeline: pipelineOf(id, tag, command.data), schedule: INVALID_SCHEDULES[command.bad] } };
+      return {
+        command: 'rrext_deploy_update',
+        args: { projectId: id, pipeline: pipelineOf(id, tag, command.data), schedule: INVALID_SCHEDULES[command.bad] },
+      };
     }
     case 'update-bad-pipeline':
-      return { command: 'rrext_deploy_update', args: { projectId: ids.slots[command.slot], pipeline: NOT_OBJECTS[command.bad], schedule: '@daily' } };
+      return {
+        command: 'rrext_deploy_update',
+        args: { projectId: ids.slots[command.slot], pipeline: NOT_OBJECTS[command.bad], schedule: '@daily' },
+      };
     case 'remove':
       return { command: 'rrext_deploy_remove', args: { projectId: ids.slots[command.slot] } };
     case 'status':
@@ -113,7 +169,10 @@ export function requestOf(command: Command, ids: ClientIds, tag: string): { comm
     case 'list':
       return { command: 'rrext_deploy_list' };
     case 'unknown-id':
-      return { command: `rrext_deploy_${command.command}`, args: { projectId: ids.unknown, ...(command.command === 'update' && { schedule: '@hourly' }) } };
+      return {
+        command: `rrext_deploy_${command.command}`,
+        args: { projectId: ids.unknown, ...(command.command === 'update' && { schedule: '@hourly' }) },
+      };
     case 'shared-add':
       return { command: 'rrext_deploy_add', args: { pipeline: pipelineOf(ids.shared, tag, command.data) } };
     case 'shared-remove':

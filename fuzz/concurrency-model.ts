@@ -47,16 +47,23 @@ export function recordProblems(body: unknown, e: RecordExpectation): string[] {
   if (r['userId'] !== e.userId) problems.push(`userId ${show(r['userId'])}, expected ${show(e.userId)}`);
   const created = r['createdAt'];
   const updated = r['updatedAt'];
-  if (typeof created !== 'number' || typeof updated !== 'number') problems.push(`createdAt/updatedAt not numbers: ${show(created)}, ${show(updated)}`);
+  if (typeof created !== 'number' || typeof updated !== 'number')
+    problems.push(`createdAt/updatedAt not numbers: ${show(created)}, ${show(updated)}`);
   else {
     if (e.createdAt !== undefined && created !== e.createdAt) problems.push(`createdAt ${created}, expected ${e.createdAt}`);
     if (e.updatedAt !== undefined && updated !== e.updatedAt) problems.push(`updatedAt ${updated}, expected ${e.updatedAt}`);
-    if (e.updatedAtAtLeast !== undefined && updated < e.updatedAtAtLeast) problems.push(`updatedAt ${updated} went back from ${e.updatedAtAtLeast}`);
+    if (e.updatedAtAtLeast !== undefined && updated < e.updatedAtAtLeast)
+      problems.push(`updatedAt ${updated} went back from ${e.updatedAtAtLeast}`);
     if (e.fresh && created !== updated) problems.push(`a new record's createdAt ${created} and updatedAt ${updated} differ`);
   }
   // REC-2: where the compatibility names are sent, they hold the same values.
-  for (const [compat, documented] of [['created_by', 'userId'], ['created_at', 'createdAt'], ['updated_at', 'updatedAt']] as const) {
-    if (compat in r && r[compat] !== r[documented]) problems.push(`${compat} ${show(r[compat])} differs from ${documented} ${show(r[documented])}`);
+  for (const [compat, documented] of [
+    ['created_by', 'userId'],
+    ['created_at', 'createdAt'],
+    ['updated_at', 'updatedAt'],
+  ] as const) {
+    if (compat in r && r[compat] !== r[documented])
+      problems.push(`${compat} ${show(r[compat])} differs from ${documented} ${show(r[documented])}`);
   }
   return problems;
 }
@@ -66,7 +73,11 @@ export type Expectation =
   | { readonly ok: false; readonly message: string }
   | { readonly ok: true; readonly check: (body: unknown) => string[]; readonly commit: (body: any) => void };
 
-const succeedWith = (check: (body: unknown) => string[], commit: (body: any) => void = () => {}): Expectation => ({ ok: true, check, commit });
+const succeedWith = (check: (body: unknown) => string[], commit: (body: any) => void = () => {}): Expectation => ({
+  ok: true,
+  check,
+  commit,
+});
 const failWith = (message: string): Expectation => ({ ok: false, message });
 
 /** The model of one client's own ids (slots and the unknown id; never its contended id). */
@@ -79,7 +90,13 @@ export class ClientModel {
   ) {}
 
   expectationOf(id: string, record: ModelRecord): RecordExpectation {
-    return { pipeline: record.pipeline, schedule: record.schedule, userId: this.userId, createdAt: record.createdAt, updatedAt: record.updatedAt };
+    return {
+      pipeline: record.pipeline,
+      schedule: record.schedule,
+      userId: this.userId,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+    };
   }
 
   /** The expected answer to a private command (not `list`, not `shared-*`). */
@@ -106,13 +123,22 @@ export class ClientModel {
         const pipeline = command.pipeline ? { ...pipelineOf(undefined, tag, command.pipeline.data), project_id: id } : current.pipeline;
         const schedule = command.schedule === undefined ? current.schedule : VALID_SCHEDULES[command.schedule]!;
         return succeedWith(
-          (body) => recordProblems(body, { pipeline, schedule, userId: this.userId, createdAt: current.createdAt, updatedAtAtLeast: current.updatedAt }),
+          (body) =>
+            recordProblems(body, {
+              pipeline,
+              schedule,
+              userId: this.userId,
+              createdAt: current.createdAt,
+              updatedAtAtLeast: current.updatedAt,
+            }),
           (body) => this.records.set(id, { pipeline, schedule, createdAt: current.createdAt, updatedAt: body.updatedAt }),
         );
       }
       case 'update-bad-schedule': {
         const id = ids.slots[command.slot]!;
-        return failWith(this.records.has(id) ? expectedMessages.invalidSchedule(INVALID_SCHEDULES[command.bad]) : expectedMessages.notFound(id));
+        return failWith(
+          this.records.has(id) ? expectedMessages.invalidSchedule(INVALID_SCHEDULES[command.bad]) : expectedMessages.notFound(id),
+        );
       }
       case 'update-bad-pipeline': {
         const id = ids.slots[command.slot]!;

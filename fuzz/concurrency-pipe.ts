@@ -36,7 +36,9 @@ export class DapPipe {
     socket.on('error', (error: Error) => this.#fail(new ConcurrencyError('CONNECTION_LOST', `${label}: socket error: ${error.message}`)));
     this.#closed = new Promise((resolve) =>
       socket.on('close', (code: number, reason: Buffer) => {
-        this.#fail(new ConcurrencyError('CONNECTION_LOST', `${label}: connection closed (code ${code}${reason.length ? `, ${reason}` : ''})`));
+        this.#fail(
+          new ConcurrencyError('CONNECTION_LOST', `${label}: connection closed (code ${code}${reason.length ? `, ${reason}` : ''})`),
+        );
         resolve();
       }),
     );
@@ -46,7 +48,9 @@ export class DapPipe {
     const socket = new WebSocket(url, { perMessageDeflate: false });
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
-      socket.once('error', (error) => reject(new ConcurrencyError('CONNECTION_LOST', `${label}: cannot connect to ${url}: ${error.message}`)));
+      socket.once('error', (error) =>
+        reject(new ConcurrencyError('CONNECTION_LOST', `${label}: cannot connect to ${url}: ${error.message}`)),
+      );
     });
     return new DapPipe(socket, label);
   }
@@ -56,7 +60,10 @@ export class DapPipe {
     const reply = await this.request('auth', { auth: key, clientName: 'rocketride-deploy-kit fuzz' });
     const userId: unknown = reply.body?.userId;
     if (!reply.success || typeof userId !== 'string') {
-      throw new ConcurrencyError('AUTH_FAILED', `${this.label}: auth with the key ${show(key)} failed: ${show(reply.message ?? reply.body)}`);
+      throw new ConcurrencyError(
+        'AUTH_FAILED',
+        `${this.label}: auth with the key ${show(key)} failed: ${show(reply.message ?? reply.body)}`,
+      );
     }
     return userId;
   }

@@ -47,8 +47,16 @@ const DEFAULT_KEYS = ['MYAPIKEY', 'ALICEKEY'];
 export async function sameIdRace(options: SameIdRaceOptions): Promise<SameIdRaceResult> {
   const keys = options.acrossUsers ? (options.keys ?? DEFAULT_KEYS) : [(options.keys ?? DEFAULT_KEYS)[0]!];
   if (keys.length === 0) throw new ConcurrencyError('BAD_OPTIONS', 'sameIdRace: give at least one key');
-  if (!(options.connections >= keys.length)) throw new ConcurrencyError('BAD_OPTIONS', `sameIdRace: ${keys.length} keys need at least as many connections, got ${options.connections}`);
-  if (!(options.adds >= options.connections)) throw new ConcurrencyError('BAD_OPTIONS', `sameIdRace: every connection sends at least one add: adds (${options.adds}) < connections (${options.connections})`);
+  if (!(options.connections >= keys.length))
+    throw new ConcurrencyError(
+      'BAD_OPTIONS',
+      `sameIdRace: ${keys.length} keys need at least as many connections, got ${options.connections}`,
+    );
+  if (!(options.adds >= options.connections))
+    throw new ConcurrencyError(
+      'BAD_OPTIONS',
+      `sameIdRace: every connection sends at least one add: adds (${options.adds}) < connections (${options.connections})`,
+    );
   const projectId = options.projectId ?? `race-${randomUUID()}`;
 
   // Open and authenticate each connection on its own (no waiting for all to open first).
@@ -65,7 +73,11 @@ export async function sameIdRace(options: SameIdRaceOptions): Promise<SameIdRace
     if (failed) throw failed.reason;
     const connections = opened.map((o) => (o as PromiseFulfilledResult<{ pipe: DapPipe; userId: string }>).value);
     const users = [...new Set(connections.map((c) => c.userId))];
-    if (users.length !== keys.length) throw new ConcurrencyError('BAD_OPTIONS', `sameIdRace: the ${keys.length} keys authenticate as ${users.length} distinct user(s); give one key per user`);
+    if (users.length !== keys.length)
+      throw new ConcurrencyError(
+        'BAD_OPTIONS',
+        `sameIdRace: the ${keys.length} keys authenticate as ${users.length} distinct user(s); give one key per user`,
+      );
 
     // Every add is sent before any answer is read: the server sees them all at once.
     const pipelineOf = (add: number, connection: number) => ({ project_id: projectId, race: { add, connection } });
@@ -86,12 +98,15 @@ export async function sameIdRace(options: SameIdRaceOptions): Promise<SameIdRace
         const bad = recordProblems(reply.body, { pipeline: pipelineOf(add, connection), schedule: 'manual', userId, fresh: true });
         if (bad.length > 0) problems.push(`add #${add} (connection ${connection}) won, but its record is wrong: ${bad.join('; ')}`);
       } else if (reply.message !== expectedMessages.alreadyExists(projectId)) {
-        problems.push(`add #${add} (connection ${connection}) failed with ${show(reply.message)}, expected ${show(expectedMessages.alreadyExists(projectId))}`);
+        problems.push(
+          `add #${add} (connection ${connection}) failed with ${show(reply.message)}, expected ${show(expectedMessages.alreadyExists(projectId))}`,
+        );
       }
     });
     for (const userId of users) {
       const won = winners.filter((w) => w.userId === userId);
-      if (won.length !== 1) problems.push(`user ${show(userId)}: ${won.length} adds succeeded, expected exactly 1 (${won.map((w) => `#${w.add}`).join(', ')})`);
+      if (won.length !== 1)
+        problems.push(`user ${show(userId)}: ${won.length} adds succeeded, expected exactly 1 (${won.map((w) => `#${w.add}`).join(', ')})`);
     }
     if (problems.length === 0) {
       for (const winner of winners) {
@@ -102,19 +117,28 @@ export async function sameIdRace(options: SameIdRaceOptions): Promise<SameIdRace
         if (!status.success) problems.push(`user ${show(winner.userId)}: status after the race failed: ${show(status.message)}`);
         else problems.push(...recordProblems(status.body, expected).map((p) => `user ${show(winner.userId)}: status: ${p}`));
         const list = await reader.pipe.request('rrext_deploy_list');
-        const entries = ((list.body?.deployments ?? []) as Array<{ pipeline?: { project_id?: unknown } }>).filter((d) => d?.pipeline?.project_id === projectId);
-        if (!list.success || entries.length !== 1) problems.push(`user ${show(winner.userId)}: list shows ${entries.length} record(s) of ${show(projectId)}, expected 1 (${show(list.message ?? list.body)})`);
+        const entries = ((list.body?.deployments ?? []) as Array<{ pipeline?: { project_id?: unknown } }>).filter(
+          (d) => d?.pipeline?.project_id === projectId,
+        );
+        if (!list.success || entries.length !== 1)
+          problems.push(
+            `user ${show(winner.userId)}: list shows ${entries.length} record(s) of ${show(projectId)}, expected 1 (${show(list.message ?? list.body)})`,
+          );
         else problems.push(...recordProblems(entries[0], expected).map((p) => `user ${show(winner.userId)}: list: ${p}`));
       }
     }
     if (problems.length > 0) {
       const mode = options.acrossUsers ? `across ${keys.length} users` : 'one user';
-      throw new ConcurrencyError('MISMATCH', `same-id race on ${show(projectId)} (${options.adds} adds over ${options.connections} connections, ${mode}):\n  ${problems.slice(0, 20).join('\n  ')}`);
+      throw new ConcurrencyError(
+        'MISMATCH',
+        `same-id race on ${show(projectId)} (${options.adds} adds over ${options.connections} connections, ${mode}):\n  ${problems.slice(0, 20).join('\n  ')}`,
+      );
     }
     if (options.cleanup ?? true) {
       for (const winner of winners) {
         const removed = await connections[winner.connection]!.pipe.request('rrext_deploy_remove', { projectId });
-        if (!removed.success) throw new ConcurrencyError('MISMATCH', `removing the race's record of ${show(winner.userId)} failed: ${show(removed.message)}`);
+        if (!removed.success)
+          throw new ConcurrencyError('MISMATCH', `removing the race's record of ${show(winner.userId)} failed: ${show(removed.message)}`);
       }
     }
     return { projectId, adds: options.adds, winners };

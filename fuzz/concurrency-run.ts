@@ -58,7 +58,15 @@ export class ConcurrentRun {
     try {
       const clients = (this.#clients = await this.#connect());
       const progress = this.options.onProgress;
-      const timer = progress && setInterval(() => progress(`concurrentModel (seed ${this.options.seed}): ${this.#done} of ${this.sequences.length * this.options.commandsPerClient} commands checked`), PROGRESS_EVERY_MS);
+      const timer =
+        progress &&
+        setInterval(
+          () =>
+            progress(
+              `concurrentModel (seed ${this.options.seed}): ${this.#done} of ${this.sequences.length * this.options.commandsPerClient} commands checked`,
+            ),
+          PROGRESS_EVERY_MS,
+        );
       try {
         await Promise.all(clients.map((client) => this.#guard(() => this.#runClient(client))));
       } finally {
@@ -94,7 +102,11 @@ export class ConcurrentRun {
       seenPerUser.set(userId, nth + 1);
       const group = Math.floor(nth / contenders);
       const shared = `${this.ns}u${users.indexOf(userId)}.s${group}`;
-      const ids: ClientIds = { slots: Array.from({ length: SLOTS }, (_, s) => `${this.ns}c${index}.p${s}`), unknown: `${this.ns}c${index}.none`, shared };
+      const ids: ClientIds = {
+        slots: Array.from({ length: SLOTS }, (_, s) => `${this.ns}c${index}.p${s}`),
+        unknown: `${this.ns}c${index}.none`,
+        shared,
+      };
       for (const id of ids.slots) this.#owners.set(id, { kind: 'slot', client: index });
       this.#owners.set(ids.unknown, { kind: 'unknown', client: index });
       this.#owners.set(shared, { kind: 'shared', userId, group });
@@ -124,7 +136,8 @@ export class ConcurrentRun {
       for (; sent < commands.length && sent < upTo; sent++) {
         const command = commands[sent]!;
         const request = requestOf(command, client.ids, tagOf(client, sent));
-        if (command.op === 'shared-add') this.#sharedPipelines.set(tagOf(client, sent), request.args!['pipeline'] as Record<string, unknown>);
+        if (command.op === 'shared-add')
+          this.#sharedPipelines.set(tagOf(client, sent), request.args!['pipeline'] as Record<string, unknown>);
         answers[sent] = client.pipe.request(request.command, request.args);
         // An unread answer must not become an unhandled rejection while earlier ones are checked.
         answers[sent]!.catch(() => {});
@@ -191,7 +204,8 @@ export class ConcurrentRun {
   #sharedRecord(client: Client, body: any): string | { problem: string } {
     const tag: unknown = body?.pipeline?.tag;
     const pipeline = typeof tag === 'string' ? this.#sharedPipelines.get(tag) : undefined;
-    if (pipeline === undefined || pipeline['project_id'] !== client.ids.shared) return { problem: `a record no add of ${show(client.ids.shared)} sent: ${show(body)}` };
+    if (pipeline === undefined || pipeline['project_id'] !== client.ids.shared)
+      return { problem: `a record no add of ${show(client.ids.shared)} sent: ${show(body)}` };
     const problems = recordProblems(body, { pipeline, schedule: 'manual', userId: client.userId, fresh: true });
     return problems.length > 0 ? { problem: `${problems.join('; ')} in ${show(body)}` } : (tag as string);
   }
@@ -215,14 +229,21 @@ export class ConcurrentRun {
       } else problems.push(...this.#foreignProblems(client, id, owner));
     }
     problems.push(...this.#ownProblems(client, own));
-    if (problems.length > 0) this.#mismatch(client, index, `a list holding exactly this client's records: ${show([...client.model.records.keys()])}`, problems.join('; '));
+    if (problems.length > 0)
+      this.#mismatch(
+        client,
+        index,
+        `a list holding exactly this client's records: ${show([...client.model.records.keys()])}`,
+        problems.join('; '),
+      );
     client.shared.push({ kind: 'read', tag: sharedTag, index });
   }
 
   /** The run's entries of a list answer, by project id; records of other runs are skipped. */
   #listEntries(client: Client, reply: DapReply, fail: (expected: string, got: string) => never): Map<string, unknown> {
     const list: unknown = reply.success ? reply.body?.deployments : undefined;
-    if (!Array.isArray(list)) fail('success with {deployments: [...]}', reply.success ? show(reply.body) : `failure ${show(reply.message)}`);
+    if (!Array.isArray(list))
+      fail('success with {deployments: [...]}', reply.success ? show(reply.body) : `failure ${show(reply.message)}`);
     const entries = new Map<string, unknown>();
     const problems: string[] = [];
     for (const entry of list as unknown[]) {
@@ -254,7 +275,8 @@ export class ConcurrentRun {
       if (entry === undefined) problems.push(`${show(id)} is missing`);
       else problems.push(...recordProblems(entry, client.model.expectationOf(id, record)).map((p) => `${show(id)}: ${p}`));
     }
-    for (const id of own.keys()) if (!client.model.records.has(id)) problems.push(`${show(id)} is listed, but the model removed it or never added it`);
+    for (const id of own.keys())
+      if (!client.model.records.has(id)) problems.push(`${show(id)} is listed, but the model removed it or never added it`);
     return problems;
   }
 
@@ -272,13 +294,21 @@ export class ConcurrentRun {
     for (const [userId, mine] of byUser) {
       const reader = mine[0]!;
       const fail = (expected: string, got: string): never => {
-        throw new ConcurrencyError('MISMATCH', `final list of user ${show(userId)} (on client ${reader.index}): expected ${expected}, got ${got}`);
+        throw new ConcurrencyError(
+          'MISMATCH',
+          `final list of user ${show(userId)} (on client ${reader.index}): expected ${expected}, got ${got}`,
+        );
       };
       const entries = this.#listEntries(reader, await reader.pipe.request('rrext_deploy_list'), fail);
       const problems: string[] = [];
       const finals = new Map<string, string | null>();
       for (const client of mine) {
-        const own = new Map([...entries].filter(([id]) => { const o = this.#owners.get(id)!; return o.kind === 'slot' && o.client === client.index; }));
+        const own = new Map(
+          [...entries].filter(([id]) => {
+            const o = this.#owners.get(id)!;
+            return o.kind === 'slot' && o.client === client.index;
+          }),
+        );
         problems.push(...this.#ownProblems(client, own).map((p) => `client ${client.index}: ${p}`));
         const shared = client.ids.shared;
         if (!finals.has(shared)) {
@@ -290,13 +320,20 @@ export class ConcurrentRun {
       }
       for (const [id] of entries) {
         const owner = this.#owners.get(id)!;
-        if (owner.kind === 'slot' && !mine.some((c) => c.index === owner.client)) problems.push(...this.#foreignProblems(reader, id, owner));
+        if (owner.kind === 'slot' && !mine.some((c) => c.index === owner.client))
+          problems.push(...this.#foreignProblems(reader, id, owner));
         if (owner.kind !== 'slot') problems.push(...this.#foreignProblems(reader, id, owner));
       }
-      if (problems.length > 0) fail('exactly the union of its clients’ models (nothing lost, duplicated or extra)', problems.slice(0, 30).join('\n    '));
+      if (problems.length > 0)
+        fail('exactly the union of its clients’ models (nothing lost, duplicated or extra)', problems.slice(0, 30).join('\n    '));
       for (const [shared, final] of finals) {
         const group = mine.filter((c) => c.ids.shared === shared);
-        if (!hasSerialOrder(group.map((c) => c.shared), final)) {
+        if (
+          !hasSerialOrder(
+            group.map((c) => c.shared),
+            final,
+          )
+        ) {
           const chains = group.map((c) => `client ${c.index}: ${describeChain(c.shared)}`).join('\n    ');
           throw new ConcurrencyError(
             'MISMATCH',
@@ -316,7 +353,11 @@ export class ConcurrentRun {
     const sharedDone = new Set<string>();
     for (const client of clients) {
       for (const id of client.model.records.keys()) {
-        removals.push(client.pipe.request('rrext_deploy_remove', { projectId: id }).then((r) => (r.success ? undefined : `removing ${show(id)} (client ${client.index}) failed: ${show(r.message)}`)));
+        removals.push(
+          client.pipe
+            .request('rrext_deploy_remove', { projectId: id })
+            .then((r) => (r.success ? undefined : `removing ${show(id)} (client ${client.index}) failed: ${show(r.message)}`)),
+        );
       }
       if (!sharedDone.has(client.ids.shared)) {
         sharedDone.add(client.ids.shared);

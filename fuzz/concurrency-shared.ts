@@ -35,7 +35,7 @@ export function hasSerialOrder(chains: readonly (readonly SharedEvent[])[], fina
   const search = (state: string | null): boolean => {
     // Place every read (and every failed add/remove) that fits the current state.
     const start = positions.slice();
-    for (let moved = true; moved; ) {
+    for (let moved = true; moved;) {
       moved = false;
       chains.forEach((chain, c) => {
         for (let event = chain[positions[c]!]; event && fitsWithoutChange(event, state); event = chain[positions[c]!]) {
@@ -48,7 +48,10 @@ export function hasSerialOrder(chains: readonly (readonly SharedEvent[])[], fina
     let found = false;
     if (!dead.has(key)) {
       if (++visited > SEARCH_BUDGET) {
-        throw new ConcurrencyError('UNDECIDED', `the serial-order search on a contended id passed ${SEARCH_BUDGET} states without a verdict`);
+        throw new ConcurrencyError(
+          'UNDECIDED',
+          `the serial-order search on a contended id passed ${SEARCH_BUDGET} states without a verdict`,
+        );
       }
       if (chains.every((chain, c) => positions[c] === chain.length)) found = state === final;
       else {
@@ -86,8 +89,14 @@ function fitsWithoutChange(event: SharedEvent, state: string | null): boolean {
 
 /** One chain for an error message: `+a` add ok, `-a` add refused, `+r`/`-r` remove, `=tag` read. */
 export function describeChain(chain: readonly SharedEvent[], max = 60): string {
-  const shown = chain.slice(0, max).map((e) =>
-    e.kind === 'add' ? `#${e.index} ${e.ok ? `+add(${e.tag})` : '-add'}` : e.kind === 'remove' ? `#${e.index} ${e.ok ? '+remove' : '-remove'}` : `#${e.index} read=${e.tag ?? 'absent'}`,
-  );
+  const shown = chain
+    .slice(0, max)
+    .map((e) =>
+      e.kind === 'add'
+        ? `#${e.index} ${e.ok ? `+add(${e.tag})` : '-add'}`
+        : e.kind === 'remove'
+          ? `#${e.index} ${e.ok ? '+remove' : '-remove'}`
+          : `#${e.index} read=${e.tag ?? 'absent'}`,
+    );
   return shown.join(', ') + (chain.length > max ? `, … (${chain.length} events)` : '');
 }

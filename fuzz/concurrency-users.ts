@@ -18,7 +18,9 @@ export function concurrencyUsers(count: number): ConcurrencyUsers {
       keys: [`FUZZKEY${i}`],
       displayName: `Fuzz User ${i}`,
       defaultTeam: 'fuzz',
-      organizations: [{ id: 'fuzz', name: 'Fuzz', permissions: [], teams: [{ id: 'fuzz', name: 'Fuzz', permissions: ['task.control', 'task.monitor'] }] }],
+      organizations: [
+        { id: 'fuzz', name: 'Fuzz', permissions: [], teams: [{ id: 'fuzz', name: 'Fuzz', permissions: ['task.control', 'task.monitor'] }] },
+      ],
     });
   }
   return { users, keys: users.map((u) => u.keys[0]!) };

@@ -56,11 +56,21 @@ export interface ConcurrentModelResult {
 
 export async function concurrentModel(options: ConcurrentModelOptions): Promise<ConcurrentModelResult> {
   const { clients, commandsPerClient: perClient, seed } = options;
-  for (const [name, value] of [['clients', clients], ['commandsPerClient', perClient], ['window', options.window ?? 1], ['contenders', options.contenders ?? 1], ['runs', options.runs ?? 1]] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new ConcurrencyError('BAD_OPTIONS', `concurrentModel: ${name} must be a whole number of at least 1, got ${String(value)}`);
+  for (const [name, value] of [
+    ['clients', clients],
+    ['commandsPerClient', perClient],
+    ['window', options.window ?? 1],
+    ['contenders', options.contenders ?? 1],
+    ['runs', options.runs ?? 1],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new ConcurrencyError('BAD_OPTIONS', `concurrentModel: ${name} must be a whole number of at least 1, got ${String(value)}`);
   }
   if (options.keys?.length === 0) throw new ConcurrencyError('BAD_OPTIONS', 'concurrentModel: give at least one key');
-  const programs = fc.array(fc.array(commandArbitrary, { minLength: perClient, maxLength: perClient }), { minLength: clients, maxLength: clients });
+  const programs = fc.array(fc.array(commandArbitrary, { minLength: perClient, maxLength: perClient }), {
+    minLength: clients,
+    maxLength: clients,
+  });
   // One namespace per call and per run: runs never see each other's ids, even on one server.
   const base = `cm-${seed}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   let run = 0;

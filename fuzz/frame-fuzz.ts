@@ -17,7 +17,17 @@ import { FrameClient } from './frame-client.js';
 import { frameBatch, type FrameShape, type FuzzFrame } from './frame-generators.js';
 import { HonestUser, type HonestIdentity } from './frame-honest.js';
 import { expectationFor, headerText, type FrameExpectation } from './oracle.js';
-import { clip, foreignData, parseReply, pathLeaks, replyProblems, saidBy, seqKey, serverWrittenText, type Reply } from './oracle-replies.js';
+import {
+  clip,
+  foreignData,
+  parseReply,
+  pathLeaks,
+  replyProblems,
+  saidBy,
+  seqKey,
+  serverWrittenText,
+  type Reply,
+} from './oracle-replies.js';
 
 export interface FrameFuzzOptions {
   /** Fuzz frames to send (sentinels, auth and honest traffic not counted). */
@@ -121,7 +131,9 @@ function userSpec(userId: string, key: string): unknown {
     keys: [key],
     displayName: userId,
     defaultTeam: 'team',
-    organizations: [{ id: 'org', name: 'Org', permissions: [], teams: [{ id: 'team', name: 'Team', permissions: ['task.control', 'task.monitor'] }] }],
+    organizations: [
+      { id: 'org', name: 'Org', permissions: [], teams: [{ id: 'team', name: 'Team', permissions: ['task.control', 'task.monitor'] }] },
+    ],
   };
 }
 
@@ -193,7 +205,8 @@ export async function fuzzFrames(options: FrameFuzzOptions): Promise<FrameFuzzSu
     violationCount += 1;
     if (violations.length < KEPT_VIOLATIONS) violations.push(text);
   };
-  const batchViolation = (batch: number, size: number, problem: string) => violation(`[seed ${seed}, batch ${batch}] ${problem}; ${replay(batch, size)}`);
+  const batchViolation = (batch: number, size: number, problem: string) =>
+    violation(`[seed ${seed}, batch ${batch}] ${problem}; ${replay(batch, size)}`);
 
   const controlCall = async (gen: Generation, path: string, body: unknown) => {
     const base = new URL(gen.url);
@@ -210,14 +223,22 @@ export async function fuzzFrames(options: FrameFuzzOptions): Promise<FrameFuzzSu
   const openGeneration = async (): Promise<Generation> => {
     const child = options.url
       ? undefined
-      : await startFuzzChild(['--clock', 'fake', '--max-frame-bytes', String(frameLimit), '--max-deployments-per-user', String(FUZZ_DEPLOYMENT_CAP)]);
+      : await startFuzzChild([
+          '--clock',
+          'fake',
+          '--max-frame-bytes',
+          String(frameLimit),
+          '--max-deployments-per-user',
+          String(FUZZ_DEPLOYMENT_CAP),
+        ]);
     const gen: Generation = { url: options.url ?? child!.url, child, dead: false, ending: false, inFlight: new Map() };
     if (child) options.onServerStart?.(child.pid);
     void child?.exited.then((exit) => {
       if (gen.ending) return;
       gen.dead = true;
       crashes += 1;
-      const batchesInFlight = [...gen.inFlight.values()].map((b) => `batch ${b.batch} (${replay(b.batch, b.size)})`).join('; ') || 'no batch (between batches)';
+      const batchesInFlight =
+        [...gen.inFlight.values()].map((b) => `batch ${b.batch} (${replay(b.batch, b.size)})`).join('; ') || 'no batch (between batches)';
       crashReports.push(
         `[seed ${seed}] the server exited (code ${exit.code}, signal ${exit.signal}) with ${batchesInFlight} in flight; its stderr ended with:\n${child.stderrTail().slice(-2000)}`,
       );
@@ -273,7 +294,9 @@ export async function fuzzFrames(options: FrameFuzzOptions): Promise<FrameFuzzSu
     const body = reply.body as Record<string, unknown>;
     const records = reply.command === 'rrext_deploy_list' ? body['deployments'] : 'pipeline' in body ? [body] : [];
     if (!Array.isArray(records)) return [`a list answer without a deployments array: ${clip(JSON.stringify(body))}`];
-    return records.filter((r) => (r as { userId?: unknown })?.userId !== cast.fuzz.userId).map((r) => `a record not the fuzz user's: ${clip(JSON.stringify(r))}`);
+    return records
+      .filter((r) => (r as { userId?: unknown })?.userId !== cast.fuzz.userId)
+      .map((r) => `a record not the fuzz user's: ${clip(JSON.stringify(r))}`);
   };
 
   const frameInfo = (frames: readonly FuzzFrame[], index: number): string => {
@@ -282,7 +305,13 @@ export async function fuzzFrames(options: FrameFuzzOptions): Promise<FrameFuzzSu
   };
 
   /** Sends one batch and its sentinel, and checks every answer. */
-  const runBatch = async (gen: Generation, conn: FuzzConnection, frames: readonly FuzzFrame[], batch: number, size: number): Promise<BatchEnd> => {
+  const runBatch = async (
+    gen: Generation,
+    conn: FuzzConnection,
+    frames: readonly FuzzFrame[],
+    batch: number,
+    size: number,
+  ): Promise<BatchEnd> => {
     const fail = (problem: string) => batchViolation(batch, size, problem);
     const expected = new Map<string, Array<{ exp: Extract<FrameExpectation, { kind: 'answered' }>; index: number }>>();
     let pending = 0;
@@ -327,7 +356,8 @@ export async function fuzzFrames(options: FrameFuzzOptions): Promise<FrameFuzzSu
         if (await serverGone(gen)) return 'dead';
         if (closing && next.closed.code !== 1009) fail(`an oversized frame closed the connection with ${next.closed.code}, not 1009`);
         if (!closing) fail(`the connection closed (${next.closed.code} ${clip(next.closed.reason)}) with no oversized frame sent`);
-        for (const waiting of expected.values()) for (const { index } of waiting) fail(`no answer to ${frameInfo(frames, index)} before the close`);
+        for (const waiting of expected.values())
+          for (const { index } of waiting) fail(`no answer to ${frameInfo(frames, index)} before the close`);
         return 'reopen';
       }
       const { reply, problems } = parseReply(next.text, ++conn.serverSeq);
@@ -342,7 +372,8 @@ export async function fuzzFrames(options: FrameFuzzOptions): Promise<FrameFuzzSu
       const match = expected.get(key)?.shift();
       const frame = match && frames[match.index]!;
       const said = frame ? saidBy(headerText(frame.bytes, frame.binary)) : saidByBatch;
-      for (const leak of [...pathLeaks(serverWrittenText(reply), said), ...foreignData(next.text, said, cast.honestMarkers)]) fail(`leak: ${leak}`);
+      for (const leak of [...pathLeaks(serverWrittenText(reply), said), ...foreignData(next.text, said, cast.honestMarkers)])
+        fail(`leak: ${leak}`);
       if (!match) {
         fail(`an answer to no request of the batch (or a second one): ${clip(next.text)}`);
         continue;
@@ -350,7 +381,8 @@ export async function fuzzFrames(options: FrameFuzzOptions): Promise<FrameFuzzSu
       pending -= 1;
       answered += 1;
       if (expected.get(key)!.length === 0) expected.delete(key);
-      for (const p of [...replyProblems(reply, match.exp), ...bodyProblems(reply)]) fail(`${p}; answering ${frameInfo(frames, match.index)}: ${clip(next.text)}`);
+      for (const p of [...replyProblems(reply, match.exp), ...bodyProblems(reply)])
+        fail(`${p}; answering ${frameInfo(frames, match.index)}: ${clip(next.text)}`);
     }
   };
 
@@ -366,7 +398,8 @@ export async function fuzzFrames(options: FrameFuzzOptions): Promise<FrameFuzzSu
       if (!('text' in next)) return (await serverGone(gen)) ? 'dead' : 'reopen';
       const { reply, problems } = parseReply(next.text, ++conn.serverSeq);
       for (const p of problems) violation(`[seed ${seed}] cleanup ${command}: ${p}`);
-      if (reply && reply.request_seq !== seq) violation(`[seed ${seed}] cleanup ${command}: request_seq ${String(reply.request_seq)}, expected ${seq}`);
+      if (reply && reply.request_seq !== seq)
+        violation(`[seed ${seed}] cleanup ${command}: request_seq ${String(reply.request_seq)}, expected ${seq}`);
       return reply ?? 'reopen';
     };
     const list = await call('rrext_deploy_list', {});

@@ -80,13 +80,45 @@ const projectIdText = (shape: FrameShape): fc.Arbitrary<string> =>
 
 /** Schedules: valid ones, near misses the spec names, cron-like garbage, wrong types. */
 const scheduleText = (shape: FrameShape): fc.Arbitrary<string> => {
-  const token = fc.constantFrom('*', '*/5', '*/0', '0', '59', '60', '1-5', '5-1', 'JAN', 'mon', '7', '1,2', 'L', '#', '?', '', '  ', '\t', 'x');
+  const token = fc.constantFrom(
+    '*',
+    '*/5',
+    '*/0',
+    '0',
+    '59',
+    '60',
+    '1-5',
+    '5-1',
+    'JAN',
+    'mon',
+    '7',
+    '1,2',
+    'L',
+    '#',
+    '?',
+    '',
+    '  ',
+    '\t',
+    'x',
+  );
   return fc.oneof(
     { weight: 12, arbitrary: fc.constantFrom('manual', '@daily', '@hourly', '0 * * * *', '*/15 9-17 * * MON-FRI').map(json) },
     {
       weight: 12,
       arbitrary: fc
-        .constantFrom('@reboot', '@every 5m', '@HOURLY', '0 0 30 2 *', '* * * * * *', '0 0 1 1 * 2030', '', ' ', '61 * * * *', '*/0 * * * *', 'Manual')
+        .constantFrom(
+          '@reboot',
+          '@every 5m',
+          '@HOURLY',
+          '0 0 30 2 *',
+          '* * * * * *',
+          '0 0 1 1 * 2030',
+          '',
+          ' ',
+          '61 * * * *',
+          '*/0 * * * *',
+          'Manual',
+        )
         .map(json),
     },
     { weight: 12, arbitrary: fc.array(token, { minLength: 1, maxLength: 8 }).map((t) => json(t.join(' '))) },
@@ -97,7 +129,8 @@ const scheduleText = (shape: FrameShape): fc.Arbitrary<string> => {
 };
 
 /** A JSON object's text from [key, value text] entries (keys may repeat: JSON.parse keeps the last). */
-const objectText = (entries: ReadonlyArray<readonly [string, string]>): string => `{${entries.map(([k, v]) => `${json(k)}:${v}`).join(',')}}`;
+const objectText = (entries: ReadonlyArray<readonly [string, string]>): string =>
+  `{${entries.map(([k, v]) => `${json(k)}:${v}`).join(',')}}`;
 
 /** Pipelines: right-ish shapes with a wrong project_id, plain garbage, huge, deep. */
 const pipelineText = (shape: FrameShape): fc.Arbitrary<string> =>
@@ -116,27 +149,36 @@ const pipelineText = (shape: FrameShape): fc.Arbitrary<string> =>
 
 /** `arguments` as an object: the fields the command reads, maybe of wrong types. */
 const argumentsObject = (shape: FrameShape): fc.Arbitrary<string> =>
-  fc.oneof(
-    {
-      weight: 32,
-      arbitrary: fc
-        .record(
-          {
-            pipeline: pipelineText(shape),
-            schedule: scheduleText(shape),
-            projectId: projectIdText(shape),
-            data: jsonText,
-          },
-          { requiredKeys: [] },
-        )
-        .map((fields) => Object.entries(fields)),
-    },
-    {
-      // A "__proto__" key: JSON.parse makes it an own property; code that copies objects may not.
-      weight: 3,
-      arbitrary: fc.tuple(pipelineText(shape), projectIdText(shape), jsonText).map(([pipeline, projectId, proto]) => [['projectId', projectId], ['pipeline', pipeline], ['__proto__', proto]] as Array<[string, string]>),
-    },
-  ).map((entries) => objectText(entries));
+  fc
+    .oneof(
+      {
+        weight: 32,
+        arbitrary: fc
+          .record(
+            {
+              pipeline: pipelineText(shape),
+              schedule: scheduleText(shape),
+              projectId: projectIdText(shape),
+              data: jsonText,
+            },
+            { requiredKeys: [] },
+          )
+          .map((fields) => Object.entries(fields)),
+      },
+      {
+        // A "__proto__" key: JSON.parse makes it an own property; code that copies objects may not.
+        weight: 3,
+        arbitrary: fc.tuple(pipelineText(shape), projectIdText(shape), jsonText).map(
+          ([pipeline, projectId, proto]) =>
+            [
+              ['projectId', projectId],
+              ['pipeline', pipeline],
+              ['__proto__', proto],
+            ] as Array<[string, string]>,
+        ),
+      },
+    )
+    .map((entries) => objectText(entries));
 
 /** `arguments`: an object as above, or not an object at all, or absent. */
 const argumentsText = (shape: FrameShape): fc.Arbitrary<string | undefined> =>
@@ -180,7 +222,18 @@ const commandText: fc.Arbitrary<string | undefined> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc
-      .constantFrom('rrext_unknown', 'rrext_public_nope', 'rrext_deploy_', 'RRext_ping', 'rrext_ping ', '', '__proto__', 'constructor', 'toString', 'rrext_deploy_list\u0000')
+      .constantFrom(
+        'rrext_unknown',
+        'rrext_public_nope',
+        'rrext_deploy_',
+        'RRext_ping',
+        'rrext_ping ',
+        '',
+        '__proto__',
+        'constructor',
+        'toString',
+        'rrext_deploy_list\u0000',
+      )
       .map(json),
   },
   { weight: 2, arbitrary: fc.string({ maxLength: 16 }).map(json) },
@@ -197,7 +250,15 @@ const typeText: fc.Arbitrary<string | undefined> = fc.oneof(
 /** A request envelope with each field maybe wrong or absent, keys in any order, maybe a duplicate `seq`. */
 const nearValidText = (shape: FrameShape): fc.Arbitrary<string> =>
   fc
-    .tuple(typeText, seqText, commandText, argumentsText(shape), fc.option(seqText, { freq: 12 }), fc.option(jsonText, { freq: 8 }), fc.boolean())
+    .tuple(
+      typeText,
+      seqText,
+      commandText,
+      argumentsText(shape),
+      fc.option(seqText, { freq: 12 }),
+      fc.option(jsonText, { freq: 8 }),
+      fc.boolean(),
+    )
     .map(([type, seq, command, args, duplicateSeq, extra, reversed]) => {
       const entries: Array<[string, string]> = [];
       if (type !== undefined) entries.push(['type', type]);
@@ -242,25 +303,35 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** A frame's bytes spoiled: a BOM in front, bad UTF-8 inserted, a byte changed, or cut short. */
 const mutated = (base: fc.Arbitrary<string>): fc.Arbitrary<Buffer> =>
-  fc.tuple(base, fc.constantFrom('bom', 'insert', 'flip', 'truncate'), fc.nat(), badUtf8, fc.integer({ min: 0, max: 255 })).map(([text, how, at, bad, byte]) => {
-    const bytes = utf8(text);
-    const i = bytes.length === 0 ? 0 : at % bytes.length;
-    if (how === 'bom') return Buffer.concat([BOM, bytes]);
-    if (how === 'insert') return Buffer.concat([bytes.subarray(0, i), bad, bytes.subarray(i)]);
-    if (how === 'truncate') return bytes.subarray(0, i);
-    const copy = Buffer.from(bytes);
-    if (copy.length > 0) copy[i] = byte;
-    return copy;
-  });
+  fc
+    .tuple(base, fc.constantFrom('bom', 'insert', 'flip', 'truncate'), fc.nat(), badUtf8, fc.integer({ min: 0, max: 255 }))
+    .map(([text, how, at, bad, byte]) => {
+      const bytes = utf8(text);
+      const i = bytes.length === 0 ? 0 : at % bytes.length;
+      if (how === 'bom') return Buffer.concat([BOM, bytes]);
+      if (how === 'insert') return Buffer.concat([bytes.subarray(0, i), bad, bytes.subarray(i)]);
+      if (how === 'truncate') return bytes.subarray(0, i);
+      const copy = Buffer.from(bytes);
+      if (copy.length > 0) copy[i] = byte;
+      return copy;
+    });
 
-const text = (kind: string) => (data: Buffer | string): FuzzFrame => ({ bytes: typeof data === 'string' ? utf8(data) : data, binary: false, kind });
-const binary = (kind: string) => (data: Buffer | string): FuzzFrame => ({ bytes: typeof data === 'string' ? utf8(data) : data, binary: true, kind });
+const text =
+  (kind: string) =>
+  (data: Buffer | string): FuzzFrame => ({ bytes: typeof data === 'string' ? utf8(data) : data, binary: false, kind });
+const binary =
+  (kind: string) =>
+  (data: Buffer | string): FuzzFrame => ({ bytes: typeof data === 'string' ? utf8(data) : data, binary: true, kind });
 
 /** A binary frame: a JSON header, `\n`, and a raw payload (which may hold more `\n` bytes). */
 const withPayload = (header: fc.Arbitrary<string>): fc.Arbitrary<FuzzFrame> =>
   fc
     .tuple(header, fc.uint8Array({ maxLength: 96 }), fc.boolean())
-    .map(([h, payload, newlines]) => binary('binary+payload')(Buffer.concat([utf8(h), Buffer.from([0x0a]), Buffer.from(payload), newlines ? Buffer.from('\n\n{}\n') : Buffer.alloc(0)])));
+    .map(([h, payload, newlines]) =>
+      binary('binary+payload')(
+        Buffer.concat([utf8(h), Buffer.from([0x0a]), Buffer.from(payload), newlines ? Buffer.from('\n\n{}\n') : Buffer.alloc(0)]),
+      ),
+    );
 
 /** A `rrext_ping` padded to exactly `size` bytes (an ASCII pad, so bytes and characters agree). */
 export function pingOfSize(seq: number, size: number): Buffer {
@@ -287,7 +358,11 @@ export const overTheLimit = (shape: FrameShape): fc.Arbitrary<FuzzFrame> =>
       .map(([seq, over, asBinary]) => (asBinary ? binary : text)('over-limit')(pingOfSize(seq, shape.frameLimit + over))),
     fc
       .tuple(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 256 }))
-      .map(([seq, over]) => binary('over-limit-payload')(Buffer.concat([utf8(`{"type":"request","seq":${seq},"command":"rrext_ping"}\n`), Buffer.alloc(shape.frameLimit + over, 0x0a)]))),
+      .map(([seq, over]) =>
+        binary('over-limit-payload')(
+          Buffer.concat([utf8(`{"type":"request","seq":${seq},"command":"rrext_ping"}\n`), Buffer.alloc(shape.frameLimit + over, 0x0a)]),
+        ),
+      ),
     fc.integer({ min: 1, max: 64 }).map((over) => binary('over-limit-bytes')(Buffer.alloc(shape.frameLimit + over, 0xff))),
   );
 
@@ -300,10 +375,23 @@ export function frameArbitrary(shape: FrameShape): fc.Arbitrary<FuzzFrame> {
     { weight: 24, arbitrary: withPayload(fc.oneof(near, validText)) },
     { weight: 30, arbitrary: validText.map(text('valid')) },
     { weight: 21, arbitrary: fc.tuple(jsonText, fc.boolean()).map(([t, b]) => (b ? binary : text)('json')(t)) },
-    { weight: 18, arbitrary: fc.tuple(fc.uint8Array({ maxLength: 200 }), fc.boolean()).map(([b, asBinary]) => (asBinary ? binary : text)('bytes')(Buffer.from(b))) },
-    { weight: 24, arbitrary: fc.tuple(mutated(fc.oneof(near, validText)), fc.boolean()).map(([b, asBinary]) => (asBinary ? binary : text)('bad-utf8')(b)) },
+    {
+      weight: 18,
+      arbitrary: fc
+        .tuple(fc.uint8Array({ maxLength: 200 }), fc.boolean())
+        .map(([b, asBinary]) => (asBinary ? binary : text)('bytes')(Buffer.from(b))),
+    },
+    {
+      weight: 24,
+      arbitrary: fc
+        .tuple(mutated(fc.oneof(near, validText)), fc.boolean())
+        .map(([b, asBinary]) => (asBinary ? binary : text)('bad-utf8')(b)),
+    },
     // A pretty-printed request: one JSON object as text; split at its first `\n` as binary.
-    { weight: 9, arbitrary: fc.tuple(validText, fc.boolean()).map(([t, b]) => (b ? binary : text)('pretty')(JSON.stringify(JSON.parse(t), null, 2))) },
+    {
+      weight: 9,
+      arbitrary: fc.tuple(validText, fc.boolean()).map(([t, b]) => (b ? binary : text)('pretty')(JSON.stringify(JSON.parse(t), null, 2))),
+    },
     { weight: 3, arbitrary: deepText.map(text('deep')) },
     { weight: 1, arbitrary: atTheLimit(shape) },
   );

@@ -80,7 +80,12 @@ export class HonestUser {
   #pipeline(id: string): Record<string, unknown> {
     this.#version += 1;
     const m = this.identity.marker;
-    return { project_id: id, secret: `${m}-secret-${this.#version}`, steps: [{ name: `${m}-step`, n: this.#version }, [1, 2.5, null, true]], note: 'ünïcødé 🚀' };
+    return {
+      project_id: id,
+      secret: `${m}-secret-${this.#version}`,
+      steps: [{ name: `${m}-step`, n: this.#version }, [1, 2.5, null, true]],
+      note: 'ünïcødé 🚀',
+    };
   }
 
   #schedule(): string {
@@ -93,7 +98,8 @@ export class HonestUser {
     const { reply, problems } = await this.#call('rrext_deploy_add', { pipeline, schedule });
     if (!reply) return problems;
     if (this.#model.has(id)) {
-      if (reply.success !== false || !String(reply.message).includes('already exists')) problems.push(`add of existing ${id}: expected "already exists", got ${describe(reply)}`);
+      if (reply.success !== false || !String(reply.message).includes('already exists'))
+        problems.push(`add of existing ${id}: expected "already exists", got ${describe(reply)}`);
     } else if (reply.success !== true) problems.push(`add of new ${id} failed: ${describe(reply)}`);
     else {
       this.#model.set(id, { pipeline, schedule });
@@ -129,7 +135,8 @@ export class HonestUser {
     if (changePipeline) current.pipeline = { ...(args['pipeline'] as object), project_id: id };
     if (args['schedule'] !== undefined) current.schedule = args['schedule'] as string;
     // DEP-UPD-4 leaves the body open; when it is a record, it must be the updated one.
-    if (reply.body !== null && typeof reply.body === 'object' && 'pipeline' in reply.body) problems.push(...this.#recordProblems('update', id, reply.body));
+    if (reply.body !== null && typeof reply.body === 'object' && 'pipeline' in reply.body)
+      problems.push(...this.#recordProblems('update', id, reply.body));
     return problems;
   }
 
@@ -147,7 +154,8 @@ export class HonestUser {
     const { reply, problems } = await this.#call('rrext_deploy_list', {});
     if (!reply) return problems;
     const deployments = (reply.body as { deployments?: unknown } | undefined)?.deployments;
-    if (reply.success !== true || !Array.isArray(deployments)) return [...problems, `list failed or has no deployments array: ${describe(reply)}`];
+    if (reply.success !== true || !Array.isArray(deployments))
+      return [...problems, `list failed or has no deployments array: ${describe(reply)}`];
     const listed = new Map<string, unknown>();
     for (const d of deployments) listed.set(String((d as { pipeline?: { project_id?: unknown } })?.pipeline?.project_id), d);
     const want = [...this.#model.keys()].sort();
@@ -162,10 +170,14 @@ export class HonestUser {
     const want = this.#model.get(id)!;
     const r = record as Record<string, unknown> | undefined;
     const problems: string[] = [];
-    if (!isDeepStrictEqual(r?.['pipeline'], want.pipeline)) problems.push(`${op} ${id}: pipeline ${clip(JSON.stringify(r?.['pipeline']))}, the model ${clip(JSON.stringify(want.pipeline))}`);
-    if (r?.['schedule'] !== want.schedule) problems.push(`${op} ${id}: schedule ${JSON.stringify(r?.['schedule'])}, the model ${JSON.stringify(want.schedule)}`);
-    if (r?.['state'] !== 'active') problems.push(`${op} ${id}: state ${JSON.stringify(r?.['state'])}, expected "active" (the clock stands still)`);
-    if (r?.['userId'] !== this.identity.userId) problems.push(`${op} ${id}: userId ${JSON.stringify(r?.['userId'])}, expected ${this.identity.userId}`);
+    if (!isDeepStrictEqual(r?.['pipeline'], want.pipeline))
+      problems.push(`${op} ${id}: pipeline ${clip(JSON.stringify(r?.['pipeline']))}, the model ${clip(JSON.stringify(want.pipeline))}`);
+    if (r?.['schedule'] !== want.schedule)
+      problems.push(`${op} ${id}: schedule ${JSON.stringify(r?.['schedule'])}, the model ${JSON.stringify(want.schedule)}`);
+    if (r?.['state'] !== 'active')
+      problems.push(`${op} ${id}: state ${JSON.stringify(r?.['state'])}, expected "active" (the clock stands still)`);
+    if (r?.['userId'] !== this.identity.userId)
+      problems.push(`${op} ${id}: userId ${JSON.stringify(r?.['userId'])}, expected ${this.identity.userId}`);
     return problems;
   }
 
@@ -177,7 +189,8 @@ export class HonestUser {
     client.send(request, false);
     const next = await client.next(REPLY_TIMEOUT_MS);
     const who = `honest user ${this.identity.userId}, ${command} seq ${seq}`;
-    if ('closed' in next) return { reply: undefined, problems: [`${who}: connection closed (${next.closed.code} ${next.closed.reason}) before the answer`] };
+    if ('closed' in next)
+      return { reply: undefined, problems: [`${who}: connection closed (${next.closed.code} ${next.closed.reason}) before the answer`] };
     if ('timeout' in next) return { reply: undefined, problems: [`${who}: no answer within ${REPLY_TIMEOUT_MS} ms`] };
     this.requests += 1;
     const { reply, problems } = parseReply(next.text, ++this.#serverSeq);

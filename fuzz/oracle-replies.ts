@@ -56,7 +56,8 @@ export function replyProblems(reply: Reply, expected: Extract<FrameExpectation, 
   if (expected.command !== undefined && reply.command !== expected.command) {
     problems.push(`command ${JSON.stringify(reply.command)} does not echo ${JSON.stringify(expected.command)}`);
   }
-  if (expected.outcome === 'succeed' && reply.success !== true) problems.push(`failed (${String(reply.message)}) but must succeed: ${expected.why}`);
+  if (expected.outcome === 'succeed' && reply.success !== true)
+    problems.push(`failed (${String(reply.message)}) but must succeed: ${expected.why}`);
   if (expected.outcome === 'fail' && reply.success !== false) problems.push(`succeeded but must fail: ${expected.why}`);
   if (expected.mentions !== undefined && reply.success === false && !String(reply.message).includes(expected.mentions)) {
     problems.push(`the failure does not name ${JSON.stringify(expected.mentions)}: ${clip(String(reply.message))}`);
@@ -111,7 +112,9 @@ export function pathLeaks(text: string, said: (token: string) => boolean): strin
 
 /** Tokens of other users' data in `text` that the client did not send. */
 export function foreignData(text: string, said: (token: string) => boolean, forbidden: readonly string[]): string[] {
-  return forbidden.filter((token) => text.includes(token) && !said(token)).map((token) => `another user's data (${JSON.stringify(token)}) in ${clip(text)}`);
+  return forbidden
+    .filter((token) => text.includes(token) && !said(token))
+    .map((token) => `another user's data (${JSON.stringify(token)}) in ${clip(text)}`);
 }
 
 /**

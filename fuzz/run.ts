@@ -39,7 +39,7 @@ async function main(): Promise<number> {
     if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`--${name} must be a positive integer, got '${text}'`);
     return Number(text);
   };
-  const seed = values.seed === undefined ? (Date.now() % 2 ** 31) : whole('seed');
+  const seed = values.seed === undefined ? Date.now() % 2 ** 31 : whole('seed');
   const only = (values.only ?? [...PARTS]) as Part[];
   for (const part of only) if (!PARTS.includes(part)) throw new Error(`--only takes ${PARTS.join(', ')}; got '${part}'`);
   console.log(`npm run fuzz: seed ${seed} (replay with --seed ${seed})`);
@@ -57,7 +57,10 @@ async function frames(seed: number, count: number, target: string | undefined): 
     frames: count,
     seed,
     ...(target !== undefined && { url: target }),
-    onProgress: (p) => process.stderr.write(`  frames: ${number(p.frames)} sent, ${number(Math.round(p.framesPerSecond))}/s, ${p.crashes} crashes, ${p.violations} violations\n`),
+    onProgress: (p) =>
+      process.stderr.write(
+        `  frames: ${number(p.frames)} sent, ${number(Math.round(p.framesPerSecond))}/s, ${p.crashes} crashes, ${p.violations} violations\n`,
+      ),
   });
   console.log(
     `frame fuzz: ${number(summary.frames)} frames in ${summary.seconds.toFixed(0)} s = ${number(Math.round(summary.framesPerSecond))} frames/s; ` +
@@ -83,7 +86,15 @@ async function withServer<T>(users: number, body: (url: string, keys: readonly s
 async function concurrency(seed: number, clients: number, commandsPerClient: number, runs: number): Promise<boolean> {
   return withServer(10, async (url, keys) => {
     try {
-      const result = await concurrentModel({ url, clients, commandsPerClient, seed, runs, keys, onProgress: (line) => process.stderr.write(`  concurrency: ${line}\n`) });
+      const result = await concurrentModel({
+        url,
+        clients,
+        commandsPerClient,
+        seed,
+        runs,
+        keys,
+        onProgress: (line) => process.stderr.write(`  concurrency: ${line}\n`),
+      });
       console.log(
         `concurrency: ${runs} run(s) of ${clients} clients x ${number(commandsPerClient)} pipelined commands over ${keys.length} users: ` +
           `${number(result.commands)} commands in ${result.seconds.toFixed(1)} s = ${number(Math.round(result.commands / result.seconds))} commands/s; ` +
@@ -123,7 +134,9 @@ function deepFrames(): void {
   const half = DEFAULT_LIMITS.maxFrameBytes / 2 - 8;
   const frames = {
     '16 MiB of brackets': Buffer.from('['.repeat(half) + ']'.repeat(half)),
-    '16 MiB request, 3 M levels of objects': Buffer.from(`{"type":"request","seq":1,"command":"rrext_ping","arguments":{"x":${'{"a":'.repeat(2_790_000)}1${'}'.repeat(2_790_000)}}}`),
+    '16 MiB request, 3 M levels of objects': Buffer.from(
+      `{"type":"request","seq":1,"command":"rrext_ping","arguments":{"x":${'{"a":'.repeat(2_790_000)}1${'}'.repeat(2_790_000)}}}`,
+    ),
   };
   for (const [name, bytes] of Object.entries(frames)) {
     const times = { decode: [] as number[], parse: [] as number[] };
@@ -141,7 +154,9 @@ function deepFrames(): void {
       times.parse.push(performance.now() - started);
     }
     const median = (list: number[]) => list.sort((a, b) => a - b)[1]!.toFixed(0);
-    console.log(`deep frames: ${name}: decoded in ${median(times.decode)} ms (median of 3); JSON.parse alone takes ${median(times.parse)} ms`);
+    console.log(
+      `deep frames: ${name}: decoded in ${median(times.decode)} ms (median of 3); JSON.parse alone takes ${median(times.parse)} ms`,
+    );
   }
 }
 

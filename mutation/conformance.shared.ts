@@ -12,7 +12,8 @@ export const MUTATION_SEED = 20261126;
 export const MUTATION_RUNS = Number(process.env['MUTATION_RUNS'] ?? 10);
 
 /** The SDK checks' client: the reference client with a short disconnect timeout (see reference-client.ts), or the kit's adapter. */
-export const SDK_ADAPTER = process.env['MUTATION_SDK_ADAPTER'] === 'reference' ? '../conformance/adapters/reference-client.ts' : './reference-client.ts';
+export const SDK_ADAPTER =
+  process.env['MUTATION_SDK_ADAPTER'] === 'reference' ? '../conformance/adapters/reference-client.ts' : './reference-client.ts';
 
 /** The SDK runner's default (conformance/sdk/driver.ts DEFAULT_SDK_TIMEOUT_MS). */
 export const SDK_TIMEOUT_MS = 10_000;

@@ -23,7 +23,16 @@ class PlanReporter {
   }
 
   onMutantTested(result) {
-    const line = { at: Date.now(), id: result.id, file: result.fileName, line: result.location.start.line, mutator: result.mutatorName, status: result.status, static: Boolean(result.static), testsCompleted: result.testsCompleted };
+    const line = {
+      at: Date.now(),
+      id: result.id,
+      file: result.fileName,
+      line: result.location.start.line,
+      mutator: result.mutatorName,
+      status: result.status,
+      static: Boolean(result.static),
+      testsCompleted: result.testsCompleted,
+    };
     appendFileSync(this.progress, `${JSON.stringify(line)}\n`);
   }
 

@@ -129,7 +129,8 @@ export function reportFromProgress(plan: Plan, progress: string, readSource: (fi
  */
 export function overlay(base: Report, later: Report): Report {
   const files: Record<string, Report['files'][string]> = { ...base.files };
-  const key = (m: ReportMutant) => `${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column} ${m.mutatorName} ${m.replacement ?? ''}`;
+  const key = (m: ReportMutant) =>
+    `${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column} ${m.mutatorName} ${m.replacement ?? ''}`;
   for (const [name, file] of Object.entries(later.files)) {
     const before = files[name];
     if (!before || before.source !== file.source) {
@@ -159,7 +160,9 @@ function mutantsOf(report: Report): Mutant[] {
       });
     }
   }
-  return mutants.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.mutator.localeCompare(b.mutator));
+  return mutants.sort(
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.mutator.localeCompare(b.mutator),
+  );
 }
 
 /** Splits a markdown table row on unescaped `|`, unescaping `\|` and stripping code spans. */
@@ -218,12 +221,25 @@ export function readExplanations(doc: string): { rows: Explanation[]; errors: st
     if (!inTable || c.every((x) => /^:?-+:?$/.test(x))) return;
     const [file = '', line = '', mutator = '', original = '', replacement = '', reason = '', why = ''] = c;
     const where = `docs/mutation.md:${index + 1}`;
-    if (c.length !== HEADER.length) errors.push(`${where}: expected ${HEADER.length} cells, found ${c.length} (escape a | inside a cell as \\|)`);
-    else if (!/^[1-9][0-9]*(?:-[1-9][0-9]*)?$/.test(line)) errors.push(`${where}: line must be a number or a range (12-30), found "${line}"`);
-    else if (!REASONS.includes(reason as Reason)) errors.push(`${where}: reason must be one of ${REASONS.map((r) => `"${r}"`).join(', ')}, found "${reason}"`);
+    if (c.length !== HEADER.length)
+      errors.push(`${where}: expected ${HEADER.length} cells, found ${c.length} (escape a | inside a cell as \\|)`);
+    else if (!/^[1-9][0-9]*(?:-[1-9][0-9]*)?$/.test(line))
+      errors.push(`${where}: line must be a number or a range (12-30), found "${line}"`);
+    else if (!REASONS.includes(reason as Reason))
+      errors.push(`${where}: reason must be one of ${REASONS.map((r) => `"${r}"`).join(', ')}, found "${reason}"`);
     else {
       const [first, last = first] = line.split('-').map(Number) as [number, number?];
-      rows.push({ file, line: first, lastLine: last!, mutator, original: normalize(original), replacement: normalize(replacement), reason: reason as Reason, why, docLine: index + 1 });
+      rows.push({
+        file,
+        line: first,
+        lastLine: last!,
+        mutator,
+        original: normalize(original),
+        replacement: normalize(replacement),
+        reason: reason as Reason,
+        why,
+        docLine: index + 1,
+      });
     }
   });
   return { rows, errors };
@@ -239,7 +255,13 @@ function sameText(doc: string, actual: string): boolean {
 /** The doc row for a mutant: file, line, mutator, original and replacement all agree. */
 export function explain(m: Mutant, rows: readonly Explanation[]): Explanation | undefined {
   return rows.find(
-    (r) => r.file === m.file && m.line >= r.line && m.line <= r.lastLine && (r.mutator === '*' || r.mutator === m.mutator) && sameText(r.original, m.original) && sameText(r.replacement, m.replacement),
+    (r) =>
+      r.file === m.file &&
+      m.line >= r.line &&
+      m.line <= r.lastLine &&
+      (r.mutator === '*' || r.mutator === m.mutator) &&
+      sameText(r.original, m.original) &&
+      sameText(r.replacement, m.replacement),
   );
 }
 
@@ -275,7 +297,10 @@ export interface Figures {
  * mutant there, killed ones too, so it measures the code a conformance check could reach.
  */
 export function inOutOfScopeRegion(m: Mutant, rows: readonly Explanation[]): boolean {
-  return rows.some((r) => r.mutator === '*' && r.original === '*' && r.reason !== 'equivalent' && r.file === m.file && m.line >= r.line && m.line <= r.lastLine);
+  return rows.some(
+    (r) =>
+      r.mutator === '*' && r.original === '*' && r.reason !== 'equivalent' && r.file === m.file && m.line >= r.line && m.line <= r.lastLine,
+  );
 }
 
 export function figures(mutants: readonly Mutant[], rows: readonly Explanation[]): Figures {
@@ -372,7 +397,10 @@ function main(): number {
       const [planFile, progressFile] = [resolve(dirname(file), 'plan.json'), resolve(dirname(file), 'progress.jsonl')];
       if (!existsSync(planFile) || !existsSync(progressFile)) return undefined;
       label = `${label} (PARTIAL: ${relative(ROOT, file)} rebuilt from ${relative(ROOT, progressFile)})`;
-      const source = (f: string) => (rev ? execFileSync('git', ['show', `${rev}:${relative(ROOT, f).split('\\').join('/')}`], { cwd: ROOT, encoding: 'utf8' }) : readFileSync(f, 'utf8'));
+      const source = (f: string) =>
+        rev
+          ? execFileSync('git', ['show', `${rev}:${relative(ROOT, f).split('\\').join('/')}`], { cwd: ROOT, encoding: 'utf8' })
+          : readFileSync(f, 'utf8');
       return reportFromProgress(JSON.parse(readFileSync(planFile, 'utf8')) as Plan, readFileSync(progressFile, 'utf8'), source);
     };
     const report = read(path, mode.startsWith('conformance') ? values['source-rev'] : undefined);
@@ -386,7 +414,9 @@ function main(): number {
         }, report),
       );
     } else {
-      console.error(`ERROR no report at ${path}: run npm run mutation (or npm run mutation:${mode.startsWith('unit') ? 'unit' : 'conformance'})`);
+      console.error(
+        `ERROR no report at ${path}: run npm run mutation (or npm run mutation:${mode.startsWith('unit') ? 'unit' : 'conformance'})`,
+      );
       missing = true;
       continue;
     }
@@ -412,7 +442,10 @@ function main(): number {
   if (values['unit-survivors'] && reports.has(modes[1]![0])) {
     const unit = reports.get(modes[1]![0])!.filter((m) => UNDETECTED.has(m.status));
     console.log(`\nunit run: ${unit.length} surviving or uncovered mutant(s):`);
-    for (const m of unit) console.log(`${describe(m)}  [${m.status === 'NoCoverage' ? 'no coverage' : 'survived'}${explain(m, rows)?.reason === 'equivalent' ? '; equivalent' : ''}]`);
+    for (const m of unit)
+      console.log(
+        `${describe(m)}  [${m.status === 'NoCoverage' ? 'no coverage' : 'survived'}${explain(m, rows)?.reason === 'equivalent' ? '; equivalent' : ''}]`,
+      );
   }
 
   // Doc rows no mutant of either run matches (the code moved or changed): to update or delete.
@@ -420,14 +453,19 @@ function main(): number {
   const stale = rows.filter((r) => !all.some((m) => explain(m, [r])));
   if (stale.length > 0) {
     console.log(`\n${stale.length} row(s) of docs/mutation.md match no mutant any more (line moved or code changed):`);
-    for (const r of stale) console.log(`  docs/mutation.md:${r.docLine}: ${r.file}:${r.line} ${r.mutator} ${JSON.stringify(r.original)} -> ${JSON.stringify(r.replacement)}`);
+    for (const r of stale)
+      console.log(
+        `  docs/mutation.md:${r.docLine}: ${r.file}:${r.line} ${r.mutator} ${JSON.stringify(r.original)} -> ${JSON.stringify(r.replacement)}`,
+      );
   }
   // An "equivalent" mutant some test killed is not equivalent.
   const contradicted = all.filter((m) => DETECTED.has(m.status) && explain(m, rows)?.reason === 'equivalent');
   for (const m of contradicted) console.log(`WARNING listed as equivalent but killed in a run: ${describe(m)}`);
 
   if (unexplained.length > 0) {
-    console.error(`\nUNEXPLAINED: ${unexplained.length} surviving or uncovered mutant(s) of the conformance run are not in docs/mutation.md. Rows to fill in and add:`);
+    console.error(
+      `\nUNEXPLAINED: ${unexplained.length} surviving or uncovered mutant(s) of the conformance run are not in docs/mutation.md. Rows to fill in and add:`,
+    );
     for (const m of unexplained) console.error(docRow(m));
     return 1;
   }

@@ -185,7 +185,8 @@ async function serve(args: string[]): Promise<number> {
   const duration = flag(() => parseDuration(values['run-duration'], '--run-duration'));
   const outcome = flag(() => parseChoice(values['run-outcome'], '--run-outcome', ['completed', 'failed'] as const));
   const historyLimit = values['history-limit'] === undefined ? undefined : integerFlag(values['history-limit'], '--history-limit', 1);
-  const journalEntries = values['journal-entries'] === undefined ? undefined : integerFlag(values['journal-entries'], '--journal-entries', 0);
+  const journalEntries =
+    values['journal-entries'] === undefined ? undefined : integerFlag(values['journal-entries'], '--journal-entries', 0);
   const limits = limitFlags(values as Record<string, string | boolean | undefined>);
   const controlToken = values['control-token'] ?? (process.env['RRDK_CONTROL_TOKEN'] || undefined);
   if (controlToken === '') throw new UsageError('--control-token must not be empty');
@@ -324,7 +325,10 @@ const filterFlags = (flags: Flags) => ({ userId: text(flags.user), projectId: te
 /** Each operation names its arguments and builds its HTTP request; the server validates the rest. */
 const OPERATIONS: Readonly<Record<string, Operation>> = {
   clock: { args: [], request: () => ({ method: 'GET', path: 'clock' }) },
-  'set-clock': { args: ['INSTANT'], request: ([to]) => ({ method: 'POST', path: 'clock', body: { to: /^\d+$/.test(to!) ? Number(to) : to } }) },
+  'set-clock': {
+    args: ['INSTANT'],
+    request: ([to]) => ({ method: 'POST', path: 'clock', body: { to: /^\d+$/.test(to!) ? Number(to) : to } }),
+  },
   advance: { args: ['SPAN'], request: ([by]) => ({ method: 'POST', path: 'clock/advance', body: { by } }) },
   next: { args: [], request: () => ({ method: 'POST', path: 'clock/advance', body: { next: true } }) },
   'add-user': { args: ['FILE'], request: async ([file]) => ({ method: 'POST', path: 'users', body: await readJson(file!) }) },
@@ -358,7 +362,14 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     request: (_, f) => ({
       method: 'GET',
       path: 'journal',
-      query: { command: text(f.command), direction: text(f.direction), connectionId: text(f.connection), userId: text(f.user), type: text(f.type), after: text(f.after) },
+      query: {
+        command: text(f.command),
+        direction: text(f.direction),
+        connectionId: text(f.connection),
+        userId: text(f.user),
+        type: text(f.type),
+        after: text(f.after),
+      },
     }),
   },
   'clear-journal': { args: [], request: () => ({ method: 'POST', path: 'journal/clear' }) },
@@ -370,7 +381,18 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
       const number = (value: string | boolean | undefined) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
       const body = f.body === undefined ? undefined : parseJsonFlag(String(f.body), '--body');
       const { command, message, reason } = f;
-      const fields = { kind, command, connectionId: number(f.connection), userId: f.user, count: number(f.count), ms: number(f.ms), message, body, code: number(f.code), reason };
+      const fields = {
+        kind,
+        command,
+        connectionId: number(f.connection),
+        userId: f.user,
+        count: number(f.count),
+        ms: number(f.ms),
+        message,
+        body,
+        code: number(f.code),
+        reason,
+      };
       return { method: 'POST', path: 'faults', body: definedFields(fields) };
     },
   },
@@ -433,13 +455,16 @@ function controlBase(text: string): string {
     throw new UsageError(`--url must be a URL like ${DEFAULT_CONTROL_URL}, got '${text}'`);
   }
   if (url.protocol === 'ws:' || url.protocol === 'wss:') url.protocol = url.protocol === 'ws:' ? 'http:' : 'https:';
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url must be an http:// URL like ${DEFAULT_CONTROL_URL}, got '${text}'`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`--url must be an http:// URL like ${DEFAULT_CONTROL_URL}, got '${text}'`);
   const path = url.pathname.replace(/\/+$/, '').replace(/\/(control|task\/service)$/, '');
   return `${url.origin}${path}`;
 }
 
 async function callControl(base: string, token: string | undefined, request: ControlRequest): Promise<number> {
-  const query = new URLSearchParams(Object.entries(request.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+  const query = new URLSearchParams(
+    Object.entries(request.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+  ).toString();
   const url = `${base}/control/${request.path}${query ? `?${query}` : ''}`;
   let response: Response;
   try {
@@ -504,7 +529,6 @@ function parseJsonFlag(value: string, flag: string): unknown {
 function text(value: string | boolean | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
-
 
 main(process.argv.slice(2)).then(
   (code) => {

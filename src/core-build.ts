@@ -118,7 +118,8 @@ export function buildDeployCore(options: CoreOptions = {}, faults?: CoreFaults):
   const clock = clockFrom(options.clock);
   const timezone = validateTimezone(options.timezone ?? 'UTC');
   const historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
-  if (!Number.isInteger(historyLimit) || historyLimit < 1) throw new RangeError(`historyLimit must be a positive integer, got ${historyLimit}`);
+  if (!Number.isInteger(historyLimit) || historyLimit < 1)
+    throw new RangeError(`historyLimit must be a positive integer, got ${historyLimit}`);
 
   let stateChanged: () => void = () => {};
   const driver = clock.mode === 'real' ? new RealTimeDriver(clock, () => scheduler) : undefined;
@@ -132,7 +133,13 @@ export function buildDeployCore(options: CoreOptions = {}, faults?: CoreFaults):
     },
   );
   const store = new DeploymentStore(() => stateChanged());
-  const deploy = new DeployService(store, clock, faults?.wrapListener?.(scheduler) ?? scheduler, faults?.wrapParser?.(parseSchedule), limits);
+  const deploy = new DeployService(
+    store,
+    clock,
+    faults?.wrapListener?.(scheduler) ?? scheduler,
+    faults?.wrapParser?.(parseSchedule),
+    limits,
+  );
   scheduler.attach(deploy);
   faults?.patch?.({ deploy, store, scheduler, clock });
   const now = () => clock.now();
@@ -170,7 +177,9 @@ export function buildDeployCore(options: CoreOptions = {}, faults?: CoreFaults):
 
 function clockFrom(option: ClockOption | undefined): ServerClock {
   if (typeof option === 'object' && option !== null && 'now' in option) {
-    throw new TypeError("clock: { now() } was replaced in 0.2.0: pass 'fake', 'real' or { mode, startAt }, and move time with server.control");
+    throw new TypeError(
+      "clock: { now() } was replaced in 0.2.0: pass 'fake', 'real' or { mode, startAt }, and move time with server.control",
+    );
   }
   const { mode = 'fake', startAt } = typeof option === 'string' ? { mode: option } : (option ?? {});
   if (mode !== 'fake' && mode !== 'real') throw new RangeError(`clock mode must be 'fake' or 'real', got '${String(mode)}'`);
@@ -180,7 +189,10 @@ function clockFrom(option: ClockOption | undefined): ServerClock {
 function runBehaviorFrom(option: RunBehaviorOption | undefined): RunBehavior {
   return {
     durationMs: option?.duration === undefined ? DEFAULT_RUN_BEHAVIOR.durationMs : parseDuration(option.duration, 'runs.duration'),
-    outcome: option?.outcome === undefined ? DEFAULT_RUN_BEHAVIOR.outcome : parseChoice(option.outcome, 'runs.outcome', ['completed', 'failed'] as const),
+    outcome:
+      option?.outcome === undefined
+        ? DEFAULT_RUN_BEHAVIOR.outcome
+        : parseChoice(option.outcome, 'runs.outcome', ['completed', 'failed'] as const),
     hold: option?.hold === undefined ? DEFAULT_RUN_BEHAVIOR.hold : parseBoolean(option.hold, 'runs.hold'),
   };
 }

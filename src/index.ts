@@ -3,22 +3,10 @@
  * Internals (the deploy service, store, session layer) are not exported: the mock server, the
  * client and the schedule rules are the public surface.
  */
-export {
-  createMockServer,
-  DAP_PATH,
-  DEFAULT_PORT,
-  DEFAULT_MAX_FRAME_BYTES,
-  REPLY_BACKLOG_LIMIT,
-} from './server/mock-server.js';
+export { createMockServer, DAP_PATH, DEFAULT_PORT, DEFAULT_MAX_FRAME_BYTES, REPLY_BACKLOG_LIMIT } from './server/mock-server.js';
 export type { MockServer, MockServerOptions } from './server/mock-server.js';
 export { DeployClient } from './client/client.js';
-export type {
-  DeployClientOptions,
-  DeployApi,
-  DeploymentRecord,
-  PipelineConfig,
-  ConnectResult,
-} from './client/client.js';
+export type { DeployClientOptions, DeployApi, DeploymentRecord, PipelineConfig, ConnectResult } from './client/client.js';
 export { DapError, ConnectionClosedError } from './client/errors.js';
 export { toServiceUrl } from './client/uri.js';
 export { MAX_PIPELINE_DEPTH } from './domain/deploy-service.js';

@@ -49,8 +49,10 @@ export function resolveLimits(option: LimitsOption | undefined): Limits {
   const limits: Record<string, number> = { ...DEFAULT_LIMITS };
   for (const [name, value] of Object.entries(option)) {
     if (value === undefined) continue;
-    if (!(name in DEFAULT_LIMITS)) throw new RangeError(`limits.${name} is not a limit; the limits are ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
-    if (!Number.isSafeInteger(value) || (value as number) < 1) throw new RangeError(`limits.${name} must be a positive whole number, got ${String(value)}`);
+    if (!(name in DEFAULT_LIMITS))
+      throw new RangeError(`limits.${name} is not a limit; the limits are ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
+    if (!Number.isSafeInteger(value) || (value as number) < 1)
+      throw new RangeError(`limits.${name} must be a positive whole number, got ${String(value)}`);
     limits[name] = value as number;
   }
   return Object.freeze(limits as unknown as Limits);

@@ -91,7 +91,10 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     // The URL as printed by serve (with /control/) works too.
     expect((await control(['advance', '15m', '--url', server.control])).code).toBe(0);
     expect((await client.deploy.status('reports')).state).toBe('errored');
-    expect((await control(['deployment', 'local', 'reports', ...url])).json()).toMatchObject({ state: 'errored', counters: { errored_auth: 1 } });
+    expect((await control(['deployment', 'local', 'reports', ...url])).json()).toMatchObject({
+      state: 'errored',
+      counters: { errored_auth: 1 },
+    });
   });
 
   it('holds runs and reads the skipped ticks; ends the held run; pauses, resumes and triggers', async () => {
@@ -104,26 +107,40 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     expect(behavior.json()).toEqual({ durationMs: 1000, outcome: 'completed', hold: true });
     await control(['advance', '1h', ...url]);
     const ticks = await control(['ticks', '--project', 'held', ...url]);
-    expect(ticks.json().map((t: { reason: string }) => t.reason)).toEqual(['fired', 'skipped_overlap', 'skipped_overlap', 'skipped_overlap']);
+    expect(ticks.json().map((t: { reason: string }) => t.reason)).toEqual([
+      'fired',
+      'skipped_overlap',
+      'skipped_overlap',
+      'skipped_overlap',
+    ]);
 
     const busy = await control(['trigger', 'local', 'held', ...url]);
     expect(busy.code).toBe(1);
-    expect(busy.stderr).toMatch(/^rocketride-deploy-kit: A run of held is in progress \(run-\d+\); runs never overlap \(RUN_IN_PROGRESS\)\n$/);
+    expect(busy.stderr).toMatch(
+      /^rocketride-deploy-kit: A run of held is in progress \(run-\d+\); runs never overlap \(RUN_IN_PROGRESS\)\n$/,
+    );
 
     const runId = ticks.json()[0].runId as string;
     expect((await control(['end-run', runId, '--outcome', 'failed', ...url])).json()).toMatchObject({ id: runId, outcome: 'failed' });
-    expect((await control(['run-behavior', '--no-hold', '--duration', '5m', '--user', 'local', '--project', 'held', ...url])).json()).toEqual({
+    expect(
+      (await control(['run-behavior', '--no-hold', '--duration', '5m', '--user', 'local', '--project', 'held', ...url])).json(),
+    ).toEqual({
       durationMs: 300_000,
       outcome: 'completed',
       hold: false,
     });
     expect((await control(['pause', 'local', 'held', ...url])).json()).toMatchObject({ state: 'paused' });
     expect((await control(['resume', 'local', 'held', ...url])).json()).toMatchObject({ state: 'active' });
-    expect((await control(['trigger', 'local', 'held', ...url])).json()).toMatchObject({ trigger: 'manual', startedAt: '2026-11-26T11:07:00.000Z' });
+    expect((await control(['trigger', 'local', 'held', ...url])).json()).toMatchObject({
+      trigger: 'manual',
+      startedAt: '2026-11-26T11:07:00.000Z',
+    });
     expect((await control(['next', ...url])).json()).toMatchObject({ to: '2026-11-26T11:15:00.000Z' });
     expect((await control(['deployments', '--user', 'local', ...url])).json()).toHaveLength(1);
     expect((await control(['clock', ...url])).json()).toMatchObject({ now: '2026-11-26T11:15:00.000Z', mode: 'fake' });
-    expect((await control(['set-clock', String(Date.parse('2026-11-26T12:00:00Z')), ...url])).json()).toMatchObject({ to: '2026-11-26T12:00:00.000Z' });
+    expect((await control(['set-clock', String(Date.parse('2026-11-26T12:00:00Z')), ...url])).json()).toMatchObject({
+      to: '2026-11-26T12:00:00.000Z',
+    });
     expect((await control(['reset', ...url])).json()).toEqual({ reset: true });
     expect(await client.deploy.list()).toEqual([]);
   });
@@ -157,19 +174,38 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     await client.deploy.add({ project_id: 'p1' });
     const journal = await control(['journal', '--command', 'rrext_deploy_add', '--direction', 'in', '--url', server.base]);
     expect(journal.code).toBe(0);
-    expect(journal.json().map((e: { message: { arguments: unknown } }) => e.message.arguments)).toEqual([{ pipeline: { project_id: 'p1' } }]);
+    expect(journal.json().map((e: { message: { arguments: unknown } }) => e.message.arguments)).toEqual([
+      { pipeline: { project_id: 'p1' } },
+    ]);
     const [connection] = (await control(['connections', '--url', server.base])).json();
     expect(connection).toMatchObject({ userId: 'local' });
 
-    const fault = await control(['fault', 'reply', '--command', 'rrext_deploy_list', '--connection', String(connection.id), '--body', '{"deployments":[]}', '--url', server.base]);
+    const fault = await control([
+      'fault',
+      'reply',
+      '--command',
+      'rrext_deploy_list',
+      '--connection',
+      String(connection.id),
+      '--body',
+      '{"deployments":[]}',
+      '--url',
+      server.base,
+    ]);
     expect(fault.json()).toMatchObject({ kind: 'reply', connectionId: connection.id, body: { deployments: [] }, remaining: 1 });
     expect((await control(['faults', '--url', server.base])).json()).toHaveLength(1);
     expect(await client.deploy.list()).toEqual([]);
     await control(['fault', 'delay', '--ms', '2s', '--count', '3', '--url', server.base]);
     expect((await control(['clear-faults', '--url', server.base])).json()).toEqual({ cleared: 1 });
-    expect(await control(['fault', 'reply', '--body', '{oops', '--url', server.base])).toMatchObject({ code: 2, stderr: expect.stringContaining('--body must be JSON') });
+    expect(await control(['fault', 'reply', '--body', '{oops', '--url', server.base])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--body must be JSON'),
+    });
     expect(await control(['fault', 'delay', '--url', server.base])).toMatchObject({ code: 1, stderr: expect.stringContaining('needs ms') });
-    expect(await control(['journal', '--ms', '5', '--url', server.base])).toMatchObject({ code: 2, stderr: expect.stringContaining('does not take --ms') });
+    expect(await control(['journal', '--ms', '5', '--url', server.base])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('does not take --ms'),
+    });
     expect((await control(['clear-journal', '--url', server.base])).json()).toEqual({ cleared: expect.any(Number) });
   });
 
@@ -179,13 +215,17 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     expect(back).toMatchObject({
       code: 1,
       stdout: '',
-      stderr: 'rocketride-deploy-kit: The clock only moves forward: 2020-01-01T00:00:00.000Z is before now (2026-11-26T10:07:00.000Z) (CLOCK_BACKWARDS)\n',
+      stderr:
+        'rocketride-deploy-kit: The clock only moves forward: 2020-01-01T00:00:00.000Z is before now (2026-11-26T10:07:00.000Z) (CLOCK_BACKWARDS)\n',
     });
     const bad = await control(['advance', 'soon', '--url', server.base]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^rocketride-deploy-kit: by must be a duration in whole milliseconds: .* \(got "soon"\) \(BAD_INPUT\)\n$/);
     const unknown = await control(['deployment', 'local', 'ghost', '--url', server.base]);
-    expect(unknown).toMatchObject({ code: 1, stderr: "rocketride-deploy-kit: User 'local' has no deployment 'ghost' (DEPLOYMENT_NOT_FOUND)\n" });
+    expect(unknown).toMatchObject({
+      code: 1,
+      stderr: "rocketride-deploy-kit: User 'local' has no deployment 'ghost' (DEPLOYMENT_NOT_FOUND)\n",
+    });
   });
 
   it.each([
@@ -227,7 +267,9 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     expect(server.output().stdout).toContain('(control token required)');
     const refused = await control(['clock', '--url', server.base]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe('rocketride-deploy-kit: This server requires a control token: send the header "Authorization: Bearer <token>" (UNAUTHORIZED)\n');
+    expect(refused.stderr).toBe(
+      'rocketride-deploy-kit: This server requires a control token: send the header "Authorization: Bearer <token>" (UNAUTHORIZED)\n',
+    );
     expect((await control(['clock', '--url', server.base, '--token', 'wrong'])).code).toBe(1);
     expect((await control(['clock', '--url', server.base, '--token', 'tok-123'])).code).toBe(0);
     expect((await control(['clock', '--url', server.base], { RRDK_CONTROL_TOKEN: 'tok-123' })).code).toBe(0);
@@ -255,7 +297,10 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
   });
 
   it('keeps as many frames in the journal as --journal-entries says (0: none)', async () => {
-    for (const [entries, kept] of [['2', 2], ['0', 0]] as const) {
+    for (const [entries, kept] of [
+      ['2', 2],
+      ['0', 0],
+    ] as const) {
       const server = await serve(['--journal-entries', entries]);
       const client = await connect(server.ws);
       await client.deploy.list();
@@ -271,7 +316,11 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     [['--history-limit', '0'], 2, /^rocketride-deploy-kit: --history-limit must be a positive integer, got '0'\n$/],
     [['--journal-entries', 'lots'], 2, /^rocketride-deploy-kit: --journal-entries must be a whole number, got 'lots'\n$/],
     [['--control-token', ''], 2, /^rocketride-deploy-kit: --control-token must not be empty\n$/],
-    [['--timezone', 'Mars/Olympus'], 1, /^rocketride-deploy-kit: Unknown time zone 'Mars\/Olympus': use an IANA name such as UTC or Europe\/Berlin\n$/],
+    [
+      ['--timezone', 'Mars/Olympus'],
+      1,
+      /^rocketride-deploy-kit: Unknown time zone 'Mars\/Olympus': use an IANA name such as UTC or Europe\/Berlin\n$/,
+    ],
   ])('serve refuses %j with one line and exit %i', async (args, code, message) => {
     const cli = spawnCli(['serve', '--port', '0', ...args]);
     expect(await cli.exited).toBe(code);
@@ -281,7 +330,12 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
   it('documents the control command in --help and control --help', async () => {
     const help = spawnCli(['--help']);
     expect(await help.exited).toBe(0);
-    for (const text of ['control: rocketride-deploy-kit control <operation>', '--clock fake|real', '--control-token TOKEN', 'run-behavior']) {
+    for (const text of [
+      'control: rocketride-deploy-kit control <operation>',
+      '--clock fake|real',
+      '--control-token TOKEN',
+      'run-behavior',
+    ]) {
       expect(help.output().stdout).toContain(text);
     }
     const controlHelp = await control(['--help']);

@@ -97,8 +97,12 @@ describe('rocketride-deploy-kit serve', () => {
     const url = await cli.url();
     const client = new DeployClient({ uri: url, auth: 'MYAPIKEY' });
     await client.connect();
-    await expect(client.deploy.add({ project_id: 'big', pad: 'x'.repeat(100) })).rejects.toThrow("pipeline is too large: its JSON is over 100 bytes (the server's limit)");
-    await expect(new DeployClient({ uri: url, auth: 'MYAPIKEY' }).connect()).rejects.toThrow('Connection closed (code 1013: Too many connections (server limit 1); try again later)');
+    await expect(client.deploy.add({ project_id: 'big', pad: 'x'.repeat(100) })).rejects.toThrow(
+      "pipeline is too large: its JSON is over 100 bytes (the server's limit)",
+    );
+    await expect(new DeployClient({ uri: url, auth: 'MYAPIKEY' }).connect()).rejects.toThrow(
+      'Connection closed (code 1013: Too many connections (server limit 1); try again later)',
+    );
     expect(await client.deploy.list()).toEqual([]);
     await client.disconnect();
     cli.child.kill('SIGTERM');

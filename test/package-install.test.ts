@@ -25,7 +25,10 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rrdk-install-'));
   project = join(dir, 'project');
   await run(NPM, ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT });
-  tarball = join(dir, (await readdir(dir)).find((f) => f.endsWith('.tgz'))!);
+  tarball = join(
+    dir,
+    (await readdir(dir)).find((f) => f.endsWith('.tgz'))!,
+  );
   await cp(join(ROOT, 'examples'), join(project, 'examples'), { recursive: true });
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'new-project', private: true, type: 'module' }));
   await run(NPM, [...INSTALL, tarball], { cwd: project, timeout: 240_000 });
@@ -35,12 +38,13 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('a new project that installs rocketride-deploy-kit', () => {
   it('starts a server without the optional peers, and conformance says how to get vitest', async () => {
-    const script = "const { createMockServer } = await import('rocketride-deploy-kit'); const s = await createMockServer(); console.log(s.url); await s.close();";
+    const script =
+      "const { createMockServer } = await import('rocketride-deploy-kit'); const s = await createMockServer(); console.log(s.url); await s.close();";
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project });
     expect(stdout).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/task\/service\n$/);
-    const conformance = await run(process.execPath, [join(project, 'node_modules/rocketride-deploy-kit/dist/cli.js'), 'conformance'], { cwd: project }).catch(
-      (error: { code: number; stderr: string }) => error,
-    );
+    const conformance = await run(process.execPath, [join(project, 'node_modules/rocketride-deploy-kit/dist/cli.js'), 'conformance'], {
+      cwd: project,
+    }).catch((error: { code: number; stderr: string }) => error);
     expect(conformance).toMatchObject({ code: 1, stderr: expect.stringContaining('npm install --save-dev vitest@^4.1') });
   }, 60_000);
 
@@ -56,7 +60,7 @@ describe('a new project that installs rocketride-deploy-kit', () => {
       join(project, 'global.test.js'),
       "import { expect, test } from 'vitest';\nimport { injectMockServer } from 'rocketride-deploy-kit/vitest/global-setup';\n" +
         "test('the run shares one server', async () => {\n  const { url, controlUrl } = injectMockServer();\n" +
-        "  expect(url).toMatch(/^ws:\\/\\/127\\.0\\.0\\.1:\\d+\\/task\\/service$/);\n" +
+        '  expect(url).toMatch(/^ws:\\/\\/127\\.0\\.0\\.1:\\d+\\/task\\/service$/);\n' +
         "  expect((await (await fetch(`${controlUrl}clock`)).json()).mode).toBe('fake');\n});\n",
     );
     const { stdout } = await run(process.execPath, [join(project, 'node_modules/vitest/vitest.mjs'), 'run'], {

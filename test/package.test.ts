@@ -30,9 +30,19 @@ describe('package', () => {
         external: ['msw'],
         logLevel: 'silent',
       });
-    const nodeOnly = Object.entries(pkg.exports as Record<string, unknown>).filter(([, target]) => typeof target === 'object' && (target as { browser?: unknown }).browser === null);
+    const nodeOnly = Object.entries(pkg.exports as Record<string, unknown>).filter(
+      ([, target]) => typeof target === 'object' && (target as { browser?: unknown }).browser === null,
+    );
     expect(nodeOnly.map(([path]) => path).sort()).toEqual(
-      ['.', './conformance', './conformance/reference-adapter', './testing', './testing/sdk-mutants', './vitest', './vitest/global-setup'].sort(),
+      [
+        '.',
+        './conformance',
+        './conformance/reference-adapter',
+        './testing',
+        './testing/sdk-mutants',
+        './vitest',
+        './vitest/global-setup',
+      ].sort(),
     );
     for (const [path] of nodeOnly) {
       const entry = path === '.' ? 'rocketride-deploy-kit' : `rocketride-deploy-kit/${path.slice(2)}`;

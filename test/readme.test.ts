@@ -30,7 +30,12 @@ describe('README examples', () => {
     const printed = stdout.trim().split('\n');
     expect(printed).toHaveLength(expected.length);
     expected.forEach((want, line) => {
-      const pattern = new RegExp(`^${want.split(/<[^>]+>/).map(escape).join('.+')}$`);
+      const pattern = new RegExp(
+        `^${want
+          .split(/<[^>]+>/)
+          .map(escape)
+          .join('.+')}$`,
+      );
       expect(printed[line]).toMatch(pattern);
     });
   });

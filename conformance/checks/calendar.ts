@@ -9,7 +9,25 @@
  * the one check file that moves the clock.
  */
 import { check, softly } from '../context.js';
-import { DeploymentModel, HOUR, MINUTE, SECOND, advanceTo, align, deploy, describe, expand, expectHistory, expectLines, iso, localTime, remove, runsOf, ticksOf, type Behavior } from '../runs-helpers.js';
+import {
+  DeploymentModel,
+  HOUR,
+  MINUTE,
+  SECOND,
+  advanceTo,
+  align,
+  deploy,
+  describe,
+  expand,
+  expectHistory,
+  expectLines,
+  iso,
+  localTime,
+  remove,
+  runsOf,
+  ticksOf,
+  type Behavior,
+} from '../runs-helpers.js';
 
 const DAY = 24 * HOUR;
 /** How far the clock moves: from early January at the latest, past the end of February and March. */
@@ -56,29 +74,37 @@ function landings(from: number, zone: string): number[] {
 
 const QUICK: Behavior = { durationMs: 1, outcome: 'completed', hold: false };
 
-check(['RUN-1', 'SCHED-1'], "month ends and leap days: the next due times and the runs fired follow the calendar (28, 29, 30 and 31-day months, the year's end)", async (t) => {
-  const start = await align(t, undefined, SPAN);
-  const zone = start.timezone;
-  const deployed = [];
-  for (const [schedule, what] of CALENDAR) deployed.push({ d: await deploy(t, 'calendar', schedule, QUICK), schedule, what });
-  for (const { d, schedule, what } of deployed) {
-    const expected = expand(schedule, zone, d.addedAt, { count: 5 }).map(iso);
-    await softly(async () => expectLines((await describe(t, d)).nextDue, expected, `nextDue of '${schedule}' (${what}) from ${iso(d.addedAt)} (${zone})`));
-  }
-  // On the way, stop at each landing and compare the next due times from there.
-  for (const at of landings(start.nowMs, zone)) {
-    await advanceTo(t, at);
+check(
+  ['RUN-1', 'SCHED-1'],
+  "month ends and leap days: the next due times and the runs fired follow the calendar (28, 29, 30 and 31-day months, the year's end)",
+  async (t) => {
+    const start = await align(t, undefined, SPAN);
+    const zone = start.timezone;
+    const deployed = [];
+    for (const [schedule, what] of CALENDAR) deployed.push({ d: await deploy(t, 'calendar', schedule, QUICK), schedule, what });
     for (const { d, schedule, what } of deployed) {
-      const expected = expand(schedule, zone, at, { count: 5 }).map(iso);
-      await softly(async () => expectLines((await describe(t, d)).nextDue, expected, `nextDue of '${schedule}' (${what}) at ${iso(at)} (${zone})`));
+      const expected = expand(schedule, zone, d.addedAt, { count: 5 }).map(iso);
+      await softly(async () =>
+        expectLines((await describe(t, d)).nextDue, expected, `nextDue of '${schedule}' (${what}) from ${iso(d.addedAt)} (${zone})`),
+      );
     }
-  }
-  await advanceTo(t, start.nowMs + SPAN);
-  for (const { d, schedule, what } of deployed) {
-    const model = new DeploymentModel(zone, schedule, d.addedAt, QUICK);
-    model.advanceTo(start.nowMs + SPAN);
-    const history = { ticks: await ticksOf(t, d), runs: await runsOf(t, d) };
-    await softly(async () => expectHistory(history, model, `'${schedule}' (${what}) over 62 days from ${iso(d.addedAt)} (${zone})`));
-  }
-  for (const { d } of deployed) await remove(t, d);
-});
+    // On the way, stop at each landing and compare the next due times from there.
+    for (const at of landings(start.nowMs, zone)) {
+      await advanceTo(t, at);
+      for (const { d, schedule, what } of deployed) {
+        const expected = expand(schedule, zone, at, { count: 5 }).map(iso);
+        await softly(async () =>
+          expectLines((await describe(t, d)).nextDue, expected, `nextDue of '${schedule}' (${what}) at ${iso(at)} (${zone})`),
+        );
+      }
+    }
+    await advanceTo(t, start.nowMs + SPAN);
+    for (const { d, schedule, what } of deployed) {
+      const model = new DeploymentModel(zone, schedule, d.addedAt, QUICK);
+      model.advanceTo(start.nowMs + SPAN);
+      const history = { ticks: await ticksOf(t, d), runs: await runsOf(t, d) };
+      await softly(async () => expectHistory(history, model, `'${schedule}' (${what}) over 62 days from ${iso(d.addedAt)} (${zone})`));
+    }
+    for (const { d } of deployed) await remove(t, d);
+  },
+);

@@ -116,57 +116,85 @@ async function answersTo(c: DapConnection, frame: string, seq: number): Promise<
   });
 }
 
-check(['WIRE-9', 'WIRE-2'], 'a frame with thousands of brackets but shallow (any JSON token beside them) is an ordinary request: answered once, successfully', async (t) => {
-  const c = await t.session();
-  // 5,000 empty containers (more openings than the 4,096 levels a scan may bound) at depth 2, then each value of the corpus, alone, as an object's value and in an array.
-  const wide = Array.from({ length: 5000 }, (_, i) => (i % 2 === 0 ? '[]' : '{}')).join(',');
-  let seq = 5000;
-  for (const value of VALID_VALUES) {
-    seq += 1;
-    const frame = request(seq, `[${wide},${value},{"x":${value}},[${value}]]`);
-    expect(() => JSON.parse(frame), 'the check builds valid JSON').not.toThrow();
-    const answers = await answersTo(c, frame, seq);
-    soft('WIRE-2', () => expect(answers.length, `a valid request with ${value} beside 5,000 empty containers is answered exactly once: ${answers.join(' ')}`).toBe(1));
-    if (answers.length === 1) soft('WIRE-9', () => expect(JSON.parse(answers[0]!).success, `${value} beside 5,000 empty containers: ${answers[0]}`).toBe(true));
-  }
-});
-
-check(['WIRE-9'], 'a frame nested past 4096 levels and broken far inside (every kind of JSON error, at every depth) is dropped unanswered', async (t) => {
-  let c = await t.session();
-  let seq = 6000;
-  const depth = 4600;
-  for (const value of BROKEN_VALUES) {
-    for (const at of [4097, depth]) {
+check(
+  ['WIRE-9', 'WIRE-2'],
+  'a frame with thousands of brackets but shallow (any JSON token beside them) is an ordinary request: answered once, successfully',
+  async (t) => {
+    const c = await t.session();
+    // 5,000 empty containers (more openings than the 4,096 levels a scan may bound) at depth 2, then each value of the corpus, alone, as an object's value and in an array.
+    const wide = Array.from({ length: 5000 }, (_, i) => (i % 2 === 0 ? '[]' : '{}')).join(',');
+    let seq = 5000;
+    for (const value of VALID_VALUES) {
       seq += 1;
-      const frame = request(seq, deep(depth, at, value));
-      expect(() => JSON.parse(frame), `the check builds broken JSON (${value})`).toThrow();
-      if (!c.isOpen) c = await t.session();
+      const frame = request(seq, `[${wide},${value},{"x":${value}},[${value}]]`);
+      expect(() => JSON.parse(frame), 'the check builds valid JSON').not.toThrow();
       const answers = await answersTo(c, frame, seq);
-      soft('WIRE-9', () => expect(answers, `${JSON.stringify(value)} at depth ${at} of ${depth}: JSON.parse refuses the frame, so it must be dropped, unanswered`).toEqual([]));
+      soft('WIRE-2', () =>
+        expect(
+          answers.length,
+          `a valid request with ${value} beside 5,000 empty containers is answered exactly once: ${answers.join(' ')}`,
+        ).toBe(1),
+      );
+      if (answers.length === 1)
+        soft('WIRE-9', () => expect(JSON.parse(answers[0]!).success, `${value} beside 5,000 empty containers: ${answers[0]}`).toBe(true));
     }
-  }
-});
+  },
+);
 
-check(['WIRE-9'], 'a frame with thousands of brackets that is not a JSON object (an array, broken at its start or its end, or a bare value after them) is dropped unanswered, and the connection serves on', async (t) => {
-  const c = await t.session();
-  const many = '['.repeat(5000);
-  const frames = [
-    `[,x${many}`,
-    `[ ,${many}`,
-    `${many}${']'.repeat(5000)}`,
-    `${many}1${']'.repeat(4999)}`,
-    `${many}${']'.repeat(5001)}`,
-    `[${Array.from({ length: 5000 }, () => '{}').join(',')}]`,
-    `${request(7001, `[${'[],'.repeat(5000)}[]]`)} 1`,
-    `${request(7002, `[${'[],'.repeat(5000)}[]]`)}}`,
-  ];
-  for (const frame of frames) {
-    const what = `${JSON.stringify(frame.slice(0, 24))}… (${frame.length} characters)`;
-    const from = c.received.length;
-    await c.sendRaw(frame);
-    const pings = [await c.request('rrext_ping'), await c.request('rrext_ping')];
-    soft('WIRE-9', () => expect(pings.map((p) => p.success), `the connection itself, after ${what}`).toEqual([true, true]));
-    const extra = c.received.slice(from).filter((text) => !pings.some((p) => p.raw === text));
-    soft('WIRE-9', () => expect(extra, `${what} is no JSON object: it must be dropped, unanswered`).toEqual([]));
-  }
-});
+check(
+  ['WIRE-9'],
+  'a frame nested past 4096 levels and broken far inside (every kind of JSON error, at every depth) is dropped unanswered',
+  async (t) => {
+    let c = await t.session();
+    let seq = 6000;
+    const depth = 4600;
+    for (const value of BROKEN_VALUES) {
+      for (const at of [4097, depth]) {
+        seq += 1;
+        const frame = request(seq, deep(depth, at, value));
+        expect(() => JSON.parse(frame), `the check builds broken JSON (${value})`).toThrow();
+        if (!c.isOpen) c = await t.session();
+        const answers = await answersTo(c, frame, seq);
+        soft('WIRE-9', () =>
+          expect(
+            answers,
+            `${JSON.stringify(value)} at depth ${at} of ${depth}: JSON.parse refuses the frame, so it must be dropped, unanswered`,
+          ).toEqual([]),
+        );
+      }
+    }
+  },
+);
+
+check(
+  ['WIRE-9'],
+  'a frame with thousands of brackets that is not a JSON object (an array, broken at its start or its end, or a bare value after them) is dropped unanswered, and the connection serves on',
+  async (t) => {
+    const c = await t.session();
+    const many = '['.repeat(5000);
+    const frames = [
+      `[,x${many}`,
+      `[ ,${many}`,
+      `${many}${']'.repeat(5000)}`,
+      `${many}1${']'.repeat(4999)}`,
+      `${many}${']'.repeat(5001)}`,
+      `[${Array.from({ length: 5000 }, () => '{}').join(',')}]`,
+      `${request(7001, `[${'[],'.repeat(5000)}[]]`)} 1`,
+      `${request(7002, `[${'[],'.repeat(5000)}[]]`)}}`,
+    ];
+    for (const frame of frames) {
+      const what = `${JSON.stringify(frame.slice(0, 24))}… (${frame.length} characters)`;
+      const from = c.received.length;
+      await c.sendRaw(frame);
+      const pings = [await c.request('rrext_ping'), await c.request('rrext_ping')];
+      soft('WIRE-9', () =>
+        expect(
+          pings.map((p) => p.success),
+          `the connection itself, after ${what}`,
+        ).toEqual([true, true]),
+      );
+      const extra = c.received.slice(from).filter((text) => !pings.some((p) => p.raw === text));
+      soft('WIRE-9', () => expect(extra, `${what} is no JSON object: it must be dropped, unanswered`).toEqual([]));
+    }
+  },
+);

@@ -38,11 +38,23 @@ const corpus = scheduleCorpus;
  * of them is reported under SCHED-1/2 rather than under every clause this property names).
  * Never-firing expressions are SCHED-3 (SHOULD) and stay out.
  */
-const CORE_VALID = ['manual', '@hourly', '@daily', '@weekly', '@monthly', '@yearly', '* * * * *', '*/15 * * * *', '0 9 * * 1-5', '0,30 8-18/2 * * *'];
+const CORE_VALID = [
+  'manual',
+  '@hourly',
+  '@daily',
+  '@weekly',
+  '@monthly',
+  '@yearly',
+  '* * * * *',
+  '*/15 * * * *',
+  '0 9 * * 1-5',
+  '0,30 8-18/2 * * *',
+];
 const CORE_INVALID = ['', '@reboot', '@HOURLY', '0 * * * * *', '* * * *', '60 * * * *', '*/0 * * * *'];
 const inCorpus = (values: readonly string[], entries: readonly CorpusEntry[]) => {
   const missing = values.filter((v) => !entries.some((e) => e.value === v));
-  if (missing.length > 0) throw new Error(`model.check: schedules missing from the corpus: ${missing.map((v) => JSON.stringify(v)).join(', ')}`);
+  if (missing.length > 0)
+    throw new Error(`model.check: schedules missing from the corpus: ${missing.map((v) => JSON.stringify(v)).join(', ')}`);
   return values;
 };
 const VALID_SCHEDULES = inCorpus(CORE_VALID, corpus.valid);
@@ -55,7 +67,12 @@ type Role = 'primary' | 'secondary' | 'monitor' | 'noPermission';
 
 const t0 = target();
 const keys = t0.config.keys;
-const ROLES: Role[] = ['primary', ...(keys.secondary ? (['secondary'] as const) : []), ...(keys.monitor ? (['monitor'] as const) : []), ...(keys.noPermission ? (['noPermission'] as const) : [])];
+const ROLES: Role[] = [
+  'primary',
+  ...(keys.secondary ? (['secondary'] as const) : []),
+  ...(keys.monitor ? (['monitor'] as const) : []),
+  ...(keys.noPermission ? (['noPermission'] as const) : []),
+];
 
 const PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   primary: new Set([PERMISSION_CONTROL, PERMISSION_MONITOR]),
@@ -105,9 +122,11 @@ class Sessions {
     const reply = await session.connection.request('auth', { auth: keyOf(this.t, role), clientName: 'rocketride-deploy-kit conformance' });
     if (reply.success !== true) throw new Error(`WIRE-4: auth with the ${role} user's key failed: ${show(reply.message)}`);
     const userId: unknown = reply.body?.userId;
-    if (typeof userId !== 'string' || userId === '') throw new Error(`WIRE-4: the ${role} user's auth reply has no userId: ${show(reply.body)}`);
+    if (typeof userId !== 'string' || userId === '')
+      throw new Error(`WIRE-4: the ${role} user's auth reply has no userId: ${show(reply.body)}`);
     const known = this.users.get(role);
-    if (known && known.userId !== userId) throw new Error(`WIRE-4: the ${role} user's key authenticated as '${userId}', earlier as '${known.userId}'`);
+    if (known && known.userId !== userId)
+      throw new Error(`WIRE-4: the ${role} user's key authenticated as '${userId}', earlier as '${known.userId}'`);
     if (!known) this.users.set(role, { userId, permissions: PERMISSIONS[role] });
     if (role === 'secondary' && this.users.get('primary')?.userId === userId) {
       throw new Error(`The second key authenticates as the same user ('${userId}') as the first: give a key of another user`);
@@ -150,7 +169,8 @@ const POOL: readonly PoolEntry[] = [
 // ---------------------------------------------------------------------------------------------
 // Steps
 
-type BadPipeline = 'missing' | 'null' | 'array' | 'json-string' | 'number' | 'no-id' | 'empty-id' | 'number-id' | 'null-id' | 'array-id' | 'object-id';
+type BadPipeline =
+  'missing' | 'null' | 'array' | 'json-string' | 'number' | 'no-id' | 'empty-id' | 'number-id' | 'null-id' | 'array-id' | 'object-id';
 
 /**
  * Which project id a step uses: one of the actor's own deployments (an add of it is a
@@ -178,7 +198,12 @@ type StepData =
       readonly schedule?: string;
     }
   | { readonly op: 'update-bad'; readonly actor: Role; readonly id: Pick; readonly pipeline?: unknown; readonly schedule?: unknown }
-  | { readonly op: 'no-project-id'; readonly actor: Role; readonly command: 'status' | 'remove' | 'update'; readonly value: '' | 5 | null | 'absent' }
+  | {
+      readonly op: 'no-project-id';
+      readonly actor: Role;
+      readonly command: 'status' | 'remove' | 'update';
+      readonly value: '' | 5 | null | 'absent';
+    }
   | { readonly op: 'reauth'; readonly actor: Role; readonly deauth: boolean };
 
 interface ModelState {
@@ -186,7 +211,16 @@ interface ModelState {
   readonly users: ReadonlyMap<Role, ModelUser>;
 }
 
-const MUTATES: ReadonlySet<StepData['op']> = new Set(['add', 'add-bad-pipeline', 'add-bad-schedule', 'remove', 'update', 'update-bad', 'no-project-id', 'reauth']);
+const MUTATES: ReadonlySet<StepData['op']> = new Set([
+  'add',
+  'add-bad-pipeline',
+  'add-bad-schedule',
+  'remove',
+  'update',
+  'update-bad',
+  'no-project-id',
+  'reauth',
+]);
 
 class Step implements fc.AsyncCommand<ModelState, World> {
   constructor(readonly data: StepData) {}
@@ -202,7 +236,8 @@ class Step implements fc.AsyncCommand<ModelState, World> {
 
   toString(): string {
     const d = this.data;
-    const id = (p: Pick | number) => (typeof p === 'number' ? `«ns»${POOL[p]!.label}` : p.from === 'pool' ? `«ns»${POOL[p.n % POOL.length]!.label}` : `${p.from}#${p.n}`);
+    const id = (p: Pick | number) =>
+      typeof p === 'number' ? `«ns»${POOL[p]!.label}` : p.from === 'pool' ? `«ns»${POOL[p.n % POOL.length]!.label}` : `${p.from}#${p.n}`;
     const sched = (s: unknown) => (s === undefined ? '' : ` schedule ${show(s)}`);
     switch (d.op) {
       case 'add':
@@ -217,7 +252,10 @@ class Step implements fc.AsyncCommand<ModelState, World> {
       case 'list':
         return `${d.actor}: list`;
       case 'update': {
-        const p = d.pipeline === undefined ? '' : ` pipeline ${show(d.pipeline.body, 60)} (project_id ${typeof d.pipeline.projectId === 'number' ? id(d.pipeline.projectId) : d.pipeline.projectId})`;
+        const p =
+          d.pipeline === undefined
+            ? ''
+            : ` pipeline ${show(d.pipeline.body, 60)} (project_id ${typeof d.pipeline.projectId === 'number' ? id(d.pipeline.projectId) : d.pipeline.projectId})`;
         return `${d.actor}: update ${id(d.id)}${p}${sched(d.schedule)}`;
       }
       case 'update-bad':
@@ -300,7 +338,8 @@ class World {
       case 'remove': {
         const args = { projectId: target! };
         const expected = deploy.expectRemove(user, args);
-        if (this.outcome(step, expected, await this.request(d.actor, 'rrext_deploy_remove', args), 'DEP-REM-1') === 'ok' && expected.ok) deploy.commitRemove(expected.value);
+        if (this.outcome(step, expected, await this.request(d.actor, 'rrext_deploy_remove', args), 'DEP-REM-1') === 'ok' && expected.ok)
+          deploy.commitRemove(expected.value);
         return;
       }
       case 'status': {
@@ -329,14 +368,28 @@ class World {
         } else if ('pipeline' in d) args['pipeline'] = d.pipeline;
         if (d.schedule !== undefined || (d.op === 'update-bad' && 'schedule' in d)) args['schedule'] = d.schedule;
         const expected = deploy.expectUpdate(user, args);
-        if (this.outcome(step, expected, await this.request(d.actor, 'rrext_deploy_update', args), d.schedule !== undefined ? 'DEP-UPD-1, SCHED-1' : 'DEP-UPD-1') === 'ok' && expected.ok) deploy.commitUpdate(expected.value);
+        if (
+          this.outcome(
+            step,
+            expected,
+            await this.request(d.actor, 'rrext_deploy_update', args),
+            d.schedule !== undefined ? 'DEP-UPD-1, SCHED-1' : 'DEP-UPD-1',
+          ) === 'ok' &&
+          expected.ok
+        )
+          deploy.commitUpdate(expected.value);
         return;
       }
       case 'no-project-id': {
         const args: Record<string, unknown> = d.value === 'absent' ? {} : { projectId: d.value };
         // A server that took the id from the pipeline instead would update this one.
         if (d.command === 'update') args['pipeline'] = { project_id: this.ids[0]!, note: 'no projectId' };
-        const expected = d.command === 'status' ? deploy.expectStatus(user, args) : d.command === 'remove' ? deploy.expectRemove(user, args) : deploy.expectUpdate(user, args);
+        const expected =
+          d.command === 'status'
+            ? deploy.expectStatus(user, args)
+            : d.command === 'remove'
+              ? deploy.expectRemove(user, args)
+              : deploy.expectUpdate(user, args);
         this.outcome(step, expected, await this.request(d.actor, `rrext_deploy_${d.command}`, args), 'DEP-STATUS-1');
         return;
       }
@@ -362,7 +415,9 @@ class World {
     if (expected.ok) {
       if (reply.success === true) return 'ok';
       if (reply.success === false && expected.mayRefuse !== undefined && typeof message === 'string' && message !== '') return 'refused';
-      throw this.error(step, [`${clause}: expected success, but the target answered success=${show(reply.success)}, message ${show(message)}`]);
+      throw this.error(step, [
+        `${clause}: expected success, but the target answered success=${show(reply.success)}, message ${show(message)}`,
+      ]);
     }
     const { failure } = expected;
     if (reply.success === true) {
@@ -372,7 +427,9 @@ class World {
       throw this.error(step, [`WIRE-2: a failure must have success=false and a non-empty message: ${reply.raw}`]);
     }
     if (failure.mustMatch && !failure.mustMatch.test(message)) {
-      throw this.error(step, [`${failure.clause}: the failure (${failure.reason}) must say so: ${show(message)} does not match ${failure.mustMatch}`]);
+      throw this.error(step, [
+        `${failure.clause}: the failure (${failure.reason}) must say so: ${show(message)} does not match ${failure.mustMatch}`,
+      ]);
     }
     return 'refused';
   }
@@ -417,7 +474,8 @@ class World {
       else problems.push(...storedRecordProblems(entry, record, 'DEP-LIST-1'));
     }
     for (const [id, entry] of mine) {
-      if (!m.deploy.get(user.userId, id)) problems.push(`DEP-LIST-1: ${role}'s list shows ${this.label(id)}, which they do not have: ${show(entry)}`);
+      if (!m.deploy.get(user.userId, id))
+        problems.push(`DEP-LIST-1: ${role}'s list shows ${this.label(id)}, which they do not have: ${show(entry)}`);
     }
     if (problems.length > 0) throw this.error(step, problems);
     for (const record of expected.value) learn(m.deploy, record, mine.get(record.projectId));
@@ -490,7 +548,11 @@ const idIndex = fc.nat({ max: POOL.length - 1 });
 /** Adds mostly aim at the pool (new ids); the other commands mostly at existing deployments. */
 const pickFrom = (mine: number, pool: number, theirs: number): fc.Arbitrary<Pick> =>
   fc.record({
-    from: fc.oneof({ arbitrary: fc.constant('mine' as const), weight: mine }, { arbitrary: fc.constant('pool' as const), weight: pool }, { arbitrary: fc.constant('theirs' as const), weight: theirs }),
+    from: fc.oneof(
+      { arbitrary: fc.constant('mine' as const), weight: mine },
+      { arbitrary: fc.constant('pool' as const), weight: pool },
+      { arbitrary: fc.constant('theirs' as const), weight: theirs },
+    ),
     n: fc.nat(7),
   });
 const forAdd = pickFrom(1, 4, 1);
@@ -507,14 +569,32 @@ const weighted = (weight: number, data: fc.Arbitrary<StepData>) => ({ weight, ar
 /** One arbitrary of weighted steps (fc.commands picks among its arbitraries uniformly). */
 const commandArbs = [
   fc.oneof(
-    weighted(6, fc.record({ op: fc.constant('add' as const), actor, id: forAdd, body, schedule: validSchedule }, { requiredKeys: ['op', 'actor', 'id', 'body'] })),
+    weighted(
+      6,
+      fc.record(
+        { op: fc.constant('add' as const), actor, id: forAdd, body, schedule: validSchedule },
+        { requiredKeys: ['op', 'actor', 'id', 'body'] },
+      ),
+    ),
     weighted(
       1,
       fc.record({
         op: fc.constant('add-bad-pipeline' as const),
         actor,
         id: forAdd,
-        bad: fc.constantFrom<BadPipeline>('missing', 'null', 'array', 'json-string', 'number', 'no-id', 'empty-id', 'number-id', 'null-id', 'array-id', 'object-id'),
+        bad: fc.constantFrom<BadPipeline>(
+          'missing',
+          'null',
+          'array',
+          'json-string',
+          'number',
+          'no-id',
+          'empty-id',
+          'number-id',
+          'null-id',
+          'array-id',
+          'object-id',
+        ),
       }),
     ),
     weighted(1, fc.record({ op: fc.constant('add-bad-schedule' as const), actor, id: forAdd, schedule: invalidSchedule })),
@@ -528,7 +608,10 @@ const commandArbs = [
           op: fc.constant('update' as const),
           actor,
           id: existing,
-          pipeline: fc.record({ body, projectId: fc.oneof({ arbitrary: fc.constant('same' as const), weight: 3 }, fc.constant('none' as const), idIndex) }),
+          pipeline: fc.record({
+            body,
+            projectId: fc.oneof({ arbitrary: fc.constant('same' as const), weight: 3 }, fc.constant('none' as const), idIndex),
+          }),
           schedule: validSchedule,
         },
         { requiredKeys: ['op', 'actor', 'id'] },
@@ -537,8 +620,14 @@ const commandArbs = [
     weighted(
       2,
       fc.oneof(
-        fc.record({ op: fc.constant('update-bad' as const), actor, id: existing, schedule: invalidSchedule, pipeline: body }, { requiredKeys: ['op', 'actor', 'id', 'schedule'] }),
-        fc.record({ op: fc.constant('update-bad' as const), actor, id: existing, pipeline: notAnObject, schedule: validSchedule }, { requiredKeys: ['op', 'actor', 'id', 'pipeline'] }),
+        fc.record(
+          { op: fc.constant('update-bad' as const), actor, id: existing, schedule: invalidSchedule, pipeline: body },
+          { requiredKeys: ['op', 'actor', 'id', 'schedule'] },
+        ),
+        fc.record(
+          { op: fc.constant('update-bad' as const), actor, id: existing, pipeline: notAnObject, schedule: validSchedule },
+          { requiredKeys: ['op', 'actor', 'id', 'pipeline'] },
+        ),
       ),
     ),
     weighted(

@@ -8,7 +8,18 @@ import { expect } from 'vitest';
 import { check, property } from '../context.js';
 import { expectNone } from '../evidence.js';
 import type { DapConnection } from '../dap.js';
-import { dialectOf, isJsonObject, jsonEqual, whereDiffer, projectIdOf, shapeProblems, show, wireCopy, type Dialect, type JsonObject } from '../model.js';
+import {
+  dialectOf,
+  isJsonObject,
+  jsonEqual,
+  whereDiffer,
+  projectIdOf,
+  shapeProblems,
+  show,
+  wireCopy,
+  type Dialect,
+  type JsonObject,
+} from '../model.js';
 import type { Target } from '../target.js';
 
 async function login(t: Target, key: string): Promise<{ c: DapConnection; userId: string }> {
@@ -28,7 +39,11 @@ async function listed(c: DapConnection, ids: readonly string[]): Promise<unknown
 }
 
 /** Adds, reads back by status and list: the three places a record is sent. */
-async function threeWays(t: Target, c: DapConnection, args: { pipeline: JsonObject; schedule?: string }): Promise<Array<[string, unknown]>> {
+async function threeWays(
+  t: Target,
+  c: DapConnection,
+  args: { pipeline: JsonObject; schedule?: string },
+): Promise<Array<[string, unknown]>> {
   const id = args.pipeline['project_id'] as string;
   const added = await t.add(c, t.config.keys.primary, args);
   expect(added.success, `add ${show(id)} failed: ${show(added.message)}`).toBe(true);
@@ -49,17 +64,24 @@ function noteDialect(t: Target, records: ReadonlyArray<[string, unknown]>): Dial
   return dialects;
 }
 
-check(['REC-1', 'REC-2'], "records from add, status and list carry pipeline, schedule, state, owner and Unix-seconds times under the profile's names", async (t) => {
-  const { c } = await login(t, t.config.keys.primary);
-  const records = [
-    ...(await threeWays(t, c, { pipeline: { project_id: t.projectId('rec-shape'), name: 'shape' } })),
-    ...(await threeWays(t, c, { pipeline: { project_id: t.projectId('rec-shape'), steps: [1, 2] }, schedule: '@daily' })),
-  ];
-  // Noted before judging, so the report says which dialect a failing target sent.
-  noteDialect(t, records);
-  const problems = records.flatMap(([where, record]) => shapeProblems(record, t.config.profile).map((p) => `${where}: ${p}`));
-  expectNone(problems, `REC-1: records not in the shape of profile ${t.config.profile}${t.config.profile === 'spec' ? ' (the documented names userId, createdAt, updatedAt are required; --profile compat accepts the real server\'s snake_case names)' : ''}`);
-});
+check(
+  ['REC-1', 'REC-2'],
+  "records from add, status and list carry pipeline, schedule, state, owner and Unix-seconds times under the profile's names",
+  async (t) => {
+    const { c } = await login(t, t.config.keys.primary);
+    const records = [
+      ...(await threeWays(t, c, { pipeline: { project_id: t.projectId('rec-shape'), name: 'shape' } })),
+      ...(await threeWays(t, c, { pipeline: { project_id: t.projectId('rec-shape'), steps: [1, 2] }, schedule: '@daily' })),
+    ];
+    // Noted before judging, so the report says which dialect a failing target sent.
+    noteDialect(t, records);
+    const problems = records.flatMap(([where, record]) => shapeProblems(record, t.config.profile).map((p) => `${where}: ${p}`));
+    expectNone(
+      problems,
+      `REC-1: records not in the shape of profile ${t.config.profile}${t.config.profile === 'spec' ? " (the documented names userId, createdAt, updatedAt are required; --profile compat accepts the real server's snake_case names)" : ''}`,
+    );
+  },
+);
 
 check(['REC-2'], 'a record that carries both dialects gives them equal values', async (t) => {
   const { c } = await login(t, t.config.keys.primary);
@@ -67,11 +89,10 @@ check(['REC-2'], 'a record that carries both dialects gives them equal values', 
   noteDialect(t, records);
   for (const [where, record] of records) {
     if (dialectOf(record) !== 'both' || !isJsonObject(record)) continue;
-    expect([record['created_by'], record['created_at'], record['updated_at']], `${where}: created_by/created_at/updated_at differ from userId/createdAt/updatedAt`).toEqual([
-      record['userId'],
-      record['createdAt'],
-      record['updatedAt'],
-    ]);
+    expect(
+      [record['created_by'], record['created_at'], record['updated_at']],
+      `${where}: created_by/created_at/updated_at differ from userId/createdAt/updatedAt`,
+    ).toEqual([record['userId'], record['createdAt'], record['updatedAt']]);
   }
 });
 
@@ -91,17 +112,26 @@ function awkwardPipeline(id: string): JsonObject {
   return JSON.parse(text) as JsonObject;
 }
 
-check(['REC-3'], 'an awkward pipeline (unicode, control characters, extreme numbers, deep nesting, __proto__ keys, empty containers) round-trips exactly', async (t) => {
-  const { c } = await login(t, t.config.keys.primary);
-  const pipeline = awkwardPipeline(t.projectId('rec-awkward'));
-  for (const [where, record] of await threeWays(t, c, { pipeline })) {
-    const got = isJsonObject(record) ? record['pipeline'] : undefined;
-    expect(jsonEqual(got, wireCopy(pipeline)), `${where}: the pipeline changed ${whereDiffer(got, wireCopy(pipeline))}.\n sent: ${show(pipeline, 2000)}\n got:  ${show(got, 2000)}`).toBe(true);
-  }
-});
+check(
+  ['REC-3'],
+  'an awkward pipeline (unicode, control characters, extreme numbers, deep nesting, __proto__ keys, empty containers) round-trips exactly',
+  async (t) => {
+    const { c } = await login(t, t.config.keys.primary);
+    const pipeline = awkwardPipeline(t.projectId('rec-awkward'));
+    for (const [where, record] of await threeWays(t, c, { pipeline })) {
+      const got = isJsonObject(record) ? record['pipeline'] : undefined;
+      expect(
+        jsonEqual(got, wireCopy(pipeline)),
+        `${where}: the pipeline changed ${whereDiffer(got, wireCopy(pipeline))}.\n sent: ${show(pipeline, 2000)}\n got:  ${show(got, 2000)}`,
+      ).toBe(true);
+    }
+  },
+);
 
 /** Any JSON object (unicode keys and strings, nested arrays and objects, numbers), modest in size. */
-const anyPipeline = fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 8 }), fc.jsonValue({ maxDepth: 3, stringUnit: 'grapheme' }), { maxKeys: 6 });
+const anyPipeline = fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 8 }), fc.jsonValue({ maxDepth: 3, stringUnit: 'grapheme' }), {
+  maxKeys: 6,
+});
 
 let shared: DapConnection | undefined;
 
@@ -117,7 +147,10 @@ property(
     try {
       for (const [where, record] of await threeWays(t, c, { pipeline })) {
         const got = isJsonObject(record) ? record['pipeline'] : undefined;
-        if (!jsonEqual(got, wireCopy(pipeline))) throw new Error(`REC-3: ${where}: the pipeline changed ${whereDiffer(got, wireCopy(pipeline))}.\n sent: ${show(pipeline, 1000)}\n got:  ${show(got, 1000)}`);
+        if (!jsonEqual(got, wireCopy(pipeline)))
+          throw new Error(
+            `REC-3: ${where}: the pipeline changed ${whereDiffer(got, wireCopy(pipeline))}.\n sent: ${show(pipeline, 1000)}\n got:  ${show(got, 1000)}`,
+          );
       }
     } finally {
       await c.request('rrext_deploy_remove', { projectId: id });

@@ -76,11 +76,18 @@ check(['RUN-1'], 'an active cron deployment starts one run per matching minute, 
   const zone = start.timezone;
   // One schedule that fires once in the next two hours and one that does not, from the clock.
   const soon = localTime(start.nowMs + 37 * MINUTE, zone);
-  const schedules = [EVERY_15, '3-9/3,50 * * * *', '0 */2 * * *', `${soon.minute} ${soon.hour} * * *`, `${soon.minute} ${(soon.hour + 12) % 24} * * *`];
+  const schedules = [
+    EVERY_15,
+    '3-9/3,50 * * * *',
+    '0 */2 * * *',
+    `${soon.minute} ${soon.hour} * * *`,
+    `${soon.minute} ${(soon.hour + 12) % 24} * * *`,
+  ];
   const deployed: Array<{ d: Deployed; schedule: string }> = [];
   for (const schedule of schedules) deployed.push({ d: await deploy(t, 'cron', schedule), schedule });
   // A second user's deployment runs as that user.
-  if (t.config.keys.secondary) deployed.push({ d: await deploy(t, 'cron-other', EVERY_15, {}, t.config.keys.secondary), schedule: EVERY_15 });
+  if (t.config.keys.secondary)
+    deployed.push({ d: await deploy(t, 'cron-other', EVERY_15, {}, t.config.keys.secondary), schedule: EVERY_15 });
 
   await t.advance('2h');
   for (const { d, schedule } of deployed) {
@@ -99,31 +106,35 @@ check(['RUN-1'], 'an active cron deployment starts one run per matching minute, 
 const WEEKDAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 const MONTH_NAMES = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
-check(['RUN-1', 'SCHED-1'], 'day-of-month and day-of-week both restricted: a day matching either fires (classic cron); one restricted: it alone decides', async (t) => {
-  const start = await align(t, undefined, 73 * HOUR);
-  const zone = start.timezone;
-  // Tomorrow's day of the month, and the weekday of the day after: the OR rule fires on both
-  // days, an AND on neither. Then one field restricted, the other `*`.
-  const tomorrow = localTime(start.nowMs + 24 * HOUR, zone);
-  const dayAfter = localTime(start.nowMs + 48 * HOUR, zone);
-  const schedules = [
-    `0 12 ${tomorrow.day} * ${dayAfter.weekday}`,
-    `0 12 ${tomorrow.day} * *`,
-    `0 12 * * ${dayAfter.weekday}`,
-    `0 12 * * ${WEEKDAY_NAMES[dayAfter.weekday]}`,
-    '0 12 * * 7', // Sunday, if one is among the three days
-    `0 12 * ${MONTH_NAMES[tomorrow.month - 1]} *`,
-  ];
-  const deployed: Array<{ d: Deployed; schedule: string }> = [];
-  for (const schedule of schedules) deployed.push({ d: await deploy(t, 'days', schedule), schedule });
-  await t.advance('3d');
-  for (const { d, schedule } of deployed) {
-    const model = new DeploymentModel(zone, schedule, d.addedAt, DEFAULT_BEHAVIOR);
-    model.advanceTo(d.addedAt + 72 * HOUR);
-    await softly(async () => expectHistory(await historyOf(t, d), model, `'${schedule}' over 3 days from ${iso(d.addedAt)} (${zone})`));
-    await remove(t, d);
-  }
-});
+check(
+  ['RUN-1', 'SCHED-1'],
+  'day-of-month and day-of-week both restricted: a day matching either fires (classic cron); one restricted: it alone decides',
+  async (t) => {
+    const start = await align(t, undefined, 73 * HOUR);
+    const zone = start.timezone;
+    // Tomorrow's day of the month, and the weekday of the day after: the OR rule fires on both
+    // days, an AND on neither. Then one field restricted, the other `*`.
+    const tomorrow = localTime(start.nowMs + 24 * HOUR, zone);
+    const dayAfter = localTime(start.nowMs + 48 * HOUR, zone);
+    const schedules = [
+      `0 12 ${tomorrow.day} * ${dayAfter.weekday}`,
+      `0 12 ${tomorrow.day} * *`,
+      `0 12 * * ${dayAfter.weekday}`,
+      `0 12 * * ${WEEKDAY_NAMES[dayAfter.weekday]}`,
+      '0 12 * * 7', // Sunday, if one is among the three days
+      `0 12 * ${MONTH_NAMES[tomorrow.month - 1]} *`,
+    ];
+    const deployed: Array<{ d: Deployed; schedule: string }> = [];
+    for (const schedule of schedules) deployed.push({ d: await deploy(t, 'days', schedule), schedule });
+    await t.advance('3d');
+    for (const { d, schedule } of deployed) {
+      const model = new DeploymentModel(zone, schedule, d.addedAt, DEFAULT_BEHAVIOR);
+      model.advanceTo(d.addedAt + 72 * HOUR);
+      await softly(async () => expectHistory(await historyOf(t, d), model, `'${schedule}' over 3 days from ${iso(d.addedAt)} (${zone})`));
+      await remove(t, d);
+    }
+  },
+);
 
 /** A cron field: `*`, a step, a list, a range, a stepped range (values in [min, max]). */
 function cronField(min: number, max: number): fc.Arbitrary<string> {
@@ -132,7 +143,9 @@ function cronField(min: number, max: number): fc.Arbitrary<string> {
     fc.constant('*'),
     fc.integer({ min: 2, max: Math.min(30, max - min) }).map((n) => `*/${n}`),
     fc.uniqueArray(value, { minLength: 1, maxLength: 4 }).map((list) => list.sort((a, b) => a - b).join(',')),
-    fc.tuple(value, value, fc.option(fc.integer({ min: 2, max: 10 }), { nil: undefined })).map(([a, b, step]) => `${Math.min(a, b)}-${Math.max(a, b)}${step ? `/${step}` : ''}`),
+    fc
+      .tuple(value, value, fc.option(fc.integer({ min: 2, max: 10 }), { nil: undefined }))
+      .map(([a, b, step]) => `${Math.min(a, b)}-${Math.max(a, b)}${step ? `/${step}` : ''}`),
   );
 }
 
@@ -174,8 +187,20 @@ property(
       const picture = await describe(t, d);
       const [runs, ticks] = [await runsOf(t, d), await ticksOf(t, d)];
       await remove(t, d);
-      soft(() => expectLines(runs.map((run) => runLine(run)), [], `${d.projectId}: runs`));
-      soft(() => expectLines(ticks.map((tick) => tickLine(tick)), [], `${d.projectId}: ticks`));
+      soft(() =>
+        expectLines(
+          runs.map((run) => runLine(run)),
+          [],
+          `${d.projectId}: runs`,
+        ),
+      );
+      soft(() =>
+        expectLines(
+          ticks.map((tick) => tickLine(tick)),
+          [],
+          `${d.projectId}: ticks`,
+        ),
+      );
       soft(() => expectLines(picture.nextDue, [], `${d.projectId}: nextDue`));
       expect(picture.counters['fired'], `${d.projectId}: fired`).toBe(0);
     }
@@ -190,12 +215,20 @@ check(['RUN-3'], 'a tick due while a run is held open is skipped, not queued: en
   await t.advance('1h');
   const firstHour = expand(EVERY_15, zone, d.addedAt, { until: d.addedAt + HOUR });
   const { ticks, runs } = await historyOf(t, d);
-  soft(() => expectLines(
-    ticks.map((tick) => tickLine(tick)),
-    firstHour.map((at, i) => `${iso(at)} ${i === 0 ? 'fired' : 'skipped_overlap'}`),
-    'ticks while the first run is held',
-  ));
-  soft(() => expectLines(runs.map((run) => runLine(run)), [`schedule for ${iso(firstHour[0]!)} started ${iso(firstHour[0]!)} ended - in progress`], 'runs while held'));
+  soft(() =>
+    expectLines(
+      ticks.map((tick) => tickLine(tick)),
+      firstHour.map((at, i) => `${iso(at)} ${i === 0 ? 'fired' : 'skipped_overlap'}`),
+      'ticks while the first run is held',
+    ),
+  );
+  soft(() =>
+    expectLines(
+      runs.map((run) => runLine(run)),
+      [`schedule for ${iso(firstHour[0]!)} started ${iso(firstHour[0]!)} ended - in progress`],
+      'runs while held',
+    ),
+  );
   const held = runs[0]!;
   expect((await describe(t, d)).runInProgress?.id, 'runInProgress').toBe(held.id);
 
@@ -215,29 +248,41 @@ check(['RUN-3'], 'a tick due while a run is held open is skipped, not queued: en
   const model = new DeploymentModel(zone, EVERY_15, endedAt, { durationMs: 90 * SECOND, outcome: 'completed', hold: false });
   model.advanceTo(endedAt + HOUR);
   const later = await historyOf(t, d);
-  soft(() => expectHistory({ ticks: later.ticks.filter((tick) => tick.at > endedAt), runs: later.runs.slice(1) }, model, 'after the held run ended'));
+  soft(() =>
+    expectHistory({ ticks: later.ticks.filter((tick) => tick.at > endedAt), runs: later.runs.slice(1) }, model, 'after the held run ended'),
+  );
   await remove(t, d);
 });
 
-check(['RUN-3'], 'a run that ends at the very instant the next tick comes due has ended: that tick fires; one a millisecond longer makes it skip', async (t) => {
-  const start = await align(t);
-  const zone = start.timezone;
-  const period = 15 * MINUTE;
-  const cases: Array<{ d: Deployed; durationMs: number }> = [];
-  for (const durationMs of [period, 2 * period, period - 1, period + 1, 2 * period + 1]) {
-    cases.push({ d: await deploy(t, `tie-${durationMs}`, EVERY_15, { durationMs }), durationMs });
-  }
-  // Each clock move ends exactly on a tick, where a run of whole periods ends too: the run ends
-  // within the move that reaches its instant, not in the next one.
-  for (const at of expand(EVERY_15, zone, start.nowMs, { until: start.nowMs + 2 * HOUR })) await advanceTo(t, at);
-  await advanceTo(t, start.nowMs + 2 * HOUR);
-  for (const { d, durationMs } of cases) {
-    const model = new DeploymentModel(zone, EVERY_15, d.addedAt, { durationMs, outcome: 'completed', hold: false });
-    model.advanceTo(start.nowMs + 2 * HOUR);
-    await softly(async () => expectHistory(await historyOf(t, d), model, `runs lasting ${durationMs} ms at '${EVERY_15}' (a run end and a tick at one instant: the end comes first)`));
-    await remove(t, d);
-  }
-});
+check(
+  ['RUN-3'],
+  'a run that ends at the very instant the next tick comes due has ended: that tick fires; one a millisecond longer makes it skip',
+  async (t) => {
+    const start = await align(t);
+    const zone = start.timezone;
+    const period = 15 * MINUTE;
+    const cases: Array<{ d: Deployed; durationMs: number }> = [];
+    for (const durationMs of [period, 2 * period, period - 1, period + 1, 2 * period + 1]) {
+      cases.push({ d: await deploy(t, `tie-${durationMs}`, EVERY_15, { durationMs }), durationMs });
+    }
+    // Each clock move ends exactly on a tick, where a run of whole periods ends too: the run ends
+    // within the move that reaches its instant, not in the next one.
+    for (const at of expand(EVERY_15, zone, start.nowMs, { until: start.nowMs + 2 * HOUR })) await advanceTo(t, at);
+    await advanceTo(t, start.nowMs + 2 * HOUR);
+    for (const { d, durationMs } of cases) {
+      const model = new DeploymentModel(zone, EVERY_15, d.addedAt, { durationMs, outcome: 'completed', hold: false });
+      model.advanceTo(start.nowMs + 2 * HOUR);
+      await softly(async () =>
+        expectHistory(
+          await historyOf(t, d),
+          model,
+          `runs lasting ${durationMs} ms at '${EVERY_15}' (a run end and a tick at one instant: the end comes first)`,
+        ),
+      );
+      await remove(t, d);
+    }
+  },
+);
 
 /** Cron schedules for the properties: every minute, steps, ranges and lists. */
 const SCHEDULES = ['* * * * *', '*/2 * * * *', '*/5 * * * *', '0-10,30 * * * *', '*/7 * * * *'] as const;
@@ -292,14 +337,32 @@ check(['RUN-4'], 'a paused deployment fires nothing; resuming makes nothing up',
 
   await t.advance('1h');
   model.advanceTo(model.now + HOUR);
-  await softly(async () => expectLines((await runsOf(t, d)).map((run) => runLine(run)), [], 'runs while paused'));
-  await softly(async () => expectLines((await ticksOf(t, d)).filter((tick) => tick.reason !== 'skipped_paused').map((tick) => tickLine(tick)), [], 'ticks other than skipped_paused while paused'));
+  await softly(async () =>
+    expectLines(
+      (await runsOf(t, d)).map((run) => runLine(run)),
+      [],
+      'runs while paused',
+    ),
+  );
+  await softly(async () =>
+    expectLines(
+      (await ticksOf(t, d)).filter((tick) => tick.reason !== 'skipped_paused').map((tick) => tickLine(tick)),
+      [],
+      'ticks other than skipped_paused while paused',
+    ),
+  );
 
   const resumed = await t.control('POST', `${pathOf(d)}/resume`);
   expect(resumed.status, 'resume').toBe(200);
   expect(resumed.body?.state).toBe('active');
   model.paused = false;
-  await softly(async () => expectLines((await runsOf(t, d)).map((run) => runLine(run)), [], 'runs right after resume (nothing made up)'));
+  await softly(async () =>
+    expectLines(
+      (await runsOf(t, d)).map((run) => runLine(run)),
+      [],
+      'runs right after resume (nothing made up)',
+    ),
+  );
 
   await t.advance('1h');
   model.advanceTo(model.now + HOUR);
@@ -316,11 +379,13 @@ check(['RUN-4'], 'a paused deployment fires nothing; resuming makes nothing up',
     (await runsOf(t, m)).filter((run) => run.startedAt >= back).map((run) => `for ${iso(run.scheduledFor)} started ${iso(run.startedAt)}`);
   await softly(async () => expectLines(await since(), [], `runs right after switching back from manual at ${iso(back)} (nothing made up)`));
   await t.advance('1h');
-  await softly(async () => expectLines(
-    await since(),
-    expand(EVERY_15, start.timezone, back, { until: back + HOUR }).map((at) => `for ${iso(at)} started ${iso(at)}`),
-    `runs in the hour after switching back from manual at ${iso(back)}`,
-  ));
+  await softly(async () =>
+    expectLines(
+      await since(),
+      expand(EVERY_15, start.timezone, back, { until: back + HOUR }).map((at) => `for ${iso(at)} started ${iso(at)}`),
+      `runs in the hour after switching back from manual at ${iso(back)}`,
+    ),
+  );
   await remove(t, m);
 });
 
@@ -341,7 +406,10 @@ function operationsProperty(clauses: string[], title: string, operation: fc.Arbi
         schedule: fc.constantFrom(...SCHEDULES),
         durationMs: shortDuration,
         ops: fc.array(
-          fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 40 * MINUTE }).map((ms): Op => ({ kind: 'advance', ms })) }, { weight: 2, arbitrary: operation }),
+          fc.oneof(
+            { weight: 3, arbitrary: fc.integer({ min: 1, max: 40 * MINUTE }).map((ms): Op => ({ kind: 'advance', ms })) },
+            { weight: 2, arbitrary: operation },
+          ),
           { minLength: 1, maxLength: 8 },
         ),
       }),
@@ -383,69 +451,110 @@ operationsProperty(
   fc.constantFrom(...SCHEDULES, 'manual').map((schedule): Op => ({ kind: 'schedule', schedule })),
 );
 
-check(['RUN-5'], 'a revoked owner key: errored at the next tick, no run; stays errored after restore and update; remove + add resumes', async (t) => {
-  const prefix = t.config.prefix;
-  const userId = `${prefix}run5-owner`;
-  const key = `${prefix}run5-key`;
-  const created = await t.control('POST', '/users', {
-    userId,
-    keys: [key],
-    displayName: 'RUN-5 owner (conformance)',
-    defaultTeam: `${prefix}team`,
-    organizations: [{ id: `${prefix}org`, name: 'Conformance', permissions: ['org.admin'], teams: [{ id: `${prefix}team`, name: 'RUN-5', permissions: [] }] }],
-  });
-  expect(created.status, `POST /control/users: ${JSON.stringify(created.body)}`).toBe(201);
+check(
+  ['RUN-5'],
+  'a revoked owner key: errored at the next tick, no run; stays errored after restore and update; remove + add resumes',
+  async (t) => {
+    const prefix = t.config.prefix;
+    const userId = `${prefix}run5-owner`;
+    const key = `${prefix}run5-key`;
+    const created = await t.control('POST', '/users', {
+      userId,
+      keys: [key],
+      displayName: 'RUN-5 owner (conformance)',
+      defaultTeam: `${prefix}team`,
+      organizations: [
+        {
+          id: `${prefix}org`,
+          name: 'Conformance',
+          permissions: ['org.admin'],
+          teams: [{ id: `${prefix}team`, name: 'RUN-5', permissions: [] }],
+        },
+      ],
+    });
+    expect(created.status, `POST /control/users: ${JSON.stringify(created.body)}`).toBe(201);
 
-  const start = await align(t);
-  const zone = start.timezone;
-  const d = await deploy(t, 'revoked', EVERY_15, {}, key);
-  const bystander = await deploy(t, 'bystander', EVERY_15); // another user's: unaffected
-  const due = expand(EVERY_15, zone, d.addedAt, { count: 1 })[0]!;
+    const start = await align(t);
+    const zone = start.timezone;
+    const d = await deploy(t, 'revoked', EVERY_15, {}, key);
+    const bystander = await deploy(t, 'bystander', EVERY_15); // another user's: unaffected
+    const due = expand(EVERY_15, zone, d.addedAt, { count: 1 })[0]!;
 
-  const revoked = await t.control('POST', '/keys/revoke', { key });
-  expect(revoked.status, 'POST /control/keys/revoke').toBe(200);
-  try {
-    await advanceTo(t, due + MINUTE);
-    await softly(async () => expectLines((await ticksOf(t, d)).map((tick) => tickLine(tick)), [`${iso(due)} errored_auth`], 'the tick after the revocation'));
-    await softly(async () => expectLines((await runsOf(t, d)).map((run) => runLine(run)), [], 'runs: none may start with a revoked key'));
-    expect((await describe(t, d)).state, 'state after the tick').toBe('errored');
+    const revoked = await t.control('POST', '/keys/revoke', { key });
+    expect(revoked.status, 'POST /control/keys/revoke').toBe(200);
+    try {
+      await advanceTo(t, due + MINUTE);
+      await softly(async () =>
+        expectLines(
+          (await ticksOf(t, d)).map((tick) => tickLine(tick)),
+          [`${iso(due)} errored_auth`],
+          'the tick after the revocation',
+        ),
+      );
+      await softly(async () =>
+        expectLines(
+          (await runsOf(t, d)).map((run) => runLine(run)),
+          [],
+          'runs: none may start with a revoked key',
+        ),
+      );
+      expect((await describe(t, d)).state, 'state after the tick').toBe('errored');
+      await t.advance('1h');
+      expect((await ticksOf(t, d)).length, 'ticks after errored (it never fires again)').toBe(1);
+    } finally {
+      const restored = await t.control('POST', '/keys/restore', { key });
+      expect(restored.status, 'POST /control/keys/restore').toBe(200);
+    }
+
+    // The key works again: the deployment stays errored, through a schedule update too.
+    const again = await owner(t, key, true);
+    const status = await request(again.conn, 'rrext_deploy_status', { projectId: d.projectId });
+    expect(status.body?.state, 'state after the key was restored').toBe('errored');
+    // A pause and a resume, whatever the control API answers them, do not bring it back either.
+    await t.control('POST', `${pathOf(d)}/pause`);
+    await t.control('POST', `${pathOf(d)}/resume`);
+    await updateSchedule(t, d, '*/5 * * * *', again.conn);
+    const updated = await request(again.conn, 'rrext_deploy_status', { projectId: d.projectId });
+    expect(updated.body?.state, 'state after a schedule update').toBe('errored');
     await t.advance('1h');
-    expect((await ticksOf(t, d)).length, 'ticks after errored (it never fires again)').toBe(1);
-  } finally {
-    const restored = await t.control('POST', '/keys/restore', { key });
-    expect(restored.status, 'POST /control/keys/restore').toBe(200);
-  }
+    await softly(async () =>
+      expectLines(
+        (await runsOf(t, d)).map((run) => runLine(run)),
+        [],
+        'runs after restore and update',
+      ),
+    );
+    expect((await ticksOf(t, d)).length, 'ticks after restore and update').toBe(1);
+    expect((await describe(t, d)).state).toBe('errored');
 
-  // The key works again: the deployment stays errored, through a schedule update too.
-  const again = await owner(t, key, true);
-  const status = await request(again.conn, 'rrext_deploy_status', { projectId: d.projectId });
-  expect(status.body?.state, 'state after the key was restored').toBe('errored');
-  // A pause and a resume, whatever the control API answers them, do not bring it back either.
-  await t.control('POST', `${pathOf(d)}/pause`);
-  await t.control('POST', `${pathOf(d)}/resume`);
-  await updateSchedule(t, d, '*/5 * * * *', again.conn);
-  const updated = await request(again.conn, 'rrext_deploy_status', { projectId: d.projectId });
-  expect(updated.body?.state, 'state after a schedule update').toBe('errored');
-  await t.advance('1h');
-  await softly(async () => expectLines((await runsOf(t, d)).map((run) => runLine(run)), [], 'runs after restore and update'));
-  expect((await ticksOf(t, d)).length, 'ticks after restore and update').toBe(1);
-  expect((await describe(t, d)).state).toBe('errored');
+    // Removing it and adding it again with a valid key resumes scheduled runs.
+    await remove(t, d, again.conn);
+    const readdedAt = (await clock(t)).nowMs;
+    const readd = await guarded(() => t.add(again.conn, key, { pipeline: { project_id: d.projectId }, schedule: EVERY_15 }));
+    expect(readd.success, `add again: ${String(readd.message)}`).toBe(true);
+    expect(readd.body?.state).toBe('active');
+    await t.advance('1h');
+    const resumed = (await runsOf(t, d)).filter((run) => run.scheduledFor > readdedAt);
+    soft(() =>
+      expectLines(
+        resumed.map((run) => iso(run.startedAt)),
+        expand(EVERY_15, zone, readdedAt, { until: readdedAt + HOUR }).map(iso),
+        'runs after remove and add again',
+      ),
+    );
+    await remove(t, d, again.conn);
 
-  // Removing it and adding it again with a valid key resumes scheduled runs.
-  await remove(t, d, again.conn);
-  const readdedAt = (await clock(t)).nowMs;
-  const readd = await guarded(() => t.add(again.conn, key, { pipeline: { project_id: d.projectId }, schedule: EVERY_15 }));
-  expect(readd.success, `add again: ${String(readd.message)}`).toBe(true);
-  expect(readd.body?.state).toBe('active');
-  await t.advance('1h');
-  const resumed = (await runsOf(t, d)).filter((run) => run.scheduledFor > readdedAt);
-  soft(() => expectLines(resumed.map((run) => iso(run.startedAt)), expand(EVERY_15, zone, readdedAt, { until: readdedAt + HOUR }).map(iso), 'runs after remove and add again'));
-  await remove(t, d, again.conn);
-
-  const other = await runsOf(t, bystander);
-  await softly(async () => expectLines(other.map((run) => iso(run.startedAt)), expand(EVERY_15, zone, bystander.addedAt, { until: (await clock(t)).nowMs }).map(iso), "another user's deployment kept running"));
-  await remove(t, bystander);
-});
+    const other = await runsOf(t, bystander);
+    await softly(async () =>
+      expectLines(
+        other.map((run) => iso(run.startedAt)),
+        expand(EVERY_15, zone, bystander.addedAt, { until: (await clock(t)).nowMs }).map(iso),
+        "another user's deployment kept running",
+      ),
+    );
+    await remove(t, bystander);
+  },
+);
 
 property(
   ['RUN-5'],
@@ -503,43 +612,53 @@ property(
     fresh.advanceTo(readdedAt + 20 * MINUTE);
     const again = await historyOf(t, d);
     await remove(t, d, restored.conn);
-    soft(() => expectHistory(
-      { ticks: again.ticks.filter((tick) => tick.at > readdedAt), runs: again.runs.filter((run) => run.scheduledFor > readdedAt) },
-      fresh,
-      'added again',
-    ));
+    soft(() =>
+      expectHistory(
+        { ticks: again.ticks.filter((tick) => tick.at > readdedAt), runs: again.runs.filter((run) => run.scheduledFor > readdedAt) },
+        fresh,
+        'added again',
+      ),
+    );
   },
   { ...FAKE_CLOCK, runs: 0.2 },
 );
 
-check(['RUN-6'], 'a schedule update takes effect at once without backfill; manual stops ticks, and back to cron resumes without backfill', async (t) => {
-  const start = await align(t);
-  const zone = start.timezone;
-  const first = '*/5 * * * *';
-  const odd = '1-59/2 * * * *';
-  const d = await deploy(t, 'reschedule', first);
-  const model = new DeploymentModel(zone, first, d.addedAt, DEFAULT_BEHAVIOR);
-  const step = async (ms: number) => {
-    await t.advance(ms);
-    model.advanceTo(model.now + ms);
-  };
-  const update = async (schedule: string) => {
-    await updateSchedule(t, d, schedule);
-    model.setSchedule(schedule);
-    // At once: the next due ticks follow the new expression from the moment of the update.
-    const expected = schedule === 'manual' ? [] : expand(schedule, zone, model.now, { count: 5 }).map(iso);
-    await softly(async () => expectLines((await describe(t, d)).nextDue, expected, `nextDue right after the update to '${schedule}' at ${iso(model.now)}`));
-  };
-  await step(12 * MINUTE);
-  await update(odd); // odd minutes already past must not be backfilled
-  await step(10 * MINUTE);
-  await update('manual');
-  await step(30 * MINUTE);
-  await update(first); // the */5 minutes missed while manual must not be made up
-  await step(20 * MINUTE);
-  await softly(async () => expectHistory(await historyOf(t, d), model, `'${first}' 12 min, '${odd}' 10 min, manual 30 min, '${first}' 20 min`));
-  await remove(t, d);
-});
+check(
+  ['RUN-6'],
+  'a schedule update takes effect at once without backfill; manual stops ticks, and back to cron resumes without backfill',
+  async (t) => {
+    const start = await align(t);
+    const zone = start.timezone;
+    const first = '*/5 * * * *';
+    const odd = '1-59/2 * * * *';
+    const d = await deploy(t, 'reschedule', first);
+    const model = new DeploymentModel(zone, first, d.addedAt, DEFAULT_BEHAVIOR);
+    const step = async (ms: number) => {
+      await t.advance(ms);
+      model.advanceTo(model.now + ms);
+    };
+    const update = async (schedule: string) => {
+      await updateSchedule(t, d, schedule);
+      model.setSchedule(schedule);
+      // At once: the next due ticks follow the new expression from the moment of the update.
+      const expected = schedule === 'manual' ? [] : expand(schedule, zone, model.now, { count: 5 }).map(iso);
+      await softly(async () =>
+        expectLines((await describe(t, d)).nextDue, expected, `nextDue right after the update to '${schedule}' at ${iso(model.now)}`),
+      );
+    };
+    await step(12 * MINUTE);
+    await update(odd); // odd minutes already past must not be backfilled
+    await step(10 * MINUTE);
+    await update('manual');
+    await step(30 * MINUTE);
+    await update(first); // the */5 minutes missed while manual must not be made up
+    await step(20 * MINUTE);
+    await softly(async () =>
+      expectHistory(await historyOf(t, d), model, `'${first}' 12 min, '${odd}' 10 min, manual 30 min, '${first}' 20 min`),
+    );
+    await remove(t, d);
+  },
+);
 
 check(['RUN-7'], 'after remove no tick fires; a run in progress (held or timed) ends cancelled', async (t) => {
   const start = await align(t);
@@ -550,23 +669,45 @@ check(['RUN-7'], 'after remove no tick fires; a run in progress (held or timed) 
   const first = expand(EVERY_15, zone, start.nowMs, { count: 1 })[0]!;
   await advanceTo(t, first + 2 * MINUTE);
   for (const d of [held, timed]) {
-    await softly(async () => expectLines((await runsOf(t, d)).map((run) => runLine(run)), [`schedule for ${iso(first)} started ${iso(first)} ended - in progress`], `${d.projectId}: a run in progress`));
+    await softly(async () =>
+      expectLines(
+        (await runsOf(t, d)).map((run) => runLine(run)),
+        [`schedule for ${iso(first)} started ${iso(first)} ended - in progress`],
+        `${d.projectId}: a run in progress`,
+      ),
+    );
   }
-  const before = { [held.projectId]: await historyOf(t, held), [timed.projectId]: await historyOf(t, timed), [idle.projectId]: await historyOf(t, idle) };
+  const before = {
+    [held.projectId]: await historyOf(t, held),
+    [timed.projectId]: await historyOf(t, timed),
+    [idle.projectId]: await historyOf(t, idle),
+  };
   const removedFrom = (await clock(t)).nowMs;
   for (const d of [held, timed, idle]) await remove(t, d);
   const removedTo = (await clock(t)).nowMs;
 
   for (const d of [held, timed]) {
     const [run, ...more] = await runsOf(t, d);
-    soft(() => expectLines(more.map((r) => runLine(r)), [], `${d.projectId}: runs besides the cancelled one`));
+    soft(() =>
+      expectLines(
+        more.map((r) => runLine(r)),
+        [],
+        `${d.projectId}: runs besides the cancelled one`,
+      ),
+    );
     expect(run?.outcome, `${d.projectId}: the run in progress at remove`).toBe('cancelled');
     expect(run?.endedAt, `${d.projectId}: ended when removed`).toBeGreaterThanOrEqual(removedFrom);
     expect(run?.endedAt, `${d.projectId}: ended when removed`).toBeLessThanOrEqual(removedTo);
   }
   await t.advance('1h');
   for (const d of [held, timed, idle]) {
-    await softly(async () => expectLines((await ticksOf(t, d)).map((tick) => tickLine(tick)), before[d.projectId]!.ticks.map((tick) => tickLine(tick)), `${d.projectId}: ticks after remove`));
+    await softly(async () =>
+      expectLines(
+        (await ticksOf(t, d)).map((tick) => tickLine(tick)),
+        before[d.projectId]!.ticks.map((tick) => tickLine(tick)),
+        `${d.projectId}: ticks after remove`,
+      ),
+    );
     const runs = await runsOf(t, d);
     expect(runs.length, `${d.projectId}: runs after remove`).toBe(before[d.projectId]!.runs.length);
     if (d !== idle) expect(runs[0]?.outcome, `${d.projectId}: still cancelled (never completed later)`).toBe('cancelled');
@@ -626,13 +767,18 @@ property(
     fc.record({
       phase: fc.nat(59),
       schedule: fc.constantFrom('* * * * *', '*/2 * * * *', '*/7 * * * *', '5,6,20-24 * * * *'),
-      durationMs: fc.oneof(fc.integer({ min: 0, max: 25 }).map((m) => m * MINUTE), fc.integer({ min: 1, max: 25 * MINUTE })),
+      durationMs: fc.oneof(
+        fc.integer({ min: 0, max: 25 }).map((m) => m * MINUTE),
+        fc.integer({ min: 1, max: 25 * MINUTE }),
+      ),
       outcome,
       hours: fc.constantFrom(1, 2),
       cuts: fc.array(
         fc.oneof(
           fc.integer({ min: 1, max: 2 * HOUR - 1 }).map((ms): Cut => ({ at: 'any', ms })),
-          fc.record({ minute: fc.nat(119), delta: fc.constantFrom<-1 | 0 | 1>(-1, 0, 1), plusDuration: fc.boolean() }).map((c): Cut => ({ at: 'tick', ...c })),
+          fc
+            .record({ minute: fc.nat(119), delta: fc.constantFrom<-1 | 0 | 1>(-1, 0, 1), plusDuration: fc.boolean() })
+            .map((c): Cut => ({ at: 'tick', ...c })),
         ),
         { minLength: 1, maxLength: 5 },
       ),
@@ -668,76 +814,111 @@ property(
     // One span apart (to the minute: a clock that also runs on its own adds a few ms).
     expect(Math.floor(y.addedAt / MINUTE) - Math.floor(x.addedAt / MINUTE), 'minutes between the adds of X and Y').toBe(span / MINUTE);
     expect(whole.ticks.length, 'X ticked in its window').toBeGreaterThan(0);
-    const how = `advanced by ${span} ms in pieces ${marks.slice(1).map((m, i) => m - marks[i]!).join(' + ')} vs in one step (times relative to each add's minute)`;
+    const how = `advanced by ${span} ms in pieces ${marks
+      .slice(1)
+      .map((m, i) => m - marks[i]!)
+      .join(' + ')} vs in one step (times relative to each add's minute)`;
     soft(() => expectLines(pieces.ticks, whole.ticks, `tick decisions ${how}`));
     soft(() => expectLines(pieces.runs, whole.runs, `runs ${how}`));
   },
   { ...FAKE_CLOCK, runs: 0.4 },
 );
 
-check(['RUN-3', 'RUN-8'], 'several deployments with runs of different lengths: each run ends at its own instant, so each deployment skips exactly the ticks its own run overlaps', async (t) => {
-  const start = await align(t);
-  const zone = start.timezone;
-  const every = '* * * * *';
-  const lengths = [10 * SECOND, 150 * SECOND, 90 * SECOND, 200 * SECOND, 61 * SECOND, 45 * SECOND];
-  const deployed: Array<{ d: Deployed; behavior: Behavior }> = [];
-  for (const [i, durationMs] of lengths.entries()) {
-    const behavior: Behavior = { durationMs, outcome: 'completed', hold: false };
-    deployed.push({ d: await deploy(t, `lengths-${i}`, every, behavior), behavior });
-  }
-  await t.advance(6 * MINUTE);
-  for (const { d, behavior } of deployed) {
-    const model = new DeploymentModel(zone, every, d.addedAt, behavior);
-    model.advanceTo(start.nowMs + 6 * MINUTE);
-    await softly(async () => expectHistory(await historyOf(t, d), model, `'${every}' with runs of ${behavior.durationMs / SECOND} s, beside runs of other lengths`));
-  }
-  for (const { d } of deployed) await remove(t, d);
-});
+check(
+  ['RUN-3', 'RUN-8'],
+  'several deployments with runs of different lengths: each run ends at its own instant, so each deployment skips exactly the ticks its own run overlaps',
+  async (t) => {
+    const start = await align(t);
+    const zone = start.timezone;
+    const every = '* * * * *';
+    const lengths = [10 * SECOND, 150 * SECOND, 90 * SECOND, 200 * SECOND, 61 * SECOND, 45 * SECOND];
+    const deployed: Array<{ d: Deployed; behavior: Behavior }> = [];
+    for (const [i, durationMs] of lengths.entries()) {
+      const behavior: Behavior = { durationMs, outcome: 'completed', hold: false };
+      deployed.push({ d: await deploy(t, `lengths-${i}`, every, behavior), behavior });
+    }
+    await t.advance(6 * MINUTE);
+    for (const { d, behavior } of deployed) {
+      const model = new DeploymentModel(zone, every, d.addedAt, behavior);
+      model.advanceTo(start.nowMs + 6 * MINUTE);
+      await softly(async () =>
+        expectHistory(
+          await historyOf(t, d),
+          model,
+          `'${every}' with runs of ${behavior.durationMs / SECOND} s, beside runs of other lengths`,
+        ),
+      );
+    }
+    for (const { d } of deployed) await remove(t, d);
+  },
+);
 
-check(['RUN-9', 'RUN-3'], 'an explicit start (trigger) is refused with 409 while a run is in progress, and its run makes a due tick skip', async (t) => {
-  const start = await align(t);
-  const zone = start.timezone;
-  const manual = await deploy(t, 'trigger-manual', 'manual', { hold: true });
-  const trigger = (d: Deployed) => t.control('POST', `${pathOf(d)}/trigger`);
-  const endRun = async (id: string) => {
-    const reply = await t.control('POST', `/runs/${encodeURIComponent(id)}/end`, {});
-    expect(reply.status, `end ${id}: ${JSON.stringify(reply.body)}`).toBe(200);
-  };
+check(
+  ['RUN-9', 'RUN-3'],
+  'an explicit start (trigger) is refused with 409 while a run is in progress, and its run makes a due tick skip',
+  async (t) => {
+    const start = await align(t);
+    const zone = start.timezone;
+    const manual = await deploy(t, 'trigger-manual', 'manual', { hold: true });
+    const trigger = (d: Deployed) => t.control('POST', `${pathOf(d)}/trigger`);
+    const endRun = async (id: string) => {
+      const reply = await t.control('POST', `/runs/${encodeURIComponent(id)}/end`, {});
+      expect(reply.status, `end ${id}: ${JSON.stringify(reply.body)}`).toBe(200);
+    };
 
-  const now = (await clock(t)).nowMs;
-  const started = await trigger(manual);
-  expect(started.status, `trigger: ${JSON.stringify(started.body)}`).toBe(201);
-  expect(started.body).toMatchObject({ trigger: 'manual', projectId: manual.projectId, userId: manual.owner.userId, endedAt: null });
-  expect(Date.parse(started.body.startedAt)).toBeGreaterThanOrEqual(now);
-  const refused = await trigger(manual);
-  expect(refused.status, 'trigger while a run is in progress').toBe(409);
-  expect(refused.body?.error?.code).toBe('RUN_IN_PROGRESS');
-  expect((await runsOf(t, manual)).length, 'runs after a refused trigger').toBe(1);
-  await endRun(started.body.id);
-  const again = await trigger(manual);
-  expect(again.status, 'trigger once the run has ended').toBe(201);
-  await endRun(again.body.id);
-  await softly(async () => expectLines((await runsOf(t, manual)).map((run) => run.trigger), ['manual', 'manual'], 'the manual deployment\'s runs (by trigger), each kept as it started'));
+    const now = (await clock(t)).nowMs;
+    const started = await trigger(manual);
+    expect(started.status, `trigger: ${JSON.stringify(started.body)}`).toBe(201);
+    expect(started.body).toMatchObject({ trigger: 'manual', projectId: manual.projectId, userId: manual.owner.userId, endedAt: null });
+    expect(Date.parse(started.body.startedAt)).toBeGreaterThanOrEqual(now);
+    const refused = await trigger(manual);
+    expect(refused.status, 'trigger while a run is in progress').toBe(409);
+    expect(refused.body?.error?.code).toBe('RUN_IN_PROGRESS');
+    expect((await runsOf(t, manual)).length, 'runs after a refused trigger').toBe(1);
+    await endRun(started.body.id);
+    const again = await trigger(manual);
+    expect(again.status, 'trigger once the run has ended').toBe(201);
+    await endRun(again.body.id);
+    await softly(async () =>
+      expectLines(
+        (await runsOf(t, manual)).map((run) => run.trigger),
+        ['manual', 'manual'],
+        "the manual deployment's runs (by trigger), each kept as it started",
+      ),
+    );
 
-  // A scheduled run in progress refuses a trigger too; a triggered run makes the next tick skip.
-  const cron = await deploy(t, 'trigger-cron', EVERY_15, { hold: true });
-  const [tick1, tick2] = expand(EVERY_15, zone, cron.addedAt, { count: 2 }) as [number, number];
-  await advanceTo(t, tick1 + MINUTE);
-  const [scheduled] = await runsOf(t, cron);
-  expect(scheduled?.endedAt, 'the scheduled run is held').toBeNull();
-  const busy = await trigger(cron);
-  expect(busy.status, 'trigger while a scheduled run is in progress').toBe(409);
-  expect(busy.body?.error?.code).toBe('RUN_IN_PROGRESS');
-  await endRun(scheduled!.id);
-  const manualRun = await trigger(cron);
-  expect(manualRun.status).toBe(201);
-  await advanceTo(t, tick2 + MINUTE);
-  await softly(async () => expectLines((await ticksOf(t, cron)).map((tick) => tickLine(tick)), [`${iso(tick1)} fired`, `${iso(tick2)} skipped_overlap`], 'ticks'));
-  await softly(async () => expectLines((await runsOf(t, cron)).map((run) => run.trigger), ['schedule', 'manual'], 'runs (by trigger)'));
-  await endRun(manualRun.body.id);
-  await remove(t, manual);
-  await remove(t, cron);
-});
+    // A scheduled run in progress refuses a trigger too; a triggered run makes the next tick skip.
+    const cron = await deploy(t, 'trigger-cron', EVERY_15, { hold: true });
+    const [tick1, tick2] = expand(EVERY_15, zone, cron.addedAt, { count: 2 }) as [number, number];
+    await advanceTo(t, tick1 + MINUTE);
+    const [scheduled] = await runsOf(t, cron);
+    expect(scheduled?.endedAt, 'the scheduled run is held').toBeNull();
+    const busy = await trigger(cron);
+    expect(busy.status, 'trigger while a scheduled run is in progress').toBe(409);
+    expect(busy.body?.error?.code).toBe('RUN_IN_PROGRESS');
+    await endRun(scheduled!.id);
+    const manualRun = await trigger(cron);
+    expect(manualRun.status).toBe(201);
+    await advanceTo(t, tick2 + MINUTE);
+    await softly(async () =>
+      expectLines(
+        (await ticksOf(t, cron)).map((tick) => tickLine(tick)),
+        [`${iso(tick1)} fired`, `${iso(tick2)} skipped_overlap`],
+        'ticks',
+      ),
+    );
+    await softly(async () =>
+      expectLines(
+        (await runsOf(t, cron)).map((run) => run.trigger),
+        ['schedule', 'manual'],
+        'runs (by trigger)',
+      ),
+    );
+    await endRun(manualRun.body.id);
+    await remove(t, manual);
+    await remove(t, cron);
+  },
+);
 
 /** SCHED-4, from the spec: what each preset means. */
 const PRESETS: ReadonlyArray<readonly [string, string]> = [
@@ -757,18 +938,26 @@ check(['SCHED-4'], 'each preset comes due exactly when its 5-field meaning does 
   for (const [preset, cron] of PRESETS) deployed.push({ d: await deploy(t, `preset-${preset.slice(1)}`, preset), preset, cron });
   const expectNextDue = async (from: number) => {
     for (const { d, preset, cron } of deployed) {
-      await softly(async () => expectLines((await describe(t, d)).nextDue, expand(cron, zone, from, { count: 5 }).map(iso), `${preset} (= ${cron}) next due after ${iso(from)} in ${zone}`));
+      await softly(async () =>
+        expectLines(
+          (await describe(t, d)).nextDue,
+          expand(cron, zone, from, { count: 5 }).map(iso),
+          `${preset} (= ${cron}) next due after ${iso(from)} in ${zone}`,
+        ),
+      );
     }
   };
   await expectNextDue(start.nowMs);
   await t.advance('2h');
   const now = (await clock(t)).nowMs;
   for (const { d, preset, cron } of deployed) {
-    await softly(async () => expectLines(
-      (await runsOf(t, d)).map((run) => iso(run.startedAt)),
-      expand(cron, zone, d.addedAt, { until: now }).map(iso),
-      `${preset} (= ${cron}) runs from ${iso(d.addedAt)} to ${iso(now)}`,
-    ));
+    await softly(async () =>
+      expectLines(
+        (await runsOf(t, d)).map((run) => iso(run.startedAt)),
+        expand(cron, zone, d.addedAt, { until: now }).map(iso),
+        `${preset} (= ${cron}) runs from ${iso(d.addedAt)} to ${iso(now)}`,
+      ),
+    );
   }
   await expectNextDue(now);
   for (const { d } of deployed) await remove(t, d);

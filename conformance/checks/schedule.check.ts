@@ -56,13 +56,15 @@ async function accepts(t: Target, u: User, target: Subject, value: string, why: 
   const added = await t.add(u.c, u.key, { pipeline: { project_id: id }, schedule: value });
   if (added.success !== true) problems.push(`add refused ${show(value)} (${why}): ${show(added.message)}`);
   else {
-    if (viewOf(added.body)?.schedule !== value) problems.push(`add of ${show(value)} answered the schedule ${show(viewOf(added.body)?.schedule)}`);
+    if (viewOf(added.body)?.schedule !== value)
+      problems.push(`add of ${show(value)} answered the schedule ${show(viewOf(added.body)?.schedule)}`);
     await u.c.request('rrext_deploy_remove', { projectId: id });
   }
   const updated = await u.c.request('rrext_deploy_update', { projectId: target.id, schedule: value });
   if (updated.success !== true) problems.push(`update refused ${show(value)} (${why}): ${show(updated.message)}`);
   target.schedule = await scheduleOf(u, target.id);
-  if (updated.success === true && target.schedule !== value) problems.push(`after the update to ${show(value)}, status shows ${show(target.schedule)}`);
+  if (updated.success === true && target.schedule !== value)
+    problems.push(`after the update to ${show(value)}, status shows ${show(target.schedule)}`);
   return problems;
 }
 
@@ -78,15 +80,17 @@ async function refuses(t: Target, u: User, target: Subject, value: unknown, why:
     problems.push(`add accepted ${show(value)} (${why})`);
     await u.c.request('rrext_deploy_remove', { projectId: id });
   } else if (typeof added.message !== 'string' || added.message === '') problems.push(`add refused ${show(value)} without a message`);
-  else if (says && !says.test(added.message)) problems.push(`add refused ${show(value)} (${why}), but the message ${show(added.message)} does not match ${says}`);
+  else if (says && !says.test(added.message))
+    problems.push(`add refused ${show(value)} (${why}), but the message ${show(added.message)} does not match ${says}`);
   const updated = await u.c.request('rrext_deploy_update', { projectId: target.id, schedule: value });
   if (updated.success !== false) {
     problems.push(`update accepted ${show(value)} (${why})`);
     // What it holds now: the accepted update is this finding, not a change by a refused one.
     target.schedule = await scheduleOf(u, target.id);
-  }
-  else if (typeof updated.message !== 'string' || updated.message === '') problems.push(`update refused ${show(value)} without a message`);
-  else if (says && !says.test(updated.message)) problems.push(`update refused ${show(value)} (${why}), but the message ${show(updated.message)} does not match ${says}`);
+  } else if (typeof updated.message !== 'string' || updated.message === '')
+    problems.push(`update refused ${show(value)} without a message`);
+  else if (says && !says.test(updated.message))
+    problems.push(`update refused ${show(value)} (${why}), but the message ${show(updated.message)} does not match ${says}`);
   return problems;
 }
 
@@ -96,24 +100,32 @@ async function unchanged(u: User, target: Subject): Promise<string[]> {
   return now === target.schedule ? [] : [`after the refused updates the schedule is ${show(now)}, not ${show(target.schedule)}`];
 }
 
-check(['SCHED-1'], 'every valid schedule of the corpus (manual, the seven presets, 5-field cron with lists, ranges, steps, names, 0/7 Sunday) is accepted by add and update, as sent', async (t) => {
-  const u = await login(t);
-  const target = await deployment(t, u, 'sched-valid');
-  const problems: string[] = [];
-  for (const { value, why } of corpus.valid) problems.push(...(await accepts(t, u, target, value, why)));
-  expectNone(problems, 'SCHED-1: valid schedules refused');
-});
+check(
+  ['SCHED-1'],
+  'every valid schedule of the corpus (manual, the seven presets, 5-field cron with lists, ranges, steps, names, 0/7 Sunday) is accepted by add and update, as sent',
+  async (t) => {
+    const u = await login(t);
+    const target = await deployment(t, u, 'sched-valid');
+    const problems: string[] = [];
+    for (const { value, why } of corpus.valid) problems.push(...(await accepts(t, u, target, value, why)));
+    expectNone(problems, 'SCHED-1: valid schedules refused');
+  },
+);
 
-check(['SCHED-2', 'DEP-UPD-3'], 'every invalid schedule of the corpus, and every non-string, is refused by add and update with a message, and changes nothing', async (t) => {
-  const u = await login(t);
-  const target = await deployment(t, u, 'sched-invalid');
-  const problems: string[] = [];
-  for (const { value, why } of corpus.invalid.filter((e) => !neverFires(e))) problems.push(...(await refuses(t, u, target, value, why)));
-  for (const value of NON_STRINGS) problems.push(...(await refuses(t, u, target, value, 'not a string')));
-  soft('SCHED-2', () => expectNone(problems, 'invalid schedules accepted'));
-  const changed = await unchanged(u, target);
-  soft('DEP-UPD-3', () => expectNone(changed, 'refused updates changed the schedule'));
-});
+check(
+  ['SCHED-2', 'DEP-UPD-3'],
+  'every invalid schedule of the corpus, and every non-string, is refused by add and update with a message, and changes nothing',
+  async (t) => {
+    const u = await login(t);
+    const target = await deployment(t, u, 'sched-invalid');
+    const problems: string[] = [];
+    for (const { value, why } of corpus.invalid.filter((e) => !neverFires(e))) problems.push(...(await refuses(t, u, target, value, why)));
+    for (const value of NON_STRINGS) problems.push(...(await refuses(t, u, target, value, 'not a string')));
+    soft('SCHED-2', () => expectNone(problems, 'invalid schedules accepted'));
+    const changed = await unchanged(u, target);
+    soft('DEP-UPD-3', () => expectNone(changed, 'refused updates changed the schedule'));
+  },
+);
 
 check(['SCHED-2'], 'presets and "manual" match exactly, in lower case: any other casing is refused', async (t) => {
   const u = await login(t);
@@ -156,29 +168,34 @@ const FIELDS: readonly Field[] = [
   { min: 0, max: 59, validMax: 59 },
   { min: 0, max: 23, validMax: 23 },
   { min: 1, max: 31, validMax: 28 },
-  { min: 1, max: 12, validMax: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'], nameBase: 1 },
+  {
+    min: 1,
+    max: 12,
+    validMax: 12,
+    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+    nameBase: 1,
+  },
   { min: 0, max: 7, validMax: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'], nameBase: 0 },
 ];
 
-const anyCase = (word: string) => fc.array(fc.boolean(), { minLength: word.length, maxLength: word.length }).map((upper) => [...word].map((ch, i) => (upper[i] ? ch : ch.toLowerCase())).join(''));
+const anyCase = (word: string) =>
+  fc
+    .array(fc.boolean(), { minLength: word.length, maxLength: word.length })
+    .map((upper) => [...word].map((ch, i) => (upper[i] ? ch : ch.toLowerCase())).join(''));
 
 function validItem(f: Field): fc.Arbitrary<string> {
   const span = f.max - f.min;
   const value = fc.integer({ min: f.min, max: f.validMax });
   const step = fc.integer({ min: 1, max: span });
   const range = fc.tuple(value, value).map(([a, b]) => (a <= b ? `${a}-${b}` : `${b}-${a}`));
-  const items = [
-    fc.constant('*'),
-    step.map((s) => `*/${s}`),
-    value.map(String),
-    range,
-    fc.tuple(range, step).map(([r, s]) => `${r}/${s}`),
-  ];
+  const items = [fc.constant('*'), step.map((s) => `*/${s}`), value.map(String), range, fc.tuple(range, step).map(([r, s]) => `${r}/${s}`)];
   if (f.names) {
     const index = fc.nat({ max: f.names.length - 1 });
     items.push(index.chain((i) => anyCase(f.names![i]!)));
     items.push(
-      fc.tuple(index, index).chain(([i, j]) => fc.tuple(anyCase(f.names![Math.min(i, j)]!), anyCase(f.names![Math.max(i, j)]!)).map(([a, b]) => `${a}-${b}`)),
+      fc
+        .tuple(index, index)
+        .chain(([i, j]) => fc.tuple(anyCase(f.names![Math.min(i, j)]!), anyCase(f.names![Math.max(i, j)]!)).map(([a, b]) => `${a}-${b}`)),
     );
   }
   return fc.oneof(...items);
@@ -255,7 +272,9 @@ property(
     const added = await t.add(s.u.c, s.u.key, { pipeline: { project_id: id }, schedule: first!.value });
     if (added.success === true) await s.u.c.request('rrext_deploy_remove', { projectId: id });
     if ((added.success === true) !== first!.valid) {
-      throw new Error(`${first!.valid ? 'SCHED-1' : 'SCHED-2'}: add ${first!.valid ? 'refused' : 'accepted'} ${show(first!.value)} (${first!.why}): ${show(added.message ?? '')}`);
+      throw new Error(
+        `${first!.valid ? 'SCHED-1' : 'SCHED-2'}: add ${first!.valid ? 'refused' : 'accepted'} ${show(first!.value)} (${first!.why}): ${show(added.message ?? '')}`,
+      );
     }
     // update, for each
     for (const { value, valid, why } of expressions) {
@@ -263,10 +282,13 @@ property(
       // What the deployment holds, right or wrong: the next run starts from there.
       if (reply.success === true) s.target.schedule = value;
       if ((reply.success === true) !== valid) {
-        throw new Error(`${valid ? 'SCHED-1' : 'SCHED-2'}: update ${valid ? 'refused' : 'accepted'} ${show(value)} (${why}): ${show(reply.message ?? '')}`);
+        throw new Error(
+          `${valid ? 'SCHED-1' : 'SCHED-2'}: update ${valid ? 'refused' : 'accepted'} ${show(value)} (${why}): ${show(reply.message ?? '')}`,
+        );
       }
     }
     const now = await scheduleOf(s.u, s.target.id);
-    if (now !== s.target.schedule) throw new Error(`DEP-UPD-3: the schedule is ${show(now)}, expected the last accepted one, ${show(s.target.schedule)}`);
+    if (now !== s.target.schedule)
+      throw new Error(`DEP-UPD-3: the schedule is ${show(now)}, expected the last accepted one, ${show(s.target.schedule)}`);
   },
 );

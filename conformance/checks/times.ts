@@ -68,19 +68,35 @@ async function stamped<T>(time: Time, exchange: () => Promise<T>): Promise<[T, S
 
 /** `value` is the target's time of the exchange (exactly, on a clock that stood still meanwhile). */
 function isNow(clause: string, value: unknown, at: Stamp, what: string): void {
-  soft(clause, () => expect(typeof value === 'number' && Number.isFinite(value), `${what} must be a number of Unix seconds: ${show(value)}`).toBe(true));
+  soft(clause, () =>
+    expect(typeof value === 'number' && Number.isFinite(value), `${what} must be a number of Unix seconds: ${show(value)}`).toBe(true),
+  );
   if (typeof value !== 'number' || !at.server) return;
   const [lo, hi] = at.server;
   // "Exactly": to a microsecond, so a server computing seconds another way (ms * 0.001) is not faulted for the last bit.
-  if (lo === hi) soft(clause, () => expect(Math.abs(value - lo) <= 1e-6, `${what} = ${value} must be the server's clock then, in Unix seconds (${lo})`).toBe(true));
-  else soft(clause, () => expect(value >= lo && value <= hi, `${what} = ${value} must be the server's clock then, in Unix seconds (between ${lo} and ${hi})`).toBe(true));
+  if (lo === hi)
+    soft(clause, () =>
+      expect(Math.abs(value - lo) <= 1e-6, `${what} = ${value} must be the server's clock then, in Unix seconds (${lo})`).toBe(true),
+    );
+  else
+    soft(clause, () =>
+      expect(
+        value >= lo && value <= hi,
+        `${what} = ${value} must be the server's clock then, in Unix seconds (between ${lo} and ${hi})`,
+      ).toBe(true),
+    );
 }
 
 /** Where the server's clock moved between two exchanges, `later` is after `earlier`. */
 function movedOn(clause: string, earlier: unknown, at0: Stamp, later: unknown, at1: Stamp, what: string): void {
   if (typeof earlier !== 'number' || typeof later !== 'number' || !at0.server || !at1.server) return;
   if (at1.server[0] <= at0.server[1]) return; // the server's clock did not move in between (a fake one): isNow said it all
-  soft(clause, () => expect(later > earlier, `${what}: ${later} must be later than ${earlier} (the server's clock moved from ${at0.server![1]} to ${at1.server![0]} in between)`).toBe(true));
+  soft(clause, () =>
+    expect(
+      later > earlier,
+      `${what}: ${later} must be later than ${earlier} (the server's clock moved from ${at0.server![1]} to ${at1.server![0]} in between)`,
+    ).toBe(true),
+  );
 }
 
 /**
@@ -95,7 +111,12 @@ function inSeconds(at0: Stamp, at1: Stamp, t: Target): void {
     return;
   }
   const [min, max] = [at1.wall[0] - at0.wall[1] - SLACK_S, at1.wall[1] - at0.wall[0] + SLACK_S];
-  soft('REC-1', () => expect(server >= min && server <= max, `the server's clock moved ${server} while ${(at1.wall[0] - at0.wall[0]).toFixed(3)} s passed here: its times are not Unix seconds`).toBe(true));
+  soft('REC-1', () =>
+    expect(
+      server >= min && server <= max,
+      `the server's clock moved ${server} while ${(at1.wall[0] - at0.wall[0]).toFixed(3)} s passed here: its times are not Unix seconds`,
+    ).toBe(true),
+  );
 }
 
 interface Seen {
@@ -114,9 +135,13 @@ function setsOf(record: unknown): Array<[string, RecordView]> {
   const view = viewOf(record);
   if (!view || !isJsonObject(record)) return [];
   const sets: Array<[string, RecordView]> = [];
-  if ('createdAt' in record || 'updatedAt' in record || 'userId' in record) sets.push(['', { ...view, owner: record['userId'], createdAt: record['createdAt'], updatedAt: record['updatedAt'] }]);
+  if ('createdAt' in record || 'updatedAt' in record || 'userId' in record)
+    sets.push(['', { ...view, owner: record['userId'], createdAt: record['createdAt'], updatedAt: record['updatedAt'] }]);
   if ('created_at' in record || 'updated_at' in record || 'created_by' in record) {
-    sets.push([' (snake_case names)', { ...view, owner: record['created_by'], createdAt: record['created_at'], updatedAt: record['updated_at'] }]);
+    sets.push([
+      ' (snake_case names)',
+      { ...view, owner: record['created_by'], createdAt: record['created_at'], updatedAt: record['updated_at'] },
+    ]);
   }
   return sets.length > 0 ? sets : [['', view]];
 }
@@ -131,7 +156,13 @@ function each(seen: Seen, assert: (view: RecordView, names: string, other?: Reco
  * three agree, field for field and in both dialects (REC-2), and the list entry is the status
  * record (DEP-LIST-1). Answers the status record's view and the change's stamp.
  */
-async function change<R extends DapReply | undefined>(c: DapConnection, time: Time, id: string, what: string, exchange: () => Promise<R>): Promise<[R, Seen]> {
+async function change<R extends DapReply | undefined>(
+  c: DapConnection,
+  time: Time,
+  id: string,
+  what: string,
+  exchange: () => Promise<R>,
+): Promise<[R, Seen]> {
   const [reply, at] = await stamped(time, exchange);
   const status = await c.request('rrext_deploy_status', { projectId: id });
   expect(status.success, `${what}: status ${id}: ${show(status.message)}`).toBe(true);
@@ -139,12 +170,20 @@ async function change<R extends DapReply | undefined>(c: DapConnection, time: Ti
   const entry = (Array.isArray(list.body?.deployments) ? (list.body.deployments as unknown[]) : []).filter((r) => projectIdOf(r) === id);
   soft('DEP-LIST-1', () => expect(entry.length, `${what}: the list shows ${id} once`).toBe(1));
   const records: Array<[string, unknown]> = [
-    ...(reply?.success === true && isJsonObject(reply.body) && 'pipeline' in reply.body ? [[`the reply to ${what}`, reply.body] as [string, unknown]] : []),
+    ...(reply?.success === true && isJsonObject(reply.body) && 'pipeline' in reply.body
+      ? [[`the reply to ${what}`, reply.body] as [string, unknown]]
+      : []),
     [`status after ${what}`, status.body],
     ...(entry[0] === undefined ? [] : [[`the list entry after ${what}`, entry[0]] as [string, unknown]]),
   ];
   for (const [where, record] of records) dialectsAgree(where, record);
-  if (entry[0] !== undefined) soft('DEP-LIST-1', () => expect(jsonEqual(entry[0], status.body), `${what}: the list entry must be the status record:\n list:   ${show(entry[0], 400)}\n status: ${show(status.body, 400)}`).toBe(true));
+  if (entry[0] !== undefined)
+    soft('DEP-LIST-1', () =>
+      expect(
+        jsonEqual(entry[0], status.body),
+        `${what}: the list entry must be the status record:\n list:   ${show(entry[0], 400)}\n status: ${show(status.body, 400)}`,
+      ).toBe(true),
+    );
   return [reply, { view: viewOf(status.body)!, sets: setsOf(status.body), at }];
 }
 
@@ -175,7 +214,9 @@ check(
     const step = 90_250;
     await time.pass(1_125);
 
-    const [addReply, added] = await change(u.c, time, id, 'the add', () => t.add(u.c, t.config.keys.primary, { pipeline: { project_id: id, v: 1 }, schedule: '*/5 * * * *' }));
+    const [addReply, added] = await change(u.c, time, id, 'the add', () =>
+      t.add(u.c, t.config.keys.primary, { pipeline: { project_id: id, v: 1 }, schedule: '*/5 * * * *' }),
+    );
     expect(addReply.success, `add ${id}: ${show(addReply.message)}`).toBe(true);
     each(added, (v, names) => {
       isNow('DEP-ADD-1', v.createdAt, added.at, `createdAt of a new record${names}`);
@@ -184,27 +225,58 @@ check(
     let last = added;
 
     /** An update that succeeds: updatedAt moves to now, everything not given stays. */
-    const updated = async (args: Record<string, unknown>, what: string, expected: { pipeline: JsonObject; schedule: string; state: string }) => {
+    const updated = async (
+      args: Record<string, unknown>,
+      what: string,
+      expected: { pipeline: JsonObject; schedule: string; state: string },
+    ) => {
       await time.pass(step);
       const [reply, seen] = await change(u.c, time, id, what, () => u.c.request('rrext_deploy_update', { projectId: id, ...args }));
       expect(reply.success, `${what}: ${show(reply.message)}`).toBe(true);
       const previous = last;
-      each(seen, (v, names, before) => {
-        isNow('DEP-UPD-1', v.updatedAt, seen.at, `updatedAt after ${what}${names}`);
-        movedOn('DEP-UPD-1', before?.updatedAt, previous.at, v.updatedAt, seen.at, `updatedAt after ${what}${names}`);
-      }, previous);
-      each(seen, (v, names, first) => soft('DEP-UPD-1', () => expect(v.createdAt, `createdAt after ${what} must stay the add's${names}`).toBe(first?.createdAt)), added);
-      soft('DEP-UPD-1', () => expect([seen.view.owner, seen.view.schedule, seen.view.state], `owner, schedule, state after ${what}`).toEqual([u.userId, expected.schedule, expected.state]));
-      soft('DEP-UPD-1', () => expect(jsonEqual(seen.view.pipeline, expected.pipeline), `the pipeline after ${what}: ${show(seen.view.pipeline)}`).toBe(true));
+      each(
+        seen,
+        (v, names, before) => {
+          isNow('DEP-UPD-1', v.updatedAt, seen.at, `updatedAt after ${what}${names}`);
+          movedOn('DEP-UPD-1', before?.updatedAt, previous.at, v.updatedAt, seen.at, `updatedAt after ${what}${names}`);
+        },
+        previous,
+      );
+      each(
+        seen,
+        (v, names, first) =>
+          soft('DEP-UPD-1', () => expect(v.createdAt, `createdAt after ${what} must stay the add's${names}`).toBe(first?.createdAt)),
+        added,
+      );
+      soft('DEP-UPD-1', () =>
+        expect([seen.view.owner, seen.view.schedule, seen.view.state], `owner, schedule, state after ${what}`).toEqual([
+          u.userId,
+          expected.schedule,
+          expected.state,
+        ]),
+      );
+      soft('DEP-UPD-1', () =>
+        expect(jsonEqual(seen.view.pipeline, expected.pipeline), `the pipeline after ${what}: ${show(seen.view.pipeline)}`).toBe(true),
+      );
       last = seen;
     };
-    await updated({ pipeline: { project_id: id, v: 2 } }, 'an update of the pipeline', { pipeline: { project_id: id, v: 2 }, schedule: '*/5 * * * *', state: 'active' });
-    await updated({ schedule: '@hourly' }, 'an update of the schedule', { pipeline: { project_id: id, v: 2 }, schedule: '@hourly', state: 'active' });
+    await updated({ pipeline: { project_id: id, v: 2 } }, 'an update of the pipeline', {
+      pipeline: { project_id: id, v: 2 },
+      schedule: '*/5 * * * *',
+      state: 'active',
+    });
+    await updated({ schedule: '@hourly' }, 'an update of the schedule', {
+      pipeline: { project_id: id, v: 2 },
+      schedule: '@hourly',
+      state: 'active',
+    });
     await updated({}, 'an update that gives nothing', { pipeline: { project_id: id, v: 2 }, schedule: '@hourly', state: 'active' });
 
     // A failed update changes nothing: updatedAt included.
     await time.pass(step);
-    const [refused, after] = await change(u.c, time, id, 'a refused update', () => u.c.request('rrext_deploy_update', { projectId: id, pipeline: { project_id: id, v: 3 }, schedule: '@reboot' }));
+    const [refused, after] = await change(u.c, time, id, 'a refused update', () =>
+      u.c.request('rrext_deploy_update', { projectId: id, pipeline: { project_id: id, v: 3 }, schedule: '@reboot' }),
+    );
     soft('DEP-UPD-3', () => expect(refused.success, `an update with the schedule @reboot must fail: ${refused.raw}`).toBe(false));
     soft('DEP-UPD-3', () => expect(after.view, 'a refused update changes nothing').toEqual(last.view));
 
@@ -218,7 +290,11 @@ check(
       });
       soft('DEP-UPD-1', () => expect(paused.view.state, 'state after the pause').toBe('paused'));
       last = paused;
-      await updated({ pipeline: { project_id: id, v: 4 } }, 'an update while paused', { pipeline: { project_id: id, v: 4 }, schedule: '@hourly', state: 'paused' });
+      await updated({ pipeline: { project_id: id, v: 4 } }, 'an update while paused', {
+        pipeline: { project_id: id, v: 4 },
+        schedule: '@hourly',
+        state: 'paused',
+      });
       expect((await t.control('POST', `${path}/resume`)).status, 'resume').toBe(200);
 
       // An errored deployment (its owner's key revoked when a tick came due) stays errored through an update.
@@ -234,31 +310,65 @@ check(
       const [, errored] = await change(again.c, time, errId, 'a tick with the key revoked', async () => undefined);
       soft('DEP-UPD-1', () => expect(errored.view.state, 'state after a tick with the key revoked (RUN-5)').toBe('errored'));
       await time.pass(step);
-      const [upd, errUpdated] = await change(again.c, time, errId, 'an update of an errored deployment', () => again.c.request('rrext_deploy_update', { projectId: errId, schedule: '*/2 * * * *' }));
+      const [upd, errUpdated] = await change(again.c, time, errId, 'an update of an errored deployment', () =>
+        again.c.request('rrext_deploy_update', { projectId: errId, schedule: '*/2 * * * *' }),
+      );
       expect(upd.success, `update ${errId}: ${show(upd.message)}`).toBe(true);
       soft('DEP-UPD-1', () => expect(errUpdated.view.state, 'an errored deployment stays errored through an update').toBe('errored'));
-      each(errUpdated, (v, names, before) => {
-        isNow('DEP-UPD-1', v.updatedAt, errUpdated.at, `updatedAt after an update of an errored deployment${names}`);
-        soft('DEP-UPD-1', () => expect(v.createdAt, `createdAt after an update of an errored deployment${names}`).toBe(before?.createdAt));
-      }, errored);
+      each(
+        errUpdated,
+        (v, names, before) => {
+          isNow('DEP-UPD-1', v.updatedAt, errUpdated.at, `updatedAt after an update of an errored deployment${names}`);
+          soft('DEP-UPD-1', () =>
+            expect(v.createdAt, `createdAt after an update of an errored deployment${names}`).toBe(before?.createdAt),
+          );
+        },
+        errored,
+      );
       await again.c.request('rrext_deploy_remove', { projectId: errId });
     }
 
     // Removed, then added again later: a fresh record, with a new createdAt.
     expect((await u.c.request('rrext_deploy_remove', { projectId: id })).success, `remove ${id}`).toBe(true);
     await time.pass(step);
-    const [readdReply, readded] = await change(u.c, time, id, 'the add after the remove', () => t.add(u.c, t.config.keys.primary, { pipeline: { project_id: id, v: 5 } }));
+    const [readdReply, readded] = await change(u.c, time, id, 'the add after the remove', () =>
+      t.add(u.c, t.config.keys.primary, { pipeline: { project_id: id, v: 5 } }),
+    );
     expect(readdReply.success, `add ${id} again: ${show(readdReply.message)}`).toBe(true);
-    each(readded, (v, names, removed) => {
-      isNow('DEP-REM-1', v.createdAt, readded.at, `createdAt of the re-added record${names}`);
-      movedOn('DEP-REM-1', removed?.createdAt, added.at, v.createdAt, readded.at, `createdAt of the re-added record, against the removed one${names}`);
-      soft('DEP-REM-1', () => expect(v.updatedAt, `updatedAt of the re-added record equals its new createdAt${names}`).toBe(v.createdAt));
-    }, added);
+    each(
+      readded,
+      (v, names, removed) => {
+        isNow('DEP-REM-1', v.createdAt, readded.at, `createdAt of the re-added record${names}`);
+        movedOn(
+          'DEP-REM-1',
+          removed?.createdAt,
+          added.at,
+          v.createdAt,
+          readded.at,
+          `createdAt of the re-added record, against the removed one${names}`,
+        );
+        soft('DEP-REM-1', () => expect(v.updatedAt, `updatedAt of the re-added record equals its new createdAt${names}`).toBe(v.createdAt));
+      },
+      added,
+    );
     if (!control) inSeconds(added.at, readded.at, t);
-    soft('DEP-REM-1', () => expect([readded.view.state, readded.view.schedule, pipelineOf(readded.view)['v']], 'state, schedule and pipeline of the re-added record (fresh)').toEqual(['active', 'manual', 5]));
+    soft('DEP-REM-1', () =>
+      expect(
+        [readded.view.state, readded.view.schedule, pipelineOf(readded.view)['v']],
+        'state, schedule and pipeline of the re-added record (fresh)',
+      ).toEqual(['active', 'manual', 5]),
+    );
     // REC-1: Unix seconds. On a fake clock the times above are the clock's seconds exactly; without
     // clock control, the elapsed time matches the wall clock's in seconds.
-    if (!control) soft('REC-1', () => expect(typeof readded.view.createdAt === 'number' && (readded.view.createdAt as number) > 1e9 && (readded.view.createdAt as number) < 1e11, `createdAt in Unix seconds: ${show(readded.view.createdAt)}`).toBe(true));
+    if (!control)
+      soft('REC-1', () =>
+        expect(
+          typeof readded.view.createdAt === 'number' &&
+            (readded.view.createdAt as number) > 1e9 &&
+            (readded.view.createdAt as number) < 1e11,
+          `createdAt in Unix seconds: ${show(readded.view.createdAt)}`,
+        ).toBe(true),
+      );
   },
   { timeout: 60_000 },
 );

@@ -8,7 +8,16 @@
 import { createInterface } from 'node:readline';
 import { DRIVER_EXIT_GRACE_MS, DriverError } from '../sdk/driver.js';
 import { PROTOCOL_VERSION } from '../sdk/stdio-driver.js';
-import { createSdkClient, describeError, disconnectWithin, jsonResult, moduleSdkInfo, runSdkCall, sdkCall, type SdkClient } from '../sdk/module-driver.js';
+import {
+  createSdkClient,
+  describeError,
+  disconnectWithin,
+  jsonResult,
+  moduleSdkInfo,
+  runSdkCall,
+  sdkCall,
+  type SdkClient,
+} from '../sdk/module-driver.js';
 
 /** Leaves room within the runner's grace period to flush and exit after disconnecting. */
 const DISCONNECT_BOUND_MS = DRIVER_EXIT_GRACE_MS / 2;
@@ -32,7 +41,11 @@ async function answer(client: SdkClient, line: string): Promise<void> {
   }
   const id = request?.id;
   if (typeof id !== 'number' || !Number.isInteger(id) || id <= 0) {
-    return send({ id: null, ok: false, error: { type: 'DriverError', message: `a request needs a positive integer id: ${line.slice(0, 200)}` } });
+    return send({
+      id: null,
+      ok: false,
+      error: { type: 'DriverError', message: `a request needs a positive integer id: ${line.slice(0, 200)}` },
+    });
   }
   try {
     const call = sdkCall(request.op, request.args ?? {});

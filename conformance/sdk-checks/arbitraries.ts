@@ -35,7 +35,9 @@ export function sameJson(a: unknown, b: unknown): boolean {
 /** Fails with both values shown, as JSON, naming the clause. */
 export function expectSameJson(clause: string, what: string, actual: unknown, expected: unknown): void {
   if (!sameJson(actual, expected)) {
-    throw new Error(`${clause}: ${what}\n  expected: ${JSON.stringify(asJson(expected))}\n  actual:   ${JSON.stringify(asJson(actual)) ?? 'undefined'}`);
+    throw new Error(
+      `${clause}: ${what}\n  expected: ${JSON.stringify(asJson(expected))}\n  actual:   ${JSON.stringify(asJson(actual)) ?? 'undefined'}`,
+    );
   }
 }
 

@@ -25,7 +25,8 @@ property(
     await sdk.call('add', schedule === undefined ? { pipeline } : { pipeline, schedule });
     const args = (await onlyRequest(sdk, 'SDK-1', call, 'rrext_deploy_add')) ?? {};
     expectSameJson('SDK-1', `${call}: arguments.pipeline is not the pipeline given`, args['pipeline'], pipeline);
-    if (schedule === undefined && 'schedule' in args) fail('SDK-1', `${call} sent a "schedule" key (${JSON.stringify(args['schedule'])}); without a schedule there must be none`);
+    if (schedule === undefined && 'schedule' in args)
+      fail('SDK-1', `${call} sent a "schedule" key (${JSON.stringify(args['schedule'])}); without a schedule there must be none`);
     if (schedule !== undefined && args['schedule'] !== schedule) fail('SDK-1', `${call} sent schedule ${JSON.stringify(args['schedule'])}`);
   },
 );
@@ -52,10 +53,13 @@ property(
     const args = (await onlyRequest(sdk, 'SDK-2', call, 'rrext_deploy_update')) ?? {};
     const keys = Object.keys(args).sort();
     const expected = ['projectId', ...Object.keys(given)].sort();
-    if (keys.join() !== expected.join()) fail('SDK-2', `${call} sent the keys [${keys.join(', ')}]; expected exactly [${expected.join(', ')}]`);
-    if (args['projectId'] !== projectId) fail('SDK-2', `${call} sent projectId ${JSON.stringify(args['projectId'])}, not ${JSON.stringify(projectId)}`);
+    if (keys.join() !== expected.join())
+      fail('SDK-2', `${call} sent the keys [${keys.join(', ')}]; expected exactly [${expected.join(', ')}]`);
+    if (args['projectId'] !== projectId)
+      fail('SDK-2', `${call} sent projectId ${JSON.stringify(args['projectId'])}, not ${JSON.stringify(projectId)}`);
     if ('pipeline' in given) expectSameJson('SDK-2', `${call}: the pipeline sent is not the one given`, args['pipeline'], given.pipeline);
-    if ('schedule' in given && args['schedule'] !== given.schedule) fail('SDK-2', `${call} sent schedule ${JSON.stringify(args['schedule'])}`);
+    if ('schedule' in given && args['schedule'] !== given.schedule)
+      fail('SDK-2', `${call} sent schedule ${JSON.stringify(args['schedule'])}`);
   },
 );
 
@@ -105,7 +109,7 @@ check(['SDK-6'], 'every request is a JSON request with a numeric seq unique on t
   });
   const commands = sent.map((m) => m!['command']);
   const expected = ['auth', ...steps.map(([, , command]) => command)];
-  if (commands.join() !== expected.join()) fail('SDK-6', `the commands sent were [${commands.join(', ')}]; expected [${expected.join(', ')}]`);
+  if (commands.join() !== expected.join())
+    fail('SDK-6', `the commands sent were [${commands.join(', ')}]; expected [${expected.join(', ')}]`);
   await t.end(sdk);
 });
-

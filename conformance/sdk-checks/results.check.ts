@@ -26,7 +26,12 @@ check(['SDK-4'], 'list() returns the deployments array of the body; add() return
   for (const n of [1, 2]) {
     const call = `add(pipeline ${n})`;
     const added = result('SDK-4', call, await sdk.call('add', { pipeline: { project_id: newId('list'), n } }));
-    expectSameJson('SDK-4', `${call} must return the record exactly as the server sent it`, added, await responseBody(sdk, 'rrext_deploy_add'));
+    expectSameJson(
+      'SDK-4',
+      `${call} must return the record exactly as the server sent it`,
+      added,
+      await responseBody(sdk, 'rrext_deploy_add'),
+    );
   }
   const listed = result('SDK-4', 'list()', await sdk.call('list'));
   const body = (await responseBody(sdk, 'rrext_deploy_list')) as { deployments: unknown };
@@ -68,22 +73,59 @@ property(
 /** SDK-5: the outcome is the documented error type, carrying the server's message. */
 function expectDocumentedError(t: SdkTarget, sdk: SdkUnderTest, call: string, outcome: SdkOutcome, serverMessage: string): void {
   const errorType = t.documentedErrorType;
-  if (outcome.kind === 'ok') fail('SDK-5', `${call} got a failed response ("${serverMessage}") but returned ${JSON.stringify(outcome.result) ?? 'undefined'} instead of raising`);
+  if (outcome.kind === 'ok')
+    fail(
+      'SDK-5',
+      `${call} got a failed response ("${serverMessage}") but returned ${JSON.stringify(outcome.result) ?? 'undefined'} instead of raising`,
+    );
   if (outcome.kind === 'timeout') fail('SDK-5', `${call} got a failed response ("${serverMessage}") but never returned`);
-  if (!outcome.types.includes(errorType)) fail('SDK-5', `${call} raised ${outcome.types.join(' < ')}, which is not a ${errorType} (${sdk.info.language}'s documented error)`);
-  if (!outcome.message.includes(serverMessage)) fail('SDK-5', `${call} raised ${outcome.type} with message ${JSON.stringify(outcome.message)}, which does not contain the server's message ${JSON.stringify(serverMessage)}`);
+  if (!outcome.types.includes(errorType))
+    fail('SDK-5', `${call} raised ${outcome.types.join(' < ')}, which is not a ${errorType} (${sdk.info.language}'s documented error)`);
+  if (!outcome.message.includes(serverMessage))
+    fail(
+      'SDK-5',
+      `${call} raised ${outcome.type} with message ${JSON.stringify(outcome.message)}, which does not contain the server's message ${JSON.stringify(serverMessage)}`,
+    );
 }
 
-check(['SDK-5'], 'failed responses raise the documented error with the server\'s message (duplicate add, unknown id, bad schedule)', async (t) => {
-  const sdk = await t.session();
-  const projectId = newId('err');
-  await sdk.ok('add', { pipeline: { project_id: projectId } });
-  expectDocumentedError(t, sdk, 'a duplicate add()', await sdk.call('add', { pipeline: { project_id: projectId } }), `Deployment already exists: ${projectId}`);
-  expectDocumentedError(t, sdk, 'status() of an unknown id', await sdk.call('status', { projectId: 'missing' }), 'Deployment not found: missing');
-  expectDocumentedError(t, sdk, 'remove() of an unknown id', await sdk.call('remove', { projectId: 'missing' }), 'Deployment not found: missing');
-  expectDocumentedError(t, sdk, 'update() with a bad schedule', await sdk.call('update', { projectId, schedule: 'every day' }), "Invalid schedule 'every day'.");
-  await t.end(sdk);
-});
+check(
+  ['SDK-5'],
+  "failed responses raise the documented error with the server's message (duplicate add, unknown id, bad schedule)",
+  async (t) => {
+    const sdk = await t.session();
+    const projectId = newId('err');
+    await sdk.ok('add', { pipeline: { project_id: projectId } });
+    expectDocumentedError(
+      t,
+      sdk,
+      'a duplicate add()',
+      await sdk.call('add', { pipeline: { project_id: projectId } }),
+      `Deployment already exists: ${projectId}`,
+    );
+    expectDocumentedError(
+      t,
+      sdk,
+      'status() of an unknown id',
+      await sdk.call('status', { projectId: 'missing' }),
+      'Deployment not found: missing',
+    );
+    expectDocumentedError(
+      t,
+      sdk,
+      'remove() of an unknown id',
+      await sdk.call('remove', { projectId: 'missing' }),
+      'Deployment not found: missing',
+    );
+    expectDocumentedError(
+      t,
+      sdk,
+      'update() with a bad schedule',
+      await sdk.call('update', { projectId, schedule: 'every day' }),
+      "Invalid schedule 'every day'.",
+    );
+    await t.end(sdk);
+  },
+);
 
 property(
   ['SDK-5'],
@@ -98,7 +140,14 @@ property(
     const command = `rrext_deploy_${op}`;
     await sdk.inject({ kind: 'fail', command, message });
     const projectId = newId('fail');
-    const args = op === 'add' ? { pipeline: { project_id: projectId } } : op === 'list' ? undefined : op === 'update' ? { projectId, schedule: 'manual' } : { projectId };
+    const args =
+      op === 'add'
+        ? { pipeline: { project_id: projectId } }
+        : op === 'list'
+          ? undefined
+          : op === 'update'
+            ? { projectId, schedule: 'manual' }
+            : { projectId };
     expectDocumentedError(t, sdk, `${op}() answered with a failure`, await sdk.call(op, args), message);
   },
   { runs: 0.6 },

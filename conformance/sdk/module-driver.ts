@@ -8,7 +8,16 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { DRIVER_EXIT_GRACE_MS, DriverError, type SdkArgs, type SdkInfo, type SdkOp, type SdkOutcome, type SdkSession, type StartOptions } from './driver.js';
+import {
+  DRIVER_EXIT_GRACE_MS,
+  DriverError,
+  type SdkArgs,
+  type SdkInfo,
+  type SdkOp,
+  type SdkOutcome,
+  type SdkSession,
+  type StartOptions,
+} from './driver.js';
 
 /** What an adapter's factory is given. */
 export interface AdapterOptions {
@@ -78,7 +87,9 @@ export async function loadClientFactory(spec: string): Promise<ClientFactory> {
   }
   const factory = module[exportName];
   if (typeof factory !== 'function') {
-    throw new DriverError(`Export '${exportName}' of SDK module '${specifier}' is a ${typeof factory}, not a factory function ({ uri, key }) => client`);
+    throw new DriverError(
+      `Export '${exportName}' of SDK module '${specifier}' is a ${typeof factory}, not a factory function ({ uri, key }) => client`,
+    );
   }
   return factory as ClientFactory;
 }

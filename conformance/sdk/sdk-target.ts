@@ -10,7 +10,17 @@ import type { FaultSpec, JournalEntry } from 'rocketride-deploy-kit';
 import type { Capability } from '../clauses.js';
 import { defineChecks, type CheckSubject } from '../context.js';
 import { Transcript } from '../transcript.js';
-import { DEFAULT_ERROR_TYPES, DriverError, type SdkArgs, type SdkInfo, type SdkOp, type SdkOutcome, type SdkSession, type SdkSpec, type StartOptions } from './driver.js';
+import {
+  DEFAULT_ERROR_TYPES,
+  DriverError,
+  type SdkArgs,
+  type SdkInfo,
+  type SdkOp,
+  type SdkOutcome,
+  type SdkSession,
+  type SdkSpec,
+  type StartOptions,
+} from './driver.js';
 import { startModuleDriver } from './module-driver.js';
 import { startStdioDriver } from './stdio-driver.js';
 
@@ -89,8 +99,12 @@ export class SdkUnderTest {
 
   /** Every frame of this session's user since the previous call of `frames` (or the start), both ways. */
   async frames(): Promise<JournalEntry[]> {
-    const entries = (await this.target.control('GET', `/journal?userId=${encodeURIComponent(this.userId)}&after=${this.#mark}`)) as JournalEntry[];
-    for (const e of entries) this.target.transcript.record(`journal`, e.direction === 'in' ? '>' : '<', e.text ?? JSON.stringify(e.message));
+    const entries = (await this.target.control(
+      'GET',
+      `/journal?userId=${encodeURIComponent(this.userId)}&after=${this.#mark}`,
+    )) as JournalEntry[];
+    for (const e of entries)
+      this.target.transcript.record(`journal`, e.direction === 'in' ? '>' : '<', e.text ?? JSON.stringify(e.message));
     if (entries.length > 0) this.#mark = entries[entries.length - 1]!.id;
     return entries;
   }
@@ -108,7 +122,10 @@ export class SdkUnderTest {
 
   /** Reads the connection id off the SDK's `auth` request (once, right after connect). */
   async learnConnection(): Promise<void> {
-    const auth = (await this.target.control('GET', `/journal?userId=${encodeURIComponent(this.userId)}&command=auth&direction=in`)) as JournalEntry[];
+    const auth = (await this.target.control(
+      'GET',
+      `/journal?userId=${encodeURIComponent(this.userId)}&command=auth&direction=in`,
+    )) as JournalEntry[];
     const last = auth[auth.length - 1];
     if (!last) throw new Error(`the SDK never sent auth for user ${this.userId}`);
     this.#connectionId = last.connectionId;
@@ -163,7 +180,14 @@ export class SdkTarget implements CheckSubject {
       userId,
       keys: [key],
       defaultTeam: 'sdk',
-      organizations: [{ id: 'sdk', name: 'SDK conformance', permissions: [], teams: [{ id: 'sdk', name: 'SDK', permissions: ['task.control', 'task.monitor'] }] }],
+      organizations: [
+        {
+          id: 'sdk',
+          name: 'SDK conformance',
+          permissions: [],
+          teams: [{ id: 'sdk', name: 'SDK', permissions: ['task.control', 'task.monitor'] }],
+        },
+      ],
     });
     const session = await startSdk(this.config.sdk, { uri: this.config.uri, key, timeoutMs: this.config.timeoutMs });
     const sdk = new SdkUnderTest(this, session, userId, key, `sdk${this.#users}`);

@@ -50,7 +50,10 @@ function killGroup(child: ChildProcessWithoutNullStreams): void {
 }
 
 /** Starts `spec.command` through the shell and waits for its ready line. */
-export async function startStdioDriver(spec: { readonly command: string; readonly cwd?: string }, options: StartOptions): Promise<SdkSession> {
+export async function startStdioDriver(
+  spec: { readonly command: string; readonly cwd?: string },
+  options: StartOptions,
+): Promise<SdkSession> {
   const child = spawn(spec.command, {
     shell: true,
     // Its own process group, so a hang kills the shell and the driver together.
@@ -73,7 +76,9 @@ export async function startStdioDriver(spec: { readonly command: string; readonl
   child.stdin.on('error', () => {}); // EPIPE when the driver is gone: its exit reports it
   const stderrTail = () => {
     const lines = stderr.trimEnd().split('\n').slice(-STDERR_TAIL_LINES);
-    return lines.join('') === '' ? ' Its standard error was empty.' : `\nIts standard error ended with:\n${lines.map((l) => `  ${l}`).join('\n')}`;
+    return lines.join('') === ''
+      ? ' Its standard error was empty.'
+      : `\nIts standard error ended with:\n${lines.map((l) => `  ${l}`).join('\n')}`;
   };
   const fault = (what: string) => new DriverError(`SDK driver \`${spec.command}\` ${what}.${stderrTail()}`);
 
@@ -100,7 +105,10 @@ export async function startStdioDriver(spec: { readonly command: string; readonl
       new Promise<string>((resolve) => (onReady = resolve)),
       closed.then((how) => Promise.reject(fault(`${how} before printing its ready line`))),
       new Promise<never>((_, reject) => {
-        readyTimer = setTimeout(() => reject(fault(`printed no ready line within ${DRIVER_READY_TIMEOUT_MS / 1000} s`)), DRIVER_READY_TIMEOUT_MS);
+        readyTimer = setTimeout(
+          () => reject(fault(`printed no ready line within ${DRIVER_READY_TIMEOUT_MS / 1000} s`)),
+          DRIVER_READY_TIMEOUT_MS,
+        );
       }),
     ]);
     onReady = undefined;
@@ -133,7 +141,11 @@ export async function startStdioDriver(spec: { readonly command: string; readonl
 
 /** Resolves true when `promise` settles within `ms`, false otherwise. */
 function waitFor(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  return withTimeout(promise.then(() => true), ms, () => false);
+  return withTimeout(
+    promise.then(() => true),
+    ms,
+    () => false,
+  );
 }
 
 /** Checks the ready line; the error type defaults by language (DEFAULT_ERROR_TYPES). */
@@ -142,15 +154,21 @@ function parseReady(line: string, fault: (what: string) => DriverError): SdkInfo
   try {
     ready = JSON.parse(line) as Record<string, unknown>;
   } catch {
-    throw fault(`printed ${quote(line)} where its ready line was expected (standard output carries protocol lines only; log to standard error)`);
+    throw fault(
+      `printed ${quote(line)} where its ready line was expected (standard output carries protocol lines only; log to standard error)`,
+    );
   }
-  if (typeof ready !== 'object' || ready === null || ready['ready'] !== true) throw fault(`printed ${quote(line)} where its ready line ({"ready": true, ...}) was expected`);
-  if (ready['protocol'] !== PROTOCOL_VERSION) throw fault(`speaks protocol ${JSON.stringify(ready['protocol'])}; this runner speaks protocol ${PROTOCOL_VERSION}`);
+  if (typeof ready !== 'object' || ready === null || ready['ready'] !== true)
+    throw fault(`printed ${quote(line)} where its ready line ({"ready": true, ...}) was expected`);
+  if (ready['protocol'] !== PROTOCOL_VERSION)
+    throw fault(`speaks protocol ${JSON.stringify(ready['protocol'])}; this runner speaks protocol ${PROTOCOL_VERSION}`);
   const language = ready['language'];
   if (typeof language !== 'string' || language === '') throw fault(`announced no language in its ready line`);
   const errorType = ready['errorType'] ?? DEFAULT_ERROR_TYPES[language];
   if (typeof errorType !== 'string' || errorType === '') {
-    throw fault(`announced language '${language}' without an errorType; the ready line must name the error type the SDK documents for a failed call`);
+    throw fault(
+      `announced language '${language}' without an errorType; the ready line must name the error type the SDK documents for a failed call`,
+    );
   }
   const sdk = ready['sdk'];
   return { language, errorType, sdk: typeof sdk === 'string' ? sdk : language };
@@ -211,8 +229,12 @@ class DriverState {
       return this.#broken(`answered '${pending.op}' with ${quote(line)}, which has neither "ok": true nor an error with a type`, pending);
     }
     const message = typeof error.message === 'string' ? error.message : '';
-    if (error.type === 'DriverError') return pending.reject(new DriverError(`SDK driver \`${this.command}\` could not run '${pending.op}': ${message}`));
-    const types = Array.isArray(error.types) && error.types.every((t) => typeof t === 'string') && error.types.length > 0 ? (error.types as string[]) : [error.type];
+    if (error.type === 'DriverError')
+      return pending.reject(new DriverError(`SDK driver \`${this.command}\` could not run '${pending.op}': ${message}`));
+    const types =
+      Array.isArray(error.types) && error.types.every((t) => typeof t === 'string') && error.types.length > 0
+        ? (error.types as string[])
+        : [error.type];
     pending.resolve({ kind: 'error', type: error.type, types, message, ms });
   }
 

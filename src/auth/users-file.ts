@@ -38,4 +38,3 @@ export async function loadUsersFile(path: string = DEFAULT_USERS_FILE): Promise<
     throw new UsersFileError(`Users file ${path}: ${(error as Error).message}`);
   }
 }
-

@@ -36,9 +36,7 @@ function parseUser(value: unknown, at: string): UserSpec {
     if (k.trim() === '' || k !== k.trim()) throw new Error(`${at}.keys[${i}]: keys must be non-blank, without surrounding spaces`);
     if (k.startsWith('rrdk_')) throw new Error(`${at}.keys[${i}]: the prefix 'rrdk_' is reserved for issued tokens`);
   });
-  const organizations = list(u['organizations'], `${at}.organizations`).map((o, i) =>
-    parseOrganization(o, `${at}.organizations[${i}]`),
-  );
+  const organizations = list(u['organizations'], `${at}.organizations`).map((o, i) => parseOrganization(o, `${at}.organizations[${i}]`));
   const defaultTeam = text(u['defaultTeam'], `${at}.defaultTeam`);
   if (!organizations.some((o) => o.teams.some((t) => t.id === defaultTeam))) {
     throw new Error(`${at}.defaultTeam: no team '${defaultTeam}' in the user's organizations`);

@@ -191,5 +191,8 @@ export function connectResult(user: UserSpec, userToken: string): Record<string,
 /** `bytes` random bytes as base64url, with Web Crypto (in Node and in browsers alike). */
 function randomBase64url(bytes: number): string {
   const random = globalThis.crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...random)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...random))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }

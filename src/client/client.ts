@@ -116,7 +116,7 @@ export class DeployClient {
       remove: async (projectId) => {
         await this.call('rrext_deploy_remove', { projectId });
       },
-      list: async () => ((await this.call<{ deployments?: DeploymentRecord[] }>('rrext_deploy_list')).deployments ?? []),
+      list: async () => (await this.call<{ deployments?: DeploymentRecord[] }>('rrext_deploy_list')).deployments ?? [],
       status: (projectId) => this.call('rrext_deploy_status', { projectId }),
       update: (projectId, opts = {}) => this.call('rrext_deploy_update', { projectId, ...definedFields(opts) }),
     };
@@ -211,4 +211,3 @@ export class DeployClient {
     this.#pending.clear();
   }
 }
-

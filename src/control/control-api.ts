@@ -14,15 +14,7 @@ import type { AdvanceReport, ScheduleDescription, Scheduler } from '../scheduler
 import { SchedulerError } from '../scheduler/errors.js';
 import type { Run, RunBehavior, TickRecord } from '../scheduler/types.js';
 import { ControlError } from './errors.js';
-import {
-  parseBoolean,
-  parseChoice,
-  parseDuration,
-  parseInstant,
-  parseObject,
-  parseOptionalText,
-  parseText,
-} from './inputs.js';
+import { parseBoolean, parseChoice, parseDuration, parseInstant, parseObject, parseOptionalText, parseText } from './inputs.js';
 import { parseFaultSpec, parseJournalFilter } from './wire-inputs.js';
 
 /** @since 0.2.0 */
@@ -157,11 +149,31 @@ interface ControlTargets {
 
 /** The operations that change what a state file keeps (the journal and faults are not kept). */
 const CHANGES_STATE: ReadonlySet<string> = new Set([
-  'setClock', 'advance', 'runToNextTick', 'addUser', 'revokeKey', 'restoreKey', 'pause', 'resume', 'trigger', 'endRun', 'setRunBehavior', 'reset',
+  'setClock',
+  'advance',
+  'runToNextTick',
+  'addUser',
+  'revokeKey',
+  'restoreKey',
+  'pause',
+  'resume',
+  'trigger',
+  'endRun',
+  'setRunBehavior',
+  'reset',
 ] satisfies Array<keyof ControlApi>);
 
 /** Builds the control API over one server's core. */
-export function createControlApi({ clock, scheduler, users, deploy, journal, faultPlan, connections, changed }: ControlTargets): ControlApi {
+export function createControlApi({
+  clock,
+  scheduler,
+  users,
+  deploy,
+  journal,
+  faultPlan,
+  connections,
+  changed,
+}: ControlTargets): ControlApi {
   const advanceView = (report: AdvanceReport): AdvanceView => ({
     from: iso(report.from),
     to: iso(report.to),
@@ -235,7 +247,8 @@ export function createControlApi({ clock, scheduler, users, deploy, journal, fau
       if (b['outcome'] !== undefined) change.outcome = parseChoice(b['outcome'], 'outcome', ['completed', 'failed'] as const);
       if (b['hold'] !== undefined) change.hold = parseBoolean(b['hold'], 'hold');
       const unknown = Object.keys(b).filter((k) => !['duration', 'outcome', 'hold'].includes(k));
-      if (unknown.length > 0) throw new ControlError('BAD_INPUT', 400, `Unknown run behavior field(s): ${unknown.join(', ')}; use duration, outcome, hold`);
+      if (unknown.length > 0)
+        throw new ControlError('BAD_INPUT', 400, `Unknown run behavior field(s): ${unknown.join(', ')}; use duration, outcome, hold`);
       if (scope === undefined) return { ...scheduler.setRunBehavior(change) };
       const s = parseObject(scope, 'scope');
       const [u, p] = ids(s['userId'], s['projectId']);
@@ -248,7 +261,8 @@ export function createControlApi({ clock, scheduler, users, deploy, journal, fau
     faults: () => faultPlan.list(),
     removeFault(id) {
       const faultId = parseText(id, 'id');
-      if (!faultPlan.remove(faultId)) throw new ControlError('FAULT_NOT_FOUND', 404, `No active fault '${faultId}' (it may have been used up); list them with faults()`);
+      if (!faultPlan.remove(faultId))
+        throw new ControlError('FAULT_NOT_FOUND', 404, `No active fault '${faultId}' (it may have been used up); list them with faults()`);
       return { id: faultId, removed: true };
     },
     clearFaults: () => ({ cleared: faultPlan.clear() }),

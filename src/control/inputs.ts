@@ -26,7 +26,9 @@ export function parseDuration(value: unknown, field: string): number {
   // Whole milliseconds only, so that spans add up exactly: advancing by a + b and by a then b
   // must reach the same instant (RUN-8), which fractions of a millisecond would break.
   if (ms !== undefined && Number.isInteger(ms) && ms >= 0 && ms <= MAX_INSTANT_MS) return ms;
-  throw badInput(`${field} must be a duration in whole milliseconds: a number, or a string like "90s", "15m", "1h30m", "2d" (got ${show(value)})`);
+  throw badInput(
+    `${field} must be a duration in whole milliseconds: a number, or a string like "90s", "15m", "1h30m", "2d" (got ${show(value)})`,
+  );
 }
 
 /** An instant: whole epoch milliseconds, or a real ISO 8601 date-time with a zone (`2026-11-26T10:07:00Z`). */
@@ -37,7 +39,9 @@ export function parseInstant(value: unknown, field: string): number {
     const ms = Date.parse(parts[0]);
     if (Number.isFinite(ms)) return ms;
   }
-  throw badInput(`${field} must be an instant: epoch milliseconds or an ISO date-time with a zone, like "2026-11-26T10:07:00Z" (got ${show(value)})`);
+  throw badInput(
+    `${field} must be an instant: epoch milliseconds or an ISO date-time with a zone, like "2026-11-26T10:07:00Z" (got ${show(value)})`,
+  );
 }
 
 const ISO_INSTANT = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?(?:Z|[+-](\d\d):(\d\d))$/;
@@ -47,8 +51,15 @@ function isCalendarDate([, y, mo, d, h, mi, s = '0', oh = '0', om = '0']: RegExp
   const [year, month, day] = [Number(y), Number(mo), Number(d)];
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return (
-    month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth &&
-    Number(h) <= 23 && Number(mi) <= 59 && Number(s) <= 59 && Number(oh) <= 23 && Number(om) <= 59
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    Number(h) <= 23 &&
+    Number(mi) <= 59 &&
+    Number(s) <= 59 &&
+    Number(oh) <= 23 &&
+    Number(om) <= 59
   );
 }
 

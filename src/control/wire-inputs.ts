@@ -45,19 +45,22 @@ export function parseFaultSpec(value: unknown): FaultSpec {
   if (input['count'] !== undefined) spec.count = wholeNumber(input['count'], 'count', kind === 'reorder' ? 2 : 1);
   if (input['ms'] !== undefined) {
     spec.ms = parseDuration(input['ms'], 'ms');
-    if (spec.ms > MAX_TIMER_MS) throw badInput(`ms must be at most ${MAX_TIMER_MS} (about 24.8 days); for no answer at all, use a no-reply fault`);
+    if (spec.ms > MAX_TIMER_MS)
+      throw badInput(`ms must be at most ${MAX_TIMER_MS} (about 24.8 days); for no answer at all, use a no-reply fault`);
   }
   if (kind === 'delay' && spec.ms === undefined) throw badInput('A delay fault needs ms: how long each response waits, like 500 or "2s"');
   if (input['message'] !== undefined) spec.message = parseText(input['message'], 'message');
   if (input['body'] !== undefined) spec.body = jsonObject(input['body'], 'body');
   if (input['code'] !== undefined) {
     const code = wholeNumber(input['code'], 'code', 1000);
-    if (!isSendableCloseCode(code)) throw badInput(`code must be a close code a server may send: 1000-1003, 1007-1014 or 3000-4999 (got ${code})`);
+    if (!isSendableCloseCode(code))
+      throw badInput(`code must be a close code a server may send: 1000-1003, 1007-1014 or 3000-4999 (got ${code})`);
     spec.code = code;
   }
   if (input['reason'] !== undefined) {
     const reason = input['reason'];
-    if (typeof reason !== 'string' || new TextEncoder().encode(reason).length > 123) throw badInput('reason must be a string of at most 123 bytes (a WebSocket close reason)');
+    if (typeof reason !== 'string' || new TextEncoder().encode(reason).length > 123)
+      throw badInput('reason must be a string of at most 123 bytes (a WebSocket close reason)');
     spec.reason = reason;
   }
   return spec;
@@ -99,4 +102,3 @@ function wholeNumber(value: unknown, field: string, min: number): number {
   if (typeof n === 'number' && Number.isSafeInteger(n) && n >= min) return n;
   throw badInput(`${field} must be a whole number of at least ${min} (got ${JSON.stringify(value) ?? String(value)})`);
 }
-

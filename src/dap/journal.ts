@@ -121,8 +121,10 @@ export class FrameJournal {
 
   /** `initial`: the rings' first sizes (tests make them small to watch them grow). */
   constructor(limits: JournalLimits, now: () => number, initial: { bytes?: number; entries?: number } = {}) {
-    if (!Number.isInteger(limits.entries) || limits.entries < 0) throw new RangeError(`journal entries limit must be a whole number >= 0, got ${limits.entries}`);
-    if (!Number.isInteger(limits.bytes) || limits.bytes < 1) throw new RangeError(`journal bytes limit must be a positive whole number, got ${limits.bytes}`);
+    if (!Number.isInteger(limits.entries) || limits.entries < 0)
+      throw new RangeError(`journal entries limit must be a whole number >= 0, got ${limits.entries}`);
+    if (!Number.isInteger(limits.bytes) || limits.bytes < 1)
+      throw new RangeError(`journal bytes limit must be a positive whole number, got ${limits.bytes}`);
     this.#limits = limits;
     this.#maxEntries = limits.entries;
     this.#maxBytes = Math.min(limits.bytes, MAX_RING_BYTES);
@@ -147,7 +149,13 @@ export class FrameJournal {
    * payload size. A frame larger than the whole bytes limit gets an id but is not kept: it
    * counts as dropped.
    */
-  record(connectionId: number, direction: 'in' | 'out', frame: string | Uint8Array, payloadBytes: number | undefined, userId: string | undefined): number {
+  record(
+    connectionId: number,
+    direction: 'in' | 'out',
+    frame: string | Uint8Array,
+    payloadBytes: number | undefined,
+    userId: string | undefined,
+  ): number {
     if (this.#maxEntries === 0) return 0;
     const id = this.#nextId++;
     const isText = typeof frame === 'string';

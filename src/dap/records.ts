@@ -64,9 +64,23 @@ function recordTail(d: Deployment): string {
     const updated = JSON.stringify(d.updatedAt);
     // Joined rather than concatenated: a join writes one flat string, a `+` chain a tree of pieces.
     tail = [
-      ',"schedule":', JSON.stringify(d.schedule.source), ',"state":', JSON.stringify(d.state),
-      ',"userId":', owner, ',"createdAt":', created, ',"updatedAt":', updated,
-      ',"created_by":', owner, ',"created_at":', created, ',"updated_at":', updated, '}',
+      ',"schedule":',
+      JSON.stringify(d.schedule.source),
+      ',"state":',
+      JSON.stringify(d.state),
+      ',"userId":',
+      owner,
+      ',"createdAt":',
+      created,
+      ',"updatedAt":',
+      updated,
+      ',"created_by":',
+      owner,
+      ',"created_at":',
+      created,
+      ',"updated_at":',
+      updated,
+      '}',
     ].join('');
     tailOf.set(d, tail);
   }

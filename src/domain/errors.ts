@@ -37,8 +37,7 @@ const EXPECTED_SCHEDULE = 'Expected "manual", a cron preset (@hourly etc.), or a
 export const deployErrors = {
   pipelineRequired: () => new DeployError('PIPELINE_REQUIRED', 'pipeline is required'),
   pipelineNotObject: () => new DeployError('PIPELINE_NOT_OBJECT', 'pipeline must be an object'),
-  pipelineTooDeep: (limit: number) =>
-    new DeployError('PIPELINE_TOO_DEEP', `pipeline is nested too deeply (more than ${limit} levels)`),
+  pipelineTooDeep: (limit: number) => new DeployError('PIPELINE_TOO_DEEP', `pipeline is nested too deeply (more than ${limit} levels)`),
   pipelineTooLarge: (limit: number) =>
     new DeployError('PIPELINE_TOO_LARGE', `pipeline is too large: its JSON is over ${bytesText(limit)} (the server's limit)`),
   projectIdTooLong: (limit: number) =>
@@ -55,12 +54,8 @@ export const deployErrors = {
   invalidSchedule: (value: unknown) =>
     new DeployError('INVALID_SCHEDULE', `Invalid schedule '${describeValue(value)}'. ${EXPECTED_SCHEDULE}`),
   neverFires: (value: string) =>
-    new DeployError(
-      'SCHEDULE_NEVER_FIRES',
-      `Invalid schedule '${value}'. It never fires: no date matches it. ${EXPECTED_SCHEDULE}`,
-    ),
-  permissionDenied: (permission: string) =>
-    new DeployError('PERMISSION_DENIED', `Permission '${permission}' denied`),
+    new DeployError('SCHEDULE_NEVER_FIRES', `Invalid schedule '${value}'. It never fires: no date matches it. ${EXPECTED_SCHEDULE}`),
+  permissionDenied: (permission: string) => new DeployError('PERMISSION_DENIED', `Permission '${permission}' denied`),
 };
 
 /** A byte count as people read it: 4 MiB, 1,500 bytes. */

@@ -131,9 +131,7 @@ function valueOf(token: string, spec: FieldSpec): number | undefined {
 function firesEver(expression: string): boolean {
   const pattern = new CronPattern(expression, 'UTC', { mode: '5-part' });
   if (pattern.starDOM || !pattern.starDOW) return true;
-  return pattern.month.some(
-    (monthOn, month) => monthOn && pattern.day.some((dayOn, day) => dayOn && day < LONGEST_MONTH_DAYS[month]!),
-  );
+  return pattern.month.some((monthOn, month) => monthOn && pattern.day.some((dayOn, day) => dayOn && day < LONGEST_MONTH_DAYS[month]!));
 }
 
 /** The most days each month can have (February in a leap year). */

@@ -135,7 +135,9 @@ export async function createMswMock(options: MswMockOptions = {}): Promise<MswMo
       }
       pending += 1;
       queue = queue
-        .then(async () => receive(typeof data === 'string' ? data : isBlob(data) ? new Uint8Array(await data.arrayBuffer()) : bytesOf(data)))
+        .then(async () =>
+          receive(typeof data === 'string' ? data : isBlob(data) ? new Uint8Array(await data.arrayBuffer()) : bytesOf(data)),
+        )
         .catch((error: unknown) => core.onInternalError?.(error, 'a frame')) // receive never throws; a Blob read might
         .finally(() => void (pending -= 1));
     });

@@ -96,7 +96,8 @@ function readLock(lockPath: string): Promise<string | undefined> {
 function parseHolder(text: string): Holder | undefined {
   try {
     const h = JSON.parse(text) as Partial<Holder>;
-    if (Number.isSafeInteger(h.pid) && (h.pid as number) > 0 && typeof h.host === 'string' && typeof h.since === 'string') return h as Holder;
+    if (Number.isSafeInteger(h.pid) && (h.pid as number) > 0 && typeof h.host === 'string' && typeof h.since === 'string')
+      return h as Holder;
   } catch {
     // not ours: said so by the caller
   }

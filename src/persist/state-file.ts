@@ -24,7 +24,8 @@ export async function readStateFile(path: string): Promise<string | undefined> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    const why = code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(error));
+    const why =
+      code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(error));
     throw new StateFileError('STATE_FILE_UNREADABLE', `Cannot read state file ${path} (${why}): ${MOVE_IT_AWAY}`);
   }
 }

@@ -18,16 +18,23 @@ import { STATE_FORMAT, STATE_VERSION, type LoadedState } from './format.js';
 
 /** Parses and validates a state file's text; throws StateFileError saying what is wrong. */
 export function parseStateText(text: string, path: string): LoadedState {
-  if (text.trim() === '') throw new StateFileError('STATE_FILE_NOT_JSON', `State file ${path} is empty, so it is not a state file: ${MOVE_IT_AWAY}`);
+  if (text.trim() === '')
+    throw new StateFileError('STATE_FILE_NOT_JSON', `State file ${path} is empty, so it is not a state file: ${MOVE_IT_AWAY}`);
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
     // Not the parser's message: it quotes the file, which may be binary.
-    throw new StateFileError('STATE_FILE_NOT_JSON', `State file ${path} is not valid JSON (damaged, cut short, or another kind of file): ${MOVE_IT_AWAY}`);
+    throw new StateFileError(
+      'STATE_FILE_NOT_JSON',
+      `State file ${path} is not valid JSON (damaged, cut short, or another kind of file): ${MOVE_IT_AWAY}`,
+    );
   }
   if (!isJsonObject(data) || data['format'] !== STATE_FORMAT) {
-    throw new StateFileError('STATE_FILE_FOREIGN', `${path} is not a rocketride-deploy-kit state file (it has no "format": "${STATE_FORMAT}"): ${MOVE_IT_AWAY}`);
+    throw new StateFileError(
+      'STATE_FILE_FOREIGN',
+      `${path} is not a rocketride-deploy-kit state file (it has no "format": "${STATE_FORMAT}"): ${MOVE_IT_AWAY}`,
+    );
   }
   if (data['version'] !== STATE_VERSION) {
     throw new StateFileError(
@@ -177,7 +184,11 @@ function schedulerState(value: unknown, at: string): SchedulerState {
     runBehaviors: array(s['runBehaviors'], `${at}.runBehaviors`).map((b, i) => {
       const where = `${at}.runBehaviors[${i}]`;
       const o = object(b, where);
-      return { userId: string(o['userId'], `${where}.userId`), projectId: string(o['projectId'], `${where}.projectId`), behavior: runBehavior(o['behavior'], `${where}.behavior`) };
+      return {
+        userId: string(o['userId'], `${where}.userId`),
+        projectId: string(o['projectId'], `${where}.projectId`),
+        behavior: runBehavior(o['behavior'], `${where}.behavior`),
+      };
     }),
     entries,
     retired: array(s['retired'], `${at}.retired`).map((e, i) => entryState(e, `${at}.retired[${i}]`, limits, true)),
@@ -204,7 +215,14 @@ function entryState(value: unknown, at: string, limits: { serial: number; runSeq
     const end = nullable(endedAt, (v) => instant(v, `${where}[4]`));
     const how = nullable(outcome, (v) => choice(v, `${where}[5]`, OUTCOMES));
     if ((end === null) !== (how === null)) throw bad(where, 'a run has both an end time and an outcome, or neither');
-    return [runNumber(number, `${where}[0]`), choice(trigger, `${where}[1]`, TRIGGERS), instant(scheduledFor, `${where}[2]`), instant(startedAt, `${where}[3]`), end, how];
+    return [
+      runNumber(number, `${where}[0]`),
+      choice(trigger, `${where}[1]`, TRIGGERS),
+      instant(scheduledFor, `${where}[2]`),
+      instant(startedAt, `${where}[3]`),
+      end,
+      how,
+    ];
   });
   const run = nullable(e['run'], (v) => {
     const o = object(v, `${at}.run`);
@@ -217,7 +235,8 @@ function entryState(value: unknown, at: string, limits: { serial: number; runSeq
   // Only the newest run can be open, and only while it is the run in progress.
   runs.forEach(([number, , , , endedAt], i) => {
     const inProgress = run !== null && i === runs.length - 1 && number === run.number;
-    if ((endedAt === null) !== inProgress) throw bad(`${at}.runs[${i}]`, inProgress ? 'the run in progress has ended' : 'an open run that is not the run in progress');
+    if ((endedAt === null) !== inProgress)
+      throw bad(`${at}.runs[${i}]`, inProgress ? 'the run in progress has ended' : 'an open run that is not the run in progress');
   });
   if (run !== null && runs.at(-1)?.[0] !== run.number) throw bad(`${at}.run`, 'the run in progress is not the newest run of its history');
   const removedAt = retired ? instant(e['removedAt'], `${at}.removedAt`) : undefined;
@@ -259,7 +278,10 @@ function checkEntriesMatch(deployments: readonly Deployment[], scheduler: Schedu
   scheduler.entries.forEach((e, i) => {
     const k = key(e.userId, e.projectId);
     if (!stored.has(k) || scheduled.has(k)) {
-      throw bad(`scheduler.entries[${i}]`, `'${e.projectId}' of user '${e.userId}' is ${scheduled.has(k) ? 'scheduled twice' : 'not a deployment'}`);
+      throw bad(
+        `scheduler.entries[${i}]`,
+        `'${e.projectId}' of user '${e.userId}' is ${scheduled.has(k) ? 'scheduled twice' : 'not a deployment'}`,
+      );
     }
     scheduled.add(k);
   });

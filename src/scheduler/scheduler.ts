@@ -185,7 +185,8 @@ export class Scheduler implements DeploymentListener {
 
   #reschedule(entry: Entry, record: Deployment): void {
     this.#ticks.remove(entry);
-    entry.cron = record.schedule.expression === undefined ? undefined : this.#nextTickFor(record.schedule.expression, this.options.timezone);
+    entry.cron =
+      record.schedule.expression === undefined ? undefined : this.#nextTickFor(record.schedule.expression, this.options.timezone);
     if (record.state !== 'errored') this.#queueNextTick(entry, this.clock.now());
     this.onQueueChange();
   }
@@ -204,13 +205,13 @@ export class Scheduler implements DeploymentListener {
     // means now (catchUp and trigger pass the time they read; refusing it would throw at random).
     if (this.clock.mode === 'real' && target < from && from - target <= REAL_CLOCK_SLACK_MS) target = from;
     if (!(target <= MAX_INSTANT_MS)) {
-      throw new SchedulerError('CLOCK_OUT_OF_RANGE', `The clock cannot pass ${iso(MAX_INSTANT_MS)} (the last instant a Date holds); got ${iso(target)}`);
+      throw new SchedulerError(
+        'CLOCK_OUT_OF_RANGE',
+        `The clock cannot pass ${iso(MAX_INSTANT_MS)} (the last instant a Date holds); got ${iso(target)}`,
+      );
     }
     if (target < from) {
-      throw new SchedulerError(
-        'CLOCK_BACKWARDS',
-        `The clock only moves forward: ${iso(target)} is before now (${iso(from)})`,
-      );
+      throw new SchedulerError('CLOCK_BACKWARDS', `The clock only moves forward: ${iso(target)} is before now (${iso(from)})`);
     }
     const ticks: Record<TickReason, number> = { fired: 0, skipped_overlap: 0, skipped_paused: 0, errored_auth: 0 };
     let runsEnded = 0;
@@ -286,7 +287,8 @@ export class Scheduler implements DeploymentListener {
     }
     entry.counters[reason] += 1;
     (entry.ticks ??= new TickLog(this.options.historyLimit)).push(at, reason, run);
-    if (reason === 'errored_auth') this.#deploy!.setState(record, 'errored'); // stops the ticks via updated()
+    if (reason === 'errored_auth')
+      this.#deploy!.setState(record, 'errored'); // stops the ticks via updated()
     else this.#queueNextTick(entry, at);
     return reason;
   }
@@ -423,9 +425,13 @@ export class Scheduler implements DeploymentListener {
   /** Tick decisions, oldest first, optionally filtered. */
   ticks(filter: { userId?: string; projectId?: string }): TickRecord[] {
     return this.#collect(filter, (entry) =>
-      (entry.ticks?.toArray() ?? []).map(
-        ({ at, reason, run }): TickRecord => ({ at, userId: entry.userId, projectId: entry.projectId, reason, ...(run > 0 && { runId: runId(run) }) }),
-      ),
+      (entry.ticks?.toArray() ?? []).map(({ at, reason, run }): TickRecord => ({
+        at,
+        userId: entry.userId,
+        projectId: entry.projectId,
+        reason,
+        ...(run > 0 && { runId: runId(run) }),
+      })),
     ).sort((a, b) => a.at - b.at);
   }
 
@@ -602,10 +608,14 @@ function entryState(entry: Entry): EntryState {
     projectId: entry.projectId,
     serial: entry.serial,
     tickAt: entry.tickAt ?? null,
-    run: entry.current ? { number: entry.current, outcome: entry.currentOutcome, endAt: entry.end.heapIndex >= 0 ? entry.end.at : null } : null,
+    run: entry.current
+      ? { number: entry.current, outcome: entry.currentOutcome, endAt: entry.end.heapIndex >= 0 ? entry.end.at : null }
+      : null,
     counters: { ...entry.counters },
     ticks: (entry.ticks?.toArray() ?? []).map(({ at, reason, run }) => [at, reason, run] as const),
-    runs: (entry.runs?.toArray() ?? []).map((r) => [r.number, r.trigger, r.scheduledFor, r.startedAt, r.endedAt ?? null, r.outcome ?? null] as const),
+    runs: (entry.runs?.toArray() ?? []).map(
+      (r) => [r.number, r.trigger, r.scheduledFor, r.startedAt, r.endedAt ?? null, r.outcome ?? null] as const,
+    ),
     ...(entry.removedAt !== undefined && { removedAt: entry.removedAt }),
   };
 }

@@ -93,7 +93,12 @@ const ROUTES: readonly Route[] = [
     run: (c, { params: [runId], body }) => c.endRun(runId!, body['outcome'] as 'completed' | undefined),
   },
   { method: 'POST', path: 'run-behavior', body: ['duration', 'outcome', 'hold', ...FILTER], run: (c, { body }) => runBehavior(c, body) },
-  { method: 'GET', path: 'journal', query: ['connectionId', 'userId', 'command', 'direction', 'type', 'after'], run: (c, { query }) => c.journal(query) },
+  {
+    method: 'GET',
+    path: 'journal',
+    query: ['connectionId', 'userId', 'command', 'direction', 'type', 'after'],
+    run: (c, { query }) => c.journal(query),
+  },
   { method: 'POST', path: 'journal/clear', run: (c) => c.clearJournal() },
   { method: 'GET', path: 'connections', run: (c) => c.connections() },
   { method: 'GET', path: 'faults', run: (c) => c.faults() },
@@ -107,7 +112,9 @@ const ROUTES: readonly Route[] = [
 function advance(control: ControlApi, body: Call['body']): unknown {
   const given = ['by', 'to', 'next'].filter((field) => body[field] !== undefined);
   if (given.length !== 1) {
-    throw badInput(`Give exactly one of "by" (a duration like "15m"), "to" (an instant) or "next": true (got ${given.length === 0 ? 'none' : given.join(', ')})`);
+    throw badInput(
+      `Give exactly one of "by" (a duration like "15m"), "to" (an instant) or "next": true (got ${given.length === 0 ? 'none' : given.join(', ')})`,
+    );
   }
   if (body['by'] !== undefined) return control.advance(body['by'] as string);
   if (body['to'] !== undefined) return control.setClock(body['to'] as string);
@@ -119,7 +126,7 @@ function advance(control: ControlApi, body: Call['body']): unknown {
 function runBehavior(control: ControlApi, body: Call['body']): unknown {
   const { userId, projectId, ...behavior } = body;
   if ((userId === undefined) !== (projectId === undefined)) {
-    throw badInput('userId and projectId go together: give both to set one deployment\'s run behavior, or neither for the whole server');
+    throw badInput("userId and projectId go together: give both to set one deployment's run behavior, or neither for the whole server");
   }
   return userId === undefined
     ? control.setRunBehavior(behavior)
@@ -171,7 +178,12 @@ export function createControlHandler(options: ControlHandlerOptions): (request: 
   };
 }
 
-async function handle(options: ControlHandlerOptions, tokenDigest: Buffer | undefined, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(
+  options: ControlHandlerOptions,
+  tokenDigest: Buffer | undefined,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   // Who may call comes first: an unauthorized caller learns nothing, and no body is read for it.
   refuseCaller(request, tokenDigest);
 
@@ -295,7 +307,9 @@ function parseQuery(search: string, accepted: readonly string[]): Record<string,
   const query: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(search)) {
     if (!accepted.includes(name)) {
-      throw badInput(`Unknown query parameter '${clip(name)}'${accepted.length > 0 ? `; use ${accepted.join(', ')}` : ': this endpoint takes none'}`);
+      throw badInput(
+        `Unknown query parameter '${clip(name)}'${accepted.length > 0 ? `; use ${accepted.join(', ')}` : ': this endpoint takes none'}`,
+      );
     }
     if (Object.hasOwn(query, name)) throw badInput(`Query parameter '${name}' is given twice`);
     query[name] = value;
@@ -317,7 +331,9 @@ function parseBody(raw: Buffer, accepted: readonly string[] | 'any'): Record<str
   if (accepted !== 'any') {
     const unknown = Object.keys(record).filter((field) => !accepted.includes(field));
     if (unknown.length > 0) {
-      throw badInput(`Unknown field(s) ${unknown.map((f) => `'${clip(f)}'`).join(', ')}${accepted.length > 0 ? `; use ${accepted.join(', ')}` : ': this endpoint takes no body'}`);
+      throw badInput(
+        `Unknown field(s) ${unknown.map((f) => `'${clip(f)}'`).join(', ')}${accepted.length > 0 ? `; use ${accepted.join(', ')}` : ': this endpoint takes no body'}`,
+      );
     }
   }
   return record;
@@ -399,7 +415,13 @@ function sendText(response: ServerResponse, status: number, text: string, header
 }
 
 /** Answers `{ error: { code, message } }`; also used for the server's other HTTP refusals. */
-export function sendError(response: ServerResponse, status: number, code: string, message: string, extraHeaders: Record<string, string> = {}): void {
+export function sendError(
+  response: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  extraHeaders: Record<string, string> = {},
+): void {
   const headers: Record<string, string> = { ...extraHeaders };
   if (status === 401) headers['www-authenticate'] = 'Bearer realm="rocketride-deploy-kit control"';
   // An oversized body is not read to its end: close the connection rather than drain it.

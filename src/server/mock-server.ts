@@ -132,9 +132,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     log: options.log,
     ...(persistence && { beforeChange: () => inFlight.watchChange() }),
   });
-  const http = createServer(
-    inFlight.http((request, response) => (isControlPath(pathOf(request)) ? control : notFound)(request, response)),
-  );
+  const http = createServer(inFlight.http((request, response) => (isControlPath(pathOf(request)) ? control : notFound)(request, response)));
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     if (inFlight.closing) return void socket.destroy(); // shutting down: no new connections
@@ -251,7 +249,12 @@ function attachSession(socket: WebSocket, tcp: Duplex, context: SessionContext, 
 /** A close reason may hold at most 123 bytes (RFC 6455). */
 function clipReason(reason: string): string {
   const bytes = Buffer.from(reason);
-  return bytes.length <= 123 ? reason : bytes.subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '') + '...';
+  return bytes.length <= 123
+    ? reason
+    : bytes
+        .subarray(0, 120)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '') + '...';
 }
 
 function toBuffer(data: RawData): Buffer {

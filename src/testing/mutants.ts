@@ -24,10 +24,23 @@ import { pipelineOf, withChanges, type Deployment } from '../domain/deployment.j
 import { DeployError, deployErrors, type DeployErrorCode } from '../domain/errors.js';
 import { MANUAL, PRESETS, parseSchedule } from '../domain/schedule.js';
 import type { DeploymentStore } from '../domain/store.js';
-import { DapSession, MAX_AUTH_ATTEMPTS, messages as sessionMessages, type SessionContext, type SessionFaults, type SessionOutput } from '../dap/session.js';
+import {
+  DapSession,
+  MAX_AUTH_ATTEMPTS,
+  messages as sessionMessages,
+  type SessionContext,
+  type SessionFaults,
+  type SessionOutput,
+} from '../dap/session.js';
 import { splitFrame } from '../dap/frames.js';
 import { nextTickFor, type NextTick } from '../scheduler/next-tick.js';
-import { MAX_EVENTS_PER_ADVANCE, type AdvanceReport, type CredentialCheck, type Scheduler, type SchedulerFaults } from '../scheduler/scheduler.js';
+import {
+  MAX_EVENTS_PER_ADVANCE,
+  type AdvanceReport,
+  type CredentialCheck,
+  type Scheduler,
+  type SchedulerFaults,
+} from '../scheduler/scheduler.js';
 import type { TickRecord } from '../scheduler/types.js';
 
 /** The spec's clause families (semantics.md). */
@@ -128,7 +141,13 @@ function rebuild(value: unknown, map: (value: unknown) => unknown, keep: (key: s
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      if (keep(k, v)) Object.defineProperty(out, map(k) as string, { value: rebuild(v, map, keep), enumerable: true, writable: true, configurable: true });
+      if (keep(k, v))
+        Object.defineProperty(out, map(k) as string, {
+          value: rebuild(v, map, keep),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
     }
     return out;
   }
@@ -165,7 +184,9 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'WIRE',
     description: 'Responses carry request_seq as a JSON string ("7") instead of a number, so SDKs never match them.',
     expectedClauses: ['WIRE-2'],
-    hooks: () => ({ wrapOutput: editReplies((text) => text.replace(/^(\{"type":"response","seq":\d+,"request_seq":)(-?[0-9.eE+-]+)/, '$1"$2"')) }),
+    hooks: () => ({
+      wrapOutput: editReplies((text) => text.replace(/^(\{"type":"response","seq":\d+,"request_seq":)(-?[0-9.eE+-]+)/, '$1"$2"')),
+    }),
   },
   {
     name: 'multiline-replies',
@@ -238,7 +259,8 @@ const DEFINITIONS: readonly Definition[] = [
         send(text) {
           out.send(text);
           const reply = JSON.parse(text) as Reply;
-          if (reply.success === false && typeof reply.message === 'string' && reply.message.startsWith('Invalid command:')) out.close(1000, 'Invalid command');
+          if (reply.success === false && typeof reply.message === 'string' && reply.message.startsWith('Invalid command:'))
+            out.close(1000, 'Invalid command');
         },
         close: (code, reason) => out.close(code, reason),
       }),
@@ -279,7 +301,11 @@ const DEFINITIONS: readonly Definition[] = [
     expectedClauses: ['REC-3'],
     hooks: () => ({
       wrapOutput: editRecords((record) => {
-        record['pipeline'] = rebuild(record['pipeline'], (v) => v, (_k, v) => !Array.isArray(v));
+        record['pipeline'] = rebuild(
+          record['pipeline'],
+          (v) => v,
+          (_k, v) => !Array.isArray(v),
+        );
       }),
     }),
   },
@@ -403,7 +429,7 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'monitor-can-add',
     family: 'DEP',
-    description: "add does not check task.control: a monitor-only (or permission-less) user can deploy.",
+    description: 'add does not check task.control: a monitor-only (or permission-less) user can deploy.',
     expectedClauses: ['DEP-PERM-1'],
     hooks: () => ({
       patch({ deploy }) {
@@ -458,12 +484,14 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'message-leaks-path',
     family: 'DEP',
-    description: "Not-found failures say 'File not found: users/<userId>/deployments/<id>.json', leaking the storage layout (the real server's words).",
+    description:
+      "Not-found failures say 'File not found: users/<userId>/deployments/<id>.json', leaking the storage layout (the real server's words).",
     expectedClauses: ['DEP-MSG-1'],
     hooks: () => ({
       patch({ deploy }) {
         const leak = (caller: Caller, projectId: unknown, error: unknown): never => {
-          if (hasCode(error, 'NOT_FOUND')) throw new DeployError('NOT_FOUND', `File not found: users/${caller.userId}/deployments/${String(projectId)}.json`);
+          if (hasCode(error, 'NOT_FOUND'))
+            throw new DeployError('NOT_FOUND', `File not found: users/${caller.userId}/deployments/${String(projectId)}.json`);
           throw error;
         };
         const [status, remove, update] = [deploy.status.bind(deploy), deploy.remove.bind(deploy), deploy.update.bind(deploy)];
@@ -519,7 +547,9 @@ const DEFINITIONS: readonly Definition[] = [
     hooks: () => ({
       wrapParser: (parse) => (value) => {
         const expression = typeof value === 'string' && value.startsWith('@') ? PRESETS[value.toLowerCase()] : undefined;
-        return expression !== undefined && value !== (value as string).toLowerCase() ? { source: value as string, expression } : parse(value);
+        return expression !== undefined && value !== (value as string).toLowerCase()
+          ? { source: value as string, expression }
+          : parse(value);
       },
     }),
   },
@@ -534,7 +564,13 @@ const DEFINITIONS: readonly Definition[] = [
           return parse(value);
         } catch (error) {
           if (!hasCode(error, 'SCHEDULE_NEVER_FIRES') || typeof value !== 'string') throw error;
-          return { source: value, expression: value.trim().split(/[ \t]+/).join(' ') };
+          return {
+            source: value,
+            expression: value
+              .trim()
+              .split(/[ \t]+/)
+              .join(' '),
+          };
         }
       },
     }),
@@ -546,7 +582,8 @@ const DEFINITIONS: readonly Definition[] = [
     expectedClauses: ['SCHED-1'],
     hooks: () => ({
       wrapParser: (parse) => (value) => {
-        if (typeof value === 'string' && value !== MANUAL && !value.startsWith('@') && /[a-z]/i.test(value)) throw deployErrors.invalidSchedule(value);
+        if (typeof value === 'string' && value !== MANUAL && !value.startsWith('@') && /[a-z]/i.test(value))
+          throw deployErrors.invalidSchedule(value);
         return parse(value);
       },
     }),
@@ -627,7 +664,8 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'schedule-update-ignored',
     family: 'RUN',
-    description: 'A schedule update is stored but the scheduler keeps following the old expression (manual keeps ticking; manual -> cron never ticks).',
+    description:
+      'A schedule update is stored but the scheduler keeps following the old expression (manual keeps ticking; manual -> cron never ticks).',
     expectedClauses: ['RUN-6'],
     hooks: () => ({
       wrapListener: (listener) => ({
@@ -699,7 +737,8 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'seq-shared-across-connections',
     family: 'WIRE',
-    description: "One seq counter for the whole server instead of one per connection: a second connection's first message continues where the first left off.",
+    description:
+      "One seq counter for the whole server instead of one per connection: a second connection's first message continues where the first left off.",
     expectedClauses: ['WIRE-2'],
     hooks: () => {
       let shared = 0;
@@ -709,7 +748,8 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'seq-restarts-on-auth',
     family: 'WIRE',
-    description: 'Every successful auth starts a new session object whose seq counter starts again at 1 (the auth reply itself is 1), so seq falls back after a re-auth.',
+    description:
+      'Every successful auth starts a new session object whose seq counter starts again at 1 (the auth reply itself is 1), so seq falls back after a re-auth.',
     expectedClauses: ['WIRE-2'],
     hooks: () => ({
       wrapOutput: renumberReplies(() => {
@@ -726,21 +766,24 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'auth-cap-six',
     family: 'WIRE',
-    description: 'The auth cap is checked before the attempt is counted (off by one): six auth requests are served on one connection, the 7th is refused.',
+    description:
+      'The auth cap is checked before the attempt is counted (off by one): six auth requests are served on one connection, the 7th is refused.',
     expectedClauses: ['WIRE-5'],
     hooks: () => ({ maxAuthAttempts: MAX_AUTH_ATTEMPTS + 1 }),
   },
   {
     name: 'auth-count-resets-on-deauth',
     family: 'WIRE',
-    description: 'The auth attempt counter lives in the login state and is reset by deauth: auth, deauth, auth... can go on forever on one connection.',
+    description:
+      'The auth attempt counter lives in the login state and is reset by deauth: auth, deauth, auth... can go on forever on one connection.',
     expectedClauses: ['WIRE-5'],
     hooks: () => ({ maxAuthAttempts: Infinity, wrapOutput: authCap({ countReauth: true, resetOnDeauth: true }) }),
   },
   {
     name: 'auth-reauth-not-counted',
     family: 'WIRE',
-    description: 'Only an auth on an unauthenticated connection counts towards the cap of 5: re-auths of an authenticated connection are never refused.',
+    description:
+      'Only an auth on an unauthenticated connection counts towards the cap of 5: re-auths of an authenticated connection are never refused.',
     expectedClauses: ['WIRE-5'],
     hooks: () => ({ maxAuthAttempts: Infinity, wrapOutput: authCap({ countReauth: false, resetOnDeauth: false }) }),
   },
@@ -749,7 +792,8 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'deploy-commands-case-insensitive',
     family: 'WIRE',
-    description: "Extension commands are looked up lower-cased ('RREXT_DEPLOY_LIST', 'Rrext_Ping', 'RREXT_PUBLIC_PROBE' are served); auth and deauth are matched exactly.",
+    description:
+      "Extension commands are looked up lower-cased ('RREXT_DEPLOY_LIST', 'Rrext_Ping', 'RREXT_PUBLIC_PROBE' are served); auth and deauth are matched exactly.",
     expectedClauses: ['WIRE-8', 'WIRE-3'],
     hooks: () => ({
       renameCommand: (command) => {
@@ -761,7 +805,8 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'auth-command-case-insensitive',
     family: 'WIRE',
-    description: "The handshake compares auth and deauth lower-cased: 'Auth', 'AUTH' authenticate and 'DeAuth' signs out; other commands are matched exactly.",
+    description:
+      "The handshake compares auth and deauth lower-cased: 'Auth', 'AUTH' authenticate and 'DeAuth' signs out; other commands are matched exactly.",
     expectedClauses: ['WIRE-8', 'WIRE-3'],
     hooks: () => ({
       renameCommand: (command) => {
@@ -782,7 +827,8 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'snake-updated-at-from-created-at',
     family: 'REC',
-    description: "The compat field updated_at is filled from the creation time (a copy-paste slip): equal to updatedAt on a fresh record, stale after every update.",
+    description:
+      'The compat field updated_at is filled from the creation time (a copy-paste slip): equal to updatedAt on a fresh record, stale after every update.',
     expectedClauses: ['REC-2', 'DEP-UPD-1'],
     hooks: () => ({
       wrapOutput: editRecords((record) => {
@@ -793,13 +839,20 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'snake-updated-at-stamped-on-state-change',
     family: 'REC',
-    description: "The storage layer stamps updated_at on every save, pause and errored included, while the documented updatedAt only follows updates: after a pause the two differ.",
+    description:
+      'The storage layer stamps updated_at on every save, pause and errored included, while the documented updatedAt only follows updates: after a pause the two differ.',
     expectedClauses: ['REC-2'],
     hooks: () => {
       const stamped = new Map<string, number>();
       return {
         patch({ deploy, clock }) {
-          const [setState, add, update, remove, clear] = [deploy.setState.bind(deploy), deploy.add.bind(deploy), deploy.update.bind(deploy), deploy.remove.bind(deploy), deploy.clear.bind(deploy)];
+          const [setState, add, update, remove, clear] = [
+            deploy.setState.bind(deploy),
+            deploy.add.bind(deploy),
+            deploy.update.bind(deploy),
+            deploy.remove.bind(deploy),
+            deploy.clear.bind(deploy),
+          ];
           deploy.setState = (record, state) => {
             const next = setState(record, state);
             stamped.set(recordKey(next.ownerId, next.projectId), unixSeconds(clock));
@@ -827,7 +880,8 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'list-snake-fields-cached',
     family: 'REC',
-    description: "list takes created_by/created_at/updated_at from a summary index written at add and never refreshed: after an update, list's updated_at is stale (status is right).",
+    description:
+      "list takes created_by/created_at/updated_at from a summary index written at add and never refreshed: after an update, list's updated_at is stale (status is right).",
     expectedClauses: ['REC-2', 'DEP-LIST-1'],
     hooks: () => {
       const index = new Map<string, { created_by: string; created_at: number; updated_at: number }>();
@@ -836,7 +890,11 @@ const DEFINITIONS: readonly Definition[] = [
           const [add, remove, clear] = [deploy.add.bind(deploy), deploy.remove.bind(deploy), deploy.clear.bind(deploy)];
           deploy.add = (caller, args) => {
             const record = add(caller, args);
-            index.set(recordKey(record.ownerId, record.projectId), { created_by: record.ownerId, created_at: record.createdAt, updated_at: record.updatedAt });
+            index.set(recordKey(record.ownerId, record.projectId), {
+              created_by: record.ownerId,
+              created_at: record.createdAt,
+              updated_at: record.updatedAt,
+            });
             return record;
           };
           deploy.remove = (caller, projectId) => {
@@ -849,10 +907,13 @@ const DEFINITIONS: readonly Definition[] = [
             clear();
           };
         },
-        wrapOutput: editRecords((record) => {
-          const summary = index.get(wireRecordKey(record));
-          if (summary) Object.assign(record, summary);
-        }, new Set(['rrext_deploy_list'])),
+        wrapOutput: editRecords(
+          (record) => {
+            const summary = index.get(wireRecordKey(record));
+            if (summary) Object.assign(record, summary);
+          },
+          new Set(['rrext_deploy_list']),
+        ),
       };
     },
   },
@@ -892,7 +953,8 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'readd-keeps-created-at',
     family: 'DEP',
-    description: 'remove is a soft delete that keeps a tombstone: adding the same id again revives it with its first createdAt (updatedAt is new), instead of starting fresh.',
+    description:
+      'remove is a soft delete that keeps a tombstone: adding the same id again revives it with its first createdAt (updatedAt is new), instead of starting fresh.',
     expectedClauses: ['DEP-REM-1', 'DEP-ADD-1'],
     hooks: () => {
       const tombstones = new Map<string, number>();
@@ -921,7 +983,8 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'created-at-whole-seconds',
     family: 'DEP',
-    description: 'add stores createdAt as whole seconds (int(time)) but updatedAt with its fraction: at 10:07:01.5 the new record has createdAt ...21 and updatedAt ...21.5.',
+    description:
+      'add stores createdAt as whole seconds (int(time)) but updatedAt with its fraction: at 10:07:01.5 the new record has createdAt ...21 and updatedAt ...21.5.',
     expectedClauses: ['DEP-ADD-1'],
     hooks: () => ({
       patch(parts) {
@@ -938,7 +1001,8 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'project-id-percent-decoded',
     family: 'DEP',
-    description: "Project ids are percent-decoded once (as if they came from a URL) before they key the store: 'a%2Fb' and 'a/b', '%41' and 'A' are one deployment.",
+    description:
+      "Project ids are percent-decoded once (as if they came from a URL) before they key the store: 'a%2Fb' and 'a/b', '%41' and 'A' are one deployment.",
     expectedClauses: ['DEP-ISO-1'],
     hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: percentDecode(projectId) })) }),
   },
@@ -948,7 +1012,12 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "Ids with a '/', '\\\\' or '..' are stored under a hash; other ids are percent-decoded into users/<user>/deployments/<id> and normalised, so the fully encoded '%2E%2E%2F%2E%2E%2Falice%2Fdeployments%2Fx' reaches alice's x (the literal traversal is inert).",
     expectedClauses: ['DEP-ISO-1'],
-    hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => (looksLikePath(projectId) ? hashed(userId, projectId) : storagePath(userId, percentDecode(projectId)))) }),
+    hooks: () => ({
+      patch: ({ store }) =>
+        aliasStore(store, (userId, projectId) =>
+          looksLikePath(projectId) ? hashed(userId, projectId) : storagePath(userId, percentDecode(projectId)),
+        ),
+    }),
   },
   {
     name: 'double-encoded-traversal',
@@ -974,14 +1043,18 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'project-id-nfkc-normalised',
     family: 'DEP',
-    description: "Project ids are NFKC-normalised (compatibility forms folded) before they key the store: '\\ufb01le' (ligature) and 'file', '\\uff21' and 'A' are one deployment.",
+    description:
+      "Project ids are NFKC-normalised (compatibility forms folded) before they key the store: '\\ufb01le' (ligature) and 'file', '\\uff21' and 'A' are one deployment.",
     expectedClauses: ['DEP-ISO-1'],
-    hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.normalize('NFKC') })) }),
+    hooks: () => ({
+      patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.normalize('NFKC') })),
+    }),
   },
   {
     name: 'project-id-case-folded',
     family: 'DEP',
-    description: "Records are files on a case-insensitive file system: 'Reports' and 'reports' are one deployment (status 'reports' returns 'Reports').",
+    description:
+      "Records are files on a case-insensitive file system: 'Reports' and 'reports' are one deployment (status 'reports' returns 'Reports').",
     expectedClauses: ['DEP-ISO-1'],
     hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.toLowerCase() })) }),
   },
@@ -995,9 +1068,12 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'project-id-cut-at-nul',
     family: 'DEP',
-    description: "The storage layer takes the id as a C string: everything from the first NUL on is ignored ('p\\u0000x' is deployment 'p').",
+    description:
+      "The storage layer takes the id as a C string: everything from the first NUL on is ignored ('p\\u0000x' is deployment 'p').",
     expectedClauses: ['DEP-ISO-1'],
-    hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.split('\u0000', 1)[0]! })) }),
+    hooks: () => ({
+      patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.split('\u0000', 1)[0]! })),
+    }),
   },
   {
     name: 'backslash-path-traversal',
@@ -1005,14 +1081,20 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "Ids with a '/' are stored under a hash, others are joined into a Windows-style path where '\\\\' separates folders too: '..\\\\..\\\\alice\\\\deployments\\\\x' reaches alice's x.",
     expectedClauses: ['DEP-ISO-1'],
-    hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => (projectId.includes('/') ? hashed(userId, projectId) : storagePath(userId, projectId.replaceAll('\\', '/')))) }),
+    hooks: () => ({
+      patch: ({ store }) =>
+        aliasStore(store, (userId, projectId) =>
+          projectId.includes('/') ? hashed(userId, projectId) : storagePath(userId, projectId.replaceAll('\\', '/')),
+        ),
+    }),
   },
 
   // ---- DEP-ADD-5, DEP-LIST-1: two users, one project id ----
   {
     name: 'shared-id-add-refused',
     family: 'DEP',
-    description: "Project ids are unique across users (a unique index on the id alone): a second user's add of an id another user deployed fails as already existing.",
+    description:
+      "Project ids are unique across users (a unique index on the id alone): a second user's add of an id another user deployed fails as already existing.",
     expectedClauses: ['DEP-ADD-5'],
     hooks: () => ({
       patch({ deploy, store }) {
@@ -1029,7 +1111,8 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'list-joins-shared-ids',
     family: 'DEP',
-    description: "list joins on the project id without the owner: next to each of the caller's deployments it returns every other user's deployment with the same id.",
+    description:
+      "list joins on the project id without the owner: next to each of the caller's deployments it returns every other user's deployment with the same id.",
     expectedClauses: ['DEP-LIST-1', 'DEP-ISO-1'],
     hooks: () => ({
       patch({ deploy, store }) {
@@ -1041,7 +1124,8 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'shared-id-update-applies-to-all',
     family: 'DEP',
-    description: "update writes by project id alone: updating a shared id changes every user's deployment with that id (pipeline, schedule, updatedAt).",
+    description:
+      "update writes by project id alone: updating a shared id changes every user's deployment with that id (pipeline, schedule, updatedAt).",
     expectedClauses: ['DEP-ADD-5', 'DEP-LIST-1', 'DEP-ISO-1'],
     hooks: () => ({
       patch({ deploy, store, scheduler }) {
@@ -1121,7 +1205,6 @@ const DEFINITIONS: readonly Definition[] = [
     expectedClauses: ['RUN-3'],
     hooks: tickBeforeRunEnd,
   },
-
 ];
 
 function shift(ms: number | undefined, by: number): number | undefined {
@@ -1171,7 +1254,9 @@ function amend({ store, scheduler }: CoreParts, next: Deployment, changes: Parti
 function renumberReplies(make: () => (seq: number, text: string) => number): (out: SessionOutput) => SessionOutput {
   return (out) => {
     const renumber = make();
-    return editReplies((text) => text.replace(/^\{"type":"response","seq":(\d+)/, (_all, seq: string) => `{"type":"response","seq":${renumber(Number(seq), text)}`))(out);
+    return editReplies((text) =>
+      text.replace(/^\{"type":"response","seq":(\d+)/, (_all, seq: string) => `{"type":"response","seq":${renumber(Number(seq), text)}`),
+    )(out);
   };
 }
 
@@ -1197,7 +1282,9 @@ function authCap(rule: { countReauth: boolean; resetOnDeauth: boolean }): (out: 
           if (count > MAX_AUTH_ATTEMPTS) {
             refused = true;
             const { type, seq, request_seq } = reply;
-            out.send(JSON.stringify({ type, seq, request_seq, command: reply.command, success: false, message: sessionMessages.tooManyAttempts }));
+            out.send(
+              JSON.stringify({ type, seq, request_seq, command: reply.command, success: false, message: sessionMessages.tooManyAttempts }),
+            );
             out.close(1000, sessionMessages.tooManyAttempts);
             return;
           }
@@ -1254,7 +1341,11 @@ function renameIncomingCommands(): void {
 }
 
 /** The frame with its command renamed, or undefined when the name stays (or the frame is no request object). */
-function renameFrame(data: Uint8Array | string, isBinary: boolean, rename: (command: string) => string): { data: Uint8Array | string; echo: NonNullable<Echo['current']> } | undefined {
+function renameFrame(
+  data: Uint8Array | string,
+  isBinary: boolean,
+  rename: (command: string) => string,
+): { data: Uint8Array | string; echo: NonNullable<Echo['current']> } | undefined {
   const { header, payload } = splitFrame(data, isBinary);
   let message: unknown;
   try {
@@ -1455,7 +1546,10 @@ function tickBeforeRunEnd(): Hooks {
           passOver = at;
           try {
             // A changed schedule source makes the scheduler queue the next tick again, from now (at - 1), passing over `at`.
-            scheduler.updated({ ...record, schedule: { source: `${record.schedule.source}\u0000`, expression: record.schedule.expression } }, record);
+            scheduler.updated(
+              { ...record, schedule: { source: `${record.schedule.source}\u0000`, expression: record.schedule.expression } },
+              record,
+            );
           } finally {
             passOver = undefined;
           }
@@ -1499,13 +1593,19 @@ function tickBeforeRunEnd(): Hooks {
         const all = ticks(filter);
         const mine = [...skippedTicks.values()]
           .flat()
-          .filter((t) => (filter.userId === undefined || t.userId === filter.userId) && (filter.projectId === undefined || t.projectId === filter.projectId));
+          .filter(
+            (t) =>
+              (filter.userId === undefined || t.userId === filter.userId) &&
+              (filter.projectId === undefined || t.projectId === filter.projectId),
+          );
         return mine.length === 0 ? all : [...all, ...mine].sort((a, b) => a.at - b.at);
       };
       scheduler.describe = (userId, projectId, upcoming) => {
         const description = describe(userId, projectId, upcoming);
         const extra = skippedCounts.get(recordKey(userId, projectId));
-        return extra ? { ...description, counters: { ...description.counters, skipped_overlap: description.counters.skipped_overlap + extra } } : description;
+        return extra
+          ? { ...description, counters: { ...description.counters, skipped_overlap: description.counters.skipped_overlap + extra } }
+          : description;
       };
       scheduler.added = (record) => {
         skippedCounts.delete(recordKey(record.ownerId, record.projectId)); // a new deployment counts from zero
@@ -1522,7 +1622,9 @@ function tickBeforeRunEnd(): Hooks {
 
 /** Every mutant, as data (name, family, description, expected clauses). */
 export const MUTANTS: readonly MutantInfo[] = Object.freeze(
-  DEFINITIONS.map(({ name, family, description, expectedClauses }) => Object.freeze({ name, family, description, expectedClauses: Object.freeze([...expectedClauses]) })),
+  DEFINITIONS.map(({ name, family, description, expectedClauses }) =>
+    Object.freeze({ name, family, description, expectedClauses: Object.freeze([...expectedClauses]) }),
+  ),
 );
 
 /** The mutants' names, in catalogue order. */
@@ -1540,21 +1642,26 @@ export function mutantFaults(names: readonly string[]): CoreFaults {
   }
   const unknown = names.filter((n) => !BY_NAME.has(n));
   if (unknown.length > 0) {
-    throw new RangeError(`Unknown mutant${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')}. Known mutants: ${MUTANT_NAMES.join(', ')}`);
+    throw new RangeError(
+      `Unknown mutant${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')}. Known mutants: ${MUTANT_NAMES.join(', ')}`,
+    );
   }
   const hooks = [...new Set(names)].map((n) => BY_NAME.get(n)!.hooks());
   const chain = <T>(pick: (h: Hooks) => ((t: T) => T) | undefined): ((t: T) => T) | undefined => {
     const wrappers = hooks.map(pick).filter((w): w is (t: T) => T => w !== undefined);
     return wrappers.length === 0 ? undefined : (t) => wrappers.reduce((acc, wrap) => wrap(acc), t);
   };
-  const last = <T>(pick: (h: Hooks) => T | undefined): T | undefined => hooks.map(pick).filter((v) => v !== undefined).pop();
+  const last = <T>(pick: (h: Hooks) => T | undefined): T | undefined =>
+    hooks
+      .map(pick)
+      .filter((v) => v !== undefined)
+      .pop();
 
   const renameCommand = chain<string>((h) => h.renameCommand);
   const echo: Echo = { current: undefined };
   // The echo is restored outermost, on the session's own text, before any other output mutant sees it.
   const outputWrappers = [...hooks.map((h) => h.wrapOutput).filter((w) => w !== undefined), ...(renameCommand ? [restoreEcho(echo)] : [])];
-  const wrapOutput =
-    outputWrappers.length === 0 ? undefined : (out: SessionOutput) => outputWrappers.reduce((acc, wrap) => wrap(acc), out);
+  const wrapOutput = outputWrappers.length === 0 ? undefined : (out: SessionOutput) => outputWrappers.reduce((acc, wrap) => wrap(acc), out);
   const maxAuthAttempts = last((h) => h.maxAuthAttempts);
   const gate = last((h) => h.servedBeforeAuth);
   const session: SessionFaults = {

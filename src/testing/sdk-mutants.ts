@@ -13,7 +13,14 @@
  * @since 0.3.0
  */
 import { fileURLToPath } from 'node:url';
-import { CLIENT_FAULTS, DeployClient, type ClientFaults, type DeployApi, type DeployClientOptions, type DeploymentRecord } from '../client/client.js';
+import {
+  CLIENT_FAULTS,
+  DeployClient,
+  type ClientFaults,
+  type DeployApi,
+  type DeployClientOptions,
+  type DeploymentRecord,
+} from '../client/client.js';
 import { DapError } from '../client/errors.js';
 
 /** One SDK mutant as data: what it breaks, and the SDK clause the checks must catch it by. */
@@ -53,7 +60,9 @@ const DEFINITIONS: readonly Definition[] = [
     name: 'drops-update-keys',
     clause: 'SDK-2',
     description: 'update(id, options) sends only projectId and schedule: a given pipeline is dropped.',
-    deploy: (api) => ({ update: (projectId, options) => api.update(projectId, options?.schedule === undefined ? {} : { schedule: options.schedule }) }),
+    deploy: (api) => ({
+      update: (projectId, options) => api.update(projectId, options?.schedule === undefined ? {} : { schedule: options.schedule }),
+    }),
   },
   {
     name: 'status-sends-id',
@@ -93,7 +102,8 @@ const DEFINITIONS: readonly Definition[] = [
   {
     name: 'matches-by-order',
     clause: 'SDK-6',
-    description: 'Responses settle pending calls first-in first-out, ignoring request_seq (wrong results when the server answers out of order).',
+    description:
+      'Responses settle pending calls first-in first-out, ignoring request_seq (wrong results when the server answers out of order).',
     faults: { matchInOrder: true },
   },
   {
@@ -143,10 +153,18 @@ export function sdkMutantModule(name: string): string {
 function adapter(name: string): SdkMutantFactory {
   const { faults, deploy } = definition(name);
   return ({ uri, key }) => {
-    const options: DeployClientOptions & { [CLIENT_FAULTS]?: ClientFaults } = { uri, auth: key, ...(faults && { [CLIENT_FAULTS]: faults }) };
+    const options: DeployClientOptions & { [CLIENT_FAULTS]?: ClientFaults } = {
+      uri,
+      auth: key,
+      ...(faults && { [CLIENT_FAULTS]: faults }),
+    };
     const client = new DeployClient(options);
     if (!deploy) return client;
-    return { connect: () => client.connect(), disconnect: () => client.disconnect(), deploy: { ...client.deploy, ...deploy(client.deploy, client) } };
+    return {
+      connect: () => client.connect(),
+      disconnect: () => client.disconnect(),
+      deploy: { ...client.deploy, ...deploy(client.deploy, client) },
+    };
   };
 }
 

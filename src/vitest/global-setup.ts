@@ -112,7 +112,9 @@ export function injectMockServer(): InjectedMockServer {
   try {
     value = inject(PROVIDE_KEY);
   } catch (error) {
-    throw new Error(`injectMockServer() works inside a vitest test file only (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    throw new Error(`injectMockServer() works inside a vitest test file only (${error instanceof Error ? error.message : String(error)})`, {
+      cause: error,
+    });
   }
   if (value === undefined || value === null) {
     throw new Error(

@@ -57,9 +57,21 @@ describe('connectResult', () => {
     const { user } = authed('MYAPIKEY');
     const body = connectResult(user, 'rrdk_t');
     expect(Object.keys(body)).toEqual([
-      'userToken', 'userId', 'displayName', 'givenName', 'familyName', 'preferredUsername', 'email',
-      'emailVerified', 'phoneNumber', 'phoneNumberVerified', 'locale', 'defaultTeam', 'organizations',
-      'apps', 'capabilities',
+      'userToken',
+      'userId',
+      'displayName',
+      'givenName',
+      'familyName',
+      'preferredUsername',
+      'email',
+      'emailVerified',
+      'phoneNumber',
+      'phoneNumberVerified',
+      'locale',
+      'defaultTeam',
+      'organizations',
+      'apps',
+      'capabilities',
     ]);
     expect(body).toMatchObject({
       userToken: 'rrdk_t',

@@ -94,7 +94,8 @@ describe('DeployClient responses', () => {
     const stub = await stubServer((socket, m) => {
       socketRef = socket;
       held.push(m);
-      if (held.length === 3) for (const h of held.reverse()) reply(socket, h.seq, h.command, { pipeline: { project_id: h.arguments.projectId } });
+      if (held.length === 3)
+        for (const h of held.reverse()) reply(socket, h.seq, h.command, { pipeline: { project_id: h.arguments.projectId } });
     });
     const client = new DeployClient({ uri: stub.uri, auth: 'K' });
     await client.connect();

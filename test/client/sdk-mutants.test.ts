@@ -53,7 +53,9 @@ async function stub(answer: Answer = () => ({})) {
 /** The reference client and the named mutant, both connected to the stub. */
 async function pair(name: string, answer?: Answer) {
   const server = await stub(answer);
-  const factory = (mutants as unknown as Record<string, (o: { uri: string; key: string }) => SdkMutantClient>)[sdkMutantModule(name).split('#')[1]!]!;
+  const factory = (mutants as unknown as Record<string, (o: { uri: string; key: string }) => SdkMutantClient>)[
+    sdkMutantModule(name).split('#')[1]!
+  ]!;
   const reference = new DeployClient({ uri: server.uri, auth: 'K' });
   const mutant = factory({ uri: server.uri, key: 'K' });
   await reference.connect();
@@ -63,7 +65,13 @@ async function pair(name: string, answer?: Answer) {
 }
 
 const settledWithin = (promise: Promise<unknown>, ms: number) =>
-  Promise.race([promise.then(() => true, () => true), new Promise((resolve) => setTimeout(resolve, ms, false))]);
+  Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise((resolve) => setTimeout(resolve, ms, false)),
+  ]);
 
 describe('the SDK mutant catalogue', () => {
   it('names one SDK clause per mutant and exports one adapter factory per mutant, no more', () => {
@@ -75,7 +83,9 @@ describe('the SDK mutant catalogue', () => {
     }
     const factories = Object.keys(mutants).filter((k) => !['SDK_MUTANTS', 'sdkMutantModule'].includes(k));
     expect(factories.sort()).toEqual(SDK_MUTANTS.map(({ name }) => sdkMutantModule(name).split('#')[1]).sort());
-    expect(new Set(SDK_MUTANTS.map((m) => m.clause))).toEqual(new Set(['SDK-1', 'SDK-2', 'SDK-3', 'SDK-4', 'SDK-5', 'SDK-6', 'SDK-7', 'SDK-8']));
+    expect(new Set(SDK_MUTANTS.map((m) => m.clause))).toEqual(
+      new Set(['SDK-1', 'SDK-2', 'SDK-3', 'SDK-4', 'SDK-5', 'SDK-6', 'SDK-7', 'SDK-8']),
+    );
   });
 
   it('builds path#export for a driver, and refuses unknown names', () => {
@@ -89,7 +99,10 @@ describe('the SDK mutant catalogue', () => {
 
   it('loads through the module driver by path#export', async () => {
     const server = await stub(() => ({ deployments: [] }));
-    const session = await startModuleDriver({ module: sdkMutantModule('list-returns-envelope') }, { uri: server.uri, key: 'K', timeoutMs: 2_000 });
+    const session = await startModuleDriver(
+      { module: sdkMutantModule('list-returns-envelope') },
+      { uri: server.uri, key: 'K', timeoutMs: 2_000 },
+    );
     await session.call('connect');
     expect(await session.call('list')).toMatchObject({ kind: 'ok', result: { deployments: [] } });
     await session.close();
@@ -115,7 +128,11 @@ describe('each SDK mutant differs from the reference client in its own way', () 
     await reference.deploy.update('p', options);
     await mutant.deploy.update('p', options);
     await mutant.deploy.update('p', { pipeline: { project_id: 'p' } });
-    expect(sent().map((r) => r.arguments)).toEqual([{ projectId: 'p', ...options }, { projectId: 'p', schedule: '@hourly' }, { projectId: 'p' }]);
+    expect(sent().map((r) => r.arguments)).toEqual([
+      { projectId: 'p', ...options },
+      { projectId: 'p', schedule: '@hourly' },
+      { projectId: 'p' },
+    ]);
   });
 
   it('status-sends-id (SDK-3): status sends {id}', async () => {
@@ -136,16 +153,38 @@ describe('each SDK mutant differs from the reference client in its own way', () 
   });
 
   it('status-drops-unknown-keys (SDK-4): status keeps only the keys it knows', async () => {
-    const record = { pipeline: { project_id: 'p' }, schedule: 'manual', state: 'active', userId: 'u', createdAt: 1, updatedAt: 2, created_by: 'u', extra: { x: 1 } };
+    const record = {
+      pipeline: { project_id: 'p' },
+      schedule: 'manual',
+      state: 'active',
+      userId: 'u',
+      createdAt: 1,
+      updatedAt: 2,
+      created_by: 'u',
+      extra: { x: 1 },
+    };
     const { reference, mutant } = await pair('status-drops-unknown-keys', () => record);
     expect(await reference.deploy.status('p')).toEqual(record);
-    expect(await mutant.deploy.status('p')).toEqual({ pipeline: { project_id: 'p' }, schedule: 'manual', state: 'active', userId: 'u', createdAt: 1, updatedAt: 2 });
+    expect(await mutant.deploy.status('p')).toEqual({
+      pipeline: { project_id: 'p' },
+      schedule: 'manual',
+      state: 'active',
+      userId: 'u',
+      createdAt: 1,
+      updatedAt: 2,
+    });
   });
 
   it('swallows-errors (SDK-5): a failed response resolves with undefined', async () => {
     const { reference, mutant } = await pair('swallows-errors', () => new Error('Deployment not found: p'));
     await expect(reference.deploy.status('p')).rejects.toThrow('Deployment not found: p');
-    for (const call of [() => mutant.deploy.status('p'), () => mutant.deploy.list(), () => mutant.deploy.add({ project_id: 'p' }), () => mutant.deploy.remove('p'), () => mutant.deploy.update('p')]) {
+    for (const call of [
+      () => mutant.deploy.status('p'),
+      () => mutant.deploy.list(),
+      () => mutant.deploy.add({ project_id: 'p' }),
+      () => mutant.deploy.remove('p'),
+      () => mutant.deploy.update('p'),
+    ]) {
       await expect(call()).resolves.toBeUndefined();
     }
   });
@@ -154,7 +193,8 @@ describe('each SDK mutant differs from the reference client in its own way', () 
     const held: Array<[Request, WebSocket]> = [];
     const { server, reference, mutant } = await pair('matches-by-order', (request, socket) => {
       held.push([request, socket]);
-      if (held.length % 2 === 0) for (const [r, s] of held.slice(-2).reverse()) server.respond(s, r, { pipeline: { project_id: r.arguments.projectId } });
+      if (held.length % 2 === 0)
+        for (const [r, s] of held.slice(-2).reverse()) server.respond(s, r, { pipeline: { project_id: r.arguments.projectId } });
       return undefined;
     });
     const ids = (records: Array<{ pipeline: { project_id: string } }>) => records.map((r) => r.pipeline.project_id);

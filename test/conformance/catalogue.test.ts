@@ -14,9 +14,11 @@ const SEMANTICS = existsSync(SHARED) ? SHARED : COPY;
 describe('the clause catalogue', () => {
   it('lists exactly the clauses of semantics.md, in order, with their level and text', () => {
     const text = readFileSync(SEMANTICS, 'utf8');
-    const fromSpec = [...text.matchAll(/^- ((?:WIRE|REC|DEP|SCHED|RUN|SDK)-[A-Z0-9-]+)(?: (MUST|SHOULD))?(?: \([^)]*\))?:? ?([\s\S]*?)(?=^- |^## |$(?![\s\S]))/gm)].map(
-      ([, id, level, body]) => ({ id, level: level ?? 'NOTE', text: body!.split(/\s+/).join(' ').trim() }),
-    );
+    const fromSpec = [
+      ...text.matchAll(
+        /^- ((?:WIRE|REC|DEP|SCHED|RUN|SDK)-[A-Z0-9-]+)(?: (MUST|SHOULD))?(?: \([^)]*\))?:? ?([\s\S]*?)(?=^- |^## |$(?![\s\S]))/gm,
+      ),
+    ].map(([, id, level, body]) => ({ id, level: level ?? 'NOTE', text: body!.split(/\s+/).join(' ').trim() }));
     expect(fromSpec.length).toBeGreaterThan(40);
     expect(CLAUSES.map(({ id, level, text: t }) => ({ id, level, text: t }))).toEqual(fromSpec);
   });

@@ -193,7 +193,11 @@ const CASES: Record<string, Case> = {
 
   // ---- WIRE-5 ----
   'auth-cap-six': {
-    scenario: async (h) => steps(await h.open(), Array.from({ length: 7 }, () => auth())),
+    scenario: async (h) =>
+      steps(
+        await h.open(),
+        Array.from({ length: 7 }, () => auth()),
+      ),
     mutant: ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', TOO_MANY, 'closed'],
     normal: ['ok', 'ok', 'ok', 'ok', 'ok', TOO_MANY, 'closed'],
   },
@@ -203,7 +207,11 @@ const CASES: Record<string, Case> = {
     normal: ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', TOO_MANY, 'closed'],
   },
   'auth-reauth-not-counted': {
-    scenario: async (h) => steps(await h.open(), Array.from({ length: 7 }, () => auth())),
+    scenario: async (h) =>
+      steps(
+        await h.open(),
+        Array.from({ length: 7 }, () => auth()),
+      ),
     mutant: ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'open'],
     normal: ['ok', 'ok', 'ok', 'ok', 'ok', TOO_MANY, 'closed'],
   },
@@ -300,7 +308,10 @@ const CASES: Record<string, Case> = {
       return [updated.body.schedule, await statusTimes(c, 'p')];
     },
     mutant: ['@daily', { userId: 'local', createdAt: T0, updatedAt: T0, created_by: 'local', created_at: T0, updated_at: T0 }],
-    normal: ['@daily', { userId: 'local', createdAt: T0, updatedAt: T0 + MIN15, created_by: 'local', created_at: T0, updated_at: T0 + MIN15 }],
+    normal: [
+      '@daily',
+      { userId: 'local', createdAt: T0, updatedAt: T0 + MIN15, created_by: 'local', created_at: T0, updated_at: T0 + MIN15 },
+    ],
   },
   'update-refreshes-created-at': {
     scenario: async (h) => {
@@ -310,7 +321,14 @@ const CASES: Record<string, Case> = {
       await c.request('rrext_deploy_update', { projectId: 'p', pipeline: { project_id: 'p', v: 2 } });
       return statusTimes(c, 'p');
     },
-    mutant: { userId: 'local', createdAt: T0 + MIN15, updatedAt: T0 + MIN15, created_by: 'local', created_at: T0 + MIN15, updated_at: T0 + MIN15 },
+    mutant: {
+      userId: 'local',
+      createdAt: T0 + MIN15,
+      updatedAt: T0 + MIN15,
+      created_by: 'local',
+      created_at: T0 + MIN15,
+      updated_at: T0 + MIN15,
+    },
     normal: { userId: 'local', createdAt: T0, updatedAt: T0 + MIN15, created_by: 'local', created_at: T0, updated_at: T0 + MIN15 },
   },
   'readd-keeps-created-at': {
@@ -327,8 +345,22 @@ const CASES: Record<string, Case> = {
       { userId: 'local', createdAt: T0, updatedAt: T0 + MIN15, created_by: 'local', created_at: T0, updated_at: T0 + MIN15 },
     ],
     normal: [
-      { userId: 'local', createdAt: T0 + MIN15, updatedAt: T0 + MIN15, created_by: 'local', created_at: T0 + MIN15, updated_at: T0 + MIN15 },
-      { userId: 'local', createdAt: T0 + MIN15, updatedAt: T0 + MIN15, created_by: 'local', created_at: T0 + MIN15, updated_at: T0 + MIN15 },
+      {
+        userId: 'local',
+        createdAt: T0 + MIN15,
+        updatedAt: T0 + MIN15,
+        created_by: 'local',
+        created_at: T0 + MIN15,
+        updated_at: T0 + MIN15,
+      },
+      {
+        userId: 'local',
+        createdAt: T0 + MIN15,
+        updatedAt: T0 + MIN15,
+        created_by: 'local',
+        created_at: T0 + MIN15,
+        updated_at: T0 + MIN15,
+      },
     ],
   },
   'created-at-whole-seconds': {
@@ -419,7 +451,11 @@ const CASES: Record<string, Case> = {
       await add(alice, 'shared');
       const local = await h.authed();
       await add(local, 'shared');
-      await local.request('rrext_deploy_update', { projectId: 'shared', schedule: '@daily', pipeline: { project_id: 'shared', mine: true } });
+      await local.request('rrext_deploy_update', {
+        projectId: 'shared',
+        schedule: '@daily',
+        pipeline: { project_id: 'shared', mine: true },
+      });
       const hers = (await alice.request('rrext_deploy_status', { projectId: 'shared' })).body;
       return [hers.userId, hers.schedule, hers.pipeline];
     },
@@ -472,7 +508,9 @@ const CASES: Record<string, Case> = {
       const moved = await h.control('POST', '/clock/advance', { to: '2026-01-05T10:45:00Z' });
       const tail = await h.control('POST', '/clock/advance', { to: '2026-01-05T11:00:00Z' });
       const ticks = (await h.control('GET', '/ticks?userId=local&projectId=p')).map((t: any) => `${t.at.slice(11, 16)} ${t.reason}`);
-      const runs = (await h.control('GET', '/runs?userId=local&projectId=p')).map((r: any) => `${r.startedAt.slice(11, 16)}-${r.endedAt?.slice(11, 16)}`);
+      const runs = (await h.control('GET', '/runs?userId=local&projectId=p')).map(
+        (r: any) => `${r.startedAt.slice(11, 16)}-${r.endedAt?.slice(11, 16)}`,
+      );
       const counters = (await h.control('GET', '/deployments/local/p')).counters;
       return { ticks, runs, moved: moved.ticks, tail: tail.ticks, fired: counters.fired, skipped: counters.skipped_overlap };
     },

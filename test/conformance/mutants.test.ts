@@ -17,7 +17,10 @@ import { catching, ConformanceRuns, failing, type RunOutcome } from '../helpers/
 /** One conformance run takes seconds to a minute or two; a mutant that makes checks time out takes longer. */
 const RUN_TIMEOUT_MS = 15 * 60_000;
 const CONCURRENCY = Math.max(1, Number(process.env['RRDK_MUTANT_CONCURRENCY'] ?? 2) || 2);
-const selected = process.env['RRDK_MUTANTS']?.split(',').map((s) => s.trim()).filter(Boolean);
+const selected = process.env['RRDK_MUTANTS']
+  ?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const mutants = selected ? MUTANTS.filter((m) => selected.includes(m.name)) : MUTANTS;
 
 const runs = new ConformanceRuns(CONCURRENCY, RUN_TIMEOUT_MS);
@@ -78,7 +81,9 @@ describe('the mutant catalogue', () => {
   });
 
   it('refuses an unknown mutant name, listing the known ones', async () => {
-    await expect(createMockServer({ mutants: ['no-such-mutant'] })).rejects.toThrow(/Unknown mutant 'no-such-mutant'\. Known mutants: request-seq-as-string, /);
+    await expect(createMockServer({ mutants: ['no-such-mutant'] })).rejects.toThrow(
+      /Unknown mutant 'no-such-mutant'\. Known mutants: request-seq-as-string, /,
+    );
   });
 });
 

@@ -154,7 +154,10 @@ describe('the Python SDK driver (against the stand-in rocketride module)', () =>
   it('passes schedule to add only when it is given, and returns the SDK result unchanged as ASCII JSON', async () => {
     const d = await startDriver().connected();
     const plain = await d.call('add', { pipeline: { project_id: 'p1', name: 'café ✓' } });
-    expect(plain).toMatchObject({ ok: true, result: { pipeline: { project_id: 'p1', name: 'café ✓' }, schedule: 'manual', state: 'active' } });
+    expect(plain).toMatchObject({
+      ok: true,
+      result: { pipeline: { project_id: 'p1', name: 'café ✓' }, schedule: 'manual', state: 'active' },
+    });
     const line = d.raw.find((l) => l.startsWith(`{"id":${plain.id},`))!;
     expect(line).toContain('caf\\u00e9 \\u2713');
     expect(/^[\x20-\x7e]*$/.test(line)).toBe(true);
@@ -200,7 +203,10 @@ describe('the Python SDK driver (against the stand-in rocketride module)', () =>
       ok: false,
       error: { type: 'RuntimeError', types: ['RuntimeError', 'Exception', 'BaseException'], message: 'Deployment already exists: p1' },
     });
-    expect((await d.call('status', { projectId: 'nope' })).error).toMatchObject({ type: 'RuntimeError', message: 'Deployment not found: nope' });
+    expect((await d.call('status', { projectId: 'nope' })).error).toMatchObject({
+      type: 'RuntimeError',
+      message: 'Deployment not found: nope',
+    });
     expect((await d.call('status', { projectId: 'boom' })).error).toEqual({
       type: 'KeyError',
       types: ['KeyError', 'LookupError', 'Exception', 'BaseException'],
@@ -219,7 +225,10 @@ describe('the Python SDK driver (against the stand-in rocketride module)', () =>
     expect((await d.call('add', { schedule: '@hourly' })).error).toEqual({ ...driverError, message: 'add needs args: pipeline' });
     expect((await d.call('status', {})).error).toEqual({ ...driverError, message: 'status needs args: projectId' });
     expect((await d.call('status', ['p1'])).error).toEqual({ ...driverError, message: 'args must be a JSON object' });
-    expect((await d.call('status', { projectId: 'p1', id: 'p1' })).error).toEqual({ ...driverError, message: 'status does not take args: id' });
+    expect((await d.call('status', { projectId: 'p1', id: 'p1' })).error).toEqual({
+      ...driverError,
+      message: 'status does not take args: id',
+    });
     expect((await d.call(['list'] as never)).error).toEqual({ ...driverError, message: "unknown op: ['list']" });
 
     d.send('this is not json');

@@ -77,7 +77,11 @@ describe('the runner against a server built like the real one', () => {
     const wording = report.clauses.find((c) => c.id === 'DEP-MSG-1')!.findings!.map((f) => f.message);
     expect(wording.filter((m) => /empty pipeline/.test(m) && !/carries trace/.test(m))).toEqual([]);
     // The SHOULD clauses warn; the MUST ones fail.
-    expect(Object.fromEntries(broken.map((c) => [c.id, c.verdict]))).toMatchObject({ 'DEP-MSG-1': 'warn', 'SCHED-3': 'warn', 'SCHED-2': 'fail' });
+    expect(Object.fromEntries(broken.map((c) => [c.id, c.verdict]))).toMatchObject({
+      'DEP-MSG-1': 'warn',
+      'SCHED-3': 'warn',
+      'SCHED-2': 'fail',
+    });
   });
 
   it('puts the root causes first, most severe first, each once, and says where else each was seen', () => {
@@ -115,7 +119,9 @@ describe('the runner against a server built like the real one', () => {
 
   it('writes JUnit whose failures agree with the exit code, with times, and a Markdown job summary', async () => {
     const xml = await readFile(join(dir, 'a.xml'), 'utf8');
-    expect(xml).toMatch(/<testcase classname="conformance.DEP" name="DEP-ISO-1 \(MUST\)" time="[\d.]+"><failure message="[^"]+" type="MUST">/);
+    expect(xml).toMatch(
+      /<testcase classname="conformance.DEP" name="DEP-ISO-1 \(MUST\)" time="[\d.]+"><failure message="[^"]+" type="MUST">/,
+    );
     expect(xml).toMatch(/name="DEP-MSG-1 \(SHOULD\)" time="[\d.]+"><system-out>warning/);
     expect(xml).toMatch(/name="RUN-1 \(MUST\)" time="[\d.]+"><skipped message="needs clock control/);
     expect(xml).toContain('failures="5"');
@@ -131,13 +137,19 @@ describe('the runner against a server built like the real one', () => {
   });
 
   it('prints replay commands that name the key flags to give again, and replay against the same server only', async () => {
-    const line = /Replay this check alone: (rocketride-deploy-kit conformance --replay (rrdk2\.\S+))(.*)$/m.exec(first.stdout.slice(first.stdout.indexOf('✗ DEP-ADD-3')));
+    const line = /Replay this check alone: (rocketride-deploy-kit conformance --replay (rrdk2\.\S+))(.*)$/m.exec(
+      first.stdout.slice(first.stdout.indexOf('✗ DEP-ADD-3')),
+    );
     expect(line?.[3]).toBe("   (give again this run's --key (twice), --monitor-key, --no-permission-key: keys are not printed)");
     const token = line![2]!;
     const again = await cli(['conformance', '--replay', token, ...KEYS, '--json', join(dir, 'replay.json')]);
     expect(again.code).toBe(1);
     const replayed = JSON.parse(await readFile(join(dir, 'replay.json'), 'utf8'));
-    expect(replayed.checks.filter((c: { state: string }) => c.state !== 'skip').map((c: { name: string; state: string }) => [c.name.split(':')[0], c.state])).toEqual([['DEP-ADD-3', 'fail']]);
+    expect(
+      replayed.checks
+        .filter((c: { state: string }) => c.state !== 'skip')
+        .map((c: { name: string; state: string }) => [c.name.split(':')[0], c.state]),
+    ).toEqual([['DEP-ADD-3', 'fail']]);
     expect([...server.files.keys()]).toEqual([]);
 
     const elsewhere = await cli(['conformance', '--replay', token, '--target', 'ws://127.0.0.1:9/task/service', ...KEYS]);
@@ -147,7 +159,10 @@ describe('the runner against a server built like the real one', () => {
     expect(keyless).toMatchObject({ code: 2, stdout: '' });
     expect(keyless.stderr).toContain(`This token replays a failure seen on ${server.url}: give the keys of that run`);
     const otherRuns = await cli(['conformance', '--replay', token, ...KEYS, '--runs', '9']);
-    expect(otherRuns).toMatchObject({ code: 2, stderr: expect.stringContaining('A replay runs with the options of the run it came from: drop --runs (the run had 5)') });
+    expect(otherRuns).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('A replay runs with the options of the run it came from: drop --runs (the run had 5)'),
+    });
   }, 120_000);
 });
 
@@ -161,7 +176,10 @@ describe('one cause, one finding', () => {
       const broken = n.clauses.filter((c: ClauseJson) => c.verdict === 'fail' || c.verdict === 'warn').map((c: ClauseJson) => c.id);
       // The real server's faults but REC-1 (compat accepts snake_case), and REC-3.
       expect(broken.sort()).toEqual([...Object.keys(KNOWN_FAULTS).filter((id) => id !== 'REC-1'), 'REC-3'].sort());
-      const evidence = n.clauses.find((c: ClauseJson) => c.id === 'REC-3').findings.map((f: { message: string }) => f.message).join('\n');
+      const evidence = n.clauses
+        .find((c: ClauseJson) => c.id === 'REC-3')
+        .findings.map((f: { message: string }) => f.message)
+        .join('\n');
       expect(evidence).toMatch(/from character \d+: .*\(U\+[0-9A-F]{4}.*\), expected .*\(U\+[0-9A-F]{4}/);
       expect([...normalising.files.keys()]).toEqual([]);
     } finally {
@@ -172,18 +190,23 @@ describe('one cause, one finding', () => {
 
 describe('pace, profile and keys from the environment', () => {
   it('announces a pace with an estimate, passes REC-1 under --profile compat, and prints no keys (transcripts included)', async () => {
-    const run = await cli(['conformance', '--target', server.url, '--max-rps', '5000', '--profile', 'compat', '--json', join(dir, 'b.json')], {
-      RRDK_KEYS: 'MYAPIKEY,ALICEKEY',
-      RRDK_MONITOR_KEY: 'MONITORKEY',
-      RRDK_NO_PERMISSION_KEY: 'NOPERMKEY',
-    });
+    const run = await cli(
+      ['conformance', '--target', server.url, '--max-rps', '5000', '--profile', 'compat', '--json', join(dir, 'b.json')],
+      {
+        RRDK_KEYS: 'MYAPIKEY,ALICEKEY',
+        RRDK_MONITOR_KEY: 'MONITORKEY',
+        RRDK_NO_PERMISSION_KEY: 'NOPERMKEY',
+      },
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('conformance: pace: at most 5000 requests/s (--max-rps; 0 for unpaced): a run takes about 1 s');
     const b = JSON.parse(await readFile(join(dir, 'b.json'), 'utf8'));
     expect(b.clauses.find((c: ClauseJson) => c.id === 'REC-1').verdict).toBe('pass');
     expect(run.stdout).not.toMatch(/MYAPIKEY|ALICEKEY|MONITORKEY|NOPERMKEY/);
     // Keys from RRDK_*: the printed command is complete, and runs as printed in the same environment.
-    const command = /Replay this check alone: (rocketride-deploy-kit conformance --replay rrdk2\.\S+)$/m.exec(run.stdout.slice(run.stdout.indexOf('✗ DEP-ADD-3')))?.[1];
+    const command = /Replay this check alone: (rocketride-deploy-kit conformance --replay rrdk2\.\S+)$/m.exec(
+      run.stdout.slice(run.stdout.indexOf('✗ DEP-ADD-3')),
+    )?.[1];
     expect(command).toBeDefined();
     const again = await cli([...command!.split(' ').slice(1), '--json', join(dir, 'c.json')], {
       RRDK_KEYS: 'MYAPIKEY,ALICEKEY',
@@ -193,11 +216,16 @@ describe('pace, profile and keys from the environment', () => {
     });
     expect(again.code).toBe(1);
     const c = JSON.parse(await readFile(join(dir, 'c.json'), 'utf8'));
-    expect(c.checks.filter((x: { state: string }) => x.state !== 'skip').map((x: { name: string }) => x.name.split(':')[0])).toEqual(['DEP-ADD-3']);
+    expect(c.checks.filter((x: { state: string }) => x.state !== 'skip').map((x: { name: string }) => x.name.split(':')[0])).toEqual([
+      'DEP-ADD-3',
+    ]);
   }, 120_000);
 
   it('takes --max-rps 0 as unpaced, and says so', async () => {
-    const child = spawnCli(['conformance', '--target', server.url, ...KEYS, '--max-rps', '0'], children, { ...process.env, GITHUB_STEP_SUMMARY: '' });
+    const child = spawnCli(['conformance', '--target', server.url, ...KEYS, '--max-rps', '0'], children, {
+      ...process.env,
+      GITHUB_STEP_SUMMARY: '',
+    });
     await until(() => child.output().stderr.includes('conformance: pace:'));
     expect(child.output().stderr).toContain('conformance: pace: unpaced (--max-rps 0)');
     // Mid-run: checks are adding deployments now.
@@ -228,15 +256,31 @@ describe('the pre-flight', () => {
     const run = await cli(['conformance', '--target', url, '--key', 'MYAPIKEY']);
     expect(run).toMatchObject({ code: 2, stdout: '' });
     expect(run.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(new RegExp(`^rocketride-deploy-kit conformance: Cannot reach the target at ${url.replace(/[./]/g, '\\$&')}: ECONNREFUSED .*Pass its DAP URL with --target`)),
+      expect.stringMatching(
+        new RegExp(
+          `^rocketride-deploy-kit conformance: Cannot reach the target at ${url.replace(/[./]/g, '\\$&')}: ECONNREFUSED .*Pass its DAP URL with --target`,
+        ),
+      ),
     ]);
   });
 
   it.each([
-    [['--key', 'WRONGKEY'], 'The target refused the key given as --key (the first): "Invalid API key". Pass the key of a full user (task.control and task.monitor).'],
-    [['--key', 'MONITORKEY'], 'The key given as --key (the first) belongs to monitor, whose permissions are task.monitor: pass the key of a full user (task.control and task.monitor).'],
-    [['--key', 'MYAPIKEY', '--key', 'MYAPIKEY'], 'Both --key values log in as local: the isolation clauses need the keys of two different users.'],
-    [['--key', 'MYAPIKEY', '--monitor-key', 'ALICEKEY'], 'The key given as --monitor-key belongs to alice, whose permissions are task.control, task.data, task.monitor, task.debug, task.store: pass the key of a monitor-only user (task.monitor, no task.control).'],
+    [
+      ['--key', 'WRONGKEY'],
+      'The target refused the key given as --key (the first): "Invalid API key". Pass the key of a full user (task.control and task.monitor).',
+    ],
+    [
+      ['--key', 'MONITORKEY'],
+      'The key given as --key (the first) belongs to monitor, whose permissions are task.monitor: pass the key of a full user (task.control and task.monitor).',
+    ],
+    [
+      ['--key', 'MYAPIKEY', '--key', 'MYAPIKEY'],
+      'Both --key values log in as local: the isolation clauses need the keys of two different users.',
+    ],
+    [
+      ['--key', 'MYAPIKEY', '--monitor-key', 'ALICEKEY'],
+      'The key given as --monitor-key belongs to alice, whose permissions are task.control, task.data, task.monitor, task.debug, task.store: pass the key of a monitor-only user (task.monitor, no task.control).',
+    ],
   ])('with %j: one line naming the key and what to pass, exit 2', async (keys, message) => {
     const run = await cli(['conformance', '--target', server.url, ...keys]);
     expect(run).toMatchObject({ code: 2, stdout: '' });

@@ -3,7 +3,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CLAUSES } from '../../conformance/clauses.js';
-import { buildReport, clausesOf, formatReport, reportJson, reportJunit, reportMarkdown, rootCauses, type CheckResult } from '../../conformance/report.js';
+import {
+  buildReport,
+  clausesOf,
+  formatReport,
+  reportJson,
+  reportJunit,
+  reportMarkdown,
+  rootCauses,
+  type CheckResult,
+} from '../../conformance/report.js';
 import { parseReplayToken, replayToken } from '../../conformance/replay.js';
 
 const meta = { target: 'ws://t', profile: 'spec', seed: 1, runs: 5, durationMs: 1234 };
@@ -38,7 +47,11 @@ describe('buildReport', () => {
   });
 
   it('fails on a failed MUST clause, warns on a failed SHOULD clause', () => {
-    const report = buildReport(meta, [...allPassBut(), result('DEP-ADD-4: dup', 'fail', 'boom'), result('DEP-MSG-1: words', 'fail', 'x')], sdkOut);
+    const report = buildReport(
+      meta,
+      [...allPassBut(), result('DEP-ADD-4: dup', 'fail', 'boom'), result('DEP-MSG-1: words', 'fail', 'x')],
+      sdkOut,
+    );
     expect(report.ok).toBe(false);
     expect(report.clauses.find((c) => c.clause.id === 'DEP-ADD-4')).toMatchObject({ verdict: 'fail', note: 'DEP-ADD-4: dup' });
     const should = buildReport(meta, [...allPassBut('DEP-MSG-1'), result('DEP-MSG-1: words', 'fail', 'x')], sdkOut);
@@ -68,7 +81,11 @@ describe('buildReport', () => {
 });
 
 describe('report forms', () => {
-  const report = buildReport(meta, [...allPassBut('DEP-ADD-4'), result('DEP-ADD-4: dup <&>', 'fail', 'a "quoted" failure\nTranscript:\nc1 > {}')], sdkOut);
+  const report = buildReport(
+    meta,
+    [...allPassBut('DEP-ADD-4'), result('DEP-ADD-4: dup <&>', 'fail', 'a "quoted" failure\nTranscript:\nc1 > {}')],
+    sdkOut,
+  );
 
   it('prints failures in full, then the clause table and the figures', () => {
     const text = formatReport(report);
@@ -99,17 +116,49 @@ describe('report forms', () => {
 describe('attribution: one fault, once, under the clause it breaks', () => {
   const finding = (clause: string, message: string, severity: 'breach' | 'violation' = 'violation') => ({ clause, message, severity });
   // A lax cron validator seen by its own check, by an update check and by the wording check.
-  const sched = { ...result('SCHED-2: invalid schedules', 'fail', 'x'), violated: ['SCHED-2'], findings: [finding('SCHED-2', 'add accepted "0 * * * * *"')] };
-  const upd = { ...result('DEP-UPD-3: failed updates change nothing', 'fail', 'y'), violated: ['SCHED-2'], findings: [finding('SCHED-2', 'update accepted "0 0 * * * *"')] };
-  const msg = { ...result('DEP-MSG-1: the real words', 'fail', 'z'), violated: ['SCHED-2', 'DEP-MSG-1'], findings: [finding('SCHED-2', 'add accepted "H * * * *"'), finding('DEP-MSG-1', 'the failed response carries trace')] };
-  const iso = { ...result('DEP-ISO-1: hostile ids', 'fail', 'w'), violated: ['DEP-ISO-1'], findings: [finding('DEP-ISO-1', 'listed twice'), finding('DEP-ISO-1', 'read the other user', 'breach')] };
-  const checks = [...allPassBut('SCHED-2', 'DEP-UPD-3', 'DEP-MSG-1', 'DEP-ISO-1').filter((c) => !c.name.startsWith('DEP-UPD-3') && !c.name.startsWith('DEP-MSG-1')), sched, upd, msg, iso];
+  const sched = {
+    ...result('SCHED-2: invalid schedules', 'fail', 'x'),
+    violated: ['SCHED-2'],
+    findings: [finding('SCHED-2', 'add accepted "0 * * * * *"')],
+  };
+  const upd = {
+    ...result('DEP-UPD-3: failed updates change nothing', 'fail', 'y'),
+    violated: ['SCHED-2'],
+    findings: [finding('SCHED-2', 'update accepted "0 0 * * * *"')],
+  };
+  const msg = {
+    ...result('DEP-MSG-1: the real words', 'fail', 'z'),
+    violated: ['SCHED-2', 'DEP-MSG-1'],
+    findings: [finding('SCHED-2', 'add accepted "H * * * *"'), finding('DEP-MSG-1', 'the failed response carries trace')],
+  };
+  const iso = {
+    ...result('DEP-ISO-1: hostile ids', 'fail', 'w'),
+    violated: ['DEP-ISO-1'],
+    findings: [finding('DEP-ISO-1', 'listed twice'), finding('DEP-ISO-1', 'read the other user', 'breach')],
+  };
+  const checks = [
+    ...allPassBut('SCHED-2', 'DEP-UPD-3', 'DEP-MSG-1', 'DEP-ISO-1').filter(
+      (c) => !c.name.startsWith('DEP-UPD-3') && !c.name.startsWith('DEP-MSG-1'),
+    ),
+    sched,
+    upd,
+    msg,
+    iso,
+  ];
   const report = buildReport(meta, checks, sdkOut);
   const byId = new Map(report.clauses.map((c) => [c.clause.id, c]));
 
   it('charges a failure to the clause its evidence breaks, even one the check does not name, and to no other', () => {
-    expect(byId.get('SCHED-2')).toMatchObject({ verdict: 'fail', note: 'SCHED-2: invalid schedules', alsoSeenIn: ['DEP-UPD-3: failed updates change nothing', 'DEP-MSG-1: the real words'] });
-    expect(byId.get('SCHED-2')!.findings!.map((f) => f.message)).toEqual(['add accepted "0 * * * * *"', 'update accepted "0 0 * * * *"', 'add accepted "H * * * *"']);
+    expect(byId.get('SCHED-2')).toMatchObject({
+      verdict: 'fail',
+      note: 'SCHED-2: invalid schedules',
+      alsoSeenIn: ['DEP-UPD-3: failed updates change nothing', 'DEP-MSG-1: the real words'],
+    });
+    expect(byId.get('SCHED-2')!.findings!.map((f) => f.message)).toEqual([
+      'add accepted "0 * * * * *"',
+      'update accepted "0 0 * * * *"',
+      'add accepted "H * * * *"',
+    ]);
     // The update check's own clause is not failed by a schedule the target should have refused.
     expect(byId.get('DEP-UPD-3')!.verdict).toBe('pass'); // the check ran to its end: the rest of it held
     expect(byId.get('DEP-MSG-1')).toMatchObject({ verdict: 'warn' });
@@ -117,11 +166,23 @@ describe('attribution: one fault, once, under the clause it breaks', () => {
   });
 
   it("a check that stopped on another clause's finding leaves its own clauses unverified, never uncovered or passed", () => {
-    const stoppedCheck = { ...result('SCHED-3: never firing', 'fail', 'x'), violated: ['DEP-UPD-3'], stopped: true, findings: [finding('DEP-UPD-3', 'changed')] };
-    const finished = { ...result('SCHED-3: never firing', 'fail', 'x'), violated: ['DEP-UPD-3'], findings: [finding('DEP-UPD-3', 'changed')] };
+    const stoppedCheck = {
+      ...result('SCHED-3: never firing', 'fail', 'x'),
+      violated: ['DEP-UPD-3'],
+      stopped: true,
+      findings: [finding('DEP-UPD-3', 'changed')],
+    };
+    const finished = {
+      ...result('SCHED-3: never firing', 'fail', 'x'),
+      violated: ['DEP-UPD-3'],
+      findings: [finding('DEP-UPD-3', 'changed')],
+    };
     const base = allPassBut('SCHED-3');
     const stoppedReport = buildReport(meta, [...base, stoppedCheck], sdkOut);
-    expect(stoppedReport.clauses.find((c) => c.clause.id === 'SCHED-3')).toMatchObject({ verdict: 'skip', note: 'not verified: its check stopped on a finding of DEP-UPD-3' });
+    expect(stoppedReport.clauses.find((c) => c.clause.id === 'SCHED-3')).toMatchObject({
+      verdict: 'skip',
+      note: 'not verified: its check stopped on a finding of DEP-UPD-3',
+    });
     expect(buildReport(meta, [...base, finished], sdkOut).clauses.find((c) => c.clause.id === 'SCHED-3')!.verdict).toBe('pass');
   });
 
@@ -136,7 +197,14 @@ describe('attribution: one fault, once, under the clause it breaks', () => {
 });
 
 describe('CI forms', () => {
-  const warnOnly = [...allPassBut('DEP-MSG-1'), { ...result('DEP-MSG-1: words', 'fail', 'the message "x"\nTranscript: ...'), violated: ['DEP-MSG-1'], findings: [{ clause: 'DEP-MSG-1', severity: 'violation' as const, message: 'the message "x" is not "y"\nsecond line' }] }];
+  const warnOnly = [
+    ...allPassBut('DEP-MSG-1'),
+    {
+      ...result('DEP-MSG-1: words', 'fail', 'the message "x"\nTranscript: ...'),
+      violated: ['DEP-MSG-1'],
+      findings: [{ clause: 'DEP-MSG-1', severity: 'violation' as const, message: 'the message "x" is not "y"\nsecond line' }],
+    },
+  ];
 
   it('a failed SHOULD clause passes the run and is no JUnit failure, unless --strict; every case has its time', () => {
     const report = buildReport(meta, warnOnly, sdkOut);
@@ -146,7 +214,9 @@ describe('CI forms', () => {
     expect(xml).not.toContain('<failure');
     expect(xml).toMatch(/<testcase classname="conformance.DEP" name="DEP-MSG-1 \(SHOULD\)" time="0.001"><system-out>warning/);
     expect(xml.match(/<testcase [^>]*time="\d+\.\d{3}"/g)).toHaveLength(CLAUSES.length);
-    expect(xml).toMatch(/<testcase classname="conformance.SDK" name="SDK-1 \(MUST\)" time="0.000"><skipped message="the SDK runner checks these"\/>/);
+    expect(xml).toMatch(
+      /<testcase classname="conformance.SDK" name="SDK-1 \(MUST\)" time="0.000"><skipped message="the SDK runner checks these"\/>/,
+    );
 
     const strict = buildReport({ ...meta, strict: true }, warnOnly, sdkOut);
     expect(strict.ok).toBe(false);
@@ -166,7 +236,16 @@ describe('CI forms', () => {
 
 describe('replay tokens', () => {
   it('carry the check, seed, path, replay path and the run, and refuse damaged input', () => {
-    const spec = { check: 'DEP-ADD-4: x', seed: -42, path: '3:1:0', replayPath: 'AAE', target: 'ws://h:5565/task/service', profile: 'compat', runs: 5, maxRps: 0 };
+    const spec = {
+      check: 'DEP-ADD-4: x',
+      seed: -42,
+      path: '3:1:0',
+      replayPath: 'AAE',
+      target: 'ws://h:5565/task/service',
+      profile: 'compat',
+      runs: 5,
+      maxRps: 0,
+    };
     expect(parseReplayToken(replayToken(spec))).toEqual(spec);
     expect(() => parseReplayToken('rrdk1.eyJ9')).toThrow('older version');
     expect(() => parseReplayToken('nope')).toThrow('Not a replay token');

@@ -50,8 +50,18 @@ describe('rocketride-deploy-kit conformance', () => {
     await before.connect();
     await before.deploy.add({ project_id: 'not-ours' }, { schedule: '@daily' });
     const { code, stdout } = await conformance([
-      '--target', server.url, '--key', 'MYAPIKEY', '--key', 'ALICEKEY',
-      '--monitor-key', 'MONITORKEY', '--no-permission-key', 'NOPERMKEY', '--runs', '3',
+      '--target',
+      server.url,
+      '--key',
+      'MYAPIKEY',
+      '--key',
+      'ALICEKEY',
+      '--monitor-key',
+      'MONITORKEY',
+      '--no-permission-key',
+      'NOPERMKEY',
+      '--runs',
+      '3',
     ]);
     expect(stdout).toContain(`Conformance of ${server.url}`);
     expect(stdout).toContain('  clock control: yes (fake clock at 2026-01-05T10:07:00.000Z)');
@@ -92,7 +102,10 @@ describe('rocketride-deploy-kit conformance', () => {
     const decode = (token: string) => JSON.parse(Buffer.from(token.slice('rrdk2.'.length), 'base64url').toString());
     // One token of an example check, and one of a property (the model-based one carries a replay path).
     const picked = [tokens.find((t) => decode(t).path === ''), tokens.find((t) => decode(t).replayPath !== undefined)];
-    expect(picked.every((t) => t !== undefined), `tokens printed: ${tokens.length}`).toBe(true);
+    expect(
+      picked.every((t) => t !== undefined),
+      `tokens printed: ${tokens.length}`,
+    ).toBe(true);
 
     for (const [i, token] of picked.entries()) {
       const again = await conformance(['--mutant', 'duplicate-add-overwrites', '--replay', token!, '--json', join(dir, `r${i}.json`)]);
@@ -106,8 +119,14 @@ describe('rocketride-deploy-kit conformance', () => {
   }, 180_000);
 
   it('refuses bad usage with exit code 2', async () => {
-    expect(await conformance(['--runs', 'many'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--runs must be a whole number') });
-    expect(await conformance(['--profile', 'loose'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--profile must be spec or compat') });
+    expect(await conformance(['--runs', 'many'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--runs must be a whole number'),
+    });
+    expect(await conformance(['--profile', 'loose'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--profile must be spec or compat'),
+    });
     expect(await conformance(['--replay', 'garbage'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Not a replay token') });
   }, 60_000);
 });

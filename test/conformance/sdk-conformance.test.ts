@@ -35,7 +35,10 @@ const SDK_CLAUSES = CLAUSES.filter((c) => c.family === 'SDK').map((c) => c.id);
 function expectAllPass(outcome: RunOutcome): void {
   const report = outcome.report;
   if (!report) throw new Error(`the run wrote no report (exit code ${outcome.code}):\n${outcome.tail}`);
-  expect(report.clauses.map((c) => `${c.id} ${c.verdict}`), outcome.tail).toEqual(SDK_CLAUSES.map((id) => `${id} pass`));
+  expect(
+    report.clauses.map((c) => `${c.id} ${c.verdict}`),
+    outcome.tail,
+  ).toEqual(SDK_CLAUSES.map((id) => `${id} pass`));
   expect(report.ok).toBe(true);
   expect(outcome.code).toBe(0);
 }
@@ -69,7 +72,10 @@ describe('the SDK suite catches every SDK mutant', () => {
       if (!report) throw new Error(`the run wrote no report (exit code ${outcome.code}):\n${outcome.tail}`);
       const caughtBy = catching(report, [mutant.clause]);
       const others = failing(report).filter((id) => id !== mutant.clause);
-      expect(caughtBy, `${mutant.name}: ${mutant.description}\nnot caught by ${mutant.clause}; failed instead: ${others.join(', ') || 'none'}`).not.toEqual([]);
+      expect(
+        caughtBy,
+        `${mutant.name}: ${mutant.description}\nnot caught by ${mutant.clause}; failed instead: ${others.join(', ') || 'none'}`,
+      ).not.toEqual([]);
       if (caughtBy[0]!.verdict === 'fail') expect(outcome.code).toBe(1);
       // A SHOULD clause only warns: the run still passes.
       else expect(outcome.code).toBe(0);
@@ -86,8 +92,12 @@ describe('replaying one SDK failure', () => {
     // The printed command names the same SDK and timeout; the token alone selects the case.
     expect(line![1]).toContain(`--sdk-module ${mutantModule('always-sends-schedule')} --sdk-timeout ${SDK_TIMEOUT}`);
     const again = await runs.run('replay', [...RUNS['always-sends-schedule']!, '--replay', line![2]!]);
-    expect(again.report?.clauses.map((c) => `${c.id} ${c.verdict}`)).toEqual(SDK_CLAUSES.map((id) => `${id} ${id === 'SDK-1' ? 'fail' : 'skip'}`));
-    expect(again.report?.checks.filter((c) => c.state !== 'skip').map((c) => c.name)).toEqual([failed.report!.checks.find((c) => c.name.startsWith('SDK-1:'))!.name]);
+    expect(again.report?.clauses.map((c) => `${c.id} ${c.verdict}`)).toEqual(
+      SDK_CLAUSES.map((id) => `${id} ${id === 'SDK-1' ? 'fail' : 'skip'}`),
+    );
+    expect(again.report?.checks.filter((c) => c.state !== 'skip').map((c) => c.name)).toEqual([
+      failed.report!.checks.find((c) => c.name.startsWith('SDK-1:'))!.name,
+    ]);
   }, 120_000);
 });
 
@@ -101,8 +111,14 @@ describe('conformance --sdk-* usage', () => {
   };
 
   it('refuses --sdk-module with --target or with --sdk-driver, and --sdk-timeout alone', async () => {
-    expect(await cli(['--sdk-module', REFERENCE_ADAPTER, '--target', 'localhost:5565'])).toMatchObject({ code: 2, stderr: expect.stringContaining('give one or the other') });
-    expect(await cli(['--sdk-module', REFERENCE_ADAPTER, '--sdk-driver', 'x'])).toMatchObject({ code: 2, stderr: expect.stringContaining('not both') });
+    expect(await cli(['--sdk-module', REFERENCE_ADAPTER, '--target', 'localhost:5565'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('give one or the other'),
+    });
+    expect(await cli(['--sdk-module', REFERENCE_ADAPTER, '--sdk-driver', 'x'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('not both'),
+    });
     expect(await cli(['--sdk-timeout', '100'])).toMatchObject({ code: 2, stderr: expect.stringContaining('applies to SDK runs') });
   });
 

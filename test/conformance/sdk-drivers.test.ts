@@ -51,7 +51,11 @@ async function adapterFile(name: string, source: string): Promise<string> {
 }
 
 /** What a promise rejected with (failing the test if it resolved). */
-const rejection = (promise: Promise<unknown>): Promise<Error> => promise.then(() => expect.unreachable('resolved, but a failure was expected'), (e: unknown) => e as Error);
+const rejection = (promise: Promise<unknown>): Promise<Error> =>
+  promise.then(
+    () => expect.unreachable('resolved, but a failure was expected'),
+    (e: unknown) => e as Error,
+  );
 
 let unique = 0;
 const projectId = (what: string) => `sdk-drv-${what}-${++unique}`;
@@ -86,7 +90,10 @@ describe.each(['module', 'stdio'] as const)('the %s driver on the reference clie
     );
     expect(await session.call('update', { projectId: a, schedule: '@daily' })).toMatchObject({ kind: 'ok' });
     expect(await session.call('update', { projectId: a, pipeline: { project_id: a, v: 2 } })).toMatchObject({ kind: 'ok' });
-    expect(await session.call('status', { projectId: a })).toMatchObject({ kind: 'ok', result: { pipeline: { project_id: a, v: 2 }, schedule: '@daily' } });
+    expect(await session.call('status', { projectId: a })).toMatchObject({
+      kind: 'ok',
+      result: { pipeline: { project_id: a, v: 2 }, schedule: '@daily' },
+    });
 
     const duplicate = await session.call('add', { pipeline: { project_id: a } });
     expect(duplicate).toMatchObject({ kind: 'error', type: 'DapError', types: ['DapError', 'Error'] });
@@ -106,7 +113,9 @@ describe.each(['module', 'stdio'] as const)('the %s driver on the reference clie
     const ids = [projectId('o1'), projectId('o2'), projectId('o3')];
     await Promise.all(ids.map((id) => session.call('add', { pipeline: { project_id: id } })));
     const statuses = await Promise.all(ids.map((id) => session.call('status', { projectId: id })));
-    expect(statuses.map((s) => (s.kind === 'ok' ? (s.result as { pipeline: { project_id: string } }).pipeline.project_id : s.kind))).toEqual(ids);
+    expect(
+      statuses.map((s) => (s.kind === 'ok' ? (s.result as { pipeline: { project_id: string } }).pipeline.project_id : s.kind)),
+    ).toEqual(ids);
   });
 
   it('rejects an unknown operation or unusable arguments as a driver fault', async () => {
@@ -137,10 +146,16 @@ describe.each(['module', 'stdio'] as const)('the %s driver on the reference clie
     const result = async (...a: Parameters<SdkSession['call']>) => ((await session.call(...a)) as { result: unknown }).result;
     expect(await result('add', { pipeline: { project_id: 'p' } })).toEqual({ count: 1, args: [{ project_id: 'p' }] });
     expect(await result('add', { pipeline: { project_id: 'p' }, schedule: undefined })).toEqual({ count: 1, args: [{ project_id: 'p' }] });
-    expect(await result('add', { pipeline: { project_id: 'p' }, schedule: '@daily' })).toEqual({ count: 2, args: [{ project_id: 'p' }, { schedule: '@daily' }] });
+    expect(await result('add', { pipeline: { project_id: 'p' }, schedule: '@daily' })).toEqual({
+      count: 2,
+      args: [{ project_id: 'p' }, { schedule: '@daily' }],
+    });
     expect(await result('update', { projectId: 'p' })).toEqual({ count: 1, args: ['p'] });
     expect(await result('update', { projectId: 'p', schedule: 'manual' })).toEqual({ count: 2, args: ['p', { schedule: 'manual' }] });
-    expect(await result('update', { projectId: 'p', pipeline: { project_id: 'p' } })).toEqual({ count: 2, args: ['p', { pipeline: { project_id: 'p' } }] });
+    expect(await result('update', { projectId: 'p', pipeline: { project_id: 'p' } })).toEqual({
+      count: 2,
+      args: ['p', { pipeline: { project_id: 'p' } }],
+    });
     expect(await result('status', { projectId: 'p' })).toEqual({ count: 1, args: ['p'] });
     expect(await result('list')).toEqual({ count: 0, args: [] });
   });
@@ -156,15 +171,28 @@ describe.each(['module', 'stdio'] as const)('the %s driver on the reference clie
     );
     const session = await start(file);
     expect(await session.call('connect')).toMatchObject({ kind: 'error', type: 'String', types: ['String'], message: 'plain string' });
-    expect(await session.call('add', { pipeline: {} })).toMatchObject({ kind: 'error', type: 'SdkError', types: ['QuotaError', 'SdkError', 'Error'], message: 'over quota' });
+    expect(await session.call('add', { pipeline: {} })).toMatchObject({
+      kind: 'error',
+      type: 'SdkError',
+      types: ['QuotaError', 'SdkError', 'Error'],
+      message: 'over quota',
+    });
     expect(await session.call('remove', { projectId: 'p' })).toMatchObject({ kind: 'error', type: 'null', message: 'null' });
-    expect(await session.call('status', { projectId: 'p' })).toMatchObject({ kind: 'error', type: 'TimeoutError', types: ['TimeoutError', 'Error'] });
+    expect(await session.call('status', { projectId: 'p' })).toMatchObject({
+      kind: 'error',
+      type: 'TimeoutError',
+      types: ['TimeoutError', 'Error'],
+    });
   });
 });
 
 describe('bad module specs are clear driver faults', () => {
   it.each([
-    ['a missing file', () => 'conformance/adapters/no-such-adapter.js', /Cannot load SDK module 'conformance\/adapters\/no-such-adapter.js'/],
+    [
+      'a missing file',
+      () => 'conformance/adapters/no-such-adapter.js',
+      /Cannot load SDK module 'conformance\/adapters\/no-such-adapter.js'/,
+    ],
     ['a missing export', () => `${REFERENCE_TS}#createClient`, /has no export 'createClient' \(its exports: default\)/],
     ['an empty spec', () => '', /SDK module spec '' names no module: expected path\[#export\]/],
   ])('%s', async (_, spec, message) => {
@@ -248,13 +276,23 @@ function gone(pid: number): boolean {
 
 describe('the stdio driver', () => {
   it('starts the command with RRDK_URI, RRDK_KEY and RRDK_PROTOCOL, and defaults the error type by language', async () => {
-    const session = await startFake('', '{ ready: true, protocol: 1, language: "python", sdk: [process.env.RRDK_URI, process.env.RRDK_KEY, process.env.RRDK_PROTOCOL].join(" ") }');
+    const session = await startFake(
+      '',
+      '{ ready: true, protocol: 1, language: "python", sdk: [process.env.RRDK_URI, process.env.RRDK_KEY, process.env.RRDK_PROTOCOL].join(" ") }',
+    );
     expect(session.info).toEqual({ language: 'python', errorType: 'RuntimeError', sdk: `${server.url} MYAPIKEY 1` });
   });
 
   it('passes an error answer through, its types defaulting to [type]', async () => {
-    const session = await startFake('console.log(JSON.stringify({ id: r.id, ok: false, error: { type: "RuntimeError", message: "Deployment not found: p9" } }))');
-    expect(await session.call('status', { projectId: 'p9' })).toMatchObject({ kind: 'error', type: 'RuntimeError', types: ['RuntimeError'], message: 'Deployment not found: p9' });
+    const session = await startFake(
+      'console.log(JSON.stringify({ id: r.id, ok: false, error: { type: "RuntimeError", message: "Deployment not found: p9" } }))',
+    );
+    expect(await session.call('status', { projectId: 'p9' })).toMatchObject({
+      kind: 'error',
+      type: 'RuntimeError',
+      types: ['RuntimeError'],
+      message: 'Deployment not found: p9',
+    });
   });
 
   it('reports a hang as a timeout within the bound, and kills the whole process group', async () => {
@@ -275,7 +313,9 @@ describe('the stdio driver', () => {
   });
 
   it('fails to start a driver that exits before its ready line, quoting its standard error', async () => {
-    const error = await failToStart(sh(process.execPath, '-e', 'console.error("line 1"); console.error("ImportError: no module named rocketride"); process.exit(3)'));
+    const error = await failToStart(
+      sh(process.execPath, '-e', 'console.error("line 1"); console.error("ImportError: no module named rocketride"); process.exit(3)'),
+    );
     expect(error).toBeInstanceOf(DriverError);
     expect(error.message).toContain('exited with code 3 before printing its ready line');
     expect(error.message).toContain('ImportError: no module named rocketride');
@@ -284,8 +324,16 @@ describe('the stdio driver', () => {
 
   it.each([
     ['garbage', 'console.log("hello world")', /printed "hello world" where its ready line was expected/],
-    ['another protocol', 'console.log(JSON.stringify({ ready: true, protocol: 2, language: "python" }))', /speaks protocol 2; this runner speaks protocol 1/],
-    ['no errorType for an unknown language', 'console.log(JSON.stringify({ ready: true, protocol: 1, language: "rust" }))', /language 'rust' without an errorType/],
+    [
+      'another protocol',
+      'console.log(JSON.stringify({ ready: true, protocol: 2, language: "python" }))',
+      /speaks protocol 2; this runner speaks protocol 1/,
+    ],
+    [
+      'no errorType for an unknown language',
+      'console.log(JSON.stringify({ ready: true, protocol: 1, language: "rust" }))',
+      /language 'rust' without an errorType/,
+    ],
   ])('fails to start a driver printing %s instead of a ready line', async (_, script, message) => {
     const error = await failToStart(sh(process.execPath, '-e', `${script}; setInterval(() => {}, 1000)`));
     expect(error).toBeInstanceOf(DriverError);
@@ -294,9 +342,21 @@ describe('the stdio driver', () => {
 
   it.each([
     ['not JSON', 'console.log("garbage")', /printed "garbage", which is not a JSON answer/],
-    ['an unknown id', 'console.log(JSON.stringify({ id: 999, ok: true, result: null }))', /answered id 999, which no pending operation has/],
-    ['no ok and no error', 'console.log(JSON.stringify({ id: r.id, result: 1 }))', /answered 'list' with .* neither "ok": true nor an error/],
-    ['a DriverError', 'console.log(JSON.stringify({ id: r.id, ok: false, error: { type: "DriverError", message: "no such op" } }))', /could not run 'list': no such op/],
+    [
+      'an unknown id',
+      'console.log(JSON.stringify({ id: 999, ok: true, result: null }))',
+      /answered id 999, which no pending operation has/,
+    ],
+    [
+      'no ok and no error',
+      'console.log(JSON.stringify({ id: r.id, result: 1 }))',
+      /answered 'list' with .* neither "ok": true nor an error/,
+    ],
+    [
+      'a DriverError',
+      'console.log(JSON.stringify({ id: r.id, ok: false, error: { type: "DriverError", message: "no such op" } }))',
+      /could not run 'list': no such op/,
+    ],
   ])('rejects the pending call when the driver answers with %s', async (_, answer, message) => {
     const session = await startFake(answer);
     const error = await rejection(session.call('list'));
@@ -305,7 +365,10 @@ describe('the stdio driver', () => {
   });
 
   it('surfaces a stray line on the next call', async () => {
-    const session = await startFake('', '(setTimeout(() => console.log("stray"), 50), { ready: true, protocol: 1, language: "javascript" })');
+    const session = await startFake(
+      '',
+      '(setTimeout(() => console.log("stray"), 50), { ready: true, protocol: 1, language: "javascript" })',
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     await expect(session.call('list')).rejects.toThrow(/printed "stray", which is not a JSON answer/);
   });
@@ -318,7 +381,10 @@ describe('the stdio driver', () => {
   });
 
   it('closes a driver that ignores the end of its input: SIGKILL after the grace period', async () => {
-    const session = await startFake('', '(setInterval(() => {}, 1000), { ready: true, protocol: 1, language: "javascript", sdk: String(process.pid) })');
+    const session = await startFake(
+      '',
+      '(setInterval(() => {}, 1000), { ready: true, protocol: 1, language: "javascript", sdk: String(process.pid) })',
+    );
     const started = performance.now();
     await Promise.all([session.close(), session.close()]);
     expect(performance.now() - started).toBeGreaterThan(1_900);
@@ -337,7 +403,9 @@ describe('the stdio driver', () => {
   });
 
   it('runs an SDK mutant from the built package by path#export', async () => {
-    const mutant = track(await startStdioDriver({ command: moduleDriverCommand(`${join(ROOT, 'dist/testing/sdk-mutants.js')}#listReturnsEnvelope`) }, options));
+    const mutant = track(
+      await startStdioDriver({ command: moduleDriverCommand(`${join(ROOT, 'dist/testing/sdk-mutants.js')}#listReturnsEnvelope`) }, options),
+    );
     await mutant.call('connect');
     expect(await mutant.call('list')).toMatchObject({ kind: 'ok', result: { deployments: expect.any(Array) } });
   });

@@ -7,7 +7,12 @@ const binary = (...parts: Array<string | number[]>) =>
 
 describe('decodeFrame (WIRE-1, WIRE-9)', () => {
   it('decodes a text request, defaulting absent or null arguments to {}', () => {
-    expect(text('{"type":"request","seq":3,"command":"rrext_ping"}')).toEqual({ kind: 'request', seq: 3, command: 'rrext_ping', arguments: {} });
+    expect(text('{"type":"request","seq":3,"command":"rrext_ping"}')).toEqual({
+      kind: 'request',
+      seq: 3,
+      command: 'rrext_ping',
+      arguments: {},
+    });
     expect(text('{"type":"request","seq":3,"command":"x","arguments":null}')).toMatchObject({ kind: 'request', arguments: {} });
   });
 
@@ -39,7 +44,11 @@ describe('decodeFrame (WIRE-1, WIRE-9)', () => {
 
   it('reads text that is not valid UTF-8 leniently: garbage is dropped, a readable request is served', () => {
     expect(decodeFrame(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), false).kind).toBe('drop');
-    const request = Buffer.concat([Buffer.from('{"type":"request","seq":9,"command":"c","arguments":{"x":"'), Buffer.from([0xff]), Buffer.from('"}}')]);
+    const request = Buffer.concat([
+      Buffer.from('{"type":"request","seq":9,"command":"c","arguments":{"x":"'),
+      Buffer.from([0xff]),
+      Buffer.from('"}}'),
+    ]);
     expect(decodeFrame(request, false)).toEqual({ kind: 'request', seq: 9, command: 'c', arguments: { x: '\uFFFD' } });
   });
 

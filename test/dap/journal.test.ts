@@ -11,12 +11,28 @@ type Direction = 'in' | 'out';
 
 /** What the journal should hold: an array, oldest first, trimmed after each push. */
 class Model {
-  entries: Array<{ id: number; connectionId: number; at: number; direction: Direction; userId: string | undefined; text: string; size: number; payloadBytes: number | undefined }> = [];
+  entries: Array<{
+    id: number;
+    connectionId: number;
+    at: number;
+    direction: Direction;
+    userId: string | undefined;
+    text: string;
+    size: number;
+    payloadBytes: number | undefined;
+  }> = [];
   nextId = 1;
   dropped = 0;
   constructor(readonly limits: JournalLimits) {}
 
-  record(connectionId: number, direction: Direction, frame: string | Uint8Array, payloadBytes: number | undefined, userId: string | undefined, at: number): number {
+  record(
+    connectionId: number,
+    direction: Direction,
+    frame: string | Uint8Array,
+    payloadBytes: number | undefined,
+    userId: string | undefined,
+    at: number,
+  ): number {
     if (this.limits.entries === 0) return 0;
     const id = this.nextId++;
     const bytes = typeof frame === 'string' ? Buffer.from(frame, 'utf8') : Buffer.from(frame);
@@ -105,7 +121,18 @@ const filter: fc.Arbitrary<JournalFilter> = fc.record(
   { requiredKeys: [] },
 );
 const command = fc.oneof(
-  { weight: 12, arbitrary: fc.record({ kind: fc.constant('record' as const), connectionId: fc.integer({ min: 0, max: 2 }), direction: fc.constantFrom<Direction>('in', 'out'), text: frameText, asBytes: fc.boolean(), payloadBytes: fc.option(fc.nat(99), { nil: undefined }), userId: user }) },
+  {
+    weight: 12,
+    arbitrary: fc.record({
+      kind: fc.constant('record' as const),
+      connectionId: fc.integer({ min: 0, max: 2 }),
+      direction: fc.constantFrom<Direction>('in', 'out'),
+      text: frameText,
+      asBytes: fc.boolean(),
+      payloadBytes: fc.option(fc.nat(99), { nil: undefined }),
+      userId: user,
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('attribute' as const), back: fc.nat(12), userId: user }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('find' as const), filter }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('clear' as const) }) },
@@ -187,7 +214,13 @@ describe('FrameJournal', () => {
 
     // Wrapped, with 23 bytes free before the oldest entry: 8 characters of 3 bytes do not fit there.
     const tight = new FrameJournal({ entries: 3, bytes: 1 << 20 }, () => 0, { bytes: 64 });
-    for (const [c, n] of [['a', 20], ['b', 20], ['c', 21], ['d', 20]] as const) tight.record(1, 'in', frame(c, n), undefined, undefined);
+    for (const [c, n] of [
+      ['a', 20],
+      ['b', 20],
+      ['c', 21],
+      ['d', 20],
+    ] as const)
+      tight.record(1, 'in', frame(c, n), undefined, undefined);
     tight.record(1, 'in', '€'.repeat(8), undefined, undefined);
     expect(tight.find().map((e) => e.text)).toEqual([frame('c', 21), frame('d', 20), '€'.repeat(8)]);
 
@@ -226,10 +259,7 @@ describe('FrameJournal', () => {
     const bytes = Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d, 0xe2, 0x82]);
     raw.record(2, 'in', bytes, 5, undefined);
     raw.record(2, 'out', 'lone \ud800 surrogate', undefined, undefined);
-    expect(raw.find()).toMatchObject([
-      { text: bytes.toString('utf8'), payloadBytes: 5, message: null },
-      { text: 'lone \ufffd surrogate' },
-    ]);
+    expect(raw.find()).toMatchObject([{ text: bytes.toString('utf8'), payloadBytes: 5, message: null }, { text: 'lone \ufffd surrogate' }]);
   });
 
   it('attributes an entry it keeps, and ignores one it dropped (or never had)', () => {

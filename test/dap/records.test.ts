@@ -21,7 +21,15 @@ describe('wire records (REC-1, REC-2)', () => {
           for (const d of [record, updated]) {
             expect(wireRecordJson(d)).toBe(JSON.stringify(toWireRecord(d)));
             expect(Object.keys(JSON.parse(wireRecordJson(d)))).toEqual([
-              'pipeline', 'schedule', 'state', 'userId', 'createdAt', 'updatedAt', 'created_by', 'created_at', 'updated_at',
+              'pipeline',
+              'schedule',
+              'state',
+              'userId',
+              'createdAt',
+              'updatedAt',
+              'created_by',
+              'created_at',
+              'updated_at',
             ]);
           }
           expect(JSON.parse(deploymentListJson(deploy.list(caller)))).toEqual({ deployments: [toWireRecord(updated)] });

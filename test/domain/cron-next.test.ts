@@ -4,10 +4,8 @@ import { Cron } from 'croner';
 import { UtcCronMatcher } from '../../src/domain/cron-next.js';
 
 const ms = (iso: string): number => Date.parse(iso);
-const iso = (epochMs: number | undefined): string | undefined =>
-  epochMs === undefined ? undefined : new Date(epochMs).toISOString();
-const nextIso = (expression: string, after: string): string | undefined =>
-  iso(UtcCronMatcher.compile(expression).next(ms(after)));
+const iso = (epochMs: number | undefined): string | undefined => (epochMs === undefined ? undefined : new Date(epochMs).toISOString());
+const nextIso = (expression: string, after: string): string | undefined => iso(UtcCronMatcher.compile(expression).next(ms(after)));
 /** The next `count` matches strictly after `afterMs`, each found from the one before. */
 function nextN(matcher: UtcCronMatcher, count: number, afterMs: number): number[] {
   const out: number[] = [];
@@ -39,10 +37,7 @@ describe('UtcCronMatcher, hand-checked examples', () => {
   });
 
   it('ORs with */1 in day-of-week too (croner counts only a literal * as unrestricted)', () => {
-    expect(nextNIso('0 0 31 * */1', 2, '2026-06-01T12:00:00Z')).toEqual([
-      '2026-06-02T00:00:00.000Z',
-      '2026-06-03T00:00:00.000Z',
-    ]);
+    expect(nextNIso('0 0 31 * */1', 2, '2026-06-01T12:00:00Z')).toEqual(['2026-06-02T00:00:00.000Z', '2026-06-03T00:00:00.000Z']);
   });
 
   it('fires Feb 29 only in leap years (2100 is not one)', () => {
@@ -95,7 +90,6 @@ describe('UtcCronMatcher, hand-checked examples', () => {
     expect(oracle.nextRun(new Date('2999-06-01T00:00:00Z'))).toBeNull();
   });
 
-
   it('refuses croner extensions it does not model', () => {
     for (const expression of ['0 0 L * *', '0 0 15W * *', '0 0 * * 5#2', '0 0 * * 5L', '0 0 1 * +MON']) {
       expect(() => UtcCronMatcher.compile(expression)).toThrow();
@@ -133,9 +127,7 @@ function item(field: FieldGen): fc.Arbitrary<string> {
   const step = fc.integer({ min: 1, max: Math.min(field.max - field.min + 1, field.max === 7 ? 7 : 60) });
   const range = fc
     .tuple(valueOf(field), valueOf(field))
-    .chain(([a, b]) =>
-      fc.tuple(rendered(field, Math.min(a, b)), rendered(field, Math.max(a, b))).map(([x, y]) => `${x}-${y}`),
-    );
+    .chain(([a, b]) => fc.tuple(rendered(field, Math.min(a, b)), rendered(field, Math.max(a, b))).map(([x, y]) => `${x}-${y}`));
   return fc.oneof(
     fc.constant('*'),
     step.map((n) => `*/${n}`),

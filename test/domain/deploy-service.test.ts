@@ -52,9 +52,7 @@ describe('DeployService.add (DEP-ADD-1..5)', () => {
   });
 
   it('keeps the schedule exactly as sent', () => {
-    expect(t.deploy.add(local, { pipeline: { project_id: 'p1' }, schedule: ' */15 * * * *' }).schedule.source).toBe(
-      ' */15 * * * *',
-    );
+    expect(t.deploy.add(local, { pipeline: { project_id: 'p1' }, schedule: ' */15 * * * *' }).schedule.source).toBe(' */15 * * * *');
   });
 
   it.each([
@@ -77,9 +75,7 @@ describe('DeployService.add (DEP-ADD-1..5)', () => {
   it('validates the pipeline before the schedule, and the schedule before the duplicate check', () => {
     expect(() => t.deploy.add(local, { pipeline: 'x', schedule: 'bad' })).toThrow('pipeline must be an object');
     t.deploy.add(local, { pipeline: { project_id: 'p1' } });
-    expect(codeOf(() => t.deploy.add(local, { pipeline: { project_id: 'p1' }, schedule: 'bad' }))).toBe(
-      'INVALID_SCHEDULE',
-    );
+    expect(codeOf(() => t.deploy.add(local, { pipeline: { project_id: 'p1' }, schedule: 'bad' }))).toBe('INVALID_SCHEDULE');
   });
 
   it('refuses a duplicate and leaves the first record unchanged (DEP-ADD-4)', () => {
@@ -288,12 +284,26 @@ describe('DeployService isolation against the conformance id families (DEP-ISO-1
         const hostile = traversals('mine', 'alice', victimId);
         expect(hostile.length).toBeGreaterThan(200);
         for (const { id } of hostile) {
-          expect(codeOf(() => t.deploy.status(local, id)), id).toBe('NOT_FOUND');
-          expect(codeOf(() => t.deploy.update(local, { projectId: id, pipeline: { project_id: id }, schedule: '@hourly' })), id).toBe('NOT_FOUND');
-          expect(codeOf(() => t.deploy.remove(local, id)), id).toBe('NOT_FOUND');
+          expect(
+            codeOf(() => t.deploy.status(local, id)),
+            id,
+          ).toBe('NOT_FOUND');
+          expect(
+            codeOf(() => t.deploy.update(local, { projectId: id, pipeline: { project_id: id }, schedule: '@hourly' })),
+            id,
+          ).toBe('NOT_FOUND');
+          expect(
+            codeOf(() => t.deploy.remove(local, id)),
+            id,
+          ).toBe('NOT_FOUND');
           t.deploy.add(local, { pipeline: { project_id: id, secret: 'local' } });
         }
-        expect(t.deploy.list(local).map((d) => d.projectId).sort()).toEqual(hostile.map((h) => h.id).sort());
+        expect(
+          t.deploy
+            .list(local)
+            .map((d) => d.projectId)
+            .sort(),
+        ).toEqual(hostile.map((h) => h.id).sort());
         for (const { id } of hostile) t.deploy.remove(local, id);
         expect(JSON.stringify(t.deploy.list(alice))).toBe(before);
       }),
@@ -308,7 +318,10 @@ describe('DeployService isolation against the conformance id families (DEP-ISO-1
     const variants = variantsOf(base);
     expect(variants.length).toBeGreaterThan(15);
     for (const v of variants) {
-      expect(codeOf(() => t.deploy.status(local, v.id)), v.label).toBe('NOT_FOUND');
+      expect(
+        codeOf(() => t.deploy.status(local, v.id)),
+        v.label,
+      ).toBe('NOT_FOUND');
       t.deploy.add(local, { pipeline: { project_id: v.id, which: v.label } });
     }
     expect(pipelineOf(t.deploy.status(local, base))['which']).toBe('base');

@@ -43,7 +43,9 @@ describe('resolveLimits', () => {
   });
 
   it('refuses a value that is not a number, and a name that is not a limit (a typo must not leave a limit off)', () => {
-    expect(() => resolveLimits({ maxConnections: '10' as unknown as number })).toThrow('limits.maxConnections must be a positive whole number, got 10');
+    expect(() => resolveLimits({ maxConnections: '10' as unknown as number })).toThrow(
+      'limits.maxConnections must be a positive whole number, got 10',
+    );
     expect(() => resolveLimits({ maxConection: 10 } as never)).toThrow(
       'limits.maxConection is not a limit; the limits are maxFrameBytes, maxPipelineBytes, maxProjectIdLength, maxDeploymentsPerUser, maxConnections, maxUnauthenticatedPerIp',
     );
@@ -53,9 +55,15 @@ describe('resolveLimits', () => {
 describe('size counting', () => {
   it('utf8BytesOver agrees with TextEncoder for any text and limit (lone surrogates count as U+FFFD)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.oneof(fc.constantFrom('a', 'é', '∞', '😀', '\ud800', '\udc00'), fc.string({ unit: 'binary', maxLength: 1 })) }), fc.nat(40), (text, limit) => {
-        expect(utf8BytesOver(text, limit)).toBe(new TextEncoder().encode(text).length > limit);
-      }),
+      fc.property(
+        fc.string({
+          unit: fc.oneof(fc.constantFrom('a', 'é', '∞', '😀', '\ud800', '\udc00'), fc.string({ unit: 'binary', maxLength: 1 })),
+        }),
+        fc.nat(40),
+        (text, limit) => {
+          expect(utf8BytesOver(text, limit)).toBe(new TextEncoder().encode(text).length > limit);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -91,13 +99,17 @@ describe('pipeline size (maxPipelineBytes)', () => {
   it('counts UTF-8 bytes, not characters', () => {
     const t = service({ maxPipelineBytes: 1024 });
     const pipeline = { project_id: 'p', text: '∞'.repeat(400) }; // 400 characters, 1,200 bytes
-    expect(failure(() => t.deploy.add(alice, { pipeline })).message).toBe("pipeline is too large: its JSON is over 1 KiB (the server's limit)");
+    expect(failure(() => t.deploy.add(alice, { pipeline })).message).toBe(
+      "pipeline is too large: its JSON is over 1 KiB (the server's limit)",
+    );
   });
 
   it('refuses an oversized update and leaves the stored record exactly as it was', () => {
     const t = service({ maxPipelineBytes: limit });
     const before = t.deploy.add(alice, { pipeline: pipelineOf('p', 100), schedule: '@daily' });
-    expect(failure(() => t.deploy.update(alice, { projectId: 'p', pipeline: pipelineOf('p', limit + 1), schedule: '@hourly' })).code).toBe('PIPELINE_TOO_LARGE');
+    expect(failure(() => t.deploy.update(alice, { projectId: 'p', pipeline: pipelineOf('p', limit + 1), schedule: '@hourly' })).code).toBe(
+      'PIPELINE_TOO_LARGE',
+    );
     expect(t.deploy.status(alice, 'p')).toBe(before);
   });
 
@@ -126,7 +138,11 @@ describe('project id length (maxProjectIdLength)', () => {
   it('refuses an over-long projectId argument of status, update and remove without echoing it', () => {
     const s = t();
     const long = 'y'.repeat(100);
-    for (const call of [() => s.deploy.status(alice, long), () => s.deploy.remove(alice, long), () => s.deploy.update(alice, { projectId: long, schedule: '@daily' })]) {
+    for (const call of [
+      () => s.deploy.status(alice, long),
+      () => s.deploy.remove(alice, long),
+      () => s.deploy.update(alice, { projectId: long, schedule: '@daily' }),
+    ]) {
       const refused = failure(call);
       expect(refused.code).toBe('PROJECT_ID_TOO_LONG');
       expect(refused.message).not.toContain(long);
@@ -165,6 +181,8 @@ describe('error messages quote long values clipped', () => {
     expect(failure(() => s.deploy.add(alice, { pipeline: { project_id: 'p' }, schedule })).message).toBe(
       `Invalid schedule '${json.slice(0, 200)}... (${json.length.toLocaleString('en-US')} characters)'. Expected "manual", a cron preset (@hourly etc.), or a 5-field cron expression.`,
     );
-    expect(failure(() => s.deploy.add(alice, { pipeline: { project_id: 'p' }, schedule: [1, 2] })).message).toContain("Invalid schedule '[1,2]'.");
+    expect(failure(() => s.deploy.add(alice, { pipeline: { project_id: 'p' }, schedule: [1, 2] })).message).toContain(
+      "Invalid schedule '[1,2]'.",
+    );
   });
 });

@@ -76,7 +76,10 @@ describe('never-fires detection against croner’s own date search (SCHED-3)', (
       fc.tuple(fc.integer({ min, max }), fc.integer({ min, max })).map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`),
     );
   const field = (min: number, max: number) =>
-    fc.oneof({ weight: 3, arbitrary: item(min, max) }, { weight: 1, arbitrary: fc.array(item(min, max), { minLength: 2, maxLength: 3 }).map((xs) => xs.join(',')) });
+    fc.oneof(
+      { weight: 3, arbitrary: item(min, max) },
+      { weight: 1, arbitrary: fc.array(item(min, max), { minLength: 2, maxLength: 3 }).map((xs) => xs.join(',')) },
+    );
   // Day-of-month and month are where never-firing combinations live: bias them toward 29-31 and short months.
   const dayOfMonth = fc.oneof(field(1, 31), fc.integer({ min: 28, max: 31 }).map(String), fc.constantFrom('30,31', '29-31', '31'));
   const month = fc.oneof(field(1, 12), fc.constantFrom('2', '4', '2,4,6,9,11', '4-6', '*/2'));

@@ -65,7 +65,11 @@ describe('the msw entry point in a browser bundle', () => {
 
     const inputs = Object.keys(result.metafile!.inputs);
     expect(inputs).toContain('dist/core-build.js');
-    expect(inputs.filter((path) => /^dist\/(core|cli|index)\.js$|^dist\/(server|testing|vitest|conformance|client)\/|node_modules\/(ws|vitest)\//.test(path))).toEqual([]);
+    expect(
+      inputs.filter((path) =>
+        /^dist\/(core|cli|index)\.js$|^dist\/(server|testing|vitest|conformance|client)\/|node_modules\/(ws|vitest)\//.test(path),
+      ),
+    ).toEqual([]);
     const [output] = Object.values(result.metafile!.outputs);
     expect(output!.imports).toEqual([{ path: 'msw', kind: 'import-statement', external: true }]);
 
@@ -87,7 +91,16 @@ describe('the msw entry point in a browser bundle', () => {
         }));
       },
     };
-    const result = await build({ entryPoints: [ENTRY], bundle: true, write: false, platform: 'browser', format: 'iife', globalName: 'rrdkMsw', logLevel: 'silent', plugins: [mswStub] });
+    const result = await build({
+      entryPoints: [ENTRY],
+      bundle: true,
+      write: false,
+      platform: 'browser',
+      format: 'iife',
+      globalName: 'rrdkMsw',
+      logLevel: 'silent',
+      plugins: [mswStub],
+    });
 
     // A browser's globals, as far as the kit uses them; timers return numbers, as in a browser.
     const timers = new Map<number, ReturnType<typeof setTimeout>>();
@@ -103,7 +116,10 @@ describe('the msw entry point in a browser bundle', () => {
       console,
       setTimeout: (fn: () => void, ms?: number) => {
         const id = ++nextTimer;
-        timers.set(id, setTimeout(() => (timers.delete(id), fn()), ms));
+        timers.set(
+          id,
+          setTimeout(() => (timers.delete(id), fn()), ms),
+        );
         return id;
       },
       clearTimeout: (id: number) => {
@@ -112,7 +128,12 @@ describe('the msw entry point in a browser bundle', () => {
       },
     };
     runInNewContext(result.outputFiles[0]!.text, sandbox);
-    expect(runInNewContext('[typeof process, typeof Buffer, typeof require, typeof global]', sandbox)).toEqual(['undefined', 'undefined', 'undefined', 'undefined']);
+    expect(runInNewContext('[typeof process, typeof Buffer, typeof require, typeof global]', sandbox)).toEqual([
+      'undefined',
+      'undefined',
+      'undefined',
+      'undefined',
+    ]);
 
     const mock = await sandbox['rrdkMsw'].createMswMock({ clock: { mode: 'fake', startAt: '2026-11-26T10:07:00Z' } });
     const { listener } = mock.handler as { listener: (event: { client: unknown }) => void };
@@ -130,7 +151,8 @@ describe('the msw entry point in a browser bundle', () => {
         },
       });
       let seq = 0;
-      const request = (command: string, args?: object) => listeners['message']!({ data: JSON.stringify({ type: 'request', seq: ++seq, command, arguments: args }) });
+      const request = (command: string, args?: object) =>
+        listeners['message']!({ data: JSON.stringify({ type: 'request', seq: ++seq, command, arguments: args }) });
       return { sent, closes, request };
     };
 
@@ -155,7 +177,12 @@ describe('the msw entry point in a browser bundle', () => {
     });
 
     mock.control.advance('1h'); // croner and the scheduler, in the Web-only context
-    expect(mock.control.runs().map((run: { startedAt: string }) => run.startedAt.slice(11, 16))).toEqual(['10:15', '10:30', '10:45', '11:00']);
+    expect(mock.control.runs().map((run: { startedAt: string }) => run.startedAt.slice(11, 16))).toEqual([
+      '10:15',
+      '10:30',
+      '10:45',
+      '11:00',
+    ]);
     expect(mock.journal.find({ command: 'rrext_deploy_add', direction: 'in' })).toHaveLength(1); // TextEncoder/TextDecoder
 
     const intruder = connect();

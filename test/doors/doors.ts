@@ -199,7 +199,9 @@ export function mswDoorOn(server: SetupServer): OpenDoor {
             return socket.readyState === GlobalWebSocket.OPEN;
           },
         });
-        socket.addEventListener('message', (event) => conn.message(typeof event.data === 'string' ? event.data : `<binary ${String(event.data)}>`));
+        socket.addEventListener('message', (event) =>
+          conn.message(typeof event.data === 'string' ? event.data : `<binary ${String(event.data)}>`),
+        );
         socket.addEventListener('close', (event) => conn.ended(event.code, event.reason));
         await new Promise((resolve, reject) => {
           socket.addEventListener('open', resolve, { once: true });

@@ -49,7 +49,9 @@ async function open(url = MSW_URL) {
     received.push(JSON.parse(event.data as string) as DapResponse);
     for (const wake of waiters.splice(0)) wake();
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.addEventListener('close', (e) => resolve({ code: e.code, reason: e.reason })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.addEventListener('close', (e) => resolve({ code: e.code, reason: e.reason })),
+  );
   await new Promise((resolve, reject) => {
     socket.addEventListener('open', resolve, { once: true });
     socket.addEventListener('error', reject, { once: true });
@@ -67,11 +69,22 @@ describe('msw door specifics', () => {
       server.use(mock.handler);
       const { socket, received, until } = await open();
       socket.send(JSON.stringify({ type: 'request', seq: 1, command: 'auth', arguments: { auth: 'MYAPIKEY' } }));
-      socket.send(new Blob([JSON.stringify({ type: 'request', seq: 2, command: 'rrext_deploy_add', arguments: { pipeline: { project_id: 'blob' } } }), '\n', 'payload']));
+      socket.send(
+        new Blob([
+          JSON.stringify({ type: 'request', seq: 2, command: 'rrext_deploy_add', arguments: { pipeline: { project_id: 'blob' } } }),
+          '\n',
+          'payload',
+        ]),
+      );
       socket.send(JSON.stringify({ type: 'request', seq: 3, command: 'rrext_deploy_list' }));
       socket.send(new Uint8Array(new TextEncoder().encode(JSON.stringify({ type: 'request', seq: 4, command: 'rrext_ping' }))).buffer);
       await until(4);
-      expect(received.map((r) => [r.request_seq, r.success])).toEqual([[1, true], [2, true], [3, true], [4, true]]);
+      expect(received.map((r) => [r.request_seq, r.success])).toEqual([
+        [1, true],
+        [2, true],
+        [3, true],
+        [4, true],
+      ]);
       expect(received[2]!.body.deployments.map((d: { pipeline: object }) => d.pipeline)).toEqual([{ project_id: 'blob' }]);
       expect(mock.journal.find({ command: 'rrext_deploy_add', direction: 'in' })[0]).toMatchObject({ payloadBytes: 7 });
       socket.close();
@@ -85,10 +98,15 @@ describe('msw door specifics', () => {
     const b = await createMswMock({ url: 'ws://b.example.test/task/service' });
     await intercepted(async () => {
       server.use(a.handler, b.handler);
-      for (const [host, project] of [['a', 'pa'], ['b', 'pb']] as const) {
+      for (const [host, project] of [
+        ['a', 'pa'],
+        ['b', 'pb'],
+      ] as const) {
         const { socket, received, until } = await open(`ws://${host}.example.test/task/service`);
         socket.send(JSON.stringify({ type: 'request', seq: 1, command: 'auth', arguments: { auth: 'MYAPIKEY' } }));
-        socket.send(JSON.stringify({ type: 'request', seq: 2, command: 'rrext_deploy_add', arguments: { pipeline: { project_id: project } } }));
+        socket.send(
+          JSON.stringify({ type: 'request', seq: 2, command: 'rrext_deploy_add', arguments: { pipeline: { project_id: project } } }),
+        );
         await until(2);
         expect(received[1]).toMatchObject({ success: true });
         socket.close();
@@ -126,7 +144,9 @@ describe('msw door specifics', () => {
     await intercepted(async () => {
       server.use(mock.handler);
       const socket = new WebSocket(MSW_URL);
-      const closed = await new Promise<{ code: number; reason: string }>((resolve) => socket.addEventListener('close', (e) => resolve({ code: e.code, reason: e.reason })));
+      const closed = await new Promise<{ code: number; reason: string }>((resolve) =>
+        socket.addEventListener('close', (e) => resolve({ code: e.code, reason: e.reason })),
+      );
       expect(closed).toEqual({ code: 1001, reason: 'Server shutting down' });
       expect(mock.control.connections()).toEqual([]);
       server.resetHandlers();

@@ -31,7 +31,17 @@ async function authed(door: Door, key = 'MYAPIKEY'): Promise<Conn> {
 
 /** The record a client gets for `pipeline`, owned by `userId`, both field dialects equal. */
 function record(pipeline: object, schedule: string, created: number, updated = created, userId = 'local', state = 'active') {
-  return { pipeline, schedule, state, userId, createdAt: created, updatedAt: updated, created_by: userId, created_at: created, updated_at: updated };
+  return {
+    pipeline,
+    schedule,
+    state,
+    userId,
+    createdAt: created,
+    updatedAt: updated,
+    created_by: userId,
+    created_at: created,
+    updated_at: updated,
+  };
 }
 
 const encoder = new TextEncoder();
@@ -100,7 +110,10 @@ export const scenarios: readonly Scenario[] = [
     async run(door) {
       const conn = await door.connect();
       for (let i = 0; i < 5; i++) expect((await conn.request('auth', { auth: 'MYAPIKEY' })).success).toBe(true);
-      expect(await conn.request('auth', { auth: 'MYAPIKEY' })).toMatchObject({ success: false, message: 'Too many authentication attempts' });
+      expect(await conn.request('auth', { auth: 'MYAPIKEY' })).toMatchObject({
+        success: false,
+        message: 'Too many authentication attempts',
+      });
       expect(await conn.closed).toEqual({ code: 1000, reason: 'Too many authentication attempts' });
     },
   },
@@ -136,12 +149,19 @@ export const scenarios: readonly Scenario[] = [
       expect(list.body).toEqual({ deployments: [manual.body, added.body] }); // sorted by project id
 
       door.control.advance('1m');
-      const updated = await conn.request('rrext_deploy_update', { projectId: 'report', pipeline: { project_id: 'other', nodes: [1] }, schedule: '@hourly' });
+      const updated = await conn.request('rrext_deploy_update', {
+        projectId: 'report',
+        pipeline: { project_id: 'other', nodes: [1] },
+        schedule: '@hourly',
+      });
       expect(updated.body).toEqual(record({ project_id: 'report', nodes: [1] }, '@hourly', T0, T0 + 60));
       expect((await conn.request('rrext_deploy_status', { projectId: 'report' })).body).toEqual(updated.body);
 
       expect(await conn.request('rrext_deploy_remove', { projectId: 'report' })).toMatchObject({ success: true, body: {} });
-      expect(await conn.request('rrext_deploy_status', { projectId: 'report' })).toMatchObject({ success: false, message: 'Deployment not found: report' });
+      expect(await conn.request('rrext_deploy_status', { projectId: 'report' })).toMatchObject({
+        success: false,
+        message: 'Deployment not found: report',
+      });
       expect((await conn.request('rrext_deploy_list')).body).toEqual({ deployments: [manual.body] });
       expect(door.control.deployments().map((d) => [d.userId, d.projectId, d.state])).toEqual([['local', 'alpha', 'active']]);
     },
@@ -156,7 +176,9 @@ export const scenarios: readonly Scenario[] = [
         message: 'Deployment already exists: p1',
       });
       const alice = await authed(door, 'ALICEKEY');
-      expect((await alice.request('rrext_deploy_add', { pipeline: { project_id: 'p1' } })).body).toEqual(record({ project_id: 'p1' }, 'manual', T0, T0, 'alice'));
+      expect((await alice.request('rrext_deploy_add', { pipeline: { project_id: 'p1' } })).body).toEqual(
+        record({ project_id: 'p1' }, 'manual', T0, T0, 'alice'),
+      );
       expect((await local.request('rrext_deploy_status', { projectId: 'p1' })).body).toEqual(record({ project_id: 'p1' }, 'manual', T0));
     },
   },
@@ -165,7 +187,11 @@ export const scenarios: readonly Scenario[] = [
     async run(door) {
       const conn = await authed(door);
       for (const command of ['rrext_deploy_status', 'rrext_deploy_update', 'rrext_deploy_remove']) {
-        expect(await conn.request(command, { projectId: 'ghost' })).toMatchObject({ command, success: false, message: 'Deployment not found: ghost' });
+        expect(await conn.request(command, { projectId: 'ghost' })).toMatchObject({
+          command,
+          success: false,
+          message: 'Deployment not found: ghost',
+        });
       }
       expect(await conn.request('rrext_deploy_status', {})).toMatchObject({ success: false, message: 'projectId is required' });
     },
@@ -179,7 +205,9 @@ export const scenarios: readonly Scenario[] = [
         message: `Invalid schedule '* * * * * *'. ${INVALID_SCHEDULE_TAIL}`,
       });
       expect((await conn.request('rrext_deploy_add', { pipeline: { project_id: 'p' }, schedule: '@daily' })).success).toBe(true);
-      expect(await conn.request('rrext_deploy_update', { projectId: 'p', pipeline: { project_id: 'p', v: 2 }, schedule: '@HOURLY' })).toMatchObject({
+      expect(
+        await conn.request('rrext_deploy_update', { projectId: 'p', pipeline: { project_id: 'p', v: 2 }, schedule: '@HOURLY' }),
+      ).toMatchObject({
         success: false,
         message: `Invalid schedule '@HOURLY'. ${INVALID_SCHEDULE_TAIL}`,
       });
@@ -187,7 +215,7 @@ export const scenarios: readonly Scenario[] = [
     },
   },
   {
-    name: "permissions: a monitor-only key may list but not add; a key without them may do neither",
+    name: 'permissions: a monitor-only key may list but not add; a key without them may do neither',
     async run(door) {
       const monty = await authed(door, 'MONITORKEY');
       expect(await monty.request('rrext_deploy_add', { pipeline: { project_id: 'm' } })).toMatchObject({
@@ -214,7 +242,12 @@ export const scenarios: readonly Scenario[] = [
     name: 'probe and ping; an unknown command gets Invalid command; server seq counts per connection',
     async run(door) {
       const conn = await door.connect();
-      expect((await conn.request('rrext_public_probe')).body).toEqual({ version: VERSION, capabilities: ['deploy', 'mock'], platform: 'linux', apps: [] });
+      expect((await conn.request('rrext_public_probe')).body).toEqual({
+        version: VERSION,
+        capabilities: ['deploy', 'mock'],
+        platform: 'linux',
+        apps: [],
+      });
       await conn.request('auth', { auth: 'MYAPIKEY' });
       expect((await conn.request('rrext_ping')).body).toEqual({ pong: true });
       expect(await conn.request('rrext_nope')).toMatchObject({ success: false, message: 'Invalid command: rrext_nope' });
@@ -231,7 +264,11 @@ export const scenarios: readonly Scenario[] = [
       conn.sendRaw('[1,2,3]');
       conn.sendRaw('{"type":"request","command":"rrext_ping"}');
       conn.sendRaw('{"type":"event","seq":40,"command":"rrext_ping"}');
-      expect(await conn.responseTo(40)).toMatchObject({ success: false, command: 'rrext_ping', message: `Invalid request: 'type' must be "request"` });
+      expect(await conn.responseTo(40)).toMatchObject({
+        success: false,
+        command: 'rrext_ping',
+        message: `Invalid request: 'type' must be "request"`,
+      });
       expect((await conn.request('rrext_ping')).body).toEqual({ pong: true });
       expect(conn.received).toHaveLength(3); // auth, the seq-40 failure, the ping: nothing for the three dropped frames
       expect(conn.isOpen).toBe(true);
@@ -243,7 +280,12 @@ export const scenarios: readonly Scenario[] = [
     name: 'a binary frame: JSON header, newline, payload (arguments.data); without a newline, plain JSON',
     async run(door) {
       const conn = await authed(door);
-      const header = JSON.stringify({ type: 'request', seq: 7, command: 'rrext_deploy_add', arguments: { pipeline: { project_id: 'bin' } } });
+      const header = JSON.stringify({
+        type: 'request',
+        seq: 7,
+        command: 'rrext_deploy_add',
+        arguments: { pipeline: { project_id: 'bin' } },
+      });
       conn.sendRaw(bytes(header, '\n', [0, 1, 10, 255, 13]));
       expect((await conn.responseTo(7)).body).toEqual(record({ project_id: 'bin' }, 'manual', T0));
       conn.sendRaw(bytes(JSON.stringify({ type: 'request', seq: 8, command: 'rrext_ping' })));
@@ -281,12 +323,22 @@ export const scenarios: readonly Scenario[] = [
     async run(door) {
       const conn = await authed(door);
       door.control.injectFault({ kind: 'fail', command: 'rrext_deploy_add', message: 'Storage is down' });
-      expect(await conn.request('rrext_deploy_add', { pipeline: { project_id: 'x' } })).toMatchObject({ success: false, message: 'Storage is down' });
+      expect(await conn.request('rrext_deploy_add', { pipeline: { project_id: 'x' } })).toMatchObject({
+        success: false,
+        message: 'Storage is down',
+      });
       expect((await conn.request('rrext_deploy_list')).body).toEqual({ deployments: [] });
       door.control.injectFault({ kind: 'no-reply', command: 'rrext_deploy_add' });
       conn.send('rrext_deploy_add', { pipeline: { project_id: 'x' } });
-      expect((await conn.request('rrext_deploy_list')).body.deployments.map((d: { pipeline: { project_id: string } }) => d.pipeline.project_id)).toEqual(['x']);
-      expect(conn.received.map((text) => JSON.parse(text).command)).toEqual(['auth', 'rrext_deploy_add', 'rrext_deploy_list', 'rrext_deploy_list']);
+      expect(
+        (await conn.request('rrext_deploy_list')).body.deployments.map((d: { pipeline: { project_id: string } }) => d.pipeline.project_id),
+      ).toEqual(['x']);
+      expect(conn.received.map((text) => JSON.parse(text).command)).toEqual([
+        'auth',
+        'rrext_deploy_add',
+        'rrext_deploy_list',
+        'rrext_deploy_list',
+      ]);
       expect(door.control.faults()).toEqual([]);
     },
   },
@@ -410,7 +462,13 @@ export async function runScenario(open: OpenDoor, scenario: Scenario): Promise<T
   try {
     await scenario.run(recorded);
     const { control } = door;
-    const state = { journal: door.journal.find(), deployments: control.deployments(), runs: control.runs(), ticks: control.ticks(), faults: control.faults() };
+    const state = {
+      journal: door.journal.find(),
+      deployments: control.deployments(),
+      runs: control.runs(),
+      ticks: control.ticks(),
+      faults: control.faults(),
+    };
     await door.close();
     await Promise.all(conns.map((conn) => conn.closed));
     return withoutTokens({ connections: conns.map((conn) => [...conn.events]), ...state });

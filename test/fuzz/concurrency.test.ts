@@ -35,11 +35,22 @@ describe('same-id races', () => {
 
   it('holds for any number of connections, adds and users (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 5 }), async (connections, perConnection, userCount) => {
-        const across = userCount > 1;
-        const result = await sameIdRace({ url: server.url, connections: Math.max(connections, userCount), adds: Math.max(connections, userCount) * perConnection, keys: keys.slice(0, userCount), acrossUsers: across });
-        expect(result.winners).toHaveLength(userCount);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 1, max: 5 }),
+        async (connections, perConnection, userCount) => {
+          const across = userCount > 1;
+          const result = await sameIdRace({
+            url: server.url,
+            connections: Math.max(connections, userCount),
+            adds: Math.max(connections, userCount) * perConnection,
+            keys: keys.slice(0, userCount),
+            acrossUsers: across,
+          });
+          expect(result.winners).toHaveLength(userCount);
+        },
+      ),
       { seed: SEED, numRuns: 15 },
     );
   });
@@ -77,9 +88,25 @@ describe('the contended-id oracle', () => {
   const read = (tag: string | null): SharedEvent => ({ kind: 'read', tag, index: 0 });
 
   it('accepts histories that some interleaving explains', () => {
-    expect(hasSerialOrder([[add('a'), remove()], [add('b', false), read(null)]], null)).toBe(true);
+    expect(
+      hasSerialOrder(
+        [
+          [add('a'), remove()],
+          [add('b', false), read(null)],
+        ],
+        null,
+      ),
+    ).toBe(true);
     // c2's refused add must come while a is present, c1's remove after it.
-    expect(hasSerialOrder([[add('a'), remove(), add('c')], [read('a'), add('b', false), remove(false), read('c')]], 'c')).toBe(true);
+    expect(
+      hasSerialOrder(
+        [
+          [add('a'), remove(), add('c')],
+          [read('a'), add('b', false), remove(false), read('c')],
+        ],
+        'c',
+      ),
+    ).toBe(true);
   });
 
   it('refuses histories no interleaving explains', () => {
@@ -90,8 +117,24 @@ describe('the contended-id oracle', () => {
     expect(hasSerialOrder([[add('a'), remove()], [read('b')]], null)).toBe(false); // a record nobody added
     expect(hasSerialOrder([[add('a')]], null)).toBe(false); // the final list lost it
     // Each connection's order counts: c1 saw its own add's record gone before c2 removed anything.
-    expect(hasSerialOrder([[add('a'), read(null), remove(false)], [read('a'), remove()]], null)).toBe(true);
-    expect(hasSerialOrder([[add('a'), read(null)], [remove(), read('a')]], null)).toBe(false);
+    expect(
+      hasSerialOrder(
+        [
+          [add('a'), read(null), remove(false)],
+          [read('a'), remove()],
+        ],
+        null,
+      ),
+    ).toBe(true);
+    expect(
+      hasSerialOrder(
+        [
+          [add('a'), read(null)],
+          [remove(), read('a')],
+        ],
+        null,
+      ),
+    ).toBe(false);
   });
 
   /** A serial history of one id, split into connections: what a correct server produces. */
@@ -114,7 +157,10 @@ describe('the contended-id oracle', () => {
     });
 
   it('accepts every history a serial server produces (property)', () => {
-    fc.assert(fc.property(serialHistory, ({ chains, final }) => hasSerialOrder(chains, final)), { seed: SEED, numRuns: 300 });
+    fc.assert(
+      fc.property(serialHistory, ({ chains, final }) => hasSerialOrder(chains, final)),
+      { seed: SEED, numRuns: 300 },
+    );
   });
 
   it('refuses every such history with one successful add or remove too many (property)', () => {

@@ -34,7 +34,9 @@ describe('the frame fuzzer on a bounded budget (WIRE-2, WIRE-9, DEP-MSG-1, DEP-I
     expect(summary.dropped).toBeGreaterThan(5_000);
     expect(summary.oversized).toBeGreaterThan(0);
     expect(summary.honestRequests).toBeGreaterThan(50);
-    console.log(`frame fuzz: ${summary.frames} frames in ${summary.seconds.toFixed(1)} s (${Math.round(summary.framesPerSecond)} frames/s), seed ${summary.seed}`);
+    console.log(
+      `frame fuzz: ${summary.frames} frames in ${summary.seconds.toFixed(1)} s (${Math.round(summary.framesPerSecond)} frames/s), seed ${summary.seed}`,
+    );
   });
 
   it('counts a server crash, reports the batches in flight, restarts the server and goes on', { timeout: 60_000 }, async () => {
@@ -94,18 +96,63 @@ describe('the oracle, on hand-written frames (WIRE-1, WIRE-2, WIRE-8, WIRE-9)', 
     ['a BOM', text('\uFEFF{"type":"request","seq":3,"command":"rrext_ping"}'), false, { kind: 'dropped' }],
     ['no command', text('{"type":"request","seq":4}'), false, { kind: 'answered', seq: 4, outcome: 'fail' }],
     ['a wrong type', text('{"type":"event","seq":4,"command":"rrext_ping"}'), false, { kind: 'answered', outcome: 'fail' }],
-    ['array arguments', text('{"type":"request","seq":4,"command":"rrext_ping","arguments":[]}'), false, { kind: 'answered', outcome: 'fail' }],
-    ['an unknown command', text('{"type":"request","seq":5,"command":"rrext_nope"}'), false, { kind: 'answered', outcome: 'fail', mentions: 'rrext_nope' }],
-    ['add without pipeline', text('{"type":"request","seq":6,"command":"rrext_deploy_add","arguments":{}}'), false, { kind: 'answered', outcome: 'fail' }],
-    ['add with a numeric project_id', text('{"type":"request","seq":6,"command":"rrext_deploy_add","arguments":{"pipeline":{"project_id":1}}}'), false, { outcome: 'fail' }],
+    [
+      'array arguments',
+      text('{"type":"request","seq":4,"command":"rrext_ping","arguments":[]}'),
+      false,
+      { kind: 'answered', outcome: 'fail' },
+    ],
+    [
+      'an unknown command',
+      text('{"type":"request","seq":5,"command":"rrext_nope"}'),
+      false,
+      { kind: 'answered', outcome: 'fail', mentions: 'rrext_nope' },
+    ],
+    [
+      'add without pipeline',
+      text('{"type":"request","seq":6,"command":"rrext_deploy_add","arguments":{}}'),
+      false,
+      { kind: 'answered', outcome: 'fail' },
+    ],
+    [
+      'add with a numeric project_id',
+      text('{"type":"request","seq":6,"command":"rrext_deploy_add","arguments":{"pipeline":{"project_id":1}}}'),
+      false,
+      { outcome: 'fail' },
+    ],
     ['status without projectId', text('{"type":"request","seq":7,"command":"rrext_deploy_status"}'), false, { outcome: 'fail' }],
-    ['a valid status', text('{"type":"request","seq":7,"command":"rrext_deploy_status","arguments":{"projectId":"p"}}'), false, { outcome: 'either' }],
+    [
+      'a valid status',
+      text('{"type":"request","seq":7,"command":"rrext_deploy_status","arguments":{"projectId":"p"}}'),
+      false,
+      { outcome: 'either' },
+    ],
     ['auth (never fuzzed)', text('{"type":"request","seq":8,"command":"auth","arguments":{"auth":"k"}}'), false, { kind: 'excluded' }],
-    ['binary: header, newline, payload', text('{"type":"request","seq":9,"command":"rrext_ping"}\n{not json'), true, { kind: 'answered', seq: 9 }],
+    [
+      'binary: header, newline, payload',
+      text('{"type":"request","seq":9,"command":"rrext_ping"}\n{not json'),
+      true,
+      { kind: 'answered', seq: 9 },
+    ],
     ['the same bytes as text', text('{"type":"request","seq":9,"command":"rrext_ping"}\n{not json'), false, { kind: 'dropped' }],
-    ['binary pretty-printed: its header is "{"', text('{\n "type": "request", "seq": 9, "command": "rrext_ping"\n}'), true, { kind: 'dropped' }],
-    ['text pretty-printed: one JSON document', text('{\n "type": "request", "seq": 9, "command": "rrext_ping"\n}'), false, { kind: 'answered', seq: 9 }],
-    ['bad UTF-8 inside a string', Buffer.concat([text('{"type":"request","seq":10,"command":"rrext_ping","x":"'), Buffer.from([0xff]), text('"}')]), false, { kind: 'answered', seq: 10 }],
+    [
+      'binary pretty-printed: its header is "{"',
+      text('{\n "type": "request", "seq": 9, "command": "rrext_ping"\n}'),
+      true,
+      { kind: 'dropped' },
+    ],
+    [
+      'text pretty-printed: one JSON document',
+      text('{\n "type": "request", "seq": 9, "command": "rrext_ping"\n}'),
+      false,
+      { kind: 'answered', seq: 9 },
+    ],
+    [
+      'bad UTF-8 inside a string',
+      Buffer.concat([text('{"type":"request","seq":10,"command":"rrext_ping","x":"'), Buffer.from([0xff]), text('"}')]),
+      false,
+      { kind: 'answered', seq: 10 },
+    ],
     ['exactly at the limit', pingOfSize(11, LIMIT), false, { kind: 'answered', seq: 11 }],
     ['one byte over the limit', pingOfSize(11, LIMIT + 1), true, { kind: 'oversized' }],
   ];
@@ -121,43 +168,78 @@ describe('the oracle, on hand-written frames (WIRE-1, WIRE-2, WIRE-8, WIRE-9)', 
 });
 
 describe('the reply checks can fail', () => {
-  const good = (seq: number, requestSeq: number) => JSON.stringify({ type: 'response', seq, request_seq: requestSeq, command: 'rrext_ping', success: true, body: { pong: true } });
+  const good = (seq: number, requestSeq: number) =>
+    JSON.stringify({ type: 'response', seq, request_seq: requestSeq, command: 'rrext_ping', success: true, body: { pong: true } });
 
   it('accept a well-formed response, and reject each way of spoiling one', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 5 }), (seq, requestSeq, spoil) => {
-        expect(parseReply(good(seq, requestSeq), seq).problems).toEqual([]);
-        const reply = JSON.parse(good(seq, requestSeq));
-        const spoiled = [
-          () => JSON.stringify(reply, null, 1), // multi-line
-          () => JSON.stringify({ ...reply, seq: seq + 1 }), // seq skipped one
-          () => JSON.stringify({ ...reply, request_seq: String(requestSeq) }),
-          () => JSON.stringify({ ...reply, success: 'true' }),
-          () => JSON.stringify({ ...reply, success: false, body: undefined }), // a failure without a message
-          () => JSON.stringify({ ...reply, type: 'event' }),
-        ][spoil]!();
-        expect(parseReply(spoiled, seq).problems).not.toEqual([]);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 0, max: 5 }),
+        (seq, requestSeq, spoil) => {
+          expect(parseReply(good(seq, requestSeq), seq).problems).toEqual([]);
+          const reply = JSON.parse(good(seq, requestSeq));
+          const spoiled = [
+            () => JSON.stringify(reply, null, 1), // multi-line
+            () => JSON.stringify({ ...reply, seq: seq + 1 }), // seq skipped one
+            () => JSON.stringify({ ...reply, request_seq: String(requestSeq) }),
+            () => JSON.stringify({ ...reply, success: 'true' }),
+            () => JSON.stringify({ ...reply, success: false, body: undefined }), // a failure without a message
+            () => JSON.stringify({ ...reply, type: 'event' }),
+          ][spoil]!();
+          expect(parseReply(spoiled, seq).problems).not.toEqual([]);
+        },
+      ),
     );
   });
 
   it('hold an answer to its expectation', () => {
-    const reply = { type: 'response', seq: 1, request_seq: 5, command: 'rrext_nope', success: false, message: 'Invalid command: rrext_nope' };
-    expect(replyProblems(reply, { kind: 'answered', seq: 5, command: 'rrext_nope', outcome: 'fail', why: '', mentions: 'rrext_nope' })).toEqual([]);
-    expect(replyProblems({ ...reply, message: 'Invalid command' }, { kind: 'answered', seq: 5, command: 'rrext_nope', outcome: 'fail', why: '', mentions: 'rrext_nope' })).not.toEqual([]);
+    const reply = {
+      type: 'response',
+      seq: 1,
+      request_seq: 5,
+      command: 'rrext_nope',
+      success: false,
+      message: 'Invalid command: rrext_nope',
+    };
+    expect(
+      replyProblems(reply, { kind: 'answered', seq: 5, command: 'rrext_nope', outcome: 'fail', why: '', mentions: 'rrext_nope' }),
+    ).toEqual([]);
+    expect(
+      replyProblems(
+        { ...reply, message: 'Invalid command' },
+        { kind: 'answered', seq: 5, command: 'rrext_nope', outcome: 'fail', why: '', mentions: 'rrext_nope' },
+      ),
+    ).not.toEqual([]);
     expect(replyProblems(reply, { kind: 'answered', seq: 5, command: 'rrext_nope', outcome: 'succeed', why: '' })).not.toEqual([]);
-    expect(replyProblems({ ...reply, command: 'x' }, { kind: 'answered', seq: 5, command: 'rrext_nope', outcome: 'either', why: '' })).not.toEqual([]);
+    expect(
+      replyProblems({ ...reply, command: 'x' }, { kind: 'answered', seq: 5, command: 'rrext_nope', outcome: 'either', why: '' }),
+    ).not.toEqual([]);
   });
 
   it('find a path, a stack frame or foreign data in any message, unless the asker sent it', () => {
-    const leak = fc.constantFrom('/home/ci/app/store.js', '/tmp/rrdk/x', 'node_modules/ws/index.js', 'file:///srv/a', '\n    at Store.get (store.ts:12:3)', 'users/bob/deployments/p.json', 'C:\\srv\\a');
+    const leak = fc.constantFrom(
+      '/home/ci/app/store.js',
+      '/tmp/rrdk/x',
+      'node_modules/ws/index.js',
+      'file:///srv/a',
+      '\n    at Store.get (store.ts:12:3)',
+      'users/bob/deployments/p.json',
+      'C:\\srv\\a',
+    );
     fc.assert(
-      fc.property(fc.string({ maxLength: 20 }).filter((s) => findLeaks(s, '').length === 0), fc.string({ maxLength: 20 }).filter((s) => findLeaks(s, '').length === 0), leak, (before, after, secret) => {
-        const text = JSON.stringify({ message: `${before}${secret}${after}` });
-        expect(findLeaks(text, '{"projectId":"p"}')).not.toEqual([]);
-        // The same text, when it only echoes what was sent, is no leak.
-        expect(findLeaks(text, JSON.stringify({ projectId: `${before}${secret}${after}` }))).toEqual([]);
-      }),
+      fc.property(
+        fc.string({ maxLength: 20 }).filter((s) => findLeaks(s, '').length === 0),
+        fc.string({ maxLength: 20 }).filter((s) => findLeaks(s, '').length === 0),
+        leak,
+        (before, after, secret) => {
+          const text = JSON.stringify({ message: `${before}${secret}${after}` });
+          expect(findLeaks(text, '{"projectId":"p"}')).not.toEqual([]);
+          // The same text, when it only echoes what was sent, is no leak.
+          expect(findLeaks(text, JSON.stringify({ projectId: `${before}${secret}${after}` }))).toEqual([]);
+        },
+      ),
     );
     expect(findLeaks('{"message":"Deployment not found: p"}', '', ['bob-secret'])).toEqual([]);
     expect(findLeaks('{"body":{"secret":"bob-secret"}}', '', ['bob-secret'])).not.toEqual([]);

@@ -37,7 +37,10 @@ interface Exchange {
 async function dapExchanges(url: string): Promise<Exchange[]> {
   const b = await RawClient.authed(url, `${B}-KEY`);
   for (const id of [`${B}-p1`, `${B}-p2`]) {
-    const added = await b.request('rrext_deploy_add', { pipeline: { project_id: id, secret: `${B}-secret`, steps: [`${B}-secret`] }, schedule: '@daily' });
+    const added = await b.request('rrext_deploy_add', {
+      pipeline: { project_id: id, secret: `${B}-secret`, steps: [`${B}-secret`] },
+      schedule: '@daily',
+    });
     expect(added.success).toBe(true);
   }
   b.close();
@@ -64,10 +67,9 @@ async function dapExchanges(url: string): Promise<Exchange[]> {
       ['rrext_deploy_remove', { projectId: id }],
       ['rrext_deploy_update', { projectId: id, schedule: '@daily' }],
     ]),
-    ...[42, null, '@reboot', '* * * * * *', { cron: '/tmp/x' }, ['0', '*'], 'x'.repeat(5_000), '0 0 30 2 *'].map((schedule): [string, unknown] => [
-      'rrext_deploy_update',
-      { projectId: `${A}-own`, schedule },
-    ]),
+    ...[42, null, '@reboot', '* * * * * *', { cron: '/tmp/x' }, ['0', '*'], 'x'.repeat(5_000), '0 0 30 2 *'].map(
+      (schedule): [string, unknown] => ['rrext_deploy_update', { projectId: `${A}-own`, schedule }],
+    ),
     ['rrext_deploy_add', { pipeline: { project_id: `${A}-bad` }, schedule: { a: [1, { b: '../' }] } }],
     ['rrext_deploy_add', { pipeline: { project_id: `${A}-own` } }], // already exists
     ['rrext_deploy_add', { pipeline: { project_id: 7 } }],
@@ -89,7 +91,9 @@ async function dapExchanges(url: string): Promise<Exchange[]> {
 
 /** Every leak in the exchanges: paths and stack frames the asker did not send, and B's data. */
 function leaksIn(exchanges: readonly Exchange[], forbidden: readonly string[]): string[] {
-  return exchanges.flatMap(({ sent, received }) => findLeaks(received, sent, forbidden).map((leak) => `${leak}\n  (asked: ${sent.slice(0, 120)})`));
+  return exchanges.flatMap(({ sent, received }) =>
+    findLeaks(received, sent, forbidden).map((leak) => `${leak}\n  (asked: ${sent.slice(0, 120)})`),
+  );
 }
 
 describe('DAP errors and lists (DEP-MSG-1, DEP-ISO-1)', () => {
@@ -135,7 +139,10 @@ describe('an internal error', () => {
     deploy.list = () => {
       throw secretError;
     };
-    const session = new DapSession({ ...core, deploy, onInternalError: (error) => logged.push(error) }, { send: (t) => sent.push(t), close: () => {} });
+    const session = new DapSession(
+      { ...core, deploy, onInternalError: (error) => logged.push(error) },
+      { send: (t) => sent.push(t), close: () => {} },
+    );
     session.receive(JSON.stringify({ type: 'request', seq: 1, command: 'auth', arguments: { auth: `${A}-KEY` } }), false);
     const request = JSON.stringify({ type: 'request', seq: 2, command: 'rrext_deploy_list' });
     session.receive(request, false);
@@ -164,11 +171,14 @@ describe('the HTTP control API', () => {
   /** A request sent as written (no URL normalisation: `..` and bad escapes reach the server). */
   function raw(method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
-      const req = httpRequest({ host: server.host, port: server.port, method, path, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode!, text }));
-      });
+      const req = httpRequest(
+        { host: server.host, port: server.port, method, path, headers: body === undefined ? {} : { 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (d: string) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode!, text }));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

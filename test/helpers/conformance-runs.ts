@@ -77,7 +77,10 @@ export class ConformanceRuns {
     }, this.timeoutMs);
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     clearTimeout(timer);
-    const report = await readFile(file, 'utf8').then((text) => JSON.parse(text) as RunOutcome['report'], () => undefined);
+    const report = await readFile(file, 'utf8').then(
+      (text) => JSON.parse(text) as RunOutcome['report'],
+      () => undefined,
+    );
     return { code, seconds: (Date.now() - t0) / 1000, ...(report && { report }), tail: output.slice(-3000) };
   }
 }

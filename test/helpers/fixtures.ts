@@ -6,9 +6,10 @@ export interface ScheduleCase {
 }
 
 /** The schedule corpus shared by unit, integration and (later) conformance tests. */
-export const scheduleCorpus = JSON.parse(
-  readFileSync(new URL('../../fixtures/schedules.json', import.meta.url), 'utf8'),
-) as { valid: ScheduleCase[]; invalid: ScheduleCase[] };
+export const scheduleCorpus = JSON.parse(readFileSync(new URL('../../fixtures/schedules.json', import.meta.url), 'utf8')) as {
+  valid: ScheduleCase[];
+  invalid: ScheduleCase[];
+};
 
 /** Project ids that would escape a path-based store, plus unicode and a 10 KB id. */
 export const hostileProjectIds: readonly string[] = [

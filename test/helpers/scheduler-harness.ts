@@ -40,7 +40,6 @@ export async function harness(options: CoreOptions = {}): Promise<Harness> {
       core.deploy.remove(caller(key), projectId);
     },
     state: (projectId, userId = 'local') => core.deploy.find(userId, projectId)!.state,
-    starts: (projectId) =>
-      core.control.runs({ userId: 'local', projectId }).map((run) => run.startedAt.replace(/:00\.000Z$/, 'Z')),
+    starts: (projectId) => core.control.runs({ userId: 'local', projectId }).map((run) => run.startedAt.replace(/:00\.000Z$/, 'Z')),
   };
 }

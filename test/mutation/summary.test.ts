@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { cells, code, explain, figures, overlay, readExplanations, reportFromProgress, shorten, sliceSource, type Mutant } from '../../mutation/summary.js';
+import {
+  cells,
+  code,
+  explain,
+  figures,
+  overlay,
+  readExplanations,
+  reportFromProgress,
+  shorten,
+  sliceSource,
+  type Mutant,
+} from '../../mutation/summary.js';
 
 const mutant = (over: Partial<Mutant> = {}): Mutant => ({
   file: 'src/domain/schedule.ts',
@@ -13,7 +24,15 @@ const mutant = (over: Partial<Mutant> = {}): Mutant => ({
 });
 
 const doc = (...rows: string[]) =>
-  ['# x', '', '| file | line | mutator | original | replacement | reason | why |', '| --- | --- | --- | --- | --- | --- | --- |', ...rows, '', 'after'].join('\n');
+  [
+    '# x',
+    '',
+    '| file | line | mutator | original | replacement | reason | why |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    'after',
+  ].join('\n');
 
 describe('mutation summary', () => {
   it('round-trips any snippet through a table cell (pipes, backticks)', () => {
@@ -43,7 +62,9 @@ describe('mutation summary', () => {
   });
 
   it('a region row (a line range, * for mutator, original and replacement) explains every mutant in it', () => {
-    const { rows, errors } = readExplanations(doc('| src/domain/schedule.ts | 90-110 | * | * | * | outside the spec | a mock-only feature |'));
+    const { rows, errors } = readExplanations(
+      doc('| src/domain/schedule.ts | 90-110 | * | * | * | outside the spec | a mock-only feature |'),
+    );
     expect(errors).toEqual([]);
     expect(explain(mutant(), rows)?.reason).toBe('outside the spec');
     expect(explain(mutant({ line: 110, mutator: 'BlockStatement' }), rows)?.reason).toBe('outside the spec');
@@ -52,14 +73,23 @@ describe('mutation summary', () => {
   });
 
   it('refuses rows with an unknown reason or a broken cell count', () => {
-    const { rows, errors } = readExplanations(doc('| a.ts | 1 | M | `x` | `y` | boring | z |', '| a.ts | 1 | M | `x || y` | `y` | equivalent | z |'));
+    const { rows, errors } = readExplanations(
+      doc('| a.ts | 1 | M | `x` | `y` | boring | z |', '| a.ts | 1 | M | `x || y` | `y` | equivalent | z |'),
+    );
     expect(rows).toEqual([]);
     expect(errors).toHaveLength(2);
   });
 
   it('leaves equivalent survivors out of the second score only', () => {
-    const { rows } = readExplanations(doc(`| src/domain/schedule.ts | 100 | LogicalOperator | ${code(mutant().original)} | ${code(mutant().replacement)} | equivalent | - |`));
-    const f = figures([mutant(), mutant({ line: 5 }), mutant({ line: 6, status: 'Killed' }), mutant({ line: 7, status: 'CompileError' })], rows);
+    const { rows } = readExplanations(
+      doc(
+        `| src/domain/schedule.ts | 100 | LogicalOperator | ${code(mutant().original)} | ${code(mutant().replacement)} | equivalent | - |`,
+      ),
+    );
+    const f = figures(
+      [mutant(), mutant({ line: 5 }), mutant({ line: 6, status: 'Killed' }), mutant({ line: 7, status: 'CompileError' })],
+      rows,
+    );
     expect(f).toMatchObject({ total: 4, killed: 1, survived: 2, errors: 1, equivalent: 1 });
     expect(f.score).toBeCloseTo(100 / 3);
     expect(f.scoreWithoutEquivalent).toBeCloseTo(50);
@@ -73,7 +103,14 @@ describe('mutation summary', () => {
       ),
     );
     const f = figures(
-      [mutant(), mutant({ line: 5 }), mutant({ line: 6, status: 'Killed' }), mutant({ line: 12 }), mutant({ line: 15, status: 'Killed' }), mutant({ line: 16, status: 'Timeout' })],
+      [
+        mutant(),
+        mutant({ line: 5 }),
+        mutant({ line: 6, status: 'Killed' }),
+        mutant({ line: 12 }),
+        mutant({ line: 15, status: 'Killed' }),
+        mutant({ line: 16, status: 'Timeout' }),
+      ],
       rows,
     );
     expect(f.outOfScope).toBe(3);
@@ -112,7 +149,9 @@ describe('mutation summary', () => {
         'c.ts': { source: 'c', mutants: [m('5', 1, 'Killed')] },
       },
     };
-    const later = { files: { 'a.ts': { source: 'a', mutants: [m('9', 2, 'Killed')] }, 'b.ts': { source: 'b2', mutants: [m('7', 1, 'Killed')] } } };
+    const later = {
+      files: { 'a.ts': { source: 'a', mutants: [m('9', 2, 'Killed')] }, 'b.ts': { source: 'b2', mutants: [m('7', 1, 'Killed')] } },
+    };
     const merged = overlay(base, later);
     expect(merged.files['a.ts']!.mutants.map((x) => x.status)).toEqual(['Survived', 'Killed']);
     expect(merged.files['b.ts']).toEqual(later.files['b.ts']);

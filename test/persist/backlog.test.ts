@@ -50,7 +50,7 @@ function sampleEveryTurn(sample: () => void): () => void {
  */
 async function settled(observe: () => string, times = 20, everyMs = 10): Promise<void> {
   let last = observe();
-  for (let same = 0; same < times; ) {
+  for (let same = 0; same < times;) {
     await new Promise((resolve) => setTimeout(resolve, everyMs));
     const now = observe();
     same = now === last ? same + 1 : 0;
@@ -73,7 +73,14 @@ describe('the reply backlog limit on a state-file server', () => {
     const first = 1000;
     for (let i = 0; i < UPDATES; i++) {
       const projectId = `stored-${i % STORED}`;
-      client.sendRaw(JSON.stringify({ type: 'request', seq: first + i, command: 'rrext_deploy_update', arguments: { projectId, pipeline: pipeline(projectId, i + 1) } }));
+      client.sendRaw(
+        JSON.stringify({
+          type: 'request',
+          seq: first + i,
+          command: 'rrext_deploy_update',
+          arguments: { projectId, pipeline: pipeline(projectId, i + 1) },
+        }),
+      );
     }
     await settled(() => `${server.stats().bufferedBytes} ${client.socket.bufferedAmount}`);
     tcpOf(client).resume();

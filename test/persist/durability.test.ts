@@ -25,7 +25,8 @@ function manualCommitter() {
   let n = 0;
   const committer = new StateCommitter(
     () => `snapshot ${++n}`,
-    (text) => new Promise<void>((resolve, reject) => pending.push({ text, finish: (ok) => (ok ? resolve() : reject(new Error('disk full'))) })),
+    (text) =>
+      new Promise<void>((resolve, reject) => pending.push({ text, finish: (ok) => (ok ? resolve() : reject(new Error('disk full'))) })),
     (error) => errors.push(error),
   );
   return { committer, pending, errors };
@@ -81,7 +82,8 @@ describe('ReplyQueue: order and holds', () => {
   function owner(committer: StateCommitter): ReplyQueueOwner {
     return { committer, closing: false, progressed() {} };
   }
-  const reply = (seq: number, command: string) => JSON.stringify({ type: 'response', seq, request_seq: seq, command, success: true, body: {} });
+  const reply = (seq: number, command: string) =>
+    JSON.stringify({ type: 'response', seq, request_seq: seq, command, success: true, body: {} });
 
   it('holds a change until it is on disk, holds what follows on its connection, and not other connections', async () => {
     const { committer, pending } = manualCommitter();
@@ -172,7 +174,8 @@ describe('DapSession: which requests get no reply', () => {
           const seq = i + 2;
           const ping = JSON.stringify({ type: 'request', seq, command: 'rrext_ping' });
           if (step === 'garbage') return session.receive('{"type":"request","command":"rrext_ping"}', false); // no seq: dropped
-          if (step === 'bad-auth') return session.receive(JSON.stringify({ type: 'request', seq, command: 'auth', arguments: { auth: 'NOPE' } }), false);
+          if (step === 'bad-auth')
+            return session.receive(JSON.stringify({ type: 'request', seq, command: 'auth', arguments: { auth: 'NOPE' } }), false);
           if (step === 'no-reply') core.faultPlan.add({ kind: 'no-reply', command: 'rrext_ping' });
           if (step === 'fail') core.faultPlan.add({ kind: 'fail', command: 'rrext_ping' });
           if (step === 'close-fault') core.faultPlan.add({ kind: 'close', command: 'rrext_ping' });
@@ -209,7 +212,9 @@ describe('a server on a state file', () => {
     const n = 60;
     for (let seq = 2; seq < 2 + n; seq++) {
       const command = seq % 3 === 0 ? 'rrext_deploy_list' : 'rrext_deploy_add';
-      client.sendRaw(JSON.stringify({ type: 'request', seq, command, arguments: { pipeline: { project_id: `burst-${seq}`, pad: 'x'.repeat(20_000) } } }));
+      client.sendRaw(
+        JSON.stringify({ type: 'request', seq, command, arguments: { pipeline: { project_id: `burst-${seq}`, pad: 'x'.repeat(20_000) } } }),
+      );
     }
     await client.waitForMessages(1 + n);
     const replies = client.received.slice(1).map((t) => JSON.parse(t) as DapResponse);

@@ -36,8 +36,24 @@ interface Kept {
 type Model = ReadonlyMap<string, Kept>;
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('add' as const), project: fc.constantFrom(...PROJECTS), size: fc.constantFrom(...SIZES), schedule: fc.constantFrom('manual', '@yearly') }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant('update' as const), project: fc.constantFrom(...PROJECTS), size: fc.constantFrom(...SIZES), schedule: fc.constantFrom('manual', '@yearly') }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('add' as const),
+      project: fc.constantFrom(...PROJECTS),
+      size: fc.constantFrom(...SIZES),
+      schedule: fc.constantFrom('manual', '@yearly'),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('update' as const),
+      project: fc.constantFrom(...PROJECTS),
+      size: fc.constantFrom(...SIZES),
+      schedule: fc.constantFrom('manual', '@yearly'),
+    }),
+    weight: 3,
+  },
   { arbitrary: fc.record({ kind: fc.constant('remove' as const), project: fc.constantFrom(...PROJECTS) }), weight: 1 },
 );
 
@@ -93,48 +109,51 @@ describe('kill -9 during writes', () => {
           fc.record({ at: fc.constant('in a write' as const), ms: fc.integer({ min: 0, max: 3 }) }),
         ),
         async (ops, gapMs, kill) => {
-        const file = join(await ws.dir(), 'state.json');
-        const first = ws.serve(file);
-        const client = await RawClient.authed(await first.url());
-        // Requests trickle in (a gap of 0-2 ms), so group commits follow each other while the kill comes.
-        let sent = 0;
-        const sending = (async () => {
-          for (const [i, o] of ops.entries()) {
-            if (!client.isOpen) return;
-            client.sendRaw(JSON.stringify(request(o, i)));
-            sent += 1;
-            await new Promise((r) => (gapMs === 0 ? setImmediate(r) : setTimeout(r, gapMs)));
+          const file = join(await ws.dir(), 'state.json');
+          const first = ws.serve(file);
+          const client = await RawClient.authed(await first.url());
+          // Requests trickle in (a gap of 0-2 ms), so group commits follow each other while the kill comes.
+          let sent = 0;
+          const sending = (async () => {
+            for (const [i, o] of ops.entries()) {
+              if (!client.isOpen) return;
+              client.sendRaw(JSON.stringify(request(o, i)));
+              sent += 1;
+              await new Promise((r) => (gapMs === 0 ? setImmediate(r) : setTimeout(r, gapMs)));
+            }
+          })();
+          // Aimed at a write: as soon as its temporary file appears (the writes are a few ms long).
+          if (kill.at === 'in a write') {
+            while (!existsSync(tempPathOf(file)) && client.received.length < 1 + ops.length && client.isOpen)
+              await new Promise(setImmediate);
           }
-        })();
-        // Aimed at a write: as soon as its temporary file appears (the writes are a few ms long).
-        if (kill.at === 'in a write') {
-          while (!existsSync(tempPathOf(file)) && client.received.length < 1 + ops.length && client.isOpen) await new Promise(setImmediate);
-        }
-        await new Promise((r) => setTimeout(r, kill.ms));
-        first.child.kill('SIGKILL');
-        await first.run.exited;
-        await client.closed;
-        await sending;
-        figures.kills += 1;
-        if (existsSync(tempPathOf(file))) figures.midWrite += 1;
-        expect(lockHolderPid(file)).toBe(first.child.pid); // left behind: kill -9 gives no chance to remove it
+          await new Promise((r) => setTimeout(r, kill.ms));
+          first.child.kill('SIGKILL');
+          await first.run.exited;
+          await client.closed;
+          await sending;
+          figures.kills += 1;
+          if (existsSync(tempPathOf(file))) figures.midWrite += 1;
+          expect(lockHolderPid(file)).toBe(first.child.pid); // left behind: kill -9 gives no chance to remove it
 
-        // Every reply that left the server before it died acknowledged its request.
-        const { states, succeeds } = replay(ops);
-        const replies = client.received.slice(1).map((t) => JSON.parse(t) as DapResponse);
-        expect(replies.map((r) => r.request_seq)).toEqual(replies.map((_, i) => i + 2));
-        expect(replies.map((r) => r.success)).toEqual(succeeds.slice(0, replies.length));
+          // Every reply that left the server before it died acknowledged its request.
+          const { states, succeeds } = replay(ops);
+          const replies = client.received.slice(1).map((t) => JSON.parse(t) as DapResponse);
+          expect(replies.map((r) => r.request_seq)).toEqual(replies.map((_, i) => i + 2));
+          expect(replies.map((r) => r.success)).toEqual(succeeds.slice(0, replies.length));
 
-        const second = ws.serve(file);
-        const state = await held(await second.url());
-        expect(existsSync(tempPathOf(file))).toBe(false); // a killed write's leftover is gone
-        expect(lockHolderPid(file)).toBe(second.child.pid); // the stale lock was taken over
-        const prefixes = states.map((s, k) => [k, s] as const).filter(([k, s]) => k >= replies.length && k <= sent && isDeepEqual(s, state));
-        expect(prefixes.length, `held ${JSON.stringify([...state])}, answered ${replies.length} of ${sent} sent`).toBeGreaterThan(0);
-        figures.inFlight += sent - replies.length;
-        figures.inFlightKept += prefixes[0]![0] - replies.length;
-        second.child.kill('SIGKILL');
-        await second.run.exited;
+          const second = ws.serve(file);
+          const state = await held(await second.url());
+          expect(existsSync(tempPathOf(file))).toBe(false); // a killed write's leftover is gone
+          expect(lockHolderPid(file)).toBe(second.child.pid); // the stale lock was taken over
+          const prefixes = states
+            .map((s, k) => [k, s] as const)
+            .filter(([k, s]) => k >= replies.length && k <= sent && isDeepEqual(s, state));
+          expect(prefixes.length, `held ${JSON.stringify([...state])}, answered ${replies.length} of ${sent} sent`).toBeGreaterThan(0);
+          figures.inFlight += sent - replies.length;
+          figures.inFlightKept += prefixes[0]![0] - replies.length;
+          second.child.kill('SIGKILL');
+          await second.run.exited;
         },
       ),
       { seed: SEED, numRuns: KILLS, endOnFailure: true },

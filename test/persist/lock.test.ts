@@ -56,7 +56,9 @@ describe('one server per state file', () => {
     await expect(refused).rejects.toMatchObject({
       code: 'STATE_FILE_LOCKED',
       message: expect.stringMatching(
-        new RegExp(`^State file ${escape(file)} is in use by another server in this process \\(pid ${process.pid}, since .+\\): stop that server or choose another state file path`),
+        new RegExp(
+          `^State file ${escape(file)} is in use by another server in this process \\(pid ${process.pid}, since .+\\): stop that server or choose another state file path`,
+        ),
       ),
     });
     expect(readFileSync(tempPathOf(file), 'utf8')).toBe('a write under way');
@@ -86,7 +88,9 @@ describe('one server per state file', () => {
     const file = join(await ws.dir(), 'state.json');
     const busy = await createMockServer({ port: 0 });
     try {
-      await expect(createMockServer({ port: busy.port, clock: { mode: 'fake', startAt: START }, stateFile: file })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      await expect(createMockServer({ port: busy.port, clock: { mode: 'fake', startAt: START }, stateFile: file })).rejects.toMatchObject({
+        code: 'EADDRINUSE',
+      });
       expect(existsSync(lockPathOf(file))).toBe(false);
       const next = await second(file);
       await next.close();
@@ -122,17 +126,20 @@ describe('one server per state file', () => {
     {
       name: 'a live process on this host',
       lock: () => JSON.stringify({ pid: process.ppid, host: hostname(), since: '2026-11-26T10:00:00.000Z' }),
-      says: (file: string) => `is in use by another server (pid ${process.ppid}, since 2026-11-26T10:00:00.000Z): stop that server or choose another state file path (if pid ${process.ppid} is not a rocketride-deploy-kit server, the lock is left over: delete ${lockPathOf(file)})`,
+      says: (file: string) =>
+        `is in use by another server (pid ${process.ppid}, since 2026-11-26T10:00:00.000Z): stop that server or choose another state file path (if pid ${process.ppid} is not a rocketride-deploy-kit server, the lock is left over: delete ${lockPathOf(file)})`,
     },
     {
       name: 'another host',
       lock: () => JSON.stringify({ pid: 4242, host: 'elsewhere.example', since: '2026-11-26T10:00:00.000Z' }),
-      says: (file: string) => `is in use by a server on host elsewhere.example (pid 4242, since 2026-11-26T10:00:00.000Z): stop that server or choose another state file path; if it is no longer running, delete ${lockPathOf(file)}`,
+      says: (file: string) =>
+        `is in use by a server on host elsewhere.example (pid 4242, since 2026-11-26T10:00:00.000Z): stop that server or choose another state file path; if it is no longer running, delete ${lockPathOf(file)}`,
     },
     {
       name: 'no holder (empty)',
       lock: () => '',
-      says: (file: string) => `is locked by ${lockPathOf(file)}, which does not say which server holds it (one starting right now, or a crash while starting): if no server uses ${file}, delete ${lockPathOf(file)}`,
+      says: (file: string) =>
+        `is locked by ${lockPathOf(file)}, which does not say which server holds it (one starting right now, or a crash while starting): if no server uses ${file}, delete ${lockPathOf(file)}`,
     },
   ])('does not take over a lock held by $name', async ({ lock, says }) => {
     const file = join(await ws.dir(), 'state.json');
@@ -160,7 +167,9 @@ describe('one server per state file', () => {
     // Once a is gone, b still must not overwrite what a saved: it never loaded it.
     await a.close();
     expect(await add(b, 'from-b-again')).toMatchObject({ success: false, message: NOT_SAVED_MESSAGE });
-    expect(logB.at(-1)).toContain('was written by another server since this one started, so this one no longer saves its state: restart it');
+    expect(logB.at(-1)).toContain(
+      'was written by another server since this one started, so this one no longer saves its state: restart it',
+    );
     expect(savedIds(file)).toEqual(['from-a']);
     expect(existsSync(lockPathOf(file))).toBe(false);
   });
@@ -177,7 +186,9 @@ describe('serve on a state file in use', () => {
     const { stdout, stderr } = refused.run.output();
     expect(stdout).toBe('');
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(stderr).toMatch(new RegExp(`^rocketride-deploy-kit: State file ${escape(file)} is in use by another server \\(pid ${process.pid}, since `));
+    expect(stderr).toMatch(
+      new RegExp(`^rocketride-deploy-kit: State file ${escape(file)} is in use by another server \\(pid ${process.pid}, since `),
+    );
     expect(readFileSync(file, 'utf8')).toBe(onDisk);
     expect(lockHolder(file).pid).toBe(process.pid);
   });

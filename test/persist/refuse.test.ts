@@ -36,16 +36,49 @@ const edited = (edit: (state: any) => void) => {
 };
 
 const CASES: Array<{ name: string; content: () => string | Buffer; says: RegExp; args?: string[] }> = [
-  { name: 'cut short (truncated JSON)', content: () => valid.slice(0, Math.floor(valid.length / 2)), says: /is not valid JSON \(damaged, cut short/ },
+  {
+    name: 'cut short (truncated JSON)',
+    content: () => valid.slice(0, Math.floor(valid.length / 2)),
+    says: /is not valid JSON \(damaged, cut short/,
+  },
   { name: 'binary garbage', content: () => Buffer.concat([randomBytes(512), Buffer.from([0, 0xff, 0xfe])]), says: /is not valid JSON/ },
   { name: 'empty', content: () => '', says: /is empty, so it is not a state file/ },
-  { name: "another program's JSON (package.json)", content: () => readFileSync(new URL('../../package.json', import.meta.url)), says: /is not a rocketride-deploy-kit state file \(it has no "format"/ },
-  { name: 'a users file', content: () => readFileSync(new URL('../../fixtures/users.json', import.meta.url)), says: /is not a rocketride-deploy-kit state file/ },
-  { name: 'a future version', content: () => edited((s) => (s.version = 2)), says: /has version 2, and this rocketride-deploy-kit reads version 1 only: use the version that wrote it/ },
-  { name: 'an invalid deployment', content: () => edited((s) => (s.deployments[0].state = 'sleeping')), says: /is damaged at deployments\[0\]\.state: must be one of active, paused, errored/ },
-  { name: 'a deployment without its scheduling entry', content: () => edited((s) => (s.scheduler.entries = [])), says: /is damaged at deployments\[0\]: has no scheduling entry/ },
-  { name: 'a run in progress that is not in its history', content: () => edited((s) => (s.scheduler.entries[0].run = { number: 1, outcome: 'completed', endAt: null })), says: /is damaged at scheduler\.entries\[0\]\.run\.number: must be a whole number from 1 to 0/ },
-  { name: 'a fake-clock file on a real-clock server', content: () => valid, args: ['--clock', 'real'], says: /was saved by a server with a fake clock, and this one has a real clock: start it with the fake clock \(--clock fake\)/ },
+  {
+    name: "another program's JSON (package.json)",
+    content: () => readFileSync(new URL('../../package.json', import.meta.url)),
+    says: /is not a rocketride-deploy-kit state file \(it has no "format"/,
+  },
+  {
+    name: 'a users file',
+    content: () => readFileSync(new URL('../../fixtures/users.json', import.meta.url)),
+    says: /is not a rocketride-deploy-kit state file/,
+  },
+  {
+    name: 'a future version',
+    content: () => edited((s) => (s.version = 2)),
+    says: /has version 2, and this rocketride-deploy-kit reads version 1 only: use the version that wrote it/,
+  },
+  {
+    name: 'an invalid deployment',
+    content: () => edited((s) => (s.deployments[0].state = 'sleeping')),
+    says: /is damaged at deployments\[0\]\.state: must be one of active, paused, errored/,
+  },
+  {
+    name: 'a deployment without its scheduling entry',
+    content: () => edited((s) => (s.scheduler.entries = [])),
+    says: /is damaged at deployments\[0\]: has no scheduling entry/,
+  },
+  {
+    name: 'a run in progress that is not in its history',
+    content: () => edited((s) => (s.scheduler.entries[0].run = { number: 1, outcome: 'completed', endAt: null })),
+    says: /is damaged at scheduler\.entries\[0\]\.run\.number: must be a whole number from 1 to 0/,
+  },
+  {
+    name: 'a fake-clock file on a real-clock server',
+    content: () => valid,
+    args: ['--clock', 'real'],
+    says: /was saved by a server with a fake clock, and this one has a real clock: start it with the fake clock \(--clock fake\)/,
+  },
   {
     name: 'a pipeline over --max-pipeline-bytes',
     content: () => valid,
@@ -90,7 +123,10 @@ describe('createMockServer({ stateFile }) refuses', () => {
     const refused = createMockServer({ port: 0, stateFile: file });
     await expect(refused).rejects.toBeInstanceOf(StateFileError);
     await expect(refused).rejects.toMatchObject({ code: 'STATE_FILE_FOREIGN' });
-    await writeFile(file, edited((s) => (s.clock.nowMs = 'soon')));
+    await writeFile(
+      file,
+      edited((s) => (s.clock.nowMs = 'soon')),
+    );
     await expect(createMockServer({ port: 0, clock: 'fake', stateFile: file })).rejects.toMatchObject({
       code: 'STATE_FILE_INVALID',
       message: expect.stringContaining('damaged at clock.nowMs: must be a whole number'),
@@ -99,8 +135,16 @@ describe('createMockServer({ stateFile }) refuses', () => {
 
   it('a user added at run time that clashes with the configured users', async () => {
     const file = join(await ws.dir(), 'state.json');
-    const zed = { userId: 'zed', keys: ['MYAPIKEY'], defaultTeam: 't', organizations: [{ id: 'o', name: 'O', teams: [{ id: 't', name: 'T' }] }] };
-    await writeFile(file, edited((s) => (s.users.added = [zed])));
+    const zed = {
+      userId: 'zed',
+      keys: ['MYAPIKEY'],
+      defaultTeam: 't',
+      organizations: [{ id: 'o', name: 'O', teams: [{ id: 't', name: 'T' }] }],
+    };
+    await writeFile(
+      file,
+      edited((s) => (s.users.added = [zed])),
+    );
     await expect(createMockServer({ port: 0, clock: 'fake', stateFile: file })).rejects.toMatchObject({
       code: 'STATE_FILE_MISMATCH',
       message: expect.stringContaining("clash with this server's users (Key 'MYAPIKEY' belongs to user 'local')"),
@@ -115,7 +159,8 @@ describe('a state file over the limits the server runs with', () => {
     file = join(await ws.dir(), 'state.json');
     const server = await ws.server(file);
     const client = await RawClient.authed(server.url);
-    for (const id of ['😀😀a', '😀😀b']) expect((await client.request('rrext_deploy_add', { pipeline: { project_id: id, n: 1 } })).success).toBe(true);
+    for (const id of ['😀😀a', '😀😀b'])
+      expect((await client.request('rrext_deploy_add', { pipeline: { project_id: id, n: 1 } })).success).toBe(true);
     client.close();
     await server.close();
   });
@@ -142,7 +187,12 @@ describe('a state file over the limits the server runs with', () => {
   it('loads when it is exactly at the limits', async () => {
     const server = await start({ maxPipelineBytes: 32, maxProjectIdLength: 3, maxDeploymentsPerUser: 2 });
     try {
-      expect(server.control.deployments().map((d) => d.projectId).sort()).toEqual(['😀😀a', '😀😀b']);
+      expect(
+        server.control
+          .deployments()
+          .map((d) => d.projectId)
+          .sort(),
+      ).toEqual(['😀😀a', '😀😀b']);
     } finally {
       await server.close();
     }

@@ -60,7 +60,14 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   },
   { arbitrary: fc.record({ kind: fc.constant('remove' as const), key, project }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constantFrom('pause' as const, 'resume' as const, 'trigger' as const), key, project }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constant('end-run' as const), index: fc.nat(3), outcome: fc.constantFrom('completed' as const, 'failed' as const, 'cancelled' as const) }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('end-run' as const),
+      index: fc.nat(3),
+      outcome: fc.constantFrom('completed' as const, 'failed' as const, 'cancelled' as const),
+    }),
+    weight: 1,
+  },
   { arbitrary: fc.record({ kind: fc.constantFrom('revoke' as const, 'restore' as const), key }), weight: 1 },
   { arbitrary: fc.constant({ kind: 'add-user' as const }), weight: 1 },
   { arbitrary: fc.constant({ kind: 'reset' as const }), weight: 1 },
@@ -101,7 +108,9 @@ async function apply(server: MockServer, clients: Map<string, RawClient>, o: Op)
       await (await client(o.key))?.request('rrext_deploy_add', { pipeline: pipeline(o.project, o.rev), schedule: o.schedule });
       return;
     case 'update':
-      await (await client(o.key))?.request('rrext_deploy_update', {
+      await (
+        await client(o.key)
+      )?.request('rrext_deploy_update', {
         projectId: o.project,
         ...(o.schedule !== undefined && { schedule: o.schedule }),
         ...(o.rev !== undefined && { pipeline: pipeline('ignored', o.rev) }),
@@ -134,7 +143,9 @@ async function apply(server: MockServer, clients: Map<string, RawClient>, o: Op)
     case 'behavior': {
       const behavior = { duration: o.duration, outcome: o.outcome, hold: o.hold };
       return quietly(() =>
-        o.scope === null ? control.setRunBehavior(behavior) : control.setRunBehavior(behavior, { userId: USER_OF[o.scope.key]!, projectId: o.scope.project }),
+        o.scope === null
+          ? control.setRunBehavior(behavior)
+          : control.setRunBehavior(behavior, { userId: USER_OF[o.scope.key]!, projectId: o.scope.project }),
       );
     }
   }
@@ -253,7 +264,9 @@ describe('a real clock that moved on while no server ran', () => {
     const now = Date.parse(second.control.clock().now);
     expect(now).toBeGreaterThanOrEqual(Date.parse(START) + 3 * HOUR);
     // The run's planned end (10:17:10) passed while down: it ended then, not now.
-    expect(second.control.runs()).toEqual([{ ...run, endedAt: new Date(Date.parse(run.startedAt) + 10 * MINUTE).toISOString(), outcome: 'completed' }]);
+    expect(second.control.runs()).toEqual([
+      { ...run, endedAt: new Date(Date.parse(run.startedAt) + 10 * MINUTE).toISOString(), outcome: 'completed' },
+    ]);
     // The 11:00, 12:00 and 13:00 ticks are not made up: none was recorded, and the next is the first after now.
     expect(second.control.ticks()).toEqual([]);
     const view = second.control.deployment('local', 'hourly');
@@ -266,10 +279,17 @@ describe('a real clock that moved on while no server ran', () => {
     // and a trigger, read the time and then move to it, which must not count as going back.
     let wall = Date.parse(START);
     const clock = new ServerClock('real', undefined, () => (wall += 1));
-    const scheduler = new Scheduler(clock, { isKeyValid: () => true }, { timezone: 'UTC', runBehavior: { durationMs: 0, outcome: 'completed', hold: false }, historyLimit: 10 });
+    const scheduler = new Scheduler(
+      clock,
+      { isKeyValid: () => true },
+      { timezone: 'UTC', runBehavior: { durationMs: 0, outcome: 'completed', hold: false }, historyLimit: 10 },
+    );
     const deploy = new DeployService(new DeploymentStore(), clock, scheduler);
     scheduler.attach(deploy);
-    deploy.add({ userId: 'u', permissions: new Set(['task.control']), credential: 'K' }, { pipeline: { project_id: 'rt' }, schedule: '* * * * *' });
+    deploy.add(
+      { userId: 'u', permissions: new Set(['task.control']), credential: 'K' },
+      { pipeline: { project_id: 'rt' }, schedule: '* * * * *' },
+    );
     expect(scheduler.trigger('u', 'rt')).toMatchObject({ outcome: 'completed' });
     wall += 2 * MINUTE;
     scheduler.catchUp();

@@ -28,7 +28,8 @@ function tryConnect(url: string): Promise<string> {
   });
 }
 
-const projects = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { deployments: Array<{ projectId: string }> }).deployments.map((d) => d.projectId).sort();
+const projects = (file: string) =>
+  (JSON.parse(readFileSync(file, 'utf8')) as { deployments: Array<{ projectId: string }> }).deployments.map((d) => d.projectId).sort();
 
 describe.each(['SIGTERM', 'SIGINT'] as const)('serve --state-file on %s', (signal) => {
   it('answers the request it holds, saves it, closes with 1001, refuses newcomers and exits 0', async () => {
@@ -42,8 +43,12 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('serve --state-file on %s', (signa
 
     // The next add is held for 800 ms by an injected delay; the signal comes while it waits.
     await fetch(`${control}/faults`, { method: 'POST', body: JSON.stringify({ kind: 'delay', command: 'rrext_deploy_add', ms: 800 }) });
-    busy.sendRaw(JSON.stringify({ type: 'request', seq: 50, command: 'rrext_deploy_add', arguments: { pipeline: { project_id: 'in-flight' } } }));
-    await expect.poll(async () => ((await (await fetch(`${control}/journal?command=rrext_deploy_add&direction=in`)).json()) as unknown[]).length).toBe(2);
+    busy.sendRaw(
+      JSON.stringify({ type: 'request', seq: 50, command: 'rrext_deploy_add', arguments: { pipeline: { project_id: 'in-flight' } } }),
+    );
+    await expect
+      .poll(async () => ((await (await fetch(`${control}/journal?command=rrext_deploy_add&direction=in`)).json()) as unknown[]).length)
+      .toBe(2);
     server.child.kill(signal);
     await server.printed(new RegExp(`${signal} received, shutting down \\(at most 5 s\\)`));
 
@@ -64,7 +69,14 @@ describe('server.close()', () => {
     const client = await RawClient.authed(server.url);
     server.control.injectFault({ kind: 'delay', command: 'rrext_ping', ms: 300 });
     client.sendRaw(JSON.stringify({ type: 'request', seq: 2, command: 'rrext_ping' }));
-    client.sendRaw(JSON.stringify({ type: 'request', seq: 3, command: 'rrext_deploy_add', arguments: { pipeline: { project_id: 'last', pad: 'x'.repeat(1_000_000) } } }));
+    client.sendRaw(
+      JSON.stringify({
+        type: 'request',
+        seq: 3,
+        command: 'rrext_deploy_add',
+        arguments: { pipeline: { project_id: 'last', pad: 'x'.repeat(1_000_000) } },
+      }),
+    );
     await expect.poll(() => server.journal.find({ command: 'rrext_deploy_add', direction: 'in' }).length).toBe(1);
     const closing = server.close();
     // New work is refused from the start of the shutdown, and nobody new gets in.
@@ -99,7 +111,7 @@ describe('during a shutdown', () => {
   it('an HTTP request that still reaches the server is refused with 503, not served', async () => {
     const inFlight = new InFlight(undefined);
     let served = 0;
-    const http = createServer(inFlight.http((_, response) => void (served += 1, response.end())));
+    const http = createServer(inFlight.http((_, response) => void ((served += 1), response.end())));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
     expect((await fetch(base)).status).toBe(200);

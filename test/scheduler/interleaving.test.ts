@@ -24,7 +24,10 @@ type Op =
 const id = fc.nat(1);
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.integer({ min: 0, max: 40 * MINUTE }).map((ms) => ({ kind: 'advance' as const, ms })) },
-  fc.record({ kind: fc.constantFrom('trigger' as const, 'pause' as const, 'resume' as const, 'endRun' as const, 'remove' as const, 'add' as const), id }),
+  fc.record({
+    kind: fc.constantFrom('trigger' as const, 'pause' as const, 'resume' as const, 'endRun' as const, 'remove' as const, 'add' as const),
+    id,
+  }),
   fc.record({ kind: fc.constant('update' as const), id, schedule: fc.constantFrom('*/5 * * * *', '*/15 * * * *', '* * * * *', 'manual') }),
   fc.record({ kind: fc.constant('behavior' as const), id, duration: fc.integer({ min: 0, max: 30 * MINUTE }), hold: fc.boolean() }),
 );
@@ -47,18 +50,36 @@ describe('DAP and control calls interleaved (RUN-3, RUN-9)', () => {
           const projectId = `${prefix}${o.id}`;
           const at = `/deployments/local/${encodeURIComponent(projectId)}`;
           switch (o.kind) {
-            case 'trigger': return control(`${at}/trigger`);
-            case 'pause': return control(`${at}/pause`);
-            case 'resume': return control(`${at}/resume`);
-            case 'behavior': return control('/run-behavior', { userId: 'local', projectId, duration: o.duration, hold: o.hold });
+            case 'trigger':
+              return control(`${at}/trigger`);
+            case 'pause':
+              return control(`${at}/pause`);
+            case 'resume':
+              return control(`${at}/resume`);
+            case 'behavior':
+              return control('/run-behavior', { userId: 'local', projectId, duration: o.duration, hold: o.hold });
             case 'endRun': {
-              const runs = await fetch(`http://127.0.0.1:${server.port}/control/runs?projectId=${encodeURIComponent(projectId)}`).then((r) => r.json());
+              const runs = await fetch(`http://127.0.0.1:${server.port}/control/runs?projectId=${encodeURIComponent(projectId)}`).then(
+                (r) => r.json(),
+              );
               const open = (runs as Array<{ id: string; endedAt: string | null }>).find((r) => r.endedAt === null);
               return open ? control(`/runs/${open.id}/end`) : 'none open';
             }
-            case 'remove': return client.deploy.remove(projectId).then(() => 'ok', (e: Error) => e.message);
-            case 'add': return client.deploy.add({ project_id: projectId }, { schedule: '*/5 * * * *' }).then(() => 'ok', (e: Error) => e.message);
-            case 'update': return client.deploy.update(projectId, { schedule: o.schedule }).then(() => 'ok', (e: Error) => e.message);
+            case 'remove':
+              return client.deploy.remove(projectId).then(
+                () => 'ok',
+                (e: Error) => e.message,
+              );
+            case 'add':
+              return client.deploy.add({ project_id: projectId }, { schedule: '*/5 * * * *' }).then(
+                () => 'ok',
+                (e: Error) => e.message,
+              );
+            case 'update':
+              return client.deploy.update(projectId, { schedule: o.schedule }).then(
+                () => 'ok',
+                (e: Error) => e.message,
+              );
           }
         };
         // Every call starts when fast-check releases it, so several are in flight over both doors.

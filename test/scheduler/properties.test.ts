@@ -8,7 +8,17 @@ import { describe, expect, it } from 'vitest';
 import { ControlError } from '../../src/control/errors.js';
 import { harness, START } from '../helpers/scheduler-harness.js';
 
-const SCHEDULES = ['* * * * *', '*/5 * * * *', '*/7 * * * *', '*/15 * * * *', '0,20,40 * * * *', '0 * * * *', '@hourly', '30 10-12 * * *', 'manual'];
+const SCHEDULES = [
+  '* * * * *',
+  '*/5 * * * *',
+  '*/7 * * * *',
+  '*/15 * * * *',
+  '0,20,40 * * * *',
+  '0 * * * *',
+  '@hourly',
+  '30 10-12 * * *',
+  'manual',
+];
 const MINUTE = 60_000;
 
 const behavior = fc.record({
@@ -23,7 +33,9 @@ function history(h: Awaited<ReturnType<typeof harness>>) {
   return { runs: h.control.runs(), ticks: h.control.ticks({}), deployments: h.control.deployments(), clock: h.control.clock().now };
 }
 
-async function setUp(deployments: Array<{ schedule: string; behavior: { duration: number; outcome: 'completed' | 'failed'; hold: boolean } }>) {
+async function setUp(
+  deployments: Array<{ schedule: string; behavior: { duration: number; outcome: 'completed' | 'failed'; hold: boolean } }>,
+) {
   const h = await harness();
   deployments.forEach((d, i) => {
     h.add(`p${i}`, d.schedule);
@@ -160,30 +172,34 @@ describe('RUN-5: errored is final', () => {
       fc.integer({ min: 0, max: 3 * 60 * MINUTE }).map((ms) => ({ ms })),
     );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...SCHEDULES.filter((x) => x !== 'manual')), fc.array(op, { maxLength: 15 }), async (schedule, ops) => {
-        const h = await setUp([{ schedule, behavior: { duration: 1000, outcome: 'completed', hold: false } }]);
-        h.control.revokeKey('MYAPIKEY');
-        h.control.runToNextTick();
-        expect(h.state('p0')).toBe('errored');
-        for (const o of ops) {
-          try {
-            if (o === 'restore') h.control.restoreKey('MYAPIKEY');
-            else if (o === 'resume') h.control.resume('local', 'p0');
-            else if (o === 'pause') h.control.pause('local', 'p0');
-            else if (o === 'trigger') h.control.trigger('local', 'p0');
-            else if ('schedule' in o) h.update('p0', { schedule: o.schedule });
-            else h.control.advance(o.ms);
-          } catch (error) {
-            if (!(error instanceof ControlError && error.code === 'DEPLOYMENT_ERRORED')) {
-              // An update needs a valid key: refused while revoked, which is fine too.
-              if (!(error instanceof Error && /key MYAPIKEY: invalid/.test(error.message))) throw error;
-            }
-          }
+      fc.asyncProperty(
+        fc.constantFrom(...SCHEDULES.filter((x) => x !== 'manual')),
+        fc.array(op, { maxLength: 15 }),
+        async (schedule, ops) => {
+          const h = await setUp([{ schedule, behavior: { duration: 1000, outcome: 'completed', hold: false } }]);
+          h.control.revokeKey('MYAPIKEY');
+          h.control.runToNextTick();
           expect(h.state('p0')).toBe('errored');
-        }
-        expect(h.control.runs()).toEqual([]);
-        expect(h.control.deployment('local', 'p0').counters).toMatchObject({ fired: 0, errored_auth: 1 });
-      }),
+          for (const o of ops) {
+            try {
+              if (o === 'restore') h.control.restoreKey('MYAPIKEY');
+              else if (o === 'resume') h.control.resume('local', 'p0');
+              else if (o === 'pause') h.control.pause('local', 'p0');
+              else if (o === 'trigger') h.control.trigger('local', 'p0');
+              else if ('schedule' in o) h.update('p0', { schedule: o.schedule });
+              else h.control.advance(o.ms);
+            } catch (error) {
+              if (!(error instanceof ControlError && error.code === 'DEPLOYMENT_ERRORED')) {
+                // An update needs a valid key: refused while revoked, which is fine too.
+                if (!(error instanceof Error && /key MYAPIKEY: invalid/.test(error.message))) throw error;
+              }
+            }
+            expect(h.state('p0')).toBe('errored');
+          }
+          expect(h.control.runs()).toEqual([]);
+          expect(h.control.deployment('local', 'p0').counters).toMatchObject({ fired: 0, errored_auth: 1 });
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -249,7 +249,16 @@ describe('the clock and the controls', () => {
     expect(d.counters).toMatchObject({ fired: 1440, completed: 1440 });
     expect(h.control.ticks({ projectId: 'busy' })).toHaveLength(10);
     expect(h.control.runs({ projectId: 'busy' }).map((r) => r.startedAt.slice(11, 16))).toEqual([
-      '09:58', '09:59', '10:00', '10:01', '10:02', '10:03', '10:04', '10:05', '10:06', '10:07',
+      '09:58',
+      '09:59',
+      '10:00',
+      '10:01',
+      '10:02',
+      '10:03',
+      '10:04',
+      '10:05',
+      '10:06',
+      '10:07',
     ]);
   });
 
@@ -276,7 +285,12 @@ describe('the clock and the controls', () => {
   it('refuses to add a user whose id or key exists, or who is malformed', async () => {
     const h = await harness();
     expect(controlError(() => h.control.addUser({ userId: 'x' }))).toMatchObject({ code: 'BAD_INPUT', status: 400 });
-    const dup = { userId: 'local2', keys: ['MYAPIKEY'], defaultTeam: 't', organizations: [{ id: 'o', name: 'O', teams: [{ id: 't', name: 'T' }] }] };
+    const dup = {
+      userId: 'local2',
+      keys: ['MYAPIKEY'],
+      defaultTeam: 't',
+      organizations: [{ id: 'o', name: 'O', teams: [{ id: 't', name: 'T' }] }],
+    };
     expect(controlError(() => h.control.addUser(dup))).toMatchObject({ code: 'USER_EXISTS', status: 409 });
     expect(controlError(() => h.control.revokeKey('NOSUCHKEY'))).toMatchObject({ code: 'KEY_NOT_FOUND', status: 404 });
   });
@@ -292,13 +306,21 @@ describe('the real clock', () => {
     let wall = Date.parse('2026-11-26T10:14:59.900Z');
     const clock = new ServerClock('real', undefined, () => wall);
     let driver: RealTimeDriver | undefined = undefined;
-    const scheduler = new Scheduler(clock, { isKeyValid: () => true }, { timezone: 'UTC', runBehavior: { durationMs: 1000, outcome: 'completed', hold: false }, historyLimit: 100 }, () => driver?.rearm());
+    const scheduler = new Scheduler(
+      clock,
+      { isKeyValid: () => true },
+      { timezone: 'UTC', runBehavior: { durationMs: 1000, outcome: 'completed', hold: false }, historyLimit: 100 },
+      () => driver?.rearm(),
+    );
     driver = new RealTimeDriver(clock, () => scheduler);
     const { DeployService } = await import('../../src/domain/deploy-service.js');
     const { DeploymentStore } = await import('../../src/domain/store.js');
     const deploy = new DeployService(new DeploymentStore(), clock, scheduler);
     scheduler.attach(deploy);
-    deploy.add({ userId: 'u', permissions: new Set(['task.control']), credential: 'K' }, { pipeline: { project_id: 'rt' }, schedule: '*/15 * * * *' });
+    deploy.add(
+      { userId: 'u', permissions: new Set(['task.control']), credential: 'K' },
+      { pipeline: { project_id: 'rt' }, schedule: '*/15 * * * *' },
+    );
 
     wall += 50;
     vi.advanceTimersByTime(50);
@@ -317,7 +339,11 @@ describe('control input edges', () => {
   it('ends a zero-length triggered run at once', async () => {
     const h = await harness({ runs: { duration: 0 } });
     h.add('z');
-    expect(h.control.trigger('local', 'z')).toMatchObject({ startedAt: '2026-11-26T10:07:00.000Z', endedAt: '2026-11-26T10:07:00.000Z', outcome: 'completed' });
+    expect(h.control.trigger('local', 'z')).toMatchObject({
+      startedAt: '2026-11-26T10:07:00.000Z',
+      endedAt: '2026-11-26T10:07:00.000Z',
+      outcome: 'completed',
+    });
     h.remove('z');
     expect(h.control.runs({ projectId: 'z' }).map((r) => r.outcome)).toEqual(['completed']);
   });

@@ -20,7 +20,11 @@ type Op =
 const id = fc.nat(2);
 const schedule = fc.constantFrom(...SCHEDULES);
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constantFrom('add' as const, 'remove' as const, 'pause' as const, 'resume' as const, 'trigger' as const, 'endRun' as const), id, schedule }),
+  fc.record({
+    kind: fc.constantFrom('add' as const, 'remove' as const, 'pause' as const, 'resume' as const, 'trigger' as const, 'endRun' as const),
+    id,
+    schedule,
+  }),
   fc.record({ kind: fc.constantFrom('revoke' as const, 'restore' as const) }),
   fc.record({ kind: fc.constant('update' as const), id, schedule }),
   fc.record({ kind: fc.constant('behavior' as const), id, duration: fc.integer({ min: 0, max: 40 * MINUTE }), hold: fc.boolean() }),
@@ -35,15 +39,24 @@ function apply(h: Awaited<ReturnType<typeof harness>>, o: Op): void {
   const projectId = 'id' in o ? `p${o.id}` : '';
   try {
     switch (o.kind) {
-      case 'add': return h.add(projectId, o.schedule);
-      case 'remove': return h.remove(projectId);
-      case 'update': return h.update(projectId, { schedule: o.schedule });
-      case 'pause': return void h.control.pause('local', projectId);
-      case 'resume': return void h.control.resume('local', projectId);
-      case 'trigger': return void h.control.trigger('local', projectId);
-      case 'revoke': return void h.control.revokeKey('MYAPIKEY');
-      case 'restore': return void h.control.restoreKey('MYAPIKEY');
-      case 'behavior': return void h.control.setRunBehavior({ duration: o.duration, hold: o.hold }, { userId: 'local', projectId });
+      case 'add':
+        return h.add(projectId, o.schedule);
+      case 'remove':
+        return h.remove(projectId);
+      case 'update':
+        return h.update(projectId, { schedule: o.schedule });
+      case 'pause':
+        return void h.control.pause('local', projectId);
+      case 'resume':
+        return void h.control.resume('local', projectId);
+      case 'trigger':
+        return void h.control.trigger('local', projectId);
+      case 'revoke':
+        return void h.control.revokeKey('MYAPIKEY');
+      case 'restore':
+        return void h.control.restoreKey('MYAPIKEY');
+      case 'behavior':
+        return void h.control.setRunBehavior({ duration: o.duration, hold: o.hold }, { userId: 'local', projectId });
       case 'endRun': {
         const current = h.control.deployment('local', projectId).runInProgress;
         if (current) h.control.endRun(current.id);

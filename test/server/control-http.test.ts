@@ -65,7 +65,10 @@ describe('the HTTP door, endpoint by endpoint', () => {
       status: 200,
       json: { now: '2026-11-26T10:07:00.000Z', nowMs: Date.parse(START), mode: 'fake', timezone: 'UTC' },
     });
-    expect((await call('POST', '/clock/advance', { by: '3m' })).json).toMatchObject({ from: '2026-11-26T10:07:00.000Z', to: '2026-11-26T10:10:00.000Z' });
+    expect((await call('POST', '/clock/advance', { by: '3m' })).json).toMatchObject({
+      from: '2026-11-26T10:07:00.000Z',
+      to: '2026-11-26T10:10:00.000Z',
+    });
     expect((await call('POST', '/clock/advance', { by: 60_000 })).json.to).toBe('2026-11-26T10:11:00.000Z');
     expect((await call('POST', '/clock/advance', { to: '2026-11-26T10:12:00Z' })).json.to).toBe('2026-11-26T10:12:00.000Z');
     // next: straight to the deployment's next tick (10:15), which fires
@@ -105,7 +108,13 @@ describe('the HTTP door, endpoint by endpoint', () => {
     expect((await call('GET', '/runs?userId=alice')).json).toEqual([]);
     const ticks = await call('GET', `/ticks?userId=local&projectId=${P}`);
     expect(ticks.json.map((t: { reason: string }) => t.reason)).toEqual(['fired', 'fired', 'fired', 'fired']);
-    expect(ticks.json[3]).toEqual({ at: '2026-11-26T11:00:00.000Z', userId: 'local', projectId: PROJECT, reason: 'fired', runId: runs.json[3].id });
+    expect(ticks.json[3]).toEqual({
+      at: '2026-11-26T11:00:00.000Z',
+      userId: 'local',
+      projectId: PROJECT,
+      reason: 'fired',
+      runId: runs.json[3].id,
+    });
 
     const one = await call('GET', `/deployments/local/${P}`);
     expect(one).toMatchObject({
@@ -163,22 +172,35 @@ describe('the HTTP door, endpoint by endpoint', () => {
     const resumed = await call('POST', `/deployments/local/${P}/resume`);
     expect(resumed).toMatchObject({ status: 200, json: { state: 'active', counters: { skipped_paused: 2, fired: 0 } } });
     await call('POST', '/clock/advance', { by: '15m' });
-    expect((await call('GET', '/ticks')).json.map((t: { reason: string }) => t.reason)).toEqual(['skipped_paused', 'skipped_paused', 'fired']);
+    expect((await call('GET', '/ticks')).json.map((t: { reason: string }) => t.reason)).toEqual([
+      'skipped_paused',
+      'skipped_paused',
+      'fired',
+    ]);
   });
 
   it('revokes a key: the next tick makes the deployment errored, new connections fail, restore does not bring it back', async () => {
     const { call, client, connect } = await withDeployment();
-    expect(await call('POST', '/keys/revoke', { key: 'MYAPIKEY' })).toMatchObject({ status: 200, json: { key: 'MYAPIKEY', revoked: true } });
+    expect(await call('POST', '/keys/revoke', { key: 'MYAPIKEY' })).toMatchObject({
+      status: 200,
+      json: { key: 'MYAPIKEY', revoked: true },
+    });
     await call('POST', '/clock/advance', { by: '1h' });
     // The session authenticated before the revocation stays authenticated.
     expect((await client.deploy.status(PROJECT)).state).toBe('errored');
     await expect(connect('MYAPIKEY')).rejects.toThrow('Invalid API key');
     expect((await call('GET', '/ticks')).json.map((t: { reason: string }) => t.reason)).toEqual(['errored_auth']);
-    expect(await call('POST', '/keys/restore', { key: 'MYAPIKEY' })).toMatchObject({ status: 200, json: { key: 'MYAPIKEY', revoked: false } });
+    expect(await call('POST', '/keys/restore', { key: 'MYAPIKEY' })).toMatchObject({
+      status: 200,
+      json: { key: 'MYAPIKEY', revoked: false },
+    });
     await call('POST', '/clock/advance', { by: '1h' });
     expect((await client.deploy.status(PROJECT)).state).toBe('errored');
     expect((await call('POST', `/deployments/local/${P}/pause`)).json.error.code).toBe('DEPLOYMENT_ERRORED');
-    expect(await call('POST', '/keys/revoke', { key: 'NOSUCHKEY' })).toMatchObject({ status: 404, json: { error: { code: 'KEY_NOT_FOUND' } } });
+    expect(await call('POST', '/keys/revoke', { key: 'NOSUCHKEY' })).toMatchObject({
+      status: 404,
+      json: { error: { code: 'KEY_NOT_FOUND' } },
+    });
   });
 
   it('adds a user (201) who can then connect; the same user twice is 409, a malformed one 400', async () => {
@@ -187,7 +209,9 @@ describe('the HTTP door, endpoint by endpoint', () => {
       userId: 'bob',
       keys: ['BOBKEY'],
       defaultTeam: 't',
-      organizations: [{ id: 'o', name: 'O', permissions: [], teams: [{ id: 't', name: 'T', permissions: ['task.control', 'task.monitor'] }] }],
+      organizations: [
+        { id: 'o', name: 'O', permissions: [], teams: [{ id: 't', name: 'T', permissions: ['task.control', 'task.monitor'] }] },
+      ],
     };
     expect(await call('POST', '/users', bob)).toMatchObject({ status: 201, json: { userId: 'bob' } });
     expect((await connect('BOBKEY')).connected).toBe(true);
@@ -217,13 +241,21 @@ describe('the HTTP door, endpoint by endpoint', () => {
     expect(adds.json[0]).toMatchObject({ userId: 'local', message: { arguments: { pipeline: { project_id: 'p1' }, schedule: '@daily' } } });
     const connection = adds.json[0].connectionId;
     expect((await s.call('GET', '/connections')).json).toEqual([{ id: connection, userId: 'local', openedAt: '2026-11-26T10:07:00.000Z' }]);
-    expect((await s.call('GET', `/journal?connectionId=${connection}&after=${adds.json[0].id}&type=response`)).json.map((e: any) => e.command)).toEqual([
-      'rrext_deploy_add',
-    ]);
-    expect((await s.call('GET', '/journal?direction=sideways')).json.error).toMatchObject({ code: 'BAD_INPUT', message: expect.stringContaining('direction') });
+    expect(
+      (await s.call('GET', `/journal?connectionId=${connection}&after=${adds.json[0].id}&type=response`)).json.map((e: any) => e.command),
+    ).toEqual(['rrext_deploy_add']);
+    expect((await s.call('GET', '/journal?direction=sideways')).json.error).toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringContaining('direction'),
+    });
     expect((await s.call('GET', '/journal?cmd=x')).status).toBe(400);
 
-    const injected = await s.call('POST', '/faults', { kind: 'fail', command: 'rrext_deploy_status', message: 'Injected over HTTP', connectionId: connection });
+    const injected = await s.call('POST', '/faults', {
+      kind: 'fail',
+      command: 'rrext_deploy_status',
+      message: 'Injected over HTTP',
+      connectionId: connection,
+    });
     expect(injected.status).toBe(201);
     expect(injected.json).toMatchObject({ id: expect.any(String), kind: 'fail', remaining: 1 });
     expect((await s.call('GET', '/faults')).json).toHaveLength(1);
@@ -265,21 +297,77 @@ describe('errors', () => {
     ['two ways to advance at once', 400, 'POST', '/clock/advance', { by: '1m', to: START }, 'BAD_INPUT', /exactly one of "by".*got by, to/],
     ['no way to advance', 400, 'POST', '/clock/advance', {}, 'BAD_INPUT', /exactly one of/],
     ['next: false', 400, 'POST', '/clock/advance', { next: false }, 'BAD_INPUT', /next must be true/],
-    ['an unknown deployment', 404, 'GET', '/deployments/local/nope', undefined, 'DEPLOYMENT_NOT_FOUND', /User 'local' has no deployment 'nope'/],
+    [
+      'an unknown deployment',
+      404,
+      'GET',
+      '/deployments/local/nope',
+      undefined,
+      'DEPLOYMENT_NOT_FOUND',
+      /User 'local' has no deployment 'nope'/,
+    ],
     ['pausing an unknown deployment', 404, 'POST', '/deployments/local/nope/pause', undefined, 'DEPLOYMENT_NOT_FOUND', /no deployment/],
     ['an unknown run', 404, 'POST', '/runs/run-404/end', undefined, 'RUN_NOT_FOUND', /No run run-404/],
-    ['an unknown path', 404, 'GET', '/clocks', undefined, 'NOT_FOUND', /No control endpoint GET \/control\/clocks\. Endpoints: GET \/control\/clock, /],
+    [
+      'an unknown path',
+      404,
+      'GET',
+      '/clocks',
+      undefined,
+      'NOT_FOUND',
+      /No control endpoint GET \/control\/clocks\. Endpoints: GET \/control\/clock, /,
+    ],
     ['a body that is not JSON', 400, 'POST', '/clock/advance', '{"by": 15m}', 'BAD_INPUT', /not valid JSON/],
     ['a JSON array body', 400, 'POST', '/clock/advance', '["1h"]', 'BAD_INPUT', /must be a JSON object/],
     ['a JSON null body', 400, 'POST', '/reset', 'null', 'BAD_INPUT', /must be a JSON object/],
-    ['an unknown body field', 400, 'POST', '/keys/revoke', { key: 'MYAPIKEY', force: true }, 'BAD_INPUT', /Unknown field\(s\) 'force'; use key/],
+    [
+      'an unknown body field',
+      400,
+      'POST',
+      '/keys/revoke',
+      { key: 'MYAPIKEY', force: true },
+      'BAD_INPUT',
+      /Unknown field\(s\) 'force'; use key/,
+    ],
     ['a body where none is taken', 400, 'POST', '/reset', { all: true }, 'BAD_INPUT', /this endpoint takes no body/],
-    ['an unknown query parameter', 400, 'GET', '/runs?user=local', undefined, 'BAD_INPUT', /Unknown query parameter 'user'; use userId, projectId/],
+    [
+      'an unknown query parameter',
+      400,
+      'GET',
+      '/runs?user=local',
+      undefined,
+      'BAD_INPUT',
+      /Unknown query parameter 'user'; use userId, projectId/,
+    ],
     ['a repeated query parameter', 400, 'GET', '/runs?userId=a&userId=b', undefined, 'BAD_INPUT', /given twice/],
     ['an empty filter', 400, 'GET', '/ticks?userId=', undefined, 'BAD_INPUT', /userId must be a non-empty string/],
-    ['half a run-behavior scope', 400, 'POST', '/run-behavior', { hold: true, userId: 'local' }, 'BAD_INPUT', /userId and projectId go together/],
-    ['a bad run outcome', 400, 'POST', '/run-behavior', { outcome: 'cancelled' }, 'BAD_INPUT', /outcome must be one of "completed", "failed"/],
-    ['bad percent-encoding in the path', 400, 'GET', '/deployments/local/%E0%A4%A', undefined, 'BAD_INPUT', /projectId in the path is not valid percent-encoding/],
+    [
+      'half a run-behavior scope',
+      400,
+      'POST',
+      '/run-behavior',
+      { hold: true, userId: 'local' },
+      'BAD_INPUT',
+      /userId and projectId go together/,
+    ],
+    [
+      'a bad run outcome',
+      400,
+      'POST',
+      '/run-behavior',
+      { outcome: 'cancelled' },
+      'BAD_INPUT',
+      /outcome must be one of "completed", "failed"/,
+    ],
+    [
+      'bad percent-encoding in the path',
+      400,
+      'GET',
+      '/deployments/local/%E0%A4%A',
+      undefined,
+      'BAD_INPUT',
+      /projectId in the path is not valid percent-encoding/,
+    ],
     ['an empty path segment', 400, 'GET', '/deployments//x', undefined, 'BAD_INPUT', /userId must be a non-empty string/],
   ];
   it.each(cases)('answers %s with %i', async (_, status, method, path, body, code, message) => {
@@ -307,7 +395,10 @@ describe('errors', () => {
     expect(answer.status).toBe(413);
     expect(answer.json.error.code).toBe('BODY_TOO_LARGE');
     // Sent without a Content-Length (chunked), it is cut off while reading.
-    const chunked = await rawRequest((await start()).server.port, 'POST', '/control/reset', { 'transfer-encoding': 'chunked' }, [Buffer.alloc(600_000, 0x20), Buffer.alloc(600_000, 0x20)]);
+    const chunked = await rawRequest((await start()).server.port, 'POST', '/control/reset', { 'transfer-encoding': 'chunked' }, [
+      Buffer.alloc(600_000, 0x20),
+      Buffer.alloc(600_000, 0x20),
+    ]);
     expect(chunked.status).toBe(413);
     expect((await call('GET', '/clock')).status).toBe(200);
   });
@@ -332,8 +423,12 @@ describe('errors', () => {
     const logged: string[] = [];
     const answer = await invoke(createControlHandler({ control, log: (line) => logged.push(line) }), { url: '/control/clock' });
     expect(answer.status).toBe(500);
-    expect(JSON.parse(answer.body)).toEqual({ error: { code: 'INTERNAL', message: 'Internal error in the control API; the server keeps running' } });
-    expect(logged).toEqual(['control: unexpected error in GET /control/clock: TypeError: Cannot read properties of undefined, at /srv/secret/path.js:1']);
+    expect(JSON.parse(answer.body)).toEqual({
+      error: { code: 'INTERNAL', message: 'Internal error in the control API; the server keeps running' },
+    });
+    expect(logged).toEqual([
+      'control: unexpected error in GET /control/clock: TypeError: Cannot read properties of undefined, at /srv/secret/path.js:1',
+    ]);
   });
 
   it('refuses an instant beyond the range of dates with 400, and the clock stays usable', async () => {
@@ -352,7 +447,13 @@ describe('who may call', () => {
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer /);
     expect(none.json.error).toEqual({ code: 'UNAUTHORIZED', message: expect.stringContaining('Authorization: Bearer <token>') });
-    for (const authorization of ['Bearer wrong', 'Bearer s3cret-toke', 'Bearer s3cret-token-and-more', 's3cret-token', 'Basic czNjcmV0LXRva2Vu']) {
+    for (const authorization of [
+      'Bearer wrong',
+      'Bearer s3cret-toke',
+      'Bearer s3cret-token-and-more',
+      's3cret-token',
+      'Basic czNjcmV0LXRva2Vu',
+    ]) {
       expect((await call('GET', '/clock', undefined, { authorization })).status).toBe(401);
     }
     expect((await call('GET', '/clock', undefined, { authorization: 'Bearer s3cret-token' })).status).toBe(200);
@@ -369,7 +470,19 @@ describe('who may call', () => {
     for (const address of ['127.0.0.1', '127.1.2.3', '127.255.255.255', '::1', '::ffff:127.0.0.1', '::ffff:127.9.9.9', '0:0:0:0:0:0:0:1']) {
       expect(isLoopbackAddress(address), address).toBe(true);
     }
-    for (const address of ['10.1.2.3', '128.0.0.1', '126.255.255.255', '::2', '::ffff:10.0.0.1', 'fe80::1', '0.0.0.0', 'localhost', '', 'garbage', undefined]) {
+    for (const address of [
+      '10.1.2.3',
+      '128.0.0.1',
+      '126.255.255.255',
+      '::2',
+      '::ffff:10.0.0.1',
+      'fe80::1',
+      '0.0.0.0',
+      'localhost',
+      '',
+      'garbage',
+      undefined,
+    ]) {
       expect(isLoopbackAddress(address), String(address)).toBe(false);
     }
   });
@@ -385,7 +498,9 @@ describe('who may call', () => {
 
     const guarded = createControlHandler({ control: server.control, token: 'T' });
     expect((await invoke(guarded, { url: '/control/clock', remoteAddress: '10.1.2.3' })).status).toBe(401);
-    expect((await invoke(guarded, { url: '/control/clock', remoteAddress: '10.1.2.3', headers: { authorization: 'Bearer T' } })).status).toBe(200);
+    expect(
+      (await invoke(guarded, { url: '/control/clock', remoteAddress: '10.1.2.3', headers: { authorization: 'Bearer T' } })).status,
+    ).toBe(200);
   });
 
   it('without a token, refuses requests from web pages (a foreign Origin or Host), even over loopback', async () => {
@@ -421,17 +536,71 @@ describe('hostile input', () => {
     const { server, connect } = await start();
     const client = await connect();
     await client.deploy.add({ project_id: 'p' }, { schedule: '*/15 * * * *' });
-    const word = fc.constantFrom('clock', 'advance', 'users', 'keys', 'revoke', 'restore', 'deployments', 'local', 'p', 'pause', 'resume', 'trigger', 'runs', 'run-1', 'end', 'ticks', 'run-behavior', 'reset', '', '..', '%2F', '%E0', '%00', '?userId=local', '?x=%ZZ');
+    const word = fc.constantFrom(
+      'clock',
+      'advance',
+      'users',
+      'keys',
+      'revoke',
+      'restore',
+      'deployments',
+      'local',
+      'p',
+      'pause',
+      'resume',
+      'trigger',
+      'runs',
+      'run-1',
+      'end',
+      'ticks',
+      'run-behavior',
+      'reset',
+      '',
+      '..',
+      '%2F',
+      '%E0',
+      '%00',
+      '?userId=local',
+      '?x=%ZZ',
+    );
     const segment = fc.oneof(word, fc.string().map(encodeURIComponent));
     const path = fc.array(segment, { maxLength: 5 }).map((parts) => `/control/${parts.join('/')}`);
     // Clock inputs stay within the range of dates (see the skipped test above).
     const value = fc.oneof(
       fc.jsonValue({ maxDepth: 2 }),
       fc.integer({ min: -1e9, max: 1e9 }),
-      fc.constantFrom('15m', '1h', '0', '-1m', '1e400', 'NaN', START, '2020-01-01T00:00:00Z', 'MYAPIKEY', 'local', 'p', 'failed', 'true', null, true, false),
+      fc.constantFrom(
+        '15m',
+        '1h',
+        '0',
+        '-1m',
+        '1e400',
+        'NaN',
+        START,
+        '2020-01-01T00:00:00Z',
+        'MYAPIKEY',
+        'local',
+        'p',
+        'failed',
+        'true',
+        null,
+        true,
+        false,
+      ),
     );
     const fields = fc.record(
-      { by: value, to: value, next: value, key: value, outcome: value, duration: value, hold: value, userId: value, projectId: value, userId2: value },
+      {
+        by: value,
+        to: value,
+        next: value,
+        key: value,
+        outcome: value,
+        duration: value,
+        hold: value,
+        userId: value,
+        projectId: value,
+        userId2: value,
+      },
       { requiredKeys: [] },
     );
     const body = fc.oneof(
@@ -439,7 +608,14 @@ describe('hostile input', () => {
       fc.jsonValue().map((v) => JSON.stringify(v) ?? ''),
       fc.string(),
       fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
-      fc.constantFrom('[', '{"a":', '{"__proto__": {"by": "1h"}, "by": "1m"}', '{"constructor": {"prototype": {"x": 1}}}', '\u0000', '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]'),
+      fc.constantFrom(
+        '[',
+        '{"a":',
+        '{"__proto__": {"by": "1h"}, "by": "1m"}',
+        '{"constructor": {"prototype": {"x": 1}}}',
+        '\u0000',
+        '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]',
+      ),
     );
     const method = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD');
     await fc.assert(
@@ -485,7 +661,12 @@ function rawRequest(
 /** Calls a handler directly with a fake request from `remoteAddress` and collects the answer. */
 function invoke(
   handler: (request: IncomingMessage, response: ServerResponse) => void,
-  { url, method = 'GET', remoteAddress = '127.0.0.1', headers = {} }: { url: string; method?: string; remoteAddress?: string; headers?: Record<string, string> },
+  {
+    url,
+    method = 'GET',
+    remoteAddress = '127.0.0.1',
+    headers = {},
+  }: { url: string; method?: string; remoteAddress?: string; headers?: Record<string, string> },
 ): Promise<{ status: number; headers: Record<string, string>; body: string }> {
   return new Promise((resolve) => {
     let status = 0;

@@ -63,7 +63,12 @@ describe('frame journal', () => {
     server.journal.clear();
     expect(server.journal.find()).toEqual([]);
     await alice.request('rrext_ping');
-    expect(server.journal.find().map((e) => e.id).every((id) => id > mark + 4)).toBe(true);
+    expect(
+      server.journal
+        .find()
+        .map((e) => e.id)
+        .every((id) => id > mark + 4),
+    ).toBe(true);
     alice.socket.close();
     local.socket.close();
   });
@@ -122,7 +127,12 @@ describe('frame journal', () => {
   it('lists open connections with their user, and forgets closed ones', async () => {
     const raw = await RawClient.authed(server.url, 'ALICEKEY');
     const anonymous = await RawClient.open(server.url);
-    expect(server.control.connections().map((c) => c.userId).sort()).toEqual(['alice', null]);
+    expect(
+      server.control
+        .connections()
+        .map((c) => c.userId)
+        .sort(),
+    ).toEqual(['alice', null]);
     raw.socket.close();
     await raw.closed;
     await expect.poll(() => server.control.connections().length).toBe(1);

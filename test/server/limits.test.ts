@@ -37,7 +37,13 @@ async function authed(url: string, key = 'MYAPIKEY'): Promise<RawClient> {
 async function refused(url: string): Promise<{ code: number; reason: string }> {
   const client = await open(url);
   // An admitted connection answers the probe; a refused one closes without a word.
-  const outcome = await Promise.race([client.closed, client.request('rrext_public_probe').then(() => 'admitted' as const, () => client.closed)]);
+  const outcome = await Promise.race([
+    client.closed,
+    client.request('rrext_public_probe').then(
+      () => 'admitted' as const,
+      () => client.closed,
+    ),
+  ]);
   if (outcome === 'admitted') throw new Error('the connection was admitted, not refused');
   return outcome;
 }
@@ -116,12 +122,21 @@ describe('request limits through the WebSocket door', () => {
     const alice = await authed(url);
     const other = await authed(url, 'ALICEKEY');
     expect((await alice.request('rrext_deploy_add', { pipeline: { project_id: 'kept' } })).success).toBe(true);
-    alice.sendRaw(JSON.stringify({ type: 'request', seq: 99, command: 'rrext_deploy_add', arguments: { pipeline: { project_id: 'big', pad: 'x'.repeat(5000) } } }));
+    alice.sendRaw(
+      JSON.stringify({
+        type: 'request',
+        seq: 99,
+        command: 'rrext_deploy_add',
+        arguments: { pipeline: { project_id: 'big', pad: 'x'.repeat(5000) } },
+      }),
+    );
     expect((await alice.closed).code).toBe(1009);
     expect(alice.received.some((text) => text.includes('"request_seq":99'))).toBe(false);
     expect((await other.request('rrext_ping')).success).toBe(true);
     const again = await authed(url);
-    expect((await again.request('rrext_deploy_list')).body.deployments.map((r: { pipeline: { project_id: string } }) => r.pipeline.project_id)).toEqual(['kept']);
+    expect(
+      (await again.request('rrext_deploy_list')).body.deployments.map((r: { pipeline: { project_id: string } }) => r.pipeline.project_id),
+    ).toEqual(['kept']);
   });
 
   it('answers an oversized pipeline, an over-long id and one deployment too many with failures that change nothing', async () => {
@@ -131,9 +146,18 @@ describe('request limits through the WebSocket door', () => {
     expect((await add({ project_id: 'a' })).success).toBe(true);
     const before = (await client.request('rrext_deploy_status', { projectId: 'a' })).body;
 
-    expect(await add({ project_id: 'b', pad: 'x'.repeat(400) })).toMatchObject({ success: false, message: "pipeline is too large: its JSON is over 300 bytes (the server's limit)" });
-    expect(await client.request('rrext_deploy_update', { projectId: 'a', pipeline: { pad: 'x'.repeat(400) } })).toMatchObject({ success: false, message: "pipeline is too large: its JSON is over 300 bytes (the server's limit)" });
-    expect(await add({ project_id: 'x'.repeat(21) })).toMatchObject({ success: false, message: "project_id is too long: over 20 characters (the server's limit)" });
+    expect(await add({ project_id: 'b', pad: 'x'.repeat(400) })).toMatchObject({
+      success: false,
+      message: "pipeline is too large: its JSON is over 300 bytes (the server's limit)",
+    });
+    expect(await client.request('rrext_deploy_update', { projectId: 'a', pipeline: { pad: 'x'.repeat(400) } })).toMatchObject({
+      success: false,
+      message: "pipeline is too large: its JSON is over 300 bytes (the server's limit)",
+    });
+    expect(await add({ project_id: 'x'.repeat(21) })).toMatchObject({
+      success: false,
+      message: "project_id is too long: over 20 characters (the server's limit)",
+    });
     expect((await add({ project_id: 'b' })).success).toBe(true);
     expect(await add({ project_id: 'c' })).toMatchObject({
       success: false,
@@ -142,14 +166,18 @@ describe('request limits through the WebSocket door', () => {
 
     // Nothing refused was stored or changed, and the connection stays open.
     expect((await client.request('rrext_deploy_status', { projectId: 'a' })).body).toEqual(before);
-    expect((await client.request('rrext_deploy_list')).body.deployments.map((r: { pipeline: { project_id: string } }) => r.pipeline.project_id)).toEqual(['a', 'b']);
+    expect(
+      (await client.request('rrext_deploy_list')).body.deployments.map((r: { pipeline: { project_id: string } }) => r.pipeline.project_id),
+    ).toEqual(['a', 'b']);
     expect(client.isOpen).toBe(true);
   });
 });
 
 describe('limits options', () => {
   it('refuses a bad limit when the server is created, naming it', async () => {
-    await expect(createMockServer({ port: 0, limits: { maxConnections: 0 } })).rejects.toThrow('limits.maxConnections must be a positive whole number, got 0');
+    await expect(createMockServer({ port: 0, limits: { maxConnections: 0 } })).rejects.toThrow(
+      'limits.maxConnections must be a positive whole number, got 0',
+    );
   });
 
   it('are exposed with their defaults for callers that build on them', async () => {

@@ -11,7 +11,9 @@ const user = (userId: string, keys: string[], defaultTeam = 't'): UserSpec => ({
 
 describe('createMockServer', () => {
   it('validates users given in code like a users file', async () => {
-    await expect(createMockServer({ users: [user('a', ['K']), user('b', ['K'])] })).rejects.toThrow("users[1].keys: key 'K' belongs to two users");
+    await expect(createMockServer({ users: [user('a', ['K']), user('b', ['K'])] })).rejects.toThrow(
+      "users[1].keys: key 'K' belongs to two users",
+    );
     await expect(createMockServer({ users: [user('a', ['K'], 'nope')] })).rejects.toThrow("users[0].defaultTeam: no team 'nope'");
   });
 

@@ -229,7 +229,12 @@ describe('other commands (WIRE-7, WIRE-8)', () => {
 describe('binary frames (WIRE-1)', () => {
   it('reads the JSON header before \\n and ignores the payload for deploy commands', async () => {
     const client = await RawClient.authed(server.url);
-    const header = JSON.stringify({ type: 'request', seq: 50, command: 'rrext_deploy_add', arguments: { pipeline: { project_id: 'bin' } } });
+    const header = JSON.stringify({
+      type: 'request',
+      seq: 50,
+      command: 'rrext_deploy_add',
+      arguments: { pipeline: { project_id: 'bin' } },
+    });
     client.sendRaw(Buffer.concat([Buffer.from(header), Buffer.from([0x0a, 0x00, 0xff, 0x0a, 0x7b])]));
     const reply = await client.responseTo(50);
     expect(reply).toMatchObject({ success: true, body: { pipeline: { project_id: 'bin' } } });
@@ -332,7 +337,8 @@ describe('malformed frames (WIRE-9)', () => {
     // The client stops reading: the server must not buffer all 64 half-megabyte replies.
     (slow.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
     const before = slow.received.length;
-    for (let seq = 100; seq < 164; seq++) slow.sendRaw(JSON.stringify({ type: 'request', seq, command: 'rrext_deploy_status', arguments: { projectId: 'big' } }));
+    for (let seq = 100; seq < 164; seq++)
+      slow.sendRaw(JSON.stringify({ type: 'request', seq, command: 'rrext_deploy_status', arguments: { projectId: 'big' } }));
     expect((await bystander.request('rrext_ping')).success).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(server.stats().bufferedBytes).toBeLessThan(REPLY_BACKLOG_LIMIT + 2 * JSON.stringify(big).length);

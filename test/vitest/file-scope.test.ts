@@ -81,7 +81,9 @@ describe('options', () => {
         userId: 'ci',
         keys: ['CIKEY'],
         defaultTeam: 'dev',
-        organizations: [{ id: 'acme', name: 'Acme', permissions: [], teams: [{ id: 'dev', name: 'Dev', permissions: ['task.control', 'task.monitor'] }] }],
+        organizations: [
+          { id: 'acme', name: 'Acme', permissions: [], teams: [{ id: 'dev', name: 'Dev', permissions: ['task.control', 'task.monitor'] }] },
+        ],
       },
     ],
   });
@@ -96,6 +98,8 @@ describe('options', () => {
   });
 
   test('an unknown scope is refused when the test is built', () => {
-    expect(() => createMockServerTest({ scope: 'worker' as 'file' })).toThrow(`createMockServerTest: scope must be 'test' or 'file', got "worker"`);
+    expect(() => createMockServerTest({ scope: 'worker' as 'file' })).toThrow(
+      `createMockServerTest: scope must be 'test' or 'file', got "worker"`,
+    );
   });
 });

@@ -10,7 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startVitest } from 'vitest/node';
 import { DeployClient } from '../../src/index.js';
-import defaultSetup, { injectMockServer, mockServerGlobalSetup, PROVIDE_KEY, type InjectedMockServer } from '../../src/vitest/global-setup.js';
+import defaultSetup, {
+  injectMockServer,
+  mockServerGlobalSetup,
+  PROVIDE_KEY,
+  type InjectedMockServer,
+} from '../../src/vitest/global-setup.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BUILT_SETUP = join(ROOT, 'dist/vitest/global-setup.js');
@@ -56,7 +61,12 @@ describe('mockServerGlobalSetup', () => {
     expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/task\/service$/);
     expect(controlUrl).toBe(url.replace('ws://', 'http://').replace('/task/service', '/control/'));
 
-    expect(await (await fetch(`${controlUrl}clock`)).json()).toEqual({ now: START, nowMs: Date.parse(START), mode: 'fake', timezone: 'UTC' });
+    expect(await (await fetch(`${controlUrl}clock`)).json()).toEqual({
+      now: START,
+      nowMs: Date.parse(START),
+      mode: 'fake',
+      timezone: 'UTC',
+    });
     const client = new DeployClient({ uri: url, auth: 'MYAPIKEY' });
     await client.connect();
     await client.deploy.add({ project_id: 'p1' });
@@ -120,7 +130,12 @@ describe('a vitest run with the built global setup', () => {
     const run = await runVitest(['global-inject.run.ts', 'global-other.run.ts'], BUILT_SETUP, out);
     expect(run.unhandled).toEqual([]);
     expect(run.outcomes).toEqual([
-      { file: 'global-inject.run.ts', test: 'the injected URLs serve the deploy API and the control API of a fake-clock server', state: 'pass', errors: [] },
+      {
+        file: 'global-inject.run.ts',
+        test: 'the injected URLs serve the deploy API and the control API of a fake-clock server',
+        state: 'pass',
+        errors: [],
+      },
       { file: 'global-other.run.ts', test: 'another file of the run gets the same server', state: 'pass', errors: [] },
     ]);
 

@@ -43,7 +43,7 @@ async function expectClosed(captured: Captured | undefined): Promise<void> {
   expect(captured).toBeDefined();
   // The fixture's teardown has finished before this test starts, and the server's close() waits
   // for the closing handshake: the connection is closing or closed by now, not open.
-  expect(captured!.socket.readyState, 'the connection to the previous test\'s server is still open').not.toBe(WebSocket.OPEN);
+  expect(captured!.socket.readyState, "the connection to the previous test's server is still open").not.toBe(WebSocket.OPEN);
   expect(await captured!.closed).toBe(1001); // the server's close(): "Server shutting down"
   expect(captured!.server.stats().connections).toBe(0);
   expect(await tcpError(captured!.server.port)).toBe('ECONNREFUSED');

@@ -8,7 +8,9 @@ export default mockServerGlobalSetup({
       userId: 'ci',
       keys: ['CIKEY'],
       defaultTeam: 'dev',
-      organizations: [{ id: 'acme', name: 'Acme', permissions: [], teams: [{ id: 'dev', name: 'Dev', permissions: ['task.control', 'task.monitor'] }] }],
+      organizations: [
+        { id: 'acme', name: 'Acme', permissions: [], teams: [{ id: 'dev', name: 'Dev', permissions: ['task.control', 'task.monitor'] }] },
+      ],
     },
   ],
 });
