@@ -1,37 +1,62 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Two projects, each test file in exactly one:
- * - `main`: everything, but the files that need a global WebSocket;
- * - `msw`: the msw door's tests and examples. msw intercepts only the standard global
- *   `WebSocket`, which Node 20 has only with `--experimental-websocket` (Node 22 by default).
- * `npx vitest run` runs both; `npx vitest run --project msw` (or `main`) runs one.
+ * Test tiers, each a vitest project (every test file in exactly one):
+ * - `unit`: the core, the doors in-process, the conformance checks against in-process mocks, the
+ *   fuzzers: no child process, no build needed (`npm run test:unit`, the developer's loop);
+ * - `e2e`: what spawns processes or needs the built package: the CLI, the package and its
+ *   install, the Python driver and examples, the browser bundle, kill -9, the vitest global setup,
+ *   the conformance runner against servers (`npm run test:e2e`);
+ * - `mutation`: the conformance suite against every mutant of the catalogue and of the SDK
+ *   (`npm run test:mutation`).
+ * `npm test` (what CI runs) runs them all. msw intercepts only the standard global `WebSocket`,
+ * which Node 20 has only with `--experimental-websocket`: the files that need it run in a
+ * `-msw` twin of their tier.
  */
 const needsGlobalWebSocket = ['test/doors/msw-door.test.ts', 'examples/msw/**/*.test.ts'];
 
+const mutation = ['test/conformance/mutants.test.ts', 'test/conformance/sdk-conformance.test.ts'];
+
+const e2e = [
+  'test/cli.test.ts',
+  'test/cli-control.test.ts',
+  'test/package.test.ts',
+  'test/package-install.test.ts',
+  'test/readme.test.ts',
+  'test/conformance/runner.test.ts',
+  'test/conformance/real-server.test.ts',
+  'test/conformance/python-driver.test.ts',
+  'test/conformance/sdk-drivers.test.ts',
+  'test/examples/**/*.test.ts',
+  'test/doors/browser-bundle.test.ts',
+  'test/persist/kill.test.ts',
+  'test/persist/lock.test.ts',
+  'test/persist/shutdown.test.ts',
+  'test/vitest/global-setup.test.ts',
+  // They import the package by its name (its exports point at dist/, built by `npm test`).
+  'examples/**/*.test.ts',
+];
+
 // Integration tests open real sockets and spawn the CLI; keep failures readable, not flaky.
 const timeouts = { testTimeout: 20_000, hookTimeout: 20_000 };
+const msw = { execArgv: ['--experimental-websocket', '--disable-warning=ExperimentalWarning'] };
+const all = ['test/**/*.test.ts', 'examples/**/*.test.ts'];
 
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
-          name: 'main',
-          // examples/ run as tests too: they import the package by its name (its exports point at dist/, built by `npm test`).
-          include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...needsGlobalWebSocket],
+          name: 'unit',
+          include: all,
+          exclude: [...configDefaults.exclude, ...e2e, ...mutation, ...needsGlobalWebSocket],
           ...timeouts,
         },
       },
-      {
-        test: {
-          name: 'msw',
-          include: needsGlobalWebSocket,
-          execArgv: ['--experimental-websocket', '--disable-warning=ExperimentalWarning'],
-          ...timeouts,
-        },
-      },
+      { test: { name: 'unit-msw', include: needsGlobalWebSocket, exclude: [...configDefaults.exclude, ...e2e], ...msw, ...timeouts } },
+      { test: { name: 'e2e', include: e2e, exclude: [...configDefaults.exclude, ...needsGlobalWebSocket], ...timeouts } },
+      { test: { name: 'e2e-msw', include: needsGlobalWebSocket, exclude: [...configDefaults.exclude, 'test/**'], ...msw, ...timeouts } },
+      { test: { name: 'mutation', include: mutation, ...timeouts } },
     ],
   },
 });
