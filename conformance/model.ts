@@ -32,7 +32,9 @@ export const WORDS = {
   alreadyExists: (id: string) => `Deployment already exists: ${id}`,
   /** The mock's words; the real server's name its storage path instead (a leak: DEP-MSG-1). */
   notFound: (id: string) => `Deployment not found: ${id}`,
-  invalidSchedule: (value: string) => `Invalid schedule '${value}'. ${EXPECTED_SCHEDULE}`,
+  /** A value that is not a string is quoted as JSON, as the server quotes it. */
+  invalidSchedule: (value: unknown) =>
+    `Invalid schedule '${typeof value === 'string' ? value : JSON.stringify(value)}'. ${EXPECTED_SCHEDULE}`,
   permissionDenied: (permission: Permission) => `Permission '${permission}' denied`,
   notAuthenticated: 'Not authenticated',
   noAuthorization: 'No authorization provided',
@@ -334,7 +336,7 @@ export class DeployModel {
     }
     const schedule = sends(args, 'schedule') ? args.schedule : MANUAL;
     if (!this.scheduleIsValid(schedule))
-      problems.push(fail('SCHED-2', `the schedule ${show(schedule)} is invalid`, WORDS.invalidSchedule(String(schedule))));
+      problems.push(fail('SCHED-2', `the schedule ${show(schedule)} is invalid`, WORDS.invalidSchedule(schedule)));
     const projectId = isJsonObject(pipeline) && typeof pipeline['project_id'] === 'string' ? pipeline['project_id'] : undefined;
     if (projectId !== undefined && projectId !== '' && this.get(caller.userId, projectId)) {
       problems.push(
@@ -401,7 +403,7 @@ export class DeployModel {
       if (!this.scheduleIsValid(args.schedule)) {
         return {
           ok: false,
-          failure: fail('SCHED-2', `the schedule ${show(args.schedule)} is invalid`, WORDS.invalidSchedule(String(args.schedule))),
+          failure: fail('SCHED-2', `the schedule ${show(args.schedule)} is invalid`, WORDS.invalidSchedule(args.schedule)),
         };
       }
       schedule = args.schedule as string;

@@ -2,19 +2,15 @@
  * One client's sequential model of its own project ids, and the checks of the records the
  * server returns. Each client owns its ids, so whatever other clients do at the same time,
  * every answer about them is exactly determined by this client's earlier commands.
- * The expected failure texts are written here from wire.md, not taken from the server's code.
+ * The expected failure texts are the conformance model's (written from wire.md, not taken from the server's code).
  */
 import { isDeepStrictEqual } from 'node:util';
 import { INVALID_SCHEDULES, VALID_SCHEDULES, pipelineOf, type ClientIds, type Command } from './concurrency-commands.js';
+import { WORDS } from '../conformance/model.js';
 import { show } from './concurrency-errors.js';
 
-export const expectedMessages = {
-  alreadyExists: (id: string) => `Deployment already exists: ${id}`,
-  notFound: (id: string) => `Deployment not found: ${id}`,
-  pipelineNotObject: 'pipeline must be an object',
-  invalidSchedule: (value: unknown) =>
-    `Invalid schedule '${typeof value === 'string' ? value : JSON.stringify(value)}'. Expected "manual", a cron preset (@hourly etc.), or a 5-field cron expression.`,
-};
+/** The server's words (wire.md), from the conformance model: one list of them in the tree. */
+export const expectedMessages = WORDS;
 
 export interface ModelRecord {
   readonly pipeline: Record<string, unknown>;
