@@ -13,6 +13,7 @@ import { UserDirectory, type UserSpec } from './auth/users.js';
 import { DEMO_USERS } from './auth/demo-users.js';
 import { parseUsers } from './auth/users-parse.js';
 import { createControlApi, type ControlApi } from './control/control-api.js';
+import { ControlError } from './control/errors.js';
 import { parseBoolean, parseChoice, parseDuration, parseInstant } from './control/inputs.js';
 import { definedFields } from './domain/json.js';
 import { ServerClock, type ClockMode } from './domain/clock.js';
@@ -183,16 +184,30 @@ function clockFrom(option: ClockOption | undefined): ServerClock {
   }
   const { mode = 'fake', startAt } = typeof option === 'string' ? { mode: option } : (option ?? {});
   if (mode !== 'fake' && mode !== 'real') throw new RangeError(`clock mode must be 'fake' or 'real', got '${String(mode)}'`);
-  return new ServerClock(mode, startAt === undefined ? undefined : parseInstant(startAt, 'clock.startAt'));
+  return new ServerClock(mode, startAt === undefined ? undefined : optionValue(() => parseInstant(startAt, 'clock.startAt')));
+}
+
+/**
+ * An option's value through the control API's parsers: an in-process mistake is a RangeError
+ * (as every other bad option is), not the control API's ControlError.
+ */
+function optionValue<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ControlError) throw new RangeError(error.message, { cause: error });
+    throw error;
+  }
 }
 
 function runBehaviorFrom(option: RunBehaviorOption | undefined): RunBehavior {
   return {
-    durationMs: option?.duration === undefined ? DEFAULT_RUN_BEHAVIOR.durationMs : parseDuration(option.duration, 'runs.duration'),
+    durationMs:
+      option?.duration === undefined ? DEFAULT_RUN_BEHAVIOR.durationMs : optionValue(() => parseDuration(option.duration, 'runs.duration')),
     outcome:
       option?.outcome === undefined
         ? DEFAULT_RUN_BEHAVIOR.outcome
-        : parseChoice(option.outcome, 'runs.outcome', ['completed', 'failed'] as const),
-    hold: option?.hold === undefined ? DEFAULT_RUN_BEHAVIOR.hold : parseBoolean(option.hold, 'runs.hold'),
+        : optionValue(() => parseChoice(option.outcome, 'runs.outcome', ['completed', 'failed'] as const)),
+    hold: option?.hold === undefined ? DEFAULT_RUN_BEHAVIOR.hold : optionValue(() => parseBoolean(option.hold, 'runs.hold')),
   };
 }

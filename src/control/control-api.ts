@@ -183,7 +183,7 @@ export function createControlApi({
   });
   const key = (value: unknown) => {
     const k = parseText(value, 'key');
-    if (!users.hasKey(k)) throw new ControlError('KEY_NOT_FOUND', 404, `No user has the key '${k}'`);
+    if (!users.hasKey(k)) throw new ControlError('KEY_NOT_FOUND', `No user has the key '${k}'`);
     return k;
   };
   const filter = (value: { userId?: unknown; projectId?: unknown } | undefined) => {
@@ -204,7 +204,7 @@ export function createControlApi({
       try {
         users.addUser(spec!);
       } catch (error) {
-        throw new ControlError('USER_EXISTS', 409, (error as Error).message);
+        throw new ControlError('USER_EXISTS', (error as Error).message);
       }
       return { userId: spec!.userId };
     },
@@ -248,7 +248,7 @@ export function createControlApi({
       if (b['hold'] !== undefined) change.hold = parseBoolean(b['hold'], 'hold');
       const unknown = Object.keys(b).filter((k) => !['duration', 'outcome', 'hold'].includes(k));
       if (unknown.length > 0)
-        throw new ControlError('BAD_INPUT', 400, `Unknown run behavior field(s): ${unknown.join(', ')}; use duration, outcome, hold`);
+        throw new ControlError('BAD_INPUT', `Unknown run behavior field(s): ${unknown.join(', ')}; use duration, outcome, hold`);
       if (scope === undefined) return { ...scheduler.setRunBehavior(change) };
       const s = parseObject(scope, 'scope');
       const [u, p] = ids(s['userId'], s['projectId']);
@@ -262,7 +262,7 @@ export function createControlApi({
     removeFault(id) {
       const faultId = parseText(id, 'id');
       if (!faultPlan.remove(faultId))
-        throw new ControlError('FAULT_NOT_FOUND', 404, `No active fault '${faultId}' (it may have been used up); list them with faults()`);
+        throw new ControlError('FAULT_NOT_FOUND', `No active fault '${faultId}' (it may have been used up); list them with faults()`);
       return { id: faultId, removed: true };
     },
     clearFaults: () => ({ cleared: faultPlan.clear() }),
@@ -280,7 +280,7 @@ export function createControlApi({
 
 /**
  * Every operation first lets a real clock's scheduler catch up (so reads never lag a due tick),
- * and turns scheduler errors into control errors with HTTP statuses.
+ * and turns scheduler errors into control errors (their codes kept).
  */
 function withControlErrors(api: ControlApi, catchUp: () => void, changed?: () => void): ControlApi {
   const wrapped = {} as Record<string, unknown>;
@@ -300,18 +300,8 @@ function withControlErrors(api: ControlApi, catchUp: () => void, changed?: () =>
   return wrapped as unknown as ControlApi;
 }
 
-const STATUS: Record<SchedulerError['code'], number> = {
-  DEPLOYMENT_NOT_FOUND: 404,
-  DEPLOYMENT_ERRORED: 409,
-  RUN_IN_PROGRESS: 409,
-  RUN_NOT_FOUND: 404,
-  RUN_NOT_IN_PROGRESS: 409,
-  CLOCK_BACKWARDS: 400,
-  CLOCK_OUT_OF_RANGE: 400,
-};
-
 function toControlError(error: unknown): unknown {
-  if (error instanceof SchedulerError) return new ControlError(error.code, STATUS[error.code], error.message);
+  if (error instanceof SchedulerError) return new ControlError(error.code, error.message);
   return error;
 }
 
@@ -319,7 +309,7 @@ function wrapBadInput<T>(fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    throw new ControlError('BAD_INPUT', 400, `Invalid user: ${(error as Error).message.replace(/^users\[0\]\.?/, '')}`);
+    throw new ControlError('BAD_INPUT', `Invalid user: ${(error as Error).message.replace(/^users\[0\]\.?/, '')}`);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Parsing of control inputs, which arrive untyped (HTTP bodies, query strings, CLI words).
- * Every failure is a ControlError with status 400 and a message naming the field.
+ * Every failure is a ControlError BAD_INPUT with a message naming the field.
  */
 import { ControlError } from './errors.js';
 
@@ -89,7 +89,7 @@ export function parseObject(value: unknown, field: string): Record<string, unkno
 }
 
 export function badInput(message: string): ControlError {
-  return new ControlError('BAD_INPUT', 400, message);
+  return new ControlError('BAD_INPUT', message);
 }
 
 function show(value: unknown): string {

@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import type { ControlApi } from '../control/control-api.js';
-import { ControlError } from '../control/errors.js';
+import { ControlError, type ControlErrorCode } from '../control/errors.js';
 import { NOT_SAVED_MESSAGE } from '../persist/reply-queue.js';
 
 /** Every control endpoint lives under this path. */
@@ -171,7 +171,8 @@ export function createControlHandler(options: ControlHandlerOptions): (request: 
     response.on('error', () => {}); // the caller may be gone; there is no one left to tell
     handle(options, tokenDigest, request, response).catch((error: unknown) => {
       if (error instanceof Aborted) return; // the caller went away mid-request: no one to answer
-      if (error instanceof ControlError || error instanceof DoorError) return sendError(response, error.status, error.code, error.message);
+      if (error instanceof ControlError) return sendError(response, CONTROL_STATUS[error.code], error.code, error.message);
+      if (error instanceof DoorError) return sendError(response, error.status, error.code, error.message);
       options.log?.(`control: unexpected error in ${request.method ?? '?'} ${pathOf(request)}: ${String(error)}`);
       sendError(response, 500, 'INTERNAL', 'Internal error in the control API; the server keeps running');
     });
@@ -213,7 +214,7 @@ async function handle(
     return sendText(response, route.status ?? 200, text);
   }
   if (allowed.size > 0) return sendMethodNotAllowed(response, [...allowed]);
-  throw new ControlError('NOT_FOUND', 404, `No control endpoint ${request.method ?? ''} ${path}. Endpoints: ${ENDPOINTS.join(', ')}`);
+  throw new DoorError(404, 'NOT_FOUND', `No control endpoint ${request.method ?? ''} ${path}. Endpoints: ${ENDPOINTS.join(', ')}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -223,14 +224,14 @@ async function handle(
 function refuseCaller(request: IncomingMessage, tokenDigest: Buffer | undefined): void {
   if (tokenDigest !== undefined) {
     if (!bearerMatches(request.headers.authorization, tokenDigest)) {
-      throw new ControlError('UNAUTHORIZED', 401, 'This server requires a control token: send the header "Authorization: Bearer <token>"');
+      throw new DoorError(401, 'UNAUTHORIZED', 'This server requires a control token: send the header "Authorization: Bearer <token>"');
     }
     return;
   }
   if (!isLoopbackAddress(request.socket?.remoteAddress)) {
-    throw new ControlError(
-      'FORBIDDEN',
+    throw new DoorError(
       403,
+      'FORBIDDEN',
       'Without a control token the control API only answers loopback callers; start the server with --control-token TOKEN (or RRDK_CONTROL_TOKEN) and send "Authorization: Bearer TOKEN"',
     );
   }
@@ -239,9 +240,9 @@ function refuseCaller(request: IncomingMessage, tokenDigest: Buffer | undefined)
   // browsers cannot add an Authorization header cross-site, so token mode needs no such check.
   const { host, origin } = request.headers;
   if ((host !== undefined && !isLoopbackName(hostOfHeader(host))) || (origin !== undefined && !isLoopbackName(hostOfOrigin(origin)))) {
-    throw new ControlError(
-      'FORBIDDEN',
+    throw new DoorError(
       403,
+      'FORBIDDEN',
       'Without a control token the control API refuses requests from web pages and non-loopback host names; start the server with --control-token TOKEN to allow them',
     );
   }
@@ -369,6 +370,22 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
 class Aborted extends Error {}
 
 /** A refusal by the door itself, with a code the ControlApi has no use for. */
+/** The HTTP status each control error code is answered with: HTTP lives here, not in the core. */
+const CONTROL_STATUS: Readonly<Record<ControlErrorCode, number>> = {
+  BAD_INPUT: 400,
+  KEY_NOT_FOUND: 404,
+  USER_EXISTS: 409,
+  FAULT_NOT_FOUND: 404,
+  DEPLOYMENT_NOT_FOUND: 404,
+  DEPLOYMENT_ERRORED: 409,
+  RUN_IN_PROGRESS: 409,
+  RUN_NOT_FOUND: 404,
+  RUN_NOT_IN_PROGRESS: 409,
+  CLOCK_BACKWARDS: 400,
+  CLOCK_OUT_OF_RANGE: 400,
+};
+
+/** The door's own refusals (no such endpoint, not allowed, the body): a status and a code. */
 class DoorError extends Error {
   constructor(
     readonly status: number,
@@ -383,8 +400,8 @@ function tooLarge(): DoorError {
   return new DoorError(413, 'BODY_TOO_LARGE', `The request body is larger than ${MAX_CONTROL_BODY_BYTES} bytes (1 MiB)`);
 }
 
-function badInput(message: string): ControlError {
-  return new ControlError('BAD_INPUT', 400, message);
+function badInput(message: string): DoorError {
+  return new DoorError(400, 'BAD_INPUT', message);
 }
 
 function clip(text: string): string {

@@ -17,6 +17,23 @@ describe('createMockServer', () => {
     await expect(createMockServer({ users: [user('a', ['K'], 'nope')] })).rejects.toThrow("users[0].defaultTeam: no team 'nope'");
   });
 
+  it('refuses a bad option with a RangeError naming it, whichever parser reads it', async () => {
+    for (const [options, words] of [
+      [{ clock: { mode: 'fake', startAt: '2030-02-30T10:00:00Z' } }, 'clock.startAt must be'],
+      [{ runs: { duration: 'soon' } }, 'runs.duration must be a duration'],
+      [{ runs: { outcome: 'maybe' } }, 'runs.outcome must be one of'],
+      [{ historyLimit: 0 }, 'historyLimit must be a positive integer'],
+      [{ clock: 'slow' }, "clock mode must be 'fake' or 'real'"],
+    ] as const) {
+      const refused = await createMockServer({ port: 0, ...(options as object) }).then(
+        (server) => server.close().then(() => undefined),
+        (error: unknown) => error,
+      );
+      expect(refused, JSON.stringify(options)).toBeInstanceOf(RangeError);
+      expect((refused as Error).message).toContain(words);
+    }
+  });
+
   it('serves the users it was given, and only those', async () => {
     const server = await createMockServer({ users: [user('solo', ['SOLO'])] });
     const client = new DeployClient({ uri: server.url, auth: 'SOLO' });
