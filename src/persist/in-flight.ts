@@ -4,7 +4,7 @@
  * to drain; with a state file, control answers that report a change wait for the disk too.
  */
 import type { RequestListener } from 'node:http';
-import { sendError } from '../server/control-http.js';
+import { sendError } from '../http/json-answers.js';
 import type { StateCommitter } from './committer.js';
 import { ReplyQueue, type ReplyOutput, type ReplyQueueOwner } from './reply-queue.js';
 

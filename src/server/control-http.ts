@@ -10,6 +10,7 @@ import { BlockList, isIP } from 'node:net';
 import type { ControlApi } from '../control/control-api.js';
 import { ControlError, type ControlErrorCode } from '../control/errors.js';
 import { NOT_SAVED_MESSAGE } from '../persist/reply-queue.js';
+import { jsonText, send, sendError, sendText } from '../http/json-answers.js';
 
 /** Every control endpoint lives under this path. */
 export const CONTROL_PATH = '/control';
@@ -411,40 +412,6 @@ function clip(text: string): string {
 // ---------------------------------------------------------------------------------------------
 // Answering
 // ---------------------------------------------------------------------------------------------
-
-function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  sendText(response, status, jsonText(body), headers);
-}
-
-function jsonText(body: unknown): string {
-  return `${JSON.stringify(body, null, 2)}\n`;
-}
-
-function sendText(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  if (response.headersSent || response.destroyed) return;
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(text)),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  response.end(text);
-}
-
-/** Answers `{ error: { code, message } }`; also used for the server's other HTTP refusals. */
-export function sendError(
-  response: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  extraHeaders: Record<string, string> = {},
-): void {
-  const headers: Record<string, string> = { ...extraHeaders };
-  if (status === 401) headers['www-authenticate'] = 'Bearer realm="rocketride-deploy-kit control"';
-  // An oversized body is not read to its end: close the connection rather than drain it.
-  if (status === 413) headers['connection'] = 'close';
-  send(response, status, { error: { code, message } }, headers);
-}
 
 function sendMethodNotAllowed(response: ServerResponse, allowed: readonly Method[]): void {
   const error = { code: 'METHOD_NOT_ALLOWED', message: `Use ${allowed.join(' or ')} for this endpoint` };
