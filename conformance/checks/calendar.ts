@@ -9,25 +9,11 @@
  * the one check file that moves the clock.
  */
 import { check, softly } from '../context.js';
-import {
-  DeploymentModel,
-  HOUR,
-  MINUTE,
-  SECOND,
-  advanceTo,
-  align,
-  deploy,
-  describe,
-  expand,
-  expectHistory,
-  expectLines,
-  iso,
-  localTime,
-  remove,
-  runsOf,
-  ticksOf,
-  type Behavior,
-} from '../runs-helpers.js';
+import { advanceTo, align } from '../runs/clock.js';
+import { type Behavior, deploy, describe, expectLines, remove, runsOf, ticksOf } from '../runs/control-client.js';
+import { expand, localTime } from '../runs/cron-oracle.js';
+import { DeploymentModel, expectHistory } from '../runs/run-model.js';
+import { HOUR, MINUTE, SECOND, iso } from '../runs/time.js';
 
 const DAY = 24 * HOUR;
 /** How far the clock moves: from early January at the latest, past the end of February and March. */

@@ -6,7 +6,7 @@
  * checks run one after another. No check assumes an absolute time: each reads the clock, moves
  * it to second 30 of a minute (so no add, update or clock stop coincides with a due tick) and
  * computes what must happen from there with its own cron expansion and reference model
- * (runs-helpers.ts). Properties also draw the minute of the hour (or day) they start at, so a
+ * (runs/cron-oracle.ts, runs/run-model.ts). Properties also draw the minute of the hour (or day) they start at, so a
  * replay token re-creates the failing case exactly although the clock has moved on by then.
  * Each deployment gets its own run behavior (never the server-wide one), only project ids of
  * this run are touched, the demo keys are never revoked (RUN-5 adds its own user) and the
@@ -22,27 +22,20 @@ import { check, property, soft, softly } from '../context.js';
 import './times.js';
 import './calendar.js';
 import type { Target } from '../target.js';
+import { advanceTo, align, clock } from '../runs/clock.js';
 import {
-  advanceWithModel,
+  type Behavior,
   DEFAULT_BEHAVIOR,
-  DeploymentModel,
-  HOUR,
-  MINUTE,
-  SECOND,
-  advanceTo,
-  align,
-  clock,
+  type Deployed,
+  type RunView,
+  type TickView,
   deploy,
   describe,
-  expand,
-  expectHistory,
   expectLines,
   expectNoOverlap,
   guarded,
-  iso,
-  localTime,
-  owner,
   ownKey,
+  owner,
   pathOf,
   remove,
   request,
@@ -52,11 +45,10 @@ import {
   tickLine,
   ticksOf,
   updateSchedule,
-  type Behavior,
-  type Deployed,
-  type RunView,
-  type TickView,
-} from '../runs-helpers.js';
+} from '../runs/control-client.js';
+import { expand, localTime } from '../runs/cron-oracle.js';
+import { DeploymentModel, advanceWithModel, expectHistory } from '../runs/run-model.js';
+import { HOUR, MINUTE, SECOND, iso } from '../runs/time.js';
 
 const EVERY_15 = '*/15 * * * *';
 /**

@@ -15,7 +15,8 @@ import { expect } from 'vitest';
 import { check, soft } from '../context.js';
 import type { DapConnection, DapReply } from '../dap.js';
 import { dialectProblems, isJsonObject, jsonEqual, projectIdOf, show, viewOf, type JsonObject, type RecordView } from '../model.js';
-import { clock, ownKey } from '../runs-helpers.js';
+import { clock } from '../runs/clock.js';
+import { ownKey } from '../runs/control-client.js';
 import type { Target } from '../target.js';
 
 /** How long a real wait lasts where the clock cannot be moved: more than any clock resolution up to a second. */
