@@ -1,0 +1,135 @@
+/** `rocketride-deploy-kit serve [options]`: the standalone mock server. */
+import { parseArgs } from 'node:util';
+import { loadUsersFile, DEFAULT_USERS_FILE } from '../auth/users-file.js';
+import { ControlError } from '../control/errors.js';
+import { parseChoice, parseDuration, parseInstant } from '../control/inputs.js';
+import type { Limits } from '../limits.js';
+import { createMockServer, DEFAULT_PORT } from '../server/mock-server.js';
+import { SHUTDOWN_LIMIT_MS } from '../persist/shutdown.js';
+import { VERSION } from '../version.js';
+import { USAGE } from './usage.js';
+import { NAME, UsageError } from './usage-error.js';
+
+export async function serve(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: String(DEFAULT_PORT) },
+      users: { type: 'string', default: DEFAULT_USERS_FILE },
+      clock: { type: 'string', default: 'real' },
+      'start-at': { type: 'string' },
+      timezone: { type: 'string', default: 'UTC' },
+      'run-duration': { type: 'string', default: '1s' },
+      'run-outcome': { type: 'string', default: 'completed' },
+      'history-limit': { type: 'string' },
+      'journal-entries': { type: 'string' },
+      'control-token': { type: 'string' },
+      'state-file': { type: 'string' },
+      ...Object.fromEntries(Object.keys(LIMIT_FLAGS).map((name) => [name, { type: 'string' as const }])),
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got '${values.port}'`);
+  // Flag values are checked here, so a mistake costs exit code 2 and names the flag.
+  const mode = flag(() => parseChoice(values.clock, '--clock', ['fake', 'real'] as const));
+  const startAt = values['start-at'] === undefined ? undefined : flag(() => parseInstant(values['start-at'], '--start-at'));
+  const duration = flag(() => parseDuration(values['run-duration'], '--run-duration'));
+  const outcome = flag(() => parseChoice(values['run-outcome'], '--run-outcome', ['completed', 'failed'] as const));
+  const historyLimit = values['history-limit'] === undefined ? undefined : integerFlag(values['history-limit'], '--history-limit', 1);
+  const journalEntries =
+    values['journal-entries'] === undefined ? undefined : integerFlag(values['journal-entries'], '--journal-entries', 0);
+  const limits = limitFlags(values as Record<string, string | boolean | undefined>);
+  const controlToken = values['control-token'] ?? (process.env['RRDK_CONTROL_TOKEN'] || undefined);
+  if (controlToken === '') throw new UsageError('--control-token must not be empty');
+  const stateFile = values['state-file'];
+  if (stateFile === '') throw new UsageError('--state-file must name a file');
+
+  const users = await loadUsersFile(values.users);
+  const server = await createMockServer({
+    host: values.host,
+    port,
+    users,
+    clock: startAt === undefined ? mode : { mode, startAt },
+    timezone: values.timezone,
+    runs: { duration, outcome },
+    ...(historyLimit !== undefined && { historyLimit }),
+    ...(journalEntries !== undefined && { journal: { entries: journalEntries } }),
+    limits,
+    ...(controlToken !== undefined && { controlToken }),
+    ...(stateFile !== undefined && { stateFile }),
+    log: (line) => console.error(line),
+  });
+  // Listened for before the start-up lines: a signal sent as soon as they appear shuts down gracefully.
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  const clock = server.control.clock();
+  const httpHost = server.host.includes(':') ? `[${server.host}]` : server.host;
+  console.log(`${NAME} ${VERSION} listening on ${server.url}`);
+  console.log(
+    `control API: http://${httpHost}:${server.port}/control/ ` +
+      (controlToken === undefined ? '(loopback callers only; --control-token opens it to others)' : '(control token required)'),
+  );
+  console.log(`clock: ${clock.mode}, now ${clock.now}, time zone ${clock.timezone}`);
+  console.log(`users: ${users.map((u) => `${u.userId} (key ${u.keys[0]})`).join(', ')}`);
+  if (stateFile !== undefined) console.log(`state file: ${stateFile} (${server.control.deployments().length} deployments loaded)`);
+
+  const signal = await stopSignal;
+  const closing = server.close(); // stops listening before it returns: the line below comes after
+  console.log(`${signal} received, shutting down (at most ${SHUTDOWN_LIMIT_MS / 1000} s)`);
+  // Graceful, but bounded: a hung disk or client must not keep the process alive.
+  const deadline = setTimeout(() => {
+    console.error(`${NAME}: shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s; exiting without waiting`);
+    process.exit(1);
+  }, SHUTDOWN_LIMIT_MS);
+  deadline.unref();
+  await closing;
+  clearTimeout(deadline);
+  return 0;
+}
+
+/** `serve`'s limit flags, and the limit each sets. */
+const LIMIT_FLAGS: Record<string, keyof Limits> = {
+  'max-frame-bytes': 'maxFrameBytes',
+  'max-pipeline-bytes': 'maxPipelineBytes',
+  'max-project-id-length': 'maxProjectIdLength',
+  'max-deployments-per-user': 'maxDeploymentsPerUser',
+  'max-connections': 'maxConnections',
+  'max-unauthenticated-per-ip': 'maxUnauthenticatedPerIp',
+};
+
+/** The limits given on the command line (each a positive integer). */
+function limitFlags(values: Record<string, string | boolean | undefined>): Partial<Record<keyof Limits, number>> {
+  const limits: Partial<Record<keyof Limits, number>> = {};
+  for (const [name, limit] of Object.entries(LIMIT_FLAGS)) {
+    const text = values[name];
+    if (typeof text === 'string') limits[limit] = integerFlag(text, `--${name}`, 1);
+  }
+  return limits;
+}
+
+/** Runs a control-input parser on a flag value, turning its 400 into a usage error. */
+function flag<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ControlError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** A flag's whole number of at least `min` (0 or 1). */
+function integerFlag(text: string, name: string, min: 0 | 1): number {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < min) {
+    throw new UsageError(`${name} must be ${min === 1 ? 'a positive integer' : 'a whole number'}, got '${text}'`);
+  }
+  return Number(text);
+}
