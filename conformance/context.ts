@@ -8,7 +8,8 @@
 import fc from 'fast-check';
 import { afterAll, inject, it } from 'vitest';
 import { clause, isClause, type Capability } from './clauses.js';
-import { BudgetExhausted, Findings, SHOWN, type Finding, type Severity } from './findings.js';
+import { NoReplyError } from './dap.js';
+import { BudgetExhausted, Findings, firstLines, type Finding, type Severity } from './findings.js';
 import { replayToken, type ReplaySpec } from './replay.js';
 import { Target, type TargetConfig } from './target.js';
 import type { Transcript } from './transcript.js';
@@ -268,18 +269,14 @@ function violatedClauses(error: unknown, clauses: readonly string[]): string[] {
     .filter(isClause);
   if (named.length > 0) return named;
   // A request left unanswered is WIRE-2's fault (exactly one response per request), whichever check met it.
-  if (/: no reply to seq \d+ within|: connection closed before a reply to seq/.test(message)) return ['WIRE-2'];
+  if (error instanceof NoReplyError) return ['WIRE-2'];
   return [...clauses];
 }
 
 /** What a failure says, without its stack, transcript or replay line: a few lines at most. */
 function headline(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message
-    .split('\n\nTranscript')[0]!
-    .split('\n')
-    .slice(0, SHOWN + 6)
-    .join('\n');
+  return firstLines(message.split('\n\nTranscript')[0]!);
 }
 
 /** fast-check prints a commands value as `...;/*replayPath="..."*\/`: the replay needs it too. */

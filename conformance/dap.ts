@@ -28,6 +28,16 @@ export interface Pacer {
   take(): Promise<void>;
 }
 
+/** A request left without its one response (WIRE-2): none came in time, or the connection closed first. */
+export class NoReplyError extends Error {
+  constructor(
+    message: string,
+    readonly closed: boolean,
+  ) {
+    super(message);
+  }
+}
+
 export class DapConnection {
   readonly received: string[] = [];
   /** Told of every request this connection made and its reply (the target's ledger of what it created). */
@@ -116,8 +126,9 @@ export class DapConnection {
           );
         }
       }
-      if (!this.isOpen) throw new Error(`${this.name}: connection closed before a reply to seq ${seq}`);
-      if (!(await this.#wait(deadline))) throw new Error(`${this.name}: no reply to seq ${seq} within ${REPLY_TIMEOUT_MS} ms`);
+      if (!this.isOpen) throw new NoReplyError(`${this.name}: connection closed before a reply to seq ${seq}`, true);
+      if (!(await this.#wait(deadline)))
+        throw new NoReplyError(`${this.name}: no reply to seq ${seq} within ${REPLY_TIMEOUT_MS} ms`, false);
     }
   }
 

@@ -90,8 +90,8 @@ export class BudgetExhausted extends Error {
   }
 }
 
-/** An assertion error's message without vitest's stack (a few lines at most). */
-function firstLines(error: unknown): string {
+/** An error's message without vitest's stack: a listing's worth of lines at most. */
+export function firstLines(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   // Room for a listing (SHOWN values, its head and its count) and a few lines of context.
   return message

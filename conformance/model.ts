@@ -43,6 +43,24 @@ export const WORDS = {
   invalidCommand: (command: string) => `Invalid command: ${command}`,
 } as const;
 
+/**
+ * What a ConnectResult grants, read as the SDKs read it (wire.md): the organization holding the
+ * team named by `defaultTeam`, and that organization's and team's permissions (`org.admin` among
+ * them grants every permission).
+ */
+export function defaultTeamGrants(connectResult: unknown): { home: any; granted: Set<string> } {
+  const body = connectResult as { defaultTeam?: unknown; organizations?: unknown } | undefined;
+  const organizations: any[] = Array.isArray(body?.organizations) ? body.organizations : [];
+  const isHomeTeam = (team: any) => team?.id === body?.defaultTeam;
+  const home = organizations.find((org) => Array.isArray(org?.teams) && org.teams.some(isHomeTeam));
+  const team = home?.teams.find(isHomeTeam);
+  const granted = new Set<string>([
+    ...(Array.isArray(home?.permissions) ? home.permissions : []),
+    ...(Array.isArray(team?.permissions) ? team.permissions : []),
+  ]);
+  return { home, granted };
+}
+
 // ---------------------------------------------------------------------------------------------
 // JSON helpers
 

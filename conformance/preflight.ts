@@ -6,8 +6,8 @@
  * clauses will not be verified, and why.
  */
 import { CLAUSES, type Capability } from './clauses.js';
-import { DapConnection, REPLY_TIMEOUT_MS, type DapReply } from './dap.js';
-import { dialectOf, type Dialect } from './model.js';
+import { DapConnection, NoReplyError, REPLY_TIMEOUT_MS, type DapReply } from './dap.js';
+import { defaultTeamGrants, dialectOf, type Dialect } from './model.js';
 import { pacer, type TargetConfig } from './target.js';
 import { Transcript } from './transcript.js';
 
@@ -60,7 +60,7 @@ export async function preflight(config: TargetConfig, describePace: string): Pro
       try {
         reply = await c.request('auth', { auth: key, clientName: 'rocketride-deploy-kit conformance (pre-flight)' });
       } catch (error) {
-        if (/no reply to seq/.test(reason(error)))
+        if (error instanceof NoReplyError && !error.closed)
           throw new PreflightError(
             `The target at ${config.url} did not answer auth within ${REPLY_TIMEOUT_MS / 1000} s: is it a RocketRide DAP server?`,
           );
@@ -211,26 +211,13 @@ function checkRoles(users: ReadonlyMap<Role, { userId: string; permissions: Read
 }
 
 /**
- * Permissions of the ConnectResult's default team; `org.admin` on its organization grants them
- * all (wire.md). Undefined when the ConnectResult does not say (the checks judge that, WIRE-4).
+ * Permissions of the ConnectResult's default team, `org.admin` granting both deploy permissions.
+ * Undefined when the ConnectResult names no such team (the checks judge that, WIRE-4).
  */
 function permissionsOf(reply: DapReply): ReadonlySet<string> | undefined {
-  const body = reply.body as { defaultTeam?: unknown; organizations?: unknown };
-  let known = false;
-  const found = new Set<string>();
-  for (const org of Array.isArray(body.organizations) ? body.organizations : []) {
-    const teams = Array.isArray(org?.teams) ? org.teams : [];
-    const team = teams.find((t: { id?: unknown }) => t?.id === body.defaultTeam);
-    const admin = Array.isArray(org?.permissions) && org.permissions.includes('org.admin');
-    if (admin) {
-      known = true;
-      for (const p of ['task.control', 'task.monitor']) found.add(p);
-    }
-    if (!team || !Array.isArray(team.permissions)) continue;
-    known = true;
-    for (const p of team.permissions) found.add(String(p));
-  }
-  return known ? found : undefined;
+  const { home, granted } = defaultTeamGrants(reply.body);
+  if (!home) return undefined;
+  return granted.has('org.admin') ? new Set([...granted, 'task.control', 'task.monitor']) : granted;
 }
 
 /** Adds and removes one deployment (with the run's prefix) to see which field names records carry. */

@@ -588,7 +588,8 @@ async function cleanUp(config: TargetConfig): Promise<string[]> {
     if (!ids) byKey.set(key, (ids = new Map()));
     ids.set(JSON.stringify(projectId), projectId);
   };
-  for (const key of [config.keys.primary, config.keys.secondary]) if (key !== undefined) note(key, undefined);
+  // Both full users' lists are swept for the run's prefix, whatever the ledger holds.
+  for (const key of [config.keys.primary, config.keys.secondary]) if (key !== undefined && !byKey.has(key)) byKey.set(key, new Map());
   for (const file of config.ledger ? await readdir(config.ledger).catch(() => []) : []) {
     const text = await readFile(join(config.ledger!, file), 'utf8').catch(() => '');
     for (const line of text.split('\n').filter(Boolean)) {
@@ -601,7 +602,6 @@ async function cleanUp(config: TargetConfig): Promise<string[]> {
   const transcript = new Transcript();
   const left: string[] = [];
   for (const [key, ids] of byKey) {
-    ids.delete(JSON.stringify(undefined));
     let connection: DapConnection | undefined;
     let who = 'a user';
     try {

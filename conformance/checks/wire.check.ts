@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { check, property, soft } from '../context.js';
 import type { DapConnection, DapReply } from '../dap.js';
-import { show, WORDS } from '../model.js';
+import { defaultTeamGrants, show, WORDS } from '../model.js';
 
 /** The commands wire.md names: their exact spelling is the only one served (WIRE-8). */
 const COMMANDS = [
@@ -88,11 +88,7 @@ check(
     }
     // The SDKs read the permissions of the team named by defaultTeam (org.admin grants them all):
     // the primary key is a full user's, so that team must grant both deploy permissions.
-    const home = organizations.find((org) => org?.teams?.some((team: any) => team?.id === body?.defaultTeam));
-    const granted = new Set<string>([
-      ...(home?.permissions ?? []),
-      ...(home?.teams?.find((team: any) => team?.id === body?.defaultTeam)?.permissions ?? []),
-    ]);
+    const { home, granted } = defaultTeamGrants(body);
     soft('WIRE-4', () => expect(home, `defaultTeam ${show(body?.defaultTeam)} must name a team of an organization`).toBeDefined());
     if (!granted.has('org.admin')) {
       for (const permission of ['task.control', 'task.monitor'])
