@@ -29,6 +29,8 @@ export type {
   Scope,
 } from './control/control-api.js';
 export { ControlError, type ControlErrorCode } from './control/errors.js';
+export { createControlClient, ControlClientError, type ControlClient, type ControlClientOptions } from './control/client.js';
+export { controlOpenApi } from './control/openapi.js';
 export type { JournalEntry, JournalFilter } from './dap/journal.js';
 export type { FaultKind, FaultSpec, FaultView } from './dap/fault-plan.js';
 export type { ConnectionView } from './dap/connections.js';

@@ -38,10 +38,17 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('a new project that installs rocketride-deploy-kit', () => {
   it('starts a server without the optional peers, and conformance says how to get vitest', async () => {
-    const script =
-      "const { createMockServer } = await import('rocketride-deploy-kit'); const s = await createMockServer(); console.log(s.url); await s.close();";
+    const script = [
+      "const { createMockServer } = await import('rocketride-deploy-kit');",
+      "const { createControlClient } = await import('rocketride-deploy-kit/control-client');",
+      "const { createRequire } = await import('node:module');",
+      'const s = await createMockServer(); console.log(s.url);',
+      'console.log((await createControlClient(s.url).clock()).mode);',
+      "console.log(createRequire(import.meta.url)('rocketride-deploy-kit/control-openapi.json').openapi);",
+      'await s.close();',
+    ].join('\n');
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project });
-    expect(stdout).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/task\/service\n$/);
+    expect(stdout).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/task\/service\nfake\n3\.1\.0\n$/);
     const conformance = await run(process.execPath, [join(project, 'node_modules/rocketride-deploy-kit/dist/cli.js'), 'conformance'], {
       cwd: project,
     }).catch((error: { code: number; stderr: string }) => error);
@@ -59,9 +66,10 @@ describe('a new project that installs rocketride-deploy-kit', () => {
     await writeFile(
       join(project, 'global.test.js'),
       "import { expect, test } from 'vitest';\nimport { injectMockServer } from 'rocketride-deploy-kit/vitest/global-setup';\n" +
+        "import { createControlClient } from 'rocketride-deploy-kit/control-client';\n" +
         "test('the run shares one server', async () => {\n  const { url, controlUrl } = injectMockServer();\n" +
         '  expect(url).toMatch(/^ws:\\/\\/127\\.0\\.0\\.1:\\d+\\/task\\/service$/);\n' +
-        "  expect((await (await fetch(`${controlUrl}clock`)).json()).mode).toBe('fake');\n});\n",
+        "  expect((await createControlClient(controlUrl).clock()).mode).toBe('fake');\n});\n",
     );
     const { stdout } = await run(process.execPath, [join(project, 'node_modules/vitest/vitest.mjs'), 'run'], {
       cwd: project,

@@ -49,5 +49,6 @@ describe('package', () => {
       await expect(bundle(entry), entry).rejects.toThrow(/Could not resolve/);
     }
     await expect(bundle('rocketride-deploy-kit/msw')).resolves.toMatchObject({ errors: [] });
+    await expect(bundle('rocketride-deploy-kit/control-client')).resolves.toMatchObject({ errors: [] });
   });
 });

@@ -1,6 +1,6 @@
 /** What every command's mistakes share: the program's name, and the error that prints usage. */
 
-export const NAME = 'rocketride-deploy-kit';
+export { NAME } from '../version.js';
 
 /** A mistake in how the command was called: printed on one line (or with usage), exit code 2. */
 export class UsageError extends Error {

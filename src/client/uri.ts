@@ -1,5 +1,5 @@
-/** The real server's port, which the SDKs add when a URI has none. */
-const DEFAULT_PORT = 5565;
+// The real server's port, which the SDKs add when a URI has none.
+import { DEFAULT_PORT } from '../version.js';
 
 /**
  * Turns what a user passes as `uri` into the DAP WebSocket URL, as the SDKs do (wire.md):

@@ -14,6 +14,7 @@ import type { AdvanceReport, ScheduleDescription, Scheduler } from '../scheduler
 import { SchedulerError } from '../scheduler/errors.js';
 import type { Run, RunBehavior, TickRecord } from '../scheduler/types.js';
 import { ControlError } from './errors.js';
+import { CHANGES_STATE } from './operations.js';
 import { parseBoolean, parseChoice, parseDuration, parseInstant, parseObject, parseOptionalText, parseText } from './inputs.js';
 import { parseFaultSpec, parseJournalFilter } from './wire-inputs.js';
 
@@ -147,22 +148,6 @@ interface ControlTargets {
   readonly changed?: () => void;
 }
 
-/** The operations that change what a state file keeps (the journal and faults are not kept). */
-const CHANGES_STATE: ReadonlySet<string> = new Set([
-  'setClock',
-  'advance',
-  'runToNextTick',
-  'addUser',
-  'revokeKey',
-  'restoreKey',
-  'pause',
-  'resume',
-  'trigger',
-  'endRun',
-  'setRunBehavior',
-  'reset',
-] satisfies Array<keyof ControlApi>);
-
 /** Builds the control API over one server's core. */
 export function createControlApi({
   clock,
@@ -285,7 +270,7 @@ export function createControlApi({
 function withControlErrors(api: ControlApi, catchUp: () => void, changed?: () => void): ControlApi {
   const wrapped = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(api) as Array<[string, (...args: unknown[]) => unknown]>) {
-    const changes = changed !== undefined && CHANGES_STATE.has(name) ? changed : undefined;
+    const changes = changed !== undefined && CHANGES_STATE.has(name as keyof ControlApi) ? changed : undefined;
     wrapped[name] = (...args: unknown[]) => {
       try {
         catchUp();

@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ControlApi } from '../control/control-api.js';
 import { ControlError } from '../control/errors.js';
+import { controlOpenApi } from '../control/openapi.js';
 import { jsonText, send, sendError, sendText } from '../http/json-answers.js';
 import { NOT_SAVED_MESSAGE } from '../persist/reply-queue.js';
 import { digest, refuseCaller } from './control-access.js';
@@ -16,6 +17,10 @@ import { COMPILED, CONTROL_PATH, ENDPOINTS, matchRoute, type Method } from './co
 
 export { CONTROL_PATH } from './control-routes.js';
 export { isLoopbackAddress } from './control-access.js';
+
+/** The OpenAPI document of the control API, at `GET /control/openapi.json`. */
+export const OPENAPI_PATH = 'openapi.json';
+let openApiText: string | undefined; // built on the first request for it: most servers never serve it
 
 /** Largest accepted request body; control bodies are small, so a larger one is refused (413). */
 export const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
@@ -84,6 +89,10 @@ async function handle(
     if (request.method !== 'GET') return sendMethodNotAllowed(response, ['GET']);
     return send(response, 200, { endpoints: ENDPOINTS });
   }
+  if (rest === OPENAPI_PATH) {
+    if (request.method !== 'GET') return sendMethodNotAllowed(response, ['GET']);
+    return sendText(response, 200, (openApiText ??= jsonText(controlOpenApi())));
+  }
 
   const segments = rest.split('/');
   const allowed = new Set<Method>(); // methods of routes that fit the path, for a 405
@@ -94,14 +103,14 @@ async function handle(
       allowed.add(route.method);
       continue;
     }
-    const query = parseQuery(search, route.query ?? []);
-    if (route.method === 'GET') return send(response, route.status ?? 200, route.run(options.control, { params, query, body: {} }));
-    const body = parseBody(await readBody(request), route.body ?? []);
+    const query = parseQuery(search, route.query);
+    if (route.method === 'GET') return send(response, route.status, route.run(options.control, { params, query, body: {} }));
+    const body = parseBody(await readBody(request), route.body);
     const saved = options.beforeChange?.();
     const text = jsonText(route.run(options.control, { params, query, body })); // the answer as of now
     // With a state file, the answer to a change leaves once the change is on disk.
     if (saved && (await saved()) === 'failed') return sendError(response, 503, 'STATE_NOT_SAVED', NOT_SAVED_MESSAGE);
-    return sendText(response, route.status ?? 200, text);
+    return sendText(response, route.status, text);
   }
   if (allowed.size > 0) return sendMethodNotAllowed(response, [...allowed]);
   throw new DoorError(404, 'NOT_FOUND', `No control endpoint ${request.method ?? ''} ${path}. Endpoints: ${ENDPOINTS.join(', ')}`);

@@ -22,8 +22,7 @@ import { shutDown } from '../persist/shutdown.js';
 
 /** The DAP endpoint's path (WIRE-1). */
 export const DAP_PATH = '/task/service';
-/** The real server's port, the default of `rocketride-deploy-kit serve`. */
-export const DEFAULT_PORT = 5565;
+export { DEFAULT_PORT } from '../version.js';
 /**
  * Default frame size limit; a larger frame closes the connection with 1009 (WIRE-9).
  * @deprecated since 0.4.0: use `DEFAULT_LIMITS.maxFrameBytes`.

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, inject, test } from 'vitest';
-import { DeployClient } from 'rocketride-deploy-kit';
+import { createControlClient, DeployClient } from 'rocketride-deploy-kit';
 import { injectMockServer } from 'rocketride-deploy-kit/vitest/global-setup';
 
 test('the injected URLs serve the deploy API and the control API of a fake-clock server', async () => {
@@ -20,10 +20,13 @@ test('the injected URLs serve the deploy API and the control API of a fake-clock
   await client.connect();
   try {
     await client.deploy.add({ project_id: 'from-global-inject' }, { schedule: '*/15 * * * *' });
-    const response = await fetch(`${controlUrl}deployments/local/from-global-inject`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ userId: 'local', projectId: 'from-global-inject', state: 'active' });
-    expect(await (await fetch(`${controlUrl}clock`)).json()).toMatchObject({ mode: 'fake' });
+    const control = createControlClient(controlUrl);
+    expect(await control.deployment('local', 'from-global-inject')).toMatchObject({
+      userId: 'local',
+      projectId: 'from-global-inject',
+      state: 'active',
+    });
+    expect(await control.clock()).toMatchObject({ mode: 'fake' });
   } finally {
     await client.disconnect();
   }

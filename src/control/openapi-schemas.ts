@@ -1,0 +1,149 @@
+/**
+ * JSON Schemas (2020-12, as OpenAPI 3.1 takes them) of what the control API answers: one per
+ * view of control-api.ts. A test validates real answers against them, so they cannot drift.
+ */
+import type { ResultSchema } from './operations.js';
+
+type Schema = Readonly<Record<string, unknown>>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const list = (name: string): Schema => ({ type: 'array', items: ref(name) });
+const instant: Schema = { type: 'string', format: 'date-time', description: 'An ISO 8601 instant in UTC' };
+const nullable = (schema: Schema): Schema => ({ oneOf: [schema, { type: 'null' }] });
+const counts = (names: readonly string[]): Schema => object(Object.fromEntries(names.map((n) => [n, { type: 'integer', minimum: 0 }])));
+const TICK_REASONS = ['fired', 'skipped_overlap', 'skipped_paused', 'errored_auth'] as const;
+
+/** An object with exactly these properties, all required unless listed in `optional`. */
+function object(properties: Record<string, Schema>, optional: readonly string[] = [], additional = false): Schema {
+  return {
+    type: 'object',
+    properties,
+    required: Object.keys(properties).filter((name) => !optional.includes(name)),
+    additionalProperties: additional,
+  };
+}
+
+const RunBehaviorView = object({
+  durationMs: { type: 'integer', minimum: 0 },
+  outcome: { enum: ['completed', 'failed'] },
+  hold: { type: 'boolean' },
+});
+
+const RunView = object({
+  id: { type: 'string' },
+  userId: { type: 'string' },
+  projectId: { type: 'string' },
+  trigger: { enum: ['schedule', 'manual'] },
+  scheduledFor: instant,
+  startedAt: instant,
+  endedAt: nullable(instant),
+  outcome: nullable({ enum: ['completed', 'failed', 'cancelled'] }),
+});
+
+const team = object({ id: { type: 'string' }, name: { type: 'string' }, permissions: { type: 'array', items: { type: 'string' } } });
+
+/** The views, by name; `components.schemas` of the OpenAPI document. */
+export const VIEW_SCHEMAS: Readonly<Record<ResultSchema | 'RunView' | 'DeploymentView' | 'User' | 'Error', Schema>> = {
+  ClockView: object({
+    now: instant,
+    nowMs: { type: 'integer' },
+    mode: { enum: ['fake', 'real'] },
+    timezone: { type: 'string' },
+  }),
+  AdvanceView: object({
+    from: instant,
+    to: instant,
+    ticks: counts(TICK_REASONS),
+    runsEnded: { type: 'integer', minimum: 0 },
+    complete: { type: 'boolean', description: 'False when the move stopped early at the events-per-move cap: move again to go on' },
+  }),
+  UserAdded: object({ userId: { type: 'string' } }),
+  KeyState: object({ key: { type: 'string' }, revoked: { type: 'boolean' } }),
+  DeploymentView: object({
+    userId: { type: 'string' },
+    projectId: { type: 'string' },
+    state: { enum: ['active', 'paused', 'errored'] },
+    schedule: { type: 'string' },
+    timezone: { type: 'string' },
+    counters: counts([...TICK_REASONS, 'completed', 'failed', 'cancelled']),
+    runInProgress: nullable(ref('RunView')),
+    nextDue: { type: 'array', items: instant },
+    runBehavior: ref('RunBehaviorView'),
+  }),
+  DeploymentViews: list('DeploymentView'),
+  RunView,
+  RunViews: list('RunView'),
+  TickViews: {
+    type: 'array',
+    items: object({
+      at: instant,
+      userId: { type: 'string' },
+      projectId: { type: 'string' },
+      reason: { enum: TICK_REASONS },
+      runId: nullable({ type: 'string' }),
+    }),
+  },
+  RunBehaviorView,
+  JournalEntries: {
+    type: 'array',
+    items: object(
+      {
+        id: { type: 'integer' },
+        connectionId: { type: 'integer' },
+        at: instant,
+        direction: { enum: ['in', 'out'] },
+        userId: nullable({ type: 'string' }),
+        command: nullable({ type: 'string' }),
+        type: nullable({ type: 'string' }),
+        message: nullable({ type: 'object' }),
+        text: { type: 'string', description: 'The frame, when it is not a JSON object' },
+        payloadBytes: { type: 'integer', description: 'A binary frame: its payload size' },
+      },
+      ['text', 'payloadBytes'],
+    ),
+  },
+  Cleared: object({ cleared: { type: 'integer', minimum: 0 } }),
+  ConnectionViews: {
+    type: 'array',
+    items: object({ id: { type: 'integer' }, userId: nullable({ type: 'string' }), openedAt: instant }),
+  },
+  FaultView: object(
+    {
+      id: { type: 'string' },
+      remaining: { type: 'integer', minimum: 0 },
+      kind: { enum: ['delay', 'reorder', 'no-reply', 'fail', 'reply', 'close'] },
+      command: { type: 'string' },
+      connectionId: { type: 'integer' },
+      userId: { type: 'string' },
+      count: { type: 'integer' },
+      ms: { type: 'integer' },
+      message: { type: 'string' },
+      body: { type: 'object' },
+      code: { type: 'integer' },
+      reason: { type: 'string' },
+    },
+    ['command', 'connectionId', 'userId', 'count', 'ms', 'message', 'body', 'code', 'reason'],
+  ),
+  FaultViews: list('FaultView'),
+  FaultRemoved: object({ id: { type: 'string' }, removed: { const: true } }),
+  Reset: object({ reset: { const: true } }),
+  User: object(
+    {
+      userId: { type: 'string' },
+      keys: { type: 'array', items: { type: 'string' }, minItems: 1 },
+      displayName: { type: 'string' },
+      givenName: { type: 'string' },
+      familyName: { type: 'string' },
+      preferredUsername: { type: 'string' },
+      email: { type: 'string' },
+      defaultTeam: { type: 'string' },
+      organizations: {
+        type: 'array',
+        items: object({ ...(team.properties as Record<string, Schema>), teams: { type: 'array', items: team } }),
+      },
+    },
+    ['displayName', 'givenName', 'familyName', 'preferredUsername', 'email'],
+    true,
+  ),
+  Error: object({ error: object({ code: { type: 'string' }, message: { type: 'string' } }) }),
+};
