@@ -27,6 +27,7 @@ export type {
   DeploymentView,
   RunBehaviorView,
   Scope,
+  UserView,
 } from './control/control-api.js';
 export { ControlError, type ControlErrorCode } from './control/errors.js';
 export { createControlClient, ControlClientError, type ControlClient, type ControlClientOptions } from './control/client.js';

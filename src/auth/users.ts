@@ -41,6 +41,13 @@ export interface UsersState {
   readonly revokedKeys: readonly string[];
 }
 
+/** A user as the directory holds it now: whether it was added at run time, and which keys are revoked. */
+export interface UserListing {
+  readonly user: UserSpec;
+  readonly addedAtRunTime: boolean;
+  readonly keys: ReadonlyArray<{ readonly key: string; readonly revoked: boolean }>;
+}
+
 /** A user resolved from a credential. */
 export interface AuthenticatedUser {
   readonly user: UserSpec;
@@ -102,6 +109,16 @@ export class UserDirectory {
   importState(state: UsersState): void {
     for (const user of state.added) this.addUser(user);
     for (const key of state.revokedKeys) this.#revoked.add(key);
+  }
+
+  /** Every user, the initial ones first, then those added at run time, each with its keys' state. */
+  list(): UserListing[] {
+    const added = new Set(this.#added);
+    return [...this.#byId.values()].map((user) => ({
+      user,
+      addedAtRunTime: added.has(user),
+      keys: user.keys.map((key) => ({ key, revoked: this.#revoked.has(key) })),
+    }));
   }
 
   hasKey(key: string): boolean {

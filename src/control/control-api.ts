@@ -64,6 +64,14 @@ export interface DeploymentView extends Omit<ScheduleDescription, 'runInProgress
   nextDue: string[];
 }
 
+/** @since 0.5.0 */
+export interface UserView {
+  userId: string;
+  displayName: string | null;
+  keys: Array<{ key: string; revoked: boolean }>;
+  addedAtRunTime: boolean;
+}
+
 /** Where a run behavior applies: one deployment, or (omitted) the whole server. */
 export interface Scope {
   userId: string;
@@ -82,6 +90,8 @@ export interface ControlApi {
   runToNextTick(): AdvanceView;
   /** Adds a user (the users-file format) while the server runs. */
   addUser(user: unknown): { userId: string };
+  /** Every user: its id, display name, keys (revoked or not), and whether it was added at run time. @since 0.5.0 */
+  users(): UserView[];
   /** Revokes an API key: it and tokens issued for it stop authenticating; deployments added with it turn errored at their next tick. */
   revokeKey(key: string): { key: string; revoked: true };
   /** Makes a revoked key valid again (errored deployments stay errored: RUN-5). */
@@ -193,6 +203,13 @@ export function createControlApi({
       }
       return { userId: spec!.userId };
     },
+    users: () =>
+      users.list().map(({ user, keys, addedAtRunTime }) => ({
+        userId: user.userId,
+        displayName: user.displayName ?? null,
+        keys: keys.map((k) => ({ ...k })),
+        addedAtRunTime,
+      })),
     revokeKey(value) {
       const k = key(value);
       users.revokeKey(k);

@@ -58,6 +58,15 @@ export const VIEW_SCHEMAS: Readonly<Record<ResultSchema | 'RunView' | 'Deploymen
     complete: { type: 'boolean', description: 'False when the move stopped early at the events-per-move cap: move again to go on' },
   }),
   UserAdded: object({ userId: { type: 'string' } }),
+  UserViews: {
+    type: 'array',
+    items: object({
+      userId: { type: 'string' },
+      displayName: nullable({ type: 'string' }),
+      keys: { type: 'array', items: object({ key: { type: 'string' }, revoked: { type: 'boolean' } }) },
+      addedAtRunTime: { type: 'boolean' },
+    }),
+  },
   KeyState: object({ key: { type: 'string' }, revoked: { type: 'boolean' } }),
   DeploymentView: object({
     userId: { type: 'string' },

@@ -121,6 +121,7 @@ export type ResultSchema =
   | 'ClockView'
   | 'AdvanceView'
   | 'UserAdded'
+  | 'UserViews'
   | 'KeyState'
   | 'DeploymentView'
   | 'DeploymentViews'
@@ -204,6 +205,15 @@ export const OPERATIONS = {
     cli: { word: 'add-user', args: ['user'], example: 'add-user bob.json', note: 'a file holding one user' },
     changesState: true,
     result: 'UserAdded',
+  },
+  users: {
+    summary: 'Every user: its keys (revoked or not), and whether it was added at run time',
+    inputs: [],
+    params: [],
+    http: { method: 'GET', path: 'users' },
+    cli: { word: 'users', args: [], example: 'users' },
+    changesState: false,
+    result: 'UserViews',
   },
   revokeKey: {
     summary: 'Revoke an API key (its deployments turn errored at their next tick)',

@@ -84,6 +84,7 @@ describe('createControlClient', () => {
     expect(await c.addUser(NEW_USER)).toEqual({ userId: 'bob' });
     expect(await c.revokeKey('BOBKEY')).toEqual({ key: 'BOBKEY', revoked: true });
     expect(await c.restoreKey('BOBKEY')).toEqual({ key: 'BOBKEY', revoked: false });
+    expect(await c.users()).toEqual(server.control.users());
     expect(await c.deployments({ userId: 'local' })).toEqual(server.control.deployments({ userId: 'local' }));
     expect(await c.deployment('local', PROJECT)).toEqual(server.control.deployment('local', PROJECT));
     expect(await c.pause('local', PROJECT)).toMatchObject({ state: 'paused' });
@@ -112,6 +113,32 @@ describe('createControlClient', () => {
     expect(await c.reset()).toEqual({ reset: true });
 
     expect([...called].sort()).toEqual(Object.keys(OPERATIONS).sort());
+  });
+
+  it('lists the users with their keys, revocations and whether they were added at run time', async () => {
+    const server = await start();
+    const c = createControlClient(server.url);
+    const initial = (await c.users()).map((u) => u.userId);
+    expect(initial.slice(0, 2)).toEqual(['local', 'alice']); // the demo users
+    await c.addUser(NEW_USER);
+    await c.revokeKey('BOBKEY');
+    const users = await c.users();
+    expect(users.map((u) => u.userId)).toEqual([...initial, 'bob']); // added ones come last
+    expect(users.find((u) => u.userId === 'local')).toEqual({
+      userId: 'local',
+      displayName: 'RocketRide Developer',
+      keys: [{ key: 'MYAPIKEY', revoked: false }],
+      addedAtRunTime: false,
+    });
+    expect(users.find((u) => u.userId === 'bob')).toEqual({
+      userId: 'bob',
+      displayName: 'Bob',
+      keys: [{ key: 'BOBKEY', revoked: true }],
+      addedAtRunTime: true,
+    });
+    await c.reset();
+    expect((await c.users()).map((u) => u.userId)).not.toContain('bob');
+    expect(server.control.users().every((u) => u.keys.every((k) => !k.revoked))).toBe(true);
   });
 
   it("throws a ControlClientError with the server's status, code and message", async () => {
