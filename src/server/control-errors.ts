@@ -4,7 +4,6 @@
  */
 import type { ControlErrorCode } from '../control/errors.js';
 
-/** A refusal by the door itself, with a code the ControlApi has no use for. */
 /** The HTTP status each control error code is answered with. */
 export const CONTROL_STATUS: Readonly<Record<ControlErrorCode, number>> = {
   BAD_INPUT: 400,

@@ -87,7 +87,7 @@ async function handle(
   const rest = path.slice(CONTROL_PATH.length).replace(/^\/|\/$/g, '');
   if (rest === '') {
     if (request.method !== 'GET') return sendMethodNotAllowed(response, ['GET']);
-    return send(response, 200, { endpoints: ENDPOINTS });
+    return send(response, 200, { endpoints: ENDPOINTS, openapi: `${CONTROL_PATH}/${OPENAPI_PATH}` });
   }
   if (rest === OPENAPI_PATH) {
     if (request.method !== 'GET') return sendMethodNotAllowed(response, ['GET']);

@@ -196,7 +196,9 @@ describe('the OpenAPI document', () => {
 
   it('has an operation for every endpoint the server lists', async () => {
     const server = await start();
-    const { endpoints } = (await (await fetch(`http://127.0.0.1:${server.port}/control/`)).json()) as { endpoints: string[] };
+    const index = (await (await fetch(`http://127.0.0.1:${server.port}/control/`)).json()) as { endpoints: string[]; openapi: string };
+    expect(index.openapi).toBe('/control/openapi.json');
+    const { endpoints } = index;
     const paths = controlOpenApi()['paths'] as Record<string, Record<string, unknown>>;
     const documented = Object.entries(paths).flatMap(([path, methods]) =>
       Object.keys(methods).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
