@@ -1,13 +1,13 @@
 /**
  * The generated parts of the control API's docs, from the registry of operations: the endpoint
  * table and the CLI table of docs/control-api.md, and docs/control-openapi.json. `npm run docs`
- * writes them; test/control/generated-docs.test.ts fails while they differ from the registry.
+ * writes them; test/control/registry.test.ts fails while they differ from the registry.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { COMMANDS, synopsis } from '../src/cli/control.js';
 import { controlOpenApi } from '../src/control/openapi.js';
-import { ENDPOINT_GROUPS, pathParameters, type Input, type Served } from '../src/control/operations.js';
+import { CONTROL_PATH, ENDPOINT_GROUPS, pathParameters, type Input, type Served } from '../src/control/operations.js';
 
 export const CONTROL_DOCS = fileURLToPath(new URL('../docs/control-api.md', import.meta.url));
 export const OPENAPI_FILE = fileURLToPath(new URL('../docs/control-openapi.json', import.meta.url));
@@ -29,7 +29,7 @@ function endpointTable(): string {
       served.length === 1
         ? `${code(served[0]!.name)}: ${lowerFirst(served[0]!.operation.summary)}`
         : served.map((s) => code(s.name)).join(', ') + ', by the body';
-    return `| ${code(`${method} /control/${path}`)} | ${cell(operation)}${status === 201 ? ' (201)' : ''} | ${cell(inputsCell(served))} |`;
+    return `| ${code(`${method} ${CONTROL_PATH}/${path}`)} | ${cell(operation)}${status === 201 ? ' (201)' : ''} | ${cell(inputsCell(served))} |`;
   });
   return ['| method and path | operation | body or query |', '| --- | --- | --- |', ...rows].join('\n');
 }
@@ -78,7 +78,7 @@ function cliTable(): string {
     const { method, path, selector } = operation.http;
     const placeholders = Object.fromEntries(command.args.map((a) => [a.name, a.placeholder]));
     const url = path.replace(/:(\w+)/g, (_, name: string) => placeholders[name] ?? name.toUpperCase());
-    const call = `${code(`${method} /control/${url}`)}${selector ? ` ${code(selector.field)}` : ''}`;
+    const call = `${code(`${method} ${CONTROL_PATH}/${url}`)}${selector ? ` ${code(selector.field)}` : ''}`;
     const example = `${code(`control ${operation.cli.example}`)}${operation.cli.note ? ` (${operation.cli.note})` : ''}`;
     return `| ${cell(code(synopsis(command).join(' ')))} | ${call} | ${cell(example)} |`;
   });

@@ -162,6 +162,14 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     expect(added).toMatchObject({ code: 0 });
     expect(added.json()).toEqual({ userId: 'bob' });
     expect((await connect(server.ws, 'BOBKEY')).connected).toBe(true);
+    const users = await control(['users', '--url', server.base]);
+    expect(users).toMatchObject({ code: 0 });
+    expect(users.json().at(-1)).toEqual({
+      userId: 'bob',
+      displayName: null,
+      keys: [{ key: 'BOBKEY', revoked: false }],
+      addedAtRunTime: true,
+    });
     const again = await control(['add-user', file, '--url', server.base]);
     expect(again).toMatchObject({ code: 1, stderr: "rocketride-deploy-kit: User 'bob' exists already (USER_EXISTS)\n" });
     const missing = await control(['add-user', join(dir, 'nope.json'), '--url', server.base]);
@@ -238,6 +246,7 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     [['run-behavior', '--hold', '--no-hold'], /Give --hold or --no-hold, not both/],
     [['clock', '--frob'], /Unknown option '--frob'/],
     [['clock', '--url', 'ftp://x'], /--url must be an http:\/\/ URL/],
+    [['deployment', 'local', '..'], /deployment needs projectId as a non-empty string other than "\." and "\.\."/],
   ])('answers bad usage %j with the control usage and exit 2', async (args, message) => {
     const result = await control(args);
     expect(result.code).toBe(2);

@@ -5,12 +5,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ControlClientError, controlBaseUrl, controlRequest, sendControlRequest } from '../control/client.js';
+import {
+  ControlClientError,
+  controlBaseUrl,
+  controlRequest,
+  DEFAULT_CONTROL_URL,
+  sendControlRequest,
+  type ControlRequest,
+} from '../control/control-requests.js';
 import { OPERATION_LIST, type Input, type Operation, type OperationName } from '../control/operations.js';
-import { DEFAULT_PORT } from '../version.js';
 import { NAME, UsageError } from './usage-error.js';
-
-const DEFAULT_CONTROL_URL = `http://127.0.0.1:${DEFAULT_PORT}`;
 
 /** One CLI word: its operation, and how its inputs are given (positional arguments, then flags). */
 interface Command {
@@ -145,8 +149,14 @@ export async function control(args: string[]): Promise<number> {
     throw new UsageError((error as Error).message);
   }
   const token = values.token ?? (process.env['RRDK_CONTROL_TOKEN'] || undefined);
+  let request: ControlRequest;
   try {
-    console.log(JSON.stringify(await sendControlRequest(base, controlRequest(command.name, inputs), { token }), null, 2));
+    request = controlRequest(command.name, inputs);
+  } catch (error) {
+    throw new UsageError((error as Error).message, CONTROL_USAGE); // a path argument the URL cannot carry
+  }
+  try {
+    console.log(JSON.stringify(await sendControlRequest(base, request, { token }), null, 2));
     return 0;
   } catch (error) {
     if (!(error instanceof ControlClientError)) throw error;
@@ -156,9 +166,9 @@ export async function control(args: string[]): Promise<number> {
   }
 }
 
-/** A positional argument: a JSON input names a file to read; a number-like one in a body is sent as a number. */
+/** A positional argument: the one naming a file is read as JSON; a number-like one in a body is sent as a number. */
 async function argumentValue({ operation }: Command, input: Input, text: string): Promise<unknown> {
-  if (input.type === 'json') return readJson(text);
+  if (operation.cli.file === input.name) return readJson(text);
   return typed(operation, input, text);
 }
 

@@ -12,7 +12,7 @@ import type { FrameJournal, JournalEntry, JournalFilter } from '../dap/journal.j
 import type { DeployService } from '../domain/deploy-service.js';
 import type { AdvanceReport, ScheduleDescription, Scheduler } from '../scheduler/scheduler.js';
 import { SchedulerError } from '../scheduler/errors.js';
-import type { Run, RunBehavior, TickRecord } from '../scheduler/types.js';
+import { BEHAVIOR_OUTCOMES, RUN_OUTCOMES, type Run, type RunBehavior, type TickRecord } from '../scheduler/types.js';
 import { ControlError } from './errors.js';
 import { CHANGES_STATE } from './operations.js';
 import { parseBoolean, parseChoice, parseDuration, parseInstant, parseObject, parseOptionalText, parseText } from './inputs.js';
@@ -240,13 +240,13 @@ export function createControlApi({
     runs: (f) => scheduler.runs(filter(f)).map(runView),
     ticks: (f) => scheduler.ticks(filter(f)).map(tickView),
     endRun: (runId, outcome = 'completed') =>
-      runView(scheduler.endRun(parseText(runId, 'runId'), parseChoice(outcome, 'outcome', ['completed', 'failed', 'cancelled'] as const))),
+      runView(scheduler.endRun(parseText(runId, 'runId'), parseChoice(outcome, 'outcome', RUN_OUTCOMES))),
 
     setRunBehavior(behavior, scope) {
       const b = parseObject(behavior, 'behavior');
       const change: { -readonly [K in keyof RunBehavior]?: RunBehavior[K] } = {};
       if (b['duration'] !== undefined) change.durationMs = parseDuration(b['duration'], 'duration');
-      if (b['outcome'] !== undefined) change.outcome = parseChoice(b['outcome'], 'outcome', ['completed', 'failed'] as const);
+      if (b['outcome'] !== undefined) change.outcome = parseChoice(b['outcome'], 'outcome', BEHAVIOR_OUTCOMES);
       if (b['hold'] !== undefined) change.hold = parseBoolean(b['hold'], 'hold');
       const unknown = Object.keys(b).filter((k) => !['duration', 'outcome', 'hold'].includes(k));
       if (unknown.length > 0)

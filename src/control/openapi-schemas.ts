@@ -2,7 +2,8 @@
  * JSON Schemas (2020-12, as OpenAPI 3.1 takes them) of what the control API answers: one per
  * view of control-api.ts. A test validates real answers against them, so they cannot drift.
  */
-import type { ResultSchema } from './operations.js';
+import { FAULT_KINDS } from '../dap/fault-plan.js';
+import { BEHAVIOR_OUTCOMES, RUN_OUTCOMES, TICK_REASONS } from '../scheduler/types.js';
 
 type Schema = Readonly<Record<string, unknown>>;
 
@@ -11,7 +12,6 @@ const list = (name: string): Schema => ({ type: 'array', items: ref(name) });
 const instant: Schema = { type: 'string', format: 'date-time', description: 'An ISO 8601 instant in UTC' };
 const nullable = (schema: Schema): Schema => ({ oneOf: [schema, { type: 'null' }] });
 const counts = (names: readonly string[]): Schema => object(Object.fromEntries(names.map((n) => [n, { type: 'integer', minimum: 0 }])));
-const TICK_REASONS = ['fired', 'skipped_overlap', 'skipped_paused', 'errored_auth'] as const;
 
 /** An object with exactly these properties, all required unless listed in `optional`. */
 function object(properties: Record<string, Schema>, optional: readonly string[] = [], additional = false): Schema {
@@ -25,7 +25,7 @@ function object(properties: Record<string, Schema>, optional: readonly string[] 
 
 const RunBehaviorView = object({
   durationMs: { type: 'integer', minimum: 0 },
-  outcome: { enum: ['completed', 'failed'] },
+  outcome: { enum: BEHAVIOR_OUTCOMES },
   hold: { type: 'boolean' },
 });
 
@@ -37,13 +37,15 @@ const RunView = object({
   scheduledFor: instant,
   startedAt: instant,
   endedAt: nullable(instant),
-  outcome: nullable({ enum: ['completed', 'failed', 'cancelled'] }),
+  outcome: nullable({ enum: RUN_OUTCOMES }),
 });
 
-const team = object({ id: { type: 'string' }, name: { type: 'string' }, permissions: { type: 'array', items: { type: 'string' } } });
+// A users-file entry as users-parse.ts reads it: permissions default to none, other fields are ignored.
+const permissions: Schema = { type: 'array', items: { type: 'string' } };
+const team = object({ id: { type: 'string' }, name: { type: 'string' }, permissions }, ['permissions'], true);
 
 /** The views, by name; `components.schemas` of the OpenAPI document. */
-export const VIEW_SCHEMAS: Readonly<Record<ResultSchema | 'RunView' | 'DeploymentView' | 'User' | 'Error', Schema>> = {
+export const VIEW_SCHEMAS = {
   ClockView: object({
     now: instant,
     nowMs: { type: 'integer' },
@@ -74,7 +76,7 @@ export const VIEW_SCHEMAS: Readonly<Record<ResultSchema | 'RunView' | 'Deploymen
     state: { enum: ['active', 'paused', 'errored'] },
     schedule: { type: 'string' },
     timezone: { type: 'string' },
-    counters: counts([...TICK_REASONS, 'completed', 'failed', 'cancelled']),
+    counters: counts([...TICK_REASONS, ...RUN_OUTCOMES]),
     runInProgress: nullable(ref('RunView')),
     nextDue: { type: 'array', items: instant },
     runBehavior: ref('RunBehaviorView'),
@@ -120,7 +122,7 @@ export const VIEW_SCHEMAS: Readonly<Record<ResultSchema | 'RunView' | 'Deploymen
     {
       id: { type: 'string' },
       remaining: { type: 'integer', minimum: 0 },
-      kind: { enum: ['delay', 'reorder', 'no-reply', 'fail', 'reply', 'close'] },
+      kind: { enum: FAULT_KINDS },
       command: { type: 'string' },
       connectionId: { type: 'integer' },
       userId: { type: 'string' },
@@ -131,7 +133,7 @@ export const VIEW_SCHEMAS: Readonly<Record<ResultSchema | 'RunView' | 'Deploymen
       code: { type: 'integer' },
       reason: { type: 'string' },
     },
-    ['command', 'connectionId', 'userId', 'count', 'ms', 'message', 'body', 'code', 'reason'],
+    ['command', 'connectionId', 'userId', 'ms', 'message', 'body', 'code', 'reason'],
   ),
   FaultViews: list('FaultView'),
   FaultRemoved: object({ id: { type: 'string' }, removed: { const: true } }),
@@ -148,11 +150,18 @@ export const VIEW_SCHEMAS: Readonly<Record<ResultSchema | 'RunView' | 'Deploymen
       defaultTeam: { type: 'string' },
       organizations: {
         type: 'array',
-        items: object({ ...(team.properties as Record<string, Schema>), teams: { type: 'array', items: team } }),
+        items: object(
+          { id: { type: 'string' }, name: { type: 'string' }, permissions, teams: { type: 'array', items: team } },
+          ['permissions'],
+          true,
+        ),
       },
     },
     ['displayName', 'givenName', 'familyName', 'preferredUsername', 'email'],
     true,
   ),
   Error: object({ error: object({ code: { type: 'string' }, message: { type: 'string' } }) }),
-};
+} as const satisfies Record<string, Schema>;
+
+/** The name of a schema an operation answers with. */
+export type ResultSchema = keyof typeof VIEW_SCHEMAS;

@@ -3,8 +3,8 @@
  * answers it at `GET /control/openapi.json`, and docs/control-openapi.json (shipped in the
  * package) is a copy a test keeps equal to it.
  */
-import { VERSION } from '../version.js';
-import { ENDPOINT_GROUPS, pathParameters, type Field, type Input, type Operation, type Served } from './operations.js';
+import { DEFAULT_PORT, NAME, VERSION } from '../version.js';
+import { CONTROL_PATH, ENDPOINT_GROUPS, pathParameters, type Field, type Input, type Operation, type Served } from './operations.js';
 import { VIEW_SCHEMAS } from './openapi-schemas.js';
 
 type Json = Record<string, unknown>;
@@ -14,19 +14,19 @@ export function controlOpenApi(): Json {
   const paths: Record<string, Record<string, Json>> = {};
   for (const served of ENDPOINT_GROUPS) {
     const { method, path } = served[0]!.binding;
-    const key = `/control/${path.replace(/:(\w+)/g, '{$1}')}`;
+    const key = `${CONTROL_PATH}/${path.replace(/:(\w+)/g, '{$1}')}`;
     (paths[key] ??= {})[method.toLowerCase()] = endpoint(served);
   }
   return {
     openapi: '3.1.0',
     info: {
-      title: 'rocketride-deploy-kit control API',
+      title: `${NAME} control API`,
       version: VERSION,
       description:
         "Moves a mock RocketRide server's clock and reads and changes its users, deployments, runs, journal and injected faults. " +
         "Served on the server's own port; callers on loopback need no token unless the server was started with one.",
     },
-    servers: [{ url: 'http://127.0.0.1:5565' }],
+    servers: [{ url: `http://127.0.0.1:${DEFAULT_PORT}`, description: 'A server on the default port (any server answers on its own)' }],
     security: [{}, { controlToken: [] }],
     paths,
     components: {
@@ -60,23 +60,26 @@ function endpoint(served: readonly Served[]): Json {
   ];
   const bodies = binding.method === 'POST' ? served.map((s) => bodySchema(s, others(s.operation))).filter((b) => b !== undefined) : [];
   const status = String(binding.status ?? 200);
+  const summary = served.map((s) => s.operation.summary).join('; or: ');
+  const results = [...new Set(served.map((s) => s.operation.result))].map((name) => ({ $ref: `#/components/schemas/${name}` }));
   return {
-    operationId: served.map((s) => s.name).join('Or'),
-    summary: served.map((s) => s.operation.summary).join('; or: '),
+    operationId: served[0]!.name, // a shared endpoint's others are named in its description
+    summary,
     ...(served.length > 1 && {
       description: `Exactly one of ${served.map((s) => `\`${s.binding.selector!.field}\` (${s.name})`).join(', ')}.`,
     }),
     ...(parameters.length > 0 && { parameters }),
     ...(bodies.length > 0 && {
       requestBody: {
-        required: served.length > 1 || bodies.some((b) => (b['required'] as unknown[] | undefined)?.length),
+        required:
+          served.length > 1 || binding.wholeBody !== undefined || bodies.some((b) => (b['required'] as unknown[] | undefined)?.length),
         content: { 'application/json': { schema: bodies.length === 1 ? bodies[0] : { oneOf: bodies } } },
       },
     }),
     responses: {
       [status]: {
-        description: served.length === 1 ? operation.summary : 'The move',
-        content: { 'application/json': { schema: { $ref: `#/components/schemas/${operation.result}` } } },
+        description: summary,
+        content: { 'application/json': { schema: results.length === 1 ? results[0] : { oneOf: results } } },
       },
       default: { description: 'A refusal', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
     },
@@ -84,7 +87,7 @@ function endpoint(served: readonly Served[]): Json {
 }
 
 function bodySchema({ binding, operation }: Served, inputs: readonly Input[]): Json | undefined {
-  if (binding.wholeBody !== undefined) return { $ref: '#/components/schemas/User' };
+  if (binding.wholeBody !== undefined) return schemaOf(inputOf(operation, binding.wholeBody));
   if (inputs.length === 0) return undefined;
   const open = operation.params.some((p) => typeof p === 'object' && p.open);
   const fields = binding.selector ? inputs.filter((i) => i.name === binding.selector!.field) : inputs;
@@ -116,7 +119,7 @@ function schemaOf(field: Field): Json {
     case 'choice':
       return { enum: field.choices };
     case 'json':
-      return { type: 'object' };
+      return field.schema ? { $ref: `#/components/schemas/${field.schema}` } : { type: 'object' };
     case 'marker':
       return { const: true };
   }

@@ -8,7 +8,14 @@
  *
  * Browser-safe (the typed client uses it): no Node imports.
  */
+import { FAULT_KINDS } from '../dap/fault-plan.js';
+import { BEHAVIOR_OUTCOMES, RUN_OUTCOMES } from '../scheduler/types.js';
 import type { ControlApi } from './control-api.js';
+import type { ResultSchema } from './openapi-schemas.js';
+import { FAULT_SPEC_FIELDS, JOURNAL_FILTER_FIELDS } from './wire-inputs.js';
+
+/** Every control endpoint lives under this path. */
+export const CONTROL_PATH = '/control';
 
 /** How an input's value is written; the ControlApi parses and validates every one of them. */
 export type FieldType =
@@ -36,6 +43,8 @@ export interface Field {
   /** The CLI flag (without `--`) when the input is not positional; default: its name. */
   readonly flag?: string;
   readonly choices?: readonly string[];
+  /** A json input's JSON Schema (openapi-schemas.ts), when it has one. */
+  readonly schema?: ResultSchema;
 }
 
 /** The inputs' dictionary: an input means the same wherever it appears. */
@@ -43,12 +52,12 @@ const FIELDS = {
   to: { type: 'instant', placeholder: 'INSTANT', description: 'An instant: epoch milliseconds or an ISO date-time with a zone' },
   by: { type: 'span', placeholder: 'SPAN', description: 'A span: milliseconds, or a string like "15m", "1h30m", "2d"' },
   next: { type: 'marker', placeholder: 'true', description: 'Move to the next due tick' },
-  user: { type: 'json', placeholder: 'FILE', description: 'One user, in the users-file format' },
+  user: { type: 'json', placeholder: 'FILE', schema: 'User', description: 'One user, in the users-file format' },
   key: { type: 'text', placeholder: 'KEY', description: 'An API key' },
   userId: { type: 'text', placeholder: 'USER', flag: 'user', description: 'A user id' },
   projectId: { type: 'text', placeholder: 'PROJECT', flag: 'project', description: 'A project id' },
   runId: { type: 'text', placeholder: 'RUN_ID', description: 'A run id' },
-  outcome: { type: 'choice', placeholder: 'O', choices: ['completed', 'failed'], description: 'How runs end' },
+  outcome: { type: 'choice', placeholder: 'O', choices: BEHAVIOR_OUTCOMES, description: 'How runs end' },
   duration: { type: 'span', placeholder: 'SPAN', description: 'How long each run takes' },
   hold: { type: 'boolean', placeholder: 'BOOL', description: 'Runs last until ended through endRun' },
   connectionId: { type: 'whole', placeholder: 'N', flag: 'connection', description: 'A DAP connection id' },
@@ -64,7 +73,7 @@ const FIELDS = {
   kind: {
     type: 'choice',
     placeholder: 'KIND',
-    choices: ['delay', 'reorder', 'no-reply', 'fail', 'reply', 'close'],
+    choices: FAULT_KINDS,
     description: 'What the matching requests get',
   },
   count: { type: 'whole', placeholder: 'N', description: 'How many matching requests (reorder: how many responses to hold)' },
@@ -86,8 +95,8 @@ export interface Input extends Field {
 
 /**
  * How the ControlApi method takes the inputs, argument by argument: one input, or an object of
- * inputs (`open`: every body field, the method refuses unknown ones itself; `optional`: the
- * argument is left out when none of its inputs is given).
+ * inputs (`open`: every input given, known or not, for the method to refuse the unknown ones;
+ * `optional`: the argument is left out when none of its inputs is given).
  */
 export type Param = FieldName | { readonly fields: readonly FieldName[]; readonly optional?: true; readonly open?: true };
 
@@ -108,34 +117,15 @@ export interface HttpBinding {
 export interface CliBinding {
   /** The word after `control`. */
   readonly word: string;
-  /** Inputs given as positional arguments, in order; the others are flags. */
+  /** Inputs given as positional arguments, in order; the others are flags (a json flag is JSON text). */
   readonly args: readonly FieldName[];
+  /** The positional argument that names a JSON file holding the input's value. */
+  readonly file?: FieldName;
   /** One invocation, for the usage table in the docs. */
   readonly example: string;
   /** A note for the docs' usage table. */
   readonly note?: string;
 }
-
-/** The JSON Schema (in openapi-schemas.ts) an answer has. */
-export type ResultSchema =
-  | 'ClockView'
-  | 'AdvanceView'
-  | 'UserAdded'
-  | 'UserViews'
-  | 'KeyState'
-  | 'DeploymentView'
-  | 'DeploymentViews'
-  | 'RunView'
-  | 'RunViews'
-  | 'TickViews'
-  | 'RunBehaviorView'
-  | 'JournalEntries'
-  | 'Cleared'
-  | 'ConnectionViews'
-  | 'FaultView'
-  | 'FaultViews'
-  | 'FaultRemoved'
-  | 'Reset';
 
 export interface Operation {
   readonly summary: string;
@@ -147,8 +137,9 @@ export interface Operation {
   readonly cli: CliBinding;
   /** Whether it changes what a state file keeps (the journal and faults are not kept). */
   readonly changesState: boolean;
-  /** A rule over several inputs, checked by the doors before the call: the message, or undefined. */
+  /** A rule over several inputs, checked by the HTTP door before the call (the in-process API checks it its own way): the message, or undefined. */
   readonly check?: (inputs: Readonly<Record<string, unknown>>) => string | undefined;
+  /** The JSON Schema of its answer (openapi-schemas.ts). */
   readonly result: ResultSchema;
 }
 
@@ -156,7 +147,6 @@ const input = (name: FieldName, narrow: Partial<Omit<Input, 'name'>> = {}): Inpu
 const optional = (name: FieldName, narrow: Partial<Omit<Input, 'name'>> = {}): Input => input(name, { optional: true, ...narrow });
 const deploymentInputs = [input('userId'), input('projectId')];
 const FILTER = [optional('userId'), optional('projectId')];
-const FAULT_FIELDS = ['kind', 'command', 'connectionId', 'userId', 'count', 'ms', 'message', 'body', 'code', 'reason'] as const;
 
 /** Every control operation. Order is the order of the docs, the usage text and the index of endpoints. */
 export const OPERATIONS = {
@@ -202,7 +192,7 @@ export const OPERATIONS = {
     inputs: [input('user')],
     params: ['user'],
     http: { method: 'POST', path: 'users', wholeBody: 'user', status: 201 },
-    cli: { word: 'add-user', args: ['user'], example: 'add-user bob.json', note: 'a file holding one user' },
+    cli: { word: 'add-user', args: ['user'], file: 'user', example: 'add-user bob.json', note: 'a file holding one user' },
     changesState: true,
     result: 'UserAdded',
   },
@@ -298,7 +288,7 @@ export const OPERATIONS = {
   },
   endRun: {
     summary: 'End a run in progress: completed (the default), failed or cancelled',
-    inputs: [input('runId'), optional('outcome', { choices: ['completed', 'failed', 'cancelled'], description: 'How the run ends' })],
+    inputs: [input('runId'), optional('outcome', { choices: RUN_OUTCOMES, description: 'How the run ends' })],
     params: ['runId', 'outcome'],
     http: { method: 'POST', path: 'runs/:runId/end' },
     cli: { word: 'end-run', args: ['runId'], example: 'end-run run-5 --outcome failed' },
@@ -320,8 +310,8 @@ export const OPERATIONS = {
   },
   journal: {
     summary: 'Frames received and sent (the frame journal), oldest first',
-    inputs: [optional('connectionId'), optional('userId'), optional('command'), optional('direction'), optional('type'), optional('after')],
-    params: [{ fields: ['connectionId', 'userId', 'command', 'direction', 'type', 'after'] }],
+    inputs: JOURNAL_FILTER_FIELDS.map((name) => optional(name)),
+    params: [{ fields: JOURNAL_FILTER_FIELDS }],
     http: { method: 'GET', path: 'journal' },
     cli: { word: 'journal', args: [], example: 'journal --command rrext_deploy_add --direction in' },
     changesState: false,
@@ -347,8 +337,8 @@ export const OPERATIONS = {
   },
   injectFault: {
     summary: 'Inject a fault: delay, reorder, no-reply, fail, reply or close',
-    inputs: [input('kind'), ...FAULT_FIELDS.slice(1).map((name) => optional(name))],
-    params: [{ fields: FAULT_FIELDS, open: true }],
+    inputs: FAULT_SPEC_FIELDS.map((name) => (name === 'kind' ? input(name) : optional(name as FieldName))),
+    params: [{ fields: FAULT_SPEC_FIELDS as FieldName[], open: true }],
     http: { method: 'POST', path: 'faults', status: 201 },
     cli: { word: 'fault', args: ['kind'], example: 'fault no-reply --command deauth' },
     changesState: false,
@@ -414,16 +404,26 @@ export function argumentsOf(operation: Operation, inputs: Readonly<Record<string
   return args;
 }
 
-/** Named inputs from a ControlApi method's arguments: the reverse of argumentsOf (for the HTTP client). */
+/**
+ * Named inputs from a ControlApi method's arguments: the reverse of argumentsOf (for the HTTP
+ * client). An object's unknown fields are kept, so the server names them in its refusal; a field
+ * of another argument is refused here (a TypeError), as the in-process API would refuse it.
+ */
 export function inputsOf(operation: Operation, args: readonly unknown[]): Record<string, unknown> {
   const inputs: Record<string, unknown> = {};
   operation.params.forEach((param, i) => {
     const arg = args[i];
     if (arg === undefined) return;
-    if (typeof param === 'string') inputs[param] = arg;
-    // Every field is sent, known or not: the server names the unknown ones in its refusal.
-    else if (typeof arg === 'object' && arg !== null) Object.assign(inputs, arg);
-    else throw new TypeError(`Expected an object of ${param.fields.join(', ')}, got ${typeof arg}`);
+    if (typeof param === 'string') {
+      inputs[param] = arg;
+      return;
+    }
+    if (typeof arg !== 'object' || arg === null) throw new TypeError(`Expected an object of ${param.fields.join(', ')}, got ${typeof arg}`);
+    const others = operation.params.flatMap((p, j) => (j === i ? [] : typeof p === 'string' ? [p] : p.fields)) as string[];
+    for (const [field, value] of Object.entries(arg)) {
+      if (others.includes(field)) throw new TypeError(`${field} is not a field of this argument (${param.fields.join(', ')})`);
+      inputs[field] = value;
+    }
   });
   return inputs;
 }

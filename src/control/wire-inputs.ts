@@ -3,12 +3,11 @@
  * filters. They arrive untyped (HTTP bodies and query strings, CLI words); every failure is a
  * 400 naming the field and what it should be.
  */
-import type { FaultKind, FaultSpec } from '../dap/fault-plan.js';
+import { FAULT_KINDS, type FaultKind, type FaultSpec } from '../dap/fault-plan.js';
 import type { JournalFilter } from '../dap/journal.js';
 import { badInput, parseChoice, parseDuration, parseObject, parseOptionalText, parseText } from './inputs.js';
 import { definedFields } from '../domain/json.js';
 
-const KINDS: readonly FaultKind[] = ['delay', 'reorder', 'no-reply', 'fail', 'reply', 'close'];
 const SCOPE_FIELDS = ['kind', 'command', 'connectionId', 'userId', 'count'] as const;
 /** The fields each kind takes besides its scope. */
 const KIND_FIELDS: Readonly<Record<FaultKind, readonly string[]>> = {
@@ -20,6 +19,12 @@ const KIND_FIELDS: Readonly<Record<FaultKind, readonly string[]>> = {
   close: ['code', 'reason'],
 };
 
+/** Every field a fault spec may have: its scope, then each kind's own. */
+export const FAULT_SPEC_FIELDS = [...new Set([...SCOPE_FIELDS, ...Object.values(KIND_FIELDS).flat()])];
+
+/** The fields a journal filter may have. */
+export const JOURNAL_FILTER_FIELDS = ['connectionId', 'userId', 'command', 'direction', 'type', 'after'] as const;
+
 /** The longest wait a timer can take (setTimeout's limit, about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -30,7 +35,7 @@ function isSendableCloseCode(code: number): boolean {
 
 export function parseFaultSpec(value: unknown): FaultSpec {
   const input = definedFields(parseObject(value, 'fault'));
-  const kind = parseChoice(input['kind'], 'kind', KINDS);
+  const kind = parseChoice(input['kind'], 'kind', FAULT_KINDS);
   const allowed = [...SCOPE_FIELDS, ...KIND_FIELDS[kind]];
   const unknown = Object.keys(input).filter((field) => !allowed.includes(field));
   if (unknown.length > 0) {
@@ -68,7 +73,7 @@ export function parseFaultSpec(value: unknown): FaultSpec {
 
 export function parseJournalFilter(value: unknown): JournalFilter {
   const input = definedFields(parseObject(value ?? {}, 'filter'));
-  const accepted = ['connectionId', 'userId', 'command', 'direction', 'type', 'after'];
+  const accepted: readonly string[] = JOURNAL_FILTER_FIELDS;
   const unknown = Object.keys(input).filter((field) => !accepted.includes(field));
   if (unknown.length > 0) throw badInput(`Unknown journal filter field(s) ${unknown.join(', ')}; use ${accepted.join(', ')}`);
   const filter: JournalFilter = {};

@@ -6,8 +6,11 @@
  * The plan only decides; the session layer carries the decisions out.
  */
 
+/** What a fault does to the requests it matches. @since 0.5.0 */
+export const FAULT_KINDS = ['delay', 'reorder', 'no-reply', 'fail', 'reply', 'close'] as const;
+
 /** @since 0.3.0 */
-export type FaultKind = 'delay' | 'reorder' | 'no-reply' | 'fail' | 'reply' | 'close';
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** A fault as a test describes it (validated by the control API). @since 0.3.0 */
 export interface FaultSpec {

@@ -1,9 +1,13 @@
 /** Records the scheduler keeps. Times are epoch milliseconds. @since 0.2.0 */
 
-export type RunOutcome = 'completed' | 'failed' | 'cancelled';
+export const RUN_OUTCOMES = ['completed', 'failed', 'cancelled'] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+/** How a run behavior may make runs end (cancelled is only ever a removal's doing). */
+export const BEHAVIOR_OUTCOMES = ['completed', 'failed'] as const;
 
 /** Why a tick did or did not start a run (the tick history's `reason`). */
-export type TickReason = 'fired' | 'skipped_overlap' | 'skipped_paused' | 'errored_auth';
+export const TICK_REASONS = ['fired', 'skipped_overlap', 'skipped_paused', 'errored_auth'] as const;
+export type TickReason = (typeof TICK_REASONS)[number];
 
 /** A run: the mock executes nothing, it records when a run started, ended and how. */
 export interface Run {
@@ -29,7 +33,7 @@ export interface TickRecord {
 /** How runs behave: how long they take and how they end, or held until ended by hand. */
 export interface RunBehavior {
   readonly durationMs: number;
-  readonly outcome: 'completed' | 'failed';
+  readonly outcome: (typeof BEHAVIOR_OUTCOMES)[number];
   readonly hold: boolean;
 }
 

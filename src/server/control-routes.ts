@@ -4,13 +4,18 @@
  * and matching a request path to a route.
  */
 import type { ControlApi } from '../control/control-api.js';
-import { argumentsOf, ENDPOINT_GROUPS, pathParameters, type Method, type Operation, type Served } from '../control/operations.js';
+import {
+  argumentsOf,
+  CONTROL_PATH,
+  ENDPOINT_GROUPS,
+  pathParameters,
+  type Method,
+  type Operation,
+  type Served,
+} from '../control/operations.js';
 import { badInput } from './control-errors.js';
 
-export type { Method } from '../control/operations.js';
-
-/** Every control endpoint lives under this path. */
-export const CONTROL_PATH = '/control';
+export { CONTROL_PATH, type Method } from '../control/operations.js';
 
 /** What a route gets from the request: decoded path parameters, the query and the JSON body. */
 export interface Call {

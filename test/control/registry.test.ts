@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CONTROL_DOCS, OPENAPI_FILE, renderControlDocs, renderOpenApiFile } from '../../scripts/control-docs.js';
 import { ControlClientError, createControlClient, type ControlClient } from '../../src/control/client.js';
 import { controlOpenApi } from '../../src/control/openapi.js';
-import { OPERATION_LIST, OPERATIONS, type OperationName } from '../../src/control/operations.js';
+import { OPERATION_LIST, OPERATIONS, pathParameters, type OperationName } from '../../src/control/operations.js';
+import { COMMANDS } from '../../src/cli/control.js';
 import { VIEW_SCHEMAS } from '../../src/control/openapi-schemas.js';
 import { createMockServer, DeployClient, type MockServer, type MockServerOptions } from '../../src/index.js';
 
@@ -69,6 +70,39 @@ describe('the registry', () => {
     const words = OPERATION_LIST.map((o) => o.cli.word);
     expect(new Set(words).size).toBe(words.length);
   });
+
+  it('names only inputs an operation has, wherever an entry refers to one', () => {
+    for (const { name, inputs, params, http, alsoAt, cli } of OPERATION_LIST) {
+      const names = inputs.map((i) => i.name as string);
+      const referred = [
+        ...cli.args,
+        ...(cli.file ? [cli.file] : []),
+        ...[http, alsoAt].flatMap((b) =>
+          b ? [...pathParameters(b.path), ...(b.selector ? [b.selector.field] : []), ...(b.wholeBody ? [b.wholeBody] : [])] : [],
+        ),
+        ...params.flatMap((p) => (typeof p === 'string' ? [p] : p.fields)),
+      ];
+      expect(
+        referred.filter((r) => !names.includes(r)),
+        name,
+      ).toEqual([]);
+      if (cli.file) expect(cli.args, name).toContain(cli.file);
+    }
+  });
+
+  it('gives each CLI flag one meaning, apart from the options every operation takes', () => {
+    const meaning = new Map<string, string>();
+    for (const { operation, flags } of COMMANDS) {
+      const own = flags.map((f) => f.flag ?? f.name);
+      expect(new Set(own).size, operation.cli.word).toBe(own.length);
+      for (const flag of own) expect(['url', 'token', 'help', 'h'], flag).not.toContain(flag);
+      for (const f of flags) {
+        const flag = f.flag ?? f.name;
+        expect(meaning.get(flag) ?? f.name, `--${flag}`).toBe(f.name);
+        meaning.set(flag, f.name);
+      }
+    }
+  });
 });
 
 describe('createControlClient', () => {
@@ -97,6 +131,7 @@ describe('createControlClient', () => {
     await c.advance(1000); // the 10:45 run ends
     const run = await c.trigger('local', PROJECT);
     expect(run).toMatchObject({ trigger: 'manual', endedAt: null });
+    expect(await c.deployment('local', PROJECT)).toMatchObject({ runInProgress: { id: run.id } });
     expect(await c.runs({ userId: 'local', projectId: PROJECT })).toEqual(server.control.runs({ userId: 'local', projectId: PROJECT }));
     expect(await c.ticks({ userId: 'local' })).toEqual(server.control.ticks({ userId: 'local' }));
     expect(await c.endRun(run.id, 'failed')).toMatchObject({ id: run.id, outcome: 'failed' });
@@ -109,7 +144,11 @@ describe('createControlClient', () => {
     expect(await c.faults()).toEqual([fault]);
     expect(await c.removeFault(fault.id)).toEqual({ id: fault.id, removed: true });
     await c.injectFault({ kind: 'fail', message: 'no' });
-    expect(await c.clearFaults()).toEqual({ cleared: 1 });
+    await c.injectFault({ kind: 'reorder', count: 3, ms: 2000 });
+    await c.injectFault({ kind: 'reply', body: { deployments: [] }, userId: 'alice' });
+    await c.injectFault({ kind: 'close', code: 4000, reason: 'bye', connectionId: 1 });
+    expect(await c.faults()).toHaveLength(4);
+    expect(await c.clearFaults()).toEqual({ cleared: 4 });
     expect(await c.reset()).toEqual({ reset: true });
 
     expect([...called].sort()).toEqual(Object.keys(OPERATIONS).sort());
@@ -153,6 +192,21 @@ describe('createControlClient', () => {
     // Unknown fields reach the server, which names them (they are not dropped on the way).
     await expect(c.setRunBehavior({ holdd: true } as never)).rejects.toMatchObject({ code: 'BAD_INPUT', message: /'holdd'/ });
     await expect(c.setRunBehavior({}, { userId: 'local' } as never)).rejects.toMatchObject({ message: /go together/ });
+    // Refusals have the schema the OpenAPI document gives them.
+    const refusal = await fetch(`${c.url}/control/deployments/local/nope`);
+    const validate = ajv.getSchema('control#/components/schemas/Error')!;
+    expect(validate(await refusal.json()), ajv.errorsText(validate.errors)).toBe(true);
+  });
+
+  it('refuses, as a rejected TypeError, what a request cannot carry', async () => {
+    const server = await start();
+    const c = createControlClient(server.url);
+    // A field of the scope inside the behavior would silently change one deployment only.
+    await expect(c.setRunBehavior({ hold: true, userId: 'local' } as never)).rejects.toThrow(TypeError);
+    // "." and ".." are resolved away by URLs (even percent-encoded), so they cannot be path values.
+    for (const id of ['..', '.', '']) await expect(c.deployment('local', id)).rejects.toThrow(/projectId as a non-empty string/);
+    await expect(c.pause('local', undefined as never)).rejects.toThrow(TypeError);
+    expect(server.control.deployment('local', PROJECT).state).toBe('active');
   });
 
   it('sends the control token, and says when no server answers', async () => {
