@@ -6,7 +6,7 @@
  * against the bytes of the same records on the wire. Prints one JSON line (a MemoryChildResult).
  */
 import { performance } from 'node:perf_hooks';
-import { createDeployCore } from '../src/core.js';
+import { buildDeployCore } from '../src/core-build.js';
 import { deploymentListJson } from '../src/dap/records.js';
 import type { Caller } from '../src/domain/deploy-service.js';
 import { MEMORY_USERS, memoryDeployment, memoryUserKey, memoryUsers } from './memory-workload.js';
@@ -39,7 +39,7 @@ function settledMemory(): NodeJS.MemoryUsage {
 }
 
 async function measure(count: number): Promise<MemoryChildResult> {
-  const core = await createDeployCore({ users: memoryUsers(), clock: { mode: 'fake', startAt: '2026-01-01T00:00:00Z' } });
+  const core = buildDeployCore({ users: memoryUsers(), clock: { mode: 'fake', startAt: '2026-01-01T00:00:00Z' } });
   const callers: Caller[] = Array.from({ length: MEMORY_USERS }, (_, u) => {
     const auth = core.users.authenticate(memoryUserKey(u));
     if (typeof auth === 'string') throw new Error(`bench user ${u} does not authenticate (${auth})`);

@@ -5,7 +5,7 @@
  * in the length of the advance, since history per deployment is capped).
  */
 import { performance } from 'node:perf_hooks';
-import { createDeployCore, type DeployCore } from '../src/core.js';
+import { buildDeployCore, type DeployCore } from '../src/core-build.js';
 import { TICK_SCHEDULES } from './ticks.js';
 
 const DAY = 86_400_000;
@@ -26,7 +26,7 @@ export interface SizeResult {
 }
 
 async function coreWith(deployments: number): Promise<DeployCore> {
-  const core = await createDeployCore({ clock: { mode: 'fake', startAt: '2026-01-01T00:00:00Z' } });
+  const core = buildDeployCore({ clock: { mode: 'fake', startAt: '2026-01-01T00:00:00Z' } });
   const auth = core.users.authenticate('MYAPIKEY');
   if (typeof auth === 'string') throw new Error('MYAPIKEY does not authenticate');
   const caller = { userId: auth.user.userId, permissions: auth.permissions, credential: auth.key };

@@ -4,7 +4,7 @@
  * network and ws cost in the loopback rows.
  */
 import { performance } from 'node:perf_hooks';
-import { createDeployCore, type CoreOptions } from '../src/core.js';
+import { buildDeployCore, type CoreOptions } from '../src/core-build.js';
 import { DapSession } from '../src/dap/session.js';
 import { deployCycle, requestFrame } from './workload.js';
 
@@ -15,7 +15,7 @@ export interface SessionCostResult {
 }
 
 export async function measureSessionCost(requests: number, options: CoreOptions = {}): Promise<SessionCostResult> {
-  const core = await createDeployCore(options);
+  const core = buildDeployCore(options);
   let replies = 0;
   let bytes = 0;
   const session = new DapSession(core, {

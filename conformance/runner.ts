@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunnerTestCase, RunnerTestFile } from 'vitest';
 import { createVitest, type Vitest } from 'vitest/node';
-import { createMockServer, toServiceUrl, type MockServer } from 'rocketride-deploy-kit';
+import { createMockServer, toServiceUrl, type MockServer, type MockServerOptions } from 'rocketride-deploy-kit';
 import { DapConnection } from './dap.js';
 import type { Finding } from './findings.js';
 import { PreflightError, preflight, readClock } from './preflight.js';
@@ -62,7 +62,10 @@ export interface ConformanceOptions {
    * them, to be given again; the others are read from the RRDK_* variables again. No secret is printed.
    */
   secretsFromFlags?: ReadonlyArray<'keys' | 'monitorKey' | 'noPermissionKey' | 'controlToken'>;
-  /** Test-only: start the in-process mock with these deliberate faults (see the mutants test). */
+  /**
+   * Test-only: start the in-process mock with these mutants built in (deliberately broken
+   * servers, made by createMutantServer of `rocketride-deploy-kit/testing`; see the mutants test).
+   */
   mutants?: string[];
   /**
    * Check an SDK instead of a server (the SDK-* clauses): a module exporting a factory
@@ -160,11 +163,7 @@ export async function runConformance(options: ConformanceOptions = {}): Promise<
     ledger = await mkdtemp(join(tmpdir(), 'rrdk-ledger-'));
     config = { ...config, ledger };
     if (!remote) {
-      server = await createMockServer({
-        port: 0,
-        clock: { mode: 'fake', startAt: MOCK_START },
-        ...(options.mutants && ({ mutants: options.mutants } as object)),
-      });
+      server = await startMock(options.mutants, { port: 0, clock: { mode: 'fake', startAt: MOCK_START } });
       config = { ...config, url: server.url, controlUrl: controlUrlOf(server) };
     }
     const found = await preflight(config, paceLine(config, remote, run.maxRps === 0));
@@ -284,6 +283,13 @@ function replayedRun(replay: ReplaySpec, options: ConformanceOptions): Conforman
     ...(replay.runs !== undefined && { runs: replay.runs }),
     ...(replay.maxRps !== undefined && { maxRps: replay.maxRps === 0 ? Infinity : replay.maxRps }),
   };
+}
+
+/** The in-process mock: a mutant server when mutants are named (the test-only module is loaded only then). */
+async function startMock(mutants: readonly string[] | undefined, options: MockServerOptions): Promise<MockServer> {
+  if (!mutants?.length) return createMockServer(options);
+  const { createMutantServer } = await import('rocketride-deploy-kit/testing');
+  return createMutantServer(mutants, options);
 }
 
 /**

@@ -4,10 +4,13 @@
  * msw handler) is built on one of these, so each server instance owns its state and time, and
  * nothing is process-global.
  *
- * Browser-safe, and kept so: this module never imports the test-only mutants (src/testing,
- * which needs Node). It takes their faults already loaded; core.ts loads them for the Node
- * doors when the `mutants` option asks for them. The msw entry builds on this module directly,
- * so a browser bundle of it cannot reach the mutants, not even through a dynamic import.
+ * A core is built in three steps: its base (the options resolved, users, clock, and the signals
+ * its parts report changes on), its parts (store, scheduler, deploy service, auth rules), and
+ * their assembly (the wiring, the control API, sessions). buildDeployCore takes the default
+ * parts; a caller with parts of its own builds the base, makes them, and assembles.
+ *
+ * Browser-safe, and kept so: nothing here reaches Node-only modules (the msw entry builds on
+ * this module; test/doors/browser-bundle.test.ts bundles it for the browser).
  */
 import { UserDirectory, type UserSpec } from './auth/users.js';
 import { DEMO_USERS } from './auth/demo-users.js';
@@ -22,12 +25,11 @@ import { parseSchedule } from './domain/schedule.js';
 import { DeploymentStore } from './domain/store.js';
 import { ConnectionRegistry } from './dap/connections.js';
 import { FaultPlan } from './dap/fault-plan.js';
-import { DEFAULT_JOURNAL_LIMITS, FrameJournal } from './dap/journal.js';
-import type { SessionContext } from './dap/session.js';
-import type { CoreFaults } from './testing/mutants.js';
+import { DEFAULT_JOURNAL_LIMITS, FrameJournal, type JournalLimits } from './dap/journal.js';
+import { DapSession, type AuthPolicy, type Session, type SessionContext, type SessionOutput } from './dap/session.js';
 import { validateTimezone } from './scheduler/next-tick.js';
 import { RealTimeDriver } from './scheduler/real-time-driver.js';
-import { Scheduler } from './scheduler/scheduler.js';
+import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
 import type { RunBehavior } from './scheduler/types.js';
 import { VERSION } from './version.js';
 import { resolveLimits, type Limits, type LimitsOption } from './limits.js';
@@ -76,15 +78,6 @@ export interface CoreOptions {
   limits?: LimitsOption | undefined;
   /** Receives diagnostic lines: unexpected errors and dropped frames. Default: none. */
   log?: ((line: string) => void) | undefined;
-  /**
-   * **Test-only.** Names of deliberate faults ("mutants") to build into this server, so the
-   * conformance suite can prove it catches each one (the catalogue, with the clause each must be
-   * caught by, is `MUTANTS` in `rocketride-deploy-kit/testing`). A mutated server breaks the
-   * spec on purpose: never use this option for anything but testing a test suite. Unknown
-   * names are refused with the list of known ones.
-   * @since 0.3.0
-   */
-  mutants?: readonly string[] | undefined;
 }
 
 export interface DeployCore extends SessionContext {
@@ -103,52 +96,102 @@ export interface DeployCore extends SessionContext {
    * keys, the clock, runs and ticks); one listener at a time. The `stateFile` option uses it.
    */
   onStateChange(listener: () => void): void;
+  /** Opens a DAP session on this core for a transport's connection. */
+  openSession(out: SessionOutput): Session;
+}
+
+/** The options, validated and resolved to their defaults. */
+export interface CoreSettings {
+  readonly limits: Limits;
+  readonly scheduler: SchedulerOptions;
+  readonly journal: JournalLimits;
+  readonly log: ((line: string) => void) | undefined;
+}
+
+/**
+ * The changes parts report, made before anything listens: the assembly connects the listeners
+ * (the real-time driver, a state file's writer).
+ */
+export class CoreSignals {
+  /** Told after every change to what a state file keeps. */
+  onStateChange: () => void = () => {};
+  /** Told when the scheduler's earliest queued event may have changed. */
+  onQueueChange: () => void = () => {};
+  readonly stateChanged = (): void => this.onStateChange();
+  readonly queueChanged = (): void => this.onQueueChange();
+}
+
+/** What every core starts from, and its parts are made from. */
+export interface CoreBase {
+  readonly settings: CoreSettings;
+  readonly users: UserDirectory;
+  readonly clock: ServerClock;
+  readonly signals: CoreSignals;
+}
+
+/** The parts a core is assembled from. */
+export interface CoreParts {
+  readonly store: DeploymentStore;
+  readonly scheduler: Scheduler;
+  readonly deploy: DeployService;
+  /** The sessions' auth rules. Default: the spec's. */
+  readonly authPolicy?: AuthPolicy;
 }
 
 const DEFAULT_RUN_BEHAVIOR: RunBehavior = { durationMs: 1000, outcome: 'completed', hold: false };
 const DEFAULT_HISTORY_LIMIT = 1000;
 
-/**
- * Builds a core. `faults` are the test-only mutants' faults, already loaded (createDeployCore
- * in core.ts loads them from `options.mutants`); this function ignores `options.mutants`.
- */
-export function buildDeployCore(options: CoreOptions = {}, faults?: CoreFaults): DeployCore {
+/** Builds a core from its default parts. */
+export function buildDeployCore(options: CoreOptions = {}): DeployCore {
+  const base = coreBase(options);
+  return assembleDeployCore(base, defaultCoreParts(base));
+}
+
+/** Validates the options and makes what every part is built from. */
+export function coreBase(options: CoreOptions = {}): CoreBase {
+  // A removed option: failing beats quietly building a correct server where a broken one was asked for.
+  if ('mutants' in options) {
+    throw new TypeError("The mutants option was replaced by createMutantServer(names, options) of 'rocketride-deploy-kit/testing'");
+  }
   const limits = resolveLimits(options.limits);
-  const specs = options.users === undefined ? DEMO_USERS : parseUsers(options.users);
-  const users = new UserDirectory(specs);
+  const users = new UserDirectory(options.users === undefined ? DEMO_USERS : parseUsers(options.users));
   const clock = clockFrom(options.clock);
   const timezone = validateTimezone(options.timezone ?? 'UTC');
   const historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   if (!Number.isInteger(historyLimit) || historyLimit < 1)
     throw new RangeError(`historyLimit must be a positive integer, got ${historyLimit}`);
-
-  let stateChanged: () => void = () => {};
-  const driver = clock.mode === 'real' ? new RealTimeDriver(clock, () => scheduler) : undefined;
-  const scheduler: Scheduler = new Scheduler(
-    clock,
-    faults?.wrapCredentials?.(users) ?? users,
-    { timezone, runBehavior: runBehaviorFrom(options.runs), historyLimit, ...(faults?.scheduler && { faults: faults.scheduler }) },
-    () => {
-      driver?.rearm();
-      stateChanged(); // the queue changes with every tick, run and schedule change
-    },
-  );
-  const store = new DeploymentStore(() => stateChanged());
-  const deploy = new DeployService(
-    store,
-    clock,
-    faults?.wrapListener?.(scheduler) ?? scheduler,
-    faults?.wrapParser?.(parseSchedule),
+  const settings: CoreSettings = {
     limits,
-  );
+    scheduler: { timezone, runBehavior: runBehaviorFrom(options.runs), historyLimit },
+    journal: { ...DEFAULT_JOURNAL_LIMITS, ...definedFields(options.journal ?? {}) },
+    log: options.log,
+  };
+  return { settings, users, clock, signals: new CoreSignals() };
+}
+
+/** The spec's parts: the store, the scheduler checking the users' keys, the deploy service over both. */
+export function defaultCoreParts({ settings, users, clock, signals }: CoreBase): CoreParts {
+  const store = new DeploymentStore(signals.stateChanged);
+  const scheduler = new Scheduler(clock, users, settings.scheduler, signals.queueChanged);
+  const deploy = new DeployService(store, clock, scheduler, parseSchedule, settings.limits);
+  return { store, scheduler, deploy };
+}
+
+/** Wires the parts together and around them the journal, the control API and the sessions. */
+export function assembleDeployCore({ settings, users, clock, signals }: CoreBase, parts: CoreParts): DeployCore {
+  const { scheduler, deploy } = parts;
   scheduler.attach(deploy);
-  faults?.patch?.({ deploy, store, scheduler, clock });
+  const driver = clock.mode === 'real' ? new RealTimeDriver(clock, () => scheduler) : undefined;
+  signals.onQueueChange = () => {
+    driver?.rearm();
+    signals.stateChanged(); // the queue changes with every tick, run and schedule change
+  };
   const now = () => clock.now();
-  const journal = new FrameJournal({ ...DEFAULT_JOURNAL_LIMITS, ...definedFields(options.journal ?? {}) }, now);
+  const journal = new FrameJournal(settings.journal, now);
   const faultPlan = new FaultPlan();
   const connections = new ConnectionRegistry(now);
-  const log = options.log;
-  return {
+  const log = settings.log;
+  const core: DeployCore = {
     clock,
     scheduler,
     deploy,
@@ -157,8 +200,8 @@ export function buildDeployCore(options: CoreOptions = {}, faults?: CoreFaults):
     faultPlan,
     connections,
     version: VERSION,
-    limits,
-    control: createControlApi({ clock, scheduler, users, deploy, journal, faultPlan, connections, changed: () => stateChanged() }),
+    limits: settings.limits,
+    control: createControlApi({ clock, scheduler, users, deploy, journal, faultPlan, connections, changed: signals.stateChanged }),
     // On a real clock, ticks that came due since the driver last woke are processed first.
     ...(driver && { beforeCommand: () => scheduler.catchUp() }),
     stop: () => {
@@ -166,14 +209,16 @@ export function buildDeployCore(options: CoreOptions = {}, faults?: CoreFaults):
       faultPlan.clear(); // sends (to no one, if closed) what reorder faults still hold, and stops their timers
     },
     onStateChange: (listener) => {
-      stateChanged = listener;
+      signals.onStateChange = listener;
     },
-    ...(faults?.session && { faults: faults.session }),
+    openSession: (out) => new DapSession(core, out),
+    ...(parts.authPolicy && { authPolicy: parts.authPolicy }),
     ...(log && {
       onInternalError: (error: unknown, command: string) => log(`internal error in ${command}: ${String(error)}`),
       onDroppedFrame: (reason: string) => log(`dropped a frame with ${reason}`),
     }),
   };
+  return core;
 }
 
 function clockFrom(option: ClockOption | undefined): ServerClock {

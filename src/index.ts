@@ -17,7 +17,7 @@ export { parseSchedule, PRESETS, MANUAL, type Schedule } from './domain/schedule
 export type { Clock } from './domain/clock.js';
 export type { UserSpec, OrganizationSpec, TeamSpec } from './auth/users.js';
 export { loadUsersFile, parseUsers, UsersFileError, DEFAULT_USERS_FILE } from './auth/users-file.js';
-export type { ClockOption, RunBehaviorOption } from './core.js';
+export type { ClockOption, RunBehaviorOption } from './core-build.js';
 export type {
   ControlApi,
   ClockView,

@@ -16,8 +16,10 @@ export interface DeployClientOptions {
   auth: string;
   /** Sent in the `auth` request. Default `rocketride-deploy-kit`. */
   clientName?: string;
-  /** How long `disconnect()` waits for the `deauth` reply before closing anyway. Default 3000 ms. */
+  /** How long `disconnect()` waits for the `deauth` reply before closing anyway (`Infinity`: no limit). Default 3000 ms. */
   disconnectTimeoutMs?: number;
+  /** The WebSocket class to connect with: `ws`'s by default; a subclass may add headers or an agent, or log frames. */
+  webSocket?: typeof WebSocket;
 }
 
 /** Pipeline definition: any JSON object with a `project_id`. @since 0.1.0 */
@@ -64,26 +66,6 @@ export interface DeployApi {
   update(projectId: string, options?: { pipeline?: PipelineConfig; schedule?: string }): Promise<unknown>;
 }
 
-/**
- * TEST-ONLY seam for the SDK mutants (src/testing/sdk-mutants.ts): deliberate wire faults, so the
- * SDK conformance checks can be shown to catch them. Given as `{ [CLIENT_FAULTS]: {...} }` in the
- * options, read once by the constructor; not re-exported from the package, and a normal client
- * never has it. Faults of the deploy calls' arguments and results need no seam (they wrap `deploy`).
- */
-export const CLIENT_FAULTS: unique symbol = Symbol('rocketride-deploy-kit client faults');
-
-/** TEST-ONLY: the faults the CLIENT_FAULTS option can switch on. */
-export interface ClientFaults {
-  /** Every request after auth carries this seq (pending calls are keyed by it too). */
-  readonly reuseSeq?: number;
-  /** A response settles the oldest pending call, whatever its request_seq. */
-  readonly matchInOrder?: boolean;
-  /** A closing connection leaves pending calls pending (they never settle). */
-  readonly keepPendingOnClose?: boolean;
-  /** disconnect() waits for the deauth reply with no timeout. */
-  readonly untimedDeauth?: boolean;
-}
-
 interface Pending {
   resolve(body: unknown): void;
   reject(error: Error): void;
@@ -104,11 +86,9 @@ export class DeployClient {
   #seq = 0;
   readonly #pending = new Map<number, Pending>();
   readonly #options: DeployClientOptions;
-  readonly #faults: ClientFaults | undefined;
 
   constructor(options: DeployClientOptions) {
     this.#options = options;
-    this.#faults = (options as { [CLIENT_FAULTS]?: ClientFaults })[CLIENT_FAULTS];
     this.url = toServiceUrl(options.uri);
     this.deploy = {
       add: (pipeline, opts) =>
@@ -129,7 +109,7 @@ export class DeployClient {
   /** Opens the WebSocket and authenticates; rejects with DapError on a refused key. */
   async connect(): Promise<ConnectResult> {
     if (this.#socket) throw new Error('Already connected; call disconnect() first');
-    const socket = new WebSocket(this.url, { perMessageDeflate: false });
+    const socket = new (this.#options.webSocket ?? WebSocket)(this.url, { perMessageDeflate: false });
     this.#socket = socket;
     socket.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
     socket.on('close', (code, reason) => this.#onClose(socket, code, reason.toString()));
@@ -155,8 +135,7 @@ export class DeployClient {
     if (!socket || (socket.readyState !== WebSocket.OPEN && socket.readyState !== WebSocket.CLOSING)) {
       return Promise.reject(new ConnectionClosedError(1006, 'not connected'));
     }
-    let seq = ++this.#seq;
-    if (this.#faults?.reuseSeq !== undefined && command !== 'auth') seq = this.#faults.reuseSeq;
+    const seq = ++this.#seq;
     const request = args === undefined ? { type: 'request', seq, command } : { type: 'request', seq, command, arguments: args };
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(seq, { resolve: resolve as (body: unknown) => void, reject });
@@ -169,12 +148,12 @@ export class DeployClient {
     const socket = this.#socket;
     if (!socket) return;
     if (socket.readyState === WebSocket.OPEN) {
+      const limitMs = this.#options.disconnectTimeoutMs ?? 3000;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.#options.disconnectTimeoutMs ?? 3000);
+        if (limitMs !== Infinity) timer = setTimeout(resolve, limitMs);
       });
-      const deauth = this.call('deauth').catch(() => undefined);
-      await (this.#faults?.untimedDeauth ? deauth : Promise.race([deauth, timeout]));
+      await Promise.race([this.call('deauth').catch(() => undefined), timeout]);
       clearTimeout(timer);
     }
     if (socket.readyState !== WebSocket.CLOSED) {
@@ -195,17 +174,15 @@ export class DeployClient {
       return;
     }
     if (message?.type !== 'response' || typeof message.request_seq !== 'number') return;
-    const seq = this.#faults?.matchInOrder ? (this.#pending.keys().next().value ?? -1) : message.request_seq;
-    const pending = this.#pending.get(seq);
+    const pending = this.#pending.get(message.request_seq);
     if (!pending) return;
-    this.#pending.delete(seq);
+    this.#pending.delete(message.request_seq);
     if (message.success === true) pending.resolve(message.body ?? {});
     else pending.reject(new DapError(String(message.message ?? 'Request failed'), String(message.command ?? '')));
   }
 
   #onClose(socket: WebSocket, code: number, reason: string): void {
     if (this.#socket === socket) this.#socket = undefined;
-    if (this.#faults?.keepPendingOnClose) return;
     const error = new ConnectionClosedError(code, reason);
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();

@@ -23,8 +23,8 @@ export interface SessionContext {
   readonly onDroppedFrame?: (reason: string) => void;
   /** Runs before each request is served (a real clock's scheduler catches up on due ticks). */
   readonly beforeCommand?: () => void;
-  /** Test-only deliberate faults (the `mutants` option); absent in every normal server. */
-  readonly faults?: SessionFaults;
+  /** Who may send what before and during authentication. Default: the spec's (SPEC_AUTH_POLICY). */
+  readonly authPolicy?: AuthPolicy;
   /** Records every frame in and out (the control API reads it). */
   readonly journal?: FrameJournal;
   /** Faults a test injected through the control API (delays, failures, closes...). */
@@ -33,18 +33,16 @@ export interface SessionContext {
   readonly connections?: ConnectionRegistry;
 }
 
-/**
- * Test-only: the session's seams for the conformance suite's mutants (src/testing/mutants.ts).
- * Read once when a session is created, so a normal session pays nothing for them.
- */
-export interface SessionFaults {
-  /** Wraps how the session talks back (envelope faults: reply bytes, missing replies, closes). */
-  readonly wrapOutput?: (out: SessionOutput) => SessionOutput;
-  /** Replaces the cap on `auth` requests per connection. */
-  readonly maxAuthAttempts?: number;
-  /** Replaces the WIRE-3 gate: which commands are served before `auth`. */
-  readonly servedBeforeAuth?: (command: string) => boolean;
+/** The rules of authentication a session enforces (WIRE-3, WIRE-5). */
+export interface AuthPolicy {
+  /** How many `auth` requests one connection may send, successful ones included. */
+  readonly maxAttempts: number;
+  /** Which commands an unauthenticated connection may send. */
+  servedBeforeAuth(command: string): boolean;
 }
+
+/** A session as its transport drives it: a DapSession, or something standing in for one. */
+export type Session = Pick<DapSession, 'id' | 'userId' | 'receive' | 'ended'>;
 
 /** How a session talks back; implemented by each transport. */
 export interface SessionOutput {
@@ -60,6 +58,13 @@ export interface SessionOutput {
 
 /** The real server's cap on `auth` requests per connection, successful ones included. */
 export const MAX_AUTH_ATTEMPTS = 5;
+
+/** The spec's rules: five attempts; before auth, only `auth` and the public commands. */
+export const SPEC_AUTH_POLICY: AuthPolicy = {
+  maxAttempts: MAX_AUTH_ATTEMPTS,
+  servedBeforeAuth: (command) => command === 'auth' || command.startsWith('rrext_public_'),
+};
+
 /** Close code after an auth failure or a gated request (the real server uses 1000). */
 const CLOSE_AFTER_REFUSAL = 1000;
 
@@ -97,20 +102,14 @@ export class DapSession {
   /** Timers of delayed responses, cleared when the connection ends. */
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #out: SessionOutput;
-  /** The transport's own output: a test-only wrapped `#out` may leave this hook out. */
-  readonly #unanswered: () => void;
-  readonly #maxAuthAttempts: number;
-  readonly #servedBeforeAuth: (command: string) => boolean;
+  readonly #authPolicy: AuthPolicy;
 
   constructor(
     private readonly ctx: SessionContext,
     out: SessionOutput,
   ) {
-    const faults = ctx.faults;
-    this.#out = faults?.wrapOutput?.(out) ?? out;
-    this.#unanswered = () => out.unanswered?.();
-    this.#maxAuthAttempts = faults?.maxAuthAttempts ?? MAX_AUTH_ATTEMPTS;
-    this.#servedBeforeAuth = faults?.servedBeforeAuth ?? servedBeforeAuth;
+    this.#out = out;
+    this.#authPolicy = ctx.authPolicy ?? SPEC_AUTH_POLICY;
     this.id = ctx.connections?.open(() => this.userId) ?? 0;
   }
 
@@ -137,24 +136,24 @@ export class DapSession {
     const journal = this.ctx.journal;
     const bytes = typeof data === 'string' || payload === undefined ? data : data.subarray(0, data.length - payload.length - 1);
     const entryId = journal ? journal.record(this.id, 'in', bytes, payload?.length, requestUser) : 0;
-    if (this.#closing) return this.#unanswered();
+    if (this.#closing) return this.#out.unanswered?.();
     const frame = decodeSplitFrame(header, payload);
     if (frame.kind === 'drop') {
-      this.#unanswered();
+      this.#out.unanswered?.();
       this.ctx.onDroppedFrame?.(frame.reason);
       return;
     }
     this.ctx.beforeCommand?.();
     let outcome: Outcome;
     let fault: FaultDecision | undefined;
-    if (!this.#caller && !this.#servedBeforeAuth(frame.command)) outcome = { error: messages.notAuthenticated, close: true };
+    if (!this.#caller && !this.#authPolicy.servedBeforeAuth(frame.command)) outcome = { error: messages.notAuthenticated, close: true };
     else if (frame.kind === 'bad') outcome = { error: frame.message };
     else {
       try {
         fault = this.ctx.faultPlan?.decide({ connectionId: this.id, userId: this.userId, command: frame.command });
         const replace = fault?.replace;
         if (replace?.kind === 'close') {
-          this.#unanswered();
+          this.#out.unanswered?.();
           this.#closeConnection(replace.code, replace.reason);
           return;
         }
@@ -172,7 +171,7 @@ export class DapSession {
     const close = 'error' in outcome && outcome.close === true;
     if (close) this.#closing = true;
     if (fault?.silent) {
-      this.#unanswered();
+      this.#out.unanswered?.();
       if (close) this.#closeConnection(CLOSE_AFTER_REFUSAL, (outcome as { error: string }).error);
       return;
     }
@@ -213,7 +212,7 @@ export class DapSession {
   /** WIRE-4/5: at most five attempts; any failure answers, then closes the connection. */
   #auth(args: Record<string, unknown>): Outcome {
     this.#authAttempts += 1;
-    if (this.#authAttempts > this.#maxAuthAttempts) return { error: messages.tooManyAttempts, close: true };
+    if (this.#authAttempts > this.#authPolicy.maxAttempts) return { error: messages.tooManyAttempts, close: true };
     const result = this.ctx.users.authenticate(args['auth']);
     if (result === 'empty') return { error: messages.noAuthorization, close: true };
     if (result === 'invalid') return { error: messages.invalidKey, close: true };
@@ -269,11 +268,6 @@ export class DapSession {
     this.#closedHere = true;
     this.#out.close(code, reason);
   }
-}
-
-/** WIRE-3: what an unauthenticated connection may send. */
-function servedBeforeAuth(command: string): boolean {
-  return command === 'auth' || command.startsWith('rrext_public_');
 }
 
 function callerOf(auth: AuthenticatedUser): Caller {

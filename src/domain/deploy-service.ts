@@ -54,7 +54,7 @@ export interface DeploymentListener {
 
 const NO_LISTENER: DeploymentListener = { added() {}, updated() {}, removed() {} };
 
-/** Validates a client-supplied schedule (parseSchedule; a test mutant may wrap it). */
+/** Reads and validates a client-supplied schedule: which schedules a server accepts (the spec's: parseSchedule). */
 export type ScheduleParser = (value: unknown) => Schedule;
 
 /** The limits the deploy operations enforce (the connection limits belong to the WebSocket door). */

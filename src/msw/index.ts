@@ -9,8 +9,7 @@
  * TypeScript SDK under Node) are not intercepted and need the real server (createMockServer).
  * Node 20 has a global WebSocket only with `--experimental-websocket`.
  *
- * Browser-safe: this entry point and what it imports use no Node built-ins. It builds on
- * core-build.ts, not core.ts, so it cannot reach the test-only mutants (which need Node);
+ * Browser-safe: this entry point and what it imports use no Node built-ins;
  * test/doors/browser-bundle.test.ts bundles it for the browser to hold it to that.
  * @since 0.3.0
  */
@@ -18,7 +17,6 @@ import { ws, type WebSocketHandler } from 'msw';
 import type { ControlApi } from '../control/control-api.js';
 import { buildDeployCore, type CoreOptions } from '../core-build.js';
 import type { JournalEntry, JournalFilter } from '../dap/journal.js';
-import { DapSession } from '../dap/session.js';
 
 /**
  * Any `ws://` or `wss://` URL whose path is the DAP endpoint, `/task/service` (WIRE-1).
@@ -35,7 +33,7 @@ const CLOSE_TOO_BIG = 1009;
  * no sockets and knows no client address.
  * @since 0.3.0
  */
-export interface MswMockOptions extends Omit<CoreOptions, 'mutants'> {
+export interface MswMockOptions extends CoreOptions {
   /**
    * Which WebSocket URLs to answer: a URL (`ws://localhost:5565/task/service`), an msw path
    * pattern, or a RegExp. Default: any host's `/task/service` (DAP_URL_PATTERN).
@@ -90,8 +88,11 @@ export async function createMswMock(options: MswMockOptions = {}): Promise<MswMo
   if (typeof options.users === 'string') {
     throw new TypeError('createMswMock takes users as an array (a users file path needs Node: read the file and pass its users)');
   }
-  if ((options as CoreOptions).mutants !== undefined) {
-    throw new TypeError('createMswMock does not take mutants: they are test-only and need Node (use createMockServer)');
+  // A removed option: failing beats quietly serving a correct mock where a broken one was asked for.
+  if ('mutants' in options) {
+    throw new TypeError(
+      "createMswMock does not take mutants: deliberately broken servers are test-only and need Node (createMutantServer of 'rocketride-deploy-kit/testing')",
+    );
   }
   const { url = DAP_URL_PATTERN, maxFrameBytes: legacyMaxFrameBytes, ...coreOptions } = options;
   const core = buildDeployCore({ ...coreOptions, limits: { maxFrameBytes: legacyMaxFrameBytes, ...coreOptions.limits } });
@@ -102,7 +103,7 @@ export async function createMswMock(options: MswMockOptions = {}): Promise<MswMo
   const handler = linkFor(url).addEventListener('connection', ({ client }) => {
     // A closed mock serves no one (its handler may still be in msw's list).
     if (closed) return void client.close(1001, 'Server shutting down');
-    const session = new DapSession(core, {
+    const session = core.openSession({
       send: (text) => client.send(text),
       // msw's client.send() delivers in a microtask and drops what is still queued once the
       // socket is closing: close after the response in flight (a refusal's message, say) is

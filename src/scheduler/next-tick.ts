@@ -11,6 +11,9 @@ export interface NextTick {
   next(afterMs: number): number | undefined;
 }
 
+/** Finds the ticks of a cron expression in a time zone (nextTickFor is the scheduler's). */
+export type NextTickFinder = (expression: string, timezone: string) => NextTick;
+
 /**
  * Compiled searches are immutable and every add or schedule update needs one, so they are shared
  * per (zone, expression); bounded, so a stream of distinct schedules only recycles the cache.

@@ -10,7 +10,8 @@ import type { Deployment } from '../domain/deployment.js';
 import { SchedulerError } from './errors.js';
 import { IndexedHeap, TickBuckets, type BucketItem, type HeapItem } from './heap.js';
 import { RunLog, TickLog, type RunEntry } from './history.js';
-import { nextTickFor, type NextTick } from './next-tick.js';
+import { nextTickFor, type NextTick, type NextTickFinder } from './next-tick.js';
+import { SPEC_RUN_POLICY, type RunPolicy } from './run-policy.js';
 import { newCounters, type Counters, type Run, type RunBehavior, type RunOutcome, type TickReason, type TickRecord } from './types.js';
 
 export interface SchedulerOptions {
@@ -20,21 +21,10 @@ export interface SchedulerOptions {
   readonly runBehavior: RunBehavior;
   /** Ticks and runs kept per deployment; counters stay exact past it. */
   readonly historyLimit: number;
-  /** Test-only deliberate faults (the `mutants` option); absent in every normal server. */
-  readonly faults?: SchedulerFaults;
-}
-
-/**
- * Test-only: the scheduler's seams for the conformance suite's mutants (src/testing/mutants.ts).
- * Read once by the constructor; a normal scheduler pays nothing for them.
- */
-export interface SchedulerFaults {
-  /** A tick that comes due during a run starts another run instead of being skipped (breaks RUN-3). */
-  readonly allowOverlap?: boolean;
-  /** `remove` leaves a run in progress running instead of cancelling it (breaks RUN-7). */
-  readonly keepRunOnRemove?: boolean;
-  /** Replaces how the next tick of an expression is found. */
-  readonly nextTickFor?: (expression: string, timezone: string) => NextTick;
+  /** What happens to runs on overlap and removal. Default: the spec's (SPEC_RUN_POLICY). */
+  readonly runPolicy?: RunPolicy;
+  /** How the next tick of an expression is found. Default: the cron search (nextTickFor). */
+  readonly findNextTick?: NextTickFinder;
 }
 
 /** What the scheduler needs to know about credentials (RUN-5). */
@@ -123,11 +113,8 @@ export class Scheduler implements DeploymentListener {
   #serial = 0;
   #runSeq = 0;
   #deploy: DeployService | undefined;
-  /** RUN-3's overlap check; off only in a test mutant. */
-  readonly #skipOverlaps: boolean;
-  /** RUN-7's cancel on remove; off only in a test mutant. */
-  readonly #cancelOnRemove: boolean;
-  readonly #nextTickFor: (expression: string, timezone: string) => NextTick;
+  readonly #runPolicy: RunPolicy;
+  readonly #nextTickFor: NextTickFinder;
 
   constructor(
     private readonly clock: ServerClock,
@@ -137,9 +124,8 @@ export class Scheduler implements DeploymentListener {
     private readonly onQueueChange: () => void = () => {},
   ) {
     this.#defaultBehavior = options.runBehavior;
-    this.#skipOverlaps = options.faults?.allowOverlap !== true;
-    this.#cancelOnRemove = options.faults?.keepRunOnRemove !== true;
-    this.#nextTickFor = options.faults?.nextTickFor ?? nextTickFor;
+    this.#runPolicy = options.runPolicy ?? SPEC_RUN_POLICY;
+    this.#nextTickFor = options.findNextTick ?? nextTickFor;
   }
 
   /** The deploy service whose changes this scheduler follows (they reference each other). */
@@ -174,7 +160,7 @@ export class Scheduler implements DeploymentListener {
     this.#entries.delete(key);
     this.#ticks.remove(entry);
     entry.removedAt = this.clock.now();
-    if (entry.current && this.#cancelOnRemove) this.#endRun(entry, entry.removedAt, 'cancelled'); // RUN-7
+    if (entry.current && this.#runPolicy.cancelRunOnRemove) this.#endRun(entry, entry.removedAt, 'cancelled'); // RUN-7
     // Kept queryable for a while if it has a history to show.
     if (entry.ticks || entry.runs) {
       this.#retired.push(entry);
@@ -280,7 +266,7 @@ export class Scheduler implements DeploymentListener {
     let run = 0;
     if (record.state === 'paused') reason = 'skipped_paused';
     else if (!this.credentials.isKeyValid(record.ownerCredential)) reason = 'errored_auth';
-    else if (entry.current && this.#skipOverlaps) reason = 'skipped_overlap';
+    else if (entry.current && this.#runPolicy.skipTickDuringRun) reason = 'skipped_overlap';
     else {
       reason = 'fired';
       run = this.#startRun(entry, at, at, 'schedule');

@@ -9,10 +9,10 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { loadUsersFile } from '../auth/users-file.js';
 import type { UserSpec } from '../auth/users.js';
-import { createDeployCore, type CoreOptions } from '../core.js';
+import { buildDeployCore, type CoreOptions, type DeployCore } from '../core-build.js';
 import type { ControlApi } from '../control/control-api.js';
 import type { JournalEntry, JournalFilter } from '../dap/journal.js';
-import { DapSession, type SessionContext } from '../dap/session.js';
+import type { Session } from '../dap/session.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { ConnectionAdmission } from './admission.js';
 import { createControlHandler, isControlPath, validateControlToken } from './control-http.js';
@@ -99,11 +99,16 @@ export interface MockServer {
  * await server.close();
  * @since 0.1.0
  */
-export async function createMockServer(options: MockServerOptions = {}): Promise<MockServer> {
+export function createMockServer(options: MockServerOptions = {}): Promise<MockServer> {
+  return serveCore(options, buildDeployCore);
+}
+
+/** Starts a server on the core `buildCore` makes from the options (createMockServer's makes the default one). */
+export async function serveCore(options: MockServerOptions, buildCore: (options: CoreOptions) => DeployCore): Promise<MockServer> {
   const host = options.host ?? '127.0.0.1';
   validateControlToken(options.controlToken);
   const users = typeof options.users === 'string' ? await loadUsersFile(options.users) : options.users;
-  const core = await createDeployCore({ ...options, users, limits: { maxFrameBytes: options.maxFrameBytes, ...options.limits } });
+  const core = buildCore({ ...options, users, limits: { maxFrameBytes: options.maxFrameBytes, ...options.limits } });
   const admission = new ConnectionAdmission(core.limits);
   const persistence =
     options.stateFile === undefined
@@ -113,7 +118,6 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
           throw error;
         });
   const inFlight = new InFlight(persistence?.committer);
-  const context: SessionContext = core;
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -148,7 +152,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
         setTimeout(() => ws.terminate(), REFUSED_CLOSE_GRACE_MS).unref();
         return;
       }
-      const session = attachSession(ws, socket, context, inFlight);
+      const session = attachSession(ws, socket, core, inFlight);
       admission.add(address, session);
       ws.once('close', () => admission.release(address, session));
     });
@@ -186,13 +190,13 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
  * requests of one read are corked and leave in one write, so a client that pipelines requests
  * costs one system call per burst instead of one per reply.
  */
-function attachSession(socket: WebSocket, tcp: Duplex, context: SessionContext, inFlight: InFlight): DapSession {
+function attachSession(socket: WebSocket, tcp: Duplex, core: DeployCore, inFlight: InFlight): Session {
   // Replies go through a queue: with a state file, a reply to a change waits for the disk.
   const replies = inFlight.open({
     send: (text) => socket.send(text),
     close: (code, reason) => socket.close(code, clipReason(reason)),
   });
-  const session = new DapSession(context, {
+  const session = core.openSession({
     send: (text) => replies.send(text),
     close: (code, reason) => replies.close(code, reason),
     unanswered: () => replies.unanswered(),

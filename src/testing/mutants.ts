@@ -3,44 +3,42 @@
  * the conformance suite: each one breaks the spec in one known way, and the suite must catch it
  * with the clause named here (`test/conformance/mutants.test.ts` holds it to that).
  *
- * A mutant is switched on by `createMockServer({ mutants: [name] })` (or `createDeployCore`),
- * and nowhere else: this module is only imported when that option is given, so a normal server
- * never loads it. Mutants are applied by wrapping at layer boundaries (the session's output, the
- * deploy service's methods, the store, the schedule parser, the scheduler's listener and
- * credential check); where a fault has to live inside a module, that module has one small
- * `faults` seam read once at construction (`SessionFaults`, `SchedulerFaults`). Two faults are
- * emulated from outside where no seam reaches: renamed command names (DapSession's `receive` is
- * wrapped once per process, and renames only for sessions of a server built with such a mutant),
- * and a tick taken before a run end of the same instant (see `tickBeforeRunEnd`).
+ * A mutant server is made by `createMutantServer(names, options)` (or a core by
+ * `createMutantCore`), and nowhere else: production code never imports this module. Each mutant
+ * is a set of deviations built from outside the core's modules: a session output or an incoming
+ * request rewritten, another auth or run policy, a wrapped schedule parser, next-tick search,
+ * credential check or deployment listener, and methods of the deploy service, the store or the
+ * scheduler wrapped after the parts are made.
  *
  * Never use a mutant for anything but testing a test suite: a mutated server is wrong on purpose.
  * @since 0.3.0
  */
 import { posix } from 'node:path';
 import { unixSeconds, type ServerClock } from '../domain/clock.js';
-import type { Caller, DeployService, DeploymentListener, ScheduleParser } from '../domain/deploy-service.js';
-import { PERMISSION_CONTROL } from '../domain/deploy-service.js';
+import { DeployService, PERMISSION_CONTROL, type Caller, type DeploymentListener, type ScheduleParser } from '../domain/deploy-service.js';
 import { pipelineOf, withChanges, type Deployment } from '../domain/deployment.js';
 import { DeployError, deployErrors, type DeployErrorCode } from '../domain/errors.js';
 import { MANUAL, PRESETS, parseSchedule } from '../domain/schedule.js';
-import type { DeploymentStore } from '../domain/store.js';
+import { assembleDeployCore, coreBase, type CoreOptions, type DeployCore } from '../core-build.js';
 import {
-  DapSession,
   MAX_AUTH_ATTEMPTS,
   messages as sessionMessages,
-  type SessionContext,
-  type SessionFaults,
+  SPEC_AUTH_POLICY,
+  type AuthPolicy,
+  type Session,
   type SessionOutput,
 } from '../dap/session.js';
 import { splitFrame } from '../dap/frames.js';
-import { nextTickFor, type NextTick } from '../scheduler/next-tick.js';
+import { DeploymentStore } from '../domain/store.js';
+import { nextTickFor, type NextTickFinder } from '../scheduler/next-tick.js';
 import {
   MAX_EVENTS_PER_ADVANCE,
+  Scheduler,
   type AdvanceReport,
   type CredentialCheck,
-  type Scheduler,
-  type SchedulerFaults,
+  type SchedulerOptions,
 } from '../scheduler/scheduler.js';
+import { serveCore, type MockServer, type MockServerOptions } from '../server/mock-server.js';
 import type { TickRecord } from '../scheduler/types.js';
 
 /** The spec's clause families (semantics.md). */
@@ -58,48 +56,35 @@ export interface MutantInfo {
   readonly expectedClauses: readonly string[];
 }
 
-/** What the core builds a server from when mutants are on: each piece is optional. */
-export interface CoreFaults {
-  readonly session?: SessionFaults;
-  readonly scheduler?: SchedulerFaults;
-  wrapParser?(parse: ScheduleParser): ScheduleParser;
-  wrapCredentials?(check: CredentialCheck): CredentialCheck;
-  wrapListener?(listener: DeploymentListener): DeploymentListener;
-  /** Patches the assembled pieces (wraps their methods), after they are wired together. */
-  patch?(parts: CoreParts): void;
-}
-
-/** The pieces of one core a mutant may patch. */
-export interface CoreParts {
+/** The parts of one server a mutant may wrap the methods of, once they are made. */
+interface ServerParts {
   readonly deploy: DeployService;
   readonly store: DeploymentStore;
   readonly scheduler: Scheduler;
   readonly clock: ServerClock;
 }
 
-type NextTickFor = (expression: string, timezone: string) => NextTick;
-
-/** One mutant's hooks, made fresh for each server (some keep per-server state). */
-interface Hooks {
+/** How one mutant deviates from the spec, made fresh for each server (some keep per-server state). */
+interface Deviations {
   wrapOutput?(out: SessionOutput): SessionOutput;
   /**
-   * Renames the `command` of every incoming request before the session reads it (applied from
-   * outside: see `renameIncomingCommands`); the response echoes the name as the client sent it.
+   * Renames the `command` of every incoming request before the session reads it; the response
+   * echoes the name as the client sent it.
    */
   renameCommand?(command: string): string;
   maxAuthAttempts?: number;
   servedBeforeAuth?(command: string): boolean;
   allowOverlap?: boolean;
   keepRunOnRemove?: boolean;
-  wrapNextTick?(next: NextTickFor): NextTickFor;
+  wrapNextTick?(next: NextTickFinder): NextTickFinder;
   wrapParser?(parse: ScheduleParser): ScheduleParser;
   wrapCredentials?(check: CredentialCheck): CredentialCheck;
   wrapListener?(listener: DeploymentListener): DeploymentListener;
-  patch?(parts: CoreParts): void;
+  patch?(parts: ServerParts): void;
 }
 
 interface Definition extends MutantInfo {
-  readonly hooks: () => Hooks;
+  readonly deviations: () => Deviations;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,7 +169,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'WIRE',
     description: 'Responses carry request_seq as a JSON string ("7") instead of a number, so SDKs never match them.',
     expectedClauses: ['WIRE-2'],
-    hooks: () => ({
+    deviations: () => ({
       wrapOutput: editReplies((text) => text.replace(/^(\{"type":"response","seq":\d+,"request_seq":)(-?[0-9.eE+-]+)/, '$1"$2"')),
     }),
   },
@@ -193,21 +178,21 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'WIRE',
     description: 'Replies are pretty-printed JSON with raw newlines (the TS SDK drops them and hangs).',
     expectedClauses: ['WIRE-2', 'WIRE-1'],
-    hooks: () => ({ wrapOutput: editReplies((text) => JSON.stringify(JSON.parse(text), null, 2)) }),
+    deviations: () => ({ wrapOutput: editReplies((text) => JSON.stringify(JSON.parse(text), null, 2)) }),
   },
   {
     name: 'seq-not-incremented',
     family: 'WIRE',
     description: "The server's own seq stays 1 on every message instead of growing by one.",
     expectedClauses: ['WIRE-2'],
-    hooks: () => ({ wrapOutput: editReplies((text) => text.replace(/^\{"type":"response","seq":\d+/, '{"type":"response","seq":1')) }),
+    deviations: () => ({ wrapOutput: editReplies((text) => text.replace(/^\{"type":"response","seq":\d+/, '{"type":"response","seq":1')) }),
   },
   {
     name: 'no-deauth-reply',
     family: 'WIRE',
     description: 'deauth logs the connection out but sends no response (both SDKs wait for it forever).',
     expectedClauses: ['WIRE-6', 'WIRE-2'],
-    hooks: () => ({
+    deviations: () => ({
       wrapOutput: editReplies((text) => {
         const reply = JSON.parse(text) as Reply;
         return reply.command === 'deauth' && reply.success === true ? undefined : text;
@@ -219,7 +204,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'WIRE',
     description: 'A failed auth (bad or empty key, too many attempts) is answered but the connection is left open.',
     expectedClauses: ['WIRE-4', 'WIRE-5'],
-    hooks: () => ({
+    deviations: () => ({
       wrapOutput: (out) => {
         let authFailed = false;
         return {
@@ -240,21 +225,23 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'WIRE',
     description: 'auth may be tried any number of times on one connection (no cap of 5).',
     expectedClauses: ['WIRE-5'],
-    hooks: () => ({ maxAuthAttempts: Infinity }),
+    deviations: () => ({ maxAuthAttempts: Infinity }),
   },
   {
     name: 'gate-open',
     family: 'WIRE',
     description: 'rrext_ping is served before auth (the not-authenticated gate lets it through).',
     expectedClauses: ['WIRE-3'],
-    hooks: () => ({ servedBeforeAuth: (command) => command === 'auth' || command === 'rrext_ping' || command.startsWith('rrext_public_') }),
+    deviations: () => ({
+      servedBeforeAuth: (command) => command === 'auth' || command === 'rrext_ping' || command.startsWith('rrext_public_'),
+    }),
   },
   {
     name: 'unknown-command-closes',
     family: 'WIRE',
     description: 'An unknown command is answered with a failure, then the connection is closed.',
     expectedClauses: ['WIRE-8'],
-    hooks: () => ({
+    deviations: () => ({
       wrapOutput: (out) => ({
         send(text) {
           out.send(text);
@@ -273,7 +260,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'REC',
     description: 'Records carry only created_by/created_at/updated_at: the documented userId, createdAt, updatedAt are missing.',
     expectedClauses: ['REC-1'],
-    hooks: () => ({
+    deviations: () => ({
       wrapOutput: editRecords((record) => {
         delete record['userId'];
         delete record['createdAt'];
@@ -286,7 +273,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'REC',
     description: 'Record times are Unix milliseconds instead of seconds.',
     expectedClauses: ['REC-1', 'DEP-ADD-1'],
-    hooks: () => ({
+    deviations: () => ({
       wrapOutput: editRecords((record) => {
         for (const key of ['createdAt', 'updatedAt', 'created_at', 'updated_at']) {
           if (typeof record[key] === 'number') record[key] = Math.round(record[key] * 1000);
@@ -299,7 +286,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'REC',
     description: 'The pipeline comes back without its arrays (every array-valued entry, at any depth, is lost).',
     expectedClauses: ['REC-3'],
-    hooks: () => ({
+    deviations: () => ({
       wrapOutput: editRecords((record) => {
         record['pipeline'] = rebuild(
           record['pipeline'],
@@ -314,7 +301,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'REC',
     description: "The pipeline's non-ASCII characters (keys and strings, project_id aside) come back as '?'.",
     expectedClauses: ['REC-3'],
-    hooks: () => ({
+    deviations: () => ({
       wrapOutput: editRecords((record) => {
         const pipeline = record['pipeline'] as Record<string, unknown>;
         const projectId = pipeline['project_id'];
@@ -332,7 +319,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'DEP',
     description: 'A second add of a deployed project id succeeds and replaces the existing record.',
     expectedClauses: ['DEP-ADD-4'],
-    hooks: () => ({
+    deviations: () => ({
       patch({ deploy }) {
         const add = deploy.add.bind(deploy);
         const remove = deploy.remove.bind(deploy);
@@ -353,7 +340,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'DEP',
     description: "list returns the caller's deployments followed by every other user's.",
     expectedClauses: ['DEP-LIST-1', 'DEP-ISO-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch({ deploy, store }) {
         const owners = new Set<string>();
         const put = store.put.bind(store);
@@ -371,7 +358,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'DEP',
     description: 'remove answers success but the record stays (still listed, status works, add refuses the id).',
     expectedClauses: ['DEP-REM-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch({ deploy, store, scheduler }) {
         const remove = deploy.remove.bind(deploy);
         deploy.remove = (caller, projectId) => {
@@ -388,7 +375,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'DEP',
     description: "update with a pipeline stores it without its project_id (the deployment's key is lost from the pipeline).",
     expectedClauses: ['DEP-UPD-2'],
-    hooks: () => ({
+    deviations: () => ({
       patch({ deploy, store }) {
         const update = deploy.update.bind(deploy);
         deploy.update = (caller, args) => {
@@ -406,7 +393,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'DEP',
     description: 'update with a new pipeline and an invalid schedule fails, but the pipeline is saved anyway.',
     expectedClauses: ['DEP-UPD-3'],
-    hooks: () => ({
+    deviations: () => ({
       patch({ deploy }) {
         const update = deploy.update.bind(deploy);
         deploy.update = (caller, args) => {
@@ -431,7 +418,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'DEP',
     description: 'add does not check task.control: a monitor-only (or permission-less) user can deploy.',
     expectedClauses: ['DEP-PERM-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch({ deploy }) {
         const add = deploy.add.bind(deploy);
         deploy.add = (caller, args) => add({ ...caller, permissions: new Set([...caller.permissions, PERMISSION_CONTROL]) }, args);
@@ -443,7 +430,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'DEP',
     description: 'status of an unknown project id succeeds with a made-up empty record instead of failing.',
     expectedClauses: ['DEP-STATUS-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch({ deploy, clock }) {
         const status = deploy.status.bind(deploy);
         deploy.status = (caller, projectId) => {
@@ -463,7 +450,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "Project ids are resolved as storage paths (users/<user>/deployments/<id>), as the real server does: '../../<other>/deployments/<id>' reaches another user's deployment.",
     expectedClauses: ['DEP-ISO-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch({ store }) {
         const resolve = (userId: string, projectId: string): [string, string] => {
           const path = posix.normalize(`users/${userId}/deployments/${projectId}`);
@@ -487,7 +474,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "Not-found failures say 'File not found: users/<userId>/deployments/<id>.json', leaking the storage layout (the real server's words).",
     expectedClauses: ['DEP-MSG-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch({ deploy }) {
         const leak = (caller: Caller, projectId: unknown, error: unknown): never => {
           if (hasCode(error, 'NOT_FOUND'))
@@ -526,7 +513,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'SCHED',
     description: "A 6-field cron expression (seconds first, e.g. '0 */5 * * * *') is accepted.",
     expectedClauses: ['SCHED-2'],
-    hooks: () => ({
+    deviations: () => ({
       wrapParser: (parse) => (value) => {
         if (typeof value !== 'string') return parse(value);
         const fields = value.trim().split(/[ \t]+/);
@@ -544,7 +531,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'SCHED',
     description: "Presets are matched case-insensitively: '@HOURLY', '@Daily' are accepted.",
     expectedClauses: ['SCHED-2'],
-    hooks: () => ({
+    deviations: () => ({
       wrapParser: (parse) => (value) => {
         const expression = typeof value === 'string' && value.startsWith('@') ? PRESETS[value.toLowerCase()] : undefined;
         return expression !== undefined && value !== (value as string).toLowerCase()
@@ -558,7 +545,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'SCHED',
     description: "An expression no date matches ('0 0 30 2 *') is accepted (it simply never fires).",
     expectedClauses: ['SCHED-3'],
-    hooks: () => ({
+    deviations: () => ({
       wrapParser: (parse) => (value) => {
         try {
           return parse(value);
@@ -580,7 +567,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'SCHED',
     description: "Month and weekday names in cron fields ('0 9 * JAN MON-FRI') are refused.",
     expectedClauses: ['SCHED-1'],
-    hooks: () => ({
+    deviations: () => ({
       wrapParser: (parse) => (value) => {
         if (typeof value === 'string' && value !== MANUAL && !value.startsWith('@') && /[a-z]/i.test(value))
           throw deployErrors.invalidSchedule(value);
@@ -595,14 +582,14 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'RUN',
     description: 'A tick that comes due while a run is in progress starts another run instead of being skipped.',
     expectedClauses: ['RUN-3'],
-    hooks: () => ({ allowOverlap: true }),
+    deviations: () => ({ allowOverlap: true }),
   },
   {
     name: 'paused-still-fires',
     family: 'RUN',
     description: 'A paused deployment keeps firing (the scheduler is never told it was paused).',
     expectedClauses: ['RUN-4'],
-    hooks: () => ({
+    deviations: () => ({
       wrapListener: (listener) => {
         const active = (record: Deployment): Deployment => (record.state === 'paused' ? { ...record, state: 'active' } : record);
         return {
@@ -618,7 +605,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'RUN',
     description: 'update of an errored deployment makes it active again (and a new schedule fires again).',
     expectedClauses: ['RUN-5', 'DEP-UPD-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch({ deploy }) {
         const update = deploy.update.bind(deploy);
         deploy.update = (caller, args) => {
@@ -640,14 +627,14 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'RUN',
     description: "Ticks never re-check the owner's key: a deployment whose key was revoked keeps firing and never turns errored.",
     expectedClauses: ['RUN-5'],
-    hooks: () => ({ wrapCredentials: () => ({ isKeyValid: () => true }) }),
+    deviations: () => ({ wrapCredentials: () => ({ isKeyValid: () => true }) }),
   },
   {
     name: 'manual-fires',
     family: 'RUN',
     description: "A 'manual' deployment fires every minute as if it were '* * * * *'.",
     expectedClauses: ['RUN-2'],
-    hooks: () => ({
+    deviations: () => ({
       wrapParser: (parse) => (value) => {
         const schedule = parse(value);
         return schedule.expression === undefined ? { source: schedule.source, expression: '* * * * *' } : schedule;
@@ -659,7 +646,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'RUN',
     description: 'remove leaves a run in progress running to its normal end instead of ending it as cancelled.',
     expectedClauses: ['RUN-7'],
-    hooks: () => ({ keepRunOnRemove: true }),
+    deviations: () => ({ keepRunOnRemove: true }),
   },
   {
     name: 'schedule-update-ignored',
@@ -667,7 +654,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       'A schedule update is stored but the scheduler keeps following the old expression (manual keeps ticking; manual -> cron never ticks).',
     expectedClauses: ['RUN-6'],
-    hooks: () => ({
+    deviations: () => ({
       wrapListener: (listener) => ({
         added: (record) => listener.added(record),
         updated: (previous, next) => listener.updated({ ...previous, schedule: next.schedule }, next),
@@ -680,7 +667,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'RUN',
     description: 'Every scheduled tick fires one minute after the minute its expression matches.',
     expectedClauses: ['RUN-1'],
-    hooks: () => ({
+    deviations: () => ({
       wrapNextTick: (inner) => (expression, timezone) => {
         const tick = inner(expression, timezone);
         return { next: (afterMs) => shift(tick.next(afterMs - MINUTE_MS), MINUTE_MS) };
@@ -693,7 +680,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       'A clock move that passes several due ticks of a deployment fires it once, then resumes after the target (missed ticks coalesced): advancing a+b at once differs from a then b.',
     expectedClauses: ['RUN-8', 'RUN-1'],
-    hooks: () => {
+    deviations: () => {
       let horizon = -Infinity;
       return {
         patch({ scheduler }) {
@@ -725,14 +712,14 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'WIRE',
     description: "The server's seq counter is read before it is incremented: the first message on a connection has seq 0, then 1, 2...",
     expectedClauses: ['WIRE-2'],
-    hooks: () => ({ wrapOutput: renumberReplies(() => (seq) => seq - 1) }),
+    deviations: () => ({ wrapOutput: renumberReplies(() => (seq) => seq - 1) }),
   },
   {
     name: 'seq-starts-at-two',
     family: 'WIRE',
     description: 'The server counts a connection-opened event it never sends: the first message on a connection has seq 2, then 3, 4...',
     expectedClauses: ['WIRE-2'],
-    hooks: () => ({ wrapOutput: renumberReplies(() => (seq) => seq + 1) }),
+    deviations: () => ({ wrapOutput: renumberReplies(() => (seq) => seq + 1) }),
   },
   {
     name: 'seq-shared-across-connections',
@@ -740,7 +727,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "One seq counter for the whole server instead of one per connection: a second connection's first message continues where the first left off.",
     expectedClauses: ['WIRE-2'],
-    hooks: () => {
+    deviations: () => {
       let shared = 0;
       return { wrapOutput: renumberReplies(() => () => ++shared) };
     },
@@ -751,7 +738,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       'Every successful auth starts a new session object whose seq counter starts again at 1 (the auth reply itself is 1), so seq falls back after a re-auth.',
     expectedClauses: ['WIRE-2'],
-    hooks: () => ({
+    deviations: () => ({
       wrapOutput: renumberReplies(() => {
         let n = 0;
         return (_seq, text) => {
@@ -769,7 +756,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       'The auth cap is checked before the attempt is counted (off by one): six auth requests are served on one connection, the 7th is refused.',
     expectedClauses: ['WIRE-5'],
-    hooks: () => ({ maxAuthAttempts: MAX_AUTH_ATTEMPTS + 1 }),
+    deviations: () => ({ maxAuthAttempts: MAX_AUTH_ATTEMPTS + 1 }),
   },
   {
     name: 'auth-count-resets-on-deauth',
@@ -777,7 +764,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       'The auth attempt counter lives in the login state and is reset by deauth: auth, deauth, auth... can go on forever on one connection.',
     expectedClauses: ['WIRE-5'],
-    hooks: () => ({ maxAuthAttempts: Infinity, wrapOutput: authCap({ countReauth: true, resetOnDeauth: true }) }),
+    deviations: () => ({ maxAuthAttempts: Infinity, wrapOutput: authCap({ countReauth: true, resetOnDeauth: true }) }),
   },
   {
     name: 'auth-reauth-not-counted',
@@ -785,7 +772,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       'Only an auth on an unauthenticated connection counts towards the cap of 5: re-auths of an authenticated connection are never refused.',
     expectedClauses: ['WIRE-5'],
-    hooks: () => ({ maxAuthAttempts: Infinity, wrapOutput: authCap({ countReauth: false, resetOnDeauth: false }) }),
+    deviations: () => ({ maxAuthAttempts: Infinity, wrapOutput: authCap({ countReauth: false, resetOnDeauth: false }) }),
   },
 
   // ---- WIRE-8: command names ----
@@ -795,7 +782,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "Extension commands are looked up lower-cased ('RREXT_DEPLOY_LIST', 'Rrext_Ping', 'RREXT_PUBLIC_PROBE' are served); auth and deauth are matched exactly.",
     expectedClauses: ['WIRE-8', 'WIRE-3'],
-    hooks: () => ({
+    deviations: () => ({
       renameCommand: (command) => {
         const lower = command.toLowerCase();
         return lower.startsWith('rrext_') ? lower : command;
@@ -808,7 +795,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "The handshake compares auth and deauth lower-cased: 'Auth', 'AUTH' authenticate and 'DeAuth' signs out; other commands are matched exactly.",
     expectedClauses: ['WIRE-8', 'WIRE-3'],
-    hooks: () => ({
+    deviations: () => ({
       renameCommand: (command) => {
         const lower = command.toLowerCase();
         return lower === 'auth' || lower === 'deauth' ? lower : command;
@@ -820,7 +807,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'WIRE',
     description: "Command names are trimmed before they are matched: ' auth', 'rrext_deploy_list\\n', 'rrext_ping ' are served.",
     expectedClauses: ['WIRE-8', 'WIRE-3'],
-    hooks: () => ({ renameCommand: (command) => command.trim() }),
+    deviations: () => ({ renameCommand: (command) => command.trim() }),
   },
 
   // ---- REC-2: the two dialects drift apart after a change ----
@@ -830,7 +817,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       'The compat field updated_at is filled from the creation time (a copy-paste slip): equal to updatedAt on a fresh record, stale after every update.',
     expectedClauses: ['REC-2', 'DEP-UPD-1'],
-    hooks: () => ({
+    deviations: () => ({
       wrapOutput: editRecords((record) => {
         if ('updated_at' in record) record['updated_at'] = record['created_at'];
       }),
@@ -842,7 +829,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       'The storage layer stamps updated_at on every save, pause and errored included, while the documented updatedAt only follows updates: after a pause the two differ.',
     expectedClauses: ['REC-2'],
-    hooks: () => {
+    deviations: () => {
       const stamped = new Map<string, number>();
       return {
         patch({ deploy, clock }) {
@@ -883,7 +870,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "list takes created_by/created_at/updated_at from a summary index written at add and never refreshed: after an update, list's updated_at is stale (status is right).",
     expectedClauses: ['REC-2', 'DEP-LIST-1'],
-    hooks: () => {
+    deviations: () => {
       const index = new Map<string, { created_by: string; created_at: number; updated_at: number }>();
       return {
         patch({ deploy }) {
@@ -924,7 +911,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'DEP',
     description: 'update saves the new pipeline or schedule but keeps the old updatedAt (both dialects), as if nothing had changed.',
     expectedClauses: ['DEP-UPD-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch(parts) {
         const update = parts.deploy.update.bind(parts.deploy);
         parts.deploy.update = (caller, args) => {
@@ -940,7 +927,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'DEP',
     description: 'update rebuilds the record as a fresh one: createdAt (both dialects) becomes the time of the update, like updatedAt.',
     expectedClauses: ['DEP-UPD-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch(parts) {
         const update = parts.deploy.update.bind(parts.deploy);
         parts.deploy.update = (caller, args) => {
@@ -956,7 +943,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       'remove is a soft delete that keeps a tombstone: adding the same id again revives it with its first createdAt (updatedAt is new), instead of starting fresh.',
     expectedClauses: ['DEP-REM-1', 'DEP-ADD-1'],
-    hooks: () => {
+    deviations: () => {
       const tombstones = new Map<string, number>();
       return {
         patch(parts) {
@@ -986,7 +973,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       'add stores createdAt as whole seconds (int(time)) but updatedAt with its fraction: at 10:07:01.5 the new record has createdAt ...21 and updatedAt ...21.5.',
     expectedClauses: ['DEP-ADD-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch(parts) {
         const add = parts.deploy.add.bind(parts.deploy);
         parts.deploy.add = (caller, args) => {
@@ -1004,7 +991,9 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "Project ids are percent-decoded once (as if they came from a URL) before they key the store: 'a%2Fb' and 'a/b', '%41' and 'A' are one deployment.",
     expectedClauses: ['DEP-ISO-1'],
-    hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: percentDecode(projectId) })) }),
+    deviations: () => ({
+      patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: percentDecode(projectId) })),
+    }),
   },
   {
     name: 'encoded-traversal-reaches-other-user',
@@ -1012,7 +1001,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "Ids with a '/', '\\\\' or '..' are stored under a hash; other ids are percent-decoded into users/<user>/deployments/<id> and normalised, so the fully encoded '%2E%2E%2F%2E%2E%2Falice%2Fdeployments%2Fx' reaches alice's x (the literal traversal is inert).",
     expectedClauses: ['DEP-ISO-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch: ({ store }) =>
         aliasStore(store, (userId, projectId) =>
           looksLikePath(projectId) ? hashed(userId, projectId) : storagePath(userId, percentDecode(projectId)),
@@ -1025,7 +1014,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "The id is percent-decoded and checked for '/', '\\\\' and '..', then the storage layer decodes it a second time into a path: '%252E%252E%252F…' (encoded twice) reaches another user's deployment.",
     expectedClauses: ['DEP-ISO-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch: ({ store }) =>
         aliasStore(store, (userId, projectId) => {
           const once = percentDecode(projectId);
@@ -1038,7 +1027,9 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'DEP',
     description: "Project ids are Unicode-normalised (NFC) before they key the store: 'caf\\u00e9' and 'cafe\\u0301' are one deployment.",
     expectedClauses: ['DEP-ISO-1'],
-    hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.normalize('NFC') })) }),
+    deviations: () => ({
+      patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.normalize('NFC') })),
+    }),
   },
   {
     name: 'project-id-nfkc-normalised',
@@ -1046,7 +1037,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "Project ids are NFKC-normalised (compatibility forms folded) before they key the store: '\\ufb01le' (ligature) and 'file', '\\uff21' and 'A' are one deployment.",
     expectedClauses: ['DEP-ISO-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.normalize('NFKC') })),
     }),
   },
@@ -1056,14 +1047,16 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "Records are files on a case-insensitive file system: 'Reports' and 'reports' are one deployment (status 'reports' returns 'Reports').",
     expectedClauses: ['DEP-ISO-1'],
-    hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.toLowerCase() })) }),
+    deviations: () => ({
+      patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.toLowerCase() })),
+    }),
   },
   {
     name: 'project-id-trimmed',
     family: 'DEP',
     description: "Project ids are trimmed before they key the store: ' p', 'p ' and 'p\\t' are all deployment 'p'.",
     expectedClauses: ['DEP-ISO-1'],
-    hooks: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.trim() })) }),
+    deviations: () => ({ patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.trim() })) }),
   },
   {
     name: 'project-id-cut-at-nul',
@@ -1071,7 +1064,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "The storage layer takes the id as a C string: everything from the first NUL on is ignored ('p\\u0000x' is deployment 'p').",
     expectedClauses: ['DEP-ISO-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch: ({ store }) => aliasStore(store, (userId, projectId) => ({ owner: userId, key: projectId.split('\u0000', 1)[0]! })),
     }),
   },
@@ -1081,7 +1074,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "Ids with a '/' are stored under a hash, others are joined into a Windows-style path where '\\\\' separates folders too: '..\\\\..\\\\alice\\\\deployments\\\\x' reaches alice's x.",
     expectedClauses: ['DEP-ISO-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch: ({ store }) =>
         aliasStore(store, (userId, projectId) =>
           projectId.includes('/') ? hashed(userId, projectId) : storagePath(userId, projectId.replaceAll('\\', '/')),
@@ -1096,7 +1089,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "Project ids are unique across users (a unique index on the id alone): a second user's add of an id another user deployed fails as already existing.",
     expectedClauses: ['DEP-ADD-5'],
-    hooks: () => ({
+    deviations: () => ({
       patch({ deploy, store }) {
         const [add, remove] = [deploy.add.bind(deploy), deploy.remove.bind(deploy)];
         deploy.add = (caller, args) => {
@@ -1114,7 +1107,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "list joins on the project id without the owner: next to each of the caller's deployments it returns every other user's deployment with the same id.",
     expectedClauses: ['DEP-LIST-1', 'DEP-ISO-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch({ deploy, store }) {
         const list = deploy.list.bind(deploy);
         deploy.list = (caller) => list(caller).flatMap((record) => [record, ...othersWithId(store, record)]);
@@ -1127,7 +1120,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       "update writes by project id alone: updating a shared id changes every user's deployment with that id (pipeline, schedule, updatedAt).",
     expectedClauses: ['DEP-ADD-5', 'DEP-LIST-1', 'DEP-ISO-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch({ deploy, store, scheduler }) {
         const update = deploy.update.bind(deploy);
         deploy.update = (caller, args) => {
@@ -1151,7 +1144,7 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'DEP',
     description: "remove deletes by project id alone: removing a shared id removes every user's deployment with that id.",
     expectedClauses: ['DEP-ADD-5', 'DEP-LIST-1', 'DEP-ISO-1'],
-    hooks: () => ({
+    deviations: () => ({
       patch({ deploy, store, scheduler }) {
         const remove = deploy.remove.bind(deploy);
         deploy.remove = (caller, projectId) => {
@@ -1172,28 +1165,28 @@ const DEFINITIONS: readonly Definition[] = [
     family: 'SCHED',
     description: "@weekly is accepted but runs as '0 0 * * 1' (Mondays, the ISO week start) instead of '0 0 * * 0' (Sundays).",
     expectedClauses: ['SCHED-4'],
-    hooks: () => ({ wrapParser: presetMeaning('@weekly', '0 0 * * 1') }),
+    deviations: () => ({ wrapParser: presetMeaning('@weekly', '0 0 * * 1') }),
   },
   {
     name: 'midnight-preset-at-noon',
     family: 'SCHED',
     description: "@midnight is accepted but runs as '0 12 * * *' (12 read as 12 a.m. on a 12-hour clock) instead of '0 0 * * *'.",
     expectedClauses: ['SCHED-4'],
-    hooks: () => ({ wrapParser: presetMeaning('@midnight', '0 12 * * *') }),
+    deviations: () => ({ wrapParser: presetMeaning('@midnight', '0 12 * * *') }),
   },
   {
     name: 'monthly-preset-every-other-month',
     family: 'SCHED',
     description: "@monthly is accepted but runs as '0 0 1 */2 *' (every other month) instead of '0 0 1 * *'.",
     expectedClauses: ['SCHED-4'],
-    hooks: () => ({ wrapParser: presetMeaning('@monthly', '0 0 1 */2 *') }),
+    deviations: () => ({ wrapParser: presetMeaning('@monthly', '0 0 1 */2 *') }),
   },
   {
     name: 'annually-preset-in-december',
     family: 'SCHED',
     description: "@annually is accepted but runs as '0 0 1 12 *' (December 1st), so it differs from @yearly ('0 0 1 1 *').",
     expectedClauses: ['SCHED-4'],
-    hooks: () => ({ wrapParser: presetMeaning('@annually', '0 0 1 12 *') }),
+    deviations: () => ({ wrapParser: presetMeaning('@annually', '0 0 1 12 *') }),
   },
 
   // ---- RUN-3: a run ending at the instant of the next tick ----
@@ -1203,7 +1196,7 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       'At an instant where a run ends and the next tick of the same deployment comes due, the tick is processed first: it finds the run still in progress and is skipped (the spec processes the run end first and fires the tick).',
     expectedClauses: ['RUN-3'],
-    hooks: tickBeforeRunEnd,
+    deviations: tickBeforeRunEnd,
   },
 ];
 
@@ -1243,7 +1236,7 @@ function wireRecordKey(record: Record<string, any>): string {
  * Stores `next` again with `changes` applied, and tells the scheduler (so its copy of the record
  * is the stored one): a mutant's after-the-fact edit of a record the deploy service just stored.
  */
-function amend({ store, scheduler }: CoreParts, next: Deployment, changes: Partial<Deployment>): Deployment {
+function amend({ store, scheduler }: ServerParts, next: Deployment, changes: Partial<Deployment>): Deployment {
   const fixed = withChanges(next, changes);
   store.put(fixed);
   scheduler.updated(next, fixed);
@@ -1306,37 +1299,30 @@ interface Echo {
   current: { readonly seq: unknown; readonly command: string; readonly original: string } | undefined;
 }
 
-interface CommandRenaming {
-  readonly rename: (command: string) => string;
-  readonly echo: Echo;
-}
-
-/** The session faults of servers whose mutants rename commands, and how. */
-const commandRenamings = new WeakMap<object, CommandRenaming>();
-let receivePatched = false;
-
 /**
- * The session has no seam for its input, so renaming is applied from outside: DapSession's
- * `receive` is wrapped once per process, and renames the command of a frame only for sessions
- * of a server built with such a mutant (recognised by their faults object); every other session
- * goes straight through.
+ * A session whose incoming requests have their command renamed before it reads them; while it
+ * serves a renamed one, `echo` says so (for restoreEcho).
  */
-function renameIncomingCommands(): void {
-  if (receivePatched) return;
-  receivePatched = true;
-  const receive = DapSession.prototype.receive;
-  DapSession.prototype.receive = function (this: DapSession, data: Uint8Array | string, isBinary: boolean): void {
-    const faults = (this as unknown as { ctx?: SessionContext }).ctx?.faults;
-    const renaming = faults === undefined ? undefined : commandRenamings.get(faults);
-    const renamed = renaming && renameFrame(data, isBinary, renaming.rename);
-    if (!renaming || !renamed) return receive.call(this, data, isBinary);
-    const outer = renaming.echo.current;
-    renaming.echo.current = renamed.echo;
-    try {
-      receive.call(this, renamed.data, isBinary);
-    } finally {
-      renaming.echo.current = outer;
-    }
+function renamingSession(session: Session, rename: (command: string) => string, echo: Echo): Session {
+  return {
+    get id() {
+      return session.id;
+    },
+    get userId() {
+      return session.userId;
+    },
+    ended: () => session.ended(),
+    receive(data, isBinary) {
+      const renamed = renameFrame(data, isBinary, rename);
+      if (!renamed) return session.receive(data, isBinary);
+      const outer = echo.current;
+      echo.current = renamed.echo;
+      try {
+        session.receive(renamed.data, isBinary);
+      } finally {
+        echo.current = outer;
+      }
+    },
   };
 }
 
@@ -1475,7 +1461,7 @@ const LAST_INSTANT_MS = 8.64e15;
  * skipped tick; then the move goes on and the run ends. ticks(), describe() counters and the
  * move's report show the skipped tick (a state file does not keep it).
  */
-function tickBeforeRunEnd(): Hooks {
+function tickBeforeRunEnd(): Deviations {
   /** While set, a tick at this instant is passed over when the next tick is looked up. */
   let passOver: number | undefined;
   let credentials: CredentialCheck | undefined;
@@ -1633,10 +1619,48 @@ export const MUTANT_NAMES: readonly string[] = Object.freeze(MUTANTS.map((m) => 
 const BY_NAME = new Map(DEFINITIONS.map((d) => [d.name, d]));
 
 /**
- * Builds the faults of the named mutants (several may be combined), fresh for one server.
- * Throws for a name that is not in the catalogue, listing the known ones.
+ * Starts a mock server (createMockServer's options) with the named mutants built in: several may
+ * be combined. Rejects a name that is not in the catalogue, listing the known ones.
+ * @example
+ * const server = await createMutantServer(['duplicate-add-overwrites'], { port: 0 });
+ * @since 0.5.0
  */
-export function mutantFaults(names: readonly string[]): CoreFaults {
+export function createMutantServer(names: readonly string[], options: MockServerOptions = {}): Promise<MockServer> {
+  return serveCore(options, (coreOptions) => createMutantCore(names, coreOptions));
+}
+
+/**
+ * A server's core (see buildDeployCore) with the named mutants built in: the spec's base, parts
+ * made with the mutants' deviations, assembled as every core is.
+ */
+export function createMutantCore(names: readonly string[], options: CoreOptions = {}): DeployCore {
+  const deviations = combinedDeviations(names);
+  const base = coreBase(options);
+  const { clock, users, settings, signals } = base;
+  const credentials = deviations.wrapCredentials?.(users) ?? users;
+  const scheduler = new Scheduler(clock, credentials, { ...settings.scheduler, ...deviations.scheduler }, signals.queueChanged);
+  const store = new DeploymentStore(signals.stateChanged);
+  const listener = deviations.wrapListener?.(scheduler) ?? scheduler;
+  const deploy = new DeployService(store, clock, listener, deviations.wrapParser?.(parseSchedule) ?? parseSchedule, settings.limits);
+  deviations.patch?.({ deploy, store, scheduler, clock });
+  const core = assembleDeployCore(base, { store, scheduler, deploy, ...(deviations.authPolicy && { authPolicy: deviations.authPolicy }) });
+  const openSession = deviations.openSession;
+  return openSession ? { ...core, openSession: (out) => openSession(core, out) } : core;
+}
+
+/** The deviations of several mutants as one server takes them. */
+interface CombinedDeviations {
+  readonly authPolicy?: AuthPolicy;
+  readonly scheduler?: Pick<SchedulerOptions, 'runPolicy' | 'findNextTick'>;
+  readonly openSession?: (core: DeployCore, out: SessionOutput) => Session;
+  wrapParser?(parse: ScheduleParser): ScheduleParser;
+  wrapCredentials?(check: CredentialCheck): CredentialCheck;
+  wrapListener?(listener: DeploymentListener): DeploymentListener;
+  patch?(parts: ServerParts): void;
+}
+
+/** Combines the named mutants' deviations, fresh for one server; refuses unknown names. */
+function combinedDeviations(names: readonly string[]): CombinedDeviations {
   if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) {
     throw new TypeError(`mutants must be an array of mutant names; known mutants: ${MUTANT_NAMES.join(', ')}`);
   }
@@ -1646,49 +1670,70 @@ export function mutantFaults(names: readonly string[]): CoreFaults {
       `Unknown mutant${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')}. Known mutants: ${MUTANT_NAMES.join(', ')}`,
     );
   }
-  const hooks = [...new Set(names)].map((n) => BY_NAME.get(n)!.hooks());
-  const chain = <T>(pick: (h: Hooks) => ((t: T) => T) | undefined): ((t: T) => T) | undefined => {
-    const wrappers = hooks.map(pick).filter((w): w is (t: T) => T => w !== undefined);
+  const all = [...new Set(names)].map((n) => BY_NAME.get(n)!.deviations());
+  const chain = <T>(pick: (d: Deviations) => ((t: T) => T) | undefined): ((t: T) => T) | undefined => {
+    const wrappers = all.map(pick).filter((w): w is (t: T) => T => w !== undefined);
     return wrappers.length === 0 ? undefined : (t) => wrappers.reduce((acc, wrap) => wrap(acc), t);
   };
-  const last = <T>(pick: (h: Hooks) => T | undefined): T | undefined =>
-    hooks
+  const last = <T>(pick: (d: Deviations) => T | undefined): T | undefined =>
+    all
       .map(pick)
       .filter((v) => v !== undefined)
       .pop();
 
-  const renameCommand = chain<string>((h) => h.renameCommand);
-  const echo: Echo = { current: undefined };
-  // The echo is restored outermost, on the session's own text, before any other output mutant sees it.
-  const outputWrappers = [...hooks.map((h) => h.wrapOutput).filter((w) => w !== undefined), ...(renameCommand ? [restoreEcho(echo)] : [])];
-  const wrapOutput = outputWrappers.length === 0 ? undefined : (out: SessionOutput) => outputWrappers.reduce((acc, wrap) => wrap(acc), out);
-  const maxAuthAttempts = last((h) => h.maxAuthAttempts);
-  const gate = last((h) => h.servedBeforeAuth);
-  const session: SessionFaults = {
-    ...(wrapOutput && { wrapOutput }),
-    ...(maxAuthAttempts !== undefined && { maxAuthAttempts }),
-    ...(gate && { servedBeforeAuth: gate }),
+  const maxAttempts = last((d) => d.maxAuthAttempts);
+  const gate = last((d) => d.servedBeforeAuth);
+  const authPolicy: AuthPolicy | undefined =
+    maxAttempts === undefined && gate === undefined
+      ? undefined
+      : { maxAttempts: maxAttempts ?? SPEC_AUTH_POLICY.maxAttempts, servedBeforeAuth: gate ?? SPEC_AUTH_POLICY.servedBeforeAuth };
+  const allowOverlap = all.some((d) => d.allowOverlap);
+  const keepRunOnRemove = all.some((d) => d.keepRunOnRemove);
+  const wrapNextTick = chain<NextTickFinder>((d) => d.wrapNextTick);
+  const scheduler = {
+    ...((allowOverlap || keepRunOnRemove) && {
+      runPolicy: { skipTickDuringRun: !allowOverlap, cancelRunOnRemove: !keepRunOnRemove },
+    }),
+    ...(wrapNextTick && { findNextTick: wrapNextTick(nextTickFor) }),
   };
-  if (renameCommand) {
-    renameIncomingCommands();
-    commandRenamings.set(session, { rename: renameCommand, echo });
-  }
-  const wrapNextTick = chain<NextTickFor>((h) => h.wrapNextTick);
-  const scheduler: SchedulerFaults = {
-    ...(hooks.some((h) => h.allowOverlap) && { allowOverlap: true }),
-    ...(hooks.some((h) => h.keepRunOnRemove) && { keepRunOnRemove: true }),
-    ...(wrapNextTick && { nextTickFor: wrapNextTick(nextTickFor) }),
-  };
-  const wrapParser = chain<ScheduleParser>((h) => h.wrapParser);
-  const wrapCredentials = chain<CredentialCheck>((h) => h.wrapCredentials);
-  const wrapListener = chain<DeploymentListener>((h) => h.wrapListener);
-  const patches = hooks.map((h) => h.patch).filter((p) => p !== undefined);
+  const openSession = sessionOpener(
+    chain<string>((d) => d.renameCommand),
+    all.map((d) => d.wrapOutput).filter((w) => w !== undefined),
+  );
+  const wrapParser = chain<ScheduleParser>((d) => d.wrapParser);
+  const wrapCredentials = chain<CredentialCheck>((d) => d.wrapCredentials);
+  const wrapListener = chain<DeploymentListener>((d) => d.wrapListener);
+  const patches = all.map((d) => d.patch).filter((p) => p !== undefined);
   return {
-    ...(Object.keys(session).length > 0 && { session }),
+    ...(authPolicy && { authPolicy }),
     ...(Object.keys(scheduler).length > 0 && { scheduler }),
+    ...(openSession && { openSession }),
     ...(wrapParser && { wrapParser }),
     ...(wrapCredentials && { wrapCredentials }),
     ...(wrapListener && { wrapListener }),
-    ...(patches.length > 0 && { patch: (parts: CoreParts) => patches.forEach((p) => p(parts)) }),
+    ...(patches.length > 0 && { patch: (parts: ServerParts) => patches.forEach((p) => p(parts)) }),
+  };
+}
+
+/**
+ * How sessions are opened when mutants rewrite what a session sends or receives: the output
+ * wrapped (the transport's own `unanswered` kept), the incoming commands renamed.
+ */
+function sessionOpener(
+  rename: ((command: string) => string) | undefined,
+  outputWrappers: ReadonlyArray<(out: SessionOutput) => SessionOutput>,
+): ((core: DeployCore, out: SessionOutput) => Session) | undefined {
+  if (!rename && outputWrappers.length === 0) return undefined;
+  const echo: Echo = { current: undefined };
+  // The echo is restored outermost, on the session's own text, before any other output mutant sees it.
+  const wrappers = rename ? [...outputWrappers, restoreEcho(echo)] : outputWrappers;
+  return (core, out) => {
+    const wrapped = wrappers.reduce((acc, wrap) => wrap(acc), out);
+    const session = core.openSession({
+      send: (text) => wrapped.send(text),
+      close: (code, reason) => wrapped.close(code, reason),
+      unanswered: () => out.unanswered?.(),
+    });
+    return rename ? renamingSession(session, rename, echo) : session;
   };
 }

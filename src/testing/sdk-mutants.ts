@@ -6,22 +6,17 @@
  * Each mutant is a module adapter, as the SDK drivers load them (a factory `({ uri, key }) =>
  * client`), exported under the camelCase of its name: a runner loads
  * `dist/testing/sdk-mutants.js#alwaysSendsSchedule`, the string `sdkMutantModule(name)` builds.
- * Faults in what the deploy calls send or return wrap the client's `deploy`; faults inside the
- * client (seq, matching, close, deauth) go through its one test-only seam, CLIENT_FAULTS.
+ * Each is the reference client with a deviation built around it: its deploy calls wrapped (what
+ * they send, return, or how they settle), the frames its socket carries rewritten (seq and
+ * matching), or an unbounded wait for the deauth reply.
  *
  * Never use a mutant for anything but testing a test suite: a mutated client is wrong on purpose.
  * @since 0.3.0
  */
 import { fileURLToPath } from 'node:url';
-import {
-  CLIENT_FAULTS,
-  DeployClient,
-  type ClientFaults,
-  type DeployApi,
-  type DeployClientOptions,
-  type DeploymentRecord,
-} from '../client/client.js';
-import { DapError } from '../client/errors.js';
+import WebSocket from 'ws';
+import { DeployClient, type DeployApi, type DeployClientOptions, type DeploymentRecord } from '../client/client.js';
+import { ConnectionClosedError, DapError } from '../client/errors.js';
 
 /** One SDK mutant as data: what it breaks, and the SDK clause the checks must catch it by. */
 export interface SdkMutantInfo {
@@ -35,10 +30,87 @@ export type SdkMutantClient = Pick<DeployClient, 'connect' | 'disconnect' | 'dep
 export type SdkMutantFactory = (options: { uri: string; key: string }) => SdkMutantClient;
 
 interface Definition extends SdkMutantInfo {
-  /** Switched on through the client's seam. */
-  readonly faults?: ClientFaults;
+  /** Options of the reference client the mutant is built on (its socket class, its deauth wait). */
+  readonly client?: () => Partial<DeployClientOptions>;
   /** Replaces deploy calls, given the real ones and the client (for raw `call`s). */
   readonly deploy?: (api: DeployApi, client: DeployClient) => Partial<DeployApi>;
+}
+
+/** How a socket rewrites the messages it carries: each request sent, each response received. */
+interface FrameRewrite {
+  request?(message: { seq: number; command: string }): void;
+  response?(message: { request_seq: number }): void;
+}
+
+/** A `ws` socket class whose JSON requests and responses pass through a rewrite made fresh per socket. */
+function rewritingSocket(make: () => FrameRewrite): typeof WebSocket {
+  return class RewritingSocket extends WebSocket {
+    readonly #rewrite = make();
+
+    // The client sends only JSON text, with no options or callback.
+    override send(data: unknown): void {
+      const message = JSON.parse(String(data)) as { seq: number; command: string };
+      this.#rewrite.request?.(message);
+      super.send(JSON.stringify(message));
+    }
+
+    override emit(event: string | symbol, ...args: unknown[]): boolean {
+      const [data, isBinary] = args as [WebSocket.RawData, boolean];
+      if (event !== 'message' || isBinary || !this.#rewrite.response) return super.emit(event, ...args);
+      let message: unknown;
+      try {
+        message = JSON.parse(data.toString());
+      } catch {
+        return super.emit(event, ...args);
+      }
+      const response = message as { type?: unknown; request_seq?: unknown };
+      if (response?.type !== 'response' || typeof response.request_seq !== 'number') return super.emit(event, ...args);
+      this.#rewrite.response(response as { request_seq: number });
+      return super.emit(event, Buffer.from(JSON.stringify(response)), isBinary);
+    }
+  };
+}
+
+/**
+ * Every request after auth carries seq `reused`, and the client's pending calls behave as if keyed
+ * by it: a later call takes the place of an earlier one still waiting (which never settles), and
+ * the first response with that seq settles the latest call; further ones find none.
+ */
+function reuseSeq(reused: number): FrameRewrite {
+  let latest: number | undefined;
+  return {
+    request(message) {
+      if (message.command === 'auth') return;
+      latest = message.seq;
+      message.seq = reused;
+    },
+    response(message) {
+      if (message.request_seq !== reused) return;
+      message.request_seq = latest ?? -1;
+      latest = undefined;
+    },
+  };
+}
+
+/** Each response settles the oldest call still waiting, whatever its request_seq. */
+function matchInOrder(): FrameRewrite {
+  const waiting: number[] = [];
+  return {
+    request: (message) => void waiting.push(message.seq),
+    response(message) {
+      message.request_seq = waiting.shift() ?? -1;
+    },
+  };
+}
+
+/** A call that was waiting when the connection closed never settles (calls made after still fail). */
+function hangOnClose<A extends unknown[], R>(client: DeployClient, call: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return (...args) => {
+    const waiting = client.connected;
+    return call(...args).catch((error: unknown) =>
+      waiting && error instanceof ConnectionClosedError ? new Promise<R>(() => {}) : Promise.reject(error),
+    );
+  };
 }
 
 /** The keys a record had before the server sent extra ones (what a too-strict SDK keeps). */
@@ -104,25 +176,31 @@ const DEFINITIONS: readonly Definition[] = [
     clause: 'SDK-6',
     description:
       'Responses settle pending calls first-in first-out, ignoring request_seq (wrong results when the server answers out of order).',
-    faults: { matchInOrder: true },
+    client: () => ({ webSocket: rewritingSocket(matchInOrder) }),
   },
   {
     name: 'reuses-seq',
     clause: 'SDK-6',
     description: 'Every request after auth carries seq 2 (so concurrent calls also overwrite each other).',
-    faults: { reuseSeq: 2 },
+    client: () => ({ webSocket: rewritingSocket(() => reuseSeq(2)) }),
   },
   {
     name: 'hangs-on-close',
     clause: 'SDK-7',
     description: 'When the connection closes, pending calls are not failed: they hang.',
-    faults: { keepPendingOnClose: true },
+    deploy: (api, client) => ({
+      add: hangOnClose(client, api.add),
+      remove: hangOnClose(client, api.remove),
+      list: hangOnClose(client, api.list),
+      status: hangOnClose(client, api.status),
+      update: hangOnClose(client, api.update),
+    }),
   },
   {
     name: 'waits-for-deauth',
     clause: 'SDK-8',
     description: 'disconnect() waits for the deauth reply with no timeout.',
-    faults: { untimedDeauth: true },
+    client: () => ({ disconnectTimeoutMs: Infinity }),
   },
 ];
 
@@ -151,14 +229,9 @@ export function sdkMutantModule(name: string): string {
 }
 
 function adapter(name: string): SdkMutantFactory {
-  const { faults, deploy } = definition(name);
+  const { client: options, deploy } = definition(name);
   return ({ uri, key }) => {
-    const options: DeployClientOptions & { [CLIENT_FAULTS]?: ClientFaults } = {
-      uri,
-      auth: key,
-      ...(faults && { [CLIENT_FAULTS]: faults }),
-    };
-    const client = new DeployClient(options);
+    const client = new DeployClient({ uri, auth: key, ...options?.() });
     if (!deploy) return client;
     return {
       connect: () => client.connect(),

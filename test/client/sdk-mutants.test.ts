@@ -7,7 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startModuleDriver } from '../../conformance/sdk/module-driver.js';
 import * as index from '../../src/index.js';
-import { CLIENT_FAULTS, DeployClient } from '../../src/client/client.js';
+import { DeployClient } from '../../src/client/client.js';
 import * as mutants from '../../src/testing/sdk-mutants.js';
 import { SDK_MUTANTS, sdkMutantModule, type SdkMutantClient } from '../../src/testing/sdk-mutants.js';
 
@@ -224,11 +224,10 @@ describe('each SDK mutant differs from the reference client in its own way', () 
   });
 
   it('waits-for-deauth (SDK-8): disconnect waits for a deauth reply that never comes', async () => {
-    // The mutant is the seam with the default 3 s bound; a short bound shows the difference quickly.
+    // The reference client with a short bound shows the difference quickly.
     const server = await stub(() => undefined);
     const reference = new DeployClient({ uri: server.uri, auth: 'K', disconnectTimeoutMs: 50 });
-    const options = { uri: server.uri, auth: 'K', disconnectTimeoutMs: 50, [CLIENT_FAULTS]: { untimedDeauth: true } };
-    const mutated = new DeployClient(options);
+    const mutated = mutants.waitsForDeauth({ uri: server.uri, key: 'K' });
     await reference.connect();
     await mutated.connect();
     expect(await settledWithin(reference.disconnect(), 1_000)).toBe(true);

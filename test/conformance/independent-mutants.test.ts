@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockServer, type MockServer } from '../../src/index.js';
-import { MUTANTS } from '../../src/testing/mutants.js';
+import { createMutantServer, MUTANTS } from '../../src/testing/mutants.js';
 import { RawClient, type DapResponse } from '../helpers/raw-client.js';
 
 const START = '2026-01-05T10:07:00Z'; // a Monday
@@ -33,7 +33,8 @@ afterEach(async () => {
 });
 
 async function harness(mutant: string | undefined): Promise<Harness> {
-  const server = await createMockServer({ port: 0, clock: { mode: 'fake', startAt: START }, ...(mutant && { mutants: [mutant] }) });
+  const options = { port: 0, clock: { mode: 'fake', startAt: START } } as const;
+  const server = await (mutant ? createMutantServer([mutant], options) : createMockServer(options));
   servers.push(server);
   const track = (c: RawClient) => (clients.push(c), c);
   return {

@@ -10,8 +10,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLAUSES } from '../../conformance/clauses.js';
-import { createMockServer } from '../../src/index.js';
-import { MUTANTS, type MutantInfo } from '../../src/testing/mutants.js';
+import { createMutantServer, MUTANTS, type MutantInfo } from '../../src/testing/mutants.js';
 import { catching, ConformanceRuns, failing, type RunOutcome } from '../helpers/conformance-runs.js';
 
 /** One conformance run takes seconds to a minute or two; a mutant that makes checks time out takes longer. */
@@ -81,7 +80,7 @@ describe('the mutant catalogue', () => {
   });
 
   it('refuses an unknown mutant name, listing the known ones', async () => {
-    await expect(createMockServer({ mutants: ['no-such-mutant'] })).rejects.toThrow(
+    await expect(createMutantServer(['no-such-mutant'])).rejects.toThrow(
       /Unknown mutant 'no-such-mutant'\. Known mutants: request-seq-as-string, /,
     );
   });

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concurrencyUsers, concurrentModel, ConcurrencyError, sameIdRace } from '../../fuzz/concurrency.js';
 import { hasSerialOrder, type SharedEvent } from '../../fuzz/concurrency-shared.js';
 import { createMockServer, type MockServer } from '../../src/index.js';
+import { createMutantServer } from '../../src/testing/mutants.js';
 
 const SEED = 20260526;
 const { users, keys } = concurrencyUsers(5);
@@ -179,7 +180,7 @@ describe('the contended-id oracle', () => {
 
 describe('the harness fails on broken servers', () => {
   async function withMutant<T>(mutant: string, run: (url: string) => Promise<T>): Promise<unknown> {
-    const broken = await createMockServer({ users, mutants: [mutant] });
+    const broken = await createMutantServer([mutant], { users });
     try {
       await run(broken.url);
       return undefined;

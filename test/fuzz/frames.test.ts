@@ -12,7 +12,8 @@ import { fuzzFrames, type FrameFuzzSummary } from '../../fuzz/frame-fuzz.js';
 import { frameBatch, pingOfSize } from '../../fuzz/frame-generators.js';
 import { expectationFor } from '../../fuzz/oracle.js';
 import { findLeaks, parseReply, replyProblems } from '../../fuzz/oracle-replies.js';
-import { createMockServer, type MockServer } from '../../src/index.js';
+import type { MockServer } from '../../src/index.js';
+import { createMutantServer } from '../../src/testing/mutants.js';
 
 const SEED = 20261126;
 const LIMIT = 64 * 1024;
@@ -75,7 +76,7 @@ describe('the fuzzer catches broken servers', () => {
     ['multiline-replies', /raw newline/],
     ['list-leaks-other-users', /another user's data|a record not the fuzz user's/],
   ])('%s', { timeout: 30_000 }, async (mutant, finding) => {
-    const server = await createMockServer({ mutants: [mutant], limits: { maxFrameBytes: LIMIT } });
+    const server = await createMutantServer([mutant], { limits: { maxFrameBytes: LIMIT } });
     servers.push(server);
     const summary = await fuzzFrames({ frames: 2_000, seed: SEED, url: server.url, frameLimit: LIMIT, replyTimeoutMs: 5_000 });
     expect(summary.violationCount).toBeGreaterThan(0);

@@ -12,6 +12,7 @@ import { buildDeployCore } from '../../src/core-build.js';
 import { DapSession, messages } from '../../src/dap/session.js';
 import { createMockServer, type MockServer } from '../../src/index.js';
 import type { UserSpec } from '../../src/auth/users.js';
+import { createMutantServer } from '../../src/testing/mutants.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 /** Two users whose data is recognisable: no answer to one may carry the other's. */
@@ -118,7 +119,7 @@ describe('DAP errors and lists (DEP-MSG-1, DEP-ISO-1)', () => {
     ['list-leaks-other-users', /another user's data/],
     ['project-id-as-path', /another user's data/],
   ])('catch a server with the fault %s', async (mutant, finding) => {
-    const broken = await createMockServer({ users: USERS, mutants: [mutant] });
+    const broken = await createMutantServer([mutant], { users: USERS });
     try {
       const leaks = leaksIn(await dapExchanges(broken.url), B_SECRETS);
       expect(leaks.join('\n')).toMatch(finding);

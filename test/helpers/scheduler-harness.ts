@@ -2,7 +2,7 @@
  * A mock server's core without sockets, for scheduler tests: add deployments as a user would
  * (through the deploy service, as the DAP session does), move the clock, read runs and ticks.
  */
-import { createDeployCore, type CoreOptions, type DeployCore } from '../../src/core.js';
+import { buildDeployCore, type CoreOptions, type DeployCore } from '../../src/core-build.js';
 import type { Caller } from '../../src/domain/deploy-service.js';
 
 export const START = '2026-11-26T10:07:00Z';
@@ -21,7 +21,7 @@ export interface Harness {
 }
 
 export async function harness(options: CoreOptions = {}): Promise<Harness> {
-  const core = await createDeployCore({ clock: { mode: 'fake', startAt: START }, ...options });
+  const core = buildDeployCore({ clock: { mode: 'fake', startAt: START }, ...options });
   const caller = (key: string): Caller => {
     const auth = core.users.authenticate(key);
     if (typeof auth === 'string') throw new Error(`key ${key}: ${auth}`);
