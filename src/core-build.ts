@@ -29,7 +29,8 @@ import { DEFAULT_JOURNAL_LIMITS, FrameJournal, type JournalLimits } from './dap/
 import { DapSession, type AuthPolicy, type Session, type SessionContext, type SessionOutput } from './dap/session.js';
 import { validateTimezone } from './scheduler/next-tick.js';
 import { RealTimeDriver } from './scheduler/real-time-driver.js';
-import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
+import type { SchedulerOptions } from './scheduler/engine.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import type { RunBehavior } from './scheduler/types.js';
 import { VERSION } from './version.js';
 import { resolveLimits, type Limits, type LimitsOption } from './limits.js';

@@ -35,7 +35,7 @@ export { controlOpenApi } from './control/openapi.js';
 export type { JournalEntry, JournalFilter } from './dap/journal.js';
 export type { FaultKind, FaultSpec, FaultView } from './dap/fault-plan.js';
 export type { ConnectionView } from './dap/connections.js';
-export { MAX_EVENTS_PER_ADVANCE } from './scheduler/scheduler.js';
+export { MAX_EVENTS_PER_ADVANCE } from './scheduler/engine.js';
 export { validateTimezone } from './scheduler/next-tick.js';
 export type { ClockMode } from './domain/clock.js';
 export { VERSION } from './version.js';

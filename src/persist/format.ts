@@ -6,7 +6,7 @@
 import type { UsersState } from '../auth/users.js';
 import type { ClockState } from '../domain/clock.js';
 import type { Deployment } from '../domain/deployment.js';
-import type { SchedulerState } from '../scheduler/scheduler.js';
+import type { SchedulerState } from '../scheduler/saved-state.js';
 
 /** The marker that tells a state file from any other JSON file. */
 export const STATE_FORMAT = 'rocketride-deploy-kit/state';

@@ -11,7 +11,7 @@ import { storedDeployment, type Deployment, type DeploymentState } from '../doma
 import { isJsonObject, nestsDeeperThan } from '../domain/json.js';
 import { parseSchedule } from '../domain/schedule.js';
 import type { Limits } from '../limits.js';
-import type { EntryState, SchedulerState } from '../scheduler/scheduler.js';
+import type { EntryState, SchedulerState } from '../scheduler/saved-state.js';
 import type { Counters, RunBehavior, RunOutcome, TickReason } from '../scheduler/types.js';
 import { MOVE_IT_AWAY, StateFileError } from './errors.js';
 import { STATE_FORMAT, STATE_VERSION, type LoadedState } from './format.js';

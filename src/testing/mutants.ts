@@ -31,13 +31,8 @@ import {
 import { splitFrame } from '../dap/frames.js';
 import { DeploymentStore } from '../domain/store.js';
 import { nextTickFor, type NextTickFinder } from '../scheduler/next-tick.js';
-import {
-  MAX_EVENTS_PER_ADVANCE,
-  Scheduler,
-  type AdvanceReport,
-  type CredentialCheck,
-  type SchedulerOptions,
-} from '../scheduler/scheduler.js';
+import { MAX_EVENTS_PER_ADVANCE, type AdvanceReport, type CredentialCheck, type SchedulerOptions } from '../scheduler/engine.js';
+import { Scheduler } from '../scheduler/scheduler.js';
 import { serveCore, type MockServer, type MockServerOptions } from '../server/mock-server.js';
 import type { TickRecord } from '../scheduler/types.js';
 

@@ -1,0 +1,316 @@
+/**
+ * The scheduler's engine (RUN-1..8): due ticks and run ends wait in one priority queue; moving
+ * the clock processes them in time order, exactly as if the time had passed, so advancing by
+ * a+b at once or by a then b gives the same history (RUN-8). It follows the stored deployments
+ * as their listener. Nothing here reads the wall clock or touches I/O.
+ */
+import type { ServerClock } from '../domain/clock.js';
+import type { DeployService, DeploymentListener } from '../domain/deploy-service.js';
+import type { Deployment } from '../domain/deployment.js';
+import { Entry, endsBefore, keyOf, type RunEnd } from './entry.js';
+import { SchedulerError } from './errors.js';
+import { IndexedHeap, TickBuckets } from './heap.js';
+import { RunLog, TickLog } from './history.js';
+import { nextTickFor, type NextTick, type NextTickFinder } from './next-tick.js';
+import { RunBehaviors } from './run-behaviors.js';
+import { SPEC_RUN_POLICY, type RunPolicy } from './run-policy.js';
+import type { Run, RunBehavior, RunOutcome, TickReason } from './types.js';
+
+export interface SchedulerOptions {
+  /** IANA time zone the cron expressions are read in (already validated). */
+  readonly timezone: string;
+  /** How runs behave unless a deployment has its own behavior. */
+  readonly runBehavior: RunBehavior;
+  /** Ticks and runs kept per deployment; counters stay exact past it. */
+  readonly historyLimit: number;
+  /** What happens to runs on overlap and removal. Default: the spec's (SPEC_RUN_POLICY). */
+  readonly runPolicy?: RunPolicy;
+  /** How the next tick of an expression is found. Default: the cron search (nextTickFor). */
+  readonly findNextTick?: NextTickFinder;
+}
+
+/** What the scheduler needs to know about credentials (RUN-5). */
+export interface CredentialCheck {
+  isKeyValid(key: string): boolean;
+}
+
+/** What one clock move did. */
+export interface AdvanceReport {
+  readonly from: number;
+  readonly to: number;
+  /** False when the move stopped early at the events-per-move cap; moving on continues exactly. */
+  readonly complete: boolean;
+  readonly ticks: Record<TickReason, number>;
+  readonly runsEnded: number;
+}
+
+/** The last instant a JavaScript Date can hold. */
+const MAX_INSTANT_MS = 8.64e15;
+/**
+ * Most ticks and run ends one clock move processes: the server serves nothing while a move runs,
+ * so a huge advance stops at the cap (about a second in UTC) and says so; the caller moves on.
+ */
+export const MAX_EVENTS_PER_ADVANCE = 2_000_000;
+
+/** How far behind a real clock's time a move may aim and still mean "now" (see advanceTo). */
+const REAL_CLOCK_SLACK_MS = 1000;
+
+/** Deployments removed recently stay queryable (their runs and ticks), up to this many. */
+export const RETIRED_LIMIT = 100;
+
+/**
+ * The engine's state is open to the scheduler's commands, views and state export, which are
+ * built on it (scheduler.ts); only the Scheduler is used outside this folder.
+ */
+export class SchedulerEngine implements DeploymentListener {
+  readonly entries = new Map<string, Entry>();
+  readonly retired: Entry[] = [];
+  readonly tickQueue = new TickBuckets<Entry>();
+  readonly runEnds = new IndexedHeap<RunEnd>(endsBefore);
+  readonly behaviors: RunBehaviors;
+  serial = 0;
+  runSeq = 0;
+  deployService: DeployService | undefined;
+  readonly #runPolicy: RunPolicy;
+  readonly #nextTickFor: NextTickFinder;
+
+  constructor(
+    readonly clock: ServerClock,
+    private readonly credentials: CredentialCheck,
+    readonly options: SchedulerOptions,
+    /** Told when the earliest queued event may have changed (the real-time driver re-arms its timer). */
+    readonly onQueueChange: () => void = () => {},
+  ) {
+    this.behaviors = new RunBehaviors(options.runBehavior);
+    this.#runPolicy = options.runPolicy ?? SPEC_RUN_POLICY;
+    this.#nextTickFor = options.findNextTick ?? nextTickFor;
+  }
+
+  /** The deploy service whose changes this scheduler follows (they reference each other). */
+  attach(deploy: DeployService): void {
+    this.deployService = deploy;
+  }
+
+  get timezone(): string {
+    return this.options.timezone;
+  }
+
+  // ---- DeploymentListener: follow the store ----
+
+  added(record: Deployment): void {
+    const entry = new Entry(++this.serial, record);
+    this.entries.set(keyOf(record.ownerId, record.projectId), entry);
+    this.#reschedule(entry, record);
+  }
+
+  updated(previous: Deployment, next: Deployment): void {
+    const entry = this.entries.get(keyOf(next.ownerId, next.projectId));
+    if (!entry) return;
+    entry.record = next;
+    // A new schedule counts from now, without backfill (RUN-6); errored never ticks again (RUN-5).
+    if (previous.schedule.source !== next.schedule.source || next.state === 'errored') this.#reschedule(entry, next);
+  }
+
+  removed(record: Deployment): void {
+    const key = keyOf(record.ownerId, record.projectId);
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.tickQueue.remove(entry);
+    entry.removedAt = this.clock.now();
+    if (entry.current && this.#runPolicy.cancelRunOnRemove) this.finishRun(entry, entry.removedAt, 'cancelled'); // RUN-7
+    // Kept queryable for a while if it has a history to show.
+    if (entry.ticks || entry.runs) {
+      this.retired.push(entry);
+      if (this.retired.length > RETIRED_LIMIT) this.retired.shift();
+    }
+    this.onQueueChange();
+  }
+
+  #reschedule(entry: Entry, record: Deployment): void {
+    this.tickQueue.remove(entry);
+    entry.cron = this.cronOf(record);
+    if (record.state !== 'errored') this.queueNextTick(entry, this.clock.now());
+    this.onQueueChange();
+  }
+
+  /** The search for a deployment's ticks, none for a manual one. */
+  cronOf(record: Deployment): NextTick | undefined {
+    const expression = record.schedule.expression;
+    return expression === undefined ? undefined : this.#nextTickFor(expression, this.options.timezone);
+  }
+
+  queueNextTick(entry: Entry, afterMs: number): void {
+    const at = entry.cron?.next(afterMs);
+    if (at !== undefined) this.tickQueue.add(entry, at);
+  }
+
+  // ---- moving the clock ----
+
+  /** Processes every event up to `target` in time order, then sets the clock to `target`. */
+  advanceTo(target: number): AdvanceReport {
+    const from = this.clock.now();
+    // A real clock moves between a caller reading it and this line, so a target a moment behind
+    // means now (catchUp and trigger pass the time they read; refusing it would throw at random).
+    if (this.clock.mode === 'real' && target < from && from - target <= REAL_CLOCK_SLACK_MS) target = from;
+    if (!(target <= MAX_INSTANT_MS)) {
+      throw new SchedulerError(
+        'CLOCK_OUT_OF_RANGE',
+        `The clock cannot pass ${iso(MAX_INSTANT_MS)} (the last instant a Date holds); got ${iso(target)}`,
+      );
+    }
+    if (target < from) {
+      throw new SchedulerError('CLOCK_BACKWARDS', `The clock only moves forward: ${iso(target)} is before now (${iso(from)})`);
+    }
+    const ticks: Record<TickReason, number> = { fired: 0, skipped_overlap: 0, skipped_paused: 0, errored_auth: 0 };
+    let runsEnded = 0;
+    let events = 0;
+    let complete = true;
+    for (;;) {
+      if (events >= MAX_EVENTS_PER_ADVANCE) {
+        complete = false;
+        break;
+      }
+      events += 1;
+      const endAt = this.runEnds.peek()?.at;
+      const tickAt = this.tickQueue.peek();
+      // At the same instant run ends come first, so a run that ends exactly when its next tick
+      // is due does not make that tick skip. Across deployments the order cannot matter: a
+      // tick or run end changes only its own deployment.
+      if (endAt !== undefined && endAt <= target && (tickAt === undefined || endAt <= tickAt)) {
+        const { entry } = this.runEnds.pop()!;
+        this.clock.moveTo(endAt);
+        this.finishRun(entry, endAt, entry.currentOutcome);
+        runsEnded += 1;
+      } else if (tickAt !== undefined && tickAt <= target) {
+        const { at, items } = this.tickQueue.take()!;
+        this.clock.moveTo(at);
+        for (const entry of items) {
+          const reason = this.#tick(entry, at);
+          if (reason) ticks[reason] += 1;
+        }
+      } else break;
+    }
+    if (complete) this.clock.moveTo(target);
+    this.onQueueChange();
+    return { from, to: this.clock.now(), complete, ticks, runsEnded };
+  }
+
+  /**
+   * Processes what is already due on a `real` clock (its driver calls this as time passes, and
+   * every command does first, so reads never lag a tick). Cheap when nothing is due.
+   */
+  catchUp(): void {
+    const due = this.nextEventAt();
+    if (due !== undefined && due <= this.clock.now()) this.advanceTo(this.clock.now());
+  }
+
+  /** Moves the clock to the next due tick of any deployment (processing what comes before). */
+  runToNextTick(): AdvanceReport {
+    let next: number | undefined;
+    for (const { tickAt } of this.entries.values()) {
+      if (tickAt !== undefined && (next === undefined || tickAt < next)) next = tickAt;
+    }
+    return this.advanceTo(next ?? this.clock.now());
+  }
+
+  /** When the earliest queued event is due, for the real-time driver. */
+  nextEventAt(): number | undefined {
+    const endAt = this.runEnds.peek()?.at;
+    const tickAt = this.tickQueue.peek();
+    return endAt === undefined ? tickAt : tickAt === undefined ? endAt : Math.min(endAt, tickAt);
+  }
+
+  /** One tick coming due (RUN-1..5). Returns what was decided, or undefined if nothing applied. */
+  #tick(entry: Entry, at: number): TickReason | undefined {
+    const record = entry.record;
+    if (record.state === 'errored') return undefined;
+    let reason: TickReason;
+    let run = 0;
+    if (record.state === 'paused') reason = 'skipped_paused';
+    else if (!this.credentials.isKeyValid(record.ownerCredential)) reason = 'errored_auth';
+    else if (entry.current && this.#runPolicy.skipTickDuringRun) reason = 'skipped_overlap';
+    else {
+      reason = 'fired';
+      run = this.startRun(entry, at, at, 'schedule');
+    }
+    entry.counters[reason] += 1;
+    (entry.ticks ??= new TickLog(this.options.historyLimit)).push(at, reason, run);
+    if (reason === 'errored_auth')
+      this.deployService!.setState(record, 'errored'); // stops the ticks via updated()
+    else this.queueNextTick(entry, at);
+    return reason;
+  }
+
+  /** Starts a run; returns its number. */
+  startRun(entry: Entry, scheduledFor: number, at: number, trigger: Run['trigger']): number {
+    const run = ++this.runSeq;
+    entry.current = run;
+    (entry.runs ??= new RunLog(this.options.historyLimit)).start(run, trigger, scheduledFor, at);
+    const behavior = this.behaviorOf(entry);
+    entry.currentOutcome = behavior.outcome;
+    if (!behavior.hold) {
+      entry.end.at = at + behavior.durationMs;
+      this.runEnds.upsert(entry.end);
+    }
+    return run;
+  }
+
+  /** Ends the deployment's run in progress. */
+  finishRun(entry: Entry, at: number, outcome: RunOutcome): void {
+    entry.runs!.endNewest(at, outcome);
+    entry.counters[outcome] += 1;
+    entry.current = 0;
+    this.runEnds.remove(entry.end);
+  }
+
+  behaviorOf(entry: Entry): RunBehavior {
+    return (entry.behavior ??= this.behaviors.of(entry.userId, entry.projectId));
+  }
+
+  /** Behaviors changed: every deployment resolves its own again on its next run. */
+  forgetBehaviors(): void {
+    for (const entry of this.entries.values()) entry.behavior = undefined;
+  }
+
+  /**
+   * Plans ticks again from now, after a restore: those already due (`'due'`: ticks that came
+   * due while no server ran are not made up), or all of them (`'all'`: the time zone changed).
+   * Returns how many moved.
+   */
+  replanTicks(which: 'due' | 'all'): number {
+    const now = this.clock.now();
+    let moved = 0;
+    for (const entry of this.entries.values()) {
+      if (entry.tickAt === undefined || (which === 'due' && entry.tickAt > now)) continue;
+      this.tickQueue.remove(entry);
+      this.queueNextTick(entry, now);
+      moved += 1;
+    }
+    if (moved > 0) this.onQueueChange();
+    return moved;
+  }
+
+  /** Forgets every deployment's scheduling state, run and tick; run behavior back to the default. */
+  reset(): void {
+    this.entries.clear();
+    this.retired.length = 0;
+    this.tickQueue.clear();
+    this.runEnds.clear();
+    this.behaviors.reset();
+    this.serial = 0;
+    this.runSeq = 0;
+    this.onQueueChange();
+  }
+
+  /** A stored deployment's record, or a DEPLOYMENT_NOT_FOUND error. */
+  require(userId: string, projectId: string): Deployment {
+    const record = this.deployService?.find(userId, projectId);
+    if (!record) throw new SchedulerError('DEPLOYMENT_NOT_FOUND', `User '${userId}' has no deployment '${projectId}'`);
+    return record;
+  }
+}
+
+function iso(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+}

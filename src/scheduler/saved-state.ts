@@ -1,0 +1,96 @@
+/** The scheduler's state as a state file keeps it: plain JSON out of its entries, and entries back out of it. */
+import type { Deployment } from '../domain/deployment.js';
+import { Entry } from './entry.js';
+import { RunLog, TickLog } from './history.js';
+import type { NextTick } from './next-tick.js';
+import type { RunBehaviorsState } from './run-behaviors.js';
+import type { Counters, Run, RunOutcome, TickReason } from './types.js';
+
+/** A deployment's scheduling state as a state file keeps it (plain JSON; times in epoch ms). */
+export interface EntryState {
+  readonly userId: string;
+  readonly projectId: string;
+  /** Orders deployments whose ticks fall at the same instant (older first). */
+  readonly serial: number;
+  /** Its next queued tick, or null. */
+  readonly tickAt: number | null;
+  /** The run in progress: its number, how it will end, and when (null while held). */
+  readonly run: { readonly number: number; readonly outcome: RunOutcome; readonly endAt: number | null } | null;
+  readonly counters: Counters;
+  /** Tick history, oldest first: [at, reason, run number or 0]. */
+  readonly ticks: ReadonlyArray<readonly [number, TickReason, number]>;
+  /** Run history, oldest first: [number, trigger, scheduledFor, startedAt, endedAt, outcome]. */
+  readonly runs: ReadonlyArray<readonly [number, Run['trigger'], number, number, number | null, RunOutcome | null]>;
+  /** Removed deployments kept for their history: when they were removed. */
+  readonly removedAt?: number;
+}
+
+/** The scheduler as a state file keeps it. */
+export interface SchedulerState extends RunBehaviorsState {
+  /** Last deployment serial and run number handed out. */
+  readonly serial: number;
+  readonly runSeq: number;
+  /** Deployments, in the order they were added. */
+  readonly entries: readonly EntryState[];
+  /** Recently removed deployments, oldest first. */
+  readonly retired: readonly EntryState[];
+}
+
+export function entryState(entry: Entry): EntryState {
+  return {
+    userId: entry.userId,
+    projectId: entry.projectId,
+    serial: entry.serial,
+    tickAt: entry.tickAt ?? null,
+    run: entry.current
+      ? { number: entry.current, outcome: entry.currentOutcome, endAt: entry.end.heapIndex >= 0 ? entry.end.at : null }
+      : null,
+    counters: { ...entry.counters },
+    ticks: (entry.ticks?.toArray() ?? []).map(({ at, reason, run }) => [at, reason, run] as const),
+    runs: (entry.runs?.toArray() ?? []).map(
+      (r) => [r.number, r.trigger, r.scheduledFor, r.startedAt, r.endedAt ?? null, r.outcome ?? null] as const,
+    ),
+    ...(entry.removedAt !== undefined && { removedAt: entry.removedAt }),
+  };
+}
+
+/**
+ * An entry rebuilt from its saved state, with its history, its search for ticks (`cron`) and
+ * its run in progress noted (not queued: the caller queues its tick and run end).
+ */
+export function restoredEntry(saved: EntryState, record: Deployment, cron: NextTick | undefined, historyLimit: number): Entry {
+  const entry = new Entry(saved.serial, record);
+  entry.cron = cron;
+  Object.assign(entry.counters, saved.counters);
+  if (saved.ticks.length > 0) {
+    entry.ticks = new TickLog(historyLimit);
+    for (const [at, reason, run] of saved.ticks) entry.ticks.push(at, reason, run);
+  }
+  if (saved.runs.length > 0) {
+    entry.runs = new RunLog(historyLimit);
+    for (const [number, trigger, scheduledFor, startedAt, endedAt, outcome] of saved.runs) {
+      entry.runs.start(number, trigger, scheduledFor, startedAt);
+      if (endedAt !== null) entry.runs.endNewest(endedAt, outcome ?? 'completed');
+    }
+  }
+  // Ending a run writes into the newest run of the log: it must be that run, still open.
+  const newest = entry.runs?.newest();
+  if (saved.run && (newest?.number !== saved.run.number || newest.endedAt !== undefined)) {
+    throw new Error(`run-${saved.run.number} of '${saved.projectId}' is in progress but is not the open, newest run of its history`);
+  }
+  return entry;
+}
+
+/** A removed deployment's record is never read again (only its history is): this stands in for it. */
+export function retiredRecord(userId: string, projectId: string): Deployment {
+  return {
+    projectId,
+    ownerId: userId,
+    ownerCredential: '',
+    pipelineJson: JSON.stringify({ project_id: projectId }),
+    schedule: { source: 'manual', expression: undefined },
+    state: 'active',
+    createdAt: 0,
+    updatedAt: 0,
+  };
+}
