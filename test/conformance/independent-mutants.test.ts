@@ -1,14 +1,14 @@
 /**
- * The independent mutants (src/testing/mutants.ts, the block after the first 34) each change what
- * a client sees: for every one, the same short scenario runs over a raw WebSocket (and the control
- * API where it needs the clock, a pause or the run history) against the mutant and against a
- * normal server, and each transcript is held to its exact value: the mutant's wrong answer and
+ * The independent mutants (src/testing/mutants/, the catalogue's block after the first 34) each
+ * change what a client sees: for every one, the same short scenario runs over a raw WebSocket
+ * (and the control API where it needs the clock, a pause or the run history) against the mutant
+ * and against a normal server, and each transcript is held to its exact value: the mutant's wrong answer and
  * the normal server's right one. Independent of the conformance checks: this only proves each
  * mutant is a real, observable bug.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockServer, type MockServer } from '../../src/index.js';
-import { createMutantServer, MUTANTS } from '../../src/testing/mutants.js';
+import { createMutantServer, MUTANTS } from '../../src/testing/mutants/index.js';
 import { RawClient, type DapResponse } from '../helpers/raw-client.js';
 
 const START = '2026-01-05T10:07:00Z'; // a Monday

@@ -1,6 +1,6 @@
 /**
  * Mutation testing of the conformance suite: the suite is run, through the built CLI, against the
- * in-process mock built with each deliberate fault of src/testing/mutants.ts (the hidden
+ * in-process mock built with each deliberate fault of src/testing/mutants/ (the hidden
  * `--mutant` flag), and must catch every one by a clause the catalogue expects: the report is
  * not ok, and an expected clause fails (or warns, for a SHOULD clause). The mutation score is
  * printed at the end.
@@ -10,7 +10,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLAUSES } from '../../conformance/clauses.js';
-import { createMutantServer, MUTANTS, type MutantInfo } from '../../src/testing/mutants.js';
+import { createMutantServer, MUTANTS, type MutantInfo } from '../../src/testing/mutants/index.js';
 import { catching, ConformanceRuns, failing, type RunOutcome } from '../helpers/conformance-runs.js';
 
 /** One conformance run takes seconds to a minute or two; a mutant that makes checks time out takes longer. */

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concurrencyUsers, concurrentModel, ConcurrencyError, sameIdRace } from '../../fuzz/concurrency.js';
 import { hasSerialOrder, type SharedEvent } from '../../fuzz/concurrency-shared.js';
 import { createMockServer, type MockServer } from '../../src/index.js';
-import { createMutantServer } from '../../src/testing/mutants.js';
+import { createMutantServer } from '../../src/testing/mutants/index.js';
 
 const SEED = 20260526;
 const { users, keys } = concurrencyUsers(5);

@@ -13,7 +13,7 @@ import { frameBatch, pingOfSize } from '../../fuzz/frame-generators.js';
 import { expectationFor } from '../../fuzz/oracle.js';
 import { findLeaks, parseReply, replyProblems } from '../../fuzz/oracle-replies.js';
 import type { MockServer } from '../../src/index.js';
-import { createMutantServer } from '../../src/testing/mutants.js';
+import { createMutantServer } from '../../src/testing/mutants/index.js';
 
 const SEED = 20261126;
 const LIMIT = 64 * 1024;

@@ -12,7 +12,7 @@ import { buildDeployCore } from '../../src/core-build.js';
 import { DapSession, messages } from '../../src/dap/session.js';
 import { createMockServer, type MockServer } from '../../src/index.js';
 import type { UserSpec } from '../../src/auth/users.js';
-import { createMutantServer } from '../../src/testing/mutants.js';
+import { createMutantServer } from '../../src/testing/mutants/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 /** Two users whose data is recognisable: no answer to one may carry the other's. */
