@@ -9,7 +9,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
  *   the conformance runner against servers (`npm run test:e2e`);
  * - `mutation`: the conformance suite against every mutant of the catalogue and of the SDK
  *   (`npm run test:mutation`).
- * `npm test` (what CI runs) runs them all. msw intercepts only the standard global `WebSocket`,
+ * `npm test` (what CI runs) runs them all. vitest leaves one core to its main process, so on a
+ * 2-core machine it runs one file at a time; `test:unit` asks for two workers (its files are
+ * in-process, CPU-light between awaits), which halves its time there (about 90 s to 47 s). msw intercepts only the standard global `WebSocket`,
  * which Node 20 has only with `--experimental-websocket`: the files that need it run in a
  * `-msw` twin of their tier.
  */
