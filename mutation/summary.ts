@@ -11,13 +11,14 @@
  * from the plan reporter's plan.json and progress.jsonl beside it, with the mutants not yet decided
  * counted as pending, and the figures are marked partial.
  *
- *   npx tsx mutation/summary.ts [--unit-survivors] [--conformance FILE] [--source-rev REV] [--also FILE]... [--unit FILE] [--doc FILE]
+ *   npx tsx mutation/summary.ts [--unit-survivors] [--conformance FILE] [--source-rev REV] [--also FILE]... [--unit FILE] [--doc FILE] [--fix-lines]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import ts from 'typescript';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -59,6 +60,11 @@ export const REASONS: readonly Reason[] = ['equivalent', 'not observable over th
  */
 export interface Explanation {
   readonly file: string;
+  /**
+   * What the line cell named instead of numbers: a declaration (`exportState`, `Scheduler.clear`)
+   * or `*` (the whole file). Its lines are filled in from the mutated source (resolveRegions).
+   */
+  readonly symbol?: string;
   readonly line: number;
   /** The region's last line (= line for a row of one mutant). */
   readonly lastLine: number;
@@ -144,10 +150,15 @@ export function overlay(base: Report, later: Report): Report {
   return { files };
 }
 
+/** A report's file name as the doc writes it: relative to the root, with forward slashes. */
+function relativeName(name: string): string {
+  return relative(ROOT, resolve(ROOT, name)).split('\\').join('/');
+}
+
 function mutantsOf(report: Report): Mutant[] {
   const mutants: Mutant[] = [];
   for (const [name, file] of Object.entries(report.files)) {
-    const rel = relative(ROOT, resolve(ROOT, name)).split('\\').join('/');
+    const rel = relativeName(name);
     for (const m of file.mutants) {
       mutants.push({
         file: rel,
@@ -223,14 +234,18 @@ export function readExplanations(doc: string): { rows: Explanation[]; errors: st
     const where = `docs/mutation.md:${index + 1}`;
     if (c.length !== HEADER.length)
       errors.push(`${where}: expected ${HEADER.length} cells, found ${c.length} (escape a | inside a cell as \\|)`);
-    else if (!/^[1-9][0-9]*(?:-[1-9][0-9]*)?$/.test(line))
-      errors.push(`${where}: line must be a number or a range (12-30), found "${line}"`);
+    else if (!/^[1-9][0-9]*(?:-[1-9][0-9]*)?$/.test(line) && !SYMBOL.test(line))
+      errors.push(
+        `${where}: line must be a number, a range (12-30), a declaration's name (exportState, Scheduler.clear) or *, found "${line}"`,
+      );
     else if (!REASONS.includes(reason as Reason))
       errors.push(`${where}: reason must be one of ${REASONS.map((r) => `"${r}"`).join(', ')}, found "${reason}"`);
     else {
-      const [first, last = first] = line.split('-').map(Number) as [number, number?];
+      const symbolic = SYMBOL.test(line);
+      const [first, last = first] = symbolic ? [0, 0] : (line.split('-').map(Number) as [number, number?]);
       rows.push({
         file,
+        ...(symbolic ? { symbol: line } : {}),
         line: first,
         lastLine: last!,
         mutator,
@@ -243,6 +258,105 @@ export function readExplanations(doc: string): { rows: Explanation[]; errors: st
     }
   });
   return { rows, errors };
+}
+
+/** A declaration's name, `Class.member`, or `*` for the whole file. */
+const SYMBOL = /^(?:\*|[A-Za-z_$][\w$]*(?:\.#?[A-Za-z_$][\w$]*)?)$/;
+
+/**
+ * The line ranges of a TypeScript source's named declarations: functions, classes, methods and
+ * accessors (also as `Class.member`), and variables (`const x = ...`, the whole statement).
+ */
+export function declarations(source: string): Map<string, Array<{ first: number; last: number }>> {
+  const file = ts.createSourceFile('x.ts', source, ts.ScriptTarget.Latest, true);
+  const found = new Map<string, Array<{ first: number; last: number }>>();
+  const lineOf = (pos: number) => file.getLineAndCharacterOfPosition(pos).line + 1;
+  const add = (name: string, node: ts.Node) => {
+    const list = found.get(name) ?? [];
+    list.push({ first: lineOf(node.getStart(file)), last: lineOf(node.getEnd()) });
+    found.set(name, list);
+  };
+  const visit = (node: ts.Node, owner: string | undefined) => {
+    let inner = owner;
+    const name =
+      (ts.isFunctionDeclaration(node) ||
+        ts.isClassDeclaration(node) ||
+        ts.isMethodDeclaration(node) ||
+        ts.isGetAccessorDeclaration(node) ||
+        ts.isSetAccessorDeclaration(node) ||
+        ts.isPropertyDeclaration(node)) &&
+      node.name
+        ? node.name.getText(file)
+        : ts.isVariableDeclaration(node) && ts.isIdentifier(node.name)
+          ? node.name.text
+          : undefined;
+    if (name !== undefined) {
+      // A variable's range is its whole statement (a multi-line initialiser included).
+      const span = ts.isVariableDeclaration(node) ? node.parent.parent : node;
+      if (ts.isClassDeclaration(node)) inner = name;
+      add(name, span);
+      if (owner !== undefined && !ts.isClassDeclaration(node)) add(`${owner}.${name}`, span);
+    }
+    ts.forEachChild(node, (child) => visit(child, inner));
+  };
+  visit(file, undefined);
+  return found;
+}
+
+/**
+ * Gives each symbolic row (a declaration's name, or `*`) the lines it covers in the mutated
+ * source. A name the source no longer declares leaves the row matching nothing (listed as stale);
+ * a name declared twice is an error: qualify it (`Class.member`).
+ */
+export function resolveRegions(
+  rows: readonly Explanation[],
+  sourceOf: (file: string) => string | undefined,
+): { rows: Explanation[]; errors: string[] } {
+  const errors: string[] = [];
+  const cache = new Map<string, ReturnType<typeof declarations>>();
+  const resolved = rows.map((row) => {
+    if (row.symbol === undefined) return row;
+    const source = sourceOf(row.file);
+    if (source === undefined) return row;
+    if (row.symbol === '*') return { ...row, line: 1, lastLine: source.split('\n').length };
+    let decls = cache.get(row.file);
+    if (!decls) cache.set(row.file, (decls = declarations(source)));
+    const spans = decls.get(row.symbol) ?? [];
+    if (spans.length > 1) {
+      errors.push(`docs/mutation.md:${row.docLine}: ${row.file} declares ${row.symbol} ${spans.length} times: name it as Class.member`);
+      return row;
+    }
+    return spans[0] ? { ...row, line: spans[0].first, lastLine: spans[0].last } : row;
+  });
+  return { rows: resolved, errors };
+}
+
+/**
+ * Stale one-mutant rows whose mutant moved: the row's file holds exactly one mutant with its
+ * mutator, original and replacement, at another line. Gives the doc line and the new line.
+ */
+export function movedRows(rows: readonly Explanation[], mutants: readonly Mutant[]): Array<{ row: Explanation; line: number }> {
+  const moved: Array<{ row: Explanation; line: number }> = [];
+  for (const row of rows) {
+    if (row.symbol !== undefined || row.line !== row.lastLine || mutants.some((m) => explain(m, [row]))) continue;
+    const same = mutants.filter(
+      (m) =>
+        m.file === row.file && m.mutator === row.mutator && sameText(row.original, m.original) && sameText(row.replacement, m.replacement),
+    );
+    const lines = [...new Set(same.map((m) => m.line))];
+    if (lines.length === 1) moved.push({ row, line: lines[0]! });
+  }
+  return moved;
+}
+
+/** The doc with each moved row's line cell rewritten. */
+export function fixLines(doc: string, moved: ReadonlyArray<{ row: Explanation; line: number }>): string {
+  const lines = doc.split('\n');
+  for (const { row, line } of moved) {
+    const at = row.docLine - 1;
+    lines[at] = lines[at]!.replace(/^(\s*\|[^|]*\|\s*)[0-9]+(\s*\|)/, `$1${line}$2`);
+  }
+  return lines.join('\n');
 }
 
 /** A doc snippet matches when equal after normalizing, or, when it ends with `…`, as a prefix; `*` matches anything. */
@@ -376,16 +490,23 @@ function main(): number {
       also: { type: 'string', multiple: true, default: [] },
       // The commit a stopped run was made at: its sources, for a report rebuilt from its progress.
       'source-rev': { type: 'string' },
+      // Rewrites the line of each stale row whose mutant only moved (one mutant alike in its file).
+      'fix-lines': { type: 'boolean', default: false },
     },
   });
-  const { rows, errors } = readExplanations(readFileSync(values.doc, 'utf8'));
-  for (const error of errors) console.error(`ERROR ${error}`);
+  const docText = readFileSync(values.doc, 'utf8');
+  const read0 = readExplanations(docText);
+  const errors = [...read0.errors];
+  let rows = read0.rows;
+  // The mutated sources, by file: symbolic rows are resolved against them.
+  const sources = new Map<string, string>();
 
   const modes: Array<[string, string]> = [
     ['conformance checks as the tests', values.conformance],
     ['unit tests as the tests', values.unit],
   ];
   const reports = new Map<string, Mutant[]>();
+  const labels = new Map<string, string>();
   let missing = false;
   for (const [mode, path] of modes) {
     let mutants: Mutant[];
@@ -406,13 +527,13 @@ function main(): number {
     const report = read(path, mode.startsWith('conformance') ? values['source-rev'] : undefined);
     if (report) {
       if (later.length > 0) label = `${label}, with ${later.map((file) => relative(ROOT, file)).join(', ')} laid over it`;
-      mutants = mutantsOf(
-        later.reduce((base, file) => {
-          const over = read(file);
-          if (!over) throw new Error(`--also ${file}: no report there, nor a plan.json and progress.jsonl beside it`);
-          return overlay(base, over);
-        }, report),
-      );
+      const merged = later.reduce((base, file) => {
+        const over = read(file);
+        if (!over) throw new Error(`--also ${file}: no report there, nor a plan.json and progress.jsonl beside it`);
+        return overlay(base, over);
+      }, report);
+      mutants = mutantsOf(merged);
+      for (const [name, file] of Object.entries(merged.files)) sources.set(relativeName(name), file.source);
     } else {
       console.error(
         `ERROR no report at ${path}: run npm run mutation (or npm run mutation:${mode.startsWith('unit') ? 'unit' : 'conformance'})`,
@@ -421,8 +542,13 @@ function main(): number {
       continue;
     }
     reports.set(mode, mutants);
-    console.log(formatFigures(`${mode} (${label})`, figures(mutants, rows)));
+    labels.set(mode, label);
   }
+  const resolved = resolveRegions(rows, (file) => sources.get(file));
+  rows = resolved.rows;
+  errors.push(...resolved.errors);
+  for (const error of errors) console.error(`ERROR ${error}`);
+  for (const [mode, mutants] of reports) console.log(formatFigures(`${mode} (${labels.get(mode)})`, figures(mutants, rows)));
 
   const conformance = reports.get(modes[0]![0]);
   if (!conformance) return 1;
@@ -451,6 +577,11 @@ function main(): number {
   // Doc rows no mutant of either run matches (the code moved or changed): to update or delete.
   const all = [...reports.values()].flat();
   const stale = rows.filter((r) => !all.some((m) => explain(m, [r])));
+  const moved = movedRows(stale, all);
+  if (values['fix-lines'] && moved.length > 0) {
+    writeFileSync(values.doc, fixLines(docText, moved));
+    console.log(`\n--fix-lines: ${moved.length} row(s) of docs/mutation.md given their mutant's new line; run again to see the rest`);
+  } else if (moved.length > 0) console.log(`\n${moved.length} stale row(s) name a mutant that moved: --fix-lines rewrites their line`);
   if (stale.length > 0) {
     console.log(`\n${stale.length} row(s) of docs/mutation.md match no mutant any more (line moved or code changed):`);
     for (const r of stale)

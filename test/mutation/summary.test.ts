@@ -4,6 +4,9 @@ import {
   code,
   explain,
   figures,
+  fixLines,
+  movedRows,
+  resolveRegions,
   overlay,
   readExplanations,
   reportFromProgress,
@@ -70,6 +73,65 @@ describe('mutation summary', () => {
     expect(explain(mutant({ line: 110, mutator: 'BlockStatement' }), rows)?.reason).toBe('outside the spec');
     expect(explain(mutant({ line: 111 }), rows)).toBeUndefined();
     expect(explain(mutant({ file: 'src/domain/store.ts' }), rows)).toBeUndefined();
+  });
+
+  it('a region may be a declaration (function, method as Class.member, variable) or * for the whole file', () => {
+    const source = [
+      'export class Scheduler {', // 1
+      '  clear(): void {', // 2
+      '    this.x = 1;', // 3
+      '  }', // 4
+      '  exportState() {', // 5
+      '    return 1;', // 6
+      '  }', // 7
+      '}', // 8
+      'const LIMITS = {', // 9
+      '  a: 1,', // 10
+      '};', // 11
+      'function clear() {}', // 12
+    ].join('\n');
+    const file = 'src/scheduler/scheduler.ts';
+    const read = readExplanations(
+      doc(
+        `| ${file} | exportState | * | * | * | not observable over the wire | state file |`,
+        `| ${file} | LIMITS | * | * | * | outside the spec | limits |`,
+        `| ${file} | Scheduler.clear | * | * | * | outside the spec | reset |`,
+        `| ${file} | clear | * | * | * | outside the spec | twice |`,
+        `| ${file} | gone | * | * | * | outside the spec | moved away |`,
+        '| src/domain/store.ts | * | * | * | * | outside the spec | all of it |',
+      ),
+    );
+    expect(read.errors).toEqual([]);
+    const { rows, errors } = resolveRegions(read.rows, (f) => (f === file ? source : f === 'src/domain/store.ts' ? 'a\nb\nc' : undefined));
+    expect(rows.map((r) => [r.line, r.lastLine])).toEqual([
+      [5, 7],
+      [9, 11],
+      [2, 4],
+      [0, 0],
+      [0, 0],
+      [1, 3],
+    ]);
+    expect(errors).toEqual([expect.stringContaining('declares clear 2 times')]);
+    expect(explain(mutant({ file, line: 6 }), rows)?.why).toBe('state file');
+    expect(explain(mutant({ file, line: 8 }), rows)).toBeUndefined();
+    expect(explain(mutant({ file: 'src/domain/store.ts', line: 3 }), rows)?.why).toBe('all of it');
+  });
+
+  it('finds the rows whose one mutant moved, and rewrites only their line cell', () => {
+    const text = doc(
+      `| src/domain/schedule.ts | 90 | LogicalOperator | ${code(mutant().original)} | ${code(mutant().replacement)} | equivalent | moved |`,
+      `| src/domain/schedule.ts | 91 | BlockStatement | \`{}\` | \`{}\` | equivalent | two alike: left |`,
+      `| src/domain/schedule.ts | 100 | LogicalOperator | ${code(mutant().original)} | ${code(mutant().replacement)} | equivalent | in place |`,
+    );
+    const { rows } = readExplanations(text);
+    const block = { mutator: 'BlockStatement', original: '{}', replacement: '{}' };
+    const mutants = [mutant(), mutant({ line: 200, ...block }), mutant({ line: 300, ...block })];
+    const stale = rows.filter((r) => !mutants.some((m) => explain(m, [r])));
+    const moved = movedRows(stale, mutants);
+    expect(moved.map((x) => [x.row.why, x.line])).toEqual([['moved', 100]]);
+    const fixed = fixLines(text, moved);
+    expect(fixed.split('\n')[4]).toBe(text.split('\n')[4]!.replace('| 90 |', '| 100 |'));
+    expect(fixed.split('\n').filter((l, i) => l !== text.split('\n')[i])).toHaveLength(1);
   });
 
   it('refuses rows with an unknown reason or a broken cell count', () => {
