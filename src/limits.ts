@@ -23,6 +23,18 @@ export interface Limits {
   readonly maxConnections: number;
   /** Most connections from one IP address that have not authenticated yet; one more is closed with 1008. Default 128. */
   readonly maxUnauthenticatedPerIp: number;
+  /**
+   * How long a connection may stay unauthenticated (from its opening, or from a `deauth`), in
+   * milliseconds; then it is closed with 1008. Default 10 s.
+   * @since 0.5.0
+   */
+  readonly authTimeoutMs: number;
+  /** Most TCP connections still in their HTTP request or WebSocket handshake; one more is dropped. Default 256. @since 0.5.0 */
+  readonly maxHandshakes: number;
+  /** Most of those from one IP address. Default 32. @since 0.5.0 */
+  readonly maxHandshakesPerIp: number;
+  /** How long a connection may take to send its HTTP request or upgrade, in milliseconds; then it is dropped. Default 10 s. @since 0.5.0 */
+  readonly handshakeTimeoutMs: number;
 }
 
 /** @since 0.4.0 */
@@ -34,6 +46,10 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxDeploymentsPerUser: 10_000,
   maxConnections: 1024,
   maxUnauthenticatedPerIp: 128,
+  authTimeoutMs: 10_000,
+  maxHandshakes: 256,
+  maxHandshakesPerIp: 32,
+  handshakeTimeoutMs: 10_000,
 });
 
 /** The limits a server option asks for: any subset of them, each a positive whole number. @since 0.4.0 */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockServer, DeployClient } from '../src/index.js';
 import { spawnCli } from './helpers/cli.js';
+import { RawClient } from './helpers/raw-client.js';
 
 const children: ChildProcessWithoutNullStreams[] = [];
 afterEach(() => {
@@ -114,12 +115,59 @@ describe('rocketride-deploy-kit serve', () => {
     [['serve', '--max-frame-bytes', '1MB'], 2, /--max-frame-bytes must be a positive integer, got '1MB'/],
     [['serve', '--port', 'abc'], 2, /--port must be a number from 0 to 65535/],
     [['serve', '--port', '70000'], 2, /--port must be a number from 0 to 65535/],
+    [['serve', '--auth-timeout', '0'], 2, /--auth-timeout must be at least 1ms, got '0'/],
+    [['serve', '--handshake-timeout', 'soon'], 2, /--handshake-timeout must be a duration in whole milliseconds/],
+    [['serve', '--allow-origin', 'app.test'], 2, /--allow-origin: 'app.test' is not an origin; give a scheme, a host and an optional port/],
     [['serve', '--nope'], 1, /Unknown option '--nope'/],
     [['frobnicate'], 2, /Unknown command 'frobnicate'/],
   ])('rejects %j with exit code %i', async (args, code, message) => {
     const cli = run(args);
     expect(await cli.exited).toBe(code);
     expect(cli.output().stderr).toMatch(message);
+  });
+
+  it('applies --auth-timeout and --allow-origin (repeated or comma-separated)', async () => {
+    const cli = run([
+      'serve',
+      '--port',
+      '0',
+      '--auth-timeout',
+      '300ms',
+      '--allow-origin',
+      'http://a.test',
+      '--allow-origin',
+      'http://b.test,http://c.test:8080',
+    ]);
+    const url = await cli.url();
+    const idle = await RawClient.open(url);
+    expect((await idle.closed).code).toBe(1008);
+    for (const origin of ['http://a.test', 'http://b.test', 'http://c.test:8080']) {
+      const page = await RawClient.open(url, { origin });
+      expect((await page.request('rrext_public_probe')).success, origin).toBe(true);
+      page.close();
+    }
+    await expect(RawClient.open(url, { origin: 'http://d.test' })).rejects.toThrow(/403/);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    expect(cli.output().stderr).toContain(
+      'refused a WebSocket upgrade: WebSocket connections from web pages at "http://d.test" are refused',
+    );
+  });
+
+  it('warns, naming the demo keys, when listening beyond loopback with the demo users', async () => {
+    const cli = run(['serve', '--port', '0', '--host', '0.0.0.0']);
+    await cli.url();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(cli.output().stderr).toMatch(
+      /^warning: listening on 0\.0\.0\.0, beyond this machine: anyone who can reach it can log in with the public demo keys \(MYAPIKEY, .*\)\. Give --users FILE with keys of your own, or --host 127\.0\.0\.1\n/,
+    );
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    const local = run(['serve', '--port', '0']);
+    await local.url();
+    local.child.kill('SIGTERM');
+    expect(await local.exited).toBe(0);
+    expect(local.output().stderr).not.toContain('warning');
   });
 
   it('prints usage for --help and the version for --version', async () => {

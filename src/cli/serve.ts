@@ -4,6 +4,8 @@ import { loadUsersFile, DEFAULT_USERS_FILE } from '../auth/users-file.js';
 import { ControlError } from '../control/errors.js';
 import { parseChoice, parseDuration, parseInstant } from '../control/inputs.js';
 import type { Limits } from '../limits.js';
+import { readAllowedOrigins } from '../server/dap-access.js';
+import { isLoopbackName } from '../server/loopback.js';
 import { createMockServer, DEFAULT_PORT } from '../server/mock-server.js';
 import { SHUTDOWN_LIMIT_MS } from '../persist/shutdown.js';
 import { VERSION } from '../version.js';
@@ -26,6 +28,7 @@ export async function serve(args: string[]): Promise<number> {
       'journal-entries': { type: 'string' },
       'control-token': { type: 'string' },
       'state-file': { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
       ...Object.fromEntries(Object.keys(LIMIT_FLAGS).map((name) => [name, { type: 'string' as const }])),
       help: { type: 'boolean', short: 'h' },
     },
@@ -45,11 +48,18 @@ export async function serve(args: string[]): Promise<number> {
   const historyLimit = values['history-limit'] === undefined ? undefined : integerFlag(values['history-limit'], '--history-limit', 1);
   const journalEntries =
     values['journal-entries'] === undefined ? undefined : integerFlag(values['journal-entries'], '--journal-entries', 0);
-  const limits = limitFlags(values as Record<string, string | boolean | undefined>);
+  const limits = limitFlags(values as Record<string, unknown>);
   const controlToken = values['control-token'] ?? (process.env['RRDK_CONTROL_TOKEN'] || undefined);
   if (controlToken === '') throw new UsageError('--control-token must not be empty');
   const stateFile = values['state-file'];
   if (stateFile === '') throw new UsageError('--state-file must name a file');
+
+  const allowOrigins = (values['allow-origin'] ?? []).flatMap((list) => list.split(',').map((origin) => origin.trim()));
+  try {
+    readAllowedOrigins(allowOrigins);
+  } catch (error) {
+    throw new UsageError(String((error as Error).message).replace(/^allowOrigins/, '--allow-origin'));
+  }
 
   const users = await loadUsersFile(values.users);
   const server = await createMockServer({
@@ -64,6 +74,7 @@ export async function serve(args: string[]): Promise<number> {
     limits,
     ...(controlToken !== undefined && { controlToken }),
     ...(stateFile !== undefined && { stateFile }),
+    ...(allowOrigins.length > 0 && { allowOrigins }),
     log: (line) => console.error(line),
   });
   // Listened for before the start-up lines: a signal sent as soon as they appear shuts down gracefully.
@@ -80,6 +91,12 @@ export async function serve(args: string[]): Promise<number> {
   );
   console.log(`clock: ${clock.mode}, now ${clock.now}, time zone ${clock.timezone}`);
   console.log(`users: ${users.map((u) => `${u.userId} (key ${u.keys[0]})`).join(', ')}`);
+  if (!isLoopbackName(server.host) && values.users === DEFAULT_USERS_FILE) {
+    console.error(
+      `warning: listening on ${server.host}, beyond this machine: anyone who can reach it can log in with the public demo keys ` +
+        `(${users.flatMap((u) => u.keys).join(', ')}). Give --users FILE with keys of your own, or --host 127.0.0.1`,
+    );
+  }
   if (stateFile !== undefined) console.log(`state file: ${stateFile} (${server.control.deployments().length} deployments loaded)`);
 
   const signal = await stopSignal;
@@ -96,22 +113,32 @@ export async function serve(args: string[]): Promise<number> {
   return 0;
 }
 
-/** `serve`'s limit flags, and the limit each sets. */
-const LIMIT_FLAGS: Record<string, keyof Limits> = {
-  'max-frame-bytes': 'maxFrameBytes',
-  'max-pipeline-bytes': 'maxPipelineBytes',
-  'max-project-id-length': 'maxProjectIdLength',
-  'max-deployments-per-user': 'maxDeploymentsPerUser',
-  'max-connections': 'maxConnections',
-  'max-unauthenticated-per-ip': 'maxUnauthenticatedPerIp',
+/** `serve`'s limit flags, and the limit each sets: a count, or a span (`10s`, `500ms`). */
+const LIMIT_FLAGS: Record<string, { readonly limit: keyof Limits; readonly span?: true }> = {
+  'max-frame-bytes': { limit: 'maxFrameBytes' },
+  'max-pipeline-bytes': { limit: 'maxPipelineBytes' },
+  'max-project-id-length': { limit: 'maxProjectIdLength' },
+  'max-deployments-per-user': { limit: 'maxDeploymentsPerUser' },
+  'max-connections': { limit: 'maxConnections' },
+  'max-unauthenticated-per-ip': { limit: 'maxUnauthenticatedPerIp' },
+  'auth-timeout': { limit: 'authTimeoutMs', span: true },
+  'max-handshakes': { limit: 'maxHandshakes' },
+  'max-handshakes-per-ip': { limit: 'maxHandshakesPerIp' },
+  'handshake-timeout': { limit: 'handshakeTimeoutMs', span: true },
 };
 
-/** The limits given on the command line (each a positive integer). */
-function limitFlags(values: Record<string, string | boolean | undefined>): Partial<Record<keyof Limits, number>> {
+/** The limits given on the command line (each a positive integer, or a span of at least 1 ms). */
+function limitFlags(values: Record<string, unknown>): Partial<Record<keyof Limits, number>> {
   const limits: Partial<Record<keyof Limits, number>> = {};
-  for (const [name, limit] of Object.entries(LIMIT_FLAGS)) {
+  for (const [name, { limit, span }] of Object.entries(LIMIT_FLAGS)) {
     const text = values[name];
-    if (typeof text === 'string') limits[limit] = integerFlag(text, `--${name}`, 1);
+    if (typeof text !== 'string') continue;
+    if (!span) limits[limit] = integerFlag(text, `--${name}`, 1);
+    else {
+      const ms = flag(() => parseDuration(text, `--${name}`));
+      if (ms < 1) throw new UsageError(`--${name} must be at least 1ms, got '${text}'`);
+      limits[limit] = ms;
+    }
   }
   return limits;
 }

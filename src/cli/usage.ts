@@ -28,8 +28,11 @@ serve options:
   --state-file FILE      Keep deployments, run-time users and revocations, the clock and run
                          history in FILE across restarts (created on the first change; a file
                          that is not a state file is refused and left alone)
+  --allow-origin ORIGIN  Let web pages at ORIGIN (e.g. http://app.test:3000; * for any) open DAP
+                         connections; repeat it or give a comma-separated list. Without it only
+                         pages on localhost or 127.0.0.1 may (others get 403)
 
-serve limits (positive integers; input past a limit is refused and changes nothing stored):
+serve limits (positive integers or spans; input past a limit is refused and changes nothing stored):
   --max-frame-bytes N             Largest WebSocket message, bytes; a larger one closes it with 1009
                                   (default ${DEFAULT_LIMITS.maxFrameBytes})
   --max-pipeline-bytes N          Largest pipeline JSON an add or update may store (default ${DEFAULT_LIMITS.maxPipelineBytes})
@@ -38,6 +41,13 @@ serve limits (positive integers; input past a limit is refused and changes nothi
   --max-connections N             Most open WebSocket connections; one more is closed with 1013 (default ${DEFAULT_LIMITS.maxConnections})
   --max-unauthenticated-per-ip N  Most not-yet-authenticated connections from one address; one more
                                   is closed with 1008 (default ${DEFAULT_LIMITS.maxUnauthenticatedPerIp})
+  --auth-timeout SPAN             How long a connection may stay unauthenticated (from its opening or a
+                                  deauth); then it is closed with 1008 (default ${DEFAULT_LIMITS.authTimeoutMs / 1000}s)
+  --max-handshakes N              Most connections still sending their HTTP request or upgrade; one
+                                  more is dropped (default ${DEFAULT_LIMITS.maxHandshakes})
+  --max-handshakes-per-ip N       The same, from one address (default ${DEFAULT_LIMITS.maxHandshakesPerIp})
+  --handshake-timeout SPAN        How long a connection may take to send its request or upgrade
+                                  (default ${DEFAULT_LIMITS.handshakeTimeoutMs / 1000}s)
 
 ${CONTROL_USAGE.replace(/^Usage: /, 'control: ')}
 

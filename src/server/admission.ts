@@ -3,6 +3,9 @@
  * at most `maxUnauthenticatedPerIp` from one address that have not authenticated. A refused
  * connection is still upgraded, so its client reads why in the close frame (an HTTP 503 during
  * the handshake reaches most WebSocket clients as a bare "unexpected response").
+ *
+ * It also closes a connection that stays unauthenticated for `authTimeoutMs` (from its opening
+ * or from a `deauth`): otherwise idle sockets would hold their address's places for ever.
  */
 import type { Limits } from '../limits.js';
 
@@ -22,11 +25,19 @@ export interface AdmittedConnection {
   readonly userId: string | undefined;
 }
 
+type AdmissionLimits = Pick<Limits, 'maxConnections' | 'maxUnauthenticatedPerIp' | 'authTimeoutMs'>;
+
+/** Closes a connection with a code and reason. */
+export type CloseConnection = (code: number, reason: string) => void;
+
 export class ConnectionAdmission {
   readonly #byAddress = new Map<string, Set<AdmittedConnection>>();
+  /** Each open connection's close, and since when (performance.now()) it has been unauthenticated. */
+  readonly #watched = new Map<AdmittedConnection, { close: CloseConnection; since: number | undefined }>();
   #open = 0;
+  #sweeper: NodeJS.Timeout | undefined;
 
-  constructor(private readonly limits: Pick<Limits, 'maxConnections' | 'maxUnauthenticatedPerIp'>) {}
+  constructor(private readonly limits: AdmissionLimits) {}
 
   /** Whether a new connection from `address` may be taken; a refusal says why. */
   check(address: string): Refusal | undefined {
@@ -46,18 +57,51 @@ export class ConnectionAdmission {
     return undefined;
   }
 
-  /** Counts an admitted connection until `release`. */
-  add(address: string, connection: AdmittedConnection): void {
+  /** Counts an admitted connection until `release`, and closes it with `close` if it stays unauthenticated too long. */
+  add(address: string, connection: AdmittedConnection, close: CloseConnection): void {
     let mine = this.#byAddress.get(address);
     if (!mine) this.#byAddress.set(address, (mine = new Set()));
     mine.add(connection);
     this.#open += 1;
+    this.#watched.set(connection, { close, since: performance.now() });
+    // One timer for every connection, a quarter of the timeout apart (at most 1 s): a connection
+    // is closed between the timeout and a quarter past it. Sessions report no auth events, so
+    // each sweep reads whether each connection is authenticated now.
+    this.#sweeper ??= setInterval(() => this.#sweep(), Math.min(1000, Math.ceil(this.limits.authTimeoutMs / 4))).unref();
   }
 
   release(address: string, connection: AdmittedConnection): void {
     const mine = this.#byAddress.get(address);
     if (!mine?.delete(connection)) return;
     this.#open -= 1;
+    this.#watched.delete(connection);
     if (mine.size === 0) this.#byAddress.delete(address);
+    if (this.#watched.size === 0) this.stop();
   }
+
+  /** Stops the timeout's timer (the server is closing, or no connection is open). */
+  stop(): void {
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    for (const [connection, watch] of this.#watched) {
+      if (connection.userId !== undefined) watch.since = undefined;
+      else if (watch.since === undefined) watch.since = now;
+      else if (now - watch.since >= this.limits.authTimeoutMs) {
+        this.#watched.delete(connection); // closed once; release() forgets the rest
+        watch.close(
+          CLOSE_POLICY_VIOLATION,
+          `Not authenticated within ${seconds(this.limits.authTimeoutMs)}: send auth first (limit authTimeoutMs)`,
+        );
+      }
+    }
+  }
+}
+
+/** 10000 → `10 s`, 250 → `0.25 s`. */
+function seconds(ms: number): string {
+  return `${ms / 1000} s`;
 }

@@ -4,8 +4,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { BlockList, isIP } from 'node:net';
 import { DoorError } from './control-errors.js';
+import { hostOfHeader, hostOfOrigin, isLoopbackAddress, isLoopbackName } from './loopback.js';
 
 export function refuseCaller(request: IncomingMessage, tokenDigest: Buffer | undefined): void {
   if (tokenDigest !== undefined) {
@@ -42,37 +42,4 @@ function bearerMatches(header: string | undefined, tokenDigest: Buffer): boolean
 
 export function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
-}
-
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-
-/** Whether a peer address is loopback: 127.0.0.0/8, ::1, or IPv4-mapped ::ffff:127.x.x.x. */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  const family = isIP(address);
-  if (family === 4) return LOOPBACK.check(address, 'ipv4');
-  if (family === 6) return LOOPBACK.check(address, 'ipv6');
-  return false;
-}
-
-function isLoopbackName(hostname: string | undefined): boolean {
-  if (hostname === undefined) return false;
-  if (hostname === 'localhost' || hostname.endsWith('.localhost')) return true;
-  return isLoopbackAddress(hostname.replace(/^\[(.*)\]$/, '$1'));
-}
-
-/** The name in a Host header (`localhost:5565`, `[::1]:5565`), or undefined if it is not one. */
-function hostOfHeader(host: string): string | undefined {
-  return /^(\[[0-9a-fA-F:.]+\]|[^:@/[\]]+)(:\d*)?$/.exec(host)?.[1]?.toLowerCase();
-}
-
-/** The host of an Origin header (`http://localhost:3000`); `null` and garbage have none. */
-function hostOfOrigin(origin: string): string | undefined {
-  try {
-    return new URL(origin).hostname;
-  } catch {
-    return undefined;
-  }
 }

@@ -16,7 +16,7 @@ import { badInput, CONTROL_STATUS, DoorError } from './control-errors.js';
 import { COMPILED, CONTROL_PATH, ENDPOINTS, matchRoute, type Method } from './control-routes.js';
 
 export { CONTROL_PATH } from './control-routes.js';
-export { isLoopbackAddress } from './control-access.js';
+export { isLoopbackAddress } from './loopback.js';
 
 /** The OpenAPI document of the control API, at `GET /control/openapi.json`. */
 export const OPENAPI_PATH = 'openapi.json';

@@ -4,7 +4,7 @@
  * It only moves bytes; every decision is made by DapSession, the deploy domain and the control API.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { loadUsersFile } from '../auth/users-file.js';
@@ -16,6 +16,8 @@ import type { Session } from '../dap/session.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { ConnectionAdmission } from './admission.js';
 import { createControlHandler, isControlPath, validateControlToken } from './control-http.js';
+import { readAllowedOrigins, refuseUpgrade } from './dap-access.js';
+import { Handshakes } from './handshakes.js';
 import { InFlight } from '../persist/in-flight.js';
 import { openStateFile } from '../persist/persistence.js';
 import { shutDown } from '../persist/shutdown.js';
@@ -48,6 +50,14 @@ export interface MockServerOptions extends Omit<CoreOptions, 'users'> {
   port?: number;
   /** Require `Authorization: Bearer <token>` on the HTTP control API. Default: none (loopback callers only). */
   controlToken?: string;
+  /**
+   * Web pages allowed to open DAP connections, besides those on loopback names: origins such as
+   * `http://app.test:3000`, `null` (pages without an origin), or `*` for any. Without them the
+   * WebSocket upgrade refuses a foreign `Origin` (or, from this machine, a foreign `Host`) with
+   * 403, so a page the developer visits cannot use the demo keys. SDKs send no Origin.
+   * @since 0.5.0
+   */
+  allowOrigins?: readonly string[];
   /**
    * Largest accepted frame in bytes. Default 16 MiB.
    * @deprecated since 0.4.0: use `limits.maxFrameBytes` (this one still works when that is not given).
@@ -107,9 +117,11 @@ export function createMockServer(options: MockServerOptions = {}): Promise<MockS
 export async function serveCore(options: MockServerOptions, buildCore: (options: CoreOptions) => DeployCore): Promise<MockServer> {
   const host = options.host ?? '127.0.0.1';
   validateControlToken(options.controlToken);
+  const allowedOrigins = readAllowedOrigins(options.allowOrigins);
   const users = typeof options.users === 'string' ? await loadUsersFile(options.users) : options.users;
   const core = buildCore({ ...options, users, limits: { maxFrameBytes: options.maxFrameBytes, ...options.limits } });
   const admission = new ConnectionAdmission(core.limits);
+  const handshakes = new Handshakes(core.limits);
   const persistence =
     options.stateFile === undefined
       ? undefined
@@ -118,6 +130,15 @@ export async function serveCore(options: MockServerOptions, buildCore: (options:
           throw error;
         });
   const inFlight = new InFlight(persistence?.committer);
+
+  // A browser shows a refused page only "403": the server's log says why, once per reason.
+  const reported = new Set<string>();
+  const reportRefusedPage = (reason: string) => {
+    if (reported.size < 100 && !reported.has(reason)) {
+      reported.add(reason);
+      options.log?.(`refused a WebSocket upgrade: ${reason}`);
+    }
+  };
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -135,12 +156,30 @@ export async function serveCore(options: MockServerOptions, buildCore: (options:
     log: options.log,
     ...(persistence && { beforeChange: () => inFlight.watchChange() }),
   });
-  const http = createServer(inFlight.http((request, response) => (isControlPath(pathOf(request)) ? control : notFound)(request, response)));
+  const http = createServer(
+    // Node's own bound on a request's headers, for keep-alive sockets past their first request.
+    { headersTimeout: core.limits.handshakeTimeoutMs, requestTimeout: Math.max(30_000, core.limits.handshakeTimeoutMs) },
+    inFlight.http((request, response) => (isControlPath(pathOf(request)) ? control : notFound)(request, response)),
+  );
+  // A last bound on sockets of every kind, past what the limits above let in.
+  http.maxConnections = 2 * core.limits.maxConnections + core.limits.maxHandshakes;
+  http.on('connection', (socket: Socket) => handshakes.admit(socket));
+  http.on('request', (request: IncomingMessage) => handshakes.done(request.socket));
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    handshakes.done(request.socket);
     socket.on('error', () => socket.destroy());
     if (inFlight.closing) return void socket.destroy(); // shutting down: no new connections
     if (pathOf(request) !== DAP_PATH) {
       socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    const forbidden = refuseUpgrade(request, allowedOrigins);
+    if (forbidden !== undefined) {
+      reportRefusedPage(forbidden);
+      const body = `${forbidden}\n`;
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       return;
     }
     const address = request.socket.remoteAddress ?? '';
@@ -153,7 +192,7 @@ export async function serveCore(options: MockServerOptions, buildCore: (options:
         return;
       }
       const session = attachSession(ws, socket, core, inFlight);
-      admission.add(address, session);
+      admission.add(address, session, (code, reason) => ws.close(code, reason));
       ws.once('close', () => admission.release(address, session));
     });
   });
@@ -174,7 +213,12 @@ export async function serveCore(options: MockServerOptions, buildCore: (options:
   const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}${DAP_PATH}`;
 
   let closed: Promise<void> | undefined;
-  const close = () => (closed ??= shutDown({ http, wss, inFlight, persistence, stopCore: () => core.stop(), log: options.log }));
+  const stopDoor = () => {
+    admission.stop();
+    handshakes.clear();
+    core.stop();
+  };
+  const close = () => (closed ??= shutDown({ http, wss, inFlight, persistence, stopCore: stopDoor, log: options.log }));
 
   const stats = () => {
     let bufferedBytes = 0;

@@ -34,6 +34,10 @@ describe('resolveLimits', () => {
       maxDeploymentsPerUser: 10_000,
       maxConnections: 1024,
       maxUnauthenticatedPerIp: 128,
+      authTimeoutMs: 10_000,
+      maxHandshakes: 256,
+      maxHandshakesPerIp: 32,
+      handshakeTimeoutMs: 10_000,
     });
     expect(resolveLimits({ maxConnections: 5, maxFrameBytes: undefined })).toEqual({ ...DEFAULT_LIMITS, maxConnections: 5 });
   });
@@ -47,7 +51,7 @@ describe('resolveLimits', () => {
       'limits.maxConnections must be a positive whole number, got 10',
     );
     expect(() => resolveLimits({ maxConection: 10 } as never)).toThrow(
-      'limits.maxConection is not a limit; the limits are maxFrameBytes, maxPipelineBytes, maxProjectIdLength, maxDeploymentsPerUser, maxConnections, maxUnauthenticatedPerIp',
+      'limits.maxConection is not a limit; the limits are maxFrameBytes, maxPipelineBytes, maxProjectIdLength, maxDeploymentsPerUser, maxConnections, maxUnauthenticatedPerIp, authTimeoutMs, maxHandshakes, maxHandshakesPerIp, handshakeTimeoutMs',
     );
   });
 });

@@ -34,8 +34,9 @@ export class RawClient {
     );
   }
 
-  static async open(url: string): Promise<RawClient> {
-    const socket = new WebSocket(url);
+  /** Opens a connection; `origin` sends an Origin header, as a browser page would. */
+  static async open(url: string, options: { origin?: string } = {}): Promise<RawClient> {
+    const socket = new WebSocket(url, options.origin === undefined ? {} : { origin: options.origin });
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);

@@ -1,0 +1,210 @@
+/**
+ * What the WebSocket door refuses before any DAP frame: web pages on foreign origins and
+ * DNS-rebound host names, connections that never authenticate, and sockets that never finish
+ * their handshake. Each refusal says why, and the connections already open keep working.
+ */
+import { connect, type Socket } from 'node:net';
+import { hostname } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMockServer, type MockServer, type MockServerOptions } from '../../src/index.js';
+import { readAllowedOrigins } from '../../src/server/dap-access.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+let server: MockServer | undefined;
+const sockets: Socket[] = [];
+const clients: RawClient[] = [];
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  for (const client of clients.splice(0)) client.close();
+  await server?.close();
+  server = undefined;
+});
+
+async function start(options: MockServerOptions = {}): Promise<MockServer> {
+  server = await createMockServer({ port: 0, ...options });
+  return server;
+}
+
+function tcp(port: number): Socket {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  sockets.push(socket);
+  return socket;
+}
+
+/** A raw upgrade request with these headers: the status line and body of the answer. */
+async function upgrade(port: number, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const socket = tcp(port);
+  const lines = Object.entries({
+    Host: `127.0.0.1:${port}`,
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    'Sec-WebSocket-Version': '13',
+    ...headers,
+  }).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.write(`GET /task/service HTTP/1.1\r\n${lines.join('')}\r\n`);
+  let text = '';
+  await new Promise<void>((resolve) => {
+    socket.on('data', (chunk) => {
+      text += chunk.toString('latin1');
+      if (text.startsWith('HTTP/1.1 101')) resolve();
+    });
+    socket.on('close', () => resolve());
+  });
+  const [head = '', body = ''] = text.split('\r\n\r\n');
+  return { status: Number(head.split(' ')[1]), body: body.startsWith('\x88') ? '' : Buffer.from(body, 'latin1').toString('utf8') };
+}
+
+const closedWithin = (socket: Socket, ms: number) =>
+  new Promise<boolean>((resolve) => {
+    if (socket.destroyed) return resolve(true);
+    const timer = setTimeout(() => resolve(false), ms);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+
+describe('web pages and DNS-rebound names', () => {
+  it('refuses an upgrade from a foreign Origin with 403 and a reason naming --allow-origin; logs it once', async () => {
+    const log: string[] = [];
+    const { port } = await start({ log: (line) => log.push(line) });
+    for (const origin of ['http://evil.com', 'https://localhost.evil.com', 'null', 'not a url']) {
+      const answer = await upgrade(port, { Origin: origin });
+      expect(answer.status, origin).toBe(403);
+      expect(answer.body).toContain(`WebSocket connections from web pages at ${JSON.stringify(origin)} are refused`);
+      expect(answer.body).toContain('--allow-origin');
+    }
+    await upgrade(port, { Origin: 'http://evil.com' });
+    expect(log.filter((line) => line.includes('"http://evil.com"'))).toHaveLength(1);
+    expect(log[0]).toMatch(/^refused a WebSocket upgrade: /);
+  });
+
+  it('takes no Origin, loopback origins, and those allowed by allowOrigins or *', async () => {
+    const { port } = await start({ allowOrigins: ['http://app.test:3000', 'null'] });
+    for (const origin of [
+      undefined,
+      'http://localhost:3000',
+      'http://127.0.0.1',
+      'https://[::1]:8443',
+      'http://dev.localhost',
+      'HTTP://App.Test:3000',
+      'null',
+    ]) {
+      expect((await upgrade(port, origin === undefined ? {} : { Origin: origin })).status, String(origin)).toBe(101);
+    }
+    expect((await upgrade(port, { Origin: 'http://app.test:3001' })).status).toBe(403);
+    await server!.close();
+    const any = await start({ allowOrigins: ['*'] });
+    expect((await upgrade(any.port, { Origin: 'http://evil.com', Host: 'evil.com' })).status).toBe(101);
+  });
+
+  it('refuses, from this machine, a Host that is not a loopback name (a DNS-rebound page); the machine name and allowed hosts pass', async () => {
+    const { port } = await start({ allowOrigins: ['http://app.test:3000'] });
+    const answer = await upgrade(port, { Host: `evil.test:${port}` });
+    expect(answer.status).toBe(403);
+    expect(answer.body).toContain(`to host "evil.test:${port}" are refused (a DNS-rebound name?)`);
+    for (const host of [`localhost:${port}`, `[::1]:${port}`, `${hostname()}:${port}`, 'app.test']) {
+      expect((await upgrade(port, { Host: host })).status, host).toBe(101);
+    }
+  });
+
+  it('the reference client and SDK-style clients (no Origin) still connect and work', async () => {
+    const { url } = await start();
+    const client = await RawClient.authed(url, 'MYAPIKEY');
+    clients.push(client);
+    expect((await client.request('rrext_ping')).success).toBe(true);
+  });
+
+  it('refuses allowOrigins entries that are not origins, naming them', async () => {
+    for (const entry of ['app.test', 'http://app.test/path', 'ftp://app.test', 'http://app.test?x=1', '']) {
+      expect(() => readAllowedOrigins([entry]), entry).toThrow(`allowOrigins: '${entry}' is not an origin`);
+    }
+    await expect(createMockServer({ port: 0, allowOrigins: ['app.test'] })).rejects.toThrow("'app.test' is not an origin");
+  });
+});
+
+describe('connections that never authenticate', () => {
+  it('closes one with 1008 after authTimeoutMs, and leaves authenticated ones open', async () => {
+    const { url } = await start({ limits: { authTimeoutMs: 300 } });
+    const idle = await RawClient.open(url);
+    const authed = await RawClient.authed(url, 'MYAPIKEY');
+    clients.push(idle, authed);
+    const opened = performance.now();
+    expect(await idle.closed).toEqual({ code: 1008, reason: 'Not authenticated within 0.3 s: send auth first (limit authTimeoutMs)' });
+    expect(performance.now() - opened).toBeGreaterThanOrEqual(290);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await authed.request('rrext_ping')).success).toBe(true);
+  });
+
+  it('counts again from a deauth, and an auth in time keeps the connection', async () => {
+    const { url } = await start({ limits: { authTimeoutMs: 400 } });
+    const client = await RawClient.open(url);
+    clients.push(client);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await client.request('auth', { auth: 'MYAPIKEY' })).success).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await client.request('deauth')).success).toBe(true);
+    expect((await client.closed).code).toBe(1008);
+  });
+
+  it('with the default (10 s), a connection is not closed early', async () => {
+    const { url } = await start();
+    const idle = await RawClient.open(url);
+    clients.push(idle);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await idle.request('rrext_public_probe')).success).toBe(true);
+  });
+});
+
+describe('sockets that never finish their handshake', () => {
+  it('drops one past maxHandshakesPerIp at once; a place frees when one upgrades', async () => {
+    const { port, url } = await start({ limits: { maxHandshakesPerIp: 3 } });
+    const silent = [tcp(port), tcp(port), tcp(port)];
+    await Promise.all(silent.map((socket) => new Promise((resolve) => socket.once('connect', resolve))));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await closedWithin(tcp(port), 1000)).toBe(true);
+    for (const socket of silent) expect(socket.destroyed).toBe(false);
+    // One of them upgrades: it no longer counts, so a WebSocket client gets in.
+    silent[0]!.write(
+      'GET /task/service HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    await new Promise((resolve) => silent[0]!.once('data', resolve));
+    const client = await RawClient.open(url);
+    clients.push(client);
+    expect((await client.request('rrext_public_probe')).success).toBe(true);
+  });
+
+  it('drops one past maxHandshakes from all addresses alike', async () => {
+    const { port } = await start({ limits: { maxHandshakes: 2 } });
+    const held = [tcp(port), tcp(port)];
+    await Promise.all(held.map((socket) => new Promise((resolve) => socket.once('connect', resolve))));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await closedWithin(tcp(port), 1000)).toBe(true);
+  });
+
+  it('drops a socket that sends nothing, or half its headers, after handshakeTimeoutMs', async () => {
+    const { port } = await start({ limits: { handshakeTimeoutMs: 300 } });
+    const silent = tcp(port);
+    const partial = tcp(port);
+    partial.write('GET /task/service HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgr');
+    expect(await closedWithin(silent, 200)).toBe(false);
+    expect(await closedWithin(silent, 1000)).toBe(true);
+    expect(await closedWithin(partial, 1000)).toBe(true);
+  });
+
+  it('many silent sockets from one address leave the server serving others', async () => {
+    const { port, url } = await start();
+    const flood = Array.from({ length: 200 }, () => tcp(port));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // At most maxHandshakesPerIp (32) are held; the rest were dropped.
+    expect(flood.filter((socket) => !socket.destroyed).length).toBeLessThanOrEqual(32);
+    for (const socket of flood) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const client = await RawClient.authed(url, 'MYAPIKEY');
+    clients.push(client);
+    expect((await client.request('rrext_ping')).success).toBe(true);
+  });
+});
