@@ -5,7 +5,7 @@
 
 /** @since 0.4.0 */
 export type StateFileErrorCode =
-  /** The file exists but cannot be read (permissions, a directory...). */
+  /** The file exists but cannot be read (permissions, a directory, a FIFO...). */
   | 'STATE_FILE_UNREADABLE'
   /** Not JSON at all: damaged, truncated, or some other kind of file. */
   | 'STATE_FILE_NOT_JSON'
@@ -18,7 +18,11 @@ export type StateFileErrorCode =
   /** A valid state file that does not fit this server (another clock mode, clashing users, over its limits). */
   | 'STATE_FILE_MISMATCH'
   /** Another server (alive) uses this state file: one server per state file. */
-  | 'STATE_FILE_LOCKED';
+  | 'STATE_FILE_LOCKED'
+  /** The file, or its directory, may not be written (its owner made it read-only): it would be replaced. @since 0.5.0 */
+  | 'STATE_FILE_READ_ONLY'
+  /** The file has other hard links, which the lock cannot see. @since 0.5.0 */
+  | 'STATE_FILE_LINKED';
 
 /** @since 0.4.0 */
 export class StateFileError extends Error {

@@ -9,6 +9,7 @@ import { StateFileError } from './errors.js';
 import { lockStateFile } from './lock.js';
 import { snapshotText, restoreState } from './snapshot.js';
 import { readStateFile, removeLeftoverTemp, writeStateFile } from './state-file.js';
+import { resolveStatePath } from './state-path.js';
 import { parseStateText } from './validate.js';
 
 export interface Persistence {
@@ -32,14 +33,16 @@ export interface Persistence {
  * or another server uses it.
  */
 export async function openStateFile(path: string, core: DeployCore, log: ((line: string) => void) | undefined): Promise<Persistence> {
-  const lock = await lockStateFile(path);
+  // Reads, writes and the lock go through the real path: two names of one file share one lock.
+  const real = await resolveStatePath(path);
+  const lock = await lockStateFile(real);
   let text: string | undefined;
   let restored: { changed: boolean };
   try {
-    text = await readStateFile(path);
+    text = await readStateFile(real, path);
     restored = text === undefined ? { changed: false } : restoreState(core, parseStateText(text, path), path);
     // Only the lock's holder may touch the temporary file: it may be another server's write.
-    if (lock.held) await removeLeftoverTemp(path);
+    if (lock.held) await removeLeftoverTemp(real);
   } catch (error) {
     await lock.release();
     throw error;
@@ -50,7 +53,7 @@ export async function openStateFile(path: string, core: DeployCore, log: ((line:
   /** The lock could not be made at start-up (no such directory...): take it now, if the file is still as loaded. */
   const lockLate = async () => {
     await lock.ensure();
-    if ((await readStateFile(path)) === loadedText) return;
+    if ((await readStateFile(real, path)) === loadedText) return;
     overtaken = new StateFileError(
       'STATE_FILE_LOCKED',
       `State file ${path} was written by another server since this one started, so this one no longer saves its state: ` +
@@ -63,7 +66,7 @@ export async function openStateFile(path: string, core: DeployCore, log: ((line:
     async (snapshot) => {
       if (overtaken === undefined && !lock.held) await lockLate();
       if (overtaken !== undefined) throw overtaken;
-      await writeStateFile(path, snapshot);
+      await writeStateFile(real, snapshot);
     },
     (error) => log?.(`could not save the state to ${path}: ${describe(error)}; changes stay in memory, and the next write tries again`),
   );

@@ -17,8 +17,8 @@ export function tempPathOf(path: string): string {
 /** The file holds API keys: only its owner may read it. */
 const FILE_MODE = 0o600;
 
-/** The file's text, or undefined when there is no file yet. Throws StateFileError if it cannot be read. */
-export async function readStateFile(path: string): Promise<string | undefined> {
+/** The file's text, or undefined when there is no file yet. Throws StateFileError (naming it `shown`) if it cannot be read. */
+export async function readStateFile(path: string, shown = path): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
@@ -26,7 +26,7 @@ export async function readStateFile(path: string): Promise<string | undefined> {
     if (code === 'ENOENT') return undefined;
     const why =
       code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(error));
-    throw new StateFileError('STATE_FILE_UNREADABLE', `Cannot read state file ${path} (${why}): ${MOVE_IT_AWAY}`);
+    throw new StateFileError('STATE_FILE_UNREADABLE', `Cannot read state file ${shown} (${why}): ${MOVE_IT_AWAY}`);
   }
 }
 

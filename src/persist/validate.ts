@@ -20,6 +20,12 @@ import { STATE_FORMAT, STATE_VERSION, type LoadedState } from './format.js';
 export function parseStateText(text: string, path: string): LoadedState {
   if (text.trim() === '')
     throw new StateFileError('STATE_FILE_NOT_JSON', `State file ${path} is empty, so it is not a state file: ${MOVE_IT_AWAY}`);
+  if (text.startsWith('\uFEFF')) {
+    throw new StateFileError(
+      'STATE_FILE_NOT_JSON',
+      `State file ${path} starts with a byte order mark (U+FEFF, an editor added it?), which JSON does not allow: save it as UTF-8 without BOM, or ${MOVE_IT_AWAY}`,
+    );
+  }
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -161,8 +167,8 @@ function deployment(value: unknown, at: string): Deployment {
     pipelineJson: JSON.stringify(pipeline),
     schedule,
     state: choice(d['state'], `${at}.state`, DEPLOYMENT_STATES),
-    createdAt: finite(d['createdAt'], `${at}.createdAt`),
-    updatedAt: finite(d['updatedAt'], `${at}.updatedAt`),
+    createdAt: seconds(d['createdAt'], `${at}.createdAt`),
+    updatedAt: seconds(d['updatedAt'], `${at}.updatedAt`),
   });
 }
 
@@ -315,8 +321,11 @@ function string(value: unknown, at: string): string {
   return value;
 }
 
-function finite(value: unknown, at: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw bad(at, 'must be a number');
+/** A record's time: Unix seconds (fractions allowed) within what a Date holds. */
+function seconds(value: unknown, at: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > MAX_INSTANT_MS / 1000) {
+    throw bad(at, `must be a time in Unix seconds from ${-MAX_INSTANT_MS / 1000} to ${MAX_INSTANT_MS / 1000}`);
+  }
   return value;
 }
 

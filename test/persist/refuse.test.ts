@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, link, lstat, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockServer, StateFileError } from '../../src/index.js';
@@ -74,6 +75,16 @@ const CASES: Array<{ name: string; content: () => string | Buffer; says: RegExp;
     says: /is damaged at scheduler\.entries\[0\]\.run\.number: must be a whole number from 1 to 0/,
   },
   {
+    name: 'a byte order mark before the JSON',
+    content: () => `\uFEFF${valid}`,
+    says: /starts with a byte order mark \(U\+FEFF, an editor added it\?\), which JSON does not allow: save it as UTF-8 without BOM/,
+  },
+  {
+    name: 'a createdAt past what a Date holds',
+    content: () => edited((s) => (s.deployments[0].createdAt = -1e308)),
+    says: /is damaged at deployments\[0\]\.createdAt: must be a time in Unix seconds from -8640000000000 to 8640000000000/,
+  },
+  {
     name: 'a fake-clock file on a real-clock server',
     content: () => valid,
     args: ['--clock', 'real'],
@@ -113,6 +124,67 @@ describe('serve --state-file refuses', () => {
     expect(server.run.output().stderr.trim()).toBe(
       `rocketride-deploy-kit: Cannot read state file ${file} (it is a directory): move it away or choose another state file path; the file was left as it is`,
     );
+  });
+});
+
+describe('what the state file path names', () => {
+  const refusal = (file: string) =>
+    createMockServer({ port: 0, clock: 'fake', stateFile: file }).then(
+      (server) => server.close().then(() => undefined),
+      (error: StateFileError) => error,
+    );
+
+  it('a read-only file, or one in a read-only directory, is refused, not silently replaced (even for root)', async () => {
+    const dir = await ws.dir();
+    const file = join(dir, 'state.json');
+    await writeFile(file, valid);
+    await chmod(file, 0o400);
+    expect(await refusal(file)).toMatchObject({
+      code: 'STATE_FILE_READ_ONLY',
+      message: `State file ${file} is read-only, and this server replaces the file at every change: make it writable (chmod u+w) or choose another state file path; the file was left as it is`,
+    });
+    expect((await stat(file)).mode & 0o777).toBe(0o400);
+    expect(await readFile(file, 'utf8')).toBe(valid);
+  });
+
+  it('a FIFO is refused at once instead of hanging the start', async () => {
+    const file = join(await ws.dir(), 'state.fifo');
+    execFileSync('mkfifo', [file]);
+    expect(await refusal(file)).toMatchObject({
+      code: 'STATE_FILE_UNREADABLE',
+      message: `State file ${file} is not a regular file (a FIFO, socket or device): move it away or choose another state file path; the file was left as it is`,
+    });
+  });
+
+  it('a symbolic link to a file in use meets its lock; a hard link is refused', async () => {
+    const dir = await ws.dir();
+    const file = join(dir, 'state.json');
+    const first = await ws.server(file);
+    const client = await RawClient.authed(first.url);
+    await client.request('rrext_deploy_add', { pipeline: { project_id: 'kept' } });
+    client.close();
+    await symlink(file, join(dir, 'alias.json'));
+    expect(await refusal(join(dir, 'alias.json'))).toMatchObject({ code: 'STATE_FILE_LOCKED' });
+    await link(file, join(dir, 'hard.json'));
+    expect(await refusal(join(dir, 'hard.json'))).toMatchObject({
+      code: 'STATE_FILE_LINKED',
+      message: expect.stringContaining(`State file ${join(dir, 'hard.json')} has 2 hard links`),
+    });
+    await first.close();
+  });
+
+  it('through a symbolic link, writes go to the file it points at (the link stays a link)', async () => {
+    const dir = await ws.dir();
+    const file = join(dir, 'state.json');
+    await writeFile(file, valid);
+    await symlink(file, join(dir, 'alias.json'));
+    const server = await ws.server(join(dir, 'alias.json'));
+    const client = await RawClient.authed(server.url);
+    expect((await client.request('rrext_deploy_add', { pipeline: { project_id: 'via-link' } })).success).toBe(true);
+    client.close();
+    await server.close();
+    expect((await lstat(join(dir, 'alias.json'))).isSymbolicLink()).toBe(true);
+    expect(await readFile(file, 'utf8')).toContain('via-link');
   });
 });
 
