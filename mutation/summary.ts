@@ -265,7 +265,8 @@ const SYMBOL = /^(?:\*|[A-Za-z_$][\w$]*(?:\.#?[A-Za-z_$][\w$]*)?)$/;
 
 /**
  * The line ranges of a TypeScript source's named declarations: functions, classes, methods and
- * accessors (also as `Class.member`), and variables (`const x = ...`, the whole statement).
+ * accessors (also as `Class.member`), variables (`const x = ...`, the whole statement) and the
+ * properties of an object literal they hold (also as `variable.property`).
  */
 export function declarations(source: string): Map<string, Array<{ first: number; last: number }>> {
   const file = ts.createSourceFile('x.ts', source, ts.ScriptTarget.Latest, true);
@@ -287,13 +288,14 @@ export function declarations(source: string): Map<string, Array<{ first: number;
         ts.isPropertyDeclaration(node)) &&
       node.name
         ? node.name.getText(file)
-        : ts.isVariableDeclaration(node) && ts.isIdentifier(node.name)
+        : (ts.isVariableDeclaration(node) || ts.isPropertyAssignment(node)) && ts.isIdentifier(node.name)
           ? node.name.text
           : undefined;
     if (name !== undefined) {
       // A variable's range is its whole statement (a multi-line initialiser included).
       const span = ts.isVariableDeclaration(node) ? node.parent.parent : node;
-      if (ts.isClassDeclaration(node)) inner = name;
+      // Members are also named through their class, and an object literal's properties through its variable.
+      if (ts.isClassDeclaration(node) || ts.isVariableDeclaration(node)) inner = name;
       add(name, span);
       if (owner !== undefined && !ts.isClassDeclaration(node)) add(`${owner}.${name}`, span);
     }

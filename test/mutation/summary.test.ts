@@ -89,6 +89,10 @@ describe('mutation summary', () => {
       '  a: 1,', // 10
       '};', // 11
       'function clear() {}', // 12
+      'export const deployErrors = {', // 13
+      '  tooLarge: (limit: number) =>', // 14
+      '    new Error(`over ${limit}`),', // 15
+      '};', // 16
     ].join('\n');
     const file = 'src/scheduler/scheduler.ts';
     const read = readExplanations(
@@ -99,6 +103,7 @@ describe('mutation summary', () => {
         `| ${file} | clear | * | * | * | outside the spec | twice |`,
         `| ${file} | gone | * | * | * | outside the spec | moved away |`,
         '| src/domain/store.ts | * | * | * | * | outside the spec | all of it |',
+        `| ${file} | deployErrors.tooLarge | * | * | * | outside the spec | a limit's words |`,
       ),
     );
     expect(read.errors).toEqual([]);
@@ -110,6 +115,7 @@ describe('mutation summary', () => {
       [0, 0],
       [0, 0],
       [1, 3],
+      [14, 15],
     ]);
     expect(errors).toEqual([expect.stringContaining('declares clear 2 times')]);
     expect(explain(mutant({ file, line: 6 }), rows)?.why).toBe('state file');
