@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, inject, it } from 'vitest';
 import { clause, isClause, type Capability } from './clauses.js';
 import { NoReplyError } from './dap.js';
-import { BudgetExhausted, Findings, firstLines, type Finding, type Severity } from './findings.js';
+import { BudgetExhausted, Findings, firstLines, HarnessFault, type Finding, type Severity } from './findings.js';
 import { replayToken, type ReplaySpec } from './replay.js';
 import { Target, type TargetConfig } from './target.js';
 import type { Transcript } from './transcript.js';
@@ -160,14 +160,22 @@ function checkOf<S extends CheckSubject>(subject: () => S, ...[clauses, title, f
       }
       if (findings.count === 0 && stopped === undefined) return;
       // Every soft finding, then what stopped the check (if anything did), in one failure.
-      const stoppedBy = stopped === undefined || stopped instanceof BudgetExhausted ? [] : violatedClauses(stopped, clauses);
+      // A harness fault (the SDK driver failed) is not the target's: it charges no clause.
+      const harness = stopped instanceof HarnessFault ? firstLines(stopped.message) : undefined;
+      const stoppedBy =
+        stopped === undefined || stopped instanceof BudgetExhausted || harness !== undefined ? [] : violatedClauses(stopped, clauses);
       const violated = [...new Set([...findings.clauses(), ...stoppedBy])];
       const found: Finding[] = [
         ...findings.list(),
         ...(stoppedBy.length ? [{ clause: stoppedBy.join(', '), severity: 'violation' as const, message: headline(stopped) }] : []),
       ];
       // Stopped early: the clauses it names but found no fault with were not fully checked.
-      Object.assign(ctx.task.meta, { violated, findings: found, stopped: stopped !== undefined });
+      Object.assign(ctx.task.meta, {
+        violated,
+        findings: found,
+        stopped: stopped !== undefined,
+        ...(harness && { harnessFault: harness }),
+      });
       const error =
         findings.count === 0
           ? stopped
@@ -231,6 +239,10 @@ function propertyOf<S extends CheckSubject, T>(
         endOnFailure: true,
       });
       const error = again.errorInstance ?? details.errorInstance;
+      if (error instanceof HarnessFault) {
+        Object.assign(ctx.task.meta, { violated: [], findings: [], stopped: true, harnessFault: firstLines(error.message) });
+        throw error;
+      }
       const violated = violatedClauses(error, clauses);
       const finding: Finding = {
         clause: violated.join(', '),

@@ -84,6 +84,12 @@ export class Findings {
 const rank = (f: Finding) => (f.severity === 'breach' ? 0 : 1);
 
 /** Thrown when a check has collected as many findings as its budget allows. */
+/**
+ * A failure of the harness itself (an SDK driver that cannot run an operation, say), not
+ * something the target did: a check it stops charges no clause, and the run fails as broken.
+ */
+export class HarnessFault extends Error {}
+
 export class BudgetExhausted extends Error {
   constructor(count: number) {
     super(`stopped after ${count} violations (the check's budget); fix these and run again to see more`);

@@ -21,6 +21,8 @@ export interface CheckResult {
   readonly findings?: readonly Finding[];
   /** For a failed check: it ended early (an error or a failed property), so what it names but did not find broken is unverified. */
   readonly stopped?: boolean;
+  /** For a failed check: the harness failed (an SDK driver fault), not the target; it charges no clause and fails the run. */
+  readonly harnessFault?: string;
   readonly durationMs: number;
 }
 
@@ -107,6 +109,10 @@ export function buildReport(
     if (mine.some((check) => check.state === 'pass' || (check.state === 'fail' && !check.stopped)))
       return { clause, verdict: 'pass', checks: mine };
     const stopped = mine.filter((check) => check.state === 'fail');
+    const fault = stopped.find((check) => check.harnessFault !== undefined);
+    if (fault && stopped.every((check) => (check.violated ?? []).length === 0)) {
+      return { clause, verdict: 'skip', checks: mine, note: `not verified: ${fault.harnessFault}` };
+    }
     if (stopped.length > 0) {
       const causes = [...new Set(stopped.flatMap((check) => check.violated ?? []))];
       return { clause, verdict: 'skip', checks: mine, note: `not verified: its check stopped on a finding of ${causes.join(', ')}` };
@@ -118,9 +124,12 @@ export function buildReport(
   });
   const exercised = clauses.filter((c) => c.verdict === 'pass' || c.verdict === 'fail' || c.verdict === 'warn').length;
   const passed = clauses.filter((c) => c.verdict === 'pass').length;
-  const ok = clauses.every(
-    (c) => (c.clause.level !== 'MUST' || c.verdict === 'pass' || c.verdict === 'skip') && !(meta.strict && c.verdict === 'warn'),
-  );
+  // A harness fault leaves clauses unverified, not passed: the run is broken, so it is not ok.
+  const ok =
+    !checks.some((check) => check.harnessFault !== undefined) &&
+    clauses.every(
+      (c) => (c.clause.level !== 'MUST' || c.verdict === 'pass' || c.verdict === 'skip') && !(meta.strict && c.verdict === 'warn'),
+    );
   return {
     ...meta,
     clauses,
@@ -217,7 +226,10 @@ export function formatReport(report: ConformanceReport): string {
 function verdictLine(report: ConformanceReport): string {
   const broken = report.clauses.filter((c) => c.verdict === 'fail').length;
   const warned = report.clauses.filter((c) => c.verdict === 'warn').length;
+  const harness = report.checks.filter((check) => check.harnessFault !== undefined);
   if (!report.ok) {
+    if (broken === 0 && harness.length > 0)
+      return `RESULT: FAILED: the harness failed, not the target (${harness.length} check${harness.length === 1 ? '' : 's'} stopped by a DRIVER FAULT; their clauses are unverified): ${harness[0]!.harnessFault}`;
     return broken > 0
       ? `RESULT: FAILED: ${broken} MUST clause${broken === 1 ? '' : 's'} broken${warned ? `, ${warned} SHOULD/NOTE clause${warned === 1 ? '' : 's'} warned` : ''} (see the findings above)`
       : warned > 0 && report.strict

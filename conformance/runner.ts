@@ -411,11 +411,12 @@ async function writeReports(report: ConformanceReport, options: ConformanceOptio
   if (options.junit) await writeFile(options.junit, reportJunit(report));
 }
 
-/** `rocketride 1.1.0 (python, through the driver "python3 ...")`, without saying the module twice. */
+/** `rocketride 1.1.0 (python, client opened with connect()/disconnect(), through the driver "python3 ...")`, without saying the module twice. */
 function sdkName(info: SdkInfo, options: ConformanceOptions): string {
   if (options.sdkModule !== undefined)
     return `the SDK module ${options.sdkModule}${info.sdk === options.sdkModule || info.sdk === absoluteModule(options.sdkModule) ? '' : ` (${info.sdk})`}`;
-  return `${info.sdk} (${info.language}, through the driver "${options.sdkDriver}")`;
+  const opened = info.lifecycle ? `, client opened with ${info.lifecycle}` : '';
+  return `${info.sdk} (${info.language}${opened}, through the driver "${options.sdkDriver}")`;
 }
 
 /** Starts the SDK once and asks what it is; a driver that cannot start fails the run here. */
@@ -558,6 +559,7 @@ function metaOf(meta: unknown): {
   violated?: string[];
   findings?: Finding[];
   stopped?: boolean;
+  harnessFault?: string;
 } {
   const m = (meta ?? {}) as {
     notes?: Record<string, string>;
@@ -565,9 +567,11 @@ function metaOf(meta: unknown): {
     violated?: unknown;
     findings?: unknown;
     stopped?: unknown;
+    harnessFault?: unknown;
   };
   return {
     ...(m.stopped === true && { stopped: true }),
+    ...(typeof m.harnessFault === 'string' && { harnessFault: m.harnessFault }),
     ...(m.notes && { notes: m.notes }),
     ...(typeof m.requests === 'number' && { requests: m.requests }),
     ...(Array.isArray(m.violated) && { violated: m.violated.filter((v): v is string => typeof v === 'string') }),

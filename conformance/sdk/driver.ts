@@ -4,6 +4,7 @@
  * raised, or that it hung. Two implementations: an in-process module adapter (module-driver.ts)
  * and a child process speaking the stdio protocol (stdio-driver.ts, sdk-driver-protocol.md).
  */
+import { HarnessFault } from '../findings.js';
 
 /** The calls of the documented deploy surface, plus connect and disconnect. */
 export type SdkOp = 'connect' | 'add' | 'remove' | 'list' | 'status' | 'update' | 'disconnect';
@@ -23,7 +24,7 @@ export type SdkOutcome =
   | { readonly kind: 'timeout'; readonly ms: number };
 
 /** A driver fault (not an SDK result): the driver could not run the operation at all. */
-export class DriverError extends Error {
+export class DriverError extends HarnessFault {
   override readonly name = 'DriverError';
 }
 
@@ -35,6 +36,8 @@ export interface SdkInfo {
   readonly errorType: string;
   /** Free text for the report (`rocketride 1.1.0`). */
   readonly sdk: string;
+  /** How the driver opens and closes the client (`connect()/disconnect()`, `async with`), when it says. */
+  readonly lifecycle?: string;
 }
 
 export interface SdkSession {

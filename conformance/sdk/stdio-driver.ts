@@ -171,7 +171,13 @@ function parseReady(line: string, fault: (what: string) => DriverError): SdkInfo
     );
   }
   const sdk = ready['sdk'];
-  return { language, errorType, sdk: typeof sdk === 'string' ? sdk : language };
+  const lifecycle = ready['lifecycle'];
+  return {
+    language,
+    errorType,
+    sdk: typeof sdk === 'string' ? sdk : language,
+    ...(typeof lifecycle === 'string' && lifecycle !== '' && { lifecycle }),
+  };
 }
 
 function quote(line: string): string {

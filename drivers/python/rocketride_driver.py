@@ -2,7 +2,12 @@
 """Stdio driver for the RocketRide Python SDK (SDK driver protocol, version 1).
 
 Holds one ``RocketRideClient`` and turns JSON lines on standard input into SDK calls, answering
-each with one JSON line on standard output, in completion order (calls overlap). The contract is
+each with one JSON line on standard output, in completion order (calls overlap). It follows the
+SDK as it is (wire.md, "The SDKs' own surface"): ``await client.connect()`` and
+``await client.disconnect()`` (1.1.0 has no ``async with``), and ``async with`` only for a client
+that offers nothing else; the ready line's ``lifecycle`` says which. Anything the driver itself
+gets wrong (a method the SDK lacks, arguments its signature refuses) is a DriverError: a driver
+fault, never charged to the SDK. The contract is
 conformance/sdk-driver-protocol.md. Needs Python >= 3.9 and ``pip install rocketride``; nothing
 else beyond the standard library. Run it through the kit:
 
@@ -12,6 +17,7 @@ The runner sets RRDK_URI, RRDK_KEY and RRDK_PROTOCOL=1. Standard output carries 
 only; anything else goes to standard error.
 """
 import asyncio
+import inspect
 import json
 import os
 import sys
@@ -26,6 +32,40 @@ OPTIONAL = {'add': ('schedule',), 'update': ('pipeline', 'schedule')}
 
 class DriverError(Exception):
     """A request the driver could not turn into an SDK call (a driver fault, not an SDK result)."""
+
+
+CONNECT = 'connect()/disconnect()'
+ASYNC_WITH = 'async with'
+
+
+def lifecycle_of(client_class):
+    """How a client is opened and closed: the SDK's own connect()/disconnect() (1.1.0 has only
+    these, see wire.md), else ``async with`` where a client offers only that; None for neither."""
+    if callable(getattr(client_class, 'connect', None)) and callable(getattr(client_class, 'disconnect', None)):
+        return CONNECT
+    if callable(getattr(client_class, '__aenter__', None)) and callable(getattr(client_class, '__aexit__', None)):
+        return ASYNC_WITH
+    return None
+
+
+def sdk_method(owner, name, where):
+    """``owner.name`` if it is callable; a DriverError naming ``where`` if the SDK has no such method."""
+    method = getattr(owner, name, None)
+    if not callable(method):
+        raise DriverError('the SDK has no %s.%s() to call (the driver expects the surface in wire.md)' % (where, name))
+    return method
+
+
+def checked_call(method, label, args, kwargs):
+    """Calls an SDK method after checking the arguments fit its signature: arguments the driver
+    passes wrongly are a driver fault (DriverError), never an SDK result."""
+    try:
+        inspect.signature(method).bind(*args, **kwargs)
+    except TypeError as e:
+        raise DriverError('%s does not take the arguments the driver passes (%s)' % (label, e))
+    except ValueError:  # no signature to read (a builtin): let the call itself decide
+        pass
+    return method(*args, **kwargs)
 
 
 def sdk_version(module):
@@ -84,31 +124,43 @@ def parse(line):
 class Driver:
     def __init__(self, rocketride):
         self.rocketride = rocketride
-        self.context = None  # the RocketRideClient entered with `async with`
-        self.client = None  # what __aenter__ returned: the `as client` target
+        self.lifecycle = lifecycle_of(getattr(rocketride, 'RocketRideClient', None))
+        self.client = None  # the connected RocketRideClient (for `async with`, what __aenter__ returned)
+        self.context = None  # the client entered with `async with`, to leave on disconnect
         self.connecting = False
         self.closing = False
         self.tasks = {}  # in-flight task -> op
 
     async def connect(self):
-        if self.context is not None or self.connecting:
+        if self.client is not None or self.connecting:
             raise DriverError('already connected')
         uri, key = os.environ.get('RRDK_URI'), os.environ.get('RRDK_KEY')
         if not uri or key is None:
             raise DriverError('RRDK_URI and RRDK_KEY must be set')
+        if self.lifecycle is None:
+            raise DriverError('the SDK\'s RocketRideClient has neither connect()/disconnect() nor async with')
         self.connecting = True
         try:
-            context = self.rocketride.RocketRideClient(uri=uri, auth=key)
-            entered = await context.__aenter__()
+            make = sdk_method(self.rocketride, 'RocketRideClient', 'rocketride')
+            client = checked_call(make, 'RocketRideClient()', (), {'uri': uri, 'auth': key})
+            if self.lifecycle == CONNECT:
+                await checked_call(sdk_method(client, 'connect', 'RocketRideClient'), 'connect()', (), {})
+                self.client = client
+            else:
+                entered = await client.__aenter__()
+                self.context, self.client = client, client if entered is None else entered
         finally:
             self.connecting = False
-        self.context, self.client = context, context if entered is None else entered
 
     async def disconnect(self):
-        context, self.context, self.client = self.context, None, None
-        if context is None:
+        client, context = self.client, self.context
+        self.client = self.context = None
+        if client is None:
             raise DriverError('not connected')
-        await context.__aexit__(None, None, None)
+        if context is not None:
+            await context.__aexit__(None, None, None)
+        else:
+            await checked_call(sdk_method(client, 'disconnect', 'RocketRideClient'), 'disconnect()', (), {})
 
     async def call(self, op, args):
         if not isinstance(op, str) or op not in OPS:
@@ -125,15 +177,21 @@ class Driver:
             return await self.disconnect()
         if self.client is None:
             raise DriverError('not connected')
-        deploy = self.client.deploy
-        # Optional arguments are passed only when present: omitted means "not passed", never None.
+        deploy = getattr(self.client, 'deploy', None)
+        if deploy is None:
+            raise DriverError('the SDK\'s client has no deploy attribute (the driver expects client.deploy, see wire.md)')
+        method = sdk_method(deploy, op, 'client.deploy')
+        # Optional arguments are passed only when present (as keywords: 1.1.0 takes them keyword-only);
+        # omitted means "not passed", never None.
         if op == 'add':
-            return await deploy.add(args['pipeline'], **{k: args[k] for k in ('schedule',) if k in args})
-        if op == 'update':
-            return await deploy.update(args['projectId'], **{k: args[k] for k in ('pipeline', 'schedule') if k in args})
-        if op == 'list':
-            return await deploy.list()
-        return await getattr(deploy, op)(args['projectId'])  # remove, status
+            positional, keywords = (args['pipeline'],), {k: args[k] for k in ('schedule',) if k in args}
+        elif op == 'update':
+            positional, keywords = (args['projectId'],), {k: args[k] for k in ('pipeline', 'schedule') if k in args}
+        elif op == 'list':
+            positional, keywords = (), {}
+        else:  # remove, status
+            positional, keywords = (args['projectId'],), {}
+        return await checked_call(method, 'client.deploy.%s()' % op, positional, keywords)
 
     async def handle(self, request):
         rid = request['id']
@@ -163,7 +221,7 @@ class Driver:
         busy = [t for t, op in self.tasks.items() if op in ('connect', 'disconnect')]
         if busy:
             await asyncio.wait(busy, timeout=EOF_GRACE)
-        if self.context is not None:
+        if self.client is not None:
             closing = asyncio.ensure_future(self.disconnect())
             await asyncio.wait([closing], timeout=max(0.0, deadline - loop.time()))
             if closing.done() and not closing.cancelled() and closing.exception():
@@ -179,8 +237,12 @@ async def main(rocketride):
             loop.call_soon_threadsafe(lines.put_nowait, line)
         loop.call_soon_threadsafe(lines.put_nowait, None)
 
-    write_line({'ready': True, 'protocol': PROTOCOL, 'language': 'python',
-                'sdk': 'rocketride %s' % sdk_version(rocketride), 'errorType': 'RuntimeError'})
+    ready = {'ready': True, 'protocol': PROTOCOL, 'language': 'python',
+             'sdk': 'rocketride %s' % sdk_version(rocketride), 'errorType': 'RuntimeError'}
+    lifecycle = lifecycle_of(getattr(rocketride, 'RocketRideClient', None))
+    if lifecycle is not None:
+        ready['lifecycle'] = lifecycle
+    write_line(ready)
     threading.Thread(target=pump, name='stdin', daemon=True).start()
     driver = Driver(rocketride)
     while True:

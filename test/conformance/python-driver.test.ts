@@ -1,20 +1,38 @@
 /**
  * The Python SDK driver (drivers/python/rocketride_driver.py) speaking the stdio driver protocol
- * (conformance/sdk-driver-protocol.md), run as a real python3 child process against the stand-in
- * `rocketride` module in test/fixtures/python. The stand-in is a test fixture for the driver's
- * protocol handling, not the SDK: it records the calls it received (`status('__calls__')`) and
- * scripts hangs, delays, foreign errors and NaN results by project id.
+ * (conformance/sdk-driver-protocol.md), run as a real python3 child process against two stand-in
+ * `rocketride` modules, one per client shape: test/fixtures/python/sdk-1.1.0 (the 1.1.0 surface
+ * as wire.md gives it: connect()/disconnect(), no `async with`, keyword-only options) and
+ * test/fixtures/python/documented (the documentation's `async with` form). The stand-ins are test
+ * fixtures for the driver's protocol handling, not the SDK: they record the calls they received
+ * (`status('__calls__')`), script hangs, delays, foreign errors and NaN results by project id,
+ * and lose methods on purpose (RRDK_STANDIN_DEFECTS) to show the driver's own faults are its own.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DRIVER = join(ROOT, 'drivers/python/rocketride_driver.py');
-const STANDIN = join(ROOT, 'test/fixtures/python');
+const CLI = join(ROOT, 'dist/cli.js');
+const FIXTURES = join(ROOT, 'test/fixtures/python');
+
+/** The two client shapes the driver must follow. */
+const SHAPES = [
+  {
+    name: 'the 1.1.0 surface: connect() and disconnect()',
+    dir: 'sdk-1.1.0',
+    version: '1.1.0-standin',
+    lifecycle: 'connect()/disconnect()',
+    opened: 'connect',
+  },
+  { name: 'the documented async with form', dir: 'documented', version: '0.0.0-standin', lifecycle: 'async with', opened: '__aenter__' },
+] as const;
+type Shape = (typeof SHAPES)[number];
+const pythonPath = (shape: Shape) => [join(FIXTURES, shape.dir), FIXTURES].join(delimiter);
 const URI = 'ws://127.0.0.1:9/task/service';
 
 interface Answer {
@@ -35,12 +53,12 @@ afterEach(() => {
 });
 
 /** Starts the driver and talks JSON lines to it. */
-function startDriver(options: { env?: NodeJS.ProcessEnv; pythonArgs?: string[] } = {}) {
+function startDriverOf(options: { shape?: Shape; env?: NodeJS.ProcessEnv; pythonArgs?: string[] } = {}) {
   const child = spawn('python3', [...(options.pythonArgs ?? []), DRIVER], {
     cwd: ROOT,
     env: {
       ...process.env,
-      PYTHONPATH: STANDIN,
+      PYTHONPATH: pythonPath(options.shape ?? SHAPES[0]),
       PYTHONDONTWRITEBYTECODE: '1',
       RRDK_URI: URI,
       RRDK_KEY: 'MYAPIKEY',
@@ -130,25 +148,29 @@ function startDriver(options: { env?: NodeJS.ProcessEnv; pythonArgs?: string[] }
 
 const standinCalls = (calls: Call[], method: string) => calls.filter((c) => c.method === method);
 
-describe('the Python SDK driver (against the stand-in rocketride module)', () => {
-  it('announces itself with a ready line first', async () => {
+describe.each(SHAPES)('the Python SDK driver, against a stand-in with $name', (shape) => {
+  const startDriver = (options: { env?: NodeJS.ProcessEnv } = {}) => startDriverOf({ ...options, shape });
+
+  it('announces itself with a ready line first, saying how it opens the client', async () => {
     const d = startDriver();
     expect(await d.ready()).toEqual({
       ready: true,
       protocol: 1,
       language: 'python',
-      sdk: 'rocketride 0.0.0-standin',
+      sdk: `rocketride ${shape.version}`,
       errorType: 'RuntimeError',
+      lifecycle: shape.lifecycle,
     });
   });
 
-  it('connects with uri= and auth= from RRDK_URI / RRDK_KEY, entering the client as an async context manager', async () => {
+  it(`connects with uri= and auth= from RRDK_URI / RRDK_KEY, then opens the client with ${shape.lifecycle}`, async () => {
     const d = await startDriver().connected();
     const calls = await d.calls();
     expect(calls.slice(0, 2)).toEqual([
       { method: 'RocketRideClient', args: [], kwargs: { uri: URI, auth: 'MYAPIKEY' } },
-      { method: '__aenter__', args: [], kwargs: {} },
+      { method: shape.opened, args: [], kwargs: {} },
     ]);
+    expect(calls.map((c) => c.method)).not.toContain(shape.opened === 'connect' ? '__aenter__' : 'connect');
   });
 
   it('passes schedule to add only when it is given, and returns the SDK result unchanged as ASCII JSON', async () => {
@@ -237,7 +259,7 @@ describe('the Python SDK driver (against the stand-in rocketride module)', () =>
     // Faulty lines are answered before the next line is read, so this answer comes after both.
     expect(await d.call('list')).toMatchObject({ ok: true, result: [] });
     // Neither the SDK nor the stand-in saw the faulty requests.
-    expect((await d.calls()).map((c) => c.method)).toEqual(['RocketRideClient', '__aenter__', 'list']);
+    expect((await d.calls()).map((c) => c.method)).toEqual(['RocketRideClient', shape.opened, 'list']);
     expect(d.order().filter((id) => id === null)).toHaveLength(2);
   });
 
@@ -269,7 +291,7 @@ describe('the Python SDK driver (against the stand-in rocketride module)', () =>
     expect(d.order()).not.toContain(hanging);
   });
 
-  it('disconnects by leaving the async context', async () => {
+  it(`disconnects with ${shape.opened === 'connect' ? 'disconnect()' : 'the async context left'}`, async () => {
     const d = await startDriver().connected();
     expect(await d.call('disconnect')).toEqual({ id: expect.any(Number), ok: true, result: null });
     await d.stderrContains('rocketride stand-in: disconnecting');
@@ -307,14 +329,89 @@ describe('the Python SDK driver (against the stand-in rocketride module)', () =>
     expect(await d.exited).toBe(0);
     expect(d.stderr()).not.toContain('disconnecting');
   });
+});
 
+describe.each(SHAPES)("driver faults are the driver's own, against a stand-in with $name", (shape) => {
+  const startDriver = (defects: string) => startDriverOf({ shape, env: { RRDK_STANDIN_DEFECTS: defects } });
+  const driverFault = (message: string) => ({
+    type: 'DriverError',
+    types: ['DriverError', 'Exception', 'BaseException'],
+    message: expect.stringContaining(message),
+  });
+
+  it('a method the SDK lacks is a DriverError, never an SDK error (no AttributeError), and the rest keeps working', async () => {
+    const d = await startDriver('no-update').connected();
+    await d.call('add', { pipeline: { project_id: 'p1' } });
+    expect((await d.call('update', { projectId: 'p1', schedule: '@daily' })).error).toEqual(
+      driverFault('the SDK has no client.deploy.update() to call'),
+    );
+    expect(standinCalls(await d.calls(), 'update')).toEqual([]);
+  });
+
+  it("arguments the SDK's signature refuses are a DriverError, and the SDK is not called with them", async () => {
+    const d = await startDriver('add-no-schedule').connected();
+    expect((await d.call('add', { pipeline: { project_id: 'p1' }, schedule: '@hourly' })).error).toEqual(
+      driverFault('client.deploy.add() does not take the arguments the driver passes'),
+    );
+    expect(await d.call('add', { pipeline: { project_id: 'p2' } })).toMatchObject({ ok: true });
+    expect(standinCalls(await d.calls(), 'add')).toEqual([{ method: 'add', args: [{ project_id: 'p2' }], kwargs: {} }]);
+  });
+
+  it('a client that can be neither connected nor entered: no lifecycle in the ready line, connect is a DriverError', async () => {
+    const d = startDriver('no-lifecycle');
+    expect(await d.ready()).not.toHaveProperty('lifecycle');
+    expect((await d.call('connect')).error).toEqual(driverFault('has neither connect()/disconnect() nor async with'));
+  });
+});
+
+describe('the Python SDK driver without an SDK', () => {
   it('exits non-zero with a clear message and no ready line when rocketride cannot be imported', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'rrdk-nopkg-'));
     // -S: no site-packages, so an installed rocketride cannot hide the missing-package path.
-    const d = startDriver({ env: { PYTHONPATH: empty }, pythonArgs: ['-S'] });
+    const d = startDriverOf({ env: { PYTHONPATH: empty }, pythonArgs: ['-S'] });
     expect(await d.exited).toBe(3);
     expect(d.raw).toEqual([]);
     expect(d.stderr()).toContain('cannot import the RocketRide Python SDK');
     expect(d.stderr()).toContain('pip install rocketride');
   });
+});
+
+/** `conformance --sdk-driver <this driver>` against a stand-in: its exit code and output. */
+async function conformanceRun(shape: Shape, defects: string): Promise<{ code: number | null; output: string }> {
+  const run = spawn(process.execPath, [CLI, 'conformance', '--sdk-driver', `python3 "${DRIVER}"`, '--runs', '1', '--sdk-timeout', '5000'], {
+    cwd: ROOT,
+    env: { ...process.env, PYTHONPATH: pythonPath(shape), PYTHONDONTWRITEBYTECODE: '1', RRDK_STANDIN_DEFECTS: defects },
+  });
+  children.push(run as ChildProcessWithoutNullStreams);
+  let output = '';
+  run.stdout.on('data', (d) => (output += d));
+  run.stderr.on('data', (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => run.on('close', resolve));
+  return { code, output };
+}
+
+describe('the driver in a conformance run (needs the build)', () => {
+  it('a driver fault charges no SDK clause: every clause is unverified, and the run fails', async () => {
+    const { code, output: stdout } = await conformanceRun(SHAPES[0], 'no-lifecycle');
+    expect(code, stdout).toBe(1);
+    expect(stdout).toContain('DRIVER FAULT (not an SDK result) during connect');
+    expect(stdout).toContain('has neither connect()/disconnect() nor async with');
+    // Every clause is unverified, none failed or passed: the stand-in is never reached.
+    for (let n = 1; n <= 8; n++)
+      expect(stdout).toMatch(new RegExp(`^SDK-${n} +(MUST|SHOULD) +skip +0/\\d+ +not verified: DRIVER FAULT`, 'm'));
+    expect(stdout).not.toMatch(/^SDK-\d+ +\S+ +(FAIL|warn|pass)/m);
+    expect(stdout).toContain('RESULT: FAILED: the harness failed, not the target');
+  }, 180_000);
+
+  it.each(SHAPES)(
+    'the report header says how the driver opened the client ($lifecycle)',
+    async (shape) => {
+      // The stand-in talks to no server, so the checks fail; only the header is looked at here.
+      const { output } = await conformanceRun(shape, '');
+      expect(output).toContain(
+        `Conformance of rocketride ${shape.version} (python, client opened with ${shape.lifecycle}, through the driver`,
+      );
+    },
+    180_000,
+  );
 });

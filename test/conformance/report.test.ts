@@ -186,6 +186,26 @@ describe('attribution: one fault, once, under the clause it breaks', () => {
     expect(buildReport(meta, [...base, finished], sdkOut).clauses.find((c) => c.clause.id === 'SCHED-3')!.verdict).toBe('pass');
   });
 
+  it('a harness fault (an SDK driver that failed) charges no clause: they are unverified, and the run is not ok', () => {
+    const fault = 'DRIVER FAULT (not an SDK result) during connect: the SDK has no connect()';
+    const checks = ['SDK-1: add passes only what was given', 'SDK-2: update'].map((name) => ({
+      ...result(name, 'fail', fault),
+      violated: [],
+      findings: [],
+      stopped: true,
+      harnessFault: fault,
+    }));
+    const report = buildReport(meta, checks, {}, ['SDK']);
+    for (const id of ['SDK-1', 'SDK-2']) {
+      expect(report.clauses.find((c) => c.clause.id === id)).toMatchObject({ verdict: 'skip', note: `not verified: ${fault}` });
+    }
+    expect(report.clauses.some((c) => c.verdict === 'fail')).toBe(false);
+    expect(report.ok).toBe(false);
+    expect(formatReport(report)).toContain(
+      `RESULT: FAILED: the harness failed, not the target (2 checks stopped by a DRIVER FAULT; their clauses are unverified): ${fault}`,
+    );
+  });
+
   it('lists root causes most severe first: a cross-user breach, then MUST, then SHOULD', () => {
     expect(rootCauses(report).map((c) => c.clause.id)).toEqual(['DEP-ISO-1', 'SCHED-2', 'DEP-MSG-1']);
     expect(byId.get('DEP-ISO-1')!.findings![0]).toMatchObject({ severity: 'breach', message: 'read the other user' });
