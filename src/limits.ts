@@ -29,9 +29,9 @@ export interface Limits {
    * @since 0.5.0
    */
   readonly authTimeoutMs: number;
-  /** Most TCP connections still in their HTTP request or WebSocket handshake; one more is dropped. Default 256. @since 0.5.0 */
+  /** Most TCP connections still in their HTTP request or WebSocket handshake; past it the oldest idle one (or the newcomer) is dropped. Default 1,024. @since 0.5.0 */
   readonly maxHandshakes: number;
-  /** Most of those from one IP address. Default 32. @since 0.5.0 */
+  /** Most of those from one IP address that have waited over a second; past it that address's oldest is dropped. Default 32. @since 0.5.0 */
   readonly maxHandshakesPerIp: number;
   /** How long a connection may take to send its HTTP request or upgrade, in milliseconds; then it is dropped. Default 10 s. @since 0.5.0 */
   readonly handshakeTimeoutMs: number;
@@ -47,10 +47,13 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxConnections: 1024,
   maxUnauthenticatedPerIp: 128,
   authTimeoutMs: 10_000,
-  maxHandshakes: 256,
+  maxHandshakes: 1024,
   maxHandshakesPerIp: 32,
   handshakeTimeoutMs: 10_000,
 });
+
+/** The longest delay a Node timer takes (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The limits a server option asks for: any subset of them, each a positive whole number. @since 0.4.0 */
 export type LimitsOption = { readonly [K in keyof Limits]?: number | undefined };
@@ -69,6 +72,9 @@ export function resolveLimits(option: LimitsOption | undefined): Limits {
       throw new RangeError(`limits.${name} is not a limit; the limits are ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
     if (!Number.isSafeInteger(value) || (value as number) < 1)
       throw new RangeError(`limits.${name} must be a positive whole number, got ${String(value)}`);
+    // A timer cannot wait longer: Node would fire it at once instead.
+    if (name.endsWith('Ms') && (value as number) > MAX_TIMER_MS)
+      throw new RangeError(`limits.${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days), got ${String(value)}`);
     limits[name] = value as number;
   }
   return Object.freeze(limits as unknown as Limits);

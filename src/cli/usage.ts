@@ -44,8 +44,8 @@ serve limits (positive integers or spans; input past a limit is refused and chan
   --auth-timeout SPAN             How long a connection may stay unauthenticated (from its opening or a
                                   deauth); then it is closed with 1008 (default ${DEFAULT_LIMITS.authTimeoutMs / 1000}s)
   --max-handshakes N              Most connections still sending their HTTP request or upgrade; one
-                                  more is dropped (default ${DEFAULT_LIMITS.maxHandshakes})
-  --max-handshakes-per-ip N       The same, from one address (default ${DEFAULT_LIMITS.maxHandshakesPerIp})
+                                  more drops the oldest idle one (default ${DEFAULT_LIMITS.maxHandshakes})
+  --max-handshakes-per-ip N       Most of those from one address waiting over 1 s (default ${DEFAULT_LIMITS.maxHandshakesPerIp})
   --handshake-timeout SPAN        How long a connection may take to send its request or upgrade
                                   (default ${DEFAULT_LIMITS.handshakeTimeoutMs / 1000}s)
 

@@ -5,8 +5,8 @@
  * or hard link) would get past its lock, which is made next to the name. Node only.
  */
 import { constants } from 'node:fs';
-import { access, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { access, lstat, readlink, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { MOVE_IT_AWAY, StateFileError } from './errors.js';
 
 /**
@@ -20,11 +20,12 @@ export async function resolveStatePath(path: string): Promise<string> {
     info = await stat(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return path; // readStateFile says why
-    // No file yet: its directory's real path, if there is one (else the first write says so).
-    return realpath(dirname(path)).then(
-      (dir) => join(dir, basename(path)),
-      () => path,
-    );
+    // No file yet: a link to a file still to be made leads there; the directory must be writable.
+    const target = await danglingTarget(path);
+    const dir = await realpath(dirname(target)).catch(() => undefined);
+    if (dir === undefined) return target; // no directory yet: the first write says so
+    await refuseReadOnly(path, dir, false);
+    return join(dir, basename(target));
   }
   if (info.isDirectory()) return path; // readStateFile: "it is a directory"
   if (!info.isFile()) {
@@ -41,17 +42,34 @@ export async function resolveStatePath(path: string): Promise<string> {
     );
   }
   const real = await realpath(path);
-  // The owner's write bit, not access() alone: a server run as root may write any file, and
-  // would then replace one its owner made read-only on purpose.
+  // The owner's write bits, not access() alone: a server run as root may write anything, and
+  // would then replace a file (or fill a directory) its owner made read-only on purpose.
   const readOnly = (info.mode & 0o200) === 0 || !(await writable(real));
-  if (readOnly || !(await writable(dirname(real)))) {
-    throw new StateFileError(
-      'STATE_FILE_READ_ONLY',
-      `State file ${readOnly ? `${path} is read-only` : `${path} is in a directory this server cannot write`}, and this server replaces the file at every change: ` +
-        `make it writable (chmod u+w) or choose another state file path; the file was left as it is`,
-    );
-  }
+  await refuseReadOnly(path, dirname(real), readOnly);
   return real;
+}
+
+/** The path a symbolic link to a file not made yet points at (links followed); `path` itself otherwise. */
+async function danglingTarget(path: string): Promise<string> {
+  let at = path;
+  for (let hops = 0; hops < 40; hops++) {
+    const info = await lstat(at).catch(() => undefined);
+    if (!info?.isSymbolicLink()) return at;
+    at = resolve(dirname(at), await readlink(at));
+  }
+  return at;
+}
+
+/** Refuses a read-only file (`fileReadOnly`), or a directory the server may not write new files into. */
+async function refuseReadOnly(path: string, dir: string, fileReadOnly: boolean): Promise<void> {
+  const dirInfo = await stat(dir);
+  const dirReadOnly = (dirInfo.mode & 0o200) === 0 || !(await writable(dir));
+  if (!fileReadOnly && !dirReadOnly) return;
+  throw new StateFileError(
+    'STATE_FILE_READ_ONLY',
+    `State file ${fileReadOnly ? `${path} is read-only` : `${path} is in a directory this server may not write (${dir})`}, and this server replaces the file at every change: ` +
+      `make it writable for the server (chmod u+w, as its owner) or choose another state file path; the file was left as it is`,
+  );
 }
 
 async function writable(path: string): Promise<boolean> {

@@ -121,7 +121,7 @@ export async function serveCore(options: MockServerOptions, buildCore: (options:
   const users = typeof options.users === 'string' ? await loadUsersFile(options.users) : options.users;
   const core = buildCore({ ...options, users, limits: { maxFrameBytes: options.maxFrameBytes, ...options.limits } });
   const admission = new ConnectionAdmission(core.limits);
-  const handshakes = new Handshakes(core.limits);
+  const handshakes = new Handshakes(core.limits, (why) => reportOnce(`handshakes: ${why}`));
   const persistence =
     options.stateFile === undefined
       ? undefined
@@ -131,13 +131,18 @@ export async function serveCore(options: MockServerOptions, buildCore: (options:
         });
   const inFlight = new InFlight(persistence?.committer);
 
-  // A browser shows a refused page only "403": the server's log says why, once per reason.
+  // Refusals the client may not see (a browser shows only "403", a dropped socket nothing): the
+  // log says why, once per reason; a flood of distinct reasons is counted, not printed.
   const reported = new Set<string>();
-  const reportRefusedPage = (reason: string) => {
-    if (reported.size < 100 && !reported.has(reason)) {
-      reported.add(reason);
-      options.log?.(`refused a WebSocket upgrade: ${reason}`);
+  let unreported = 0;
+  const reportOnce = (line: string) => {
+    if (reported.has(line)) return;
+    if (reported.size >= 100) {
+      if (unreported++ % 1000 === 0) options.log?.(`(${unreported} more refusals of other kinds, not printed one by one)`);
+      return;
     }
+    reported.add(line);
+    options.log?.(line);
   };
 
   const wss = new WebSocketServer({
@@ -157,30 +162,31 @@ export async function serveCore(options: MockServerOptions, buildCore: (options:
     ...(persistence && { beforeChange: () => inFlight.watchChange() }),
   });
   const http = createServer(
-    // Node's own bound on a request's headers, for keep-alive sockets past their first request.
-    { headersTimeout: core.limits.handshakeTimeoutMs, requestTimeout: Math.max(30_000, core.limits.handshakeTimeoutMs) },
+    // Node's own bound on a request's headers too, checked often enough to hold.
+    {
+      headersTimeout: core.limits.handshakeTimeoutMs,
+      requestTimeout: Math.max(30_000, core.limits.handshakeTimeoutMs),
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(core.limits.handshakeTimeoutMs / 4))),
+    },
     inFlight.http((request, response) => (isControlPath(pathOf(request)) ? control : notFound)(request, response)),
   );
   // A last bound on sockets of every kind, past what the limits above let in.
   http.maxConnections = 2 * core.limits.maxConnections + core.limits.maxHandshakes;
-  http.on('connection', (socket: Socket) => handshakes.admit(socket));
-  http.on('request', (request: IncomingMessage) => handshakes.done(request.socket));
+  http.on('connection', (socket: Socket) => handshakes.waiting(socket));
+  // A keep-alive socket waits for its next request like a new one: it counts again once answered.
+  http.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    handshakes.done(request.socket);
+    response.once('finish', () => handshakes.waiting(request.socket));
+  });
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     handshakes.done(request.socket);
     socket.on('error', () => socket.destroy());
     if (inFlight.closing) return void socket.destroy(); // shutting down: no new connections
-    if (pathOf(request) !== DAP_PATH) {
-      socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      return;
-    }
+    if (pathOf(request) !== DAP_PATH) return refuseHandshake(socket, '404 Not Found', '');
     const forbidden = refuseUpgrade(request, allowedOrigins);
     if (forbidden !== undefined) {
-      reportRefusedPage(forbidden);
-      const body = `${forbidden}\n`;
-      socket.end(
-        `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-      return;
+      reportOnce(`refused a WebSocket upgrade: ${forbidden}`);
+      return refuseHandshake(socket, '403 Forbidden', `${forbidden}\n`);
     }
     const address = request.socket.remoteAddress ?? '';
     wss.handleUpgrade(request, socket, head, (ws) => {
@@ -192,7 +198,10 @@ export async function serveCore(options: MockServerOptions, buildCore: (options:
         return;
       }
       const session = attachSession(ws, socket, core, inFlight);
-      admission.add(address, session, (code, reason) => ws.close(code, reason));
+      admission.add(address, session, (code, reason) => {
+        ws.close(code, reason);
+        setTimeout(() => ws.terminate(), REFUSED_CLOSE_GRACE_MS).unref(); // a client deaf to the close
+      });
       ws.once('close', () => admission.release(address, session));
     });
   });
@@ -291,6 +300,18 @@ function attachSession(socket: WebSocket, tcp: Duplex, core: DeployCore, inFligh
   // the listener only keeps them from becoming uncaught exceptions.
   socket.on('error', () => {});
   return session;
+}
+
+/**
+ * Answers a handshake with an HTTP error and closes the socket. Destroyed once the answer is
+ * written: Node's server allows half-open sockets, so a client that never closes its side would
+ * otherwise hold the descriptor (and keep close() waiting) for ever.
+ */
+function refuseHandshake(socket: Duplex, status: string, body: string): void {
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 /** A close reason may hold at most 123 bytes (RFC 6455). */

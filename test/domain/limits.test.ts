@@ -35,7 +35,7 @@ describe('resolveLimits', () => {
       maxConnections: 1024,
       maxUnauthenticatedPerIp: 128,
       authTimeoutMs: 10_000,
-      maxHandshakes: 256,
+      maxHandshakes: 1024,
       maxHandshakesPerIp: 32,
       handshakeTimeoutMs: 10_000,
     });
@@ -44,6 +44,13 @@ describe('resolveLimits', () => {
 
   it.each([0, -1, 1.5, Number.NaN, Infinity, 2 ** 53])('refuses %s, naming the limit', (value) => {
     expect(() => resolveLimits({ maxConnections: value })).toThrow(`limits.maxConnections must be a positive whole number, got ${value}`);
+  });
+
+  it('refuses a time limit a timer cannot wait (over 2^31 - 1 ms)', () => {
+    expect(() => resolveLimits({ handshakeTimeoutMs: 2 ** 31 })).toThrow(
+      `limits.handshakeTimeoutMs must be at most ${2 ** 31 - 1} ms (about 24.8 days), got ${2 ** 31}`,
+    );
+    expect(resolveLimits({ authTimeoutMs: 2 ** 31 - 1 }).authTimeoutMs).toBe(2 ** 31 - 1);
   });
 
   it('refuses a value that is not a number, and a name that is not a limit (a typo must not leave a limit off)', () => {

@@ -134,17 +134,47 @@ describe('what the state file path names', () => {
       (error: StateFileError) => error,
     );
 
-  it('a read-only file, or one in a read-only directory, is refused, not silently replaced (even for root)', async () => {
+  it('a read-only file is refused, not silently replaced (even for root)', async () => {
     const dir = await ws.dir();
     const file = join(dir, 'state.json');
     await writeFile(file, valid);
     await chmod(file, 0o400);
     expect(await refusal(file)).toMatchObject({
       code: 'STATE_FILE_READ_ONLY',
-      message: `State file ${file} is read-only, and this server replaces the file at every change: make it writable (chmod u+w) or choose another state file path; the file was left as it is`,
+      message: `State file ${file} is read-only, and this server replaces the file at every change: make it writable for the server (chmod u+w, as its owner) or choose another state file path; the file was left as it is`,
     });
     expect((await stat(file)).mode & 0o777).toBe(0o400);
     expect(await readFile(file, 'utf8')).toBe(valid);
+  });
+
+  it('a file in a directory made read-only is refused, even for root; so is a new one there', async () => {
+    const dir = join(await ws.dir(), 'locked');
+    await mkdir(dir);
+    const file = join(dir, 'state.json');
+    await writeFile(file, valid);
+    await chmod(dir, 0o500);
+    try {
+      expect(await refusal(file)).toMatchObject({
+        code: 'STATE_FILE_READ_ONLY',
+        message: expect.stringContaining(`State file ${file} is in a directory this server may not write (${dir})`),
+      });
+      expect(await refusal(join(dir, 'new.json'))).toMatchObject({ code: 'STATE_FILE_READ_ONLY' });
+      expect(await readFile(file, 'utf8')).toBe(valid);
+    } finally {
+      await chmod(dir, 0o700);
+    }
+  });
+
+  it('a symbolic link to a file not made yet: the first write makes that file, and the link stays a link', async () => {
+    const dir = await ws.dir();
+    await symlink(join(dir, 'real.json'), join(dir, 'alias.json'));
+    const server = await ws.server(join(dir, 'alias.json'));
+    const client = await RawClient.authed(server.url);
+    expect((await client.request('rrext_deploy_add', { pipeline: { project_id: 'first' } })).success).toBe(true);
+    client.close();
+    await server.close();
+    expect((await lstat(join(dir, 'alias.json'))).isSymbolicLink()).toBe(true);
+    expect(await readFile(join(dir, 'real.json'), 'utf8')).toContain('first');
   });
 
   it('a FIFO is refused at once instead of hanging the start', async () => {

@@ -83,7 +83,7 @@ describe('web pages and DNS-rebound names', () => {
   });
 
   it('takes no Origin, loopback origins, and those allowed by allowOrigins or *', async () => {
-    const { port } = await start({ allowOrigins: ['http://app.test:3000', 'null'] });
+    const { port } = await start({ allowOrigins: ['http://app.test:3000', 'null', 'chrome-extension://abcdef'] });
     for (const origin of [
       undefined,
       'http://localhost:3000',
@@ -95,7 +95,11 @@ describe('web pages and DNS-rebound names', () => {
     ]) {
       expect((await upgrade(port, origin === undefined ? {} : { Origin: origin })).status, String(origin)).toBe(101);
     }
+    expect((await upgrade(port, { Origin: 'chrome-extension://abcdef' })).status).toBe(101);
     expect((await upgrade(port, { Origin: 'http://app.test:3001' })).status).toBe(403);
+    expect((await upgrade(port, { Origin: 'chrome-extension://other' })).body).toContain(
+      '--allow-origin chrome-extension://other (createMockServer: allowOrigins: ["chrome-extension://other"])',
+    );
     await server!.close();
     const any = await start({ allowOrigins: ['*'] });
     expect((await upgrade(any.port, { Origin: 'http://evil.com', Host: 'evil.com' })).status).toBe(101);
@@ -106,9 +110,40 @@ describe('web pages and DNS-rebound names', () => {
     const answer = await upgrade(port, { Host: `evil.test:${port}` });
     expect(answer.status).toBe(403);
     expect(answer.body).toContain(`to host "evil.test:${port}" are refused (a DNS-rebound name?)`);
-    for (const host of [`localhost:${port}`, `[::1]:${port}`, `${hostname()}:${port}`, 'app.test']) {
+    // IP literals pass (rebinding needs a name): the URL `serve --host 0.0.0.0` prints, for one.
+    for (const host of [
+      `localhost:${port}`,
+      `[::1]:${port}`,
+      `${hostname()}:${port}`,
+      'app.test',
+      `0.0.0.0:${port}`,
+      `[::]:${port}`,
+      `192.168.1.5:${port}`,
+    ]) {
       expect((await upgrade(port, { Host: host })).status, host).toBe(101);
     }
+  });
+
+  it('a refused client that never closes its side does not keep its socket, nor keep close() waiting', async () => {
+    const { port } = await start();
+    const held = Array.from({ length: 5 }, () => {
+      const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+      socket.on('error', () => {});
+      sockets.push(socket);
+      socket.write(
+        'GET /task/service HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      return new Promise<string>((resolve) => {
+        let text = '';
+        socket.on('data', (d) => (text += d));
+        socket.on('end', () => resolve(text)); // the server's side ended; this side stays open
+      });
+    });
+    for (const answer of await Promise.all(held)) expect(answer).toMatch(/^HTTP\/1\.1 403 Forbidden/);
+    const closing = server!.close().then(() => 'closed');
+    expect(await Promise.race([closing, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2500))])).toBe('closed');
+    server = undefined;
   });
 
   it('the reference client and SDK-style clients (no Origin) still connect and work', async () => {
@@ -119,7 +154,7 @@ describe('web pages and DNS-rebound names', () => {
   });
 
   it('refuses allowOrigins entries that are not origins, naming them', async () => {
-    for (const entry of ['app.test', 'http://app.test/path', 'ftp://app.test', 'http://app.test?x=1', '']) {
+    for (const entry of ['app.test', 'http://app.test/path', 'ftp://app.test/x', 'http://app.test?x=1', '']) {
       expect(() => readAllowedOrigins([entry]), entry).toThrow(`allowOrigins: '${entry}' is not an origin`);
     }
     await expect(createMockServer({ port: 0, allowOrigins: ['app.test'] })).rejects.toThrow("'app.test' is not an origin");
@@ -129,10 +164,10 @@ describe('web pages and DNS-rebound names', () => {
 describe('connections that never authenticate', () => {
   it('closes one with 1008 after authTimeoutMs, and leaves authenticated ones open', async () => {
     const { url } = await start({ limits: { authTimeoutMs: 300 } });
+    const opened = performance.now(); // before the connection: its timeout starts at the server's side of it
     const idle = await RawClient.open(url);
     const authed = await RawClient.authed(url, 'MYAPIKEY');
     clients.push(idle, authed);
-    const opened = performance.now();
     expect(await idle.closed).toEqual({ code: 1008, reason: 'Not authenticated within 0.3 s: send auth first (limit authTimeoutMs)' });
     expect(performance.now() - opened).toBeGreaterThanOrEqual(290);
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -147,6 +182,9 @@ describe('connections that never authenticate', () => {
     expect((await client.request('auth', { auth: 'MYAPIKEY' })).success).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect((await client.request('deauth')).success).toBe(true);
+    // Not closed by the deauth itself: still served a while after it, then closed.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await client.request('rrext_public_probe')).success).toBe(true);
     expect((await client.closed).code).toBe(1008);
   });
 
@@ -160,29 +198,41 @@ describe('connections that never authenticate', () => {
 });
 
 describe('sockets that never finish their handshake', () => {
-  it('drops one past maxHandshakesPerIp at once; a place frees when one upgrades', async () => {
-    const { port, url } = await start({ limits: { maxHandshakesPerIp: 3 } });
+  const connected = (socket: Socket) => new Promise((resolve) => socket.once('connect', resolve));
+  const idleFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('past maxHandshakesPerIp idle ones (waiting over a second), the oldest of that address is dropped; the newcomer stays', async () => {
+    const { port } = await start({ limits: { maxHandshakesPerIp: 3 } });
     const silent = [tcp(port), tcp(port), tcp(port)];
-    await Promise.all(silent.map((socket) => new Promise((resolve) => socket.once('connect', resolve))));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await closedWithin(tcp(port), 1000)).toBe(true);
-    for (const socket of silent) expect(socket.destroyed).toBe(false);
-    // One of them upgrades: it no longer counts, so a WebSocket client gets in.
-    silent[0]!.write(
-      'GET /task/service HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-    );
-    await new Promise((resolve) => silent[0]!.once('data', resolve));
-    const client = await RawClient.open(url);
-    clients.push(client);
-    expect((await client.request('rrext_public_probe')).success).toBe(true);
+    await Promise.all(silent.map(connected));
+    await idleFor(1100);
+    const newcomer = tcp(port);
+    await connected(newcomer);
+    expect(await closedWithin(silent[0]!, 1000)).toBe(true);
+    expect(await closedWithin(newcomer, 200)).toBe(false);
+    expect(silent.slice(1).every((socket) => !socket.destroyed)).toBe(true);
   });
 
-  it('drops one past maxHandshakes from all addresses alike', async () => {
+  it('never resets a burst of clients connecting at once (all accepted before any request is read)', async () => {
+    const { url } = await start();
+    // 100: under maxUnauthenticatedPerIp (128), which these unauthenticated clients count against.
+    const burst = await Promise.all(Array.from({ length: 100 }, () => RawClient.open(url)));
+    clients.push(...burst);
+    const answers = await Promise.all(burst.map((client) => client.request('rrext_public_probe')));
+    expect(answers.every((a) => a.success)).toBe(true);
+  });
+
+  it('past maxHandshakes, the oldest idle one is dropped; while all are fresh, the newcomer is', async () => {
     const { port } = await start({ limits: { maxHandshakes: 2 } });
     const held = [tcp(port), tcp(port)];
-    await Promise.all(held.map((socket) => new Promise((resolve) => socket.once('connect', resolve))));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await closedWithin(tcp(port), 1000)).toBe(true);
+    await Promise.all(held.map(connected));
+    await idleFor(50);
+    expect(await closedWithin(tcp(port), 1000)).toBe(true); // both held ones are fresh
+    await idleFor(1100);
+    const later = tcp(port);
+    await connected(later);
+    expect(await closedWithin(held[0]!, 1000)).toBe(true);
+    expect(await closedWithin(later, 200)).toBe(false);
   });
 
   it('drops a socket that sends nothing, or half its headers, after handshakeTimeoutMs', async () => {
@@ -195,14 +245,23 @@ describe('sockets that never finish their handshake', () => {
     expect(await closedWithin(partial, 1000)).toBe(true);
   });
 
+  it('counts a keep-alive socket again once its request is answered: half a second request is dropped in time too', async () => {
+    const { port } = await start({ limits: { handshakeTimeoutMs: 300 } });
+    const socket = tcp(port);
+    socket.write('GET /control/clock HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await new Promise((resolve) => socket.once('data', resolve));
+    socket.write('GET /control/clock HTTP/1.1\r\nHost: 127.0');
+    expect(await closedWithin(socket, 2000)).toBe(true);
+  });
+
   it('many silent sockets from one address leave the server serving others', async () => {
-    const { port, url } = await start();
+    const { port, url } = await start({ limits: { maxHandshakes: 64 } });
     const flood = Array.from({ length: 200 }, () => tcp(port));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    // At most maxHandshakesPerIp (32) are held; the rest were dropped.
-    expect(flood.filter((socket) => !socket.destroyed).length).toBeLessThanOrEqual(32);
+    // At most maxHandshakes are held at once; the rest are dropped.
+    for (let waited = 0; flood.filter((socket) => !socket.destroyed).length > 64 && waited < 5000; waited += 20) await idleFor(20);
+    expect(flood.filter((socket) => !socket.destroyed).length).toBeLessThanOrEqual(64);
     for (const socket of flood) socket.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await idleFor(100);
     const client = await RawClient.authed(url, 'MYAPIKEY');
     clients.push(client);
     expect((await client.request('rrext_ping')).success).toBe(true);
