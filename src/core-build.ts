@@ -25,7 +25,13 @@ import { parseSchedule } from './domain/schedule.js';
 import { DeploymentStore } from './domain/store.js';
 import { ConnectionRegistry } from './dap/connections.js';
 import { FaultPlan } from './dap/fault-plan.js';
-import { DEFAULT_JOURNAL_LIMITS, FrameJournal, type JournalLimits } from './dap/journal.js';
+import {
+  DEFAULT_JOURNAL_LIMITS,
+  FrameJournal,
+  type JournalEntryWithMessage,
+  type JournalFilter,
+  type JournalLimits,
+} from './dap/journal.js';
 import { DapSession, type AuthPolicy, type Session, type SessionContext, type SessionOutput } from './dap/session.js';
 import { validateTimezone } from './scheduler/next-tick.js';
 import { RealTimeDriver } from './scheduler/real-time-driver.js';
@@ -220,6 +226,24 @@ export function assembleDeployCore({ settings, users, clock, signals }: CoreBase
     }),
   };
   return core;
+}
+
+/** The in-process doors' `journal` (`server.journal`, `mock.journal`). */
+export interface InProcessJournal {
+  find(filter?: JournalFilter): JournalEntryWithMessage[];
+  clear(): void;
+}
+
+/**
+ * `journal.find` and `clear` for the in-process doors: the control API's journal and clearJournal
+ * (a filter is refused alike). Its entries are the journal's own (FrameJournal.find), which
+ * carry `message`; the control API's type promises only what every door shows.
+ */
+export function inProcessJournal(core: DeployCore): InProcessJournal {
+  return {
+    find: (filter) => core.control.journal(filter) as JournalEntryWithMessage[],
+    clear: () => void core.control.clearJournal(),
+  };
 }
 
 function clockFrom(option: ClockOption | undefined): ServerClock {

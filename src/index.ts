@@ -32,7 +32,7 @@ export type {
 export { ControlError, type ControlErrorCode } from './control/errors.js';
 export { createControlClient, ControlClientError, type ControlClient, type ControlClientOptions } from './control/client.js';
 export { controlOpenApi } from './control/openapi.js';
-export type { JournalEntry, JournalFilter } from './dap/journal.js';
+export type { JournalEntry, JournalEntryWithMessage, JournalFilter } from './dap/journal.js';
 export type { FaultKind, FaultSpec, FaultView } from './dap/fault-plan.js';
 export type { ConnectionView } from './dap/connections.js';
 export { MAX_EVENTS_PER_ADVANCE } from './scheduler/engine.js';

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockServer, DeployClient } from '../src/index.js';
 import { spawnCli as spawnShared } from './helpers/cli.js';
+import { RawClient } from './helpers/raw-client.js';
 
 const START = '2026-11-26T10:07:00Z';
 
@@ -182,9 +183,7 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     await client.deploy.add({ project_id: 'p1' });
     const journal = await control(['journal', '--command', 'rrext_deploy_add', '--direction', 'in', '--url', server.base]);
     expect(journal.code).toBe(0);
-    expect(journal.json().map((e: { message: { arguments: unknown } }) => e.message.arguments)).toEqual([
-      { pipeline: { project_id: 'p1' } },
-    ]);
+    expect(journal.json().map((e: { text: string }) => JSON.parse(e.text).arguments)).toEqual([{ pipeline: { project_id: 'p1' } }]);
     const [connection] = (await control(['connections', '--url', server.base])).json();
     expect(connection).toMatchObject({ userId: 'local' });
 
@@ -215,6 +214,18 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
       stderr: expect.stringContaining('does not take --ms'),
     });
     expect((await control(['clear-journal', '--url', server.base])).json()).toEqual({ cleared: expect.any(Number) });
+  });
+
+  it('prints a frame nested 10,000 deep, sent before auth, as its text byte for byte', async () => {
+    const server = await serve();
+    const raw = await RawClient.open(server.ws);
+    const frame = `{"type":"request","seq":1,"command":"rrext_deploy_list","arguments":{"deep":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`;
+    raw.sendRaw(frame);
+    await raw.closed; // refused, not authenticated: journaled first
+    const journal = await control(['journal', '--direction', 'in', '--url', server.base]);
+    expect(journal).toMatchObject({ code: 0, stderr: '' });
+    expect(journal.stdout).toContain(JSON.stringify(frame));
+    expect(journal.json()).toEqual([expect.objectContaining({ command: 'rrext_deploy_list', type: 'request', userId: null, text: frame })]);
   });
 
   it('reports an error answer with its message and code, exit 1', async () => {

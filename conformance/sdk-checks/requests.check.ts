@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import type { JournalEntry } from 'rocketride-deploy-kit';
-import { check, property, type SdkUnderTest } from '../sdk/sdk-target.js';
+import { check, property, withMessage, type SdkUnderTest } from '../sdk/sdk-target.js';
 import { expectSameJson, fail, newId, pipelineContent, validSchedule } from './arbitraries.js';
 
 /** The one request with `command` among what the SDK sent since the last look. */
@@ -97,7 +97,9 @@ check(['SDK-6'], 'every request is a JSON request with a numeric seq unique on t
   ];
   for (const [op, args] of steps) await sdk.call(op, args);
   const connectionId = sdk.connectionId();
-  const sent = ((await t.control('GET', `/journal?connectionId=${connectionId}&direction=in`)) as JournalEntry[]).map((e) => e.message);
+  const sent = ((await t.control('GET', `/journal?connectionId=${connectionId}&direction=in`)) as JournalEntry[]).map(
+    (e) => withMessage(e).message,
+  );
   const seqs = new Set<number>();
   sent.forEach((message, i) => {
     if (message === null) fail('SDK-6', `request ${i + 1} on the connection is not a JSON object`);

@@ -4,14 +4,13 @@
  * with keys the SDK does not know, failure messages) are made with injected `reply`/`fail` faults.
  */
 import fc from 'fast-check';
-import type { JournalEntry } from 'rocketride-deploy-kit';
 import type { SdkOutcome } from '../sdk/driver.js';
 import { check, property, type SdkTarget, type SdkUnderTest } from '../sdk/sdk-target.js';
 import { expectSameJson, fail, newId, pipelineContent } from './arbitraries.js';
 
 /** The body of the one response to `command` since the last look. */
 async function responseBody(sdk: SdkUnderTest, command: string): Promise<unknown> {
-  const replies = (await sdk.frames()).filter((e: JournalEntry) => e.direction === 'out' && e.command === command);
+  const replies = (await sdk.frames()).filter((e) => e.direction === 'out' && e.command === command);
   if (replies.length !== 1) throw new Error(`expected one ${command} response in the journal, found ${replies.length}`);
   return replies[0]!.message!['body'];
 }

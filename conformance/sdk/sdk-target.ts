@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, inject } from 'vitest';
-import type { FaultSpec, JournalEntry } from 'rocketride-deploy-kit';
+import type { FaultSpec, JournalEntry, JournalEntryWithMessage } from 'rocketride-deploy-kit';
 import type { Capability } from '../clauses.js';
 import { defineChecks, type CheckSubject } from '../context.js';
 import { Transcript } from '../transcript.js';
@@ -97,20 +97,22 @@ export class SdkUnderTest {
     return outcome.result;
   }
 
-  /** Every frame of this session's user since the previous call of `frames` (or the start), both ways. */
-  async frames(): Promise<JournalEntry[]> {
+  /**
+   * Every frame of this session's user since the previous call of `frames` (or the start), both
+   * ways, each with its text parsed here as `message` (the journal answers frames as their text).
+   */
+  async frames(): Promise<JournalEntryWithMessage[]> {
     const entries = (await this.target.control(
       'GET',
       `/journal?userId=${encodeURIComponent(this.userId)}&after=${this.#mark}`,
     )) as JournalEntry[];
-    for (const e of entries)
-      this.target.transcript.record(`journal`, e.direction === 'in' ? '>' : '<', e.text ?? JSON.stringify(e.message));
+    for (const e of entries) this.target.transcript.record(`journal`, e.direction === 'in' ? '>' : '<', e.text);
     if (entries.length > 0) this.#mark = entries[entries.length - 1]!.id;
-    return entries;
+    return entries.map(withMessage);
   }
 
   /** The requests (frames in) among `frames()`. */
-  async sent(): Promise<JournalEntry[]> {
+  async sent(): Promise<JournalEntryWithMessage[]> {
     return (await this.frames()).filter((e) => e.direction === 'in');
   }
 
@@ -257,3 +259,15 @@ export function sdkTarget(): SdkTarget {
 
 export const { check, property } = defineChecks(sdkTarget);
 export { DriverError };
+
+/** A journal entry read over HTTP, with its frame's text parsed as `message` (null when it is not a JSON object). */
+export function withMessage(entry: JournalEntry): JournalEntryWithMessage {
+  let message: Record<string, unknown> | null = null;
+  try {
+    const parsed: unknown = JSON.parse(entry.text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) message = parsed as Record<string, unknown>;
+  } catch {
+    // not JSON: message stays null
+  }
+  return { ...entry, message };
+}

@@ -114,7 +114,8 @@ export interface ControlApi {
   setRunBehavior(behavior: { duration?: number | string; outcome?: string; hold?: boolean }, scope?: Scope): RunBehaviorView;
   /**
    * Frames received and sent, oldest first, that match every field of the filter (the frame
-   * journal). `direction: 'in'` selects what clients sent.
+   * journal). `direction: 'in'` selects what clients sent. Each entry carries the frame's
+   * `text` as it passed (never parsed and written out again), so every door answers the same.
    * @since 0.3.0
    */
   journal(filter?: JournalFilter): JournalEntry[];

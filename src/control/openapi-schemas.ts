@@ -104,13 +104,22 @@ export const VIEW_SCHEMAS = {
         at: instant,
         direction: { enum: ['in', 'out'] },
         userId: nullable({ type: 'string' }),
-        command: nullable({ type: 'string' }),
-        type: nullable({ type: 'string' }),
-        message: nullable({ type: 'object' }),
-        text: { type: 'string', description: 'The frame, when it is not a JSON object' },
+        command: {
+          ...nullable({ type: 'string' }),
+          description: "The frame's command, when it is a JSON object with a string there (a request's, or the one a response answers)",
+        },
+        type: {
+          ...nullable({ type: 'string' }),
+          description: "The frame's type (request, response, event), when it is a JSON object with a string there",
+        },
+        text: {
+          type: 'string',
+          description:
+            "The frame's text exactly as it passed (a binary frame: its JSON header; bytes that are not UTF-8 read as U+FFFD), never parsed and written out again: parse it to read the frame",
+        },
         payloadBytes: { type: 'integer', description: 'A binary frame: its payload size' },
       },
-      ['text', 'payloadBytes'],
+      ['payloadBytes'],
     ),
   },
   Cleared: object({ cleared: { type: 'integer', minimum: 0 } }),

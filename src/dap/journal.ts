@@ -8,8 +8,16 @@
  * garbage collector pays for on every scavenge): the frame's text is encoded as UTF-8 into a
  * byte ring, and what else an entry has lives in typed arrays, both rings growing by doubling
  * up to the limits. An entry is decoded only when read.
+ *
+ * A read shows each frame as its text: nothing a client sent is parsed whole to be shown and
+ * written out again (JSON.stringify recurses, so a frame nested 10,000 deep overflowed the
+ * stack, and pretty-printing it grew with the square of its depth). Only its top-level
+ * `command` and `type` are read, from a copy cut to one level when it nests (nesting.ts), in
+ * time linear in its length; in-process, `message` parses an entry when asked for.
  */
 import { utf8Length } from '../domain/json.js';
+import { checkJson } from './json-syntax.js';
+import { hasMoreOpeningsThan } from './nesting.js';
 
 /** How a journal is bounded. @since 0.3.0 */
 export interface JournalLimits {
@@ -30,7 +38,13 @@ export interface JournalLimits {
  */
 export const DEFAULT_JOURNAL_LIMITS: JournalLimits = { entries: 10_000, bytes: 64 * 1024 * 1024 };
 
-/** One journal entry as every door shows it (plain JSON). @since 0.3.0 */
+/**
+ * One journal entry as every door shows it: plain JSON, the same in-process
+ * (`server.control.journal()`), over HTTP (`GET /control/journal`), through the typed client and
+ * the CLI. The frame is its `text`, as it passed: a reader never gets it parsed and written out
+ * again, so no frame, however deeply nested, can make a read fail or swell with its depth.
+ * @since 0.3.0
+ */
 export interface JournalEntry {
   /** Increases by one per entry over the server's life; `after` filters on it. */
   id: number;
@@ -41,16 +55,35 @@ export interface JournalEntry {
   direction: 'in' | 'out';
   /** Who the connection was authenticated as; for an `auth` request, the user it authenticated. */
   userId: string | null;
-  /** The request's command, or the command a response answers; null for a frame that has none. */
+  /** The frame's `command` when it is a JSON object with a string there (a request's command, or the one a response answers); else null. */
   command: string | null;
-  /** `request`, `response`, `event`, or null for a frame that is not a JSON object. */
+  /** The frame's `type` (`request`, `response`, `event`) when it is a JSON object with a string there; else null. */
   type: string | null;
-  /** The frame parsed as JSON; null when it is not JSON. A binary frame's header only. */
-  message: Record<string, unknown> | null;
-  /** The frame's text, present only when it is not a JSON object (so it can still be seen). */
-  text?: string;
+  /**
+   * The frame's text exactly as it passed, on every entry: what the client sent or the server
+   * wrote, character for character (a binary frame: its JSON header; received bytes that are
+   * not UTF-8 read as U+FFFD, as the server read them). Parse it to read the frame's fields.
+   * @since 0.3.0 (before 0.5.0 only on frames that were not a JSON object; the others had `message` instead)
+   */
+  text: string;
   /** For a binary frame: the size of the payload after the header's `\n`. */
   payloadBytes?: number;
+}
+
+/**
+ * An entry as the in-process `journal.find()` answers it (`server.journal` of createMockServer,
+ * `mock.journal` of the msw door): a JournalEntry with `message` besides.
+ * @since 0.5.0
+ */
+export interface JournalEntryWithMessage extends JournalEntry {
+  /**
+   * The frame's text parsed as JSON (a binary frame's header), or null when it is not a JSON
+   * object (or nests deeper than the engine's JSON.parse takes; Node's takes any depth).
+   * Parsed when first read, for that entry only; not part of the entry's JSON (it is
+   * not an own property: `JSON.stringify(entry)` and `{ ...entry }` leave it out), so it costs
+   * nothing to a reader that does not ask for it.
+   */
+  readonly message: Record<string, unknown> | null;
 }
 
 /** What `find` selects; every field given must match. @since 0.3.0 */
@@ -210,8 +243,9 @@ export class FrameJournal {
     if (this.#meta[slot * STRIDE + ID] === id) this.#users[slot] = userId;
   }
 
-  find(filter: JournalFilter = {}): JournalEntry[] {
-    const out: JournalEntry[] = [];
+  /** The entries that match every field of `filter`, oldest first: fresh views, each with `message` parsed when first read. */
+  find(filter: JournalFilter = {}): JournalEntryWithMessage[] {
+    const out: JournalEntryWithMessage[] = [];
     const { connectionId, userId, command, type } = filter;
     const direction = filter.direction === undefined ? -1 : filter.direction === 'in' ? IN : OUT;
     const meta = this.#meta;
@@ -346,30 +380,91 @@ export class FrameJournal {
   }
 
   /** A fresh view of the entry in `slot`: the caller may change it freely. */
-  #view(slot: number): JournalEntry {
-    const text = this.#text(slot);
-    let message: Record<string, unknown> | null = null;
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) message = parsed as Record<string, unknown>;
-    } catch {
-      // not JSON: the text is shown instead
-    }
-    const command = typeof message?.['command'] === 'string' ? message['command'] : null;
-    const type = typeof message?.['type'] === 'string' ? message['type'] : null;
+  #view(slot: number): Entry {
     const meta = this.#meta;
-    const payloadBytes = meta[slot * STRIDE + PAYLOAD]!;
-    return {
-      id: meta[slot * STRIDE + ID]!,
-      connectionId: meta[slot * STRIDE + CONNECTION]!,
-      at: new Date(meta[slot * STRIDE + AT]!).toISOString(),
-      direction: meta[slot * STRIDE + DIRECTION] === IN ? 'in' : 'out',
-      userId: this.#users[slot] ?? null,
-      command,
-      type,
-      message,
-      ...(message === null && { text }),
-      ...(payloadBytes >= 0 && { payloadBytes }),
-    };
+    const at = slot * STRIDE;
+    return new Entry(
+      meta[at + ID]!,
+      meta[at + CONNECTION]!,
+      new Date(meta[at + AT]!).toISOString(),
+      meta[at + DIRECTION] === IN ? 'in' : 'out',
+      this.#users[slot] ?? null,
+      this.#text(slot),
+      meta[at + PAYLOAD]!,
+    );
+  }
+}
+
+/**
+ * A frame with up to this many `[` and `{` in all is parsed whole to read its command and type
+ * (it cannot nest deeper, and JSON.parse is fastest); one with more is first cut to one level.
+ */
+const PARSED_WHOLE_UP_TO = 64;
+
+/** The top level of a frame's text, if it is a JSON object, its nested arrays and objects read as null when it has many. */
+function topLevelOf(text: string): Record<string, unknown> | null {
+  let source = text;
+  if (hasMoreOpeningsThan(text, PARSED_WHOLE_UP_TO)) {
+    const check = checkJson(text, 1);
+    if (check === 'invalid') return null;
+    source = check.shallow ?? text;
+  }
+  return parseObject(source);
+}
+
+/** JSON text parsed, if it is an object; null for anything else (or what this engine's JSON.parse cannot take). */
+function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null; // not JSON: the text shows what it was
+  }
+}
+
+const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/**
+ * A journal entry as find() answers it: its fields are own properties (what JSON.stringify and
+ * every door show), `message` an accessor on the prototype, parsed on first read.
+ */
+class Entry implements JournalEntryWithMessage {
+  id: number;
+  connectionId: number;
+  at: string;
+  direction: 'in' | 'out';
+  userId: string | null;
+  command: string | null;
+  type: string | null;
+  text: string;
+  declare payloadBytes?: number;
+  /** undefined until `message` is first read. */
+  #message: Record<string, unknown> | null | undefined;
+
+  constructor(
+    id: number,
+    connectionId: number,
+    at: string,
+    direction: 'in' | 'out',
+    userId: string | null,
+    text: string,
+    payloadBytes: number,
+  ) {
+    this.id = id;
+    this.connectionId = connectionId;
+    this.at = at;
+    this.direction = direction;
+    this.userId = userId;
+    const top = topLevelOf(text);
+    this.command = stringOrNull(top?.['command']);
+    this.type = stringOrNull(top?.['type']);
+    this.text = text;
+    // Only a binary frame has one: an own property then, absent otherwise (as in its JSON).
+    if (payloadBytes >= 0) this.payloadBytes = payloadBytes;
+  }
+
+  get message(): Record<string, unknown> | null {
+    if (this.#message === undefined) this.#message = parseObject(this.text);
+    return this.#message;
   }
 }

@@ -15,8 +15,8 @@
  */
 import { ws, type WebSocketHandler } from 'msw';
 import type { ControlApi } from '../control/control-api.js';
-import { buildDeployCore, type CoreOptions } from '../core-build.js';
-import type { JournalEntry, JournalFilter } from '../dap/journal.js';
+import { buildDeployCore, inProcessJournal, type CoreOptions } from '../core-build.js';
+import type { JournalEntryWithMessage, JournalFilter } from '../dap/journal.js';
 
 /**
  * Any `ws://` or `wss://` URL whose path is the DAP endpoint, `/task/service` (WIRE-1).
@@ -55,9 +55,9 @@ export interface MswMock {
   readonly handlers: readonly WebSocketHandler[];
   /** The control API of this mock: clock, users and keys, runs, journal, faults, reset. */
   readonly control: ControlApi;
-  /** The frame journal (as `server.journal` of createMockServer). */
+  /** The frame journal (as `server.journal` of createMockServer: entries with `message`). */
   readonly journal: {
-    find(filter?: JournalFilter): JournalEntry[];
+    find(filter?: JournalFilter): JournalEntryWithMessage[];
     clear(): void;
   };
   /** Closes every open connection (code 1001) and stops the mock's timers. Safe to call twice. */
@@ -152,7 +152,7 @@ export async function createMswMock(options: MswMockOptions = {}): Promise<MswMo
     handler,
     handlers: [handler],
     control: core.control,
-    journal: { find: (filter) => core.control.journal(filter), clear: () => void core.control.clearJournal() },
+    journal: inProcessJournal(core),
     close() {
       for (const client of [...open]) client.close(1001, 'Server shutting down');
       open.clear();

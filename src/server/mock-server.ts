@@ -9,9 +9,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { loadUsersFile } from '../auth/users-file.js';
 import type { UserSpec } from '../auth/users.js';
-import { buildDeployCore, type CoreOptions, type DeployCore } from '../core-build.js';
+import { buildDeployCore, inProcessJournal, type CoreOptions, type DeployCore } from '../core-build.js';
 import type { ControlApi } from '../control/control-api.js';
-import type { JournalEntry, JournalFilter } from '../dap/journal.js';
+import type { JournalEntryWithMessage, JournalFilter } from '../dap/journal.js';
 import type { Session } from '../dap/session.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { ConnectionAdmission } from './admission.js';
@@ -84,11 +84,13 @@ export interface MockServer {
   readonly control: ControlApi;
   /**
    * The frame journal: every frame clients sent (`direction: 'in'`) and the server answered.
+   * `find` answers what every door shows (each frame's `text`, as it passed) with the frame
+   * parsed as JSON besides, in `message` (parsed when first read).
    * @example expect(server.journal.find({ command: 'rrext_deploy_add', direction: 'in' })[0]?.message?.arguments).toEqual({ pipeline })
    * @since 0.3.0
    */
   readonly journal: {
-    find(filter?: JournalFilter): JournalEntry[];
+    find(filter?: JournalFilter): JournalEntryWithMessage[];
     clear(): void;
   };
   /** Open DAP connections, and reply bytes queued for them (held for the state file included) but not yet handed to the OS. */
@@ -234,8 +236,7 @@ export async function serveCore(options: MockServerOptions, buildCore: (options:
     for (const ws of wss.clients) bufferedBytes += ws.bufferedAmount;
     return { connections: wss.clients.size, bufferedBytes: bufferedBytes + inFlight.heldBytes };
   };
-  const journal = { find: (filter?: JournalFilter) => core.control.journal(filter), clear: () => void core.control.clearJournal() };
-  return { url, host, port, control: core.control, journal, stats, close };
+  return { url, host, port, control: core.control, journal: inProcessJournal(core), stats, close };
 }
 
 /**

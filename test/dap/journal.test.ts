@@ -9,6 +9,16 @@ import { FrameJournal, type JournalEntry, type JournalFilter, type JournalLimits
 
 type Direction = 'in' | 'out';
 
+/** JSON text parsed, when it is an object: what an entry's `message` is. */
+function parsedObject(text: string): Record<string, unknown> | null {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** What the journal should hold: an array, oldest first, trimmed after each push. */
 class Model {
   entries: Array<{
@@ -64,13 +74,7 @@ class Model {
   find(filter: JournalFilter = {}): JournalEntry[] {
     return this.entries
       .map((e): JournalEntry => {
-        let message: Record<string, unknown> | null = null;
-        try {
-          const parsed: unknown = JSON.parse(e.text);
-          if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) message = parsed as Record<string, unknown>;
-        } catch {
-          // shown as text
-        }
+        const message = parsedObject(e.text);
         return {
           id: e.id,
           connectionId: e.connectionId,
@@ -79,8 +83,7 @@ class Model {
           userId: e.userId ?? null,
           command: typeof message?.['command'] === 'string' ? message['command'] : null,
           type: typeof message?.['type'] === 'string' ? message['type'] : null,
-          message,
-          ...(message === null && { text: e.text }),
+          text: e.text,
           ...(e.payloadBytes !== undefined && { payloadBytes: e.payloadBytes }),
         };
       })
@@ -107,6 +110,18 @@ const frameText = fc.oneof(
       note: fc.string({ unit: 'grapheme', maxLength: 12 }),
     })
     .map((m) => JSON.stringify(m)),
+  // Nested past what is parsed whole (64 brackets), valid or cut short, brackets inside strings too.
+  fc
+    .record({
+      depth: fc.integer({ min: 0, max: 140 }),
+      command: fc.constantFrom('"auth"', '"rrext_ping"', '["auth"]', '{"c":"auth"}'),
+      inString: fc.boolean(),
+      broken: fc.constantFrom('', 'unclosed', 'trailing'),
+    })
+    .map(({ depth, command, inString, broken }) => {
+      const nest = inString ? `"${'['.repeat(depth)}"` : `${'['.repeat(depth)}${']'.repeat(broken === 'unclosed' ? depth - 1 : depth)}`;
+      return `{"type":"request","deep":${nest},"command":${command}}${broken === 'trailing' ? ' x' : ''}`;
+    }),
 );
 const user = fc.option(fc.constantFrom('alice', 'local'), { nil: undefined });
 const filter: fc.Arbitrary<JournalFilter> = fc.record(
@@ -162,7 +177,10 @@ describe('FrameJournal', () => {
               journal.attribute(lastId - c.back, c.userId);
               model.attribute(lastId - c.back, c.userId);
             } else if (c.kind === 'find') {
-              expect(journal.find(c.filter)).toEqual(model.find(c.filter));
+              const found = journal.find(c.filter);
+              // Exactly the model's plain JSON, and `message` is the text parsed.
+              expect(JSON.parse(JSON.stringify(found))).toStrictEqual(model.find(c.filter));
+              expect(found.map((e) => e.message)).toEqual(found.map((e) => parsedObject(e.text)));
             } else {
               expect(journal.clear()).toBe(model.clear());
             }
@@ -173,6 +191,58 @@ describe('FrameJournal', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it("shows each frame as its text; `message` is parsed when first read and is no part of the entry's JSON", () => {
+    const journal = new FrameJournal({ entries: 10, bytes: 1 << 20 }, () => Date.UTC(2026, 0, 5));
+    const request = '{"type":"request","seq":4,"command":"rrext_deploy_add","arguments":{"pipeline":{"project_id":"p"}}}';
+    journal.record(3, 'in', request, undefined, 'local');
+    journal.record(3, 'in', Buffer.from('{"type":"request","seq":5,"command":"rrext_ping"}'), 7, 'local');
+    const [entry, binary] = journal.find();
+    const shown = {
+      id: 1,
+      connectionId: 3,
+      at: '2026-01-05T00:00:00.000Z',
+      direction: 'in',
+      userId: 'local',
+      command: 'rrext_deploy_add',
+      type: 'request',
+      text: request,
+    };
+    expect(Object.keys(entry!)).toEqual(Object.keys(shown));
+    expect(JSON.stringify(entry)).toBe(JSON.stringify(shown));
+    expect({ ...entry }).toStrictEqual(shown);
+    expect(JSON.parse(JSON.stringify(binary))).toMatchObject({ id: 2, command: 'rrext_ping', payloadBytes: 7 });
+    expect(entry!.message).toEqual(JSON.parse(request));
+    expect(entry!.message).toBe(entry!.message); // parsed once per view
+    (entry!.message!['arguments'] as Record<string, unknown>)['pipeline'] = 'changed';
+    expect(journal.find()[0]!.message).toEqual(JSON.parse(request)); // each find makes fresh views
+  });
+
+  it('reads the command and type of frames nested any depth, and shows them as they came', () => {
+    const journal = new FrameJournal({ entries: 10, bytes: 1 << 24 }, () => 0);
+    const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+    const frames = [
+      `{"type":"request","seq":1,"command":"rrext_ping","arguments":{"deep":${deep(1_000_000)}}}`, // far past any stack
+      `{"deep":${deep(5000)},"type":"response","command":"rrext_deploy_add","success":true}`,
+      `{"type":"request","command":"rrext_ping","arguments":${deep(5000).slice(0, -1)}}`, // one bracket short: not JSON
+      `{"type":"request","command":{"nested":${deep(100)}},"note":"${'{'.repeat(100)}"}`, // a command that is no string
+      `${deep(100_000)}`,
+    ];
+    for (const frame of frames) journal.record(1, 'in', frame, undefined, undefined);
+    const entries = journal.find();
+    expect(entries.map((e) => e.text)).toEqual(frames);
+    expect(entries.map((e) => [e.command, e.type])).toEqual([
+      ['rrext_ping', 'request'],
+      ['rrext_deploy_add', 'response'],
+      [null, null],
+      [null, 'request'],
+      [null, null],
+    ]);
+    expect(journal.find({ command: 'rrext_ping' }).map((e) => e.id)).toEqual([1]);
+    expect(journal.find({ type: 'response' }).map((e) => e.id)).toEqual([2]);
+    expect(entries[0]!.message).toMatchObject({ seq: 1, command: 'rrext_ping' }); // in-process, on request
+    expect(entries.slice(2).map((e) => e.message === null)).toEqual([true, false, true]);
   });
 
   it('keeps ids, order and text right after the byte ring wrapped many times', () => {

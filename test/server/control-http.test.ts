@@ -238,7 +238,10 @@ describe('the HTTP door, endpoint by endpoint', () => {
     const adds = await s.call('GET', '/journal?command=rrext_deploy_add&direction=in');
     expect(adds.status).toBe(200);
     expect(adds.json).toHaveLength(1);
-    expect(adds.json[0]).toMatchObject({ userId: 'local', message: { arguments: { pipeline: { project_id: 'p1' }, schedule: '@daily' } } });
+    expect(adds.json[0]).toMatchObject({ userId: 'local', command: 'rrext_deploy_add', type: 'request' });
+    expect(adds.json[0]).not.toHaveProperty('message'); // the frame is its text, as sent
+    expect(JSON.parse(adds.json[0].text)).toMatchObject({ arguments: { pipeline: { project_id: 'p1' }, schedule: '@daily' } });
+    expect(adds.json[0].text).toBe(s.server.journal.find({ command: 'rrext_deploy_add', direction: 'in' })[0]!.text);
     const connection = adds.json[0].connectionId;
     expect((await s.call('GET', '/connections')).json).toEqual([{ id: connection, userId: 'local', openedAt: '2026-11-26T10:07:00.000Z' }]);
     expect(

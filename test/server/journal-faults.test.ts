@@ -83,7 +83,7 @@ describe('frame journal', () => {
 
   it('is bounded by entries and by the UTF-8 bytes of frame text, oldest first, counting what it dropped', () => {
     const journal = new FrameJournal({ entries: 3, bytes: 40 }, () => 0);
-    const kept = () => journal.find().map((e) => e.text ?? e.message!['seq']);
+    const kept = () => journal.find().map((e) => e.message?.['seq'] ?? e.text);
     for (let i = 1; i <= 5; i++) journal.record(1, 'out', `{"seq":${i}}`, undefined, undefined); // 9 bytes each
     expect(kept()).toEqual([3, 4, 5]);
     expect(journal.dropped).toBe(2);
