@@ -343,10 +343,17 @@ export class DeployModel {
     if (denied) return denied;
     const problems: Failure[] = [];
     const pipeline = sends(args, 'pipeline') ? args.pipeline : undefined;
+    // The real server tests `if not pipeline` first (wire.md): every falsy value (null, false, 0, '', [], {}) is missing.
     if (pipeline === undefined || pipeline === null) problems.push(fail('DEP-ADD-2', 'the pipeline is missing', WORDS.pipelineRequired));
+    else if (isPythonFalsy(pipeline))
+      problems.push(
+        fail(
+          isJsonObject(pipeline) ? 'DEP-ADD-3' : 'DEP-ADD-2',
+          `the pipeline is empty (${JSON.stringify(pipeline)})`,
+          WORDS.pipelineRequired,
+        ),
+      );
     else if (!isJsonObject(pipeline)) problems.push(fail('DEP-ADD-2', 'the pipeline is not a JSON object', WORDS.pipelineNotObject));
-    else if (Object.keys(pipeline).length === 0)
-      problems.push(fail('DEP-ADD-3', 'the pipeline is empty: no project_id', WORDS.pipelineRequired)); // the real server: `if not pipeline`
     else {
       const id = pipeline['project_id'];
       if (typeof id !== 'string' || id === '')
@@ -573,4 +580,10 @@ function fieldProblems(
   if (view.state !== expected.state) problems.push(`${clause}: state is ${show(view.state)}, expected ${show(expected.state)}`);
   if (view.owner !== expected.owner) problems.push(`${clause}: the owner is ${show(view.owner)}, expected ${show(expected.owner)}`);
   return problems;
+}
+
+/** Python's `not value` for a JSON value: false, 0, '', [] and {} (and null) are falsy. */
+function isPythonFalsy(value: unknown): boolean {
+  if (value === null || value === false || value === 0 || value === '') return true;
+  return typeof value === 'object' && Object.keys(value as object).length === 0;
 }

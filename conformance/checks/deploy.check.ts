@@ -589,6 +589,21 @@ check(['DEP-MSG-1'], "failures use the real server's words (wire.md)", async (t)
   );
   await expectWords(u.c.request('rrext_deploy_add', { pipeline: [id] }), WORDS.pipelineNotObject, 'add with an array as pipeline');
   await expectWords(u.c.request('rrext_deploy_add', { pipeline: 'x' }), WORDS.pipelineNotObject, 'add with a string as pipeline');
+  // `if not pipeline` comes first (wire.md): every falsy value is missing, every other non-object is not an object.
+  for (const falsy of [false, 0, '', []]) {
+    await expectWords(
+      u.c.request('rrext_deploy_add', { pipeline: falsy }),
+      WORDS.pipelineRequired,
+      `add with ${JSON.stringify(falsy)} as pipeline (falsy: the real server's "if not pipeline")`,
+    );
+  }
+  for (const truthy of [true, 1, -0.5]) {
+    await expectWords(
+      u.c.request('rrext_deploy_add', { pipeline: truthy }),
+      WORDS.pipelineNotObject,
+      `add with ${JSON.stringify(truthy)} as pipeline`,
+    );
+  }
   await expectWords(
     u.c.request('rrext_deploy_add', { pipeline: {} }),
     WORDS.pipelineRequired,
