@@ -41,13 +41,20 @@ export function utf8BytesOver(text: string, limit: number): boolean {
   return utf8Length(text, limit) > limit;
 }
 
+/** A UTF-16 unit that is not ASCII (a surrogate included). */
+const NOT_ASCII = /[\u0080-\uffff]/;
+
 /**
  * The UTF-8 size of a text, as TextEncoder writes it (a lone surrogate becomes U+FFFD: 3 bytes).
  * With `stopAbove`, counting stops once the size passes it (the result is then only "more").
  */
 export function utf8Length(text: string, stopAbove = Infinity): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length && bytes <= stopAbove; i++) {
+  // Pipelines are mostly ASCII, one byte a unit: one native scan skips to the first other unit
+  // (several times faster than the loop, which a 4 MiB pipeline would spend ~20 ms in).
+  const ascii = text.search(NOT_ASCII);
+  if (ascii < 0) return text.length;
+  let bytes = ascii;
+  for (let i = ascii; i < text.length && bytes <= stopAbove; i++) {
     const unit = text.charCodeAt(i);
     if (unit < 0x80) bytes += 1;
     else if (unit < 0x800) bytes += 2;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DeployService, type Caller } from '../../src/domain/deploy-service.js';
-import { codePointsOver, utf8BytesOver } from '../../src/domain/json.js';
+import { codePointsOver, utf8BytesOver, utf8Length } from '../../src/domain/json.js';
 import { DeploymentStore } from '../../src/domain/store.js';
 import { DEFAULT_LIMITS, resolveLimits, type Limits } from '../../src/limits.js';
 
@@ -75,6 +75,24 @@ describe('size counting', () => {
           expect(utf8BytesOver(text, limit)).toBe(new TextEncoder().encode(text).length > limit);
         },
       ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('utf8Length agrees with TextEncoder, also past a long ASCII start, and stops early only above stopAbove', () => {
+    const unit = fc.oneof(
+      fc.constantFrom('a', 'é', '∞', '😀', '\ud800', '\udc00', '\u007f', '\u0080'),
+      fc.string({ unit: 'binary', maxLength: 1 }),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme-ascii', maxLength: 200 }), fc.string({ unit }), fc.nat(400), (ascii, rest, stop) => {
+        const text = ascii + rest;
+        const bytes = new TextEncoder().encode(text).length;
+        expect(utf8Length(text)).toBe(bytes);
+        const stopped = utf8Length(text, stop);
+        if (bytes <= stop) expect(stopped).toBe(bytes);
+        else expect(stopped).toBeGreaterThan(stop);
+      }),
       { numRuns: 2000 },
     );
   });
