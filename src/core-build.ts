@@ -78,7 +78,7 @@ export interface CoreOptions {
   journal?: { entries?: number; bytes?: number } | undefined;
   /**
    * What clients may send and hold: frame and pipeline sizes, project id length, deployments
-   * per user, connections (see `Limits` for each default). Oversized or excessive input is
+   * and stored bytes per user and in all, connections (see `Limits` for each default). Oversized or excessive input is
    * refused with a clear error and changes nothing stored.
    * @since 0.4.0
    */

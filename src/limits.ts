@@ -19,6 +19,14 @@ export interface Limits {
   readonly maxProjectIdLength: number;
   /** Most deployments one user may hold; an `add` past it is refused. Default 10,000. */
   readonly maxDeploymentsPerUser: number;
+  /**
+   * Most bytes one user's deployments may hold: their pipelines' JSON and project ids, as UTF-8.
+   * An `add`, or an `update` that grows a pipeline, past it is refused. Default 64 MiB.
+   * @since 0.5.0
+   */
+  readonly maxStoredBytesPerUser: number;
+  /** The same, for every user's deployments together: what the whole server stores. Default 256 MiB. @since 0.5.0 */
+  readonly maxStoredBytes: number;
   /** Most WebSocket connections open at once; one more is closed with 1013. Default 1,024. */
   readonly maxConnections: number;
   /** Most connections from one IP address that have not authenticated yet; one more is closed with 1008. Default 128. */
@@ -44,6 +52,10 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   // The conformance suite's DEP-ISO-1 stores ids of about 10 KB: they must fit.
   maxProjectIdLength: 16_384,
   maxDeploymentsPerUser: 10_000,
+  // Real pipelines are kilobytes. With these, one user's `list` (one string) stays far below
+  // V8's longest string, and the whole store far below Node's default heap (README, Limits).
+  maxStoredBytesPerUser: 64 * 1024 * 1024,
+  maxStoredBytes: 256 * 1024 * 1024,
   maxConnections: 1024,
   maxUnauthenticatedPerIp: 128,
   authTimeoutMs: 10_000,

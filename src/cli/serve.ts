@@ -119,6 +119,8 @@ const LIMIT_FLAGS: Record<string, { readonly limit: keyof Limits; readonly span?
   'max-pipeline-bytes': { limit: 'maxPipelineBytes' },
   'max-project-id-length': { limit: 'maxProjectIdLength' },
   'max-deployments-per-user': { limit: 'maxDeploymentsPerUser' },
+  'max-stored-bytes-per-user': { limit: 'maxStoredBytesPerUser' },
+  'max-stored-bytes': { limit: 'maxStoredBytes' },
   'max-connections': { limit: 'maxConnections' },
   'max-unauthenticated-per-ip': { limit: 'maxUnauthenticatedPerIp' },
   'auth-timeout': { limit: 'authTimeoutMs', span: true },

@@ -38,6 +38,9 @@ serve limits (positive integers or spans; input past a limit is refused and chan
   --max-pipeline-bytes N          Largest pipeline JSON an add or update may store (default ${DEFAULT_LIMITS.maxPipelineBytes})
   --max-project-id-length N       Longest project id, in characters (default ${DEFAULT_LIMITS.maxProjectIdLength})
   --max-deployments-per-user N    Most deployments one user may hold (default ${DEFAULT_LIMITS.maxDeploymentsPerUser})
+  --max-stored-bytes-per-user N   Most bytes one user's deployments may hold: pipeline JSON and project
+                                  ids, UTF-8 (default ${DEFAULT_LIMITS.maxStoredBytesPerUser})
+  --max-stored-bytes N            The same, for all users together (default ${DEFAULT_LIMITS.maxStoredBytes})
   --max-connections N             Most open WebSocket connections; one more is closed with 1013 (default ${DEFAULT_LIMITS.maxConnections})
   --max-unauthenticated-per-ip N  Most not-yet-authenticated connections from one address; one more
                                   is closed with 1008 (default ${DEFAULT_LIMITS.maxUnauthenticatedPerIp})

@@ -8,7 +8,7 @@ import { deployErrors } from './errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { codePointsOver, isJsonObject, nestsDeeperThan, utf8BytesOver, type JsonObject } from './json.js';
 import { MANUAL, parseSchedule, type Schedule } from './schedule.js';
-import { DeploymentStore } from './store.js';
+import { DeploymentStore, storedBytes } from './store.js';
 
 /**
  * Deepest nesting of objects and arrays a pipeline may have (the pipeline object is level 1).
@@ -58,7 +58,10 @@ const NO_LISTENER: DeploymentListener = { added() {}, updated() {}, removed() {}
 export type ScheduleParser = (value: unknown) => Schedule;
 
 /** The limits the deploy operations enforce (the connection limits belong to the WebSocket door). */
-export type DeployLimits = Pick<Limits, 'maxPipelineBytes' | 'maxProjectIdLength' | 'maxDeploymentsPerUser'>;
+export type DeployLimits = Pick<
+  Limits,
+  'maxPipelineBytes' | 'maxProjectIdLength' | 'maxDeploymentsPerUser' | 'maxStoredBytesPerUser' | 'maxStoredBytes'
+>;
 
 /** @since 0.1.0 */
 export class DeployService {
@@ -107,7 +110,7 @@ export class DeployService {
 
   /**
    * DEP-ADD-1..5: permission, pipeline, project_id, schedule, then the duplicate check; the
-   * per-user count comes last, so re-adding an existing id still says it exists.
+   * per-user count and the stored bytes come last, so re-adding an existing id still says it exists.
    */
   add(caller: Caller, args: AddArgs): Deployment {
     require(caller, PERMISSION_CONTROL);
@@ -133,6 +136,7 @@ export class DeployService {
       createdAt: now,
       updatedAt: now,
     });
+    this.#checkStorage(caller.userId, storedBytes(record));
     this.store.put(record);
     this.listener.added(record);
     return record;
@@ -183,6 +187,7 @@ export class DeployService {
       // Never earlier than before, even if the clock was moved back (DEP-UPD-1).
       updatedAt: Math.max(current.updatedAt, unixSeconds(this.clock)),
     });
+    if (next.pipelineJson !== current.pipelineJson) this.#checkStorage(caller.userId, storedBytes(next) - storedBytes(current));
     this.store.put(next);
     this.listener.updated(current, next);
     return next;
@@ -204,6 +209,18 @@ export class DeployService {
   #checkPipelineSize(json: string): void {
     const limit = this.limits.maxPipelineBytes;
     if (utf8BytesOver(json, limit)) throw deployErrors.pipelineTooLarge(limit);
+  }
+
+  /**
+   * Refuses a change that would grow what is stored by `growth` bytes past the user's or the
+   * server's limit. A change that grows nothing (a smaller pipeline) is always allowed.
+   */
+  #checkStorage(userId: string, growth: number): void {
+    if (growth <= 0) return;
+    const mine = this.store.bytesFor(userId) + growth;
+    if (mine > this.limits.maxStoredBytesPerUser) throw deployErrors.userStorageFull(mine, this.limits.maxStoredBytesPerUser);
+    // Names what this change needs, not what the others hold: their sizes are theirs.
+    if (this.store.bytes + growth > this.limits.maxStoredBytes) throw deployErrors.serverStorageFull(growth, this.limits.maxStoredBytes);
   }
 
   #checkIdLength(projectId: string): void {

@@ -12,6 +12,8 @@ export type DeployErrorCode =
   | 'PIPELINE_TOO_LARGE'
   | 'PROJECT_ID_TOO_LONG'
   | 'TOO_MANY_DEPLOYMENTS'
+  | 'USER_STORAGE_FULL'
+  | 'SERVER_STORAGE_FULL'
   | 'PROJECT_ID_REQUIRED'
   | 'PROJECT_ID_ARG_REQUIRED'
   | 'ALREADY_EXISTS'
@@ -47,6 +49,19 @@ export const deployErrors = {
       'TOO_MANY_DEPLOYMENTS',
       `Too many deployments: you have ${held.toLocaleString('en-US')} and the limit is ${limit.toLocaleString('en-US')} per user. Remove one before adding another`,
     ),
+  userStorageFull: (wouldHold: number, limit: number) =>
+    new DeployError(
+      'USER_STORAGE_FULL',
+      `Too much stored: your deployments would hold ${bytesText(wouldHold)} and the limit is ${bytesText(limit)} per user ` +
+        `(their pipelines' JSON and project ids, as UTF-8). Remove or shrink a deployment before adding or growing one`,
+    ),
+  serverStorageFull: (needed: number, limit: number) =>
+    new DeployError(
+      'SERVER_STORAGE_FULL',
+      `The server's storage is full: this needs ${bytesText(needed)} more, and all users' deployments together may hold ` +
+        `${bytesText(limit)} (the server's limit; their pipelines' JSON and project ids, as UTF-8). ` +
+        `Remove or shrink a deployment, or ask whoever runs the server to raise the limit`,
+    ),
   projectIdRequired: () => new DeployError('PROJECT_ID_REQUIRED', 'pipeline.project_id is required'),
   projectIdArgRequired: () => new DeployError('PROJECT_ID_ARG_REQUIRED', 'projectId is required'),
   alreadyExists: (id: string) => new DeployError('ALREADY_EXISTS', `Deployment already exists: ${id}`),
@@ -58,8 +73,9 @@ export const deployErrors = {
   permissionDenied: (permission: string) => new DeployError('PERMISSION_DENIED', `Permission '${permission}' denied`),
 };
 
-/** A byte count as people read it: 4 MiB, 1,500 bytes. */
+/** A byte count as people read it: 4 MiB, 1,500 bytes, 1 byte. */
 function bytesText(bytes: number): string {
+  if (bytes === 1) return '1 byte';
   if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
   if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
   return `${bytes.toLocaleString('en-US')} bytes`;

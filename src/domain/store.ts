@@ -1,4 +1,22 @@
 import type { Deployment } from './deployment.js';
+import { utf8Length } from './json.js';
+
+/** Each record's stored bytes, counted once per record object (records are immutable). */
+const bytesOf = new WeakMap<Deployment, number>();
+
+/**
+ * What a deployment holds for the stored-bytes limits (`maxStoredBytesPerUser`,
+ * `maxStoredBytes`): its pipeline's JSON text and its project id, in UTF-8 bytes. The rest of a
+ * record is small and bounded by the deployment count.
+ */
+export function storedBytes(record: Deployment): number {
+  let bytes = bytesOf.get(record);
+  if (bytes === undefined) {
+    bytes = utf8Length(record.pipelineJson) + utf8Length(record.projectId);
+    bytesOf.set(record, bytes);
+  }
+  return bytes;
+}
 
 /**
  * Per-user deployment storage. Project ids are opaque Map keys, never paths, so no id string
@@ -7,6 +25,9 @@ import type { Deployment } from './deployment.js';
  */
 export class DeploymentStore {
   readonly #byUser = new Map<string, Map<string, Deployment>>();
+  /** Stored bytes per user (see storedBytes), kept with every change: never counted by a scan. */
+  readonly #bytesByUser = new Map<string, number>();
+  #bytes = 0;
 
   /** `onChange` is told after every put, delete and clear (a state file's writer follows it). */
   constructor(private readonly onChange: () => void = () => {}) {}
@@ -23,6 +44,11 @@ export class DeploymentStore {
   put(record: Deployment): void {
     let mine = this.#byUser.get(record.ownerId);
     if (!mine) this.#byUser.set(record.ownerId, (mine = new Map()));
+    const previous = mine.get(record.projectId);
+    // A new state or schedule keeps the pipeline's text: its count is the previous record's.
+    if (previous !== undefined && previous.pipelineJson === record.pipelineJson && !bytesOf.has(record))
+      bytesOf.set(record, storedBytes(previous));
+    this.#count(record.ownerId, storedBytes(record) - (previous === undefined ? 0 : storedBytes(previous)));
     mine.set(record.projectId, record);
     this.onChange();
   }
@@ -32,9 +58,28 @@ export class DeploymentStore {
     const record = mine?.get(projectId);
     if (!mine || !record) return undefined;
     mine.delete(projectId);
-    if (mine.size === 0) this.#byUser.delete(userId);
+    this.#count(userId, -storedBytes(record));
+    if (mine.size === 0) {
+      this.#byUser.delete(userId);
+      this.#bytesByUser.delete(userId);
+    }
     this.onChange();
     return record;
+  }
+
+  /** The bytes the user's deployments hold (see storedBytes). */
+  bytesFor(userId: string): number {
+    return this.#bytesByUser.get(userId) ?? 0;
+  }
+
+  /** The bytes every user's deployments hold together (see storedBytes). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  #count(userId: string, change: number): void {
+    this.#bytesByUser.set(userId, this.bytesFor(userId) + change);
+    this.#bytes += change;
   }
 
   /** The user's records, sorted by project id in code point order, as the real server lists them. */
@@ -58,6 +103,8 @@ export class DeploymentStore {
 
   clear(): void {
     this.#byUser.clear();
+    this.#bytesByUser.clear();
+    this.#bytes = 0;
     this.onChange();
   }
 

@@ -58,7 +58,10 @@ export function parseStateText(text: string, path: string): LoadedState {
 }
 
 /** The limits on what is stored, which a loaded state must fit like any `add` or `update`. */
-type StoredLimits = Pick<Limits, 'maxPipelineBytes' | 'maxProjectIdLength' | 'maxDeploymentsPerUser'>;
+type StoredLimits = Pick<
+  Limits,
+  'maxPipelineBytes' | 'maxProjectIdLength' | 'maxDeploymentsPerUser' | 'maxStoredBytesPerUser' | 'maxStoredBytes'
+>;
 
 /**
  * Refuses a state that holds more than `limits` allow (a file saved by a server started with
@@ -66,14 +69,27 @@ type StoredLimits = Pick<Limits, 'maxPipelineBytes' | 'maxProjectIdLength' | 'ma
  * value that would fit, so one restart with those flags loads it.
  */
 export function checkWithinLimits(state: LoadedState, limits: StoredLimits, path: string): void {
-  const needed: Record<keyof StoredLimits, number> = { maxPipelineBytes: 0, maxProjectIdLength: 0, maxDeploymentsPerUser: 0 };
-  const perUser = new Map<string, number>();
+  const needed: Record<keyof StoredLimits, number> = {
+    maxPipelineBytes: 0,
+    maxProjectIdLength: 0,
+    maxDeploymentsPerUser: 0,
+    maxStoredBytesPerUser: 0,
+    maxStoredBytes: 0,
+  };
+  const perUser = new Map<string, { held: number; bytes: number }>();
   for (const d of state.deployments) {
-    needed.maxPipelineBytes = Math.max(needed.maxPipelineBytes, Buffer.byteLength(d.pipelineJson, 'utf8'));
+    const pipelineBytes = Buffer.byteLength(d.pipelineJson, 'utf8');
+    needed.maxPipelineBytes = Math.max(needed.maxPipelineBytes, pipelineBytes);
     needed.maxProjectIdLength = Math.max(needed.maxProjectIdLength, codePoints(d.projectId));
-    const held = (perUser.get(d.ownerId) ?? 0) + 1;
-    perUser.set(d.ownerId, held);
-    needed.maxDeploymentsPerUser = Math.max(needed.maxDeploymentsPerUser, held);
+    // What the store counts (storedBytes): the pipeline's JSON and the project id.
+    const bytes = pipelineBytes + Buffer.byteLength(d.projectId, 'utf8');
+    const mine = perUser.get(d.ownerId) ?? { held: 0, bytes: 0 };
+    mine.held += 1;
+    mine.bytes += bytes;
+    perUser.set(d.ownerId, mine);
+    needed.maxDeploymentsPerUser = Math.max(needed.maxDeploymentsPerUser, mine.held);
+    needed.maxStoredBytesPerUser = Math.max(needed.maxStoredBytesPerUser, mine.bytes);
+    needed.maxStoredBytes += bytes;
   }
   const over = (Object.keys(needed) as Array<keyof StoredLimits>).filter((name) => needed[name] > limits[name]);
   if (over.length === 0) return;
@@ -81,6 +97,8 @@ export function checkWithinLimits(state: LoadedState, limits: StoredLimits, path
     maxPipelineBytes: (n: number) => `a pipeline of ${n} bytes`,
     maxProjectIdLength: (n: number) => `a project id of ${n} characters`,
     maxDeploymentsPerUser: (n: number) => `${n} deployments of one user`,
+    maxStoredBytesPerUser: (n: number) => `${n} bytes stored by one user`,
+    maxStoredBytes: (n: number) => `${n} bytes stored in all`,
   };
   throw new StateFileError(
     'STATE_FILE_MISMATCH',

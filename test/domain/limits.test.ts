@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DeployService, type Caller } from '../../src/domain/deploy-service.js';
 import { codePointsOver, utf8BytesOver, utf8Length } from '../../src/domain/json.js';
-import { DeploymentStore } from '../../src/domain/store.js';
+import { DeploymentStore, storedBytes } from '../../src/domain/store.js';
 import { DEFAULT_LIMITS, resolveLimits, type Limits } from '../../src/limits.js';
 
 const ALL = new Set(['task.control', 'task.monitor']);
@@ -32,6 +32,8 @@ describe('resolveLimits', () => {
       maxPipelineBytes: 4 * 1024 * 1024,
       maxProjectIdLength: 16_384,
       maxDeploymentsPerUser: 10_000,
+      maxStoredBytesPerUser: 64 * 1024 * 1024,
+      maxStoredBytes: 256 * 1024 * 1024,
       maxConnections: 1024,
       maxUnauthenticatedPerIp: 128,
       authTimeoutMs: 10_000,
@@ -58,7 +60,7 @@ describe('resolveLimits', () => {
       'limits.maxConnections must be a positive whole number, got 10',
     );
     expect(() => resolveLimits({ maxConection: 10 } as never)).toThrow(
-      'limits.maxConection is not a limit; the limits are maxFrameBytes, maxPipelineBytes, maxProjectIdLength, maxDeploymentsPerUser, maxConnections, maxUnauthenticatedPerIp, authTimeoutMs, maxHandshakes, maxHandshakesPerIp, handshakeTimeoutMs',
+      'limits.maxConection is not a limit; the limits are maxFrameBytes, maxPipelineBytes, maxProjectIdLength, maxDeploymentsPerUser, maxStoredBytesPerUser, maxStoredBytes, maxConnections, maxUnauthenticatedPerIp, authTimeoutMs, maxHandshakes, maxHandshakesPerIp, handshakeTimeoutMs',
     );
   });
 });
@@ -199,6 +201,152 @@ describe('deployments per user (maxDeploymentsPerUser)', () => {
     s.deploy.remove(alice, 'b');
     expect(s.deploy.add(alice, { pipeline: { project_id: 'd' } }).projectId).toBe('d');
     expect(s.deploy.list(alice).map((r) => r.projectId)).toEqual(['a', 'c', 'd']);
+  });
+});
+
+describe('stored bytes (maxStoredBytesPerUser, maxStoredBytes)', () => {
+  /** A pipeline that stores exactly `bytes`: its JSON plus its id, as UTF-8. */
+  const sized = (id: string, bytes: number) => {
+    const bare = new TextEncoder().encode(JSON.stringify({ project_id: id, pad: '' }) + id).length;
+    return { project_id: id, pad: 'x'.repeat(bytes - bare) };
+  };
+  const userFull = (wouldHold: string, limit: string) =>
+    `Too much stored: your deployments would hold ${wouldHold} and the limit is ${limit} per user ` +
+    "(their pipelines' JSON and project ids, as UTF-8). Remove or shrink a deployment before adding or growing one";
+  const serverFull = (needed: string, limit: string) =>
+    `The server's storage is full: this needs ${needed} more, and all users' deployments together may hold ${limit} ` +
+    "(the server's limit; their pipelines' JSON and project ids, as UTF-8). Remove or shrink a deployment, or ask whoever runs the server to raise the limit";
+
+  it("counts a pipeline's JSON and its project id, as UTF-8 bytes", () => {
+    const s = service({});
+    const record = s.deploy.add(alice, { pipeline: { project_id: '😀é', note: '∞' } });
+    const bytes = new TextEncoder().encode(record.pipelineJson).length + new TextEncoder().encode('😀é').length;
+    expect(bytes).toBe(36 + 6); // 😀 is 4 bytes, é 2, ∞ 3
+    expect(storedBytes(record)).toBe(bytes);
+    expect(s.store.bytesFor('alice')).toBe(bytes);
+    expect(s.store.bytes).toBe(bytes);
+  });
+
+  it('stores up to exactly the per-user limit and refuses one byte more, naming both; nothing changes, others go on', () => {
+    const s = service({ maxStoredBytesPerUser: 1000 });
+    s.deploy.add(alice, { pipeline: sized('a', 600) });
+    s.deploy.add(alice, { pipeline: sized('b', 371) });
+    expect(failure(() => s.deploy.add(alice, { pipeline: sized('c', 30) }))).toEqual({
+      code: 'USER_STORAGE_FULL',
+      message: userFull('1,001 bytes', '1,000 bytes'),
+    });
+    expect(s.deploy.list(alice).map((r) => r.projectId)).toEqual(['a', 'b']);
+    expect(s.store.bytesFor('alice')).toBe(971);
+    expect(s.deploy.add(alice, { pipeline: sized('c', 29) }).projectId).toBe('c');
+    expect(s.store.bytesFor('alice')).toBe(1000);
+    // An id that exists is still a duplicate, the more useful answer.
+    expect(failure(() => s.deploy.add(alice, { pipeline: { project_id: 'a' } })).code).toBe('ALREADY_EXISTS');
+    // Another user's bytes are their own...
+    expect(s.deploy.add(bob, { pipeline: sized('c', 1000) }).ownerId).toBe('bob');
+    // ...and a removal frees its bytes.
+    s.deploy.remove(alice, 'b');
+    expect(s.deploy.add(alice, { pipeline: sized('d', 371) }).projectId).toBe('d');
+    expect([s.store.bytesFor('alice'), s.store.bytesFor('bob'), s.store.bytes]).toEqual([1000, 1000, 2000]);
+  });
+
+  it('names the limit in MiB when it is a whole number of them', () => {
+    const s = service({ maxStoredBytesPerUser: 1024 * 1024 });
+    s.deploy.add(alice, { pipeline: sized('a', 1024 * 1024 - 10) });
+    expect(failure(() => s.deploy.add(alice, { pipeline: sized('b', 40) })).message).toBe(userFull('1,048,606 bytes', '1 MiB'));
+  });
+
+  it('refuses past the server limit with every user counted together, naming what the change needs (not what others hold)', () => {
+    const s = service({ maxStoredBytes: 1500 });
+    s.deploy.add(alice, { pipeline: sized('a', 1000) });
+    s.deploy.add(bob, { pipeline: sized('b', 500) });
+    expect(failure(() => s.deploy.add(bob, { pipeline: sized('c', 30) }))).toEqual({
+      code: 'SERVER_STORAGE_FULL',
+      message: serverFull('30 bytes', '1,500 bytes'),
+    });
+    expect(failure(() => s.deploy.update(bob, { projectId: 'b', pipeline: sized('b', 501) }))).toEqual({
+      code: 'SERVER_STORAGE_FULL',
+      message: serverFull('1 byte', '1,500 bytes'),
+    });
+    expect(s.deploy.list(bob).map((r) => r.projectId)).toEqual(['b']);
+    expect(s.store.bytes).toBe(1500);
+    s.deploy.remove(alice, 'a');
+    expect(s.deploy.add(bob, { pipeline: sized('c', 1000) }).projectId).toBe('c');
+  });
+
+  it('checks the per-user limit first when both are passed', () => {
+    const s = service({ maxStoredBytesPerUser: 100, maxStoredBytes: 100 });
+    expect(failure(() => s.deploy.add(alice, { pipeline: sized('a', 101) })).code).toBe('USER_STORAGE_FULL');
+  });
+
+  it('refuses an update that grows a pipeline past the limit and leaves the record as it was; one that does not grow it is always allowed', () => {
+    const s = service({ maxStoredBytesPerUser: 1000 });
+    s.deploy.add(alice, { pipeline: sized('a', 500), schedule: '@daily' });
+    const b = s.deploy.add(alice, { pipeline: sized('b', 500) });
+    expect(failure(() => s.deploy.update(alice, { projectId: 'b', pipeline: sized('b', 501), schedule: '@hourly' }))).toEqual({
+      code: 'USER_STORAGE_FULL',
+      message: userFull('1,001 bytes', '1,000 bytes'),
+    });
+    expect(s.deploy.status(alice, 'b')).toBe(b);
+    // At the limit: a schedule change, a pipeline of the same size, a smaller one.
+    expect(s.deploy.update(alice, { projectId: 'b', schedule: '@hourly' }).schedule.source).toBe('@hourly');
+    expect(
+      s.deploy.update(alice, { projectId: 'b', pipeline: { ...sized('b', 500), pad: 'y'.repeat(sized('b', 500).pad.length) } })
+        .pipelineJson,
+    ).toContain('yyy');
+    expect(s.store.bytesFor('alice')).toBe(1000);
+    s.deploy.update(alice, { projectId: 'b', pipeline: sized('b', 100) });
+    expect(s.store.bytesFor('alice')).toBe(600);
+    // The room it made is there for the next change.
+    expect(s.deploy.update(alice, { projectId: 'a', pipeline: sized('a', 900) }).projectId).toBe('a');
+  });
+
+  it('keeps the counts exact through any sequence of changes, counted as they happen (a recount agrees)', () => {
+    const users = [alice, bob];
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('add' as const),
+        user: fc.nat(1),
+        id: fc.constantFrom('a', 'b', 'c', 'é'),
+        pad: fc.string({ unit: fc.constantFrom('x', 'é', '😀'), maxLength: 30 }),
+      }),
+      fc.record({
+        kind: fc.constant('update' as const),
+        user: fc.nat(1),
+        id: fc.constantFrom('a', 'b', 'c', 'é'),
+        pad: fc.option(fc.string({ unit: fc.constantFrom('x', '∞'), maxLength: 30 })),
+        schedule: fc.constantFrom(undefined, '@daily', 'manual'),
+      }),
+      fc.record({ kind: fc.constant('remove' as const), user: fc.nat(1), id: fc.constantFrom('a', 'b', 'c', 'é') }),
+      fc.record({ kind: fc.constantFrom('pause' as const, 'clear' as const, 'import' as const), user: fc.nat(1) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const s = service({ maxStoredBytesPerUser: 200, maxStoredBytes: 300 });
+        for (const o of ops) {
+          const caller = users[o.user]!;
+          try {
+            if (o.kind === 'add') s.deploy.add(caller, { pipeline: { project_id: o.id, pad: o.pad } });
+            else if (o.kind === 'update')
+              s.deploy.update(caller, { projectId: o.id, ...(o.pad !== null && { pipeline: { pad: o.pad } }), schedule: o.schedule });
+            else if (o.kind === 'remove') s.deploy.remove(caller, o.id);
+            else if (o.kind === 'pause') for (const r of s.deploy.list(caller)) s.deploy.setState(r, 'paused');
+            else if (o.kind === 'clear') s.deploy.clear();
+            else s.deploy.importRecords(s.deploy.exportRecords().reverse());
+          } catch (error) {
+            expect(['NOT_FOUND', 'ALREADY_EXISTS', 'USER_STORAGE_FULL', 'SERVER_STORAGE_FULL']).toContain((error as { code: string }).code);
+          }
+          const recount = (records: readonly { pipelineJson: string; projectId: string }[]) =>
+            records.reduce((sum, r) => sum + new TextEncoder().encode(r.pipelineJson + r.projectId).length, 0);
+          for (const u of users) {
+            expect(s.store.bytesFor(u.userId)).toBe(recount(s.store.listFor(u.userId)));
+            expect(s.store.bytesFor(u.userId)).toBeLessThanOrEqual(200);
+          }
+          expect(s.store.bytes).toBe(recount(s.store.all()));
+          expect(s.store.bytes).toBeLessThanOrEqual(300);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -421,6 +421,51 @@ export const scenarios: readonly Scenario[] = [
     },
   },
   {
+    name: 'the stored-bytes limits, per user and for the server, refuse alike, and change nothing',
+    // Each { project_id: 'aN', pad: 90 x's } is 118 bytes of JSON and 2 of id: 120 stored.
+    options: { limits: { maxStoredBytesPerUser: 250, maxStoredBytes: 400 } },
+    async run(door) {
+      const pipeline = (id: string, pad = 90) => ({ project_id: id, pad: 'x'.repeat(pad) });
+      const local = await authed(door);
+      const alice = await authed(door, 'ALICEKEY');
+      const results = [
+        await local.request('rrext_deploy_add', { pipeline: pipeline('a1') }),
+        await local.request('rrext_deploy_add', { pipeline: pipeline('a2') }),
+        await local.request('rrext_deploy_add', { pipeline: pipeline('a3') }), // 360 > 250: refused
+        await local.request('rrext_deploy_update', { projectId: 'a2', pipeline: pipeline('a2', 101) }), // 251 > 250: refused
+        await local.request('rrext_deploy_update', { projectId: 'a2', pipeline: pipeline('a2', 100) }), // exactly 250
+        await alice.request('rrext_deploy_add', { pipeline: pipeline('b1') }), // the server: 370
+        await alice.request('rrext_deploy_add', { pipeline: { project_id: 'b2', pad: 'x'.repeat(10) } }), // 410 > 400: refused
+        await local.request('rrext_deploy_update', { projectId: 'a2', pipeline: pipeline('a2', 10) }), // shrinks: allowed
+      ];
+      expect(results.map((r) => [r.success, r.message])).toEqual([
+        [true, undefined],
+        [true, undefined],
+        [
+          false,
+          "Too much stored: your deployments would hold 360 bytes and the limit is 250 bytes per user (their pipelines' JSON and project ids, as UTF-8). Remove or shrink a deployment before adding or growing one",
+        ],
+        [
+          false,
+          "Too much stored: your deployments would hold 251 bytes and the limit is 250 bytes per user (their pipelines' JSON and project ids, as UTF-8). Remove or shrink a deployment before adding or growing one",
+        ],
+        [true, undefined],
+        [true, undefined],
+        [
+          false,
+          "The server's storage is full: this needs 40 bytes more, and all users' deployments together may hold 400 bytes (the server's limit; their pipelines' JSON and project ids, as UTF-8). Remove or shrink a deployment, or ask whoever runs the server to raise the limit",
+        ],
+        [true, undefined],
+      ]);
+      const ids = async (conn: Conn) =>
+        (await conn.request('rrext_deploy_list')).body.deployments.map((r: { pipeline: { project_id: string } }) => r.pipeline.project_id);
+      expect(await ids(local)).toEqual(['a1', 'a2']);
+      expect(await ids(alice)).toEqual(['b1']);
+      // The shrink made room: alice's refused add fits now.
+      expect((await alice.request('rrext_deploy_add', { pipeline: { project_id: 'b2', pad: 'x'.repeat(10) } })).success).toBe(true);
+    },
+  },
+  {
     name: 'closing the mock closes its clients with 1001',
     async run(door) {
       const conn = await authed(door);

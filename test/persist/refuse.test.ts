@@ -96,6 +96,12 @@ const CASES: Array<{ name: string; content: () => string | Buffer; says: RegExp;
     args: ['--clock', 'fake', '--max-pipeline-bytes', '10'],
     says: /holds more than this server's limits allow \(a pipeline of 18 bytes, over 10\): start it with --max-pipeline-bytes 18 or more \(limits\.maxPipelineBytes in createMockServer\)/,
   },
+  {
+    name: 'deployments over --max-stored-bytes',
+    content: () => valid,
+    args: ['--clock', 'fake', '--max-stored-bytes', '18'],
+    says: /holds more than this server's limits allow \(19 bytes stored in all, over 18\): start it with --max-stored-bytes 19 or more \(limits\.maxStoredBytes in createMockServer\)/,
+  },
 ];
 
 describe('serve --state-file refuses', () => {
@@ -255,15 +261,22 @@ describe('createMockServer({ stateFile }) refuses', () => {
 });
 
 describe('a state file over the limits the server runs with', () => {
-  /** A file with 2 deployments of user local: ids of 3 characters (5 UTF-16 units), pipelines of 32 bytes (UTF-8). */
+  /**
+   * A file with 2 deployments of user local and 1 of alice: ids of 3 characters (5 UTF-16 units,
+   * 9 bytes), pipelines of 32 bytes (UTF-8), so each stores 41 bytes: local 82, all 123.
+   */
   let file: string;
   beforeAll(async () => {
     file = join(await ws.dir(), 'state.json');
     const server = await ws.server(file);
-    const client = await RawClient.authed(server.url);
-    for (const id of ['😀😀a', '😀😀b'])
-      expect((await client.request('rrext_deploy_add', { pipeline: { project_id: id, n: 1 } })).success).toBe(true);
-    client.close();
+    for (const [key, ids] of [
+      ['MYAPIKEY', ['😀😀a', '😀😀b']],
+      ['ALICEKEY', ['😀😀c']],
+    ] as const) {
+      const client = await RawClient.authed(server.url, key);
+      for (const id of ids) expect((await client.request('rrext_deploy_add', { pipeline: { project_id: id, n: 1 } })).success).toBe(true);
+      client.close();
+    }
     await server.close();
   });
   const start = (limits: Record<string, number>) => createMockServer({ port: 0, clock: 'fake', stateFile: file, limits });
@@ -282,19 +295,32 @@ describe('a state file over the limits the server runs with', () => {
     await expect(start({ maxDeploymentsPerUser: 1 })).rejects.toMatchObject({
       message: expect.stringContaining('(2 deployments of one user, over 1): start it with --max-deployments-per-user 2 or more'),
     });
+    // The stored bytes: the most one user holds, and all users' together.
+    await expect(start({ maxStoredBytesPerUser: 81, maxStoredBytes: 122 })).rejects.toMatchObject({
+      message: expect.stringContaining(
+        '(82 bytes stored by one user, over 81; 123 bytes stored in all, over 122): ' +
+          'start it with --max-stored-bytes-per-user 82 --max-stored-bytes 123 or more (limits.maxStoredBytesPerUser, limits.maxStoredBytes in createMockServer)',
+      ),
+    });
     expect(readFileSync(file).equals(before)).toBe(true);
     expect(existsSync(lockPathOf(file))).toBe(false);
   });
 
   it('loads when it is exactly at the limits', async () => {
-    const server = await start({ maxPipelineBytes: 32, maxProjectIdLength: 3, maxDeploymentsPerUser: 2 });
+    const server = await start({
+      maxPipelineBytes: 32,
+      maxProjectIdLength: 3,
+      maxDeploymentsPerUser: 2,
+      maxStoredBytesPerUser: 82,
+      maxStoredBytes: 123,
+    });
     try {
       expect(
         server.control
           .deployments()
           .map((d) => d.projectId)
           .sort(),
-      ).toEqual(['😀😀a', '😀😀b']);
+      ).toEqual(['😀😀a', '😀😀b', '😀😀c']);
     } finally {
       await server.close();
     }
