@@ -11,9 +11,17 @@ export interface CliRun {
   output(): { stdout: string; stderr: string };
 }
 
-/** Starts the CLI; every child is pushed onto `children` so the test can kill leftovers. */
-export function spawnCli(args: string[], children: ChildProcessWithoutNullStreams[], env?: NodeJS.ProcessEnv): CliRun {
-  const child = spawn(process.execPath, [CLI, ...args], env ? { env } : {});
+/**
+ * Starts the CLI; every child is pushed onto `children` so the test can kill leftovers.
+ * `nodeArgs` go to Node itself, before the script (`--max-old-space-size=256`).
+ */
+export function spawnCli(
+  args: string[],
+  children: ChildProcessWithoutNullStreams[],
+  env?: NodeJS.ProcessEnv,
+  nodeArgs: readonly string[] = [],
+): CliRun {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], env ? { env } : {});
   children.push(child);
   let stdout = '';
   let stderr = '';
