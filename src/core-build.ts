@@ -68,7 +68,10 @@ export interface CoreOptions {
   timezone?: string | undefined;
   /** How runs behave by default. Default: each run takes 1 s and completes. */
   runs?: RunBehaviorOption | undefined;
-  /** Ticks and runs kept per deployment (counters stay exact). Default 1000. */
+  /**
+   * Ticks and runs kept per deployment (counters stay exact). Default 1000. All deployments
+   * together keep at most `limits.maxHistoryEntries`.
+   */
   historyLimit?: number | undefined;
   /**
    * The frame journal's bounds: `entries` (default 10,000; 0 turns it off) and `bytes` (default
@@ -169,7 +172,7 @@ export function coreBase(options: CoreOptions = {}): CoreBase {
     throw new RangeError(`historyLimit must be a positive integer, got ${historyLimit}`);
   const settings: CoreSettings = {
     limits,
-    scheduler: { timezone, runBehavior: runBehaviorFrom(options.runs), historyLimit },
+    scheduler: { timezone, runBehavior: runBehaviorFrom(options.runs), historyLimit, maxHistoryEntries: limits.maxHistoryEntries },
     journal: { ...DEFAULT_JOURNAL_LIMITS, ...definedFields(options.journal ?? {}) },
     log: options.log,
   };

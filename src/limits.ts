@@ -27,6 +27,13 @@ export interface Limits {
   readonly maxStoredBytesPerUser: number;
   /** The same, for every user's deployments together: what the whole server stores. Default 256 MiB. @since 0.5.0 */
   readonly maxStoredBytes: number;
+  /**
+   * Most ticks and runs kept in the history of all deployments together (each keeps at most
+   * `historyLimit`, and its share of this); past it the oldest kept entries go, never a counter.
+   * Default 1,000,000 (a tick takes 24 bytes, a run 48).
+   * @since 0.5.0
+   */
+  readonly maxHistoryEntries: number;
   /** Most WebSocket connections open at once; one more is closed with 1013. Default 1,024. */
   readonly maxConnections: number;
   /** Most connections from one IP address that have not authenticated yet; one more is closed with 1008. Default 128. */
@@ -56,6 +63,8 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   // V8's longest string, and the whole store far below Node's default heap (README, Limits).
   maxStoredBytesPerUser: 64 * 1024 * 1024,
   maxStoredBytes: 256 * 1024 * 1024,
+  // A thousand ticks and runs for each of 500 busy deployments: tens of MB, far below the heap.
+  maxHistoryEntries: 1_000_000,
   maxConnections: 1024,
   maxUnauthenticatedPerIp: 128,
   authTimeoutMs: 10_000,

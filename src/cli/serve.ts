@@ -121,6 +121,7 @@ const LIMIT_FLAGS: Record<string, { readonly limit: keyof Limits; readonly span?
   'max-deployments-per-user': { limit: 'maxDeploymentsPerUser' },
   'max-stored-bytes-per-user': { limit: 'maxStoredBytesPerUser' },
   'max-stored-bytes': { limit: 'maxStoredBytes' },
+  'max-history-entries': { limit: 'maxHistoryEntries' },
   'max-connections': { limit: 'maxConnections' },
   'max-unauthenticated-per-ip': { limit: 'maxUnauthenticatedPerIp' },
   'auth-timeout': { limit: 'authTimeoutMs', span: true },

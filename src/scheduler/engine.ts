@@ -10,7 +10,7 @@ import type { Deployment } from '../domain/deployment.js';
 import { Entry, endsBefore, keyOf, type RunEnd } from './entry.js';
 import { SchedulerError } from './errors.js';
 import { IndexedHeap, TickBuckets } from './heap.js';
-import { RunLog, TickLog } from './history.js';
+import { HistoryBudget, RunLog, TickLog } from './history.js';
 import { nextTickFor, type NextTick, type NextTickFinder } from './next-tick.js';
 import { RunBehaviors } from './run-behaviors.js';
 import { SPEC_RUN_POLICY, type RunPolicy } from './run-policy.js';
@@ -23,6 +23,8 @@ export interface SchedulerOptions {
   readonly runBehavior: RunBehavior;
   /** Ticks and runs kept per deployment; counters stay exact past it. */
   readonly historyLimit: number;
+  /** Ticks and runs kept by all deployments together (each keeps its share). Default: no bound. */
+  readonly maxHistoryEntries?: number;
   /** What happens to runs on overlap and removal. Default: the spec's (SPEC_RUN_POLICY). */
   readonly runPolicy?: RunPolicy;
   /** How the next tick of an expression is found. Default: the cron search (nextTickFor). */
@@ -68,6 +70,8 @@ export class SchedulerEngine implements DeploymentListener {
   readonly tickQueue = new TickBuckets<Entry>();
   readonly runEnds = new IndexedHeap<RunEnd>(endsBefore);
   readonly behaviors: RunBehaviors;
+  /** What every tick and run log keeps, and each one's share (history.ts). */
+  readonly history: HistoryBudget;
   serial = 0;
   runSeq = 0;
   deployService: DeployService | undefined;
@@ -82,6 +86,7 @@ export class SchedulerEngine implements DeploymentListener {
     readonly onQueueChange: () => void = () => {},
   ) {
     this.behaviors = new RunBehaviors(options.runBehavior);
+    this.history = new HistoryBudget(options.historyLimit, options.maxHistoryEntries);
     this.#runPolicy = options.runPolicy ?? SPEC_RUN_POLICY;
     this.#nextTickFor = options.findNextTick ?? nextTickFor;
   }
@@ -122,7 +127,7 @@ export class SchedulerEngine implements DeploymentListener {
     // Kept queryable for a while if it has a history to show.
     if (entry.ticks || entry.runs) {
       this.retired.push(entry);
-      if (this.retired.length > RETIRED_LIMIT) this.retired.shift();
+      if (this.retired.length > RETIRED_LIMIT) this.forget(this.retired.shift()!);
     }
     this.onQueueChange();
   }
@@ -235,7 +240,7 @@ export class SchedulerEngine implements DeploymentListener {
       run = this.startRun(entry, at, at, 'schedule');
     }
     entry.counters[reason] += 1;
-    (entry.ticks ??= new TickLog(this.options.historyLimit)).push(at, reason, run);
+    (entry.ticks ??= new TickLog(this.history)).push(at, reason, run);
     if (reason === 'errored_auth')
       this.deployService!.setState(record, 'errored'); // stops the ticks via updated()
     else this.queueNextTick(entry, at);
@@ -246,7 +251,7 @@ export class SchedulerEngine implements DeploymentListener {
   startRun(entry: Entry, scheduledFor: number, at: number, trigger: Run['trigger']): number {
     const run = ++this.runSeq;
     entry.current = run;
-    (entry.runs ??= new RunLog(this.options.historyLimit)).start(run, trigger, scheduledFor, at);
+    (entry.runs ??= new RunLog(this.history)).start(run, trigger, scheduledFor, at);
     const behavior = this.behaviorOf(entry);
     entry.currentOutcome = behavior.outcome;
     if (!behavior.hold) {
@@ -293,6 +298,7 @@ export class SchedulerEngine implements DeploymentListener {
 
   /** Forgets every deployment's scheduling state, run and tick; run behavior back to the default. */
   reset(): void {
+    this.history.reset();
     this.entries.clear();
     this.retired.length = 0;
     this.tickQueue.clear();
@@ -301,6 +307,12 @@ export class SchedulerEngine implements DeploymentListener {
     this.serial = 0;
     this.runSeq = 0;
     this.onQueueChange();
+  }
+
+  /** Lets go of a removed deployment's history: its entries no longer count. */
+  forget(entry: Entry): void {
+    if (entry.ticks) this.history.closed(entry.ticks);
+    if (entry.runs) this.history.closed(entry.runs);
   }
 
   /** A stored deployment's record, or a DEPLOYMENT_NOT_FOUND error. */

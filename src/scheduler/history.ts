@@ -1,7 +1,10 @@
 /**
  * Per-deployment tick and run history in typed arrays: a long advance records millions of ticks,
  * and objects kept that long would cost the garbage collector more than the ticks themselves.
- * Each log keeps the newest `limit` entries, growing by doubling only as far as it needs.
+ *
+ * Every log of one scheduler shares a HistoryBudget: a log keeps at most `historyLimit` entries,
+ * and all of them together at most `maxHistoryEntries`. A log keeps the newest entries of its
+ * share; nothing scans the other logs to keep the total: a log checks its share as it records.
  */
 import type { Run, RunOutcome, TickReason } from './types.js';
 
@@ -9,47 +12,149 @@ const REASONS: readonly TickReason[] = ['fired', 'skipped_overlap', 'skipped_pau
 const OUTCOMES: readonly (RunOutcome | undefined)[] = [undefined, 'completed', 'failed', 'cancelled'];
 const TRIGGERS: readonly Run['trigger'][] = ['schedule', 'manual'];
 
-/** Slots of a circular buffer that grows by doubling up to `limit`. */
-class Slots {
-  capacity = 0;
-  count = 0;
-  /** Index of the oldest entry once the buffer is full. */
-  start = 0;
+/**
+ * The entries all logs of a scheduler keep: how many, and each log's share. A log's share is
+ * the total over the logs that exist, at most `perLog`, and at least 1 (a run log must hold its
+ * run in progress). A log over its share (the share fell as logs were made) drops its oldest
+ * down to it when it records next; until then the total is still held, because a log that would
+ * grow while the total is reached drops its own oldest entry instead.
+ */
+export class HistoryBudget {
+  /** Entries kept by every log together. */
+  #kept = 0;
+  #logs = 0;
+  #share: number;
 
-  constructor(readonly limit: number) {}
-
-  /** The slot for a new entry; `grow` is called with the new capacity when the arrays must grow. */
-  next(grow: (capacity: number) => void): number {
-    if (this.count < this.capacity) return this.count++;
-    if (this.capacity < this.limit) {
-      this.capacity = Math.min(this.limit, Math.max(8, this.capacity * 2));
-      grow(this.capacity);
-      return this.count++;
-    }
-    const slot = this.start;
-    this.start = (this.start + 1) % this.capacity;
-    return slot;
+  constructor(
+    /** Most entries one log keeps (the historyLimit option). */
+    readonly perLog: number,
+    /** Most entries all logs keep (the maxHistoryEntries limit); Infinity for none. */
+    readonly total: number = Infinity,
+  ) {
+    this.#share = this.shareAmong(0);
   }
 
-  /** Slots oldest first. */
-  *order(): IterableIterator<number> {
-    for (let i = 0; i < this.count; i++) yield (this.start + i) % this.capacity;
+  get kept(): number {
+    return this.#kept;
   }
 
-  /** The newest slot, or -1. */
-  newest(): number {
-    return this.count === 0 ? -1 : (this.start + this.count - 1) % this.capacity;
+  /** Most entries one log may keep now. */
+  get share(): number {
+    return this.#share;
+  }
+
+  /** Whether one more entry would pass the total. */
+  get full(): boolean {
+    return this.#kept >= this.total;
+  }
+
+  /** A log was made. */
+  opened(): void {
+    this.#logs += 1;
+    this.#reshare();
+  }
+
+  /** A log is forgotten, with its entries (a removed deployment's history, dropped at last). */
+  closed(log: { readonly size: number }): void {
+    this.#logs -= 1;
+    this.#kept -= log.size;
+    this.#reshare();
+  }
+
+  /** `change` entries more (or fewer) are kept. */
+  count(change: number): void {
+    this.#kept += change;
+  }
+
+  /** Every log forgotten. */
+  reset(): void {
+    this.#kept = 0;
+    this.#logs = 0;
+    this.#reshare();
+  }
+
+  /** A log's share when `logs` logs exist. */
+  shareAmong(logs: number): number {
+    return Math.max(1, Math.min(this.perLog, Math.floor(this.total / Math.max(1, logs))));
+  }
+
+  #reshare(): void {
+    this.#share = this.shareAmong(this.#logs);
   }
 }
 
 /**
- * One Float64Array per log with each entry's fields side by side, so recording a tick or a run
- * touches one cache line: with thousands of deployments, that is most of a tick's cost.
+ * A circular buffer of entries of `stride` numbers each, in one Float64Array with each entry's
+ * fields side by side, so recording a tick or a run touches one cache line: with thousands of
+ * deployments, that is most of a tick's cost. It grows by doubling only as far as it needs, and
+ * shrinks to its share when that fell.
  */
-function grownTo(old: Float64Array, capacity: number, stride: number): Float64Array {
-  const next = new Float64Array(capacity * stride);
-  next.set(old);
-  return next;
+abstract class HistoryLog {
+  protected data: Float64Array = new Float64Array(0);
+  #capacity = 0;
+  #count = 0;
+  /** Slot of the oldest entry. */
+  #start = 0;
+
+  constructor(
+    private readonly budget: HistoryBudget,
+    private readonly stride: number,
+  ) {
+    budget.opened();
+  }
+
+  /** Entries kept. */
+  get size(): number {
+    return this.#count;
+  }
+
+  /** Where a new entry goes (an index into `data`): a new slot, or the oldest entry's. */
+  protected nextEntry(): number {
+    const share = this.budget.share;
+    if (this.#count > share) this.#relayout(share, share);
+    if (this.#count < share && (this.#count === 0 || !this.budget.full)) {
+      if (this.#count === this.#capacity) this.#relayout(Math.min(share, Math.max(8, this.#capacity * 2)), this.#count);
+      this.budget.count(1);
+      return this.#slotAt(this.#count++);
+    }
+    // Kept all it may: the newest replaces the oldest.
+    const slot = this.#slotAt(this.#count);
+    this.#start = (this.#start + 1) % this.#capacity;
+    return slot;
+  }
+
+  /** Indexes into `data` of the entries, oldest first. */
+  *order(): IterableIterator<number> {
+    for (let i = 0; i < this.#count; i++) yield this.#slotAt(i);
+  }
+
+  /** Index into `data` of the newest entry, or -1. */
+  newestEntry(): number {
+    return this.#count === 0 ? -1 : this.#slotAt(this.#count - 1);
+  }
+
+  /** Index into `data` of the `i`th entry from the oldest (`i` may be the count: the slot after the newest). */
+  #slotAt(i: number): number {
+    return ((this.#start + i) % this.#capacity) * this.stride;
+  }
+
+  /** Moves the newest `keep` entries, oldest first, into arrays of `capacity` entries. */
+  #relayout(capacity: number, keep: number): void {
+    const next = new Float64Array(capacity * this.stride);
+    const drop = this.#count - keep;
+    if (keep > 0) {
+      // At most two runs: from the first kept entry to the end of the arrays, then from their start.
+      const first = (this.#start + drop) % this.#capacity;
+      const before = Math.min(keep, this.#capacity - first);
+      next.set(this.data.subarray(first * this.stride, (first + before) * this.stride));
+      next.set(this.data.subarray(0, (keep - before) * this.stride), before * this.stride);
+    }
+    this.data = next;
+    this.#capacity = capacity;
+    this.#start = 0;
+    this.#count = keep;
+    this.budget.count(-drop);
+  }
 }
 
 export interface TickEntry {
@@ -61,26 +166,20 @@ export interface TickEntry {
 
 const TICK_STRIDE = 3; // at, reason, run
 
-export class TickLog {
-  readonly #slots: Slots;
-  #data: Float64Array = new Float64Array(0);
-
-  constructor(limit: number) {
-    this.#slots = new Slots(limit);
+export class TickLog extends HistoryLog {
+  constructor(budget: HistoryBudget) {
+    super(budget, TICK_STRIDE);
   }
 
   push(at: number, reason: TickReason, run: number): void {
-    const i = this.#slots.next((n) => (this.#data = grownTo(this.#data, n, TICK_STRIDE))) * TICK_STRIDE;
-    this.#data[i] = at;
-    this.#data[i + 1] = REASONS.indexOf(reason);
-    this.#data[i + 2] = run;
+    const i = this.nextEntry();
+    this.data[i] = at;
+    this.data[i + 1] = REASONS.indexOf(reason);
+    this.data[i + 2] = run;
   }
 
   toArray(): TickEntry[] {
-    return [...this.#slots.order()].map((slot) => {
-      const i = slot * TICK_STRIDE;
-      return { at: this.#data[i]!, reason: REASONS[this.#data[i + 1]!]!, run: this.#data[i + 2]! };
-    });
+    return [...this.order()].map((i) => ({ at: this.data[i]!, reason: REASONS[this.data[i + 1]!]!, run: this.data[i + 2]! }));
   }
 }
 
@@ -96,17 +195,14 @@ export interface RunEntry {
 
 const RUN_STRIDE = 6; // number, trigger, scheduledFor, startedAt, endedAt (NaN while open), outcome
 
-export class RunLog {
-  readonly #slots: Slots;
-  #data: Float64Array = new Float64Array(0);
-
-  constructor(limit: number) {
-    this.#slots = new Slots(limit);
+export class RunLog extends HistoryLog {
+  constructor(budget: HistoryBudget) {
+    super(budget, RUN_STRIDE);
   }
 
   start(number: number, trigger: Run['trigger'], scheduledFor: number, startedAt: number): void {
-    const i = this.#slots.next((n) => (this.#data = grownTo(this.#data, n, RUN_STRIDE))) * RUN_STRIDE;
-    const d = this.#data;
+    const i = this.nextEntry();
+    const d = this.data;
     d[i] = number;
     d[i + 1] = TRIGGERS.indexOf(trigger);
     d[i + 2] = scheduledFor;
@@ -117,23 +213,22 @@ export class RunLog {
 
   /** Ends the newest run (runs of one deployment never overlap, so the open one is the newest). */
   endNewest(at: number, outcome: RunOutcome): void {
-    const i = this.#slots.newest() * RUN_STRIDE;
-    this.#data[i + 4] = at;
-    this.#data[i + 5] = OUTCOMES.indexOf(outcome);
+    const i = this.newestEntry();
+    this.data[i + 4] = at;
+    this.data[i + 5] = OUTCOMES.indexOf(outcome);
   }
 
   toArray(): RunEntry[] {
-    return [...this.#slots.order()].map((slot) => this.#entry(slot));
+    return [...this.order()].map((i) => this.#entry(i));
   }
 
   newest(): RunEntry | undefined {
-    const slot = this.#slots.newest();
-    return slot < 0 ? undefined : this.#entry(slot);
+    const i = this.newestEntry();
+    return i < 0 ? undefined : this.#entry(i);
   }
 
-  #entry(slot: number): RunEntry {
-    const i = slot * RUN_STRIDE;
-    const d = this.#data;
+  #entry(i: number): RunEntry {
+    const d = this.data;
     const endedAt = d[i + 4]!;
     return {
       number: d[i]!,

@@ -1,7 +1,7 @@
 /** The scheduler's state as a state file keeps it: plain JSON out of its entries, and entries back out of it. */
 import type { Deployment } from '../domain/deployment.js';
 import { Entry } from './entry.js';
-import { RunLog, TickLog } from './history.js';
+import { RunLog, TickLog, type HistoryBudget } from './history.js';
 import type { NextTick } from './next-tick.js';
 import type { RunBehaviorsState } from './run-behaviors.js';
 import type { Counters, Run, RunOutcome, TickReason } from './types.js';
@@ -56,19 +56,26 @@ export function entryState(entry: Entry): EntryState {
 
 /**
  * An entry rebuilt from its saved state, with its history, its search for ticks (`cron`) and
- * its run in progress noted (not queued: the caller queues its tick and run end).
+ * its run in progress noted (not queued: the caller queues its tick and run end). Of each log
+ * the newest `keep` entries are restored: the share every log will have once all are restored.
  */
-export function restoredEntry(saved: EntryState, record: Deployment, cron: NextTick | undefined, historyLimit: number): Entry {
+export function restoredEntry(
+  saved: EntryState,
+  record: Deployment,
+  cron: NextTick | undefined,
+  history: HistoryBudget,
+  keep: number,
+): Entry {
   const entry = new Entry(saved.serial, record);
   entry.cron = cron;
   Object.assign(entry.counters, saved.counters);
   if (saved.ticks.length > 0) {
-    entry.ticks = new TickLog(historyLimit);
-    for (const [at, reason, run] of saved.ticks) entry.ticks.push(at, reason, run);
+    entry.ticks = new TickLog(history);
+    for (const [at, reason, run] of saved.ticks.slice(-keep)) entry.ticks.push(at, reason, run);
   }
   if (saved.runs.length > 0) {
-    entry.runs = new RunLog(historyLimit);
-    for (const [number, trigger, scheduledFor, startedAt, endedAt, outcome] of saved.runs) {
+    entry.runs = new RunLog(history);
+    for (const [number, trigger, scheduledFor, startedAt, endedAt, outcome] of saved.runs.slice(-keep)) {
       entry.runs.start(number, trigger, scheduledFor, startedAt);
       if (endedAt !== null) entry.runs.endNewest(endedAt, outcome ?? 'completed');
     }
@@ -79,6 +86,13 @@ export function restoredEntry(saved: EntryState, record: Deployment, cron: NextT
     throw new Error(`run-${saved.run.number} of '${saved.projectId}' is in progress but is not the open, newest run of its history`);
   }
   return entry;
+}
+
+/** How many tick and run logs the saved entries make (a log exists once it has an entry). */
+export function logsOf(entries: readonly EntryState[]): number {
+  let logs = 0;
+  for (const saved of entries) logs += (saved.ticks.length > 0 ? 1 : 0) + (saved.runs.length > 0 ? 1 : 0);
+  return logs;
 }
 
 /** A removed deployment's record is never read again (only its history is): this stands in for it. */

@@ -7,7 +7,7 @@ import type { Deployment } from '../domain/deployment.js';
 import { keyOf, type Entry } from './entry.js';
 import { RETIRED_LIMIT, SchedulerEngine } from './engine.js';
 import { SchedulerError } from './errors.js';
-import { entryState, restoredEntry, retiredRecord, type EntryState, type SchedulerState } from './saved-state.js';
+import { entryState, logsOf, restoredEntry, retiredRecord, type EntryState, type SchedulerState } from './saved-state.js';
 import type { Run, RunBehavior, RunOutcome, TickRecord } from './types.js';
 import { describeEntry, runId, runNumber, runOf, runsOf, ticksOf, type HistoryFilter, type ScheduleDescription } from './views.js';
 
@@ -127,10 +127,13 @@ export class Scheduler extends SchedulerEngine {
     this.serial = state.serial;
     this.runSeq = state.runSeq;
     this.behaviors.importState(state);
+    const retired = state.retired.slice(-RETIRED_LIMIT);
+    // Each log gets the share it will have among all of them, so no restored log crowds out the next.
+    const keep = this.history.shareAmong(logsOf(state.entries) + logsOf(retired));
     for (const saved of state.entries) {
       const record = this.deployService?.find(saved.userId, saved.projectId);
       if (!record) throw new Error(`scheduling state for '${saved.projectId}' of user '${saved.userId}', which has no such deployment`);
-      const entry = this.#restore(saved, record);
+      const entry = this.#restore(saved, record, keep);
       this.entries.set(keyOf(saved.userId, saved.projectId), entry);
       if (saved.tickAt !== null && entry.cron && record.state !== 'errored') this.tickQueue.add(entry, saved.tickAt);
       if (saved.run) {
@@ -142,16 +145,16 @@ export class Scheduler extends SchedulerEngine {
         }
       }
     }
-    for (const saved of state.retired.slice(-RETIRED_LIMIT)) {
-      const entry = this.#restore(saved, retiredRecord(saved.userId, saved.projectId));
+    for (const saved of retired) {
+      const entry = this.#restore(saved, retiredRecord(saved.userId, saved.projectId), keep);
       entry.removedAt = saved.removedAt;
       this.retired.push(entry);
     }
     this.onQueueChange();
   }
 
-  #restore(saved: EntryState, record: Deployment): Entry {
-    return restoredEntry(saved, record, this.cronOf(record), this.options.historyLimit);
+  #restore(saved: EntryState, record: Deployment, keep: number): Entry {
+    return restoredEntry(saved, record, this.cronOf(record), this.history, keep);
   }
 }
 

@@ -34,6 +34,7 @@ describe('resolveLimits', () => {
       maxDeploymentsPerUser: 10_000,
       maxStoredBytesPerUser: 64 * 1024 * 1024,
       maxStoredBytes: 256 * 1024 * 1024,
+      maxHistoryEntries: 1_000_000,
       maxConnections: 1024,
       maxUnauthenticatedPerIp: 128,
       authTimeoutMs: 10_000,
@@ -60,7 +61,7 @@ describe('resolveLimits', () => {
       'limits.maxConnections must be a positive whole number, got 10',
     );
     expect(() => resolveLimits({ maxConection: 10 } as never)).toThrow(
-      'limits.maxConection is not a limit; the limits are maxFrameBytes, maxPipelineBytes, maxProjectIdLength, maxDeploymentsPerUser, maxStoredBytesPerUser, maxStoredBytes, maxConnections, maxUnauthenticatedPerIp, authTimeoutMs, maxHandshakes, maxHandshakesPerIp, handshakeTimeoutMs',
+      'limits.maxConection is not a limit; the limits are maxFrameBytes, maxPipelineBytes, maxProjectIdLength, maxDeploymentsPerUser, maxStoredBytesPerUser, maxStoredBytes, maxHistoryEntries, maxConnections, maxUnauthenticatedPerIp, authTimeoutMs, maxHandshakes, maxHandshakesPerIp, handshakeTimeoutMs',
     );
   });
 });
