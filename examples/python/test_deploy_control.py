@@ -100,7 +100,7 @@ class ReportsScheduleTest(unittest.TestCase):
 
         # What the app put on the wire: one add, with exactly these arguments, as user `local`.
         [sent] = control.get('journal', command='rrext_deploy_add', direction='in')
-        self.assertEqual(sent['message']['arguments'], {'pipeline': {'project_id': PROJECT}, 'schedule': '*/15 * * * *'})
+        self.assertEqual(json.loads(sent['text'])['arguments'], {'pipeline': {'project_id': PROJECT}, 'schedule': '*/15 * * * *'})
         self.assertEqual(sent['userId'], USER)
 
         deployment = control.get('deployments/%s/%s' % (USER, PROJECT))

@@ -119,7 +119,9 @@ const frameText = fc.oneof(
       broken: fc.constantFrom('', 'unclosed', 'trailing'),
     })
     .map(({ depth, command, inString, broken }) => {
-      const nest = inString ? `"${'['.repeat(depth)}"` : `${'['.repeat(depth)}${']'.repeat(broken === 'unclosed' ? depth - 1 : depth)}`;
+      const nest = inString
+        ? `"${'['.repeat(depth)}"`
+        : `${'['.repeat(depth)}${']'.repeat(broken === 'unclosed' ? Math.max(0, depth - 1) : depth)}`;
       return `{"type":"request","deep":${nest},"command":${command}}${broken === 'trailing' ? ' x' : ''}`;
     }),
 );
