@@ -30,7 +30,7 @@ export function readAllowedOrigins(list: readonly string[] | undefined): Allowed
   for (const entry of list ?? []) {
     if (entry === '*') any = true;
     else if (entry === 'null') origins.add('null');
-    else if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/i.test(entry) && !/^https?:/i.test(entry)) origins.add(entry.toLowerCase());
+    else if (OTHER_SCHEME_ORIGIN.test(entry) && !/^https?:/i.test(entry)) origins.add(entry.toLowerCase());
     else {
       const origin = originOf(entry);
       if (origin === undefined || new URL(entry).pathname.length > 1 || /[?#]/.test(entry)) {
@@ -45,6 +45,9 @@ export function readAllowedOrigins(list: readonly string[] | undefined): Allowed
   return { any, origins, hosts };
 }
 
+/** An origin of another scheme (`chrome-extension://abcdef`): scheme and host, no path; compared as written. */
+const OTHER_SCHEME_ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/i;
+
 /** An http(s) Origin's canonical form (`HTTP://App.Test:80` is `http://app.test`), or undefined if it is none. */
 function originOf(text: string): string | undefined {
   try {
@@ -58,7 +61,7 @@ function originOf(text: string): string | undefined {
 /** How an Origin header is compared with the allowed ones: canonical for http(s), as written (lowercase) otherwise. */
 function comparable(origin: string): string | undefined {
   if (origin === 'null') return 'null';
-  return originOf(origin) ?? (/^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/i.test(origin) ? origin.toLowerCase() : undefined);
+  return originOf(origin) ?? (OTHER_SCHEME_ORIGIN.test(origin) ? origin.toLowerCase() : undefined);
 }
 
 /** Why an upgrade is refused (a message for the 403 and the log), or undefined to take it. */
