@@ -34,6 +34,13 @@ export interface Limits {
    * @since 0.5.0
    */
   readonly maxHistoryEntries: number;
+  /**
+   * Most reply bytes the connections of one user may hold unsent (in their sockets, or held for
+   * the state file), together; past it that user's requests wait, on whichever connection they
+   * arrive, until one of them drains. One reply may pass it (a whole `list`). Default 64 MiB.
+   * @since 0.5.0
+   */
+  readonly maxReplyBytesPerUser: number;
   /** Most WebSocket connections open at once; one more is closed with 1013. Default 1,024. */
   readonly maxConnections: number;
   /** Most connections from one IP address that have not authenticated yet; one more is closed with 1008. Default 128. */
@@ -65,6 +72,8 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxStoredBytes: 256 * 1024 * 1024,
   // A thousand ticks and runs for each of 500 busy deployments: tens of MB, far below the heap.
   maxHistoryEntries: 1_000_000,
+  // As large as one user's largest `list`, so a second one waits while the first is unread.
+  maxReplyBytesPerUser: 64 * 1024 * 1024,
   maxConnections: 1024,
   maxUnauthenticatedPerIp: 128,
   authTimeoutMs: 10_000,

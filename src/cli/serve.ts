@@ -122,6 +122,7 @@ const LIMIT_FLAGS: Record<string, { readonly limit: keyof Limits; readonly span?
   'max-stored-bytes-per-user': { limit: 'maxStoredBytesPerUser' },
   'max-stored-bytes': { limit: 'maxStoredBytes' },
   'max-history-entries': { limit: 'maxHistoryEntries' },
+  'max-reply-bytes-per-user': { limit: 'maxReplyBytesPerUser' },
   'max-connections': { limit: 'maxConnections' },
   'max-unauthenticated-per-ip': { limit: 'maxUnauthenticatedPerIp' },
   'auth-timeout': { limit: 'authTimeoutMs', span: true },

@@ -43,6 +43,8 @@ serve limits (positive integers or spans; input past a limit is refused and chan
   --max-stored-bytes N            The same, for all users together (default ${DEFAULT_LIMITS.maxStoredBytes})
   --max-history-entries N         Most ticks and runs kept by all deployments together; each keeps
                                   its share, the oldest go first (default ${DEFAULT_LIMITS.maxHistoryEntries})
+  --max-reply-bytes-per-user N    Most unsent reply bytes one user's connections may hold; past it
+                                  its requests wait until they drain (default ${DEFAULT_LIMITS.maxReplyBytesPerUser})
   --max-connections N             Most open WebSocket connections; one more is closed with 1013 (default ${DEFAULT_LIMITS.maxConnections})
   --max-unauthenticated-per-ip N  Most not-yet-authenticated connections from one address; one more
                                   is closed with 1008 (default ${DEFAULT_LIMITS.maxUnauthenticatedPerIp})

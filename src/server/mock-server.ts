@@ -18,6 +18,7 @@ import { ConnectionAdmission } from './admission.js';
 import { createControlHandler, isControlPath, validateControlToken } from './control-http.js';
 import { readAllowedOrigins, refuseUpgrade } from './dap-access.js';
 import { Handshakes } from './handshakes.js';
+import { HEAVY_BYTES, UserBacklogs, type Backlog } from './user-backlogs.js';
 import { InFlight } from '../persist/in-flight.js';
 import { openStateFile } from '../persist/persistence.js';
 import { shutDown } from '../persist/shutdown.js';
@@ -123,6 +124,7 @@ export async function serveCore(options: MockServerOptions, buildCore: (options:
   const users = typeof options.users === 'string' ? await loadUsersFile(options.users) : options.users;
   const core = buildCore({ ...options, users, limits: { maxFrameBytes: options.maxFrameBytes, ...options.limits } });
   const admission = new ConnectionAdmission(core.limits);
+  const backlogs = new UserBacklogs(core.limits.maxReplyBytesPerUser);
   const handshakes = new Handshakes(core.limits, (why) => reportOnce(`handshakes: ${why}`));
   const persistence =
     options.stateFile === undefined
@@ -199,7 +201,7 @@ export async function serveCore(options: MockServerOptions, buildCore: (options:
         setTimeout(() => ws.terminate(), REFUSED_CLOSE_GRACE_MS).unref();
         return;
       }
-      const session = attachSession(ws, socket, core, inFlight);
+      const session = attachSession(ws, socket, core, inFlight, backlogs);
       admission.add(address, session, (code, reason) => {
         ws.close(code, reason);
         setTimeout(() => ws.terminate(), REFUSED_CLOSE_GRACE_MS).unref(); // a client deaf to the close
@@ -244,7 +246,7 @@ export async function serveCore(options: MockServerOptions, buildCore: (options:
  * requests of one read are corked and leave in one write, so a client that pipelines requests
  * costs one system call per burst instead of one per reply.
  */
-function attachSession(socket: WebSocket, tcp: Duplex, core: DeployCore, inFlight: InFlight): Session {
+function attachSession(socket: WebSocket, tcp: Duplex, core: DeployCore, inFlight: InFlight, backlogs: UserBacklogs): Session {
   // Replies go through a queue: with a state file, a reply to a change waits for the disk.
   const replies = inFlight.open({
     send: (text) => socket.send(text),
@@ -260,31 +262,57 @@ function attachSession(socket: WebSocket, tcp: Duplex, core: DeployCore, inFligh
     corked = false;
     tcp.uncork();
   };
+  const backlog: Backlog = { bytes: () => socket.bufferedAmount + replies.heldBytes };
+  /** The user this connection's backlog counts toward while it is tracked. */
+  let trackedAs: string | undefined;
   // Backpressure: past the backlog limit, stop reading and hold the requests ws had already
   // read (small) instead of answering them (their replies may be large) until the backlog has
-  // drained. The backlog is what the socket buffers plus what the queue holds for the disk.
+  // drained. The backlog is what the socket buffers plus what the queue holds for the disk. A
+  // request also waits while its user's connections together hold too much (user-backlogs.ts).
   let paused = false;
   const held: Array<[Buffer, boolean]> = [];
   const handle = (data: Buffer, isBinary: boolean) => {
+    const user = session.userId;
+    if (user !== undefined && backlogs.over(user)) {
+      held.unshift([data, isBinary]);
+      pause();
+      backlogs.whenLess(user, resume);
+      return;
+    }
     if (!corked) {
       corked = true;
       tcp.cork();
       process.nextTick(uncork);
     }
     replies.request(() => session.receive(data, isBinary));
-    if (socket.bufferedAmount + replies.heldBytes > REPLY_BACKLOG_LIMIT) {
-      paused = true;
-      socket.pause();
-      resumeWhenDrained();
+    const bytes = backlog.bytes();
+    if (bytes > HEAVY_BYTES && trackedAs === undefined && session.userId !== undefined) {
+      trackedAs = session.userId;
+      backlogs.track(trackedAs, backlog);
+      whenDrained(untrack);
+    }
+    if (bytes > REPLY_BACKLOG_LIMIT) {
+      pause();
+      whenDrained(resume);
     }
   };
+  const untrack = () => {
+    if (trackedAs !== undefined) backlogs.untrack(trackedAs, backlog);
+    trackedAs = undefined;
+  };
   // Held replies go to the socket once on disk: wait for that, then for the socket to drain.
-  const resumeWhenDrained = () => {
-    if (replies.heldBytes > 0) replies.onceEmpty(resumeWhenDrained);
-    else if (tcp.writableNeedDrain) tcp.once('drain', resumeWhenDrained);
-    else resume();
+  const whenDrained = (done: () => void) => {
+    if (replies.heldBytes > 0) replies.onceEmpty(() => whenDrained(done));
+    else if (tcp.writableNeedDrain) tcp.once('drain', () => whenDrained(done));
+    else done();
+  };
+  const pause = () => {
+    if (paused) return;
+    paused = true;
+    socket.pause();
   };
   const resume = () => {
+    if (!paused || socket.readyState !== socket.OPEN) return;
     paused = false;
     while (!paused && held.length > 0) handle(...held.shift()!);
     if (!paused) socket.resume();
@@ -294,6 +322,7 @@ function attachSession(socket: WebSocket, tcp: Duplex, core: DeployCore, inFligh
     else handle(toBuffer(data), isBinary);
   });
   socket.on('close', () => {
+    untrack();
     inFlight.forget(replies);
     session.ended();
   });

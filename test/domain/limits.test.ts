@@ -35,6 +35,7 @@ describe('resolveLimits', () => {
       maxStoredBytesPerUser: 64 * 1024 * 1024,
       maxStoredBytes: 256 * 1024 * 1024,
       maxHistoryEntries: 1_000_000,
+      maxReplyBytesPerUser: 64 * 1024 * 1024,
       maxConnections: 1024,
       maxUnauthenticatedPerIp: 128,
       authTimeoutMs: 10_000,
@@ -61,7 +62,7 @@ describe('resolveLimits', () => {
       'limits.maxConnections must be a positive whole number, got 10',
     );
     expect(() => resolveLimits({ maxConection: 10 } as never)).toThrow(
-      'limits.maxConection is not a limit; the limits are maxFrameBytes, maxPipelineBytes, maxProjectIdLength, maxDeploymentsPerUser, maxStoredBytesPerUser, maxStoredBytes, maxHistoryEntries, maxConnections, maxUnauthenticatedPerIp, authTimeoutMs, maxHandshakes, maxHandshakesPerIp, handshakeTimeoutMs',
+      'limits.maxConection is not a limit; the limits are maxFrameBytes, maxPipelineBytes, maxProjectIdLength, maxDeploymentsPerUser, maxStoredBytesPerUser, maxStoredBytes, maxHistoryEntries, maxReplyBytesPerUser, maxConnections, maxUnauthenticatedPerIp, authTimeoutMs, maxHandshakes, maxHandshakesPerIp, handshakeTimeoutMs',
     );
   });
 });

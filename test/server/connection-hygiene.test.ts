@@ -241,8 +241,9 @@ describe('sockets that never finish their handshake', () => {
     const partial = tcp(port);
     partial.write('GET /task/service HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgr');
     expect(await closedWithin(silent, 200)).toBe(false);
-    expect(await closedWithin(silent, 1000)).toBe(true);
-    expect(await closedWithin(partial, 1000)).toBe(true);
+    // Generous: on a loaded machine timers fire late, never early (the line above holds the lower bound).
+    expect(await closedWithin(silent, 5000)).toBe(true);
+    expect(await closedWithin(partial, 5000)).toBe(true);
   });
 
   it('counts a keep-alive socket again once its request is answered: half a second request is dropped in time too', async () => {
