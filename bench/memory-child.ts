@@ -10,6 +10,7 @@ import { buildDeployCore } from '../src/core-build.js';
 import { deploymentListJson } from '../src/dap/records.js';
 import type { Caller } from '../src/domain/deploy-service.js';
 import { MEMORY_USERS, memoryDeployment, memoryUserKey, memoryUsers } from './memory-workload.js';
+import { readAll } from '../src/control/paging.js';
 
 export interface MemoryChildResult {
   readonly deployments: number;
@@ -77,7 +78,7 @@ async function measure(count: number): Promise<MemoryChildResult> {
   if (stored !== count) throw new Error(`expected ${count} stored deployments, found ${stored}`);
   const afterList = settledMemory();
   // Keeps the core (and so every record) reachable until after the last measurement.
-  if (core.control.deployments().length !== count) throw new Error('the scheduler does not track every deployment');
+  if (readAll((page) => core.control.deployments(page)).length !== count) throw new Error('the scheduler does not track every deployment');
 
   return {
     deployments: count,

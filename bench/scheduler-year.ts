@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { buildDeployCore, type DeployCore } from '../src/core-build.js';
 import { TICK_SCHEDULES } from './ticks.js';
+import { readAll } from '../src/control/paging.js';
 
 const DAY = 86_400_000;
 
@@ -37,7 +38,10 @@ async function coreWith(deployments: number): Promise<DeployCore> {
 }
 
 function ticksOf(core: DeployCore): number {
-  return core.control.deployments().reduce((n, d) => n + d.counters.fired + d.counters.skipped_overlap + d.counters.skipped_paused, 0);
+  return readAll((page) => core.control.deployments(page)).reduce(
+    (n, d) => n + d.counters.fired + d.counters.skipped_overlap + d.counters.skipped_paused,
+    0,
+  );
 }
 
 function heapMb(): number {

@@ -18,6 +18,7 @@ import { parseUsers } from './auth/users-parse.js';
 import { createControlApi, type ControlApi } from './control/control-api.js';
 import { ControlError } from './control/errors.js';
 import { parseBoolean, parseChoice, parseDuration, parseInstant } from './control/inputs.js';
+import { parseJournalFilter } from './control/wire-inputs.js';
 import { definedFields } from './domain/json.js';
 import { ServerClock, type ClockMode } from './domain/clock.js';
 import { DeployService } from './domain/deploy-service.js';
@@ -238,13 +239,13 @@ export interface InProcessJournal {
 }
 
 /**
- * `journal.find` and `clear` for the in-process doors: the control API's journal and clearJournal
- * (a filter is refused alike). Its entries are the journal's own (FrameJournal.find), which
- * carry `message`; the control API's type promises only what every door shows.
+ * `journal.find` and `clear` for the in-process doors. `find` answers every matching entry at
+ * once, unpaged (a test's own process reads it: no other client waits), each with `message`; a
+ * filter is refused as the control API's journal refuses it.
  */
 export function inProcessJournal(core: DeployCore): InProcessJournal {
   return {
-    find: (filter) => core.control.journal(filter) as JournalEntryWithMessage[],
+    find: (filter) => core.journal.find(parseJournalFilter(filter)),
     clear: () => void core.control.clearJournal(),
   };
 }

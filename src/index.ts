@@ -28,7 +28,9 @@ export type {
   RunBehaviorView,
   Scope,
   UserView,
+  HistoryQuery,
 } from './control/control-api.js';
+export { JOURNAL_PAGE_BYTES, PAGE_LIMITS, readAll, type Page, type PageOptions, type PageOrder, type NextPage } from './control/paging.js';
 export { ControlError, type ControlErrorCode } from './control/errors.js';
 export { createControlClient, ControlClientError, type ControlClient, type ControlClientOptions } from './control/client.js';
 export { controlOpenApi } from './control/openapi.js';

@@ -78,7 +78,7 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
 
     const runs = await control(['runs', '--user', 'local', '--project', 'reports', ...url]);
     expect(runs.code).toBe(0);
-    expect(runs.json().map((r: { scheduledFor: string }) => r.scheduledFor)).toEqual([
+    expect(runs.json().items.map((r: { scheduledFor: string }) => r.scheduledFor)).toEqual([
       '2026-11-26T10:15:00.000Z',
       '2026-11-26T10:30:00.000Z',
       '2026-11-26T10:45:00.000Z',
@@ -108,7 +108,7 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     expect(behavior.json()).toEqual({ durationMs: 1000, outcome: 'completed', hold: true });
     await control(['advance', '1h', ...url]);
     const ticks = await control(['ticks', '--project', 'held', ...url]);
-    expect(ticks.json().map((t: { reason: string }) => t.reason)).toEqual([
+    expect(ticks.json().items.map((t: { reason: string }) => t.reason)).toEqual([
       'fired',
       'skipped_overlap',
       'skipped_overlap',
@@ -121,7 +121,7 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
       /^rocketride-deploy-kit: A run of held is in progress \(run-\d+\); runs never overlap \(RUN_IN_PROGRESS\)\n$/,
     );
 
-    const runId = ticks.json()[0].runId as string;
+    const runId = ticks.json().items[0].runId as string;
     expect((await control(['end-run', runId, '--outcome', 'failed', ...url])).json()).toMatchObject({ id: runId, outcome: 'failed' });
     expect(
       (await control(['run-behavior', '--no-hold', '--duration', '5m', '--user', 'local', '--project', 'held', ...url])).json(),
@@ -137,7 +137,7 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
       startedAt: '2026-11-26T11:07:00.000Z',
     });
     expect((await control(['next', ...url])).json()).toMatchObject({ to: '2026-11-26T11:15:00.000Z' });
-    expect((await control(['deployments', '--user', 'local', ...url])).json()).toHaveLength(1);
+    expect((await control(['deployments', '--user', 'local', ...url])).json().items).toHaveLength(1);
     expect((await control(['clock', ...url])).json()).toMatchObject({ now: '2026-11-26T11:15:00.000Z', mode: 'fake' });
     expect((await control(['set-clock', String(Date.parse('2026-11-26T12:00:00Z')), ...url])).json()).toMatchObject({
       to: '2026-11-26T12:00:00.000Z',
@@ -183,7 +183,7 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     await client.deploy.add({ project_id: 'p1' });
     const journal = await control(['journal', '--command', 'rrext_deploy_add', '--direction', 'in', '--url', server.base]);
     expect(journal.code).toBe(0);
-    expect(journal.json().map((e: { text: string }) => JSON.parse(e.text).arguments)).toEqual([{ pipeline: { project_id: 'p1' } }]);
+    expect(journal.json().items.map((e: { text: string }) => JSON.parse(e.text).arguments)).toEqual([{ pipeline: { project_id: 'p1' } }]);
     const [connection] = (await control(['connections', '--url', server.base])).json();
     expect(connection).toMatchObject({ userId: 'local' });
 
@@ -225,7 +225,9 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     const journal = await control(['journal', '--direction', 'in', '--url', server.base]);
     expect(journal).toMatchObject({ code: 0, stderr: '' });
     expect(journal.stdout).toContain(JSON.stringify(frame));
-    expect(journal.json()).toEqual([expect.objectContaining({ command: 'rrext_deploy_list', type: 'request', userId: null, text: frame })]);
+    expect(journal.json().items).toEqual([
+      expect.objectContaining({ command: 'rrext_deploy_list', type: 'request', userId: null, text: frame }),
+    ]);
   });
 
   it('reports an error answer with its message and code, exit 1', async () => {
@@ -307,12 +309,12 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     const client = await connect(server.ws);
     await client.deploy.add({ project_id: 'berlin' }, { schedule: '0 12 * * *' }); // 12:00 in Berlin is 11:00 UTC in November
     await control(['advance', '3d', '--url', server.base]);
-    const runs = (await control(['runs', '--url', server.base])).json();
+    const runs = (await control(['runs', '--url', server.base])).json().items;
     expect(runs.map((r: { scheduledFor: string; endedAt: string; outcome: string }) => [r.scheduledFor, r.endedAt, r.outcome])).toEqual([
       ['2026-11-27T11:00:00.000Z', '2026-11-27T11:20:00.000Z', 'failed'],
       ['2026-11-28T11:00:00.000Z', '2026-11-28T11:20:00.000Z', 'failed'],
     ]);
-    const [deployment] = (await control(['deployments', '--url', server.base])).json();
+    const [deployment] = (await control(['deployments', '--url', server.base])).json().items;
     expect(deployment.counters).toMatchObject({ fired: 3, failed: 3 });
   });
 
@@ -324,7 +326,7 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
       const server = await serve(['--journal-entries', entries]);
       const client = await connect(server.ws);
       await client.deploy.list();
-      expect((await control(['journal', '--url', server.base])).json()).toHaveLength(kept);
+      expect((await control(['journal', '--url', server.base])).json().items).toHaveLength(kept);
     }
   });
 

@@ -11,6 +11,7 @@ import type { DapConnection, DapReply } from '../dap.js';
 import { expectNone, expectUnchanged } from '../evidence.js';
 import { WORDS, isJsonObject, jsonEqual, projectIdOf, show, viewOf, wireCopy, type JsonObject, type RecordView } from '../model.js';
 import type { Target } from '../target.js';
+import { readPages } from '../control-pages.js';
 
 interface Login {
   readonly c: DapConnection;
@@ -556,8 +557,8 @@ check(
       "the monitor user's list: neither the refused add nor the other user's deployment",
     );
     if ((await t.capabilities()).has('clock-control')) {
-      const all = await t.control('GET', `/deployments?userId=${encodeURIComponent(nobody.userId)}`);
-      const theirs = Array.isArray(all.body) ? (all.body as Array<{ projectId?: unknown }>).map((d) => d.projectId) : [];
+      const all = await readPages((path) => t.control('GET', path), `/deployments?userId=${encodeURIComponent(nobody.userId)}`);
+      const theirs = (all.items as Array<{ projectId?: unknown }>).map((d) => d.projectId);
       expect(theirs, 'the refused add of the user without permissions must have created nothing').not.toContain(mine);
     }
   },

@@ -6,6 +6,7 @@
 import { expect } from 'vitest';
 import type { DapConnection, DapReply } from '../dap.js';
 import type { Target } from '../target.js';
+import { readPages } from '../control-pages.js';
 import { clock } from './clock.js';
 import { SECOND, iso } from './time.js';
 
@@ -189,9 +190,9 @@ export interface TickView {
 const msOf = (value: unknown): number => (typeof value === 'string' ? Date.parse(value) : typeof value === 'number' ? value : NaN);
 
 export async function runsOf(t: Target, d: Deployed): Promise<RunView[]> {
-  const reply = await t.control('GET', `/runs${queryOf(d)}`);
+  const reply = await readPages((path) => t.control('GET', path), `/runs${queryOf(d)}`);
   expect(reply.status, 'GET /control/runs').toBe(200);
-  return (reply.body as Array<Record<string, unknown>>).map((r) => ({
+  return (reply.items as Array<Record<string, unknown>>).map((r) => ({
     id: String(r['id']),
     userId: String(r['userId']),
     trigger: String(r['trigger']),
@@ -203,9 +204,9 @@ export async function runsOf(t: Target, d: Deployed): Promise<RunView[]> {
 }
 
 export async function ticksOf(t: Target, d: Deployed): Promise<TickView[]> {
-  const reply = await t.control('GET', `/ticks${queryOf(d)}`);
+  const reply = await readPages((path) => t.control('GET', path), `/ticks${queryOf(d)}`);
   expect(reply.status, 'GET /control/ticks').toBe(200);
-  return (reply.body as Array<Record<string, unknown>>).map((k) => ({
+  return (reply.items as Array<Record<string, unknown>>).map((k) => ({
     at: msOf(k['at']),
     reason: String(k['reason']),
     runId: typeof k['runId'] === 'string' ? k['runId'] : null,

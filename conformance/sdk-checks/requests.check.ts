@@ -97,7 +97,7 @@ check(['SDK-6'], 'every request is a JSON request with a numeric seq unique on t
   ];
   for (const [op, args] of steps) await sdk.call(op, args);
   const connectionId = sdk.connectionId();
-  const sent = ((await t.control('GET', `/journal?connectionId=${connectionId}&direction=in`)) as JournalEntry[]).map(
+  const sent = ((await t.controlList(`/journal?connectionId=${connectionId}&direction=in`)) as JournalEntry[]).map(
     (e) => withMessage(e).message,
   );
   const seqs = new Set<number>();

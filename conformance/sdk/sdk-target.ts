@@ -10,6 +10,7 @@ import type { FaultSpec, JournalEntry, JournalEntryWithMessage } from 'rocketrid
 import type { Capability } from '../clauses.js';
 import { defineChecks, type CheckSubject } from '../context.js';
 import { Transcript } from '../transcript.js';
+import { readPages } from '../control-pages.js';
 import {
   DEFAULT_ERROR_TYPES,
   DriverError,
@@ -102,8 +103,7 @@ export class SdkUnderTest {
    * ways, each with its text parsed here as `message` (the journal answers frames as their text).
    */
   async frames(): Promise<JournalEntryWithMessage[]> {
-    const entries = (await this.target.control(
-      'GET',
+    const entries = (await this.target.controlList(
       `/journal?userId=${encodeURIComponent(this.userId)}&after=${this.#mark}`,
     )) as JournalEntry[];
     for (const e of entries) this.target.transcript.record(`journal`, e.direction === 'in' ? '>' : '<', e.text);
@@ -124,8 +124,7 @@ export class SdkUnderTest {
 
   /** Reads the connection id off the SDK's `auth` request (once, right after connect). */
   async learnConnection(): Promise<void> {
-    const auth = (await this.target.control(
-      'GET',
+    const auth = (await this.target.controlList(
       `/journal?userId=${encodeURIComponent(this.userId)}&command=auth&direction=in`,
     )) as JournalEntry[];
     const last = auth[auth.length - 1];
@@ -216,6 +215,11 @@ export class SdkTarget implements CheckSubject {
   async end(sdk: SdkUnderTest): Promise<void> {
     this.#open.delete(sdk);
     await sdk.close();
+  }
+
+  /** Every item of a paged control list (control-pages.ts). */
+  async controlList(path: string): Promise<unknown[]> {
+    return (await readPages(async (page) => ({ status: 200, body: await this.control('GET', page) }), path)).items;
   }
 
   /** A control API call; the answer's JSON, or an error with the API's message. */

@@ -35,9 +35,9 @@ test('the app schedules a report: what it sent, what the server stored, and the 
   expect(add?.userId).toBe('local');
 
   // What the server did with it: one deployment, and on the fake clock four runs in an hour.
-  expect(mock.control.deployments().map((d) => [d.userId, d.projectId, d.state])).toEqual([['local', 'weekly-report', 'active']]);
+  expect(mock.control.deployments().items.map((d) => [d.userId, d.projectId, d.state])).toEqual([['local', 'weekly-report', 'active']]);
   mock.control.advance('1h');
-  expect(mock.control.runs().map((run) => run.startedAt.slice(11, 16))).toEqual(['10:15', '10:30', '10:45', '11:00']);
+  expect(mock.control.runs().items.map((run) => run.startedAt.slice(11, 16))).toEqual(['10:15', '10:30', '10:45', '11:00']);
 });
 
 test('the app reports what the server refuses', async () => {
@@ -47,7 +47,7 @@ test('the app reports what the server refuses', async () => {
 
   mock.control.injectFault({ kind: 'fail', command: 'rrext_deploy_add', message: 'Storage is down' });
   await expect(scheduleReport(URL, 'MYAPIKEY', 'r', '@daily')).rejects.toThrow('Storage is down');
-  expect(mock.control.deployments()).toEqual([]);
+  expect(mock.control.deployments().items).toEqual([]);
   expect(mock.journal.find({ command: 'rrext_deploy_add', direction: 'out' }).map((entry) => entry.message?.['message'])).toEqual([
     "Permission 'task.control' denied",
     "Invalid schedule '@every 5m'. Expected \"manual\", a cron preset (@hourly etc.), or a 5-field cron expression.",

@@ -99,7 +99,7 @@ class ReportsScheduleTest(unittest.TestCase):
                          '`serve --clock fake --start-at 2026-11-26T10:07:00Z` and add the deployment again' % START)
 
         # What the app put on the wire: one add, with exactly these arguments, as user `local`.
-        [sent] = control.get('journal', command='rrext_deploy_add', direction='in')
+        [sent] = control.get('journal', command='rrext_deploy_add', direction='in')['items']  # a page: items, next
         self.assertEqual(json.loads(sent['text'])['arguments'], {'pipeline': {'project_id': PROJECT}, 'schedule': '*/15 * * * *'})
         self.assertEqual(sent['userId'], USER)
 
@@ -111,7 +111,7 @@ class ReportsScheduleTest(unittest.TestCase):
         moved = control.post('clock/advance', {'by': '1h'})
         self.assertEqual(moved['to'], '2026-11-26T11:07:00.000Z')
         self.assertEqual(moved['ticks']['fired'], 4)
-        runs = control.get('runs', userId=USER, projectId=PROJECT)
+        runs = control.get('runs', userId=USER, projectId=PROJECT)['items']
         self.assertEqual(runs_at(runs), ['10:15', '10:30', '10:45', '11:00'])
         self.assertEqual(runs[0]['endedAt'], '2026-11-26T10:15:01.000Z')
         self.assertTrue(all(run['outcome'] == 'completed' and run['trigger'] == 'schedule' for run in runs))
@@ -120,8 +120,8 @@ class ReportsScheduleTest(unittest.TestCase):
         control.post('run-behavior', {'hold': True, 'userId': USER, 'projectId': PROJECT})
         moved = control.post('clock/advance', {'by': '1h'})
         self.assertEqual((moved['ticks']['fired'], moved['ticks']['skipped_overlap']), (1, 3))
-        ticks = control.get('ticks', userId=USER, projectId=PROJECT)
-        self.assertEqual([t['reason'] for t in ticks[-4:]], ['fired', 'skipped_overlap', 'skipped_overlap', 'skipped_overlap'])
+        ticks = control.get('ticks', userId=USER, projectId=PROJECT, order='newest', limit=4)['items']  # the latest four
+        self.assertEqual([t['reason'] for t in ticks], ['skipped_overlap', 'skipped_overlap', 'skipped_overlap', 'fired'])
         held = control.get('deployments/%s/%s' % (USER, PROJECT))['runInProgress']
         self.assertEqual(held['scheduledFor'], '2026-11-26T11:15:00.000Z')
         ended = control.post('runs/%s/end' % held['id'], {'outcome': 'failed'})
@@ -168,7 +168,7 @@ class ControlApiTest(unittest.TestCase):
         self.assertEqual((again.exception.status, again.exception.code), (409, 'USER_EXISTS'))
         self.assertEqual(self.control.post('keys/revoke', {'key': 'PYAPPKEY'}), {'key': 'PYAPPKEY', 'revoked': True})
         self.assertEqual(self.control.post('keys/restore', {'key': 'PYAPPKEY'}), {'key': 'PYAPPKEY', 'revoked': False})
-        self.assertEqual(self.control.get('deployments', userId='py-app'), [])
+        self.assertEqual(self.control.get('deployments', userId='py-app'), {'items': [], 'next': None})
 
     def test_faults_to_make_the_server_misbehave(self):
         fault = self.control.post('faults', {'kind': 'fail', 'command': 'rrext_deploy_list', 'message': 'Storage is down'})

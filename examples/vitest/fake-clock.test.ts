@@ -17,8 +17,8 @@ test('a */15 deployment runs at each quarter hour; held runs make ticks skip; a 
   // An hour later: four runs, each a second long (the default run behavior).
   control.advance('1h');
   expect(control.clock().now).toBe('2026-11-26T11:07:00.000Z');
-  expect(control.runs().map((run) => run.startedAt.slice(11, 16))).toEqual(['10:15', '10:30', '10:45', '11:00']);
-  expect(control.runs()[0]).toEqual({
+  expect(control.runs().items.map((run) => run.startedAt.slice(11, 16))).toEqual(['10:15', '10:30', '10:45', '11:00']);
+  expect(control.runs().items[0]).toEqual({
     id: 'run-1',
     userId: 'local',
     projectId: 'report',
@@ -32,7 +32,9 @@ test('a */15 deployment runs at each quarter hour; held runs make ticks skip; a 
   // Runs never overlap: hold the next run open, and the ticks that come due meanwhile are skipped.
   control.setRunBehavior({ hold: true }, { userId: 'local', projectId: 'report' });
   control.advance('1h');
-  expect(control.ticks().slice(-4).map((tick) => tick.reason)).toEqual(['fired', 'skipped_overlap', 'skipped_overlap', 'skipped_overlap']);
+  // Pages read newest first when asked: the last four tick decisions, newest first.
+  const lastFour = control.ticks({ order: 'newest', limit: 4 }).items;
+  expect(lastFour.map((tick) => tick.reason)).toEqual(['skipped_overlap', 'skipped_overlap', 'skipped_overlap', 'fired']);
   const held = control.deployment('local', 'report').runInProgress;
   expect(held).toMatchObject({ id: 'run-5', startedAt: '2026-11-26T11:15:00.000Z', endedAt: null, outcome: null });
   expect(control.endRun(held!.id, 'failed')).toMatchObject({ endedAt: '2026-11-26T12:07:00.000Z', outcome: 'failed' });
@@ -40,7 +42,7 @@ test('a */15 deployment runs at each quarter hour; held runs make ticks skip; a 
   // A revoked owner key turns the deployment errored at its next tick, for good.
   control.revokeKey('MYAPIKEY');
   control.runToNextTick();
-  expect(control.ticks().at(-1)).toMatchObject({ at: '2026-11-26T12:15:00.000Z', reason: 'errored_auth', runId: null });
+  expect(control.ticks({ order: 'newest', limit: 1 }).items[0]).toMatchObject({ at: '2026-11-26T12:15:00.000Z', reason: 'errored_auth', runId: null });
   expect((await client.deploy.status('report')).state).toBe('errored');
   expect(control.deployment('local', 'report').counters).toEqual({
     fired: 5,
@@ -64,13 +66,13 @@ test('a paused deployment records its ticks as skipped, and resuming makes nothi
 
   control.pause('local', 'hourly');
   control.advance('3h');
-  expect(control.ticks().map((tick) => [tick.at.slice(11, 16), tick.reason])).toEqual([
+  expect(control.ticks().items.map((tick) => [tick.at.slice(11, 16), tick.reason])).toEqual([
     ['11:00', 'skipped_paused'],
     ['12:00', 'skipped_paused'],
     ['13:00', 'skipped_paused'],
   ]);
   control.resume('local', 'hourly');
-  expect(control.runs()).toEqual([]);
+  expect(control.runs()).toEqual({ items: [], next: null });
   control.runToNextTick();
-  expect(control.runs().map((run) => run.scheduledFor)).toEqual(['2026-11-26T14:00:00.000Z']);
+  expect(control.runs().items.map((run) => run.scheduledFor)).toEqual(['2026-11-26T14:00:00.000Z']);
 });

@@ -23,6 +23,8 @@ export interface AbuseCase {
   readonly does: string;
   /** `serve` options besides the common ones. */
   readonly serveArgs?: readonly string[];
+  /** The shortest abuse window it needs (the auth timeout must pass in it), in ms. */
+  readonly minAbuseMs?: number;
   /** The bystander changes a deployment on each request (so it waits for the disk) instead of reading one. */
   readonly bystanderChanges?: boolean;
   /** Done before the idle window (state the case needs). */
@@ -172,7 +174,8 @@ function nested(depth: number): unknown {
 
 const idleUnauthenticated: AbuseCase = {
   name: 'idle unauthenticated',
-  does: '200 WebSocket connections from the same address that never authenticate',
+  does: '200 WebSocket connections from the same address that never authenticate, held past the 10 s auth timeout',
+  minAbuseMs: 15_000,
   async abuse(target, until) {
     const connections = await Promise.allSettled(Array.from({ length: 200 }, () => DapConnection.open(target.url)));
     const opened = connections.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));

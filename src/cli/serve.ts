@@ -8,6 +8,7 @@ import { readAllowedOrigins } from '../server/dap-access.js';
 import { isLoopbackName } from '../server/loopback.js';
 import { createMockServer, DEFAULT_PORT } from '../server/mock-server.js';
 import { SHUTDOWN_LIMIT_MS } from '../persist/shutdown.js';
+import { readAll } from '../control/paging.js';
 import { VERSION } from '../version.js';
 import { USAGE } from './usage.js';
 import { NAME, UsageError } from './usage-error.js';
@@ -97,7 +98,8 @@ export async function serve(args: string[]): Promise<number> {
         `(${users.flatMap((u) => u.keys).join(', ')}). Give --users FILE with keys of your own, or --host 127.0.0.1`,
     );
   }
-  if (stateFile !== undefined) console.log(`state file: ${stateFile} (${server.control.deployments().length} deployments loaded)`);
+  if (stateFile !== undefined)
+    console.log(`state file: ${stateFile} (${readAll((page) => server.control.deployments(page)).length} deployments loaded)`);
 
   const signal = await stopSignal;
   const closing = server.close(); // stops listening before it returns: the line below comes after

@@ -17,6 +17,17 @@ import { ControlError } from './errors.js';
 import { CHANGES_STATE } from './operations.js';
 import { parseBoolean, parseChoice, parseDuration, parseInstant, parseObject, parseOptionalText, parseText } from './inputs.js';
 import { parseFaultSpec, parseJournalFilter } from './wire-inputs.js';
+import {
+  JOURNAL_PAGE_BYTES,
+  nextCursor,
+  PAGE_FIELDS,
+  parsePageChoice,
+  type Page,
+  type PageChoice,
+  type PagedList,
+  type PageOptions,
+} from './paging.js';
+import type { MergedPage } from '../scheduler/pages.js';
 
 /** @since 0.2.0 */
 export interface ClockView {
@@ -72,6 +83,12 @@ export interface UserView {
   addedAtRunTime: boolean;
 }
 
+/** Which runs or ticks, and which page of them. @since 0.5.0 */
+export interface HistoryQuery extends PageOptions {
+  userId?: string;
+  projectId?: string;
+}
+
 /** Where a run behavior applies: one deployment, or (omitted) the whole server. */
 export interface Scope {
   userId: string;
@@ -100,11 +117,19 @@ export interface ControlApi {
   resume(userId: string, projectId: string): DeploymentView;
   /** Starts a run now; refused while one is in progress (RUN-9). */
   trigger(userId: string, projectId: string): RunView;
-  /** Scheduling pictures of every deployment, or one user's. */
-  deployments(filter?: { userId?: string }): DeploymentView[];
+  /**
+   * A page of deployments' scheduling pictures (every user's, or one user's), in the order they
+   * were added. Pages: see PageOptions. @since 0.5.0 (before, every deployment as an array)
+   */
+  deployments(options?: { userId?: string } & PageOptions): Page<DeploymentView>;
   deployment(userId: string, projectId: string): DeploymentView;
-  runs(filter?: { userId?: string; projectId?: string }): RunView[];
-  ticks(filter?: { userId?: string; projectId?: string }): TickView[];
+  /**
+   * A page of runs (removed deployments' recent runs included), by start time then run number,
+   * oldest first unless `order: 'newest'`; `userId` and `projectId` filter. @since 0.5.0 (before, an array)
+   */
+  runs(options?: HistoryQuery): Page<RunView>;
+  /** A page of tick decisions, by time then by deployment (older first), filtered like runs. @since 0.5.0 (before, an array) */
+  ticks(options?: HistoryQuery): Page<TickView>;
   /** Ends a run in progress (a held one, typically); the outcome defaults to completed. */
   endRun(runId: string, outcome?: 'completed' | 'failed' | 'cancelled'): RunView;
   /**
@@ -113,12 +138,13 @@ export interface ControlApi {
    */
   setRunBehavior(behavior: { duration?: number | string; outcome?: string; hold?: boolean }, scope?: Scope): RunBehaviorView;
   /**
-   * Frames received and sent, oldest first, that match every field of the filter (the frame
-   * journal). `direction: 'in'` selects what clients sent. Each entry carries the frame's
-   * `text` as it passed (never parsed and written out again), so every door answers the same.
-   * @since 0.3.0
+   * A page of the frames received and sent that match every field of the filter (the frame
+   * journal), oldest first unless `order: 'newest'`. `direction: 'in'` selects what clients
+   * sent. Each entry carries the frame's `text` as it passed (never parsed and written out
+   * again), so every door answers the same. A page holds at most JOURNAL_PAGE_BYTES of frame
+   * text besides its first entry. @since 0.3.0 (a page since 0.5.0; before, an array)
    */
-  journal(filter?: JournalFilter): JournalEntry[];
+  journal(options?: JournalFilter & PageOptions): Page<JournalEntry>;
   /** Forgets the journal's entries. @since 0.3.0 */
   clearJournal(): { cleared: number };
   /** The open DAP connections. @since 0.3.0 */
@@ -182,11 +208,22 @@ export function createControlApi({
     if (!users.hasKey(k)) throw new ControlError('KEY_NOT_FOUND', `No user has the key '${k}'`);
     return k;
   };
-  const filter = (value: { userId?: unknown; projectId?: unknown } | undefined) => {
-    const f = parseObject(value ?? {}, 'filter');
+  const filter = (f: Record<string, unknown>) => {
     const userId = parseOptionalText(f['userId'], 'userId');
     const projectId = parseOptionalText(f['projectId'], 'projectId');
     return { ...(userId !== undefined && { userId }), ...(projectId !== undefined && { projectId }) };
+  };
+  /** A list's page, its items shown with `view`. */
+  const paged = <T, V>(
+    list: PagedList,
+    options: unknown,
+    read: (f: Record<string, unknown>, choice: PageChoice) => MergedPage<T>,
+    view: (item: T) => V,
+  ): Page<V> => {
+    const { rest, page } = splitPageOptions(options);
+    const choice = parsePageChoice(list, page);
+    const { items, last } = read(rest, choice);
+    return { items: items.map(view), next: nextCursor(list, choice.order, last) };
   };
 
   const api: ControlApi = {
@@ -233,13 +270,11 @@ export function createControlApi({
       return api.deployment(u, p);
     },
     trigger: (userId, projectId) => runView(scheduler.trigger(...ids(userId, projectId))),
-    deployments: (f) => {
-      const { userId } = filter(f);
-      return scheduler.describeAll(userId).map(deploymentView);
-    },
+    deployments: (options) =>
+      paged('deployments', options, (f, choice) => scheduler.deploymentPage(filter(f).userId, choice), deploymentView),
     deployment: (userId, projectId) => deploymentView(scheduler.describe(...ids(userId, projectId))),
-    runs: (f) => scheduler.runs(filter(f)).map(runView),
-    ticks: (f) => scheduler.ticks(filter(f)).map(tickView),
+    runs: (options) => paged('runs', options, (f, choice) => scheduler.runPage(filter(f), choice), runView),
+    ticks: (options) => paged('ticks', options, (f, choice) => scheduler.tickPage(filter(f), choice), tickView),
     endRun: (runId, outcome = 'completed') =>
       runView(scheduler.endRun(parseText(runId, 'runId'), parseChoice(outcome, 'outcome', RUN_OUTCOMES))),
 
@@ -257,7 +292,16 @@ export function createControlApi({
       const [u, p] = ids(s['userId'], s['projectId']);
       return { ...scheduler.setRunBehavior(change, { userId: u, projectId: p }) };
     },
-    journal: (f) => journal.find(parseJournalFilter(f)),
+    journal: (options) =>
+      paged(
+        'journal',
+        options,
+        (f, { order, limit, after }) => {
+          const page = journal.page(parseJournalFilter(f), { order, limit, from: after?.primary, maxBytes: JOURNAL_PAGE_BYTES });
+          return { items: page.items, last: page.last === undefined ? undefined : { primary: page.last, secondary: 0 } };
+        },
+        (entry): JournalEntry => entry,
+      ),
     clearJournal: () => ({ cleared: journal.clear() }),
     connections: () => connections.list(),
     injectFault: (spec) => faultPlan.add(parseFaultSpec(spec)),
@@ -314,6 +358,15 @@ function wrapBadInput<T>(fn: () => T): T {
   } catch (error) {
     throw new ControlError('BAD_INPUT', `Invalid user: ${(error as Error).message.replace(/^users\[0\]\.?/, '')}`);
   }
+}
+
+/** A paged read's options split into what filters and what chooses the page. */
+function splitPageOptions(options: unknown): { rest: Record<string, unknown>; page: Record<string, unknown> } {
+  const all = parseObject(options ?? {}, 'options');
+  const rest: Record<string, unknown> = {};
+  const page: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(all)) ((PAGE_FIELDS as readonly string[]).includes(name) ? page : rest)[name] = value;
+  return { rest, page };
 }
 
 function ids(userId: unknown, projectId: unknown): [string, string] {

@@ -88,6 +88,13 @@ export function parseObject(value: unknown, field: string): Record<string, unkno
   throw badInput(`${field} must be a JSON object (got ${show(value)})`);
 }
 
+/** A whole number (or its decimal string, as query strings carry it) of at least `min`. */
+export function wholeNumber(value: unknown, field: string, min: number): number {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n === 'number' && Number.isSafeInteger(n) && n >= min) return n;
+  throw badInput(`${field} must be a whole number of at least ${min} (got ${JSON.stringify(value) ?? String(value)})`);
+}
+
 export function badInput(message: string): ControlError {
   return new ControlError('BAD_INPUT', message);
 }

@@ -9,6 +9,15 @@ type Schema = Readonly<Record<string, unknown>>;
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const list = (name: string): Schema => ({ type: 'array', items: ref(name) });
+/** A page of a paged list (paging.ts): its items, and the cursor of the next page or null. */
+const page = (items: Schema): Schema =>
+  object({
+    items: { type: 'array', items },
+    next: {
+      ...nullable({ type: 'string' }),
+      description: 'The cursor of the next page (pass it as cursor), or null when this page is the last',
+    },
+  });
 const instant: Schema = { type: 'string', format: 'date-time', description: 'An ISO 8601 instant in UTC' };
 const nullable = (schema: Schema): Schema => ({ oneOf: [schema, { type: 'null' }] });
 const counts = (names: readonly string[]): Schema => object(Object.fromEntries(names.map((n) => [n, { type: 'integer', minimum: 0 }])));
@@ -81,23 +90,21 @@ export const VIEW_SCHEMAS = {
     nextDue: { type: 'array', items: instant },
     runBehavior: ref('RunBehaviorView'),
   }),
-  DeploymentViews: list('DeploymentView'),
+  DeploymentPage: page(ref('DeploymentView')),
   RunView,
-  RunViews: list('RunView'),
-  TickViews: {
-    type: 'array',
-    items: object({
+  RunPage: page(ref('RunView')),
+  TickPage: page(
+    object({
       at: instant,
       userId: { type: 'string' },
       projectId: { type: 'string' },
       reason: { enum: TICK_REASONS },
       runId: nullable({ type: 'string' }),
     }),
-  },
+  ),
   RunBehaviorView,
-  JournalEntries: {
-    type: 'array',
-    items: object(
+  JournalPage: page(
+    object(
       {
         id: { type: 'integer' },
         connectionId: { type: 'integer' },
@@ -121,7 +128,7 @@ export const VIEW_SCHEMAS = {
       },
       ['payloadBytes'],
     ),
-  },
+  ),
   Cleared: object({ cleared: { type: 'integer', minimum: 0 } }),
   ConnectionViews: {
     type: 'array',

@@ -11,6 +11,7 @@
 import { FAULT_KINDS } from '../dap/fault-plan.js';
 import { BEHAVIOR_OUTCOMES, RUN_OUTCOMES } from '../scheduler/types.js';
 import type { ControlApi } from './control-api.js';
+import { JOURNAL_PAGE_BYTES, PAGE_FIELDS, PAGE_LIMITS, PAGE_ORDERS } from './paging.js';
 import type { ResultSchema } from './openapi-schemas.js';
 import { FAULT_SPEC_FIELDS, JOURNAL_FILTER_FIELDS } from './wire-inputs.js';
 
@@ -83,6 +84,18 @@ const FIELDS = {
   code: { type: 'whole', placeholder: 'N', description: 'close: the WebSocket close code' },
   reason: { type: 'text', placeholder: 'R', description: 'close: the close reason' },
   faultId: { type: 'text', placeholder: 'ID', description: 'A fault id, as injectFault answered it' },
+  limit: {
+    type: 'whole',
+    placeholder: 'N',
+    description: `Most items in the page (default ${PAGE_LIMITS.default}, at most ${PAGE_LIMITS.max})`,
+  },
+  cursor: { type: 'text', placeholder: 'CURSOR', description: "Where the page starts: the previous page's next" },
+  order: {
+    type: 'choice',
+    placeholder: 'oldest|newest',
+    choices: PAGE_ORDERS,
+    description: 'oldest first (the default) or newest first; a cursor keeps its order',
+  },
 } as const satisfies Record<string, Field>;
 
 export type FieldName = keyof typeof FIELDS;
@@ -147,6 +160,7 @@ const input = (name: FieldName, narrow: Partial<Omit<Input, 'name'>> = {}): Inpu
 const optional = (name: FieldName, narrow: Partial<Omit<Input, 'name'>> = {}): Input => input(name, { optional: true, ...narrow });
 const deploymentInputs = [input('userId'), input('projectId')];
 const FILTER = [optional('userId'), optional('projectId')];
+const PAGE = PAGE_FIELDS.map((name) => optional(name));
 
 /** Every control operation. Order is the order of the docs, the usage text and the index of endpoints. */
 export const OPERATIONS = {
@@ -224,13 +238,13 @@ export const OPERATIONS = {
     result: 'KeyState',
   },
   deployments: {
-    summary: "Every deployment's scheduling picture, or one user's",
-    inputs: [optional('userId')],
-    params: [{ fields: ['userId'] }],
+    summary: "A page of deployments' scheduling pictures, or one user's, in the order they were added",
+    inputs: [optional('userId'), ...PAGE],
+    params: [{ fields: ['userId', ...PAGE_FIELDS] }],
     http: { method: 'GET', path: 'deployments' },
     cli: { word: 'deployments', args: [], example: 'deployments --user local' },
     changesState: false,
-    result: 'DeploymentViews',
+    result: 'DeploymentPage',
   },
   deployment: {
     summary: "One deployment's scheduling picture",
@@ -269,22 +283,22 @@ export const OPERATIONS = {
     result: 'RunView',
   },
   runs: {
-    summary: 'Runs, oldest first',
-    inputs: FILTER,
-    params: [{ fields: ['userId', 'projectId'] }],
+    summary: 'A page of runs, by start time (oldest first unless asked)',
+    inputs: [...FILTER, ...PAGE],
+    params: [{ fields: ['userId', 'projectId', ...PAGE_FIELDS] }],
     http: { method: 'GET', path: 'runs' },
     cli: { word: 'runs', args: [], example: 'runs --user local --project reports' },
     changesState: false,
-    result: 'RunViews',
+    result: 'RunPage',
   },
   ticks: {
-    summary: 'Tick decisions, oldest first',
-    inputs: FILTER,
-    params: [{ fields: ['userId', 'projectId'] }],
+    summary: 'A page of tick decisions, by time (oldest first unless asked)',
+    inputs: [...FILTER, ...PAGE],
+    params: [{ fields: ['userId', 'projectId', ...PAGE_FIELDS] }],
     http: { method: 'GET', path: 'ticks' },
-    cli: { word: 'ticks', args: [], example: 'ticks --project reports' },
+    cli: { word: 'ticks', args: [], example: 'ticks --project reports --order newest --limit 10' },
     changesState: false,
-    result: 'TickViews',
+    result: 'TickPage',
   },
   endRun: {
     summary: 'End a run in progress: completed (the default), failed or cancelled',
@@ -309,13 +323,13 @@ export const OPERATIONS = {
     result: 'RunBehaviorView',
   },
   journal: {
-    summary: 'Frames received and sent (the frame journal), oldest first',
-    inputs: JOURNAL_FILTER_FIELDS.map((name) => optional(name)),
-    params: [{ fields: JOURNAL_FILTER_FIELDS }],
+    summary: `A page of the frames received and sent (the frame journal), oldest first unless asked; at most ${JOURNAL_PAGE_BYTES / 1024 / 1024} MiB of frame text a page`,
+    inputs: [...JOURNAL_FILTER_FIELDS.map((name) => optional(name)), ...PAGE],
+    params: [{ fields: [...JOURNAL_FILTER_FIELDS, ...PAGE_FIELDS] }],
     http: { method: 'GET', path: 'journal' },
     cli: { word: 'journal', args: [], example: 'journal --command rrext_deploy_add --direction in' },
     changesState: false,
-    result: 'JournalEntries',
+    result: 'JournalPage',
   },
   clearJournal: {
     summary: "Forget the journal's entries",

@@ -5,7 +5,7 @@
  */
 import { FAULT_KINDS, type FaultKind, type FaultSpec } from '../dap/fault-plan.js';
 import type { JournalFilter } from '../dap/journal.js';
-import { badInput, parseChoice, parseDuration, parseObject, parseOptionalText, parseText } from './inputs.js';
+import { badInput, parseChoice, parseDuration, parseObject, parseOptionalText, parseText, wholeNumber } from './inputs.js';
 import { definedFields } from '../domain/json.js';
 
 const SCOPE_FIELDS = ['kind', 'command', 'connectionId', 'userId', 'count'] as const;
@@ -99,11 +99,4 @@ function jsonObject(value: unknown, field: string): Record<string, unknown> {
     throw badInput(`${field} must be JSON: ${(error as Error).message}`);
   }
   return JSON.parse(text) as Record<string, unknown>;
-}
-
-/** A whole number (or its decimal string, as query strings carry it) of at least `min`. */
-function wholeNumber(value: unknown, field: string, min: number): number {
-  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof n === 'number' && Number.isSafeInteger(n) && n >= min) return n;
-  throw badInput(`${field} must be a whole number of at least ${min} (got ${JSON.stringify(value) ?? String(value)})`);
 }

@@ -6,9 +6,19 @@
 
 import { scanNesting } from './nesting.js';
 
+/**
+ * A frame's top-level `command` and `type` when it is a JSON object with a string there, else
+ * null: what the journal shows of every frame, read here once as the frame is decoded.
+ */
+export interface FrameHeading {
+  readonly command: string | null;
+  readonly type: string | null;
+}
+
 /** A well-formed request. */
 export interface DapRequest {
   readonly kind: 'request';
+  readonly heading: FrameHeading;
   readonly seq: number;
   readonly command: string;
   readonly arguments: Record<string, unknown>;
@@ -17,6 +27,7 @@ export interface DapRequest {
 /** A frame whose `seq` is readable but which is not a valid request. */
 export interface BadRequest {
   readonly kind: 'bad';
+  readonly heading: FrameHeading;
   readonly seq: number;
   readonly command: string;
   readonly message: string;
@@ -24,6 +35,7 @@ export interface BadRequest {
 
 export interface DroppedFrame {
   readonly kind: 'drop';
+  readonly heading: FrameHeading;
   readonly reason: string;
 }
 
@@ -87,31 +99,35 @@ export function decodeSplitFrame(header: string, payload?: Uint8Array): DecodedF
   return decodeMessage(message, payload);
 }
 
-const NOT_JSON: DroppedFrame = { kind: 'drop', reason: 'not JSON' };
+const NO_HEADING: FrameHeading = { command: null, type: null };
+const NOT_JSON: DroppedFrame = { kind: 'drop', heading: NO_HEADING, reason: 'not JSON' };
 
 /** Validates a parsed JSON value as a request envelope. */
 function decodeMessage(message: unknown, payload?: Uint8Array): DecodedFrame {
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-    return { kind: 'drop', reason: 'not a JSON object' };
+    return { kind: 'drop', heading: NO_HEADING, reason: 'not a JSON object' };
   }
   const m = message as Record<string, unknown>;
+  const heading: FrameHeading = { command: stringOrNull(m['command']), type: stringOrNull(m['type']) };
   const seq = m['seq'];
   // JSON can spell an infinite number (1e400); it could not be echoed as a number, so it is unreadable.
-  if (typeof seq !== 'number' || !Number.isFinite(seq)) return { kind: 'drop', reason: "no numeric 'seq'" };
+  if (typeof seq !== 'number' || !Number.isFinite(seq)) return { kind: 'drop', heading, reason: "no numeric 'seq'" };
   const command = m['command'];
   if (typeof command !== 'string' || command === '') {
-    return bad(seq, typeof command === 'string' ? command : '', "'command' must be a non-empty string");
+    return bad(heading, seq, typeof command === 'string' ? command : '', "'command' must be a non-empty string");
   }
-  if (m['type'] !== 'request') return bad(seq, command, `'type' must be "request"`);
+  if (m['type'] !== 'request') return bad(heading, seq, command, `'type' must be "request"`);
   const args = m['arguments'];
   if (args !== undefined && args !== null && (typeof args !== 'object' || Array.isArray(args))) {
-    return bad(seq, command, "'arguments' must be an object");
+    return bad(heading, seq, command, "'arguments' must be an object");
   }
   const decodedArgs = (args ?? {}) as Record<string, unknown>;
   if (payload !== undefined) decodedArgs['data'] = payload;
-  return { kind: 'request', seq, command, arguments: decodedArgs };
+  return { kind: 'request', heading, seq, command, arguments: decodedArgs };
 }
 
-function bad(seq: number, command: string, problem: string): BadRequest {
-  return { kind: 'bad', seq, command, message: `Invalid request: ${problem}` };
+function bad(heading: FrameHeading, seq: number, command: string, problem: string): BadRequest {
+  return { kind: 'bad', heading, seq, command, message: `Invalid request: ${problem}` };
 }
+
+const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);

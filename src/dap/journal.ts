@@ -9,15 +9,15 @@
  * byte ring, and what else an entry has lives in typed arrays, both rings growing by doubling
  * up to the limits. An entry is decoded only when read.
  *
- * A read shows each frame as its text: nothing a client sent is parsed whole to be shown and
- * written out again (JSON.stringify recurses, so a frame nested 10,000 deep overflowed the
- * stack, and pretty-printing it grew with the square of its depth). Only its top-level
- * `command` and `type` are read, from a copy cut to one level when it nests (nesting.ts), in
- * time linear in its length; in-process, `message` parses an entry when asked for.
+ * A read shows each frame as its text: nothing a client sent is parsed to be shown and written
+ * out again (JSON.stringify recurses, so a frame nested 10,000 deep overflowed the stack, and
+ * pretty-printing it grew with the square of its depth). Its top-level `command` and `type` are
+ * recorded with it, as the session decoded them (frames.ts FrameHeading), so a read costs the
+ * text's decoding and nothing that grows with how a frame nests; in-process, `message` parses
+ * an entry when asked for.
  */
 import { utf8Length } from '../domain/json.js';
-import { checkJson } from './json-syntax.js';
-import { hasMoreOpeningsThan } from './nesting.js';
+import type { FrameHeading } from './frames.js';
 
 /** How a journal is bounded. @since 0.3.0 */
 export interface JournalLimits {
@@ -97,6 +97,30 @@ export interface JournalFilter {
   after?: number;
 }
 
+/** A journal page: which entries, how many, and where to start (the entry id the previous page ended at). */
+export interface JournalPageRequest {
+  readonly order: 'oldest' | 'newest';
+  readonly limit: number;
+  /** Entries past this id in the page's order (oldest: larger ids; newest: smaller). */
+  readonly from?: number | undefined;
+  /** Most bytes of frame text in the page, besides its first entry. */
+  readonly maxBytes: number;
+}
+
+export interface JournalPage {
+  readonly items: JournalEntryWithMessage[];
+  /** The last entry's id when more matching entries follow, else undefined. */
+  readonly last: number | undefined;
+}
+
+/**
+ * Commands and types are kept as references to one string per distinct name, up to this many
+ * names of up to NAME_LENGTH characters (`rrext_deploy_add`, `response`): no string per entry.
+ * Any other is kept as the frame carried it (it is part of the frame, so the bytes limit bounds it).
+ */
+const NAMES = 1024;
+const NAME_LENGTH = 64;
+
 /** The byte ring's first size (or the bytes limit, if smaller); it doubles as frames need. */
 const INITIAL_BYTES = 64 * 1024;
 /** The entry ring's first size (or the entries limit, if smaller). */
@@ -145,6 +169,9 @@ export class FrameJournal {
   // (references to user ids the server already holds, not new strings).
   #meta: Float64Array = EMPTY_META;
   #users: Array<string | undefined> = [];
+  #commands: Array<string | null> = [];
+  #types: Array<string | null> = [];
+  readonly #names = new Map<string, string>();
   #capacity = 0;
   #first = 0;
   #count = 0;
@@ -179,8 +206,8 @@ export class FrameJournal {
    * Records a frame and returns its id, for `attribute`; 0 when the journal is off. `frame` is
    * the frame's text (for a binary frame: its JSON header), or those bytes as received (UTF-8,
    * copied as they are: no decoding and encoding again); `payloadBytes`, a binary frame's
-   * payload size. A frame larger than the whole bytes limit gets an id but is not kept: it
-   * counts as dropped.
+   * payload size; `heading`, its top-level command and type. A frame larger than the whole
+   * bytes limit gets an id but is not kept: it counts as dropped.
    */
   record(
     connectionId: number,
@@ -188,6 +215,7 @@ export class FrameJournal {
     frame: string | Uint8Array,
     payloadBytes: number | undefined,
     userId: string | undefined,
+    heading: FrameHeading,
   ): number {
     if (this.#maxEntries === 0) return 0;
     const id = this.#nextId++;
@@ -228,8 +256,19 @@ export class FrameJournal {
     meta[at + LENGTH] = n;
     meta[at + DIRECTION] = direction === 'in' ? IN : OUT;
     this.#users[slot] = userId;
+    this.#commands[slot] = this.#name(heading.command);
+    this.#types[slot] = this.#name(heading.type);
     this.#count += 1;
     return id;
+  }
+
+  /** The one string kept for a command or type name (see NAMES). */
+  #name(name: string | null): string | null {
+    if (name === null) return null;
+    const known = this.#names.get(name);
+    if (known !== undefined) return known;
+    if (name.length <= NAME_LENGTH && this.#names.size < NAMES) this.#names.set(name, name);
+    return name;
   }
 
   /**
@@ -245,21 +284,47 @@ export class FrameJournal {
 
   /** The entries that match every field of `filter`, oldest first: fresh views, each with `message` parsed when first read. */
   find(filter: JournalFilter = {}): JournalEntryWithMessage[] {
-    const out: JournalEntryWithMessage[] = [];
-    const { connectionId, userId, command, type } = filter;
-    const direction = filter.direction === undefined ? -1 : filter.direction === 'in' ? IN : OUT;
-    const meta = this.#meta;
-    for (let k = filter.after === undefined ? 0 : this.#indexAfter(filter.after); k < this.#count; k++) {
-      const slot = this.#slot(k);
-      if (connectionId !== undefined && meta[slot * STRIDE + CONNECTION] !== connectionId) continue;
-      if (direction !== -1 && meta[slot * STRIDE + DIRECTION] !== direction) continue;
-      if (userId !== undefined && this.#users[slot] !== userId) continue;
-      const view = this.#view(slot);
-      if (command !== undefined && view.command !== command) continue;
-      if (type !== undefined && view.type !== type) continue;
-      out.push(view);
+    return this.page(filter, { order: 'oldest', limit: Infinity, maxBytes: Infinity }).items;
+  }
+
+  /**
+   * A page of the entries that match every field of `filter`: at most `limit`, and no more frame
+   * text than `maxBytes` past the first. Reads only the entries it skips or shows (and, to know
+   * whether more follow, the ones up to the next match).
+   */
+  page(filter: JournalFilter, request: JournalPageRequest): JournalPage {
+    const items: JournalEntryWithMessage[] = [];
+    const newest = request.order === 'newest';
+    // Positions (0 = oldest) the page may read: past `after`, and past the previous page's last entry.
+    let lo = filter.after === undefined ? 0 : this.#indexAfter(filter.after);
+    let hi = this.#count;
+    if (request.from !== undefined) {
+      if (newest) hi = Math.min(hi, this.#indexAfter(request.from - 1));
+      else lo = Math.max(lo, this.#indexAfter(request.from));
     }
-    return out;
+    let bytes = 0;
+    let last: number | undefined;
+    for (let n = 0; n < hi - lo; n++) {
+      const slot = this.#slot(newest ? hi - 1 - n : lo + n);
+      if (!this.#matches(slot, filter)) continue;
+      const length = this.#meta[slot * STRIDE + LENGTH]!;
+      if (items.length >= request.limit || (items.length > 0 && bytes + length > request.maxBytes)) {
+        last = items[items.length - 1]!.id;
+        break;
+      }
+      bytes += length;
+      items.push(this.#view(slot));
+    }
+    return { items, last };
+  }
+
+  #matches(slot: number, { connectionId, userId, command, type, direction }: JournalFilter): boolean {
+    const at = slot * STRIDE;
+    if (connectionId !== undefined && this.#meta[at + CONNECTION] !== connectionId) return false;
+    if (direction !== undefined && this.#meta[at + DIRECTION] !== (direction === 'in' ? IN : OUT)) return false;
+    if (userId !== undefined && this.#users[slot] !== userId) return false;
+    if (command !== undefined && this.#commands[slot] !== command) return false;
+    return type === undefined || this.#types[slot] === type;
   }
 
   /** Forgets every entry (and the memory they took); ids keep increasing, so a mark taken before stays meaningful. */
@@ -270,6 +335,9 @@ export class FrameJournal {
     this.#bytesUsed = 0;
     this.#meta = EMPTY_META;
     this.#users = [];
+    this.#commands = [];
+    this.#types = [];
+    this.#names.clear();
     this.#capacity = 0;
     this.#first = 0;
     this.#count = 0;
@@ -323,6 +391,8 @@ export class FrameJournal {
     const slot = this.#first;
     const n = this.#meta[slot * STRIDE + LENGTH]!;
     this.#users[slot] = undefined;
+    this.#commands[slot] = null;
+    this.#types[slot] = null;
     this.#byteHead += n;
     if (this.#byteHead >= this.#buf.length) this.#byteHead -= this.#buf.length;
     this.#bytesUsed -= n;
@@ -337,13 +407,19 @@ export class FrameJournal {
     const capacity = Math.min(this.#capacity === 0 ? this.#initialEntries : this.#capacity * 2, this.#maxEntries);
     const meta = new Float64Array(capacity * STRIDE);
     const users = new Array<string | undefined>(capacity).fill(undefined);
+    const commands = new Array<string | null>(capacity).fill(null);
+    const types = new Array<string | null>(capacity).fill(null);
     for (let k = 0; k < this.#count; k++) {
       const slot = this.#slot(k);
       meta.set(this.#meta.subarray(slot * STRIDE, (slot + 1) * STRIDE), k * STRIDE);
       users[k] = this.#users[slot];
+      commands[k] = this.#commands[slot]!;
+      types[k] = this.#types[slot]!;
     }
     this.#meta = meta;
     this.#users = users;
+    this.#commands = commands;
+    this.#types = types;
     this.#capacity = capacity;
     this.#first = 0;
   }
@@ -389,27 +465,12 @@ export class FrameJournal {
       new Date(meta[at + AT]!).toISOString(),
       meta[at + DIRECTION] === IN ? 'in' : 'out',
       this.#users[slot] ?? null,
+      this.#commands[slot]!,
+      this.#types[slot]!,
       this.#text(slot),
       meta[at + PAYLOAD]!,
     );
   }
-}
-
-/**
- * A frame with up to this many `[` and `{` in all is parsed whole to read its command and type
- * (it cannot nest deeper, and JSON.parse is fastest); one with more is first cut to one level.
- */
-const PARSED_WHOLE_UP_TO = 64;
-
-/** The top level of a frame's text, if it is a JSON object, its nested arrays and objects read as null when it has many. */
-function topLevelOf(text: string): Record<string, unknown> | null {
-  let source = text;
-  if (hasMoreOpeningsThan(text, PARSED_WHOLE_UP_TO)) {
-    const check = checkJson(text, 1);
-    if (check === 'invalid') return null;
-    source = check.shallow ?? text;
-  }
-  return parseObject(source);
 }
 
 /** JSON text parsed, if it is an object; null for anything else (or what this engine's JSON.parse cannot take). */
@@ -421,8 +482,6 @@ function parseObject(text: string): Record<string, unknown> | null {
     return null; // not JSON: the text shows what it was
   }
 }
-
-const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 /**
  * A journal entry as find() answers it: its fields are own properties (what JSON.stringify and
@@ -447,6 +506,8 @@ class Entry implements JournalEntryWithMessage {
     at: string,
     direction: 'in' | 'out',
     userId: string | null,
+    command: string | null,
+    type: string | null,
     text: string,
     payloadBytes: number,
   ) {
@@ -455,9 +516,8 @@ class Entry implements JournalEntryWithMessage {
     this.at = at;
     this.direction = direction;
     this.userId = userId;
-    const top = topLevelOf(text);
-    this.command = stringOrNull(top?.['command']);
-    this.type = stringOrNull(top?.['type']);
+    this.command = command;
+    this.type = type;
     this.text = text;
     // Only a binary frame has one: an own property then, absent otherwise (as in its JSON).
     if (payloadBytes >= 0) this.payloadBytes = payloadBytes;

@@ -135,9 +135,9 @@ export class DapSession {
     // The journal copies the header's bytes as they came (the text decoded from them is the same).
     const journal = this.ctx.journal;
     const bytes = typeof data === 'string' || payload === undefined ? data : data.subarray(0, data.length - payload.length - 1);
-    const entryId = journal ? journal.record(this.id, 'in', bytes, payload?.length, requestUser) : 0;
-    if (this.#closing) return this.#out.unanswered?.();
     const frame = decodeSplitFrame(header, payload);
+    const entryId = journal ? journal.record(this.id, 'in', bytes, payload?.length, requestUser, frame.heading) : 0;
+    if (this.#closing) return this.#out.unanswered?.();
     if (frame.kind === 'drop') {
       this.#out.unanswered?.();
       this.ctx.onDroppedFrame?.(frame.reason);
@@ -246,7 +246,7 @@ export class DapSession {
         'json' in outcome
           ? `${head},"success":true,"body":${outcome.json}}`
           : `${head},"success":false,"message":${JSON.stringify(outcome.error)}}`;
-      this.ctx.journal?.record(this.id, 'out', text, undefined, userId);
+      this.ctx.journal?.record(this.id, 'out', text, undefined, userId, { command, type: 'response' });
       this.#out.send(text);
       if ('error' in outcome && outcome.close) this.#closeConnection(CLOSE_AFTER_REFUSAL, outcome.error);
     };

@@ -22,6 +22,8 @@ const TRIGGERS: readonly Run['trigger'][] = ['schedule', 'manual'];
 export class HistoryBudget {
   /** Entries kept by every log together. */
   #kept = 0;
+  /** Bumped by every change to any log's entries: a page read at one version is the same until it moves. */
+  version = 0;
   #logs = 0;
   #share: number;
 
@@ -56,6 +58,7 @@ export class HistoryBudget {
 
   /** A log is forgotten, with its entries (a removed deployment's history, dropped at last). */
   closed(log: { readonly size: number }): void {
+    this.version += 1;
     this.#logs -= 1;
     this.#kept -= log.size;
     this.#reshare();
@@ -68,6 +71,7 @@ export class HistoryBudget {
 
   /** Every log forgotten. */
   reset(): void {
+    this.version += 1;
     this.#kept = 0;
     this.#logs = 0;
     this.#reshare();
@@ -97,7 +101,7 @@ abstract class HistoryLog {
   #start = 0;
 
   constructor(
-    private readonly budget: HistoryBudget,
+    protected readonly budget: HistoryBudget,
     private readonly stride: number,
   ) {
     budget.opened();
@@ -110,6 +114,7 @@ abstract class HistoryLog {
 
   /** Where a new entry goes (an index into `data`): a new slot, or the oldest entry's. */
   protected nextEntry(): number {
+    this.budget.version += 1;
     const share = this.budget.share;
     if (this.#count > share) this.#relayout(share, share);
     if (this.#count < share && (this.#count === 0 || !this.budget.full)) {
@@ -128,6 +133,11 @@ abstract class HistoryLog {
     for (let i = 0; i < this.#count; i++) yield this.#slotAt(i);
   }
 
+  /** Index into `data` of the `i`th entry from the oldest (0 <= i < size): for reading entries in place, as pages do. */
+  slotOf(i: number): number {
+    return this.#slotAt(i);
+  }
+
   /** Index into `data` of the newest entry, or -1. */
   newestEntry(): number {
     return this.#count === 0 ? -1 : this.#slotAt(this.#count - 1);
@@ -135,7 +145,9 @@ abstract class HistoryLog {
 
   /** Index into `data` of the `i`th entry from the oldest (`i` may be the count: the slot after the newest). */
   #slotAt(i: number): number {
-    return ((this.#start + i) % this.#capacity) * this.stride;
+    // i <= count <= capacity: one subtraction wraps it (no division on a page's hot path).
+    const slot = this.#start + i;
+    return (slot >= this.#capacity ? slot - this.#capacity : slot) * this.stride;
   }
 
   /** Moves the newest `keep` entries, oldest first, into arrays of `capacity` entries. */
@@ -179,7 +191,21 @@ export class TickLog extends HistoryLog {
   }
 
   toArray(): TickEntry[] {
-    return [...this.order()].map((i) => ({ at: this.data[i]!, reason: REASONS[this.data[i + 1]!]!, run: this.data[i + 2]! }));
+    return [...this.order()].map((i) => this.#entry(i));
+  }
+
+  /** When the `i`th tick from the oldest was decided. */
+  atOf(i: number): number {
+    return this.data[this.slotOf(i)]!;
+  }
+
+  /** The `i`th tick from the oldest. */
+  entryAt(i: number): TickEntry {
+    return this.#entry(this.slotOf(i));
+  }
+
+  #entry(i: number): TickEntry {
+    return { at: this.data[i]!, reason: REASONS[this.data[i + 1]!]!, run: this.data[i + 2]! };
   }
 }
 
@@ -213,6 +239,7 @@ export class RunLog extends HistoryLog {
 
   /** Ends the newest run (runs of one deployment never overlap, so the open one is the newest). */
   endNewest(at: number, outcome: RunOutcome): void {
+    this.budget.version += 1;
     const i = this.newestEntry();
     this.data[i + 4] = at;
     this.data[i + 5] = OUTCOMES.indexOf(outcome);
@@ -220,6 +247,20 @@ export class RunLog extends HistoryLog {
 
   toArray(): RunEntry[] {
     return [...this.order()].map((i) => this.#entry(i));
+  }
+
+  /** The `i`th run from the oldest. */
+  entryAt(i: number): RunEntry {
+    return this.#entry(this.slotOf(i));
+  }
+
+  /** The start and number of the `i`th run from the oldest: its place in run order. */
+  startedAtOf(i: number): number {
+    return this.data[this.slotOf(i) + 3]!;
+  }
+
+  numberOf(i: number): number {
+    return this.data[this.slotOf(i)]!;
   }
 
   newest(): RunEntry | undefined {

@@ -9,7 +9,19 @@ import { RETIRED_LIMIT, SchedulerEngine } from './engine.js';
 import { SchedulerError } from './errors.js';
 import { entryState, logsOf, restoredEntry, retiredRecord, type EntryState, type SchedulerState } from './saved-state.js';
 import type { Run, RunBehavior, RunOutcome, TickRecord } from './types.js';
-import { describeEntry, runId, runNumber, runOf, runsOf, ticksOf, type HistoryFilter, type ScheduleDescription } from './views.js';
+import { mergePage, PageMemo, type MergedPage, type OrderedSource, type PageRequest } from './pages.js';
+import {
+  describeEntry,
+  runId,
+  runNumber,
+  runOf,
+  runPage,
+  runsOf,
+  tickPage,
+  ticksOf,
+  type HistoryFilter,
+  type ScheduleDescription,
+} from './views.js';
 
 // The control API imports these from here.
 export type { AdvanceReport } from './engine.js';
@@ -90,15 +102,40 @@ export class Scheduler extends SchedulerEngine {
     return out;
   }
 
+  /** A page of deployments' descriptions in the order they were added (their serials), optionally one user's. */
+  deploymentPage(userId: string | undefined, request: PageRequest): MergedPage<ScheduleDescription> {
+    const entries = userId === undefined ? [...this.entries.values()] : [...this.entries.values()].filter((e) => e.userId === userId);
+    const source: OrderedSource<ScheduleDescription> = {
+      size: entries.length,
+      primary: (i) => entries[i]!.serial,
+      secondary: () => 0,
+      item: (i) => this.describe(entries[i]!.userId, entries[i]!.projectId),
+    };
+    return mergePage([source], request);
+  }
+
   /** Runs, oldest first (removed deployments' recent runs included), optionally filtered. */
   runs(filter: HistoryFilter): Run[] {
     return runsOf(this.#withRetired(), filter);
+  }
+
+  /** A page of runs (removed deployments' recent runs included), optionally filtered. */
+  runPage(filter: HistoryFilter, request: PageRequest): MergedPage<Run> {
+    return this.#pages.read('runs', filter, request, () => runPage(this.#withRetired(), filter, request));
   }
 
   /** Tick decisions, oldest first, optionally filtered. */
   ticks(filter: HistoryFilter): TickRecord[] {
     return ticksOf(this.#withRetired(), filter);
   }
+
+  /** A page of tick decisions, optionally filtered. */
+  tickPage(filter: HistoryFilter, request: PageRequest): MergedPage<TickRecord> {
+    return this.#pages.read('ticks', filter, request, () => tickPage(this.#withRetired(), filter, request));
+  }
+
+  /** Pages read since the history last changed (a page merges every log: polling one is answered again at no cost). */
+  readonly #pages = new PageMemo(() => this.history.version);
 
   #withRetired(): Entry[] {
     return [...this.retired, ...this.entries.values()];

@@ -1,7 +1,8 @@
 /** What the scheduler shows of its deployments: their descriptions, runs and ticks, as plain records. */
 import type { Deployment } from '../domain/deployment.js';
 import type { Entry } from './entry.js';
-import type { RunEntry } from './history.js';
+import type { RunEntry, RunLog, TickLog } from './history.js';
+import { mergePage, type MergedPage, type OrderedSource, type PageRequest } from './pages.js';
 import type { Counters, Run, RunBehavior, TickRecord } from './types.js';
 
 /** The scheduler's view of one deployment. @since 0.2.0 */
@@ -49,34 +50,89 @@ export function describeEntry(
   };
 }
 
-/** Runs of the entries, oldest first, filtered. */
-export function runsOf(entries: Iterable<Entry>, filter: HistoryFilter): Run[] {
-  return collect(entries, filter, (entry) => (entry.runs?.toArray() ?? []).map((run) => runOf(entry, run))).sort(
-    (a, b) => a.startedAt - b.startedAt || runNumber(a.id) - runNumber(b.id),
+/** A page of the entries' runs, filtered, in run order: by start, then run number (run numbers only grow). */
+export function runPage(entries: Iterable<Entry>, filter: HistoryFilter, request: PageRequest): MergedPage<Run> {
+  return mergePage(
+    sourcesOf(entries, filter, (entry) => entry.runs && new RunSource(entry, entry.runs)),
+    request,
   );
 }
 
-/** Tick decisions of the entries, oldest first, filtered. */
-export function ticksOf(entries: Iterable<Entry>, filter: HistoryFilter): TickRecord[] {
-  return collect(entries, filter, (entry) =>
-    (entry.ticks?.toArray() ?? []).map(({ at, reason, run }): TickRecord => ({
-      at,
-      userId: entry.userId,
-      projectId: entry.projectId,
-      reason,
-      ...(run > 0 && { runId: runId(run) }),
-    })),
-  ).sort((a, b) => a.at - b.at);
+/**
+ * A page of the entries' tick decisions, filtered, in tick order: by time, then by deployment
+ * (older deployments first, as the scheduler decides ticks due at one instant).
+ */
+export function tickPage(entries: Iterable<Entry>, filter: HistoryFilter, request: PageRequest): MergedPage<TickRecord> {
+  return mergePage(
+    sourcesOf(entries, filter, (entry) => entry.ticks && new TickSource(entry, entry.ticks)),
+    request,
+  );
 }
 
-function collect<T>(entries: Iterable<Entry>, filter: HistoryFilter, pick: (entry: Entry) => T[]): T[] {
-  const out: T[] = [];
+/** A deployment's run log as a page reads it (a class, not closures: a page may read 10,000 of them). */
+class RunSource implements OrderedSource<Run> {
+  readonly size: number;
+  constructor(
+    private readonly entry: Entry,
+    private readonly log: RunLog,
+  ) {
+    this.size = log.size;
+  }
+  primary(i: number): number {
+    return this.log.startedAtOf(i);
+  }
+  secondary(i: number): number {
+    return this.log.numberOf(i);
+  }
+  item(i: number): Run {
+    return runOf(this.entry, this.log.entryAt(i));
+  }
+}
+
+class TickSource implements OrderedSource<TickRecord> {
+  readonly size: number;
+  constructor(
+    private readonly entry: Entry,
+    private readonly log: TickLog,
+  ) {
+    this.size = log.size;
+  }
+  primary(i: number): number {
+    return this.log.atOf(i);
+  }
+  secondary(): number {
+    return this.entry.serial;
+  }
+  item(i: number): TickRecord {
+    const { at, reason, run } = this.log.entryAt(i);
+    const { userId, projectId } = this.entry;
+    return { at, userId, projectId, reason, ...(run > 0 && { runId: runId(run) }) };
+  }
+}
+
+const EVERY: PageRequest = { order: 'oldest', limit: Infinity };
+
+/** Every run of the entries, oldest first, filtered. */
+export function runsOf(entries: Iterable<Entry>, filter: HistoryFilter): Run[] {
+  return runPage(entries, filter, EVERY).items;
+}
+
+/** Every tick decision of the entries, oldest first, filtered. */
+export function ticksOf(entries: Iterable<Entry>, filter: HistoryFilter): TickRecord[] {
+  return tickPage(entries, filter, EVERY).items;
+}
+
+function* sourcesOf<T>(
+  entries: Iterable<Entry>,
+  filter: HistoryFilter,
+  sourceOf: (entry: Entry) => OrderedSource<T> | undefined | false,
+): IterableIterator<OrderedSource<T>> {
   for (const entry of entries) {
     if (filter.userId !== undefined && entry.userId !== filter.userId) continue;
     if (filter.projectId !== undefined && entry.projectId !== filter.projectId) continue;
-    out.push(...pick(entry));
+    const source = sourceOf(entry);
+    if (source) yield source;
   }
-  return out;
 }
 
 export function runOf(entry: Entry, run: RunEntry): Run {

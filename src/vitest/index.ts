@@ -88,7 +88,7 @@ export function createMockServerTest(options: MockServerTestOptions = {}): TestA
  * import { test, expect } from 'rocketride-deploy-kit/vitest';
  *
  * test('starts empty', async ({ mockServer }) => {
- *   expect(mockServer.control.deployments()).toEqual([]);
+ *   expect(mockServer.control.deployments().items).toEqual([]);
  * });
  * @since 0.3.0
  */
@@ -108,7 +108,7 @@ export const expect: typeof vitestExpect = vitestExpect;
  * @example
  * import { describe, test, expect } from 'rocketride-deploy-kit/vitest';
  * describe('deployments', () => {
- *   test('starts empty', ({ mockServer }) => expect(mockServer.control.deployments()).toEqual([]));
+ *   test('starts empty', ({ mockServer }) => expect(mockServer.control.deployments().items).toEqual([]));
  * });
  * @since 0.3.0
  */

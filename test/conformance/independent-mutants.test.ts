@@ -128,7 +128,7 @@ async function ticksUntil(h: Harness, schedule: string, to: string): Promise<unk
   const c = await h.authed();
   expect((await add(c, 'p', schedule)).success).toBe(true);
   await h.control('POST', '/clock/advance', { to });
-  return (await h.control('GET', '/ticks?userId=local&projectId=p')).map((t: any) => `${t.at} ${t.reason}`);
+  return (await h.control('GET', '/ticks?userId=local&projectId=p')).items.map((t: any) => `${t.at} ${t.reason}`);
 }
 
 // ---- the scenarios: what the mutant answers, and what a normal server answers ----
@@ -508,8 +508,8 @@ const CASES: Record<string, Case> = {
       // In one move and in two, so the cut inside the move is seen to change nothing else.
       const moved = await h.control('POST', '/clock/advance', { to: '2026-01-05T10:45:00Z' });
       const tail = await h.control('POST', '/clock/advance', { to: '2026-01-05T11:00:00Z' });
-      const ticks = (await h.control('GET', '/ticks?userId=local&projectId=p')).map((t: any) => `${t.at.slice(11, 16)} ${t.reason}`);
-      const runs = (await h.control('GET', '/runs?userId=local&projectId=p')).map(
+      const ticks = (await h.control('GET', '/ticks?userId=local&projectId=p')).items.map((t: any) => `${t.at.slice(11, 16)} ${t.reason}`);
+      const runs = (await h.control('GET', '/runs?userId=local&projectId=p')).items.map(
         (r: any) => `${r.startedAt.slice(11, 16)}-${r.endedAt?.slice(11, 16)}`,
       );
       const counters = (await h.control('GET', '/deployments/local/p')).counters;

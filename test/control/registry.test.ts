@@ -136,7 +136,7 @@ describe('createControlClient', () => {
     expect(await c.ticks({ userId: 'local' })).toEqual(server.control.ticks({ userId: 'local' }));
     expect(await c.endRun(run.id, 'failed')).toMatchObject({ id: run.id, outcome: 'failed' });
     expect(await c.setRunBehavior({ duration: '5s', outcome: 'failed' })).toEqual({ durationMs: 5000, outcome: 'failed', hold: false });
-    expect(await c.journal({ direction: 'in', command: 'rrext_deploy_add' })).toHaveLength(1);
+    expect((await c.journal({ direction: 'in', command: 'rrext_deploy_add' })).items).toHaveLength(1);
     expect(await c.clearJournal()).toMatchObject({ cleared: expect.any(Number) });
     expect(await c.connections()).toEqual(server.control.connections());
     const fault = await c.injectFault({ kind: 'delay', ms: 10, command: 'rrext_deploy_list', count: 2 });
@@ -233,8 +233,11 @@ describe('the OpenAPI document', () => {
     const clock = ajv.getSchema('control#/components/schemas/ClockView')!;
     expect(clock({ now: '2026-11-26T10:07:00.000Z', nowMs: 1, mode: 'fake' })).toBe(false); // no timezone
     expect(clock({ now: 'yesterday', nowMs: 1, mode: 'fake', timezone: 'UTC' })).toBe(false);
-    const runs = ajv.getSchema('control#/components/schemas/RunViews')!;
-    expect(runs([{ id: 'run-1' }])).toBe(false);
+    const runs = ajv.getSchema('control#/components/schemas/RunPage')!;
+    expect(runs([])).toBe(false); // a list is not a page
+    expect(runs({ items: [{ id: 'run-1' }], next: null })).toBe(false);
+    expect(runs({ items: [], next: 3 })).toBe(false);
+    expect(runs({ items: [], next: null })).toBe(true);
   });
 
   it('is valid OpenAPI 3.1, served at GET /control/openapi.json, and shipped as docs/control-openapi.json', async () => {

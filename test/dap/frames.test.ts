@@ -9,6 +9,7 @@ describe('decodeFrame (WIRE-1, WIRE-9)', () => {
   it('decodes a text request, defaulting absent or null arguments to {}', () => {
     expect(text('{"type":"request","seq":3,"command":"rrext_ping"}')).toEqual({
       kind: 'request',
+      heading: { command: 'rrext_ping', type: 'request' },
       seq: 3,
       command: 'rrext_ping',
       arguments: {},
@@ -49,7 +50,13 @@ describe('decodeFrame (WIRE-1, WIRE-9)', () => {
       Buffer.from([0xff]),
       Buffer.from('"}}'),
     ]);
-    expect(decodeFrame(request, false)).toEqual({ kind: 'request', seq: 9, command: 'c', arguments: { x: '\uFFFD' } });
+    expect(decodeFrame(request, false)).toEqual({
+      kind: 'request',
+      heading: { command: 'c', type: 'request' },
+      seq: 9,
+      command: 'c',
+      arguments: { x: '\uFFFD' },
+    });
   });
 
   it('keeps float and negative seqs, which can be echoed as numbers', () => {
@@ -71,8 +78,12 @@ describe('a leading byte-order mark', () => {
     const frame = '\uFEFF{"type":"request","seq":1,"command":"auth","arguments":{"auth":"MYAPIKEY"}}';
     const bytes = new TextEncoder().encode(frame);
     for (const data of [bytes, Buffer.from(bytes), frame]) {
-      expect(decodeFrame(data, false)).toEqual({ kind: 'drop', reason: 'not JSON' });
-      expect(decodeFrame(data, typeof data !== 'string')).toEqual({ kind: 'drop', reason: 'not JSON' });
+      expect(decodeFrame(data, false)).toEqual({ kind: 'drop', heading: { command: null, type: null }, reason: 'not JSON' });
+      expect(decodeFrame(data, typeof data !== 'string')).toEqual({
+        kind: 'drop',
+        heading: { command: null, type: null },
+        reason: 'not JSON',
+      });
     }
   });
 });

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { recordFrame } from '../helpers/record-frame.js';
 import { FrameJournal, type JournalEntry, type JournalFilter, type JournalLimits } from '../../src/dap/journal.js';
 
 type Direction = 'in' | 'out';
@@ -172,7 +173,7 @@ describe('FrameJournal', () => {
             if (c.kind === 'record') {
               now += 1000;
               const frame = c.asBytes ? Buffer.from(c.text, 'utf8') : c.text;
-              const id = journal.record(c.connectionId, c.direction, frame, c.payloadBytes, c.userId);
+              const id = recordFrame(journal, c.connectionId, c.direction, frame, c.payloadBytes, c.userId);
               expect(id).toBe(model.record(c.connectionId, c.direction, frame, c.payloadBytes, c.userId, now));
               lastId = id;
             } else if (c.kind === 'attribute') {
@@ -198,8 +199,8 @@ describe('FrameJournal', () => {
   it("shows each frame as its text; `message` is parsed when first read and is no part of the entry's JSON", () => {
     const journal = new FrameJournal({ entries: 10, bytes: 1 << 20 }, () => Date.UTC(2026, 0, 5));
     const request = '{"type":"request","seq":4,"command":"rrext_deploy_add","arguments":{"pipeline":{"project_id":"p"}}}';
-    journal.record(3, 'in', request, undefined, 'local');
-    journal.record(3, 'in', Buffer.from('{"type":"request","seq":5,"command":"rrext_ping"}'), 7, 'local');
+    recordFrame(journal, 3, 'in', request, undefined, 'local');
+    recordFrame(journal, 3, 'in', Buffer.from('{"type":"request","seq":5,"command":"rrext_ping"}'), 7, 'local');
     const [entry, binary] = journal.find();
     const shown = {
       id: 1,
@@ -231,7 +232,7 @@ describe('FrameJournal', () => {
       `{"type":"request","command":{"nested":${deep(100)}},"note":"${'{'.repeat(100)}"}`, // a command that is no string
       `${deep(100_000)}`,
     ];
-    for (const frame of frames) journal.record(1, 'in', frame, undefined, undefined);
+    for (const frame of frames) recordFrame(journal, 1, 'in', frame, undefined, undefined);
     const entries = journal.find();
     expect(entries.map((e) => e.text)).toEqual(frames);
     expect(entries.map((e) => [e.command, e.type])).toEqual([
@@ -255,7 +256,7 @@ describe('FrameJournal', () => {
       // 10 to ~90 bytes, some of it multi-byte, so entries end anywhere in the ring.
       const text = JSON.stringify({ seq: i, pad: 'aé€😀'.repeat(i % 7).slice(0, (i * 7) % 23) });
       texts.push(text);
-      expect(journal.record(1, i % 2 ? 'out' : 'in', text, undefined, undefined)).toBe(i + 1);
+      expect(recordFrame(journal, 1, i % 2 ? 'out' : 'in', text, undefined, undefined)).toBe(i + 1);
       if (i % 250 !== 249) continue;
       const kept = journal.find();
       const first = texts.length - kept.length;
@@ -275,12 +276,12 @@ describe('FrameJournal', () => {
     const journal = new FrameJournal({ entries: 3, bytes: 1 << 20 }, () => 0, { bytes: 64 });
     const frame = (c: string, n: number) => `"${c.repeat(n - 2)}"`; // a JSON string of n bytes: shown as text
     const texts = () => journal.find().map((e) => e.text);
-    for (const c of 'abc') journal.record(1, 'in', frame(c, 20), undefined, undefined); // 60 of 64 bytes
-    journal.record(1, 'in', frame('d', 20), undefined, undefined); // drops a: d goes from byte 60 over the end to byte 16
+    for (const c of 'abc') recordFrame(journal, 1, 'in', frame(c, 20), undefined, undefined); // 60 of 64 bytes
+    recordFrame(journal, 1, 'in', frame('d', 20), undefined, undefined); // drops a: d goes from byte 60 over the end to byte 16
     expect(texts()).toEqual([frame('b', 20), frame('c', 20), frame('d', 20)]);
-    journal.record(1, 'in', frame('e', 50), undefined, undefined); // drops b: 40 + 50 > 64, grows to 128 while wrapped
+    recordFrame(journal, 1, 'in', frame('e', 50), undefined, undefined); // drops b: 40 + 50 > 64, grows to 128 while wrapped
     expect(texts()).toEqual([frame('c', 20), frame('d', 20), frame('e', 50)]);
-    journal.record(1, 'in', frame('f', 300), undefined, undefined); // drops c: grows to 512 at once
+    recordFrame(journal, 1, 'in', frame('f', 300), undefined, undefined); // drops c: grows to 512 at once
     expect(texts()).toEqual([frame('d', 20), frame('e', 50), frame('f', 300)]);
     expect(journal.dropped).toBe(3);
 
@@ -292,19 +293,19 @@ describe('FrameJournal', () => {
       ['c', 21],
       ['d', 20],
     ] as const)
-      tight.record(1, 'in', frame(c, n), undefined, undefined);
-    tight.record(1, 'in', '€'.repeat(8), undefined, undefined);
+      recordFrame(tight, 1, 'in', frame(c, n), undefined, undefined);
+    recordFrame(tight, 1, 'in', '€'.repeat(8), undefined, undefined);
     expect(tight.find().map((e) => e.text)).toEqual([frame('c', 21), frame('d', 20), '€'.repeat(8)]);
 
     // A large limit is a bound, not an allocation: many journals with the default may exist.
     const huge = new FrameJournal({ entries: 10, bytes: Number.MAX_SAFE_INTEGER }, () => 0);
-    huge.record(1, 'out', '{"seq":1}', undefined, undefined);
+    recordFrame(huge, 1, 'out', '{"seq":1}', undefined, undefined);
     expect(huge.find().map((e) => e.message)).toEqual([{ seq: 1 }]);
 
     // From the default first size to well past it, nothing lost.
     const growing = new FrameJournal({ entries: 5000, bytes: 1 << 20 }, () => 0);
     const long = (i: number) => JSON.stringify({ seq: i, pad: 'x'.repeat(200) });
-    for (let i = 0; i < 2000; i++) growing.record(1, 'out', long(i), undefined, undefined); // ~420 KB
+    for (let i = 0; i < 2000; i++) recordFrame(growing, 1, 'out', long(i), undefined, undefined); // ~420 KB
     expect(growing.find().map((e) => JSON.stringify(e.message))).toEqual(Array.from({ length: 2000 }, (_, i) => long(i)));
     expect(growing.dropped).toBe(0);
   });
@@ -314,33 +315,33 @@ describe('FrameJournal', () => {
     const size = Buffer.byteLength(text); // é 2 bytes, € 3, 😀 4
     expect(size).toBe(text.length + 1 + 2 + 2);
     const exact = new FrameJournal({ entries: 10, bytes: size }, () => 0);
-    exact.record(1, 'in', text, undefined, undefined);
+    recordFrame(exact, 1, 'in', text, undefined, undefined);
     expect(exact.find()).toMatchObject([{ command: 'rrext_ping', message: { note: 'é € 😀' } }]);
-    exact.record(1, 'in', 'é', undefined, undefined); // 2 more bytes: the first must go
+    recordFrame(exact, 1, 'in', 'é', undefined, undefined); // 2 more bytes: the first must go
     expect(exact.find().map((e) => e.text ?? e.command)).toEqual(['é']);
 
     const short = new FrameJournal({ entries: 10, bytes: size - 1 }, () => 0);
-    expect(short.record(1, 'in', text, undefined, undefined)).toBe(1); // too large: an id, not kept
+    expect(recordFrame(short, 1, 'in', text, undefined, undefined)).toBe(1); // too large: an id, not kept
     expect(short.find()).toEqual([]);
     expect(short.dropped).toBe(1);
-    expect(short.record(1, 'in', '😀', undefined, undefined)).toBe(2);
+    expect(recordFrame(short, 1, 'in', '😀', undefined, undefined)).toBe(2);
     expect(short.find().map((e) => e.text)).toEqual(['😀']);
 
     // Received bytes are kept as they came, and read as the server read them (lenient UTF-8).
     const raw = new FrameJournal({ entries: 10, bytes: 100 }, () => 0);
     const bytes = Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d, 0xe2, 0x82]);
-    raw.record(2, 'in', bytes, 5, undefined);
-    raw.record(2, 'out', 'lone \ud800 surrogate', undefined, undefined);
+    recordFrame(raw, 2, 'in', bytes, 5, undefined);
+    recordFrame(raw, 2, 'out', 'lone \ud800 surrogate', undefined, undefined);
     expect(raw.find()).toMatchObject([{ text: bytes.toString('utf8'), payloadBytes: 5, message: null }, { text: 'lone \ufffd surrogate' }]);
   });
 
   it('attributes an entry it keeps, and ignores one it dropped (or never had)', () => {
     const journal = new FrameJournal({ entries: 2, bytes: 1000 }, () => 0);
-    const a = journal.record(1, 'in', '{"command":"auth"}', undefined, undefined);
-    const b = journal.record(1, 'in', '{"command":"rrext_ping"}', undefined, 'local');
+    const a = recordFrame(journal, 1, 'in', '{"command":"auth"}', undefined, undefined);
+    const b = recordFrame(journal, 1, 'in', '{"command":"rrext_ping"}', undefined, 'local');
     journal.attribute(a, 'alice');
     expect(journal.find().map((e) => e.userId)).toEqual(['alice', 'local']);
-    journal.record(1, 'out', '{"command":"rrext_ping"}', undefined, 'local'); // a is dropped
+    recordFrame(journal, 1, 'out', '{"command":"rrext_ping"}', undefined, 'local'); // a is dropped
     journal.attribute(a, 'bob');
     journal.attribute(0, 'bob');
     journal.attribute(b + 99, 'bob');
@@ -352,7 +353,7 @@ describe('FrameJournal', () => {
 
   it('finds after a mark anywhere in the ring, clears with a count, and goes on numbering', () => {
     const journal = new FrameJournal({ entries: 4, bytes: 1000 }, () => 0);
-    for (let i = 1; i <= 7; i++) journal.record(i % 2, 'in', `{"seq":${i}}`, undefined, undefined);
+    for (let i = 1; i <= 7; i++) recordFrame(journal, i % 2, 'in', `{"seq":${i}}`, undefined, undefined);
     const seqs = (f?: JournalFilter) => journal.find(f).map((e) => e.message!['seq']);
     expect(seqs()).toEqual([4, 5, 6, 7]);
     expect(seqs({ after: 0 })).toEqual([4, 5, 6, 7]);
@@ -363,12 +364,12 @@ describe('FrameJournal', () => {
     expect(journal.clear()).toBe(4);
     expect(journal.dropped).toBe(0);
     expect(journal.find()).toEqual([]);
-    expect(journal.record(1, 'out', '{}', undefined, undefined)).toBe(8);
+    expect(recordFrame(journal, 1, 'out', '{}', undefined, undefined)).toBe(8);
     expect(journal.find().map((e) => e.id)).toEqual([8]);
 
     const off = new FrameJournal({ entries: 0, bytes: 1 }, () => 0);
     expect(off.enabled).toBe(false);
-    expect(off.record(1, 'in', '{}', undefined, undefined)).toBe(0);
+    expect(recordFrame(off, 1, 'in', '{}', undefined, undefined)).toBe(0);
     off.attribute(0, 'alice');
     expect(off.find()).toEqual([]);
     expect(off.clear()).toBe(0);

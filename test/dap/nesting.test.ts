@@ -17,6 +17,9 @@ function depthOf(value: unknown): number {
 }
 
 /** JSON values nested up to ~12 levels, with strings full of brackets, quotes and backslashes. */
+/** What decoding reads of a frame that has no string command or type. */
+const NO_HEADING = { command: null, type: null };
+
 const tricky = fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', 'a', ' ') });
 const nested = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, fc.integer(), tricky, fc.constant(null), tie('array'), tie('object')),
@@ -83,18 +86,23 @@ describe('deeply nested frames (WIRE-9)', () => {
   it('drops a deep frame whose JSON is broken only past the limit, as JSON.parse would', () => {
     const broken = `{"type":"request","seq":7,"command":"rrext_ping","arguments":{"junk":${'['.repeat(5000)}1,,${']'.repeat(5000)}}}`;
     expect(() => JSON.parse(broken)).toThrow();
-    expect(decodeFrame(broken, false)).toEqual({ kind: 'drop', reason: 'not JSON' });
+    expect(decodeFrame(broken, false)).toEqual({ kind: 'drop', heading: NO_HEADING, reason: 'not JSON' });
   });
 
   it('drops deep frames with no readable seq, or that are not JSON', () => {
-    expect(decodeFrame(deep(1_000_000), false)).toEqual({ kind: 'drop', reason: 'not a JSON object' });
-    expect(decodeFrame('['.repeat(1_000_000), false)).toEqual({ kind: 'drop', reason: 'not JSON' });
-    expect(decodeFrame(`{"seq":"x","junk":${deep(5000)}}`, false)).toEqual({ kind: 'drop', reason: "no numeric 'seq'" });
+    expect(decodeFrame(deep(1_000_000), false)).toEqual({ kind: 'drop', heading: NO_HEADING, reason: 'not a JSON object' });
+    expect(decodeFrame('['.repeat(1_000_000), false)).toEqual({ kind: 'drop', heading: NO_HEADING, reason: 'not JSON' });
+    expect(decodeFrame(`{"seq":"x","junk":${deep(5000)}}`, false)).toEqual({
+      kind: 'drop',
+      heading: NO_HEADING,
+      reason: "no numeric 'seq'",
+    });
   });
 
   it('keeps the envelope problem first: a deep frame with a bad command says so', () => {
     expect(decodeFrame(`{"type":"request","seq":1,"command":3,"arguments":${deep(5000)}}`, false)).toEqual({
       kind: 'bad',
+      heading: { command: null, type: 'request' },
       seq: 1,
       command: '',
       message: "Invalid request: 'command' must be a non-empty string",

@@ -177,7 +177,7 @@ describe('the msw entry point in a browser bundle', () => {
     });
 
     mock.control.advance('1h'); // croner and the scheduler, in the Web-only context
-    expect(mock.control.runs().map((run: { startedAt: string }) => run.startedAt.slice(11, 16))).toEqual([
+    expect(mock.control.runs().items.map((run: { startedAt: string }) => run.startedAt.slice(11, 16))).toEqual([
       '10:15',
       '10:30',
       '10:45',

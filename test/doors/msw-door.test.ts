@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createMswMock } from '../../src/msw/index.js';
 import { MSW_URL, mswDoorOn, openWsDoor, type DapResponse } from './doors.js';
 import { runScenario, scenarios } from './scenarios.js';
+import { readAll } from '../../src/control/paging.js';
 
 const server = setupServer();
 afterAll(() => server.close());
@@ -111,8 +112,8 @@ describe('msw door specifics', () => {
         expect(received[1]).toMatchObject({ success: true });
         socket.close();
       }
-      expect(a.control.deployments().map((d) => d.projectId)).toEqual(['pa']);
-      expect(b.control.deployments().map((d) => d.projectId)).toEqual(['pb']);
+      expect(readAll((page) => a.control.deployments(page)).map((d) => d.projectId)).toEqual(['pa']);
+      expect(readAll((page) => b.control.deployments(page)).map((d) => d.projectId)).toEqual(['pb']);
       a.close();
       b.close();
       server.resetHandlers();

@@ -9,6 +9,7 @@
 import { expect } from 'vitest';
 import type { Conn, Door, DoorOptions, OpenDoor } from './doors.js';
 import { VERSION } from '../../src/version.js';
+import { readAll } from '../../src/control/paging.js';
 
 export interface Scenario {
   readonly name: string;
@@ -163,7 +164,9 @@ export const scenarios: readonly Scenario[] = [
         message: 'Deployment not found: report',
       });
       expect((await conn.request('rrext_deploy_list')).body).toEqual({ deployments: [manual.body] });
-      expect(door.control.deployments().map((d) => [d.userId, d.projectId, d.state])).toEqual([['local', 'alpha', 'active']]);
+      expect(readAll((page) => door.control.deployments(page)).map((d) => [d.userId, d.projectId, d.state])).toEqual([
+        ['local', 'alpha', 'active'],
+      ]);
     },
   },
   {
@@ -371,10 +374,12 @@ export const scenarios: readonly Scenario[] = [
     async run(door) {
       const conn = await authed(door);
       await conn.request('rrext_deploy_add', { pipeline: { project_id: 'report' }, schedule: '*/15 * * * *' });
-      expect(door.control.runs()).toEqual([]);
+      expect(readAll((page) => door.control.runs(page))).toEqual([]);
       door.control.advance('1h');
       expect(door.control.clock().now).toBe('2026-11-26T11:07:00.000Z');
-      expect(door.control.runs().map((run) => [run.startedAt.slice(11, 16), run.outcome, run.trigger, run.userId])).toEqual([
+      expect(
+        readAll((page) => door.control.runs(page)).map((run) => [run.startedAt.slice(11, 16), run.outcome, run.trigger, run.userId]),
+      ).toEqual([
         ['10:15', 'completed', 'schedule', 'local'],
         ['10:30', 'completed', 'schedule', 'local'],
         ['10:45', 'completed', 'schedule', 'local'],
@@ -509,9 +514,9 @@ export async function runScenario(open: OpenDoor, scenario: Scenario): Promise<T
     const { control } = door;
     const state = {
       journal: door.journal.find(),
-      deployments: control.deployments(),
-      runs: control.runs(),
-      ticks: control.ticks(),
+      deployments: readAll((page) => control.deployments(page)),
+      runs: readAll((page) => control.runs(page)),
+      ticks: readAll((page) => control.ticks(page)),
       faults: control.faults(),
     };
     await door.close();

@@ -4,6 +4,7 @@
  */
 import { buildDeployCore, type CoreOptions, type DeployCore } from '../../src/core-build.js';
 import type { Caller } from '../../src/domain/deploy-service.js';
+import { readAll } from '../../src/control/paging.js';
 
 export const START = '2026-11-26T10:07:00Z';
 
@@ -40,6 +41,7 @@ export async function harness(options: CoreOptions = {}): Promise<Harness> {
       core.deploy.remove(caller(key), projectId);
     },
     state: (projectId, userId = 'local') => core.deploy.find(userId, projectId)!.state,
-    starts: (projectId) => core.control.runs({ userId: 'local', projectId }).map((run) => run.startedAt.replace(/:00\.000Z$/, 'Z')),
+    starts: (projectId) =>
+      readAll((page) => core.control.runs({ ...page, userId: 'local', projectId })).map((run) => run.startedAt.replace(/:00\.000Z$/, 'Z')),
   };
 }

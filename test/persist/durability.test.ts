@@ -273,7 +273,7 @@ describe('a server on a state file', () => {
     expect((await fetch(`${failingBase}/keys/revoke`, { method: 'POST', body: JSON.stringify({ key: 'NOSUCHKEY' }) })).status).toBe(404);
     const read = await fetch(`${failingBase}/deployments`);
     expect(read.status).toBe(200);
-    expect(await read.json()).toEqual([]);
+    expect(await read.json()).toEqual({ items: [], next: null });
   });
 
   it('creates no file until something changes, and writes it readable by its owner only', async () => {

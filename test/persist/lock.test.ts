@@ -16,6 +16,7 @@ import { NOT_SAVED_MESSAGE } from '../../src/persist/reply-queue.js';
 import { tempPathOf } from '../../src/persist/state-file.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { START, Workspace } from './helpers.js';
+import { readAll } from '../../src/control/paging.js';
 
 const ws = new Workspace();
 afterAll(() => ws.cleanUp());
@@ -77,7 +78,7 @@ describe('one server per state file', () => {
     expect(existsSync(lockPathOf(file))).toBe(false);
     const next = await second(file);
     try {
-      expect(next.control.deployments().map((d) => d.projectId)).toEqual(['kept']);
+      expect(readAll((page) => next.control.deployments(page)).map((d) => d.projectId)).toEqual(['kept']);
       expect(lockHolder(file).pid).toBe(process.pid);
     } finally {
       await next.close();

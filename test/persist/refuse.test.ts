@@ -318,7 +318,7 @@ describe('a state file over the limits the server runs with', () => {
       expect(
         server.control
           .deployments()
-          .map((d) => d.projectId)
+          .items.map((d) => d.projectId)
           .sort(),
       ).toEqual(['😀😀a', '😀😀b', '😀😀c']);
     } finally {

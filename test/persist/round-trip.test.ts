@@ -16,6 +16,7 @@ import type { MockServer } from '../../src/index.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { START, Workspace } from './helpers.js';
+import { readAll } from '../../src/control/paging.js';
 
 const ws = new Workspace();
 afterEach(() => ws.cleanUp());
@@ -124,7 +125,7 @@ async function apply(server: MockServer, clients: Map<string, RawClient>, o: Op)
     case 'trigger':
       return quietly(() => control[o.kind](USER_OF[o.key]!, o.project));
     case 'end-run': {
-      const open = control.runs().filter((r) => r.endedAt === null);
+      const open = readAll((page) => control.runs(page)).filter((r) => r.endedAt === null);
       if (open.length > 0) quietly(() => control.endRun(open[o.index % open.length]!.id, o.outcome));
       return;
     }
@@ -170,7 +171,13 @@ async function observe(server: MockServer) {
     c.close();
   }
   const { control } = server;
-  return { dap, deployments: control.deployments(), runs: control.runs(), ticks: control.ticks(), clock: control.clock() };
+  return {
+    dap,
+    deployments: readAll((page) => control.deployments(page)),
+    runs: readAll((page) => control.runs(page)),
+    ticks: readAll((page) => control.ticks(page)),
+    clock: control.clock(),
+  };
 }
 
 describe('a restart from the state file', () => {
@@ -218,13 +225,20 @@ describe('a restart from the state file', () => {
     await first.close();
 
     const second = await ws.server(file);
-    expect(second.control.runs().map((r) => [r.projectId, r.endedAt])).toEqual([
+    expect(readAll((page) => second.control.runs(page)).map((r) => [r.projectId, r.endedAt])).toEqual([
       ['held', null],
       ['timed', null],
     ]);
     second.control.advance('30m'); // 10:47:10: the 10:30 and 10:45 ticks overlap; 'timed' ended at 10:35
-    expect(second.control.runs({ projectId: 'timed' }).map((r) => r.endedAt)).toEqual(['2026-11-26T10:35:00.000Z', null]);
-    expect(second.control.ticks({ projectId: 'held' }).map((t) => t.reason)).toEqual(['fired', 'skipped_overlap', 'skipped_overlap']);
+    expect(readAll((page) => second.control.runs({ ...page, projectId: 'timed' })).map((r) => r.endedAt)).toEqual([
+      '2026-11-26T10:35:00.000Z',
+      null,
+    ]);
+    expect(readAll((page) => second.control.ticks({ ...page, projectId: 'held' })).map((t) => t.reason)).toEqual([
+      'fired',
+      'skipped_overlap',
+      'skipped_overlap',
+    ]);
     expect(second.control.endRun('run-1')).toMatchObject({ id: 'run-1', outcome: 'completed', endedAt: '2026-11-26T10:47:10.000Z' });
   });
 
@@ -264,11 +278,11 @@ describe('a real clock that moved on while no server ran', () => {
     const now = Date.parse(second.control.clock().now);
     expect(now).toBeGreaterThanOrEqual(Date.parse(START) + 3 * HOUR);
     // The run's planned end (10:17:10) passed while down: it ended then, not now.
-    expect(second.control.runs()).toEqual([
+    expect(readAll((page) => second.control.runs(page))).toEqual([
       { ...run, endedAt: new Date(Date.parse(run.startedAt) + 10 * MINUTE).toISOString(), outcome: 'completed' },
     ]);
     // The 11:00, 12:00 and 13:00 ticks are not made up: none was recorded, and the next is the first after now.
-    expect(second.control.ticks()).toEqual([]);
+    expect(readAll((page) => second.control.ticks(page))).toEqual([]);
     const view = second.control.deployment('local', 'hourly');
     expect(view.counters).toMatchObject({ fired: 0, completed: 1 });
     expect(Date.parse(view.nextDue[0]!)).toBe(Math.ceil((now + 1) / HOUR) * HOUR);

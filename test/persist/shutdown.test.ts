@@ -47,7 +47,10 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('serve --state-file on %s', (signa
       JSON.stringify({ type: 'request', seq: 50, command: 'rrext_deploy_add', arguments: { pipeline: { project_id: 'in-flight' } } }),
     );
     await expect
-      .poll(async () => ((await (await fetch(`${control}/journal?command=rrext_deploy_add&direction=in`)).json()) as unknown[]).length)
+      .poll(
+        async () =>
+          ((await (await fetch(`${control}/journal?command=rrext_deploy_add&direction=in`)).json()) as { items: unknown[] }).items.length,
+      )
       .toBe(2);
     server.child.kill(signal);
     await server.printed(new RegExp(`${signal} received, shutting down \\(at most 5 s\\)`));

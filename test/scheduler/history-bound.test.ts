@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HistoryBudget, RunLog, TickLog } from '../../src/scheduler/history.js';
 import { harness } from '../helpers/scheduler-harness.js';
+import { readAll } from '../../src/control/paging.js';
 
 describe('HistoryBudget and its logs, against a model', () => {
   const op = fc.oneof(
@@ -117,7 +118,8 @@ describe('HistoryBudget and its logs, against a model', () => {
 });
 
 describe('maxHistoryEntries in a server', () => {
-  const total = (h: Awaited<ReturnType<typeof harness>>) => h.control.ticks().length + h.control.runs().length;
+  const total = (h: Awaited<ReturnType<typeof harness>>) =>
+    readAll((page) => h.control.ticks(page)).length + readAll((page) => h.control.runs(page)).length;
 
   it('shares the bound among the deployments, keeps the newest, and keeps the counters exact', async () => {
     const h = await harness({ limits: { maxHistoryEntries: 120 }, runs: { duration: 0 } });
@@ -126,17 +128,17 @@ describe('maxHistoryEntries in a server', () => {
     // 3 deployments, a tick log and a run log each: 20 entries per log.
     for (const id of ['a', 'b', 'c']) {
       expect(h.control.deployment('local', id).counters).toMatchObject({ fired: 1440, completed: 1440 });
-      const ticks = h.control.ticks({ projectId: id });
+      const ticks = readAll((page) => h.control.ticks({ ...page, projectId: id }));
       expect(ticks).toHaveLength(20);
       expect(ticks.at(-1)!.at).toBe('2026-11-27T10:07:00.000Z');
-      expect(h.control.runs({ projectId: id })).toHaveLength(20);
+      expect(readAll((page) => h.control.runs({ ...page, projectId: id }))).toHaveLength(20);
     }
     expect(total(h)).toBe(120);
 
     // Three more: the share halves, and the first three drop to it as they tick on.
     for (const id of ['d', 'e', 'f']) h.add(id, '* * * * *');
     h.control.advance('1h');
-    for (const id of ['a', 'd']) expect(h.control.ticks({ projectId: id })).toHaveLength(10);
+    for (const id of ['a', 'd']) expect(readAll((page) => h.control.ticks({ ...page, projectId: id }))).toHaveLength(10);
     expect(total(h)).toBe(120);
     expect(h.control.deployment('local', 'a').counters.fired).toBe(1500);
   });
@@ -148,13 +150,13 @@ describe('maxHistoryEntries in a server', () => {
     h.control.advance('1h');
     h.remove('b'); // its history stays queryable, and counted
     h.control.advance('1h');
-    expect(h.control.ticks({ projectId: 'a' })).toHaveLength(10);
-    expect(h.control.ticks({ projectId: 'b' })).toHaveLength(10);
+    expect(readAll((page) => h.control.ticks({ ...page, projectId: 'a' }))).toHaveLength(10);
+    expect(readAll((page) => h.control.ticks({ ...page, projectId: 'b' }))).toHaveLength(10);
     h.control.reset();
     expect(h.core.scheduler.history.kept).toBe(0);
     h.add('c', '* * * * *');
     h.control.advance('1h');
-    expect(h.control.ticks({ projectId: 'c' })).toHaveLength(20);
+    expect(readAll((page) => h.control.ticks({ ...page, projectId: 'c' }))).toHaveLength(20);
   });
 
   it('stops counting a removed deployment once its history is let go (past the 100 kept queryable)', async () => {
@@ -181,11 +183,10 @@ describe('maxHistoryEntries in a server', () => {
     expect(total(to)).toBe(40);
     for (const id of ['a', 'b']) {
       expect(to.control.deployment('local', id).counters.fired).toBe(288);
-      const ticks = to.control.ticks({ projectId: id });
+      const ticks = readAll((page) => to.control.ticks({ ...page, projectId: id }));
       expect(ticks).toHaveLength(10);
       expect(ticks.map((t) => t.at)).toEqual(
-        from.control
-          .ticks({ projectId: id })
+        readAll((page) => from.control.ticks({ ...page, projectId: id }))
           .slice(-ticks.length)
           .map((t) => t.at),
       );

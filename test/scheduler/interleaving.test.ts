@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockServer, DeployClient, type MockServer } from '../../src/index.js';
+import { readAll, type Page } from '../../src/control/paging.js';
 
 const MINUTE = 60_000;
 let server: MockServer;
@@ -59,10 +60,11 @@ describe('DAP and control calls interleaved (RUN-3, RUN-9)', () => {
             case 'behavior':
               return control('/run-behavior', { userId: 'local', projectId, duration: o.duration, hold: o.hold });
             case 'endRun': {
-              const runs = await fetch(`http://127.0.0.1:${server.port}/control/runs?projectId=${encodeURIComponent(projectId)}`).then(
-                (r) => r.json(),
-              );
-              const open = (runs as Array<{ id: string; endedAt: string | null }>).find((r) => r.endedAt === null);
+              // Runs of one deployment never overlap: an open one is its newest.
+              const newest = await fetch(
+                `http://127.0.0.1:${server.port}/control/runs?projectId=${encodeURIComponent(projectId)}&order=newest&limit=1`,
+              ).then((r) => r.json());
+              const open = (newest as Page<{ id: string; endedAt: string | null }>).items.find((r) => r.endedAt === null);
               return open ? control(`/runs/${open.id}/end`) : 'none open';
             }
             case 'remove':
@@ -90,7 +92,7 @@ describe('DAP and control calls interleaved (RUN-3, RUN-9)', () => {
           else expect(answer).toMatch(/^(ok|none open|Deployment (not found|already exists): .+)$/);
         }
         for (const i of [0, 1]) {
-          const runs = server.control.runs({ projectId: `${prefix}${i}` });
+          const runs = readAll((page) => server.control.runs({ ...page, projectId: `${prefix}${i}` }));
           expect(runs.filter((r) => r.endedAt === null).length).toBeLessThanOrEqual(1);
           for (let k = 1; k < runs.length; k++) {
             expect(runs[k - 1]!.endedAt, `${runs[k - 1]!.id} open when ${runs[k]!.id} started`).not.toBeNull();

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ControlError } from '../../src/control/errors.js';
 import { harness, START } from '../helpers/scheduler-harness.js';
+import { readAll } from '../../src/control/paging.js';
 
 const SCHEDULES = [
   '* * * * *',
@@ -30,7 +31,12 @@ const deployment = fc.record({ schedule: fc.constantFrom(...SCHEDULES), behavior
 
 /** Everything observable about the schedule's history, for comparing two servers. */
 function history(h: Awaited<ReturnType<typeof harness>>) {
-  return { runs: h.control.runs(), ticks: h.control.ticks({}), deployments: h.control.deployments(), clock: h.control.clock().now };
+  return {
+    runs: readAll((page) => h.control.runs(page)),
+    ticks: readAll((page) => h.control.ticks(page)),
+    deployments: readAll((page) => h.control.deployments(page)),
+    clock: h.control.clock().now,
+  };
 }
 
 async function setUp(
@@ -109,7 +115,7 @@ describe('RUN-3: runs of one deployment never overlap', () => {
           await Promise.all(done);
 
           for (let i = 0; i < 3; i++) {
-            const runs = h.control.runs({ projectId: `p${i}` });
+            const runs = readAll((page) => h.control.runs({ ...page, projectId: `p${i}` }));
             expect(runs.filter((r) => r.endedAt === null).length).toBeLessThanOrEqual(1);
             for (let k = 1; k < runs.length; k++) {
               const previous = runs[k - 1]!;
@@ -196,7 +202,7 @@ describe('RUN-5: errored is final', () => {
             }
             expect(h.state('p0')).toBe('errored');
           }
-          expect(h.control.runs()).toEqual([]);
+          expect(readAll((page) => h.control.runs(page))).toEqual([]);
           expect(h.control.deployment('local', 'p0').counters).toMatchObject({ fired: 0, errored_auth: 1 });
         },
       ),

@@ -8,9 +8,10 @@ import { createMockServer, DeployClient } from '../../src/index.js';
 import { RealTimeDriver } from '../../src/scheduler/real-time-driver.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { harness, START } from '../helpers/scheduler-harness.js';
+import { readAll } from '../../src/control/paging.js';
 
 const reasons = (h: Awaited<ReturnType<typeof harness>>, projectId: string) =>
-  h.control.ticks({ userId: 'local', projectId }).map((t) => `${t.at.slice(11, 16)} ${t.reason}`);
+  readAll((page) => h.control.ticks({ ...page, userId: 'local', projectId })).map((t) => `${t.at.slice(11, 16)} ${t.reason}`);
 
 function controlError(fn: () => unknown): ControlError {
   try {
@@ -28,8 +29,8 @@ describe('manual deployments (RUN-2)', () => {
     h.add('man');
     h.add('man2', 'manual');
     h.control.advance('400d');
-    expect(h.control.runs()).toEqual([]);
-    expect(h.control.ticks({})).toEqual([]);
+    expect(readAll((page) => h.control.runs(page))).toEqual([]);
+    expect(readAll((page) => h.control.ticks(page))).toEqual([]);
     expect(h.control.deployment('local', 'man').nextDue).toEqual([]);
   });
 });
@@ -41,14 +42,14 @@ describe('no overlap (RUN-3)', () => {
     h.control.setRunBehavior({ hold: true }, { userId: 'local', projectId: 'q' });
     h.control.advance('1h');
     expect(reasons(h, 'q')).toEqual(['10:15 fired', '10:30 skipped_overlap', '10:45 skipped_overlap', '11:00 skipped_overlap']);
-    const [held] = h.control.runs();
+    const [held] = readAll((page) => h.control.runs(page));
     expect(held).toMatchObject({ startedAt: '2026-11-26T10:15:00.000Z', endedAt: null, outcome: null });
 
     h.control.advance('5m'); // 11:12
     expect(h.control.endRun(held!.id, 'failed')).toMatchObject({ endedAt: '2026-11-26T11:12:00.000Z', outcome: 'failed' });
     h.control.advance('5m'); // 11:17: the 11:15 tick fired; nothing was made up for the skipped ones
     expect(reasons(h, 'q').slice(4)).toEqual(['11:15 fired']);
-    expect(h.control.runs()).toHaveLength(2);
+    expect(readAll((page) => h.control.runs(page))).toHaveLength(2);
   });
 
   it('ends a run the way its behavior said when it started, whatever changes meanwhile', async () => {
@@ -57,10 +58,12 @@ describe('no overlap (RUN-3)', () => {
     const run = h.control.trigger('local', 'o');
     h.control.setRunBehavior({ outcome: 'failed' });
     h.control.advance('10m');
-    expect(h.control.runs({ projectId: 'o' })).toEqual([expect.objectContaining({ id: run.id, outcome: 'completed' })]);
+    expect(readAll((page) => h.control.runs({ ...page, projectId: 'o' }))).toEqual([
+      expect.objectContaining({ id: run.id, outcome: 'completed' }),
+    ]);
     h.control.trigger('local', 'o');
     h.control.advance('10m');
-    expect(h.control.runs({ projectId: 'o' }).map((r) => r.outcome)).toEqual(['completed', 'failed']);
+    expect(readAll((page) => h.control.runs({ ...page, projectId: 'o' })).map((r) => r.outcome)).toEqual(['completed', 'failed']);
   });
 
   it('lets a run that ends exactly at the next tick be followed by a new run', async () => {
@@ -143,7 +146,7 @@ describe('revoked owner key (RUN-5)', () => {
     h.update('e', { schedule: '* * * * *' });
     expect(h.state('e')).toBe('errored');
     h.control.advance('1d');
-    expect(h.control.runs({ projectId: 'e' })).toHaveLength(1);
+    expect(readAll((page) => h.control.runs({ ...page, projectId: 'e' }))).toHaveLength(1);
     expect(controlError(() => h.control.resume('local', 'e'))).toMatchObject({ code: 'DEPLOYMENT_ERRORED' });
     expect(controlError(() => h.control.trigger('local', 'e'))).toMatchObject({ code: 'DEPLOYMENT_ERRORED' });
 
@@ -152,7 +155,7 @@ describe('revoked owner key (RUN-5)', () => {
     h.add('e', '*/15 * * * *');
     h.control.advance('15m');
     expect(h.state('e')).toBe('active');
-    expect(h.control.runs({ projectId: 'e' })).toHaveLength(2);
+    expect(readAll((page) => h.control.runs({ ...page, projectId: 'e' }))).toHaveLength(2);
   });
 
   it('does not error a paused deployment until a tick finds it active', async () => {
@@ -177,7 +180,7 @@ describe('revoked owner key (RUN-5)', () => {
     expect((await client.deploy.status('dap')).state).toBe('errored');
     await expect(new DeployClient({ uri: server.url, auth: 'MYAPIKEY' }).connect()).rejects.toThrow('Invalid API key');
     await expect(new DeployClient({ uri: server.url, auth: userToken }).connect()).rejects.toThrow('Invalid API key');
-    expect(server.control.runs()).toEqual([]);
+    expect(readAll((page) => server.control.runs(page))).toEqual([]);
     await client.disconnect();
     await server.close();
   });
@@ -208,7 +211,7 @@ describe('remove (RUN-7)', () => {
     h.control.advance('10m'); // 10:17, run from 10:15 in progress
     h.remove('r');
     h.control.advance('1h');
-    expect(h.control.runs({ projectId: 'r' })).toEqual([
+    expect(readAll((page) => h.control.runs({ ...page, projectId: 'r' }))).toEqual([
       expect.objectContaining({ startedAt: '2026-11-26T10:15:00.000Z', endedAt: '2026-11-26T10:17:00.000Z', outcome: 'cancelled' }),
     ]);
     expect(reasons(h, 'r')).toEqual(['10:15 fired']);
@@ -247,8 +250,8 @@ describe('the clock and the controls', () => {
     h.control.advance('1d');
     const d = h.control.deployment('local', 'busy');
     expect(d.counters).toMatchObject({ fired: 1440, completed: 1440 });
-    expect(h.control.ticks({ projectId: 'busy' })).toHaveLength(10);
-    expect(h.control.runs({ projectId: 'busy' }).map((r) => r.startedAt.slice(11, 16))).toEqual([
+    expect(readAll((page) => h.control.ticks({ ...page, projectId: 'busy' }))).toHaveLength(10);
+    expect(readAll((page) => h.control.runs({ ...page, projectId: 'busy' })).map((r) => r.startedAt.slice(11, 16))).toEqual([
       '09:58',
       '09:59',
       '10:00',
@@ -274,8 +277,8 @@ describe('the clock and the controls', () => {
     h.control.revokeKey('ALICEKEY');
     h.control.advance('1h');
     h.control.reset();
-    expect(h.control.deployments()).toEqual([]);
-    expect(h.control.runs()).toEqual([]);
+    expect(readAll((page) => h.control.deployments(page))).toEqual([]);
+    expect(readAll((page) => h.control.runs(page))).toEqual([]);
     expect(h.control.clock().now).toBe('2026-11-26T11:07:00.000Z');
     expect(h.core.users.authenticate('EXTRA')).toBe('invalid');
     expect(h.core.users.authenticate('ALICEKEY')).toMatchObject({ key: 'ALICEKEY' });
@@ -345,7 +348,7 @@ describe('control input edges', () => {
       outcome: 'completed',
     });
     h.remove('z');
-    expect(h.control.runs({ projectId: 'z' }).map((r) => r.outcome)).toEqual(['completed']);
+    expect(readAll((page) => h.control.runs({ ...page, projectId: 'z' })).map((r) => r.outcome)).toEqual(['completed']);
   });
 
   it.each([[0.5], ['0.5ms'], ['1e400'], [Number.MAX_VALUE]])('refuses the span %j (whole milliseconds only)', async (by) => {

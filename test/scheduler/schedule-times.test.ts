@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMockServer } from '../../src/index.js';
 import { harness } from '../helpers/scheduler-harness.js';
+import { readAll } from '../../src/control/paging.js';
 
 describe('when scheduled runs start (RUN-1)', () => {
   it('*/15 * * * * from 10:07 fires at 10:15, 10:30, 10:45, 11:00, at second 0, as the owner', async () => {
@@ -12,7 +13,7 @@ describe('when scheduled runs start (RUN-1)', () => {
     h.add('q', '*/15 * * * *');
     h.control.advance('1h');
     expect(h.starts('q')).toEqual(['2026-11-26T10:15Z', '2026-11-26T10:30Z', '2026-11-26T10:45Z', '2026-11-26T11:00Z']);
-    expect(h.control.runs().every((run) => run.userId === 'local' && run.trigger === 'schedule')).toBe(true);
+    expect(readAll((page) => h.control.runs(page)).every((run) => run.userId === 'local' && run.trigger === 'schedule')).toBe(true);
   });
 
   it('0 9 1 * MON fires on the 1st and on every Monday (classic OR)', async () => {

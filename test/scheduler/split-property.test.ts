@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ControlError } from '../../src/control/errors.js';
 import { harness } from '../helpers/scheduler-harness.js';
+import { readAll } from '../../src/control/paging.js';
 
 const MINUTE = 60_000;
 const SCHEDULES = ['* * * * *', '*/5 * * * *', '*/15 * * * *', '0 * * * *', '30 10-12 * * *', 'manual'];
@@ -89,9 +90,9 @@ describe('RUN-8 with operations between moves', () => {
             done = p;
           }
         }
-        expect(pieces.control.runs()).toEqual(whole.control.runs());
-        expect(pieces.control.ticks()).toEqual(whole.control.ticks());
-        expect(pieces.control.deployments()).toEqual(whole.control.deployments());
+        expect(readAll((page) => pieces.control.runs(page))).toEqual(readAll((page) => whole.control.runs(page)));
+        expect(readAll((page) => pieces.control.ticks(page))).toEqual(readAll((page) => whole.control.ticks(page)));
+        expect(readAll((page) => pieces.control.deployments(page))).toEqual(readAll((page) => whole.control.deployments(page)));
         expect(pieces.control.clock()).toEqual(whole.control.clock());
       }),
       { numRuns: 200 },

@@ -88,13 +88,13 @@ describe('the HTTP door, endpoint by endpoint', () => {
     });
     const runs = await call('GET', `/runs?userId=local&projectId=${P}`);
     expect(runs.status).toBe(200);
-    expect(runs.json.map((r: { scheduledFor: string }) => r.scheduledFor)).toEqual([
+    expect(runs.json.items.map((r: { scheduledFor: string }) => r.scheduledFor)).toEqual([
       '2026-11-26T10:15:00.000Z',
       '2026-11-26T10:30:00.000Z',
       '2026-11-26T10:45:00.000Z',
       '2026-11-26T11:00:00.000Z',
     ]);
-    expect(runs.json[0]).toEqual({
+    expect(runs.json.items[0]).toEqual({
       id: expect.any(String),
       userId: 'local',
       projectId: PROJECT,
@@ -104,16 +104,16 @@ describe('the HTTP door, endpoint by endpoint', () => {
       endedAt: '2026-11-26T10:15:01.000Z', // the default run takes 1 s and completes
       outcome: 'completed',
     });
-    expect((await call('GET', '/runs')).json).toEqual(runs.json);
-    expect((await call('GET', '/runs?userId=alice')).json).toEqual([]);
+    expect((await call('GET', '/runs')).json.items).toEqual(runs.json.items);
+    expect((await call('GET', '/runs?userId=alice')).json.items).toEqual([]);
     const ticks = await call('GET', `/ticks?userId=local&projectId=${P}`);
-    expect(ticks.json.map((t: { reason: string }) => t.reason)).toEqual(['fired', 'fired', 'fired', 'fired']);
-    expect(ticks.json[3]).toEqual({
+    expect(ticks.json.items.map((t: { reason: string }) => t.reason)).toEqual(['fired', 'fired', 'fired', 'fired']);
+    expect(ticks.json.items[3]).toEqual({
       at: '2026-11-26T11:00:00.000Z',
       userId: 'local',
       projectId: PROJECT,
       reason: 'fired',
-      runId: runs.json[3].id,
+      runId: runs.json.items[3].id,
     });
 
     const one = await call('GET', `/deployments/local/${P}`);
@@ -123,9 +123,9 @@ describe('the HTTP door, endpoint by endpoint', () => {
     });
     expect(one.json.counters).toMatchObject({ fired: 4, completed: 4 });
     expect(one.json.nextDue[0]).toBe('2026-11-26T11:15:00.000Z');
-    expect((await call('GET', '/deployments')).json).toEqual([one.json]);
-    expect((await call('GET', '/deployments?userId=local')).json).toEqual([one.json]);
-    expect((await call('GET', '/deployments?userId=alice')).json).toEqual([]);
+    expect((await call('GET', '/deployments')).json.items).toEqual([one.json]);
+    expect((await call('GET', '/deployments?userId=local')).json.items).toEqual([one.json]);
+    expect((await call('GET', '/deployments?userId=alice')).json.items).toEqual([]);
   });
 
   it('holds runs via run-behavior, so later ticks are skipped_overlap; trigger is refused (409) until the run is ended', async () => {
@@ -134,7 +134,7 @@ describe('the HTTP door, endpoint by endpoint', () => {
     expect(behavior).toMatchObject({ status: 200, json: { hold: true, durationMs: 1000, outcome: 'completed' } });
     await call('POST', '/clock/advance', { by: '1h' });
     const ticks = await call('GET', `/ticks?userId=local&projectId=${P}`);
-    expect(ticks.json.map((t: { at: string; reason: string }) => `${t.at.slice(11, 16)} ${t.reason}`)).toEqual([
+    expect(ticks.json.items.map((t: { at: string; reason: string }) => `${t.at.slice(11, 16)} ${t.reason}`)).toEqual([
       '10:15 fired',
       '10:30 skipped_overlap',
       '10:45 skipped_overlap',
@@ -172,7 +172,7 @@ describe('the HTTP door, endpoint by endpoint', () => {
     const resumed = await call('POST', `/deployments/local/${P}/resume`);
     expect(resumed).toMatchObject({ status: 200, json: { state: 'active', counters: { skipped_paused: 2, fired: 0 } } });
     await call('POST', '/clock/advance', { by: '15m' });
-    expect((await call('GET', '/ticks')).json.map((t: { reason: string }) => t.reason)).toEqual([
+    expect((await call('GET', '/ticks')).json.items.map((t: { reason: string }) => t.reason)).toEqual([
       'skipped_paused',
       'skipped_paused',
       'fired',
@@ -189,7 +189,7 @@ describe('the HTTP door, endpoint by endpoint', () => {
     // The session authenticated before the revocation stays authenticated.
     expect((await client.deploy.status(PROJECT)).state).toBe('errored');
     await expect(connect('MYAPIKEY')).rejects.toThrow('Invalid API key');
-    expect((await call('GET', '/ticks')).json.map((t: { reason: string }) => t.reason)).toEqual(['errored_auth']);
+    expect((await call('GET', '/ticks')).json.items.map((t: { reason: string }) => t.reason)).toEqual(['errored_auth']);
     expect(await call('POST', '/keys/restore', { key: 'MYAPIKEY' })).toMatchObject({
       status: 200,
       json: { key: 'MYAPIKEY', revoked: false },
@@ -225,8 +225,8 @@ describe('the HTTP door, endpoint by endpoint', () => {
     const { call, client } = await withDeployment();
     await call('POST', '/clock/advance', { by: '1h' });
     expect(await call('POST', '/reset')).toMatchObject({ status: 200, json: { reset: true } });
-    expect((await call('GET', '/deployments')).json).toEqual([]);
-    expect((await call('GET', '/runs')).json).toEqual([]);
+    expect((await call('GET', '/deployments')).json.items).toEqual([]);
+    expect((await call('GET', '/runs')).json.items).toEqual([]);
     expect(await client.deploy.list()).toEqual([]);
     expect((await call('GET', '/clock')).json.now).toBe('2026-11-26T11:07:00.000Z');
   });
@@ -237,15 +237,17 @@ describe('the HTTP door, endpoint by endpoint', () => {
     await client.deploy.add({ project_id: 'p1' }, { schedule: '@daily' });
     const adds = await s.call('GET', '/journal?command=rrext_deploy_add&direction=in');
     expect(adds.status).toBe(200);
-    expect(adds.json).toHaveLength(1);
-    expect(adds.json[0]).toMatchObject({ userId: 'local', command: 'rrext_deploy_add', type: 'request' });
-    expect(adds.json[0]).not.toHaveProperty('message'); // the frame is its text, as sent
-    expect(JSON.parse(adds.json[0].text)).toMatchObject({ arguments: { pipeline: { project_id: 'p1' }, schedule: '@daily' } });
-    expect(adds.json[0].text).toBe(s.server.journal.find({ command: 'rrext_deploy_add', direction: 'in' })[0]!.text);
-    const connection = adds.json[0].connectionId;
+    expect(adds.json.items).toHaveLength(1);
+    expect(adds.json.items[0]).toMatchObject({ userId: 'local', command: 'rrext_deploy_add', type: 'request' });
+    expect(adds.json.items[0]).not.toHaveProperty('message'); // the frame is its text, as sent
+    expect(JSON.parse(adds.json.items[0].text)).toMatchObject({ arguments: { pipeline: { project_id: 'p1' }, schedule: '@daily' } });
+    expect(adds.json.items[0].text).toBe(s.server.journal.find({ command: 'rrext_deploy_add', direction: 'in' })[0]!.text);
+    const connection = adds.json.items[0].connectionId;
     expect((await s.call('GET', '/connections')).json).toEqual([{ id: connection, userId: 'local', openedAt: '2026-11-26T10:07:00.000Z' }]);
     expect(
-      (await s.call('GET', `/journal?connectionId=${connection}&after=${adds.json[0].id}&type=response`)).json.map((e: any) => e.command),
+      (await s.call('GET', `/journal?connectionId=${connection}&after=${adds.json.items[0].id}&type=response`)).json.items.map(
+        (e: any) => e.command,
+      ),
     ).toEqual(['rrext_deploy_add']);
     expect((await s.call('GET', '/journal?direction=sideways')).json.error).toMatchObject({
       code: 'BAD_INPUT',
@@ -272,7 +274,7 @@ describe('the HTTP door, endpoint by endpoint', () => {
     expect((await s.call('POST', '/faults/clear')).json).toEqual({ cleared: 1 });
     expect((await s.call('POST', '/faults', { kind: 'close', code: 1005 })).status).toBe(400);
     expect((await s.call('POST', '/journal/clear')).json).toEqual({ cleared: expect.any(Number) });
-    expect((await s.call('GET', '/journal')).json).toEqual([]);
+    expect((await s.call('GET', '/journal')).json.items).toEqual([]);
   });
 
   it('lists the endpoints at /control/', async () => {

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMockServer, DeployClient, type MockServer } from '../../src/index.js';
+import { recordFrame } from '../helpers/record-frame.js';
 import { FrameJournal } from '../../src/dap/journal.js';
 import { RawClient } from '../helpers/raw-client.js';
 
@@ -84,23 +85,23 @@ describe('frame journal', () => {
   it('is bounded by entries and by the UTF-8 bytes of frame text, oldest first, counting what it dropped', () => {
     const journal = new FrameJournal({ entries: 3, bytes: 40 }, () => 0);
     const kept = () => journal.find().map((e) => e.message?.['seq'] ?? e.text);
-    for (let i = 1; i <= 5; i++) journal.record(1, 'out', `{"seq":${i}}`, undefined, undefined); // 9 bytes each
+    for (let i = 1; i <= 5; i++) recordFrame(journal, 1, 'out', `{"seq":${i}}`, undefined, undefined); // 9 bytes each
     expect(kept()).toEqual([3, 4, 5]);
     expect(journal.dropped).toBe(2);
     // 10 characters, 20 bytes: the entries bound drops seq 3, and 9 + 9 + 20 bytes fit in 40.
-    journal.record(1, 'in', 'é'.repeat(10), undefined, undefined);
+    recordFrame(journal, 1, 'in', 'é'.repeat(10), undefined, undefined);
     expect(kept()).toEqual([4, 5, 'é'.repeat(10)]);
     expect(journal.dropped).toBe(3);
     // 13 bytes: the entries bound drops seq 4; 9 + 20 + 13 is over 40, so seq 5 goes too.
-    journal.record(1, 'in', 'x'.repeat(13), undefined, undefined);
+    recordFrame(journal, 1, 'in', 'x'.repeat(13), undefined, undefined);
     expect(kept()).toEqual(['é'.repeat(10), 'x'.repeat(13)]);
     expect(journal.dropped).toBe(5);
     // 14 characters but 42 bytes: larger than the whole budget, so not kept (and counted).
-    journal.record(1, 'in', '€'.repeat(14), undefined, undefined);
+    recordFrame(journal, 1, 'in', '€'.repeat(14), undefined, undefined);
     expect(kept()).toEqual(['é'.repeat(10), 'x'.repeat(13)]);
     expect(journal.dropped).toBe(6);
     // Exactly 40 bytes: kept, alone.
-    journal.record(1, 'in', `${'€'.repeat(13)}a`, undefined, undefined);
+    recordFrame(journal, 1, 'in', `${'€'.repeat(13)}a`, undefined, undefined);
     expect(kept()).toEqual([`${'€'.repeat(13)}a`]);
     expect(journal.dropped).toBe(8);
     expect(() => new FrameJournal({ entries: -1, bytes: 1 }, () => 0)).toThrow(/entries limit/);

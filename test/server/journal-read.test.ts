@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createControlClient } from '../../src/control/client.js';
 import { createMockServer, type JournalEntry, type MockServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { readAll, type Page } from '../../src/control/paging.js';
 
 const servers: MockServer[] = [];
 const raws: RawClient[] = [];
@@ -32,12 +33,24 @@ async function open(server: MockServer, key?: string): Promise<RawClient> {
 /** `depth` arrays, each the only element of the one around it, as JSON text. */
 const brackets = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
-/** `GET /control/journal` with a query, its status and body as they came. */
+/**
+ * `GET /control/journal` with a query, page after page: the first page's status and body as
+ * they came, and the entries of every page.
+ */
 async function readJournal(server: MockServer, query = ''): Promise<{ status: number; body: string; entries: JournalEntry[] }> {
-  const base = createControlClient(server.url).url;
-  const response = await fetch(`${base}/control/journal${query}`);
-  const body = await response.text();
-  return { status: response.status, body, entries: response.ok ? (JSON.parse(body) as JournalEntry[]) : [] };
+  const base = `${createControlClient(server.url).url}/control/journal`;
+  const first = await fetch(`${base}${query}`);
+  const body = await first.text();
+  if (!first.ok) return { status: first.status, body, entries: [] };
+  let page = JSON.parse(body) as Page<JournalEntry>;
+  const entries = [...page.items];
+  while (page.next !== null) {
+    const response = await fetch(`${base}${query ? `${query}&` : '?'}cursor=${page.next}`);
+    expect(response.status).toBe(200);
+    page = (await response.json()) as Page<JournalEntry>;
+    entries.push(...page.items);
+  }
+  return { status: first.status, body, entries };
 }
 
 describe('reading the journal of deeply nested frames', () => {
@@ -68,9 +81,9 @@ describe('reading the journal of deeply nested frames', () => {
     expect((await readJournal(server, '?command=rrext_deploy_list&type=request')).entries.map((e) => e.text)).toEqual([frame]);
 
     const client = createControlClient(server.url);
-    expect(await client.journal({ direction: 'in' })).toEqual(http.entries);
+    expect((await client.journal({ direction: 'in' })).items).toEqual(http.entries);
     // The in-process doors show the same entries; server.journal.find adds the parsed message.
-    expect(JSON.parse(JSON.stringify(server.control.journal({ direction: 'in' })))).toEqual(http.entries);
+    expect(JSON.parse(JSON.stringify(server.control.journal({ direction: 'in' }).items))).toEqual(http.entries);
     const [entry] = server.journal.find({ command: 'rrext_deploy_list', direction: 'in' });
     expect(entry!.text).toBe(frame);
     expect(entry!.message).toMatchObject({ type: 'request', seq: 1, command: 'rrext_deploy_list' });
@@ -119,7 +132,7 @@ describe('reading the journal of deeply nested frames', () => {
       raw.sendRaw(frame);
     }
     expect(await raw.responseTo(141, from)).toMatchObject({ success: true });
-    expect(server.control.deployments({ userId: 'local' })).toHaveLength(140);
+    expect(readAll((page) => server.control.deployments({ ...page, userId: 'local' }))).toHaveLength(140);
 
     const { status, entries } = await readJournal(server, `?after=${mark}`);
     expect(status).toBe(200);
@@ -127,6 +140,11 @@ describe('reading the journal of deeply nested frames', () => {
     const answers = raw.received.slice(from);
     expect(answers).toHaveLength(140);
     expect(entries.filter((e) => e.direction === 'out').map((e) => e.text)).toEqual(answers);
-    expect(await createControlClient(server.url).journal({ after: mark })).toEqual(entries);
+    const client = createControlClient(server.url);
+    const pages = [await client.journal({ after: mark })];
+    for (let next = pages[0]!.next; next !== null; next = pages.at(-1)!.next)
+      pages.push(await client.journal({ after: mark, cursor: next }));
+    expect(pages.flatMap((p) => p.items)).toEqual(entries);
+    expect(pages.length).toBeGreaterThan(1); // 280 entries: more than one page of 100
   });
 });

@@ -4,6 +4,7 @@
  */
 import { DeployClient, type MockServer } from '../../src/index.js';
 import { createMockServerTest, describe, expect, test } from '../../src/vitest/index.js';
+import { readAll } from '../../src/control/paging.js';
 
 const START = '2026-11-26T10:07:00.000Z';
 
@@ -27,7 +28,7 @@ describe("scope: 'file'", () => {
     first = mockServer;
     await withClient(mockServer, 'MYAPIKEY', (client) => client.deploy.add({ project_id: 'carried' }, { schedule: '*/15 * * * *' }));
     mockServer.control.advance('15m');
-    expect(mockServer.control.runs()).toHaveLength(1);
+    expect(readAll((page) => mockServer.control.runs(page))).toHaveLength(1);
   });
 
   fileTest('the next test gets the same server, with the deployment, clock, runs and journal left behind', async ({ mockServer }) => {
@@ -35,8 +36,8 @@ describe("scope: 'file'", () => {
     expect(mockServer).toBe(first);
     expect(mockServer.port).toBe(first!.port);
     expect(mockServer.control.clock().now).toBe('2026-11-26T10:22:00.000Z');
-    expect(mockServer.control.deployments().map((d) => d.projectId)).toEqual(['carried']);
-    expect(mockServer.control.runs().map((run) => run.scheduledFor)).toEqual(['2026-11-26T10:15:00.000Z']);
+    expect(readAll((page) => mockServer.control.deployments(page)).map((d) => d.projectId)).toEqual(['carried']);
+    expect(readAll((page) => mockServer.control.runs(page)).map((run) => run.scheduledFor)).toEqual(['2026-11-26T10:15:00.000Z']);
     expect(mockServer.journal.find({ command: 'rrext_deploy_add', direction: 'in' })).toHaveLength(1);
     // and it is still serving
     const listed = await withClient(mockServer, 'MYAPIKEY', (client) => client.deploy.list());
@@ -56,9 +57,9 @@ describe("scope: 'test' (the default)", () => {
   test('the next test gets a new server with nothing of it', async ({ mockServer }) => {
     expect(previous).toBeDefined();
     expect(mockServer).not.toBe(previous);
-    expect(mockServer.control.deployments()).toEqual([]);
+    expect(readAll((page) => mockServer.control.deployments(page))).toEqual([]);
     expect(mockServer.journal.find()).toEqual([]);
-    expect(mockServer.control.runs()).toEqual([]);
+    expect(readAll((page) => mockServer.control.runs(page))).toEqual([]);
   });
 
   test('with the demo users and a fake clock', async ({ mockServer }) => {
@@ -94,7 +95,12 @@ describe('options', () => {
     await expect(withClient(mockServer, 'MYAPIKEY', async () => undefined)).rejects.toThrow('Invalid API key');
     mockServer.control.advance('1h');
     expect(mockServer.control.deployment('ci', 'held').runBehavior.hold).toBe(true);
-    expect(mockServer.control.ticks().map((t) => t.reason)).toEqual(['fired', 'skipped_overlap', 'skipped_overlap', 'skipped_overlap']);
+    expect(readAll((page) => mockServer.control.ticks(page)).map((t) => t.reason)).toEqual([
+      'fired',
+      'skipped_overlap',
+      'skipped_overlap',
+      'skipped_overlap',
+    ]);
   });
 
   test('an unknown scope is refused when the test is built', () => {

@@ -71,7 +71,10 @@ describe('mockServerGlobalSetup', () => {
     await client.connect();
     await client.deploy.add({ project_id: 'p1' });
     await client.disconnect();
-    expect(await (await fetch(`${controlUrl}deployments`)).json()).toMatchObject([{ userId: 'local', projectId: 'p1' }]);
+    expect(await (await fetch(`${controlUrl}deployments`)).json()).toMatchObject({
+      items: [{ userId: 'local', projectId: 'p1' }],
+      next: null,
+    });
 
     await teardown();
     expect(await fetchError(`${controlUrl}clock`)).toBe('ECONNREFUSED');

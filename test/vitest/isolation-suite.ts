@@ -11,6 +11,7 @@ import { WebSocket } from 'ws';
 import type { TestContext } from 'vitest';
 import { DeployClient, type MockServer } from '../../src/index.js';
 import { createMockServerTest, describe, expect } from '../../src/vitest/index.js';
+import { readAll } from '../../src/control/paging.js';
 
 /** Both files start their clocks at the same instant and use the same project id. */
 export const START = '2026-11-26T10:07:00.000Z';
@@ -49,7 +50,9 @@ export function isolationSuite(side: Side): void {
       const records = await client.deploy.list();
       expect(records).toHaveLength(1);
       expect(records[0]).toMatchObject({ pipeline: { project_id: PROJECT, side: side.name }, schedule: side.schedule, state: 'active' });
-      expect(mockServer.control.deployments().map((d) => [d.userId, d.projectId, d.schedule])).toEqual([['local', PROJECT, side.schedule]]);
+      expect(readAll((page) => mockServer.control.deployments(page)).map((d) => [d.userId, d.projectId, d.schedule])).toEqual([
+        ['local', PROJECT, side.schedule],
+      ]);
     });
 
     test('moves only its own clock, and gets exactly its own runs', async ({ mockServer, onTestFinished }) => {
@@ -61,7 +64,7 @@ export function isolationSuite(side: Side): void {
       expect(moved).toMatchObject({ from: START, to: side.expectedNow, complete: true });
       expect(moved.ticks.fired).toBe(side.expectedRuns.length);
       expect(mockServer.control.clock().now).toBe(side.expectedNow);
-      const runs = mockServer.control.runs();
+      const runs = readAll((page) => mockServer.control.runs(page));
       expect(runs.map((run) => run.scheduledFor)).toEqual(side.expectedRuns);
       expect(runs.map((run) => run.id)).toEqual(side.expectedRuns.map((_, i) => `run-${i + 1}`));
       expect(mockServer.control.deployment('local', PROJECT).counters.fired).toBe(side.expectedRuns.length);

@@ -5,6 +5,7 @@ import type { AdvanceReport, CredentialCheck } from '../../scheduler/engine.js';
 import { MAX_EVENTS_PER_ADVANCE } from '../../scheduler/engine.js';
 import { nextTickFor } from '../../scheduler/next-tick.js';
 import type { TickRecord } from '../../scheduler/types.js';
+import { mergePage } from '../../scheduler/pages.js';
 import type { Deviations, FamilyMutants } from './definition.js';
 import { recordKey } from './shared.js';
 
@@ -289,6 +290,11 @@ function tickBeforeRunEnd(): Deviations {
               (filter.projectId === undefined || t.projectId === filter.projectId),
           );
         return mine.length === 0 ? all : [...all, ...mine].sort((a, b) => a.at - b.at);
+      };
+      // The control API reads pages: they are cut from the list above (a place in it is its index).
+      scheduler.tickPage = (filter, request) => {
+        const list = scheduler.ticks(filter);
+        return mergePage([{ size: list.length, primary: (i) => list[i]!.at, secondary: (i) => i, item: (i) => list[i]! }], request);
       };
       scheduler.describe = (userId, projectId, upcoming) => {
         const description = describe(userId, projectId, upcoming);
