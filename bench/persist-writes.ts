@@ -51,7 +51,7 @@ export async function calibrateWriteCounter(dir: string): Promise<void> {
   const path = join(dir, 'calibration.json');
   const counter = new WriteCounter(path);
   try {
-    for (let i = 0; i < CALIBRATION_WRITES; i++) await writeStateFile(path, `{"write":${i}}`);
+    for (let i = 0; i < CALIBRATION_WRITES; i++) await writeStateFile(path, [`{"write":${i}}`]);
     const seen = await counter.settled();
     if (seen !== CALIBRATION_WRITES) {
       throw new Error(

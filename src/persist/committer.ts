@@ -19,10 +19,10 @@ export class StateCommitter {
   readonly #waiters: Array<{ readonly generation: number; readonly done: (saved: boolean) => void }> = [];
 
   constructor(
-    /** The whole state, as file text (taken synchronously, so it is one consistent moment). */
-    private readonly snapshot: () => string,
-    /** Puts text on disk durably; rejects if it could not. */
-    private readonly save: (text: string) => Promise<void>,
+    /** The whole state, as file text in chunks (taken synchronously, so it is one consistent moment). */
+    private readonly snapshot: () => readonly string[],
+    /** Puts the chunks' text on disk durably; rejects if it could not. */
+    private readonly save: (chunks: readonly string[]) => Promise<void>,
     /** Told of each failed write; the state stays in memory and the next write tries again. */
     private readonly onError: (error: unknown) => void,
   ) {}

@@ -74,7 +74,7 @@ async function acquire(path: string): Promise<string> {
     const text = `${JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() } satisfies Holder)}\n`;
     try {
       // Flushed before it resolves, so a reader finds the lock whole (or empty for an instant).
-      await createFlushed(lockPath, text);
+      await createFlushed(lockPath, [text]);
       return text;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

@@ -7,7 +7,7 @@ import type { DeployCore } from '../core-build.js';
 import { StateCommitter } from './committer.js';
 import { StateFileError } from './errors.js';
 import { lockStateFile } from './lock.js';
-import { snapshotText, restoreState } from './snapshot.js';
+import { snapshotChunks, restoreState } from './snapshot.js';
 import { readStateFile, removeLeftoverTemp, writeStateFile } from './state-file.js';
 import { resolveStatePath } from './state-path.js';
 import { parseStateText } from './validate.js';
@@ -62,7 +62,7 @@ export async function openStateFile(path: string, core: DeployCore, log: ((line:
     await lock.release();
   };
   const committer = new StateCommitter(
-    () => snapshotText(core),
+    () => snapshotChunks(core),
     async (snapshot) => {
       if (overtaken === undefined && !lock.held) await lockLate();
       if (overtaken !== undefined) throw overtaken;

@@ -1,20 +1,25 @@
 /**
- * A core's state as state-file text, and a loaded state put back into a core. No I/O here:
- * state-file.ts reads and writes, validate.ts checks what was read.
+ * A core's state as state-file text (in chunks), and a loaded state put back into a core. No
+ * I/O here: state-file.ts reads and writes, validate.ts checks what was read.
  */
 import type { DeployCore } from '../core-build.js';
 import type { Deployment } from '../domain/deployment.js';
 import { VERSION } from '../version.js';
 import { MOVE_IT_AWAY, StateFileError } from './errors.js';
 import { STATE_FORMAT, STATE_VERSION, type LoadedState } from './format.js';
+import { pushMembers } from './json-chunks.js';
 import { checkWithinLimits } from './validate.js';
 
 /**
- * The whole state as JSON text. Pipelines go in as the JSON text stored with each record, not
- * serialized again: they are most of the bytes, and this runs on every write.
+ * The whole state as state-file text, in chunks whose concatenation is the file, taken at once
+ * (one consistent moment). The file may be longer than the longest string V8 can make, so it
+ * is never joined: no chunk grows with the number of deployments, users or history entries
+ * (one holds a record's field, a pipeline, or a few KiB of history). Pipelines go in as the
+ * JSON text stored with their record, not serialized again: they are most of the bytes, and
+ * this runs on every write.
  */
-export function snapshotText(core: DeployCore, savedAt: Date = new Date()): string {
-  const head = JSON.stringify({
+export function snapshotChunks(core: DeployCore, savedAt: Date = new Date()): string[] {
+  const head = {
     format: STATE_FORMAT,
     version: STATE_VERSION,
     savedBy: `rocketride-deploy-kit ${VERSION}`,
@@ -23,14 +28,19 @@ export function snapshotText(core: DeployCore, savedAt: Date = new Date()): stri
     timezone: core.scheduler.timezone,
     users: core.users.exportState(),
     scheduler: core.scheduler.exportState(),
+  };
+  const chunks = ['{'];
+  pushMembers(head, chunks);
+  chunks.push(',"deployments":[');
+  core.deploy.exportRecords().forEach((record, i) => {
+    if (i > 0) chunks.push(',');
+    pushDeployment(record, chunks);
   });
-  const parts = [head.slice(0, -1), ',"deployments":['];
-  core.deploy.exportRecords().forEach((record, i) => parts.push(i === 0 ? '' : ',', deploymentText(record)));
-  parts.push(']}');
-  return parts.join('');
+  chunks.push(']}');
+  return chunks;
 }
 
-function deploymentText(d: Deployment): string {
+function pushDeployment(d: Deployment, chunks: string[]): void {
   const fields = JSON.stringify({
     ownerId: d.ownerId,
     projectId: d.projectId,
@@ -40,7 +50,7 @@ function deploymentText(d: Deployment): string {
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
   });
-  return `${fields.slice(0, -1)},"pipeline":${d.pipelineJson}}`;
+  chunks.push(`${fields.slice(0, -1)},"pipeline":`, d.pipelineJson, '}');
 }
 
 /**

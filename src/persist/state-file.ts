@@ -3,9 +3,10 @@
  * atomically, so that a crash or `kill -9` at any moment leaves either the previous complete
  * file or the new complete file, never a mix: the new text goes to a temporary file in the
  * same directory, is flushed to the disk, renamed over the old one, and the rename itself is
- * flushed by syncing the directory. Node only.
+ * flushed by syncing the directory. The text comes in chunks and is written in batches, never
+ * joined into one string: a state may be larger than the longest string V8 can make. Node only.
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MOVE_IT_AWAY, StateFileError } from './errors.js';
 
@@ -38,24 +39,30 @@ export async function removeLeftoverTemp(path: string): Promise<void> {
   await rm(tempPathOf(path), { force: true }).catch(() => {});
 }
 
-/** Replaces the file's content with `text`, atomically and durably (see the module comment). */
-export async function writeStateFile(path: string, text: string): Promise<void> {
+/**
+ * Replaces the file's content with the concatenation of `chunks`, atomically and durably (see
+ * the module comment).
+ */
+export async function writeStateFile(path: string, chunks: readonly string[]): Promise<void> {
   const temp = tempPathOf(path);
   // Made afresh each time, so its mode is ours even if a leftover had another.
   await rm(temp, { force: true });
-  await createFlushed(temp, text, FILE_MODE);
+  await createFlushed(temp, chunks, FILE_MODE);
   await rename(temp, path);
   await syncDirectory(dirname(path));
 }
 
 /**
- * Creates `path` only if there is none (`wx`), with `text` flushed to the disk before it
- * resolves; on failure nothing is left behind. Used for the temp file and the lock.
+ * Creates `path` only if there is none (`wx`), with the concatenation of `chunks` flushed to
+ * the disk before it resolves; on failure nothing is left behind. Used for the temp file and
+ * the lock.
  */
-export async function createFlushed(path: string, text: string, mode?: number): Promise<void> {
+export async function createFlushed(path: string, chunks: readonly string[], mode?: number): Promise<void> {
   const file = await open(path, 'wx', mode);
   try {
-    await file.writeFile(text, 'utf8');
+    // Given an iterable, writeFile encodes and writes one batch at a time (in full, even if the
+    // system takes part of it at first): the text is never whole in memory.
+    await writeFile(file, writeBatches(chunks), 'utf8');
     await file.sync();
   } catch (error) {
     await file.close().catch(() => {});
@@ -63,6 +70,29 @@ export async function createFlushed(path: string, text: string, mode?: number): 
     throw error;
   }
   await file.close();
+}
+
+/** About 1 MiB of text per write: few system calls, and little more memory than the chunks hold already. */
+const BATCH_CHARS = 1024 * 1024;
+
+/**
+ * The chunks joined into batches to write one after the other: consecutive chunks up to
+ * `limit` characters together, and a longer chunk alone, as it is.
+ */
+export function* writeBatches(chunks: readonly string[], limit = BATCH_CHARS): Generator<string> {
+  let batch: string[] = [];
+  let length = 0;
+  for (const chunk of chunks) {
+    if (chunk.length === 0) continue;
+    if (length > 0 && length + chunk.length > limit) {
+      yield batch.length === 1 ? batch[0]! : batch.join('');
+      batch = [];
+      length = 0;
+    }
+    batch.push(chunk);
+    length += chunk.length;
+  }
+  if (length > 0) yield batch.length === 1 ? batch[0]! : batch.join('');
 }
 
 /** Makes a rename in `dir` durable. Some systems (Windows) cannot open a directory: nothing to do there. */

@@ -24,9 +24,11 @@ function manualCommitter() {
   const errors: unknown[] = [];
   let n = 0;
   const committer = new StateCommitter(
-    () => `snapshot ${++n}`,
-    (text) =>
-      new Promise<void>((resolve, reject) => pending.push({ text, finish: (ok) => (ok ? resolve() : reject(new Error('disk full'))) })),
+    () => ['snapshot ', String(++n)],
+    (chunks) =>
+      new Promise<void>((resolve, reject) =>
+        pending.push({ text: chunks.join(''), finish: (ok) => (ok ? resolve() : reject(new Error('disk full'))) }),
+      ),
     (error) => errors.push(error),
   );
   return { committer, pending, errors };
