@@ -2,9 +2,10 @@
  * The registry of control operations: for each ControlApi method, its summary, its named inputs,
  * how the method takes them, its HTTP endpoint, its CLI word, whether it changes what a state
  * file keeps, and the shape of its answer. The HTTP routes, the CLI (its table, flags and usage
- * text), CHANGES_STATE, the typed HTTP client, the OpenAPI document and the tables in
- * docs/control-api.md are all generated from it: a new operation is one entry here plus its
- * function in control-api.ts.
+ * text), CHANGES_STATE, the typed HTTP client, the OpenAPI document, the tables in
+ * docs/control-api.md and the pytest plugin's Python client (scripts/python-control-client.ts)
+ * are all generated from it: a new operation is one entry here plus its function in
+ * control-api.ts (and `npm run docs`).
  *
  * Browser-safe (the typed client uses it): no Node imports.
  */

@@ -2,7 +2,8 @@
  * The registry of control operations and what is generated from it: every ControlApi operation
  * has an entry; the typed HTTP client reaches each one and answers what the in-process API
  * answers; every answer fits its JSON Schema in the OpenAPI document, which is valid OpenAPI
- * 3.1; and the docs' generated tables and docs/control-openapi.json are what the registry says.
+ * 3.1; and the docs' generated tables, docs/control-openapi.json and the pytest plugin's Python
+ * control client are what the registry says.
  */
 import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -10,6 +11,15 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONTROL_DOCS, OPENAPI_FILE, renderControlDocs, renderOpenApiFile } from '../../scripts/control-docs.js';
+import {
+  PLUGIN_DOCS,
+  PYTHON_CLIENT_FILE,
+  PYTHON_VERSION_FILE,
+  renderPluginDocs,
+  renderPythonControlClient,
+  renderPythonVersion,
+  snakeCase,
+} from '../../scripts/python-control-client.js';
 import { ControlClientError, createControlClient, type ControlClient } from '../../src/control/client.js';
 import { controlOpenApi } from '../../src/control/openapi.js';
 import { OPERATION_LIST, OPERATIONS, pathParameters, type OperationName } from '../../src/control/operations.js';
@@ -268,5 +278,62 @@ describe('docs/control-api.md', () => {
   it('has the endpoint and CLI tables the registry generates', () => {
     const docs = readFileSync(CONTROL_DOCS, 'utf8');
     expect(docs, 'docs/control-api.md is stale: run npm run docs').toBe(renderControlDocs(docs));
+  });
+});
+
+describe("the pytest plugin's Python control client", () => {
+  it('control.py, _version.py and the method table of docs/pytest-plugin.md are what the registry generates', () => {
+    const stale = 'stale: run npm run docs';
+    expect(readFileSync(PYTHON_CLIENT_FILE, 'utf8'), `${PYTHON_CLIENT_FILE} is ${stale}`).toBe(renderPythonControlClient());
+    expect(readFileSync(PYTHON_VERSION_FILE, 'utf8'), `${PYTHON_VERSION_FILE} is ${stale}`).toBe(renderPythonVersion());
+    const docs = readFileSync(PLUGIN_DOCS, 'utf8');
+    expect(docs, `docs/pytest-plugin.md is ${stale}`).toBe(renderPluginDocs(docs));
+  });
+
+  it('has a method per operation, in snake_case, sending each input under its name, and a TypedDict per answer', () => {
+    const text = renderPythonControlClient();
+    expect(snakeCase('runToNextTick')).toBe('run_to_next_tick');
+    expect(snakeCase('userId')).toBe('user_id');
+    for (const { name, inputs, http, result } of OPERATION_LIST) {
+      const method = new RegExp(
+        `    def ${snakeCase(name)}\\([^]*?\\) -> ${result}:\\n[^]*?return self\\._call\\(([^]*?)\\n(    def|$)`,
+      ).exec(text);
+      expect(method, name).not.toBeNull();
+      const call = method![1]!;
+      expect(call, name).toContain(`'${name}'`);
+      expect(call, name).toContain(`'${http.method}'`);
+      expect(call, name).toContain(`'${http.path}'`);
+      if (http.wholeBody) expect(call, name).toContain(`whole_body='${http.wholeBody}'`);
+      for (const input of inputs)
+        expect(call, `${name}: ${input.name}`).toContain(`'${input.name}': ${input.type === 'marker' ? 'True' : snakeCase(input.name)}`);
+    }
+    for (const result of new Set(OPERATION_LIST.map((o) => o.result))) expect(text).toMatch(new RegExp(`^(class )?${result}\\b`, 'm'));
+    expect(text).toContain("AdvanceView = TypedDict('AdvanceView', {\n    'from': str,"); // a Python keyword as a key
+  });
+
+  it('follows a registry change without a change to the generator: new inputs, and pages for answers', () => {
+    const page = {
+      type: 'object',
+      properties: {
+        items: { type: 'array', items: { $ref: '#/components/schemas/RunView' } },
+        next: { oneOf: [{ type: 'string' }, { type: 'null' }] },
+      },
+      required: ['items', 'next'],
+      additionalProperties: false,
+    };
+    const extra = (name: string, type: 'whole' | 'text' | 'choice', choices?: string[]) =>
+      ({ name, type, optional: true, placeholder: 'X', description: `the ${name}`, ...(choices && { choices }) }) as never;
+    const runs = {
+      name: 'runs',
+      ...OPERATIONS.runs,
+      inputs: [...OPERATIONS.runs.inputs, extra('limit', 'whole'), extra('cursor', 'text'), extra('order', 'choice', ['asc', 'desc'])],
+      result: 'RunPage' as never,
+    };
+    const text = renderPythonControlClient({ operations: [runs], schemas: { ...VIEW_SCHEMAS, RunPage: page } });
+    expect(text).toContain("RunPage = TypedDict('RunPage', {\n    'items': List[RunView],\n    'next': Optional[str],\n})");
+    expect(text).toContain("        order: Optional[Literal['asc', 'desc']] = None,\n    ) -> RunPage:");
+    expect(text).toContain("'limit': limit,");
+    expect(text).toContain("'cursor': cursor,");
+    expect(text).toContain("OPERATIONS = (\n        'runs',\n    )");
   });
 });
