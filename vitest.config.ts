@@ -5,7 +5,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * - `unit`: the core, the doors in-process, the conformance checks against in-process mocks, the
  *   fuzzers: no child process, no build needed (`npm run test:unit`, the developer's loop);
  * - `e2e`: what spawns processes or needs the built package: the CLI, the package and its
- *   install, the Python driver and examples, the browser bundle, kill -9, a small heap, the vitest global setup,
+ *   install, the Python driver and examples, the pytest plugin, the browser bundle, kill -9, a small heap, the vitest global setup,
  *   the conformance runner against servers (`npm run test:e2e`);
  * - `mutation`: the conformance suite against every mutant of the catalogue and of the SDK
  *   (`npm run test:mutation`).
@@ -29,6 +29,7 @@ const e2e = [
   'test/conformance/real-server.test.ts',
   'test/conformance/python-driver.test.ts',
   'test/conformance/sdk-drivers.test.ts',
+  'test/python-plugin/**/*.test.ts',
   'test/examples/**/*.test.ts',
   'test/doors/browser-bundle.test.ts',
   'test/persist/kill.test.ts',

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { VERSION } from '../src/index.js';
@@ -51,4 +53,22 @@ describe('package', () => {
     await expect(bundle('rocketride-deploy-kit/msw')).resolves.toMatchObject({ errors: [] });
     await expect(bundle('rocketride-deploy-kit/control-client')).resolves.toMatchObject({ errors: [] });
   });
+
+  it('ships the pytest plugin (its package, pyproject.toml, examples), without what an in-tree pip install leaves', async () => {
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const { stdout } = await promisify(execFile)(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT });
+    const files = (JSON.parse(stdout) as [{ files: { path: string }[] }])[0].files.map((f) => f.path);
+    const plugin = files.filter((f) => f.startsWith('python/pytest-rocketride-deploy-kit/'));
+    for (const file of [
+      'pyproject.toml',
+      'README.md',
+      'pytest_rocketride_deploy_kit/__init__.py',
+      'pytest_rocketride_deploy_kit/plugin.py',
+      'pytest_rocketride_deploy_kit/control.py',
+      'pytest_rocketride_deploy_kit/_watchdog.cjs',
+      'examples/test_readme.py',
+    ])
+      expect(plugin).toContain(`python/pytest-rocketride-deploy-kit/${file}`);
+    expect(plugin.filter((f) => /\/(build|__pycache__|\.pytest_cache)\/|\.egg-info\//.test(f))).toEqual([]);
+  }, 60_000);
 });
