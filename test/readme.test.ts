@@ -52,6 +52,13 @@ describe('README test examples', () => {
   });
 });
 
+describe('README pytest example', () => {
+  it("the pytest block is the plugin's examples/test_readme.py, word for word (test/python-plugin/ runs it)", async () => {
+    const example = await readFile(new URL('../python/pytest-rocketride-deploy-kit/examples/test_readme.py', import.meta.url), 'utf8');
+    expect(readme).toContain(`\`\`\`python\n${example}\`\`\``);
+  });
+});
+
 describe('README msw example', () => {
   it('the msw block is the start of examples/msw/browser-style.test.ts, word for word (that file runs with the suite)', async () => {
     const example = await readFile(new URL('../examples/msw/browser-style.test.ts', import.meta.url), 'utf8');
