@@ -25,6 +25,13 @@ export async function readStateFile(path: string, shown = path): Promise<string 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
+    if (error instanceof RangeError)
+      throw new StateFileError(
+        'STATE_FILE_UNREADABLE',
+        `Cannot read state file ${shown}: it is larger than one JavaScript string can hold (about 512 MiB of text), so it cannot be ` +
+          `loaded (it was saved with the storage limits raised that far). Keep it, and start with another --state-file or none; ` +
+          `keep --max-stored-bytes well below 512 MiB when a state file is to be loaded again`,
+      );
     const why =
       code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(error));
     throw new StateFileError('STATE_FILE_UNREADABLE', `Cannot read state file ${shown} (${why}): ${MOVE_IT_AWAY}`);

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { chmod, link, lstat, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, readFile, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockServer, StateFileError } from '../../src/index.js';
@@ -181,6 +181,16 @@ describe('what the state file path names', () => {
     await server.close();
     expect((await lstat(join(dir, 'alias.json'))).isSymbolicLink()).toBe(true);
     expect(await readFile(join(dir, 'real.json'), 'utf8')).toContain('first');
+  });
+
+  it('a file too large to be one string says so, and is left as it is', async () => {
+    const file = join(await ws.dir(), 'huge.json');
+    await writeFile(file, '');
+    await truncate(file, 600 * 1024 * 1024); // sparse: no disk used
+    const error = await refusal(file);
+    expect(error).toMatchObject({ code: 'STATE_FILE_UNREADABLE' });
+    expect(error!.message).toMatch(/larger than one JavaScript string can hold \(about 512 MiB of text\).*--max-stored-bytes/);
+    expect((await stat(file)).size).toBe(600 * 1024 * 1024);
   });
 
   it('a FIFO is refused at once instead of hanging the start', async () => {

@@ -232,7 +232,7 @@ describe('the pytest plugin, installed from the package with pip', () => {
     expect(result.output).toContain('PASSED plugin/tests/test_control_client.py::test_every_operation');
     expect(result.output).toContain('PASSED plugin/tests/test_fixtures.py::TestMarkers::test_the_closest_marker_wins');
     expect(result.output).not.toContain('scenario_report');
-    expect(result.output).toMatch(/ 18 passed in /);
+    expect(result.output).toMatch(/ 19 passed in /);
   }, 90_000);
 });
 

@@ -21,11 +21,11 @@ async def test_an_async_test_adds_a_deployment_and_moves_the_clock(client, rocke
     control = rocketride_server.control
     control.set_run_behavior(outcome='failed')
     control.advance('1d')
-    [run] = control.runs(project_id='nightly')
+    [run] = control.runs(project_id='nightly')['items']
     assert (run['scheduledFor'][11:16], run['outcome']) == ('02:00', 'failed')
     assert (await client.deploy.status('nightly'))['state'] == 'active'
 
-    [sent] = control.journal(command='rrext_deploy_add', direction='in')
+    [sent] = control.journal(command='rrext_deploy_add', direction='in')['items']
     assert json.loads(sent['text'])['arguments']['schedule'] == '0 2 * * *'
 
 

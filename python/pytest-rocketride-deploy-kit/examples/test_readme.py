@@ -13,7 +13,7 @@ async def test_an_hour_of_quarter_hourly_runs(rocketride_server):  # pytest-asyn
 
     control = rocketride_server.control  # the typed client of its control API
     assert control.advance('1h')['ticks']['fired'] == 4
-    runs = control.runs(user_id='local', project_id='reports')
+    runs = control.runs(user_id='local', project_id='reports')['items']
     assert [run['scheduledFor'][11:16] for run in runs] == ['10:15', '10:30', '10:45', '11:00']
     with pytest.raises(ControlError) as refused:
         control.deployment('local', 'nope')

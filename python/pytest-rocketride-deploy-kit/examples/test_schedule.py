@@ -17,12 +17,12 @@ def test_an_hour_of_quarter_hourly_runs(rocketride_server):
 
     moved = control.advance('1h')
     assert (moved['to'], moved['ticks']['fired']) == ('2026-11-26T11:07:00.000Z', 4)
-    runs = control.runs(user_id='local', project_id='reports')
+    runs = control.runs(user_id='local', project_id='reports')['items']
     assert [run['scheduledFor'][11:16] for run in runs] == ['10:15', '10:30', '10:45', '11:00']
     assert all(run['outcome'] == 'completed' and run['trigger'] == 'schedule' for run in runs)
 
     # What the client put on the wire, from the frame journal.
-    [sent] = control.journal(command='rrext_deploy_add', direction='in')
+    [sent] = control.journal(command='rrext_deploy_add', direction='in')['items']
     assert json.loads(sent['text'])['arguments'] == {'pipeline': {'project_id': 'reports'}, 'schedule': '*/15 * * * *'}
     assert sent['userId'] == 'local'
 
@@ -35,7 +35,7 @@ def test_a_held_run_makes_the_ticks_meanwhile_skip(rocketride_server):
 
     moved = control.advance('1h')
     assert (moved['ticks']['fired'], moved['ticks']['skipped_overlap']) == (1, 3)
-    assert [tick['reason'] for tick in control.ticks(project_id='reports')] == ['fired'] + ['skipped_overlap'] * 3
+    assert [tick['reason'] for tick in control.ticks(project_id='reports')['items']] == ['fired'] + ['skipped_overlap'] * 3
     held = control.deployment('local', 'reports')['runInProgress']
     assert held['scheduledFor'] == '2026-11-26T10:15:00.000Z'
     assert control.end_run(held['id'], outcome='failed')['outcome'] == 'failed'
@@ -47,8 +47,8 @@ def test_a_held_run_makes_the_ticks_meanwhile_skip(rocketride_server):
 
 
 def test_each_test_gets_a_fresh_server(rocketride_server):
-    assert rocketride_server.control.deployments() == []
-    assert rocketride_server.control.runs() == []
+    assert rocketride_server.control.deployments()['items'] == []
+    assert rocketride_server.control.runs()['items'] == []
     assert rocketride_server.control.clock()['mode'] == 'fake'
 
 

@@ -10,7 +10,7 @@ required inputs are positional, its optional ones keyword-only (``None`` means "
 Each answers the server's JSON, parsed (typed by the TypedDicts below); a refusal raises
 ``ControlError(code, status, message)``. Standard library only.
 """
-from typing import Any, Dict, List, Literal, Mapping, Optional, TypedDict, Union
+from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, TypedDict, Union
 
 from ._transport import ControlError, Instant, Span, Transport
 
@@ -34,12 +34,12 @@ __all__ = [
     'RunView',
     'RunBehaviorView',
     'DeploymentView',
-    'DeploymentViews',
-    'RunViews',
-    'TickView',
-    'TickViews',
-    'JournalEntry',
-    'JournalEntries',
+    'DeploymentPage',
+    'RunPage',
+    'TickPageItem',
+    'TickPage',
+    'JournalPageItem',
+    'JournalPage',
     'Cleared',
     'ConnectionView',
     'ConnectionViews',
@@ -185,13 +185,19 @@ DeploymentView = TypedDict('DeploymentView', {
 })
 
 
-DeploymentViews = List[DeploymentView]
+DeploymentPage = TypedDict('DeploymentPage', {
+    'items': List[DeploymentView],
+    'next': Optional[str],  # The cursor of the next page (pass it as cursor), or null when this page is the last
+})
 
 
-RunViews = List[RunView]
+RunPage = TypedDict('RunPage', {
+    'items': List[RunView],
+    'next': Optional[str],  # The cursor of the next page (pass it as cursor), or null when this page is the last
+})
 
 
-TickView = TypedDict('TickView', {
+TickPageItem = TypedDict('TickPageItem', {
     'at': str,  # An ISO 8601 instant in UTC
     'userId': str,
     'projectId': str,
@@ -200,10 +206,13 @@ TickView = TypedDict('TickView', {
 })
 
 
-TickViews = List[TickView]
+TickPage = TypedDict('TickPage', {
+    'items': List[TickPageItem],
+    'next': Optional[str],  # The cursor of the next page (pass it as cursor), or null when this page is the last
+})
 
 
-_JournalEntryRequired = TypedDict('_JournalEntryRequired', {
+_JournalPageItemRequired = TypedDict('_JournalPageItemRequired', {
     'id': int,
     'connectionId': int,
     'at': str,  # An ISO 8601 instant in UTC
@@ -215,12 +224,15 @@ _JournalEntryRequired = TypedDict('_JournalEntryRequired', {
 })
 
 
-class JournalEntry(_JournalEntryRequired, total=False):
+class JournalPageItem(_JournalPageItemRequired, total=False):
     #: A binary frame: its payload size
     payloadBytes: int
 
 
-JournalEntries = List[JournalEntry]
+JournalPage = TypedDict('JournalPage', {
+    'items': List[JournalPageItem],
+    'next': Optional[str],  # The cursor of the next page (pass it as cursor), or null when this page is the last
+})
 
 
 Cleared = TypedDict('Cleared', {
@@ -322,6 +334,20 @@ class ControlClient:
     def _call(self, operation: str, method: str, path: str, inputs: Dict[str, Any], whole_body: Optional[str] = None) -> Any:
         return self._transport.call(operation, method, path, inputs, whole_body=whole_body)
 
+    def read_all(self, read: Callable[..., Any], **inputs: Any) -> List[Any]:
+        """Every item of a paged list, read page after page (the largest pages) until the last.
+
+        ``read``: one of the paged methods (``deployments``, ``runs``, ``ticks``, ``journal``), with its other inputs as
+        keywords: ``control.read_all(control.runs, user_id='local')``.
+        """
+        items: List[Any] = []
+        page = read(limit=1000, **inputs)
+        items.extend(page['items'])
+        while page['next'] is not None:
+            page = read(limit=1000, cursor=page['next'], **inputs)
+            items.extend(page['items'])
+        return items
+
     def clock(self) -> ClockView:
         """Show the server's clock.
 
@@ -393,15 +419,35 @@ class ControlClient:
         """
         return self._call('restoreKey', 'POST', 'keys/restore', {'key': key})
 
-    def deployments(self, *, user_id: Optional[str] = None) -> DeploymentViews:
-        """Every deployment's scheduling picture, or one user's.
+    def deployments(
+        self,
+        *,
+        user_id: Optional[str] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+        order: Optional[Literal['oldest', 'newest']] = None,
+    ) -> DeploymentPage:
+        """A page of deployments' scheduling pictures, or one user's, in the order they were added.
 
-        ``GET /control/deployments``; answers ``DeploymentViews``.
+        ``GET /control/deployments``; answers ``DeploymentPage``.
 
         Args:
             user_id: A user id (``userId``, query).
+            limit: Most items in the page (default 100, at most 1000) (``limit``, query).
+            cursor: Where the page starts: the previous page's next (``cursor``, query).
+            order: oldest first (the default) or newest first; a cursor keeps its order (``order``, query).
         """
-        return self._call('deployments', 'GET', 'deployments', {'userId': user_id})
+        return self._call(
+            'deployments',
+            'GET',
+            'deployments',
+            {
+                'userId': user_id,
+                'limit': limit,
+                'cursor': cursor,
+                'order': order,
+            },
+        )
 
     def deployment(self, user_id: str, project_id: str) -> DeploymentView:
         """One deployment's scheduling picture.
@@ -479,27 +525,71 @@ class ControlClient:
             },
         )
 
-    def runs(self, *, user_id: Optional[str] = None, project_id: Optional[str] = None) -> RunViews:
-        """Runs, oldest first.
+    def runs(
+        self,
+        *,
+        user_id: Optional[str] = None,
+        project_id: Optional[str] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+        order: Optional[Literal['oldest', 'newest']] = None,
+    ) -> RunPage:
+        """A page of runs, by start time (oldest first unless asked).
 
-        ``GET /control/runs``; answers ``RunViews``.
-
-        Args:
-            user_id: A user id (``userId``, query).
-            project_id: A project id (``projectId``, query).
-        """
-        return self._call('runs', 'GET', 'runs', {'userId': user_id, 'projectId': project_id})
-
-    def ticks(self, *, user_id: Optional[str] = None, project_id: Optional[str] = None) -> TickViews:
-        """Tick decisions, oldest first.
-
-        ``GET /control/ticks``; answers ``TickViews``.
+        ``GET /control/runs``; answers ``RunPage``.
 
         Args:
             user_id: A user id (``userId``, query).
             project_id: A project id (``projectId``, query).
+            limit: Most items in the page (default 100, at most 1000) (``limit``, query).
+            cursor: Where the page starts: the previous page's next (``cursor``, query).
+            order: oldest first (the default) or newest first; a cursor keeps its order (``order``, query).
         """
-        return self._call('ticks', 'GET', 'ticks', {'userId': user_id, 'projectId': project_id})
+        return self._call(
+            'runs',
+            'GET',
+            'runs',
+            {
+                'userId': user_id,
+                'projectId': project_id,
+                'limit': limit,
+                'cursor': cursor,
+                'order': order,
+            },
+        )
+
+    def ticks(
+        self,
+        *,
+        user_id: Optional[str] = None,
+        project_id: Optional[str] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+        order: Optional[Literal['oldest', 'newest']] = None,
+    ) -> TickPage:
+        """A page of tick decisions, by time (oldest first unless asked).
+
+        ``GET /control/ticks``; answers ``TickPage``.
+
+        Args:
+            user_id: A user id (``userId``, query).
+            project_id: A project id (``projectId``, query).
+            limit: Most items in the page (default 100, at most 1000) (``limit``, query).
+            cursor: Where the page starts: the previous page's next (``cursor``, query).
+            order: oldest first (the default) or newest first; a cursor keeps its order (``order``, query).
+        """
+        return self._call(
+            'ticks',
+            'GET',
+            'ticks',
+            {
+                'userId': user_id,
+                'projectId': project_id,
+                'limit': limit,
+                'cursor': cursor,
+                'order': order,
+            },
+        )
 
     def end_run(
         self,
@@ -559,10 +649,13 @@ class ControlClient:
         direction: Optional[Literal['in', 'out']] = None,
         type: Optional[str] = None,
         after: Optional[int] = None,
-    ) -> JournalEntries:
-        """Frames received and sent (the frame journal), oldest first.
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+        order: Optional[Literal['oldest', 'newest']] = None,
+    ) -> JournalPage:
+        """A page of the frames received and sent (the frame journal), oldest first unless asked; at most 1 MiB of frame text a page.
 
-        ``GET /control/journal``; answers ``JournalEntries``.
+        ``GET /control/journal``; answers ``JournalPage``.
 
         Args:
             connection_id: A DAP connection id (``connectionId``, query).
@@ -571,6 +664,9 @@ class ControlClient:
             direction: in: what clients sent; out: what the server sent (``direction``, query).
             type: A DAP message type: request, response or event (``type``, query).
             after: Only entries after this journal entry id (``after``, query).
+            limit: Most items in the page (default 100, at most 1000) (``limit``, query).
+            cursor: Where the page starts: the previous page's next (``cursor``, query).
+            order: oldest first (the default) or newest first; a cursor keeps its order (``order``, query).
         """
         return self._call(
             'journal',
@@ -583,6 +679,9 @@ class ControlClient:
                 'direction': direction,
                 'type': type,
                 'after': after,
+                'limit': limit,
+                'cursor': cursor,
+                'order': order,
             },
         )
 

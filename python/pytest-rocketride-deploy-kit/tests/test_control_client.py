@@ -46,8 +46,8 @@ def test_every_operation(rocketride_server):
     assert c.restore_key('BOBKEY') == {'key': 'BOBKEY', 'revoked': False}
     bob = [u for u in c.users() if u['userId'] == 'bob']
     assert bob == [{'userId': 'bob', 'displayName': 'Bob', 'keys': [{'key': 'BOBKEY', 'revoked': False}], 'addedAtRunTime': True}]
-    assert [d['projectId'] for d in c.deployments(user_id='local')] == [PROJECT]
-    assert c.deployments(user_id='alice') == []
+    assert [d['projectId'] for d in c.deployments(user_id='local')['items']] == [PROJECT]
+    assert c.deployments(user_id='alice')['items'] == []
     assert c.deployment('local', PROJECT)['schedule'] == '*/15 * * * *'
     assert c.pause('local', PROJECT)['state'] == 'paused'
     assert c.resume('local', PROJECT)['state'] == 'active'
@@ -56,12 +56,12 @@ def test_every_operation(rocketride_server):
     run = c.trigger('local', PROJECT)
     assert (run['trigger'], run['endedAt']) == ('manual', None)
     assert c.deployment('local', PROJECT)['runInProgress']['id'] == run['id']
-    assert [r['id'] for r in c.runs(user_id='local', project_id=PROJECT)][-1] == run['id']
-    assert {t['reason'] for t in c.ticks(user_id='local')} == {'fired'}
+    assert [r['id'] for r in c.runs(user_id='local', project_id=PROJECT)['items']][-1] == run['id']
+    assert {t['reason'] for t in c.ticks(user_id='local')['items']} == {'fired'}
     assert c.end_run(run['id'], outcome='failed')['outcome'] == 'failed'
     assert c.set_run_behavior(duration='5s', outcome='failed') == {'durationMs': 5000, 'outcome': 'failed', 'hold': False}
-    [sent] = c.journal(direction='in', command='rrext_deploy_add')
-    requests = c.journal(connection_id=sent['connectionId'], type='request', direction='in')
+    [sent] = c.journal(direction='in', command='rrext_deploy_add')['items']
+    requests = c.journal(connection_id=sent['connectionId'], type='request', direction='in')['items']
     assert [e['command'] for e in requests] == ['auth', 'rrext_deploy_add', 'deauth']
     assert c.clear_journal()['cleared'] > 0
     assert isinstance(c.connections(), list)
@@ -82,11 +82,11 @@ def test_every_operation(rocketride_server):
 def test_journal_filters_go_in_the_query(rocketride_server):
     add_deployment(rocketride_server.uri, rocketride_server.api_key, 'p1')
     c = rocketride_server.control
-    entries = c.journal()
+    entries = c.journal()['items']
     first_in = next(e for e in entries if e['direction'] == 'in')
-    only_that_connection = c.journal(connection_id=first_in['connectionId'], direction='out', type='response')
+    only_that_connection = c.journal(connection_id=first_in['connectionId'], direction='out', type='response')['items']
     assert only_that_connection and all(e['direction'] == 'out' and e['type'] == 'response' for e in only_that_connection)
-    assert c.journal(after=entries[-1]['id']) == []
+    assert c.journal(after=entries[-1]['id'])['items'] == []
     with pytest.raises(ControlError) as refused:
         c.journal(direction='sideways')
     assert refused.value.code == 'BAD_INPUT'
@@ -139,3 +139,21 @@ def test_a_control_error_pickles_and_prints(rocketride_control):
     again = pickle.loads(pickle.dumps(refused.value))
     assert (again.code, again.status, again.message) == (refused.value.code, 404, refused.value.message)
     assert str(again).startswith('404 FAULT_NOT_FOUND: ')
+
+
+@pytest.mark.rocketride_serve('--start-at', START)
+def test_pages_and_read_all(rocketride_server):
+    add_deployment(rocketride_server.uri, rocketride_server.api_key, 'minutely', '* * * * *')
+    c = rocketride_server.control
+    c.advance('1d')  # 1,440 ticks, of which the history keeps the newest 1,000 (--history-limit)
+    first = c.ticks(project_id='minutely')
+    assert len(first['items']) == 100 and first['next'] is not None  # the default page
+    latest = c.ticks(project_id='minutely', order='newest', limit=2)['items']
+    assert [t['at'] for t in latest] == ['2026-11-27T10:07:00.000Z', '2026-11-27T10:06:00.000Z']
+    ticks = c.read_all(c.ticks, project_id='minutely')
+    assert len(ticks) == 1000  # two pages of the largest size
+    assert ticks[:100] == first['items']
+    assert [t['at'] for t in ticks] == sorted(t['at'] for t in ticks)
+    with pytest.raises(ControlError) as refused:
+        c.runs(limit=1001)
+    assert refused.value.code == 'BAD_INPUT'
