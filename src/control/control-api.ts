@@ -14,6 +14,7 @@ import type { AdvanceReport, ScheduleDescription, Scheduler } from '../scheduler
 import { SchedulerError } from '../scheduler/errors.js';
 import { BEHAVIOR_OUTCOMES, RUN_OUTCOMES, type Run, type RunBehavior, type TickRecord } from '../scheduler/types.js';
 import { ControlError } from './errors.js';
+import { isoTime } from '../domain/iso-time.js';
 import { CHANGES_STATE } from './operations.js';
 import { parseBoolean, parseChoice, parseDuration, parseInstant, parseObject, parseOptionalText, parseText } from './inputs.js';
 import { parseFaultSpec, parseJournalFilter } from './wire-inputs.js';
@@ -373,9 +374,7 @@ function ids(userId: unknown, projectId: unknown): [string, string] {
   return [parseText(userId, 'userId'), parseText(projectId, 'projectId')];
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
+const iso = isoTime;
 
 function runView(run: Run): RunView {
   return {

@@ -16,6 +16,7 @@
  * text's decoding and nothing that grows with how a frame nests; in-process, `message` parses
  * an entry when asked for.
  */
+import { isoTime } from '../domain/iso-time.js';
 import { utf8Length } from '../domain/json.js';
 import type { FrameHeading } from './frames.js';
 
@@ -462,7 +463,7 @@ export class FrameJournal {
     return new Entry(
       meta[at + ID]!,
       meta[at + CONNECTION]!,
-      new Date(meta[at + AT]!).toISOString(),
+      isoTime(meta[at + AT]!),
       meta[at + DIRECTION] === IN ? 'in' : 'out',
       this.#users[slot] ?? null,
       this.#commands[slot]!,

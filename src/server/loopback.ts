@@ -11,6 +11,8 @@ LOOPBACK.addAddress('::1', 'ipv6');
 /** Whether a peer address is loopback: 127.0.0.0/8, ::1, or IPv4-mapped ::ffff:127.x.x.x. */
 export function isLoopbackAddress(address: string | undefined): boolean {
   if (address === undefined) return false;
+  // The usual peers, answered before the parse (every control request asks).
+  if (address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1') return true;
   const family = isIP(address);
   if (family === 4) return LOOPBACK.check(address, 'ipv4');
   if (family === 6) return LOOPBACK.check(address, 'ipv6');

@@ -18,6 +18,7 @@ import { tempPathOf, writeBatches, writeStateFile } from '../../src/persist/stat
 import { parseStateText } from '../../src/persist/validate.js';
 import { VERSION } from '../../src/version.js';
 import { Workspace } from './helpers.js';
+import { readAll } from '../../src/control/paging.js';
 
 const ws = new Workspace();
 afterEach(() => ws.cleanUp());
@@ -210,7 +211,7 @@ describe('the state file in chunks', () => {
     ] as const) {
       const core = bigCore(deployments, minutes, users);
       const chunks = snapshotChunks(core, SAVED_AT);
-      expect(core.control.ticks()).toHaveLength(deployments * minutes);
+      expect(readAll((page) => core.control.ticks(page))).toHaveLength(deployments * minutes);
       // The longest is a group of history entries, or a deployment's record: a few KiB, however large the state.
       expect(longest(chunks)).toBeLessThan(8 * 1024);
       expect(chunks.join('')).toBe(singleStringText(core, SAVED_AT));
@@ -270,7 +271,7 @@ describe('writing the chunks', () => {
     const reloaded = buildDeployCore(OPTIONS);
     expect(restoreState(reloaded, parseStateText(text, path), path)).toEqual({ changed: false });
     expect(snapshotChunks(reloaded, SAVED_AT).join('')).toBe(text);
-    expect(reloaded.control.deployments()).toEqual(core.control.deployments());
+    expect(readAll((page) => reloaded.control.deployments(page))).toEqual(readAll((page) => core.control.deployments(page)));
     core.stop();
     reloaded.stop();
   });
