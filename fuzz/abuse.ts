@@ -116,19 +116,8 @@ async function runCase(abuseCase: AbuseCase, idleMs: number, abuseMs: number): P
  * bystander's figures would count the abuser's own parsing as the server's stall.
  */
 async function runAbuser(name: string, target: Target, until: number): Promise<string> {
-  const child = fork(join(ROOT, 'fuzz/abuse/abuser.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = await forkReady('fuzz/abuse/abuser.ts', [], 'the abuser');
   try {
-    await withTimeout(
-      new Promise<void>((resolve, reject) => {
-        child.once('message', () => resolve());
-        child.once('exit', (code) => reject(new Error(`the abuser exited (${code}) before it was ready`)));
-      }),
-      30_000,
-      'the abuser start',
-    );
     try {
       setPriority(child.pid!, ABUSER_NICE);
     } catch (error) {
@@ -169,24 +158,26 @@ function targetOf(url: string): Target {
   };
 }
 
+/** A child running `script` (with tsx), once it said it is ready (its first IPC message). */
+async function forkReady(script: string, args: string[], who: string): Promise<ReturnType<typeof fork>> {
+  const child = fork(join(ROOT, script), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await withTimeout(
+    new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code) => reject(new Error(`${who} exited (${code}) before it was ready`)));
+    }),
+    30_000,
+    `${who}: its start`,
+  );
+  return child;
+}
+
 /** The bystander child (fuzz/abuse/bystander.ts), asked over IPC for what it saw. */
 class Bystander {
   private constructor(private readonly child: ReturnType<typeof fork>) {}
 
   static async start(url: string, mode: 'read' | 'change'): Promise<Bystander> {
-    const child = fork(join(ROOT, 'fuzz/abuse/bystander.ts'), [url, BYSTANDER_KEY, mode], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    await withTimeout(
-      new Promise<void>((resolve, reject) => {
-        child.once('message', () => resolve());
-        child.once('exit', (code) => reject(new Error(`the bystander exited (${code}) before it was ready`)));
-      }),
-      30_000,
-      'the bystander start',
-    );
-    return new Bystander(child);
+    return new Bystander(await forkReady('fuzz/abuse/bystander.ts', [url, BYSTANDER_KEY, mode], 'the bystander'));
   }
 
   /** What it saw since the last mark. */

@@ -69,15 +69,21 @@ export function tickPage(entries: Iterable<Entry>, filter: HistoryFilter, reques
   );
 }
 
-/** A deployment's run log as a page reads it (a class, not closures: a page may read 10,000 of them). */
-class RunSource implements OrderedSource<Run> {
+/** A deployment's log as a page reads it (classes, not closures: a page may read 10,000 of them). */
+abstract class LogSource<L extends { readonly size: number }, T> implements OrderedSource<T> {
   readonly size: number;
   constructor(
-    private readonly entry: Entry,
-    private readonly log: RunLog,
+    protected readonly entry: Entry,
+    protected readonly log: L,
   ) {
     this.size = log.size;
   }
+  abstract primary(i: number): number;
+  abstract secondary(i: number): number;
+  abstract item(i: number): T;
+}
+
+class RunSource extends LogSource<RunLog, Run> {
   primary(i: number): number {
     return this.log.startedAtOf(i);
   }
@@ -89,14 +95,7 @@ class RunSource implements OrderedSource<Run> {
   }
 }
 
-class TickSource implements OrderedSource<TickRecord> {
-  readonly size: number;
-  constructor(
-    private readonly entry: Entry,
-    private readonly log: TickLog,
-  ) {
-    this.size = log.size;
-  }
+class TickSource extends LogSource<TickLog, TickRecord> {
   primary(i: number): number {
     return this.log.atOf(i);
   }
