@@ -2,6 +2,7 @@
  * The open connections of one server, by id: so the journal and injected faults can name a
  * connection, and the control API can list them. Ids start at 1 and are never reused.
  */
+import { isoTime } from '../domain/iso-time.js';
 
 /** @since 0.3.0 */
 export interface ConnectionView {
@@ -38,6 +39,6 @@ export class ConnectionRegistry {
   }
 
   list(): ConnectionView[] {
-    return [...this.#open].map(([id, c]) => ({ id, userId: c.userId() ?? null, openedAt: new Date(c.openedAt).toISOString() }));
+    return [...this.#open].map(([id, c]) => ({ id, userId: c.userId() ?? null, openedAt: isoTime(c.openedAt) }));
   }
 }

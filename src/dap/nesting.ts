@@ -27,7 +27,7 @@ export function scanNesting(text: string, limit: number): NestingScan {
 }
 
 /** Whether `text` has more than `limit` of `[` and `{` together (inside strings too: an upper bound). */
-export function hasMoreOpeningsThan(text: string, limit: number): boolean {
+function hasMoreOpeningsThan(text: string, limit: number): boolean {
   if (text.length <= limit) return false;
   let count = 0;
   for (const bracket of ['[', '{']) {
