@@ -98,6 +98,8 @@ export interface DeployCore extends SessionContext {
   readonly clock: ServerClock;
   readonly scheduler: Scheduler;
   readonly control: ControlApi;
+  /** The control API for a door that serializes each answer at once: remembered pages are shared, frozen (control-api.ts). */
+  readonly controlDoor: ControlApi;
   /** The limits in force (the defaults with the `limits` option over them). */
   readonly limits: Limits;
   /** Stops the real-time driver's timer. */
@@ -202,6 +204,7 @@ export function assembleDeployCore({ settings, users, clock, signals }: CoreBase
   const faultPlan = new FaultPlan();
   const connections = new ConnectionRegistry(now);
   const log = settings.log;
+  const faces = createControlApi({ clock, scheduler, users, deploy, journal, faultPlan, connections, changed: signals.stateChanged });
   const core: DeployCore = {
     clock,
     scheduler,
@@ -212,7 +215,8 @@ export function assembleDeployCore({ settings, users, clock, signals }: CoreBase
     connections,
     version: VERSION,
     limits: settings.limits,
-    control: createControlApi({ clock, scheduler, users, deploy, journal, faultPlan, connections, changed: signals.stateChanged }),
+    control: faces.control,
+    controlDoor: faces.door,
     // On a real clock, ticks that came due since the driver last woke are processed first.
     ...(driver && { beforeCommand: () => scheduler.catchUp() }),
     stop: () => {

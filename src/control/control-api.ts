@@ -15,6 +15,7 @@ import { SchedulerError } from '../scheduler/errors.js';
 import { BEHAVIOR_OUTCOMES, RUN_OUTCOMES, type Run, type RunBehavior, type TickRecord } from '../scheduler/types.js';
 import { ControlError } from './errors.js';
 import { isoTime } from '../domain/iso-time.js';
+import { PageMemo } from './page-memo.js';
 import { CHANGES_STATE } from './operations.js';
 import { parseBoolean, parseChoice, parseDuration, parseInstant, parseObject, parseOptionalText, parseText } from './inputs.js';
 import { parseFaultSpec, parseJournalFilter } from './wire-inputs.js';
@@ -186,6 +187,19 @@ interface ControlTargets {
   readonly changed?: () => void;
 }
 
+/**
+ * The control API over one server's core, in two faces: `control`, whose every answer is the
+ * caller's own, and `door`, for a door that turns each answer into bytes at once and keeps none
+ * (the HTTP door): its remembered pages are shared and frozen, so a poll costs no copy.
+ */
+export interface ControlFaces {
+  readonly control: ControlApi;
+  readonly door: ControlApi;
+}
+
+/** The answers remembered by a PageMemo, which `control` copies for its callers. */
+const REMEMBERED = ['deployments', 'runs', 'ticks'] as const satisfies ReadonlyArray<keyof ControlApi>;
+
 /** Builds the control API over one server's core. */
 export function createControlApi({
   clock,
@@ -196,7 +210,7 @@ export function createControlApi({
   faultPlan,
   connections,
   changed,
-}: ControlTargets): ControlApi {
+}: ControlTargets): ControlFaces {
   const advanceView = (report: AdvanceReport): AdvanceView => ({
     from: iso(report.from),
     to: iso(report.to),
@@ -214,17 +228,29 @@ export function createControlApi({
     const projectId = parseOptionalText(f['projectId'], 'projectId');
     return { ...(userId !== undefined && { userId }), ...(projectId !== undefined && { projectId }) };
   };
-  /** A list's page, its items shown with `view`. */
+  /** A list's page, its items shown with `view`; with a memo, the same page while the list has not changed. */
   const paged = <T, V>(
     list: PagedList,
     options: unknown,
     read: (f: Record<string, unknown>, choice: PageChoice) => MergedPage<T>,
     view: (item: T) => V,
+    memo?: PageMemo<Page<V>>,
   ): Page<V> => {
     const { rest, page } = splitPageOptions(options);
     const choice = parsePageChoice(list, page);
-    const { items, last } = read(rest, choice);
-    return { items: items.map(view), next: nextCursor(list, choice.order, last) };
+    const answer = (): Page<V> => {
+      const { items, last } = read(rest, choice);
+      return { items: items.map(view), next: nextCursor(list, choice.order, last) };
+    };
+    // The key holds the filter as given: only a filter that was read once (so was valid) is found.
+    return memo === undefined ? answer() : memo.read(JSON.stringify([rest, choice]), answer);
+  };
+  // A page merges every deployment's log (or describes a page of deployments): polling one is
+  // answered again at no cost until something it shows changes. The journal moves with every frame.
+  const memos = {
+    deployments: new PageMemo<Page<DeploymentView>>(() => scheduler.describeVersion),
+    runs: new PageMemo<Page<RunView>>(() => scheduler.history.version),
+    ticks: new PageMemo<Page<TickView>>(() => scheduler.history.version),
   };
 
   const api: ControlApi = {
@@ -272,10 +298,10 @@ export function createControlApi({
     },
     trigger: (userId, projectId) => runView(scheduler.trigger(...ids(userId, projectId))),
     deployments: (options) =>
-      paged('deployments', options, (f, choice) => scheduler.deploymentPage(filter(f).userId, choice), deploymentView),
+      paged('deployments', options, (f, choice) => scheduler.deploymentPage(filter(f).userId, choice), deploymentView, memos.deployments),
     deployment: (userId, projectId) => deploymentView(scheduler.describe(...ids(userId, projectId))),
-    runs: (options) => paged('runs', options, (f, choice) => scheduler.runPage(filter(f), choice), runView),
-    ticks: (options) => paged('ticks', options, (f, choice) => scheduler.tickPage(filter(f), choice), tickView),
+    runs: (options) => paged('runs', options, (f, choice) => scheduler.runPage(filter(f), choice), runView, memos.runs),
+    ticks: (options) => paged('ticks', options, (f, choice) => scheduler.tickPage(filter(f), choice), tickView, memos.ticks),
     endRun: (runId, outcome = 'completed') =>
       runView(scheduler.endRun(parseText(runId, 'runId'), parseChoice(outcome, 'outcome', RUN_OUTCOMES))),
 
@@ -323,7 +349,11 @@ export function createControlApi({
       return { reset: true };
     },
   };
-  return withControlErrors(api, () => scheduler.catchUp(), changed);
+  const door = withControlErrors(api, () => scheduler.catchUp(), changed);
+  const copies = Object.fromEntries(
+    REMEMBERED.map((name) => [name, (options?: never) => structuredClone((door[name] as (o?: never) => unknown)(options))]),
+  );
+  return { door, control: { ...door, ...copies } };
 }
 
 /**
@@ -394,5 +424,11 @@ function tickView(tick: TickRecord): TickView {
 }
 
 function deploymentView(d: ScheduleDescription): DeploymentView {
-  return { ...d, runInProgress: d.runInProgress ? runView(d.runInProgress) : null, nextDue: d.nextDue.map(iso) };
+  // The behavior is copied: a remembered page is frozen, and the scheduler's own object must not be.
+  return {
+    ...d,
+    runBehavior: { ...d.runBehavior },
+    runInProgress: d.runInProgress ? runView(d.runInProgress) : null,
+    nextDue: d.nextDue.map(iso),
+  };
 }

@@ -90,6 +90,11 @@ export class DeployService {
   }
 
   /** Forgets every deployment (the control API's reset); listeners are not told one by one. */
+  /** The store's version: moves with every change to any record. */
+  get version(): number {
+    return this.store.version;
+  }
+
   clear(): void {
     this.store.clear();
   }

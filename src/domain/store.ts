@@ -28,9 +28,15 @@ export class DeploymentStore {
   /** Stored bytes per user (see storedBytes), kept with every change: never counted by a scan. */
   readonly #bytesByUser = new Map<string, number>();
   #bytes = 0;
+  #version = 0;
 
   /** `onChange` is told after every put, delete and clear (a state file's writer follows it). */
   constructor(private readonly onChange: () => void = () => {}) {}
+
+  /** Bumped by every put, delete and clear: records read at one version are the same until it moves. */
+  get version(): number {
+    return this.#version;
+  }
 
   get(userId: string, projectId: string): Deployment | undefined {
     return this.#byUser.get(userId)?.get(projectId);
@@ -50,6 +56,7 @@ export class DeploymentStore {
       bytesOf.set(record, storedBytes(previous));
     this.#count(record.ownerId, storedBytes(record) - (previous === undefined ? 0 : storedBytes(previous)));
     mine.set(record.projectId, record);
+    this.#version += 1;
     this.onChange();
   }
 
@@ -63,6 +70,7 @@ export class DeploymentStore {
       this.#byUser.delete(userId);
       this.#bytesByUser.delete(userId);
     }
+    this.#version += 1;
     this.onChange();
     return record;
   }
@@ -105,6 +113,7 @@ export class DeploymentStore {
     this.#byUser.clear();
     this.#bytesByUser.clear();
     this.#bytes = 0;
+    this.#version += 1;
     this.onChange();
   }
 

@@ -106,8 +106,15 @@ export interface BucketItem {
 export class TickBuckets<T extends BucketItem> {
   readonly #buckets = new Map<number, T[]>();
   readonly #instants: number[] = [];
+  #version = 0;
+
+  /** Bumped by every change to any item's `tickAt` (the only place it is set). */
+  get version(): number {
+    return this.#version;
+  }
 
   add(item: T, at: number): void {
+    this.#version += 1;
     item.tickAt = at;
     let bucket = this.#buckets.get(at);
     if (!bucket) {
@@ -121,6 +128,7 @@ export class TickBuckets<T extends BucketItem> {
   remove(item: T): void {
     const at = item.tickAt;
     if (at === undefined) return;
+    this.#version += 1;
     item.tickAt = undefined;
     const bucket = this.#buckets.get(at);
     const i = bucket ? bucket.lastIndexOf(item) : -1;
@@ -138,6 +146,7 @@ export class TickBuckets<T extends BucketItem> {
   take(): { at: number; items: T[] } | undefined {
     const at = popInstant(this.#instants);
     if (at === undefined) return undefined;
+    this.#version += 1;
     const bucket = this.#buckets.get(at)!;
     this.#buckets.delete(at);
     // Defensive: take each live item once, even if it was queued here twice.
@@ -152,6 +161,7 @@ export class TickBuckets<T extends BucketItem> {
   }
 
   clear(): void {
+    this.#version += 1;
     for (const bucket of this.#buckets.values()) for (const item of bucket) item.tickAt = undefined;
     this.#buckets.clear();
     this.#instants.length = 0;

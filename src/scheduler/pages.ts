@@ -118,31 +118,3 @@ function startOf<T>(source: OrderedSource<T>, { order, after }: PageRequest): nu
   while (i >= 0 && source.primary(i) === after.primary && source.secondary(i) === after.secondary) i--;
   return i;
 }
-
-/**
- * The last pages read, answered again while the history has not changed (`version` says): a
- * dashboard or a test polling the newest runs costs one merge per change, not one per poll.
- * Pages are plain values (the caller makes views of them), so a remembered one is never changed.
- */
-export class PageMemo {
-  static readonly SIZE = 16;
-  readonly #pages = new Map<string, MergedPage<unknown>>();
-  #version = -1;
-
-  constructor(private readonly version: () => number) {}
-
-  read<T>(list: string, filter: object, request: PageRequest, merge: () => MergedPage<T>): MergedPage<T> {
-    const version = this.version();
-    if (version !== this.#version) {
-      this.#pages.clear();
-      this.#version = version;
-    }
-    const key = JSON.stringify([list, filter, request.order, request.limit, request.after]);
-    const known = this.#pages.get(key);
-    if (known !== undefined) return known as MergedPage<T>;
-    const page = merge();
-    if (this.#pages.size >= PageMemo.SIZE) this.#pages.delete(this.#pages.keys().next().value!);
-    this.#pages.set(key, page);
-    return page;
-  }
-}

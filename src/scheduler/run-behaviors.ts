@@ -13,9 +13,15 @@ export class RunBehaviors {
   #server: RunBehavior;
   /** Each deployment's changes, by keyOf(owner, project id). */
   readonly #own = new Map<string, Partial<RunBehavior>>();
+  #version = 0;
 
   constructor(private readonly configured: RunBehavior) {
     this.#server = configured;
+  }
+
+  /** Bumped by every change, reset and import: a behavior read at one version holds until it moves. */
+  get version(): number {
+    return this.#version;
   }
 
   /** A deployment's behavior: its own changes over the server's. */
@@ -25,6 +31,7 @@ export class RunBehaviors {
 
   /** Changes the server's behavior, or one deployment's; returns the behavior that results. */
   change(behavior: Partial<RunBehavior>, scope?: { userId: string; projectId: string }): RunBehavior {
+    this.#version += 1;
     if (!scope) {
       this.#server = { ...this.#server, ...behavior };
       return this.#server;
@@ -36,6 +43,7 @@ export class RunBehaviors {
 
   /** Back to the configured behavior, with no deployment's own. */
   reset(): void {
+    this.#version += 1;
     this.#own.clear();
     this.#server = this.configured;
   }

@@ -9,7 +9,7 @@ import { RETIRED_LIMIT, SchedulerEngine } from './engine.js';
 import { SchedulerError } from './errors.js';
 import { entryState, logsOf, restoredEntry, retiredRecord, type EntryState, type SchedulerState } from './saved-state.js';
 import type { Run, RunBehavior, RunOutcome, TickRecord } from './types.js';
-import { mergePage, PageMemo, type MergedPage, type OrderedSource, type PageRequest } from './pages.js';
+import { mergePage, type MergedPage, type OrderedSource, type PageRequest } from './pages.js';
 import {
   describeEntry,
   runId,
@@ -119,9 +119,17 @@ export class Scheduler extends SchedulerEngine {
     return runsOf(this.#withRetired(), filter);
   }
 
+  /**
+   * Moves whenever any deployment's description (describe) could change: its record, its planned
+   * ticks, its counters and run in progress (the history), its run behavior.
+   */
+  get describeVersion(): string {
+    return `${this.deployService?.version ?? 0}.${this.tickQueue.version}.${this.history.version}.${this.behaviors.version}`;
+  }
+
   /** A page of runs (removed deployments' recent runs included), optionally filtered. */
   runPage(filter: HistoryFilter, request: PageRequest): MergedPage<Run> {
-    return this.#pages.read('runs', filter, request, () => runPage(this.#withRetired(), filter, request));
+    return runPage(this.#withRetired(), filter, request);
   }
 
   /** Tick decisions, oldest first, optionally filtered. */
@@ -131,11 +139,8 @@ export class Scheduler extends SchedulerEngine {
 
   /** A page of tick decisions, optionally filtered. */
   tickPage(filter: HistoryFilter, request: PageRequest): MergedPage<TickRecord> {
-    return this.#pages.read('ticks', filter, request, () => tickPage(this.#withRetired(), filter, request));
+    return tickPage(this.#withRetired(), filter, request);
   }
-
-  /** Pages read since the history last changed (a page merges every log: polling one is answered again at no cost). */
-  readonly #pages = new PageMemo(() => this.history.version);
 
   #withRetired(): Entry[] {
     return [...this.retired, ...this.entries.values()];

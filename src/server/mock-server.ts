@@ -160,7 +160,7 @@ export async function serveCore(options: MockServerOptions, buildCore: (options:
 
   // Plain HTTP requests: the control door under /control/, a 404 pointing at the WebSocket elsewhere.
   const control = createControlHandler({
-    control: core.control,
+    control: core.controlDoor,
     token: options.controlToken,
     log: options.log,
     ...(persistence && { beforeChange: () => inFlight.watchChange() }),

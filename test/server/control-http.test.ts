@@ -128,6 +128,23 @@ describe('the HTTP door, endpoint by endpoint', () => {
     expect((await call('GET', '/deployments?userId=alice')).json.items).toEqual([]);
   });
 
+  it('answers a page polled again with the same compact bytes, and a new page once the list changes', async () => {
+    const { server, base, call } = await withDeployment();
+    await call('POST', '/clock/advance', { by: '1h' });
+    const text = async (path: string) => (await fetch(`${base}${path}`)).text();
+    for (const path of ['/runs?order=newest', '/ticks', `/deployments?userId=local`]) {
+      const first = await text(path);
+      expect(await text(path), path).toBe(first);
+      expect(first, 'compact JSON, one line').toMatch(/^\{"items":\[.*\],"next":(null|"[^"]+")\}\n$/);
+      expect(first, path).toBe(`${JSON.stringify(JSON.parse(first))}\n`);
+    }
+    const before = JSON.parse(await text('/runs?order=newest'));
+    server.control.advance('15m');
+    const after = JSON.parse(await text('/runs?order=newest'));
+    expect(after.items).toHaveLength(before.items.length + 1);
+    expect(after).toEqual(server.control.runs({ order: 'newest', limit: 99 }));
+  });
+
   it('holds runs via run-behavior, so later ticks are skipped_overlap; trigger is refused (409) until the run is ended', async () => {
     const { call } = await withDeployment();
     const behavior = await call('POST', '/run-behavior', { hold: true, userId: 'local', projectId: PROJECT });
