@@ -14,7 +14,9 @@ import { HistoryBudget, RunLog, TickLog } from './history.js';
 import { nextTickFor, type NextTick, type NextTickFinder } from './next-tick.js';
 import { RunBehaviors } from './run-behaviors.js';
 import { SPEC_RUN_POLICY, type RunPolicy } from './run-policy.js';
-import type { Run, RunBehavior, RunOutcome, TickReason } from './types.js';
+import { Timeline } from './timeline.js';
+import type { Run, RunBehavior, RunOutcome, TickReason, TickRecord } from './types.js';
+import { runAt, tickAt } from './views.js';
 
 export interface SchedulerOptions {
   /** IANA time zone the cron expressions are read in (already validated). */
@@ -72,6 +74,9 @@ export class SchedulerEngine implements DeploymentListener {
   readonly behaviors: RunBehaviors;
   /** What every tick and run log keeps, and each one's share (history.ts). */
   readonly history: HistoryBudget;
+  /** Every deployment's tick decisions in tick order (time, then deployment), and runs in run order (start, then number). */
+  readonly tickTimeline = new Timeline<Entry, TickRecord>((entry) => entry.ticks, tickAt);
+  readonly runTimeline = new Timeline<Entry, Run>((entry) => entry.runs, runAt);
   serial = 0;
   runSeq = 0;
   deployService: DeployService | undefined;
@@ -240,7 +245,9 @@ export class SchedulerEngine implements DeploymentListener {
       run = this.startRun(entry, at, at, 'schedule');
     }
     entry.counters[reason] += 1;
-    (entry.ticks ??= new TickLog(this.history)).push(at, reason, run);
+    const ticks = (entry.ticks ??= new TickLog(this.history));
+    ticks.push(at, reason, run);
+    this.tickTimeline.append(entry, ticks.newestSeq, at, entry.serial);
     if (reason === 'errored_auth')
       this.deployService!.setState(record, 'errored'); // stops the ticks via updated()
     else this.queueNextTick(entry, at);
@@ -251,7 +258,9 @@ export class SchedulerEngine implements DeploymentListener {
   startRun(entry: Entry, scheduledFor: number, at: number, trigger: Run['trigger']): number {
     const run = ++this.runSeq;
     entry.current = run;
-    (entry.runs ??= new RunLog(this.history)).start(run, trigger, scheduledFor, at);
+    const runs = (entry.runs ??= new RunLog(this.history));
+    runs.start(run, trigger, scheduledFor, at);
+    this.runTimeline.append(entry, runs.newestSeq, at, run);
     const behavior = this.behaviorOf(entry);
     entry.currentOutcome = behavior.outcome;
     if (!behavior.hold) {
@@ -299,6 +308,8 @@ export class SchedulerEngine implements DeploymentListener {
   /** Forgets every deployment's scheduling state, run and tick; run behavior back to the default. */
   reset(): void {
     this.history.reset();
+    this.tickTimeline.clear();
+    this.runTimeline.clear();
     this.entries.clear();
     this.retired.length = 0;
     this.tickQueue.clear();
@@ -313,6 +324,9 @@ export class SchedulerEngine implements DeploymentListener {
   forget(entry: Entry): void {
     if (entry.ticks) this.history.closed(entry.ticks);
     if (entry.runs) this.history.closed(entry.runs);
+    // The timelines skip its places from now on, and sweep them out.
+    entry.ticks = undefined;
+    entry.runs = undefined;
   }
 
   /** A stored deployment's record, or a DEPLOYMENT_NOT_FOUND error. */

@@ -99,6 +99,8 @@ abstract class HistoryLog {
   #count = 0;
   /** Slot of the oldest entry. */
   #start = 0;
+  /** Entries dropped from the oldest end so far: the oldest kept entry's sequence number. */
+  #dropped = 0;
 
   constructor(
     protected readonly budget: HistoryBudget,
@@ -110,6 +112,25 @@ abstract class HistoryLog {
   /** Entries kept. */
   get size(): number {
     return this.#count;
+  }
+
+  /**
+   * The newest entry's sequence number: entries are numbered from 0 as they are recorded, for as
+   * long as the log lives, so a place kept elsewhere (timeline.ts) outlives the slots moving.
+   */
+  get newestSeq(): number {
+    return this.#dropped + this.#count - 1;
+  }
+
+  /** The sequence number of the `i`th entry from the oldest. */
+  seqOf(i: number): number {
+    return this.#dropped + i;
+  }
+
+  /** Where entry `seq` is now (0 = the oldest kept), or -1 once it was dropped. */
+  positionOf(seq: number): number {
+    const i = seq - this.#dropped;
+    return i >= 0 && i < this.#count ? i : -1;
   }
 
   /** Where a new entry goes (an index into `data`): a new slot, or the oldest entry's. */
@@ -125,6 +146,7 @@ abstract class HistoryLog {
     // Kept all it may: the newest replaces the oldest.
     const slot = this.#slotAt(this.#count);
     this.#start = (this.#start + 1) % this.#capacity;
+    this.#dropped += 1;
     return slot;
   }
 
@@ -165,6 +187,7 @@ abstract class HistoryLog {
     this.#capacity = capacity;
     this.#start = 0;
     this.#count = keep;
+    this.#dropped += drop;
     this.budget.count(-drop);
   }
 }

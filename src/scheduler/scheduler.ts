@@ -10,8 +10,10 @@ import { SchedulerError } from './errors.js';
 import { entryState, logsOf, restoredEntry, retiredRecord, type EntryState, type SchedulerState } from './saved-state.js';
 import type { Run, RunBehavior, RunOutcome, TickRecord } from './types.js';
 import { mergePage, type MergedPage, type OrderedSource, type PageRequest } from './pages.js';
+import type { Place } from './timeline.js';
 import {
   describeEntry,
+  matches,
   runId,
   runNumber,
   runOf,
@@ -22,6 +24,9 @@ import {
   type HistoryFilter,
   type ScheduleDescription,
 } from './views.js';
+
+/** Most deployments a filtered page merges the logs of; past it, the page reads the timeline. */
+const FEW_MERGED = 64;
 
 // The control API imports these from here.
 export type { AdvanceReport } from './engine.js';
@@ -129,7 +134,8 @@ export class Scheduler extends SchedulerEngine {
 
   /** A page of runs (removed deployments' recent runs included), optionally filtered. */
   runPage(filter: HistoryFilter, request: PageRequest): MergedPage<Run> {
-    return runPage(this.#withRetired(), filter, request);
+    const few = this.#fewPicked(filter);
+    return few ? runPage(few, filter, request) : this.runTimeline.page(request, (entry) => matches(entry, filter));
   }
 
   /** Tick decisions, oldest first, optionally filtered. */
@@ -139,7 +145,35 @@ export class Scheduler extends SchedulerEngine {
 
   /** A page of tick decisions, optionally filtered. */
   tickPage(filter: HistoryFilter, request: PageRequest): MergedPage<TickRecord> {
-    return tickPage(this.#withRetired(), filter, request);
+    const few = this.#fewPicked(filter);
+    return few ? tickPage(few, filter, request) : this.tickTimeline.page(request, (entry) => matches(entry, filter));
+  }
+
+  /**
+   * The deployments a filter picks, when they are few (one deployment, one project id): merging
+   * their logs reads only theirs, where the timeline would step over everyone's entries.
+   */
+  #fewPicked(filter: HistoryFilter): Entry[] | undefined {
+    if (filter.userId === undefined && filter.projectId === undefined) return undefined;
+    const few: Entry[] = [];
+    for (const entries of [this.retired, this.entries.values()])
+      for (const entry of entries) if (matches(entry, filter) && few.push(entry) > FEW_MERGED) return undefined;
+    return few;
+  }
+
+  /** The timelines of restored logs: every entry's place, in order. */
+  #placeHistory(): void {
+    const ticks: Array<Place<Entry>> = [];
+    const runs: Array<Place<Entry>> = [];
+    for (const entry of this.#withRetired()) {
+      const t = entry.ticks;
+      for (let i = 0; t && i < t.size; i++) ticks.push({ owner: entry, seq: t.seqOf(i), primary: t.atOf(i), secondary: entry.serial });
+      const r = entry.runs;
+      for (let i = 0; r && i < r.size; i++)
+        runs.push({ owner: entry, seq: r.seqOf(i), primary: r.startedAtOf(i), secondary: r.numberOf(i) });
+    }
+    this.tickTimeline.load(ticks);
+    this.runTimeline.load(runs);
   }
 
   #withRetired(): Entry[] {
@@ -192,6 +226,7 @@ export class Scheduler extends SchedulerEngine {
       entry.removedAt = saved.removedAt;
       this.retired.push(entry);
     }
+    this.#placeHistory();
     this.onQueueChange();
   }
 

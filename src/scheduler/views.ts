@@ -91,7 +91,7 @@ class RunSource extends LogSource<RunLog, Run> {
     return this.log.numberOf(i);
   }
   item(i: number): Run {
-    return runOf(this.entry, this.log.entryAt(i));
+    return runAt(this.entry, i);
   }
 }
 
@@ -103,10 +103,20 @@ class TickSource extends LogSource<TickLog, TickRecord> {
     return this.entry.serial;
   }
   item(i: number): TickRecord {
-    const { at, reason, run } = this.log.entryAt(i);
-    const { userId, projectId } = this.entry;
-    return { at, userId, projectId, reason, ...(run > 0 && { runId: runId(run) }) };
+    return tickAt(this.entry, i);
   }
+}
+
+/** The `i`th run from the oldest in the entry's log. */
+export function runAt(entry: Entry, i: number): Run {
+  return runOf(entry, entry.runs!.entryAt(i));
+}
+
+/** The `i`th tick decision from the oldest in the entry's log. */
+export function tickAt(entry: Entry, i: number): TickRecord {
+  const { at, reason, run } = entry.ticks!.entryAt(i);
+  const { userId, projectId } = entry;
+  return { at, userId, projectId, reason, ...(run > 0 && { runId: runId(run) }) };
 }
 
 const EVERY: PageRequest = { order: 'oldest', limit: Infinity };
@@ -127,11 +137,18 @@ function* sourcesOf<T>(
   sourceOf: (entry: Entry) => OrderedSource<T> | undefined | false,
 ): IterableIterator<OrderedSource<T>> {
   for (const entry of entries) {
-    if (filter.userId !== undefined && entry.userId !== filter.userId) continue;
-    if (filter.projectId !== undefined && entry.projectId !== filter.projectId) continue;
+    if (!matches(entry, filter)) continue;
     const source = sourceOf(entry);
     if (source) yield source;
   }
+}
+
+/** Whether the filter picks the entry's deployment. */
+export function matches(entry: Entry, filter: HistoryFilter): boolean {
+  return (
+    (filter.userId === undefined || entry.userId === filter.userId) &&
+    (filter.projectId === undefined || entry.projectId === filter.projectId)
+  );
 }
 
 export function runOf(entry: Entry, run: RunEntry): Run {
