@@ -109,7 +109,7 @@ const unreadReplies: AbuseCase = {
 
 const controlReads: AbuseCase = {
   name: 'control reads',
-  does: '10,000 * * * * * deployments, a day of history; pages of runs, ticks, journal, deployments read in a loop',
+  does: '10,000 * * * * * deployments, a day of history; pages of runs, ticks, journal, deployments read in a loop, polled and walked by cursor',
   serveArgs: ['--max-deployments-per-user', '10000'],
   async setup(target) {
     const connection = await DapConnection.open(target.url, abuserKey(0));
@@ -129,13 +129,19 @@ const controlReads: AbuseCase = {
     const counts: Record<string, number> = {};
     const statuses = new Set<number>();
     let largest = 0;
+    // Half the reads poll the newest page (answered from memory while nothing changes), half walk
+    // every page in turn by cursor (each one new, so each one read).
+    const cursors: Record<string, string | null> = {};
     for (let round = 0; Date.now() < until; round++) {
       for (const path of ['runs', 'ticks', 'journal', 'deployments']) {
-        const order = round % 2 === 0 ? 'oldest' : 'newest';
-        const { status, text } = await control(target, 'GET', `${path}?order=${order}`);
+        const walk = round % 2 === 0;
+        const cursor = cursors[path];
+        const query = walk ? `order=oldest${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}` : 'order=newest';
+        const { status, text } = await control(target, 'GET', `${path}?${query}`);
         statuses.add(status);
         largest = Math.max(largest, text.length);
         counts[path] = (counts[path] ?? 0) + 1;
+        if (walk && status === 200) cursors[path] = (JSON.parse(text) as { next: string | null }).next;
       }
     }
     return `${Object.entries(counts)

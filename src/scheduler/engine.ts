@@ -79,6 +79,8 @@ export class SchedulerEngine implements DeploymentListener {
   readonly runTimeline = new Timeline<Entry, Run>((entry) => entry.runs, runAt);
   serial = 0;
   runSeq = 0;
+  /** Bumped when `entries` gains or loses an entry (the views keep them in an array by serial). */
+  entriesVersion = 0;
   deployService: DeployService | undefined;
   readonly #runPolicy: RunPolicy;
   readonly #nextTickFor: NextTickFinder;
@@ -110,6 +112,7 @@ export class SchedulerEngine implements DeploymentListener {
   added(record: Deployment): void {
     const entry = new Entry(++this.serial, record);
     this.entries.set(keyOf(record.ownerId, record.projectId), entry);
+    this.entriesVersion += 1;
     this.#reschedule(entry, record);
   }
 
@@ -126,6 +129,7 @@ export class SchedulerEngine implements DeploymentListener {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);
+    this.entriesVersion += 1;
     this.tickQueue.remove(entry);
     entry.removedAt = this.clock.now();
     if (entry.current && this.#runPolicy.cancelRunOnRemove) this.finishRun(entry, entry.removedAt, 'cancelled'); // RUN-7
@@ -311,6 +315,7 @@ export class SchedulerEngine implements DeploymentListener {
     this.tickTimeline.clear();
     this.runTimeline.clear();
     this.entries.clear();
+    this.entriesVersion += 1;
     this.retired.length = 0;
     this.tickQueue.clear();
     this.runEnds.clear();

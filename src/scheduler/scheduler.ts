@@ -109,7 +109,7 @@ export class Scheduler extends SchedulerEngine {
 
   /** A page of deployments' descriptions in the order they were added (their serials), optionally one user's. */
   deploymentPage(userId: string | undefined, request: PageRequest): MergedPage<ScheduleDescription> {
-    const entries = userId === undefined ? [...this.entries.values()] : [...this.entries.values()].filter((e) => e.userId === userId);
+    const entries = userId === undefined ? this.#inOrder() : this.#inOrder().filter((e) => e.userId === userId);
     const source: OrderedSource<ScheduleDescription> = {
       size: entries.length,
       primary: (i) => entries[i]!.serial,
@@ -118,6 +118,19 @@ export class Scheduler extends SchedulerEngine {
     };
     return mergePage([source], request);
   }
+
+  /** The deployments by serial, kept until one comes or goes. */
+  #inOrder(): Entry[] {
+    if (this.#ordered?.version !== this.entriesVersion) {
+      // The map's order already (each is added with the next serial), unless a state file was edited.
+      const entries = [...this.entries.values()];
+      if (entries.some((entry, i) => i > 0 && entry.serial < entries[i - 1]!.serial)) entries.sort((a, b) => a.serial - b.serial);
+      this.#ordered = { version: this.entriesVersion, entries };
+    }
+    return this.#ordered.entries;
+  }
+
+  #ordered: { readonly version: number; readonly entries: Entry[] } | undefined;
 
   /** Runs, oldest first (removed deployments' recent runs included), optionally filtered. */
   runs(filter: HistoryFilter): Run[] {
