@@ -242,8 +242,10 @@ export function createControlApi({
       const { items, last } = read(rest, choice);
       return { items: items.map(view), next: nextCursor(list, choice.order, last) };
     };
+    // Only first pages are remembered: they are what a poll reads; a page past a cursor is read
+    // once by a walk, and freezing and rendering it for a memory no one asks again costs more.
     // The key holds the filter as given: only a filter that was read once (so was valid) is found.
-    return memo === undefined ? answer() : memo.read(JSON.stringify([rest, choice]), answer);
+    return memo === undefined || choice.after !== undefined ? answer() : memo.read(JSON.stringify([rest, choice]), answer);
   };
   // A page merges every deployment's log (or describes a page of deployments): polling one is
   // answered again at no cost until something it shows changes. The journal moves with every frame.
