@@ -109,6 +109,7 @@ describe('the msw entry point in a browser bundle', () => {
       TextEncoder,
       TextDecoder,
       URL,
+      structuredClone, // control reads hand in-process callers copies of remembered pages
       crypto: globalThis.crypto,
       btoa,
       atob,
