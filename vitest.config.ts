@@ -22,6 +22,8 @@ const mutation = ['test/conformance/mutants.test.ts', 'test/conformance/sdk-conf
 const e2e = [
   'test/cli.test.ts',
   'test/cli-control.test.ts',
+  'test/cli-request-log.test.ts',
+  'test/cli-demo.test.ts',
   'test/package.test.ts',
   'test/package-install.test.ts',
   'test/readme.test.ts',

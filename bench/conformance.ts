@@ -48,7 +48,7 @@ export async function measureConformance(): Promise<ConformanceBench> {
     sdk.push({ path, seconds: run.seconds, ok: run.code === 0, calls: report.requests ?? 0 });
   }
 
-  const server = await startChildServer('mock', ['dist/cli.js', 'serve', '--port', '0', '--clock', 'fake'], ROOT);
+  const server = await startChildServer('mock', ['dist/cli.js', 'serve', '--port', '0', '--quiet', '--clock', 'fake'], ROOT);
   try {
     const remote = await runCli([
       '--target',

@@ -158,7 +158,7 @@ function cellOf(cell: Cell, run: { without: number[]; with: number[]; writes: nu
 }
 
 function serverArgs(stateFile: string | undefined): string[] {
-  const args = ['dist/cli.js', 'serve', '--port', '0', '--users', USERS_FILE, '--clock', 'fake'];
+  const args = ['dist/cli.js', 'serve', '--port', '0', '--quiet', '--users', USERS_FILE, '--clock', 'fake'];
   return stateFile === undefined ? args : [...args, '--state-file', stateFile];
 }
 

@@ -18,6 +18,8 @@ import { measureMemory, memoryLines } from './memory.js';
 import { measurePersist, persistLines } from './persist.js';
 import { measureSize, measureYear, yearLines } from './scheduler-year.js';
 import { measureSessionCost } from './session-cost.js';
+import { formatEvent } from '../src/cli/request-log.js';
+import type { ServerEvent } from '../src/server-events.js';
 import { measureTicks, tickLines } from './ticks.js';
 import { measureStartup } from './startup.js';
 import { measureSustained, sustainedLines } from './sustained.js';
@@ -119,7 +121,7 @@ async function measureRows(config: BenchConfig, cpus: number): Promise<RowResult
     const echo = await startChildServer('echo', ['bench/echo-server.mjs'], ROOT);
     servers.push(echo);
     await writeBenchUsers(USERS_FILE, config.clients);
-    const mock = await startChildServer('mock', ['dist/cli.js', 'serve', '--port', '0', '--users', USERS_FILE], ROOT);
+    const mock = await startChildServer('mock', ['dist/cli.js', 'serve', '--port', '0', '--quiet', '--users', USERS_FILE], ROOT);
     servers.push(mock);
     const targets: ReadonlyArray<readonly [ServerKind, ChildServer, ReplyRule]> = [
       ['echo', echo, echoedRequest],
@@ -169,12 +171,16 @@ async function measureStartupAndSession(config: BenchConfig): Promise<Pick<Bench
   const startup = await measureStartup(config.startupRuns);
   // The journal records every frame by default: measure the session with it and without it,
   // alternating, and keep each side's best (the least disturbed) of three.
-  const costs = { on: [] as number[], off: [] as number[] };
+  const costs = { on: [] as number[], off: [] as number[], log: [] as number[] };
   let sessionCost = await measureSessionCost(SESSION_COST_REQUESTS);
   for (let i = 0; i < 3; i++) {
     costs.on.push((await measureSessionCost(SESSION_COST_REQUESTS)).microsPerRequest);
     costs.off.push((await measureSessionCost(SESSION_COST_REQUESTS, { journal: { entries: 0 } })).microsPerRequest);
+    // serve's request log: every event reported and formatted as a text line (the write to stdout aside).
+    const onEvent = (event: ServerEvent) => void formatEvent(event, 'text');
+    costs.log.push((await measureSessionCost(SESSION_COST_REQUESTS, { onEvent })).microsPerRequest);
   }
+  const withLog = Math.min(...costs.log);
   const [on, off] = [Math.min(...costs.on), Math.min(...costs.off)];
   sessionCost = { ...sessionCost, microsPerRequest: on };
   console.log('');
@@ -183,6 +189,10 @@ async function measureStartupAndSession(config: BenchConfig): Promise<Pick<Bench
     `session layer alone (no sockets): ${on.toFixed(2)} µs per request with the frame journal, ${off.toFixed(2)} µs without ` +
       `(journal cost ${(((on - off) / off) * 100).toFixed(0)} %), ${sessionCost.bytesPerReply.toFixed(0)} bytes per reply ` +
       `(${sessionCost.requests} requests, same mix, one user; best of 3 each)`,
+  );
+  console.log(
+    `session layer with the request log's events formatted (not written): ${withLog.toFixed(2)} µs per request ` +
+      `(log cost ${(((withLog - on) / on) * 100).toFixed(0)} %; without a listener nothing is reported)`,
   );
   return { startup, sessionCost: { ...sessionCost, microsPerRequestWithoutJournal: off } };
 }

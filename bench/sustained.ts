@@ -69,7 +69,7 @@ export async function measureSustained(config: BenchConfig): Promise<SustainedRe
     servers.push(echo);
     const mock = await startChildServer(
       'mock',
-      ['dist/cli.js', 'serve', '--port', '0', '--users', USERS_FILE, '--max-connections', String(maxConnections)],
+      ['dist/cli.js', 'serve', '--port', '0', '--quiet', '--users', USERS_FILE, '--max-connections', String(maxConnections)],
       ROOT,
     );
     servers.push(mock);

@@ -80,7 +80,7 @@ async function runCase(abuseCase: AbuseCase, idleMs: number, abuseMs: number): P
     const extra = (abuseCase.serveArgs ?? []).map((arg) => arg.replace('{dir}', dir));
     server = await startChildServer(
       abuseCase.name,
-      ['dist/cli.js', 'serve', '--port', '0', '--clock', 'fake', '--users', users, ...extra],
+      ['dist/cli.js', 'serve', '--port', '0', '--quiet', '--clock', 'fake', '--users', users, ...extra],
       ROOT,
     );
     const target = targetOf(server.url);

@@ -15,7 +15,7 @@ export type FuzzChild = ChildServer;
 
 /** Starts `node dist/cli.js serve --port 0 ...args` and resolves once it prints its URL. */
 export function startFuzzChild(args: readonly string[]): Promise<FuzzChild> {
-  return startChildServer('fuzz', [CLI_PATH, 'serve', '--port', '0', ...args], ROOT, {
+  return startChildServer('fuzz', [CLI_PATH, 'serve', '--port', '0', '--quiet', ...args], ROOT, {
     startTimeoutMs: START_TIMEOUT_MS,
     hint: 'is dist/ built? npm run build',
   });

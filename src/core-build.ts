@@ -41,6 +41,7 @@ import { Scheduler } from './scheduler/scheduler.js';
 import type { RunBehavior } from './scheduler/types.js';
 import { VERSION } from './version.js';
 import { resolveLimits, type Limits, type LimitsOption } from './limits.js';
+import { EventSink, type ServerEvent } from './server-events.js';
 
 /**
  * The clock: `'fake'` (stands still until moved) or `'real'` (wall time plus manual jumps), or
@@ -89,6 +90,13 @@ export interface CoreOptions {
   limits?: LimitsOption | undefined;
   /** Receives diagnostic lines: unexpected errors and dropped frames. Default: none. */
   log?: ((line: string) => void) | undefined;
+  /**
+   * Receives every event as it happens: connections opened and closed, each DAP command with
+   * its outcome and real time taken, runs started and ended, clock moves, faults fired, demo
+   * seeds (`serve` prints them as its request log). Default: none, and then nothing is measured.
+   * @since 0.5.0
+   */
+  onEvent?: ((event: ServerEvent) => void) | undefined;
 }
 
 export interface DeployCore extends SessionContext {
@@ -119,6 +127,7 @@ export interface CoreSettings {
   readonly scheduler: SchedulerOptions;
   readonly journal: JournalLimits;
   readonly log: ((line: string) => void) | undefined;
+  readonly onEvent: ((event: ServerEvent) => void) | undefined;
 }
 
 /**
@@ -178,6 +187,7 @@ export function coreBase(options: CoreOptions = {}): CoreBase {
     scheduler: { timezone, runBehavior: runBehaviorFrom(options.runs), historyLimit, maxHistoryEntries: limits.maxHistoryEntries },
     journal: { ...DEFAULT_JOURNAL_LIMITS, ...definedFields(options.journal ?? {}) },
     log: options.log,
+    onEvent: options.onEvent,
   };
   return { settings, users, clock, signals: new CoreSignals() };
 }
@@ -194,6 +204,8 @@ export function defaultCoreParts({ settings, users, clock, signals }: CoreBase):
 export function assembleDeployCore({ settings, users, clock, signals }: CoreBase, parts: CoreParts): DeployCore {
   const { scheduler, deploy } = parts;
   scheduler.attach(deploy);
+  const events = settings.onEvent && new EventSink(clock, settings.onEvent);
+  scheduler.events = events;
   const driver = clock.mode === 'real' ? new RealTimeDriver(clock, () => scheduler) : undefined;
   signals.onQueueChange = () => {
     driver?.rearm();
@@ -201,10 +213,23 @@ export function assembleDeployCore({ settings, users, clock, signals }: CoreBase
   };
   const now = () => clock.now();
   const journal = new FrameJournal(settings.journal, now);
-  const faultPlan = new FaultPlan();
+  const faultPlan = new FaultPlan(
+    events &&
+      ((fault, { connectionId, command }) => events.emit('fault-fired', { faultId: fault.id, kind: fault.kind, connectionId, command })),
+  );
   const connections = new ConnectionRegistry(now);
   const log = settings.log;
-  const faces = createControlApi({ clock, scheduler, users, deploy, journal, faultPlan, connections, changed: signals.stateChanged });
+  const faces = createControlApi({
+    clock,
+    scheduler,
+    users,
+    deploy,
+    journal,
+    faultPlan,
+    connections,
+    changed: signals.stateChanged,
+    events,
+  });
   const core: DeployCore = {
     clock,
     scheduler,
@@ -228,6 +253,7 @@ export function assembleDeployCore({ settings, users, clock, signals }: CoreBase
     },
     openSession: (out) => new DapSession(core, out),
     ...(parts.authPolicy && { authPolicy: parts.authPolicy }),
+    ...(events && { events }),
     ...(log && {
       onInternalError: (error: unknown, command: string) => log(`internal error in ${command}: ${String(error)}`),
       onDroppedFrame: (reason: string) => log(`dropped a frame with ${reason}`),

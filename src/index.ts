@@ -29,7 +29,10 @@ export type {
   Scope,
   UserView,
   HistoryQuery,
+  SeedView,
 } from './control/control-api.js';
+export type { ServerEvent, ServerEventType, CommandOutcome } from './server-events.js';
+export { DEMO_LIMITS, DEFAULT_DEMO_SEED } from './demo/demo-limits.js';
 export { JOURNAL_PAGE_BYTES, PAGE_LIMITS, readAll, type Page, type PageOptions, type PageOrder, type NextPage } from './control/paging.js';
 export { ControlError, type ControlErrorCode } from './control/errors.js';
 export { createControlClient, ControlClientError, type ControlClient, type ControlClientOptions } from './control/client.js';

@@ -6,16 +6,20 @@ import { parseChoice, parseDuration, parseInstant } from '../control/inputs.js';
 import type { Limits } from '../limits.js';
 import { readAllowedOrigins } from '../server/dap-access.js';
 import { isLoopbackName } from '../server/loopback.js';
-import { createMockServer, DEFAULT_PORT } from '../server/mock-server.js';
+import { createMockServer, DEFAULT_PORT, type MockServer } from '../server/mock-server.js';
+import type { SeedView } from '../control/control-api.js';
 import { SHUTDOWN_LIMIT_MS } from '../persist/shutdown.js';
 import { readAll } from '../control/paging.js';
 import { VERSION } from '../version.js';
 import { USAGE } from './usage.js';
+import { demoRequest, withDemoDefault, type DemoRequest } from './demo-flags.js';
+import { LOG_FORMATS, RequestLog } from './request-log.js';
+import { DAY_MS } from '../demo/demo-limits.js';
 import { NAME, UsageError } from './usage-error.js';
 
 export async function serve(args: string[]): Promise<number> {
   const { values } = parseArgs({
-    args,
+    args: withDemoDefault(args),
     options: {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: String(DEFAULT_PORT) },
@@ -30,6 +34,10 @@ export async function serve(args: string[]): Promise<number> {
       'control-token': { type: 'string' },
       'state-file': { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
+      quiet: { type: 'boolean', short: 'q' },
+      'log-format': { type: 'string', default: 'text' },
+      demo: { type: 'string' },
+      'demo-seed': { type: 'string' },
       ...Object.fromEntries(Object.keys(LIMIT_FLAGS).map((name) => [name, { type: 'string' as const }])),
       help: { type: 'boolean', short: 'h' },
     },
@@ -54,6 +62,13 @@ export async function serve(args: string[]): Promise<number> {
   if (controlToken === '') throw new UsageError('--control-token must not be empty');
   const stateFile = values['state-file'];
   if (stateFile === '') throw new UsageError('--state-file must name a file');
+  const logFormat = flag(() => parseChoice(values['log-format'], '--log-format', LOG_FORMATS));
+  const demo = demoRequest(values.demo, values['demo-seed']);
+  if (demo && stateFile !== undefined) {
+    throw new UsageError(
+      '--demo fills a fresh server: with --state-file, start without it and run `control seed N` once (the file keeps it)',
+    );
+  }
 
   const allowOrigins = (values['allow-origin'] ?? []).flatMap((list) => list.split(',').map((origin) => origin.trim()));
   try {
@@ -63,11 +78,14 @@ export async function serve(args: string[]): Promise<number> {
   }
 
   const users = await loadUsersFile(values.users);
+  const log = values.quiet ? undefined : new RequestLog(logFormat, (text) => process.stdout.write(text));
+  // A demo's day of runs ends where the clock would have started: it starts a day earlier.
+  const clockStart = demo ? (startAt ?? Date.now()) - DAY_MS : startAt;
   const server = await createMockServer({
     host: values.host,
     port,
     users,
-    clock: startAt === undefined ? mode : { mode, startAt },
+    clock: clockStart === undefined ? mode : { mode, startAt: clockStart },
     timezone: values.timezone,
     runs: { duration, outcome },
     ...(historyLimit !== undefined && { historyLimit }),
@@ -77,7 +95,9 @@ export async function serve(args: string[]): Promise<number> {
     ...(stateFile !== undefined && { stateFile }),
     ...(allowOrigins.length > 0 && { allowOrigins }),
     log: (line) => console.error(line),
+    ...(log && { onEvent: log.onEvent }),
   });
+  const seeded = demo && (await seedOrClose(server, demo));
   // Listened for before the start-up lines: a signal sent as soon as they appear shuts down gracefully.
   const stopSignal = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -100,6 +120,11 @@ export async function serve(args: string[]): Promise<number> {
   }
   if (stateFile !== undefined)
     console.log(`state file: ${stateFile} (${readAll((page) => server.control.deployments(page)).length} deployments loaded)`);
+  if (seeded) {
+    const owners = Object.entries(seeded.deployments).map(([user, n]) => `${user} ${n}`);
+    console.log(`demo: ${demo.count} deployments (${owners.join(', ')}), seed ${seeded.seed}, ${seeded.runs} runs in the day before now`);
+  }
+  log?.start(); // the request log follows the start-up lines
 
   const signal = await stopSignal;
   const closing = server.close(); // stops listening before it returns: the line below comes after
@@ -111,8 +136,20 @@ export async function serve(args: string[]): Promise<number> {
   }, SHUTDOWN_LIMIT_MS);
   deadline.unref();
   await closing;
+  log?.flush();
   clearTimeout(deadline);
   return 0;
+}
+
+/** The demo seeded on a new server; one that cannot be (no user may deploy) closes it and says why. */
+async function seedOrClose(server: MockServer, demo: DemoRequest): Promise<SeedView> {
+  try {
+    return server.control.seed(demo.count, demo.seed);
+  } catch (error) {
+    await server.close();
+    if (error instanceof ControlError) throw new Error(`--demo: ${error.message}`, { cause: error });
+    throw error;
+  }
 }
 
 /** `serve`'s limit flags, and the limit each sets: a count, or a span (`10s`, `500ms`). */

@@ -1,5 +1,6 @@
 /** The program's top-level help: every command and its options. */
 import { DEFAULT_LIMITS } from '../limits.js';
+import { DEFAULT_DEMO_SEED, DEMO_LIMITS } from '../demo/demo-limits.js';
 import { DEFAULT_PORT } from '../server/mock-server.js';
 import { CONTROL_USAGE } from './control.js';
 import { NAME } from './usage-error.js';
@@ -31,6 +32,12 @@ serve options:
   --allow-origin ORIGIN  Let web pages at ORIGIN (e.g. http://app.test:3000; * for any) open DAP
                          connections; repeat it or give a comma-separated list. Without it only
                          pages on localhost or 127.0.0.1 may (others get 403)
+  -q, --quiet            Print no request log (by default, one line per connection, command, run,
+                         clock move and fault follows the start-up lines on stdout)
+  --log-format text|json The request log's lines: text, or JSON lines (default text)
+  --demo [N]             Start with N demo deployments (${DEMO_LIMITS.min} to ${DEMO_LIMITS.max}, default ${DEMO_LIMITS.default}) across the users who
+                         may deploy, and the day of runs before the clock's start (not with --state-file)
+  --demo-seed S          The demo's seed: the same seed makes the same deployments (default ${DEFAULT_DEMO_SEED})
 
 serve limits (positive integers or spans; input past a limit is refused and changes nothing stored):
   --max-frame-bytes N             Largest WebSocket message, bytes; a larger one closes it with 1009

@@ -30,6 +30,9 @@ import {
   type PageOptions,
 } from './paging.js';
 import type { MergedPage } from '../scheduler/pages.js';
+import type { EventSink } from '../server-events.js';
+import { DEFAULT_DEMO_SEED, DEMO_LIMITS, MAX_DEMO_SEED } from '../demo/demo-limits.js';
+import { seedDemo } from '../demo/seed-demo.js';
 
 /** @since 0.2.0 */
 export interface ClockView {
@@ -166,6 +169,24 @@ export interface ControlApi {
   clearFaults(): { cleared: number };
   /** Forgets all deployments, runs, ticks, added users, revocations, journal entries and faults. The clock keeps its time. */
   reset(): { reset: true };
+  /**
+   * Adds `count` demo deployments (default 25, 5 to 1000) made from `seed` (default 1: the same
+   * seed gives the same deployments) across the users who may deploy, and moves the clock one day
+   * forward so the scheduler makes their day of runs. @since 0.5.0
+   */
+  seed(count?: number, seed?: number): SeedView;
+}
+
+/** What a demo seed did. @since 0.5.0 */
+export interface SeedView {
+  seed: number;
+  /** Deployments added, by owner. */
+  deployments: Record<string, number>;
+  /** Runs started during the demo day. */
+  runs: number;
+  /** The clock before and after: one day apart. */
+  from: string;
+  to: string;
 }
 
 /** @since 0.2.0 */
@@ -185,6 +206,8 @@ interface ControlTargets {
   readonly connections: ConnectionRegistry;
   /** Told after each operation that changed what a state file keeps. */
   readonly changed?: () => void;
+  /** Told of clock moves and demo seeds; absent when nobody listens. */
+  readonly events?: EventSink | undefined;
 }
 
 /**
@@ -210,8 +233,13 @@ export function createControlApi({
   faultPlan,
   connections,
   changed,
+  events,
 }: ControlTargets): ControlFaces {
-  const advanceView = (report: AdvanceReport): AdvanceView => ({
+  const advanceView = (report: AdvanceReport): AdvanceView => {
+    events?.emit('clock-moved', { from: report.from, ticks: report.ticks, runsEnded: report.runsEnded });
+    return view(report);
+  };
+  const view = (report: AdvanceReport): AdvanceView => ({
     from: iso(report.from),
     to: iso(report.to),
     ticks: report.ticks,
@@ -350,6 +378,16 @@ export function createControlApi({
       faultPlan.clear();
       return { reset: true };
     },
+    seed(count = DEMO_LIMITS.default, seed = DEFAULT_DEMO_SEED) {
+      const n = parseWhole(count, 'count', DEMO_LIMITS.min, DEMO_LIMITS.max);
+      const s = parseWhole(seed, 'seed', 0, MAX_DEMO_SEED);
+      const run = () => seedDemo({ clock, scheduler, users, deploy }, n, s);
+      const summary = events ? events.muted(run) : run();
+      const runs = summary.runs;
+      const added = Object.values(summary.deployments).reduce((sum, k) => sum + k, 0);
+      events?.emit('demo-seeded', { from: summary.from, deployments: added, seed: s, runs });
+      return { seed: s, deployments: { ...summary.deployments }, runs, from: iso(summary.from), to: iso(summary.to) };
+    },
   };
   const door = withControlErrors(api, () => scheduler.catchUp(), changed);
   const copies = Object.fromEntries(
@@ -400,6 +438,16 @@ function splitPageOptions(options: unknown): { rest: Record<string, unknown>; pa
   const page: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(all)) ((PAGE_FIELDS as readonly string[]).includes(name) ? page : rest)[name] = value;
   return { rest, page };
+}
+
+/** A whole number from `min` to `max`, or BAD_INPUT naming the input and the range. */
+function parseWhole(value: unknown, name: string, min: number, max: number): number {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max) return n;
+  throw new ControlError(
+    'BAD_INPUT',
+    `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value) ?? String(value)}`,
+  );
 }
 
 function ids(userId: unknown, projectId: unknown): [string, string] {

@@ -5,7 +5,7 @@
 import type { SchedulerErrorCode } from '../scheduler/errors.js';
 
 /** The control API's own codes, and every scheduler code (the API passes those through). */
-export type ControlErrorCode = 'BAD_INPUT' | 'KEY_NOT_FOUND' | 'USER_EXISTS' | 'FAULT_NOT_FOUND' | SchedulerErrorCode;
+export type ControlErrorCode = 'BAD_INPUT' | 'KEY_NOT_FOUND' | 'USER_EXISTS' | 'FAULT_NOT_FOUND' | 'DEMO_REFUSED' | SchedulerErrorCode;
 
 export class ControlError extends Error {
   override readonly name = 'ControlError';

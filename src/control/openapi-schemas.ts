@@ -154,6 +154,13 @@ export const VIEW_SCHEMAS = {
   FaultViews: list('FaultView'),
   FaultRemoved: object({ id: { type: 'string' }, removed: { const: true } }),
   Reset: object({ reset: { const: true } }),
+  SeedView: object({
+    seed: { type: 'integer', minimum: 0 },
+    deployments: { type: 'object', additionalProperties: { type: 'integer', minimum: 1 }, description: 'Deployments added, by owner' },
+    runs: { type: 'integer', minimum: 0, description: 'Runs started during the demo day' },
+    from: instant,
+    to: instant,
+  }),
   User: object(
     {
       userId: { type: 'string' },

@@ -10,6 +10,7 @@
  * Browser-safe (the typed client uses it): no Node imports.
  */
 import { FAULT_KINDS } from '../dap/fault-plan.js';
+import { DEFAULT_DEMO_SEED, DEMO_LIMITS } from '../demo/demo-limits.js';
 import { BEHAVIOR_OUTCOMES, RUN_OUTCOMES } from '../scheduler/types.js';
 import type { ControlApi } from './control-api.js';
 import { JOURNAL_PAGE_BYTES, PAGE_FIELDS, PAGE_LIMITS, PAGE_ORDERS } from './paging.js';
@@ -89,6 +90,11 @@ const FIELDS = {
     type: 'whole',
     placeholder: 'N',
     description: `Most items in the page (default ${PAGE_LIMITS.default}, at most ${PAGE_LIMITS.max})`,
+  },
+  seed: {
+    type: 'whole',
+    placeholder: 'S',
+    description: `The demo seed (default ${DEFAULT_DEMO_SEED}): the same seed makes the same deployments`,
   },
   cursor: { type: 'text', placeholder: 'CURSOR', description: "Where the page starts: the previous page's next" },
   order: {
@@ -394,6 +400,18 @@ export const OPERATIONS = {
     cli: { word: 'reset', args: [], example: 'reset' },
     changesState: true,
     result: 'Reset',
+  },
+  seed: {
+    summary: `Add demo deployments (${DEMO_LIMITS.min} to ${DEMO_LIMITS.max}) across the users who may deploy, then move the clock one day forward so the scheduler makes their day of runs`,
+    inputs: [
+      optional('count', { description: `How many deployments (default ${DEMO_LIMITS.default}, ${DEMO_LIMITS.min} to ${DEMO_LIMITS.max})` }),
+      optional('seed'),
+    ],
+    params: ['count', 'seed'],
+    http: { method: 'POST', path: 'seed', status: 201 },
+    cli: { word: 'seed', args: ['count'], example: 'seed 25 --seed 7' },
+    changesState: true,
+    result: 'SeedView',
   },
 } as const satisfies Record<keyof ControlApi, Operation>;
 

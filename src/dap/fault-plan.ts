@@ -85,6 +85,9 @@ export class FaultPlan {
   readonly #holding = new Set<ReorderGroup>();
   #nextId = 1;
 
+  /** `onFired` is told each time a fault applies to a request (the request log reports it). */
+  constructor(private readonly onFired?: (fault: FaultView, scope: RequestScope) => void) {}
+
   get size(): number {
     return this.#active.length;
   }
@@ -153,20 +156,21 @@ export class FaultPlan {
       else if (v.kind === 'fail') decision.replace = { kind: 'fail', message: v.message ?? 'Injected failure' };
       else if (v.kind === 'reply') decision.replace = { kind: 'reply', json: JSON.stringify(v.body ?? {}) };
       else decision.replace = { kind: 'close', code: v.code ?? DEFAULT_CLOSE_CODE, reason: v.reason ?? 'Injected close' };
-      this.#use(outcome);
+      this.#use(outcome, scope);
     }
     // No response will be sent: a timing fault would apply to nothing, so it is not used up.
     if (decision.silent || decision.replace?.kind === 'close') return decision;
     if (timing) {
       if (timing.view.kind === 'delay') decision.delayMs = timing.view.ms ?? 0;
       else decision.reorder = timing.group!;
-      this.#use(timing);
+      this.#use(timing, scope);
     }
     return decision;
   }
 
-  #use(a: Active): void {
+  #use(a: Active, scope: RequestScope): void {
     a.view.remaining -= 1;
+    this.onFired?.(a.view, scope);
     // A used-up reorder fault stays referenced by its group until the group is released.
     if (a.view.remaining <= 0) this.#active.splice(this.#active.indexOf(a), 1);
   }

@@ -10,6 +10,7 @@ import type { ConnectionRegistry } from './connections.js';
 import type { FaultDecision, FaultPlan } from './fault-plan.js';
 import { decodeSplitFrame, splitFrame, type DapRequest } from './frames.js';
 import type { FrameJournal } from './journal.js';
+import type { EventSink } from '../server-events.js';
 import { deploymentListJson, wireRecordJson } from './records.js';
 
 /** What a session needs from the server it runs in. */
@@ -31,6 +32,8 @@ export interface SessionContext {
   readonly faultPlan?: FaultPlan;
   /** Gives each session its connection id, and lists the open ones. */
   readonly connections?: ConnectionRegistry;
+  /** Told of connections opening and closing and of each command's outcome; absent when nobody listens. */
+  readonly events?: EventSink;
 }
 
 /** The rules of authentication a session enforces (WIRE-3, WIRE-5). */
@@ -94,6 +97,8 @@ export class DapSession {
   #seq = 0;
   #caller: Caller | undefined;
   #authAttempts = 0;
+  /** Who the connection was last authenticated as (a deauth keeps it): the log's closing line names them. */
+  #lastUserId: string | undefined;
   #closing = false;
   /** The transport closed: nothing more is sent, delayed responses included. */
   #ended = false;
@@ -111,6 +116,7 @@ export class DapSession {
     this.#out = out;
     this.#authPolicy = ctx.authPolicy ?? SPEC_AUTH_POLICY;
     this.id = ctx.connections?.open(() => this.userId) ?? 0;
+    ctx.events?.emit('connection-opened', { connectionId: this.id });
   }
 
   /** The transport calls this once its connection is gone. */
@@ -121,6 +127,7 @@ export class DapSession {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     this.ctx.connections?.close(this.id);
+    this.ctx.events?.emit('connection-closed', { connectionId: this.id, userId: this.#lastUserId ?? null });
   }
 
   /** The authenticated user's id, if any. */
@@ -130,6 +137,7 @@ export class DapSession {
 
   /** Handles one incoming WebSocket message. Never throws. */
   receive(data: Uint8Array | string, isBinary: boolean): void {
+    const mark = this.ctx.events?.mark();
     const { header, payload } = splitFrame(data, isBinary);
     let requestUser = this.userId;
     // The journal copies the header's bytes as they came (the text decoded from them is the same).
@@ -154,6 +162,7 @@ export class DapSession {
         const replace = fault?.replace;
         if (replace?.kind === 'close') {
           this.#out.unanswered?.();
+          if (mark !== undefined) this.#reportCommand(mark, frame.command, requestUser, undefined);
           this.#closeConnection(replace.code, replace.reason);
           return;
         }
@@ -172,10 +181,24 @@ export class DapSession {
     if (close) this.#closing = true;
     if (fault?.silent) {
       this.#out.unanswered?.();
+      if (mark !== undefined) this.#reportCommand(mark, frame.command, requestUser, undefined);
       if (close) this.#closeConnection(CLOSE_AFTER_REFUSAL, (outcome as { error: string }).error);
       return;
     }
-    this.#respond(frame.seq, frame.command, outcome, requestUser, fault);
+    this.#respond(frame.seq, frame.command, outcome, requestUser, fault, mark);
+  }
+
+  /** The command event: `outcome` undefined when the request gets no answer. */
+  #reportCommand(mark: number, command: string, userId: string | undefined, outcome: Outcome | undefined): void {
+    const events = this.ctx.events!;
+    events.emit('command', {
+      connectionId: this.id,
+      userId: userId ?? null,
+      command,
+      outcome: outcome === undefined ? 'unanswered' : 'json' in outcome ? 'ok' : 'error',
+      ...(outcome !== undefined && 'error' in outcome && { message: outcome.error }),
+      elapsedMs: events.elapsedSince(mark),
+    });
   }
 
   #dispatch(request: DapRequest): Outcome {
@@ -217,6 +240,7 @@ export class DapSession {
     if (result === 'empty') return { error: messages.noAuthorization, close: true };
     if (result === 'invalid') return { error: messages.invalidKey, close: true };
     this.#caller = callerOf(result);
+    this.#lastUserId = result.user.userId;
     return body(connectResult(result.user, this.ctx.users.issueToken(result.key)));
   }
 
@@ -237,9 +261,19 @@ export class DapSession {
    * the wire even when an injected fault delays or reorders responses. A refusal closes the
    * connection right after its response.
    */
-  #respond(requestSeq: number, command: string, outcome: Outcome, userId: string | undefined, fault: FaultDecision | undefined): void {
+  #respond(
+    requestSeq: number,
+    command: string,
+    outcome: Outcome,
+    userId: string | undefined,
+    fault: FaultDecision | undefined,
+    mark: number | undefined,
+  ): void {
     const send = () => {
-      if (this.#ended || this.#closedHere) return;
+      if (this.#ended || this.#closedHere) {
+        if (mark !== undefined) this.#reportCommand(mark, command, userId, undefined);
+        return;
+      }
       this.#seq += 1;
       const head = `{"type":"response","seq":${this.#seq},"request_seq":${JSON.stringify(requestSeq)},"command":${JSON.stringify(command)}`;
       const text =
@@ -248,6 +282,7 @@ export class DapSession {
           : `${head},"success":false,"message":${JSON.stringify(outcome.error)}}`;
       this.ctx.journal?.record(this.id, 'out', text, undefined, userId, { command, type: 'response' });
       this.#out.send(text);
+      if (mark !== undefined) this.#reportCommand(mark, command, userId, outcome);
       if ('error' in outcome && outcome.close) this.#closeConnection(CLOSE_AFTER_REFUSAL, outcome.error);
     };
     if (fault?.reorder) this.ctx.faultPlan!.hold(fault.reorder, send);

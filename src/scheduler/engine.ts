@@ -7,6 +7,7 @@
 import type { ServerClock } from '../domain/clock.js';
 import type { DeployService, DeploymentListener } from '../domain/deploy-service.js';
 import type { Deployment } from '../domain/deployment.js';
+import type { EventSink } from '../server-events.js';
 import { Entry, endsBefore, keyOf, type RunEnd } from './entry.js';
 import { SchedulerError } from './errors.js';
 import { IndexedHeap, TickBuckets } from './heap.js';
@@ -16,7 +17,7 @@ import { RunBehaviors } from './run-behaviors.js';
 import { SPEC_RUN_POLICY, type RunPolicy } from './run-policy.js';
 import { Timeline } from './timeline.js';
 import type { Run, RunBehavior, RunOutcome, TickReason, TickRecord } from './types.js';
-import { runAt, tickAt } from './views.js';
+import { runAt, runId, tickAt } from './views.js';
 
 export interface SchedulerOptions {
   /** IANA time zone the cron expressions are read in (already validated). */
@@ -82,6 +83,8 @@ export class SchedulerEngine implements DeploymentListener {
   /** Bumped when `entries` gains or loses an entry (the views keep them in an array by serial). */
   entriesVersion = 0;
   deployService: DeployService | undefined;
+  /** Told of every run's start and end, when someone listens (the assembly sets it). */
+  events: EventSink | undefined;
   readonly #runPolicy: RunPolicy;
   readonly #nextTickFor: NextTickFinder;
 
@@ -271,11 +274,17 @@ export class SchedulerEngine implements DeploymentListener {
       entry.end.at = at + behavior.durationMs;
       this.runEnds.upsert(entry.end);
     }
+    this.events?.emit('run-started', { runId: runId(run), userId: entry.userId, projectId: entry.projectId, trigger });
     return run;
   }
 
   /** Ends the deployment's run in progress. */
   finishRun(entry: Entry, at: number, outcome: RunOutcome): void {
+    if (this.events) {
+      const { number, startedAt } = entry.runs!.newest()!;
+      const { userId, projectId } = entry;
+      this.events.emit('run-ended', { runId: runId(number), userId, projectId, outcome, durationMs: at - startedAt });
+    }
     entry.runs!.endNewest(at, outcome);
     entry.counters[outcome] += 1;
     entry.current = 0;

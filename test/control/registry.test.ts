@@ -159,6 +159,10 @@ describe('createControlClient', () => {
     await c.injectFault({ kind: 'close', code: 4000, reason: 'bye', connectionId: 1 });
     expect(await c.faults()).toHaveLength(4);
     expect(await c.clearFaults()).toEqual({ cleared: 4 });
+    const seeded = await c.seed(5, 3);
+    expect(seeded).toMatchObject({ seed: 3, deployments: { 'demo-ci': 1 } });
+    expect(Object.values(seeded.deployments).reduce((sum, n) => sum + n)).toBe(5);
+    expect(Date.parse(seeded.to) - Date.parse(seeded.from)).toBe(86_400_000);
     expect(await c.reset()).toEqual({ reset: true });
 
     expect([...called].sort()).toEqual(Object.keys(OPERATIONS).sort());

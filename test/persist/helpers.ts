@@ -29,7 +29,7 @@ export class Workspace {
 
   /** `serve --port 0 --state-file FILE ...` as a child process. */
   serve(stateFile: string, args: string[] = []): CliServer {
-    return new CliServer(spawnCli(['serve', '--port', '0', '--state-file', stateFile, ...args], this.children));
+    return new CliServer(spawnCli(['serve', '--port', '0', '--quiet', '--state-file', stateFile, ...args], this.children));
   }
 
   async cleanUp(): Promise<void> {

@@ -49,7 +49,7 @@ const storedBytes = (pipeline: { project_id: string }) => JSON.stringify(pipelin
 describe('a server with a small heap', () => {
   it(`refuses one key's adds past --max-stored-bytes-per-user and keeps serving with ${HEAP_MIB} MiB of heap`, async () => {
     const limits = ['--max-stored-bytes-per-user', String(PER_USER), '--max-stored-bytes', String(SERVER)];
-    const serve = spawnCli(['serve', '--port', '0', '--clock', 'fake', ...limits], children, undefined, [
+    const serve = spawnCli(['serve', '--port', '0', '--quiet', '--clock', 'fake', ...limits], children, undefined, [
       `--max-old-space-size=${HEAP_MIB}`,
     ]);
     const url = await new Promise<string>((resolve, reject) => {

@@ -47,6 +47,7 @@ __all__ = [
     'FaultViews',
     'FaultRemoved',
     'Reset',
+    'SeedView',
 ]
 
 
@@ -283,6 +284,15 @@ Reset = TypedDict('Reset', {
 })
 
 
+SeedView = TypedDict('SeedView', {
+    'seed': int,
+    'deployments': Dict[str, Any],  # Deployments added, by owner
+    'runs': int,  # Runs started during the demo day
+    'from': str,  # An ISO 8601 instant in UTC
+    'to': str,  # An ISO 8601 instant in UTC
+})
+
+
 class ControlClient:
     """A client of the control API of the server at ``url``.
 
@@ -318,6 +328,7 @@ class ControlClient:
         'remove_fault',
         'clear_faults',
         'reset',
+        'seed',
     )
 
     def __init__(self, url: str, *, token: Optional[str] = None, timeout: float = 30.0) -> None:
@@ -777,3 +788,14 @@ class ControlClient:
         ``POST /control/reset``; answers ``Reset``.
         """
         return self._call('reset', 'POST', 'reset', {})
+
+    def seed(self, *, count: Optional[int] = None, seed: Optional[int] = None) -> SeedView:
+        """Add demo deployments (5 to 1000) across the users who may deploy, then move the clock one day forward so the scheduler makes their day of runs.
+
+        ``POST /control/seed`` (201); answers ``SeedView``.
+
+        Args:
+            count: How many deployments (default 25, 5 to 1000) (``count``, body).
+            seed: The demo seed (default 1): the same seed makes the same deployments (``seed``, body).
+        """
+        return self._call('seed', 'POST', 'seed', {'count': count, 'seed': seed})
