@@ -99,6 +99,20 @@ describe('serve prints the log after its start-up lines', () => {
     expect(await logOf(await serve(['--quiet']))).toEqual([]);
   });
 
+  it('stops, and serving goes on, when whoever read stdout goes away (serve | head)', async () => {
+    const cli = await serve([]);
+    cli.child.stdout.destroy(); // the reading end of the pipe closes: the next log line gets EPIPE
+    const client = new DeployClient({ uri: cli.url, auth: 'MYAPIKEY' });
+    await client.connect();
+    for (let i = 0; i < 20; i++) await client.deploy.add({ project_id: `p${i}` }, { schedule: '*/15 * * * *' });
+    expect(await client.deploy.list()).toHaveLength(20);
+    await client.disconnect();
+    expect(cli.child.exitCode).toBeNull();
+    expect(cli.output().stderr).toMatch(/standard output closed \(EPIPE\): nothing more is printed there; still serving\n$/);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+  });
+
   it('refuses an unknown --log-format', async () => {
     const cli = spawnCli(['serve', '--log-format', 'xml'], children);
     expect(await cli.exited).toBe(2);

@@ -90,6 +90,12 @@ export class RequestLog {
     this.#started = true;
   }
 
+  /** Gathers nothing more and drops what is gathered: the output is gone (a closed pipe). */
+  stop(): void {
+    this.#started = false;
+    this.#lines = [];
+  }
+
   /** Writes what is gathered (also at shutdown, so the last lines are not lost). */
   readonly flush = (): void => {
     this.#scheduled = false;

@@ -79,6 +79,14 @@ export async function serve(args: string[]): Promise<number> {
 
   const users = await loadUsersFile(values.users);
   const log = values.quiet ? undefined : new RequestLog(logFormat, (text) => process.stdout.write(text));
+  // A closed stdout (`serve | head -5`) must not take the server down: the log stops, serving goes on.
+  let stdoutGone = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (stdoutGone) return;
+    stdoutGone = true;
+    log?.stop();
+    console.error(`${NAME}: standard output closed (${error.code ?? error.message}): nothing more is printed there; still serving`);
+  });
   // A demo's day of runs ends where the clock would have started: it starts a day earlier.
   const clockStart = demo ? (startAt ?? Date.now()) - DAY_MS : startAt;
   const server = await createMockServer({
