@@ -74,6 +74,10 @@ def test_every_operation(rocketride_server):
     assert len(c.faults()) == 2
     assert c.clear_faults() == {'cleared': 2}
     assert c.reset() == {'reset': True}
+    seeded = c.seed(count=5, seed=7)
+    assert (seeded['seed'], sum(seeded['deployments'].values()), seeded['from']) == (7, 5, '2026-11-26T10:45:01.000Z')  # reset keeps the clock
+    assert seeded['to'] == '2026-11-27T10:45:01.000Z' and seeded['runs'] > 0
+    assert len(c.deployments()['items']) == 5
 
     assert c.called == set(ControlClient.OPERATIONS)
     assert all(callable(getattr(ControlClient, name)) for name in ControlClient.OPERATIONS)
