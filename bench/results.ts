@@ -5,7 +5,7 @@ import type { ConformanceBench } from './conformance.js';
 import type { MemoryResult } from './memory.js';
 import type { PersistResult } from './persist.js';
 import type { SustainedResult } from './sustained.js';
-import type { SizeResult, YearResult } from './scheduler-year.js';
+import type { SizeResult, YearResult, ZoneResult } from './scheduler-year.js';
 import type { SessionCostResult } from './session-cost.js';
 import type { TickBenchResult } from './ticks.js';
 import type { StartupResult } from './startup.js';
@@ -52,7 +52,7 @@ export interface BenchResults {
   readonly sustained?: SustainedResult;
   readonly startup?: StartupResult;
   readonly sessionCost?: SessionCostResult & { readonly microsPerRequestWithoutJournal: number };
-  readonly scheduler?: { ticks: TickBenchResult; year: YearResult; sizes: SizeResult[] };
+  readonly scheduler?: { ticks: TickBenchResult; year: YearResult; sizes: SizeResult[]; zones: ZoneResult[] };
   readonly memory?: readonly MemoryResult[];
   readonly persist?: PersistResult;
   readonly conformance?: ConformanceBench;

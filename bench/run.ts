@@ -16,7 +16,7 @@ import { figuresOf, rowOf, type BenchResults, type RowResult, type ServerFigures
 import { conformanceLines, measureConformance } from './conformance.js';
 import { measureMemory, memoryLines } from './memory.js';
 import { measurePersist, persistLines } from './persist.js';
-import { measureSize, measureYear, yearLines } from './scheduler-year.js';
+import { measureSize, measureYear, measureZones, yearLines, zoneLines } from './scheduler-year.js';
 import { measureSessionCost } from './session-cost.js';
 import { formatEvent } from '../src/cli/request-log.js';
 import type { ServerEvent } from '../src/server-events.js';
@@ -69,14 +69,16 @@ async function main(): Promise<number> {
     if (parts.has('startup')) add(await measureStartupAndSession(config));
     if (parts.has('scheduler')) {
       console.log('');
-      console.log('scheduler (fake clock, UTC):');
+      console.log('scheduler (fake clock; UTC but for the time-zone lines):');
       const ticks = await measureTicks();
       for (const line of tickLines(ticks)) console.log(line);
       const year = await measureYear();
       const sizes = [];
       for (const deployments of [100, 1_000, 10_000]) sizes.push(await measureSize(deployments));
       for (const line of yearLines(year, sizes)) console.log(line);
-      add({ scheduler: { ticks, year, sizes } });
+      const zones = await measureZones();
+      for (const line of zoneLines(zones)) console.log(line);
+      add({ scheduler: { ticks, year, sizes, zones } });
     }
     if (parts.has('memory')) {
       console.log('');

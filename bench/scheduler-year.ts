@@ -2,7 +2,8 @@
  * The scheduler under load on the fake clock: a simulated year for 100 deployments of mixed
  * schedules (goal < 5 s), the cost per processed tick at 100, 1,000 and 10,000 deployments
  * (goal: within 2x across sizes), and the heap after a month against after the year (goal: flat
- * in the length of the advance, since history per deployment is capped).
+ * in the length of the advance, since history per deployment is capped), and the cost per tick
+ * in time zones with daylight saving against UTC's (goal: within 2x).
  */
 import { performance } from 'node:perf_hooks';
 import { buildDeployCore, type DeployCore } from '../src/core-build.js';
@@ -26,8 +27,8 @@ export interface SizeResult {
   readonly microsPerTick: number;
 }
 
-async function coreWith(deployments: number): Promise<DeployCore> {
-  const core = buildDeployCore({ clock: { mode: 'fake', startAt: '2026-01-01T00:00:00Z' } });
+async function coreWith(deployments: number, timezone = 'UTC', startAt = '2026-01-01T00:00:00Z'): Promise<DeployCore> {
+  const core = buildDeployCore({ clock: { mode: 'fake', startAt }, timezone });
   const auth = core.users.authenticate('MYAPIKEY');
   if (typeof auth === 'string') throw new Error('MYAPIKEY does not authenticate');
   const caller = { userId: auth.user.userId, permissions: auth.permissions, credential: auth.key };
@@ -93,4 +94,52 @@ export function yearLines(year: YearResult, sizes: readonly SizeResult[]): strin
     ),
     `cost per tick spread across sizes: ${spread.toFixed(2)}x (goal <= 2x, ${spread <= 2 ? 'met' : 'MISSED'})`,
   ];
+}
+
+/** Zones of different rules: two hemispheres, a 30-minute shift, a +5:45 offset. */
+export const BENCH_ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu'] as const;
+/** The zones' month: 30 days across the March and April transitions of Berlin, Lord Howe and Sydney. */
+const ZONE_START = '2026-03-20T00:00:00Z';
+const ZONE_DAYS = 30;
+const ZONE_DEPLOYMENTS = 10;
+/** Rounds per zone, interleaved so that each zone sees the same machine; the median is kept. */
+const ZONE_ROUNDS = 15;
+
+export interface ZoneResult {
+  readonly timezone: string;
+  readonly ticks: number;
+  readonly microsPerTick: number;
+}
+
+/** Cost per tick of 10 deployments of mixed schedules over 30 days, in each zone, side by side. */
+export async function measureZones(): Promise<ZoneResult[]> {
+  const samples = new Map<string, number[]>(BENCH_ZONES.map((zone) => [zone, []]));
+  const ticks = new Map<string, number>();
+  for (let round = 0; round < ZONE_ROUNDS + 1; round++) {
+    for (const timezone of BENCH_ZONES) {
+      const core = await coreWith(ZONE_DEPLOYMENTS, timezone, ZONE_START);
+      const started = performance.now();
+      for (let day = 0; day < ZONE_DAYS; day++) core.control.advance(DAY);
+      const elapsed = performance.now() - started;
+      const count = ticksOf(core);
+      ticks.set(timezone, count);
+      if (round > 0) samples.get(timezone)!.push((elapsed * 1000) / count); // round 0 warms up
+    }
+  }
+  return BENCH_ZONES.map((timezone) => {
+    const sorted = samples.get(timezone)!.sort((a, b) => a - b);
+    return { timezone, ticks: ticks.get(timezone)!, microsPerTick: sorted[sorted.length >> 1]! };
+  });
+}
+
+export function zoneLines(zones: readonly ZoneResult[]): string[] {
+  const utc = zones.find((z) => z.timezone === 'UTC')!.microsPerTick;
+  return zones.map((z) => {
+    const ratio = z.microsPerTick / utc;
+    const goal = z.timezone === 'UTC' ? '' : ` = ${ratio.toFixed(2)}x UTC (goal <= 2x, ${ratio <= 2 ? 'met' : 'MISSED'})`;
+    return (
+      `cost per tick in ${z.timezone}: ${z.microsPerTick.toFixed(2)} µs${goal} ` +
+      `(${ZONE_DEPLOYMENTS} deployments, ${z.ticks.toLocaleString('en-US')} ticks over ${ZONE_DAYS} days from ${ZONE_START.slice(0, 10)}, median of ${ZONE_ROUNDS})`
+    );
+  });
 }

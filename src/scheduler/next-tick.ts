@@ -1,10 +1,11 @@
 /**
  * The next matching minute of a cron expression after an instant, in the server's time zone.
- * UTC (the default) uses our fast search over croner's parsed pattern; other zones use croner's
- * own search, which knows their daylight-saving rules.
+ * UTC (the default) uses our fast search over croner's parsed pattern; other zones run the same
+ * search on wall-clock time between offset transitions and ask croner, which knows their
+ * daylight-saving rules, only for the ticks around a transition (zoned-cron.ts).
  */
-import { Cron } from 'croner';
 import { UtcCronMatcher } from '../domain/cron-next.js';
+import { ZonedCronMatcher } from '../domain/zoned-cron.js';
 
 export interface NextTick {
   /** The first match strictly after `afterMs` (epoch ms), or undefined if none. */
@@ -30,9 +31,7 @@ export function nextTickFor(expression: string, timezone: string): NextTick {
 }
 
 function compile(expression: string, timezone: string): NextTick {
-  if (timezone === 'UTC') return UtcCronMatcher.compile(expression);
-  const cron = new Cron(expression, { mode: '5-part', timezone });
-  return { next: (afterMs) => cron.nextRun(new Date(afterMs))?.getTime() };
+  return timezone === 'UTC' ? UtcCronMatcher.compile(expression) : ZonedCronMatcher.compile(expression, timezone);
 }
 
 const COMPILED_LIMIT = 1024;
