@@ -1,6 +1,6 @@
 /**
  * What counts as a good reply. The mock must answer with a successful DAP response to the
- * right request; the echo server's "reply" is the request frame itself coming back.
+ * right request; so must the echo server, which replays the mock's replies (bench/replay.ts).
  */
 
 export interface SentRequest {
@@ -22,15 +22,6 @@ export const dapResponse: ReplyRule = {
     if (reply['type'] !== 'response') return `expected a response, got type ${JSON.stringify(reply['type'])}`;
     if (reply['command'] !== sent.command) return `command ${JSON.stringify(reply['command'])} for ${sent.command}`;
     if (reply['success'] !== true) return `${sent.command} failed: ${String(reply['message'])}`;
-    return undefined;
-  },
-};
-
-/** The echo server sends the request back unchanged. */
-export const echoedRequest: ReplyRule = {
-  requestSeqOf: (reply) => reply['seq'],
-  problem(reply, sent) {
-    if (reply['type'] !== 'request' || reply['command'] !== sent.command) return 'echo does not match the request';
     return undefined;
   },
 };

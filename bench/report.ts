@@ -11,9 +11,18 @@ export function header(config: BenchConfig, cpus: number): string {
     `each row: ${fmtSeconds(config.measureMs)} s measured per server, in ${config.rounds} alternating rounds ` +
       `after ${fmtSeconds(config.warmupMs)} s warm-up each; ` +
       `msgs/s = request/reply round trips per second; mix add/status/list/update/remove`,
+    `echo: a bare ws server answering each request with the mock's reply to that command, recorded per row (median size)`,
     '',
     `${pad('scenario', 34)}${pad('server', 8)}${padStart('msgs/s', 8)}${padStart('p50 ms', 9)}${padStart('p99 ms', 9)}`,
   ].join('\n');
+}
+
+/** The replies a row's echo server sends: the mock's, recorded for that row. */
+export function replayLine(scenario: string, sizes: Record<string, number>): string {
+  const list = Object.entries(sizes)
+    .map(([command, bytes]) => `${command.replace(/^rrext_deploy_/, '')} ${bytes.toLocaleString('en-US')} B`)
+    .join(', ');
+  return `${pad(scenario, 34)}echo replays the mock's replies: ${list}`;
 }
 
 /** One server's line of the table. */

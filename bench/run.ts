@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: the mock server against a bare `ws` echo server, each in its own child
- * process, driven by the same closed-loop client code with the same frames. Prints a table and
+ * `npm run bench`: the mock server against a bare `ws` server replaying the mock's replies, each
+ * in its own child process, driven by the same closed-loop client code with the same frames. Prints a table and
  * the mock/echo ratios against the issue's goals, the in-process start-up time, and writes
  * .bench/results.json. Exits non-zero if any request failed.
  */
@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { startChildServer, type ChildServer } from './child-server.js';
 import { keyFor, loadConfig, scenarioName, type BenchConfig, type BenchPart } from './config.js';
 import { mergeLoads, runLoad, type LoadResult } from './load-client.js';
-import { dapResponse, echoedRequest, type ReplyRule } from './replies.js';
-import { figuresLine, header, ratioLine, startupLine, writeJson } from './report.js';
+import { dapResponse, type ReplyRule } from './replies.js';
+import { ReplyRecorder, startReplayEcho } from './replay.js';
+import { figuresLine, header, ratioLine, replayLine, startupLine, writeJson } from './report.js';
 import { figuresOf, rowOf, type BenchResults, type RowResult, type ServerFigures, type ServerKind } from './results.js';
 import { conformanceLines, measureConformance } from './conformance.js';
 import { measureMemory, memoryLines } from './memory.js';
@@ -29,6 +30,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_FILE = join(ROOT, '.bench', 'results.json');
 const USERS_FILE = join(ROOT, '.bench', 'users.json');
 const SESSION_COST_REQUESTS = 200_000;
+/** How long the mock serves a row's workload for its replies to be recorded, before the row. */
+const RECORDING_MS = 500;
 
 async function main(): Promise<number> {
   const config = loadConfig();
@@ -115,43 +118,52 @@ async function main(): Promise<number> {
   }
 }
 
-/** The table: each scenario's row, mock against echo, each server in its own child process. */
+/**
+ * The table: each scenario's row, mock against echo, each server in its own child process. Per
+ * row the mock's replies to the row's workload are recorded first, and that row's echo server
+ * answers with them (bench/replay.ts): both sides send replies of the same size and shape.
+ */
 async function measureRows(config: BenchConfig, cpus: number): Promise<RowResult[]> {
   const servers: ChildServer[] = [];
   try {
-    // The order matters only for cleanup: each server is recorded as soon as it runs.
-    const echo = await startChildServer('echo', ['bench/echo-server.mjs'], ROOT);
-    servers.push(echo);
     await writeBenchUsers(USERS_FILE, config.clients);
     const mock = await startChildServer('mock', ['dist/cli.js', 'serve', '--port', '0', '--quiet', '--users', USERS_FILE], ROOT);
     servers.push(mock);
-    const targets: ReadonlyArray<readonly [ServerKind, ChildServer, ReplyRule]> = [
-      ['echo', echo, echoedRequest],
-      ['mock', mock, dapResponse],
-    ];
 
     console.log(header(config, cpus));
     const rows: RowResult[] = [];
     for (const [index, scenario] of config.scenarios.entries()) {
       const name = scenarioName(config, scenario);
+      const load = (url: string, rule: ReplyRule, tag: string, warmupMs: number, measureMs: number) =>
+        runLoad({
+          url,
+          clients: config.clients,
+          depth: scenario.depth,
+          warmupMs,
+          measureMs,
+          keyOf: (client) => keyFor(config, scenario, client),
+          tag,
+          rule,
+        });
+      const recorder = new ReplyRecorder(dapResponse);
+      await load(mock.url, recorder.rule, `r${index}-recording`, 0, RECORDING_MS);
+      const echo = await startReplayEcho(recorder, ROOT);
+      servers.push(echo);
+      console.log(replayLine(name, recorder.sizes()));
+      const targets: ReadonlyArray<readonly [ServerKind, ChildServer]> = [
+        ['echo', echo],
+        ['mock', mock],
+      ];
       // Alternate the servers in short rounds, so a passing disturbance on this shared machine
       // hits both sides of the ratio rather than one.
       const loads = new Map<ServerKind, LoadResult[]>();
       for (let round = 0; round < config.rounds; round++) {
-        for (const [kind, server, rule] of targets) {
-          const load = await runLoad({
-            url: server.url,
-            clients: config.clients,
-            depth: scenario.depth,
-            warmupMs: config.warmupMs,
-            measureMs: config.measureMs / config.rounds,
-            keyOf: (client) => keyFor(config, scenario, client),
-            tag: `r${index}-${round}`,
-            rule,
-          });
-          loads.set(kind, [...(loads.get(kind) ?? []), load]);
+        for (const [kind, server] of targets) {
+          const result = await load(server.url, dapResponse, `r${index}-${round}`, config.warmupMs, config.measureMs / config.rounds);
+          loads.set(kind, [...(loads.get(kind) ?? []), result]);
         }
       }
+      await echo.stop();
       const figures = new Map<ServerKind, ServerFigures>();
       for (const [kind] of targets) {
         const f = figuresOf(kind, mergeLoads(loads.get(kind)!));

@@ -1,6 +1,6 @@
 /**
  * Sustained load with the limits on: the mock (in its own process, `--max-connections` at its
- * default) and the bare `ws` echo server each hold the same number of authenticated connections
+ * default) and the bare `ws` server replaying the mock's replies (bench/replay.ts) each hold the same number of authenticated connections
  * at once, all driven together in closed loops; then the mock is filled to its connection limit
  * and one more connection must be refused (1013, naming the limit) while the held ones keep
  * answering. Figures are messages/s, latency and each server's RSS, and mock/echo ratios.
@@ -12,7 +12,8 @@ import type WebSocket from 'ws';
 import { startChildServer, type ChildServer } from './child-server.js';
 import { benchUserKey, type BenchConfig } from './config.js';
 import { mergeLoads, type LoadResult } from './load-client.js';
-import { dapResponse, echoedRequest, type ReplyRule } from './replies.js';
+import { dapResponse, type ReplyRule } from './replies.js';
+import { ReplyRecorder, startReplayEcho } from './replay.js';
 import { figuresLine } from './report.js';
 import { figuresOf, type ServerFigures, type ServerKind } from './results.js';
 import { admissionOf, closeSocket, HeldConnections, openUnauthenticated, type Admission, type PhaseResult } from './sustained-client.js';
@@ -24,6 +25,8 @@ const USERS_FILE = join(ROOT, '.bench', 'users-sustained.json');
 const REFUSAL_WAIT_MS = 3_000;
 /** wire: a connection past the limit is closed with 1013 (try again later). */
 const CLOSE_TRY_AGAIN_LATER = 1013;
+/** How long the held mock connections run the load for its replies to be recorded. */
+const RECORDING_MS = 500;
 
 export interface SustainedServer extends ServerFigures {
   /** The server process's resident set: before any connection, with all held, after the load. */
@@ -65,28 +68,34 @@ export async function measureSustained(config: BenchConfig): Promise<SustainedRe
   const held: HeldConnections[] = [];
   let fillers: WebSocket[] = [];
   try {
-    const echo = await startChildServer('echo', ['bench/echo-server.mjs'], ROOT);
-    servers.push(echo);
     const mock = await startChildServer(
       'mock',
       ['dist/cli.js', 'serve', '--port', '0', '--quiet', '--users', USERS_FILE, '--max-connections', String(maxConnections)],
       ROOT,
     );
     servers.push(mock);
-    const targets: ReadonlyArray<readonly [ServerKind, ChildServer, ReplyRule]> = [
-      ['echo', echo, echoedRequest],
-      ['mock', mock, dapResponse],
-    ];
 
+    // The mock's connections are held first, and its replies to the load recorded, for the
+    // echo server to send back (bench/replay.ts): both sides then send replies of one size.
     const rss = new Map<ServerKind, { idle: number; held: number; after: number }>();
     const holds = new Map<ServerKind, HeldConnections>();
-    for (const [kind, server, rule] of targets) {
+    const hold = async (kind: ServerKind, server: ChildServer, rule: ReplyRule) => {
       const idle = await rssMb(server.pid);
       const connections = await HeldConnections.open({ url: server.url, count, batch, keyOf: benchUserKey, rule });
       held.push(connections);
       holds.set(kind, connections);
       rss.set(kind, { idle, held: await rssMb(server.pid), after: NaN });
-    }
+    };
+    const recorder = new ReplyRecorder(dapResponse);
+    await hold('mock', mock, recorder.rule);
+    await holds.get('mock')!.load({ warmupMs: 0, measureMs: RECORDING_MS, tag: 'recording' });
+    const echo = await startReplayEcho(recorder, ROOT);
+    servers.push(echo);
+    await hold('echo', echo, dapResponse);
+    const targets: ReadonlyArray<readonly [ServerKind, ChildServer]> = [
+      ['echo', echo],
+      ['mock', mock],
+    ];
 
     // Alternating rounds, as in the table: a passing disturbance hits both sides of the ratio.
     const loads = new Map<ServerKind, LoadResult[]>();
