@@ -85,6 +85,17 @@ describe('rocketride-deploy-kit serve', () => {
     expect(stderr.trim()).toBe(`rocketride-deploy-kit: Users file ${file}: users[0].keys: must be an array`);
   });
 
+  it('refuses a --state-file in a folder that does not exist at start-up, exit 1, naming the folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rrdk-cli-'));
+    const cli = run(['serve', '--port', '0', '--state-file', join(dir, 'nope', 'state.json')]);
+    expect(await cli.exited).toBe(1);
+    expect(cli.output().stdout).toBe('');
+    expect(cli.output().stderr).toBe(
+      `rocketride-deploy-kit: State file ${join(dir, 'nope', 'state.json')} cannot be made: its folder ${join(dir, 'nope')} does not exist. ` +
+        `Create it (mkdir -p ${join(dir, 'nope')}) or choose a state file path in an existing folder\n`,
+    );
+  });
+
   it('reports a port in use clearly', async () => {
     const busy = await createMockServer({ port: 0 });
     const cli = run(['serve', '--port', String(busy.port)]);
