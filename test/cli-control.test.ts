@@ -175,6 +175,20 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     expect(again).toMatchObject({ code: 1, stderr: "rocketride-deploy-kit: User 'bob' exists already (USER_EXISTS)\n" });
     const missing = await control(['add-user', join(dir, 'nope.json'), '--url', server.base]);
     expect(missing).toMatchObject({ code: 1, stderr: `rocketride-deploy-kit: Cannot read ${join(dir, 'nope.json')}: ENOENT\n` });
+    // A users file is not one user: the answer says which shape add-user wants.
+    const usersFile = join(dir, 'users.json');
+    await writeFile(usersFile, JSON.stringify({ users: [{ userId: 'carol', keys: ['CAROLKEY'] }] }));
+    expect(await control(['add-user', usersFile, '--url', server.base])).toMatchObject({
+      code: 1,
+      stderr:
+        'rocketride-deploy-kit: Invalid user: expected one user, like {"userId": "me", "keys": ["MYKEY"]}, not a users file ({"users": [...]}): give one of its users (BAD_INPUT)\n',
+    });
+    // The smallest user: userId and keys; it may deploy (every task permission).
+    const smallest = join(dir, 'carol.json');
+    await writeFile(smallest, JSON.stringify({ userId: 'carol', keys: ['CAROLKEY'] }));
+    expect((await control(['add-user', smallest, '--url', server.base])).json()).toEqual({ userId: 'carol' });
+    const carol = await connect(server.ws, 'CAROLKEY');
+    expect((await carol.deploy.add({ project_id: 'carols' }, { schedule: '@hourly' })).state).toBe('active');
   });
 
   it('reads the journal and connections, and injects, lists and clears faults', async () => {
