@@ -6,7 +6,8 @@
 import { conformance } from './cli/conformance.js';
 import { control } from './cli/control.js';
 import { serve } from './cli/serve.js';
-import { USAGE } from './cli/usage.js';
+import { nearest } from './cli/args.js';
+import { COMMAND_NAMES, USAGE } from './cli/usage.js';
 import { NAME, UsageError } from './cli/usage-error.js';
 import { VERSION } from './version.js';
 
@@ -29,7 +30,10 @@ async function main(argv: string[]): Promise<number> {
     console.error(`${NAME}: ${error.message}${error.usage ? `\n\n${error.usage}` : ''}`);
     return 2;
   }
-  console.error(`Unknown command '${command}'.\n\n${USAGE}`);
+  const near = nearest(command, COMMAND_NAMES);
+  console.error(
+    `${NAME}: unknown command '${command}'${near ? ` (did you mean ${near}?)` : ''}; the commands are ${COMMAND_NAMES.join(', ')} (${NAME} --help)`,
+  );
   return 2;
 }
 

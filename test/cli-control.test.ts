@@ -175,6 +175,20 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     expect(again).toMatchObject({ code: 1, stderr: "rocketride-deploy-kit: User 'bob' exists already (USER_EXISTS)\n" });
     const missing = await control(['add-user', join(dir, 'nope.json'), '--url', server.base]);
     expect(missing).toMatchObject({ code: 1, stderr: `rocketride-deploy-kit: Cannot read ${join(dir, 'nope.json')}: ENOENT\n` });
+    // A users file is not one user: the answer says which shape add-user wants.
+    const usersFile = join(dir, 'users.json');
+    await writeFile(usersFile, JSON.stringify({ users: [{ userId: 'carol', keys: ['CAROLKEY'] }] }));
+    expect(await control(['add-user', usersFile, '--url', server.base])).toMatchObject({
+      code: 1,
+      stderr:
+        'rocketride-deploy-kit: Invalid user: expected one user, like {"userId": "me", "keys": ["MYKEY"]}, not a users file ({"users": [...]}): give one of its users (BAD_INPUT)\n',
+    });
+    // The smallest user: userId and keys; it may deploy (every task permission).
+    const smallest = join(dir, 'carol.json');
+    await writeFile(smallest, JSON.stringify({ userId: 'carol', keys: ['CAROLKEY'] }));
+    expect((await control(['add-user', smallest, '--url', server.base])).json()).toEqual({ userId: 'carol' });
+    const carol = await connect(server.ws, 'CAROLKEY');
+    expect((await carol.deploy.add({ project_id: 'carols' }, { schedule: '@hourly' })).state).toBe('active');
   });
 
   it('reads the journal and connections, and injects, lists and clears faults', async () => {
@@ -250,22 +264,32 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
   });
 
   it.each([
-    [['frobnicate'], /Unknown control operation 'frobnicate'/],
+    [['frobnicate'], /control has no operation 'frobnicate'/],
+    [['revok', 'K'], /control has no operation 'revok' \(did you mean revoke\?\)/],
     [[], /control needs an operation/],
     [['advance'], /control advance takes SPAN, got none/],
     [['pause', 'local'], /control pause takes USER PROJECT, got local/],
     [['clock', 'now'], /control clock takes no arguments, got now/],
     [['clock', '--user', 'local'], /control clock does not take --user/],
     [['run-behavior', '--hold', '--no-hold'], /Give --hold or --no-hold, not both/],
-    [['clock', '--frob'], /Unknown option '--frob'/],
+    [['clock', '--frob'], /control clock does not take --frob/],
+    [['journal', '--limit'], /--limit needs a value: control journal --limit N/],
+    [['journal', '--limt', '5'], /control journal does not take --limt \(did you mean --limit\?\)/],
     [['clock', '--url', 'ftp://x'], /--url must be an http:\/\/ URL/],
     [['deployment', 'local', '..'], /deployment needs projectId as a non-empty string other than "\." and "\.\."/],
-  ])('answers bad usage %j with the control usage and exit 2', async (args, message) => {
+  ])("answers bad usage %j with the kit's message, where to find help, and exit 2", async (args, message) => {
     const result = await control(args);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(message);
-    if (!args.includes('--url')) expect(result.stderr).toContain('Usage: rocketride-deploy-kit control <operation>');
+    expect(result.stderr).not.toMatch(/Unknown option|argument missing|after '--'/);
+    // A known operation points at its own help; otherwise the operations' list is printed or pointed at.
+    const word = args[0];
+    if (args.includes('--url')) return;
+    if (word === 'frobnicate' || word === 'revok')
+      expect(result.stderr).toContain('rocketride-deploy-kit control --help lists the operations');
+    else if (word === undefined) expect(result.stderr).toContain('Usage: rocketride-deploy-kit control <operation>');
+    else expect(result.stderr).toContain(`rocketride-deploy-kit control ${word} --help shows how it is called`);
   });
 
   it('says clearly when no server answers at the URL', async () => {

@@ -85,6 +85,17 @@ describe('rocketride-deploy-kit serve', () => {
     expect(stderr.trim()).toBe(`rocketride-deploy-kit: Users file ${file}: users[0].keys: must be an array`);
   });
 
+  it('refuses a --state-file in a folder that does not exist at start-up, exit 1, naming the folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rrdk-cli-'));
+    const cli = run(['serve', '--port', '0', '--state-file', join(dir, 'nope', 'state.json')]);
+    expect(await cli.exited).toBe(1);
+    expect(cli.output().stdout).toBe('');
+    expect(cli.output().stderr).toBe(
+      `rocketride-deploy-kit: State file ${join(dir, 'nope', 'state.json')} cannot be made: its folder ${join(dir, 'nope')} does not exist. ` +
+        `Create it (mkdir -p ${join(dir, 'nope')}) or choose a state file path in an existing folder\n`,
+    );
+  });
+
   it('reports a port in use clearly', async () => {
     const busy = await createMockServer({ port: 0 });
     const cli = run(['serve', '--port', String(busy.port)]);
@@ -118,12 +129,42 @@ describe('rocketride-deploy-kit serve', () => {
     [['serve', '--auth-timeout', '0'], 2, /--auth-timeout must be at least 1ms, got '0'/],
     [['serve', '--handshake-timeout', 'soon'], 2, /--handshake-timeout must be a duration in whole milliseconds/],
     [['serve', '--allow-origin', 'app.test'], 2, /--allow-origin: 'app.test' is not an origin; give a scheme, a host and an optional port/],
-    [['serve', '--nope'], 1, /Unknown option '--nope'/],
-    [['frobnicate'], 2, /Unknown command 'frobnicate'/],
+    [['serve', '--nope'], 2, /^rocketride-deploy-kit: serve does not take --nope\n/],
+    [['serve', '--prot', '3'], 2, /serve does not take --prot \(did you mean --port\?\)/],
+    [['serve', '--port'], 2, /^rocketride-deploy-kit: --port needs a value: serve --port PORT\n/],
+    [['serve', '--quiet=yes'], 2, /--quiet is a switch and takes no value/],
+    [['serve', 'now'], 2, /serve takes no arguments, got 'now'/],
+    [['serve', '--max-conections', '3'], 2, /did you mean --max-connections\?/],
+    [['control', 'journal', '--limt', '5'], 2, /control journal does not take --limt \(did you mean --limit\?\)/],
+    [['control', 'journal', '--limit'], 2, /--limit needs a value: control journal --limit N/],
+    [['control', 'clock', '--limit', '5'], 2, /control clock does not take --limit/],
+    [['control', 'jornal'], 2, /control has no operation 'jornal' \(did you mean journal\?\)/],
+    [['conformance', '--strct'], 2, /conformance does not take --strct \(did you mean --strict\?\)/],
+    [['conformance', '--seed'], 2, /--seed needs a value: conformance --seed VALUE/],
+    [['frobnicate'], 2, /unknown command 'frobnicate'/],
+    [['serv'], 2, /unknown command 'serv' \(did you mean serve\?\)/],
   ])('rejects %j with exit code %i', async (args, code, message) => {
     const cli = run(args);
     expect(await cli.exited).toBe(code);
     expect(cli.output().stderr).toMatch(message);
+    // The kit's own words, never Node's argument parser's.
+    expect(cli.output().stderr).not.toMatch(/argument missing|Unknown option|after '--'|ERR_PARSE_ARGS/);
+  });
+
+  it.each([
+    [['serve', '--help'], 'Usage: rocketride-deploy-kit serve [options]', 'serve limits'],
+    [['serve', '-h'], 'Usage: rocketride-deploy-kit serve [options]', '--state-file FILE'],
+    [['control', '--help'], 'Usage: rocketride-deploy-kit control <operation>', 'set-clock INSTANT'],
+    [['control', 'journal', '--help'], 'Usage: rocketride-deploy-kit control journal [--connection N]', '--limit N'],
+    [['conformance', '--help'], 'Usage: rocketride-deploy-kit conformance [options]', '--sdk-driver'],
+  ])("%j prints that command's own help and exits 0", async (args, first, part) => {
+    const cli = run(args);
+    expect(await cli.exited).toBe(0);
+    const { stdout } = cli.output();
+    expect(stdout.startsWith(first)).toBe(true);
+    expect(stdout).toContain(part);
+    if (args[0] !== 'control') expect(stdout).not.toContain('Operations:');
+    if (args[0] !== 'serve') expect(stdout).not.toContain('serve options:');
   });
 
   it('applies --auth-timeout and --allow-origin (repeated or comma-separated)', async () => {

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { UserSpec } from './users.js';
-import { parseUsers } from './users-parse.js';
+import { parseUsers, SMALLEST_USER } from './users-parse.js';
 
 export { parseUsers };
 
@@ -32,9 +32,16 @@ export async function loadUsersFile(path: string = DEFAULT_USERS_FILE): Promise<
   } catch (error) {
     throw new UsersFileError(`Users file ${path} is not valid JSON: ${(error as Error).message}`);
   }
+  let users: UserSpec[];
   try {
-    return parseUsers(data);
+    users = parseUsers(data);
   } catch (error) {
     throw new UsersFileError(`Users file ${path}: ${(error as Error).message}`);
   }
+  if (users.length === 0) {
+    throw new UsersFileError(
+      `Users file ${path} has no users, so nobody could log in: give at least one, like {"users": [${SMALLEST_USER}]}`,
+    );
+  }
+  return users;
 }

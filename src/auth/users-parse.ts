@@ -1,91 +1,158 @@
 /**
  * Validation of users data (the users-file format, or users given in code). Every problem names
- * the JSON path of the offending value, so a user can fix it without reading our code. No I/O:
- * loading a file is users-file.ts's job (Node only).
+ * the JSON path of the offending value, so a user can fix it without reading our code, and every
+ * problem is reported at once. No I/O: loading a file is users-file.ts's job (Node only).
+ *
+ * A user needs only `userId` and `keys`: without `organizations`, it is in one organization of one
+ * team holding every task permission (DEFAULT_TEAM); without `defaultTeam`, its first
+ * organization's first team is its default team.
  */
 import { isJsonObject as isRecord } from '../domain/json.js';
-import type { OrganizationSpec, TeamSpec, UserSpec } from './users.js';
+import { ALL_TASK_PERMISSIONS, type OrganizationSpec, type TeamSpec, type UserSpec } from './users.js';
+
+/** The team (and organization) of a user written without organizations: every task permission. @since 0.5.0 */
+export const DEFAULT_TEAM = { id: 'default', name: 'Default', permissions: ALL_TASK_PERMISSIONS } as const;
+
+/** The smallest valid user, for messages and docs. */
+export const SMALLEST_USER = '{"userId": "me", "keys": ["MYKEY"]}';
+
+/** The problems found, each `path: what is wrong`; thrown together. */
+class Problems {
+  readonly list: string[] = [];
+  add(at: string, message: string): undefined {
+    this.list.push(`${at}: ${message}`);
+    return undefined;
+  }
+  throwIfAny(): void {
+    if (this.list.length === 1) throw new Error(this.list[0]);
+    if (this.list.length > 1) throw new Error(`${this.list.length} problems:\n${this.list.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
 
 /**
- * Validates users data (`{ "users": [...] }` or a bare array). Throws an Error naming the
- * path of the first bad value.
+ * Validates users data (`{ "users": [...] }` or a bare array). Throws an Error naming the path of
+ * each bad value (one line for one problem; `N problems:` and a line each for more).
  * @since 0.1.0
  */
 export function parseUsers(data: unknown): UserSpec[] {
   const list = Array.isArray(data) ? data : isRecord(data) ? data['users'] : undefined;
-  if (!Array.isArray(list)) throw new Error('expected {"users": [...]} or an array of users');
-  const users = list.map((u, i) => parseUser(u, `users[${i}]`));
+  if (!Array.isArray(list)) throw new Error(`expected {"users": [...]} or an array of users, each at least ${SMALLEST_USER}`);
+  const problems = new Problems();
+  const users = list.map((u, i) => parseUser(u, `users[${i}]`, problems));
   const ids = new Set<string>();
   const keys = new Set<string>();
   users.forEach((user, i) => {
-    if (ids.has(user.userId)) throw new Error(`users[${i}].userId: duplicate user id '${user.userId}'`);
+    if (user === undefined) return;
+    if (ids.has(user.userId)) problems.add(`users[${i}].userId`, `duplicate user id '${user.userId}'`);
     ids.add(user.userId);
     for (const key of user.keys) {
-      if (keys.has(key)) throw new Error(`users[${i}].keys: key '${key}' belongs to two users`);
+      if (keys.has(key)) problems.add(`users[${i}].keys`, `key '${key}' belongs to two users`);
       keys.add(key);
     }
   });
-  return users;
+  problems.throwIfAny();
+  return users as UserSpec[];
 }
 
-function parseUser(value: unknown, at: string): UserSpec {
-  const u = record(value, at);
-  const keys = stringList(u['keys'], `${at}.keys`);
-  if (keys.length === 0) throw new Error(`${at}.keys: must hold at least one API key`);
-  keys.forEach((k, i) => {
-    if (k.trim() === '' || k !== k.trim()) throw new Error(`${at}.keys[${i}]: keys must be non-blank, without surrounding spaces`);
-    if (k.startsWith('rrdk_')) throw new Error(`${at}.keys[${i}]: the prefix 'rrdk_' is reserved for issued tokens`);
-  });
-  const organizations = list(u['organizations'], `${at}.organizations`).map((o, i) => parseOrganization(o, `${at}.organizations[${i}]`));
-  const defaultTeam = text(u['defaultTeam'], `${at}.defaultTeam`);
-  if (!organizations.some((o) => o.teams.some((t) => t.id === defaultTeam))) {
-    throw new Error(`${at}.defaultTeam: no team '${defaultTeam}' in the user's organizations`);
+/**
+ * One user (control addUser): its problems are named by field (`keys: ...`). A users file given
+ * instead (`{"users": [...]}`) is refused with the shape wanted.
+ * @since 0.5.0
+ */
+export function parseOneUser(data: unknown): UserSpec {
+  if (isRecord(data) && 'users' in data && !('userId' in data) && !('keys' in data)) {
+    throw new Error(`expected one user, like ${SMALLEST_USER}, not a users file ({"users": [...]}): give one of its users`);
   }
-  const spec: UserSpec = { userId: text(u['userId'], `${at}.userId`), keys, defaultTeam, organizations };
+  const problems = new Problems();
+  const user = parseUser(data, '', problems);
+  problems.throwIfAny();
+  return user!;
+}
+
+/** `at.field`, or `field` at the top. */
+const path = (at: string, field: string): string => (at === '' ? field : `${at}.${field}`);
+
+function parseUser(value: unknown, at: string, problems: Problems): UserSpec | undefined {
+  if (!isRecord(value)) return problems.add(at || 'user', `must be an object, at least ${SMALLEST_USER}`);
+  const u = value;
+  const before = problems.list.length;
+  const userId = text(u['userId'], path(at, 'userId'), problems);
+  const keys = stringList(u['keys'], path(at, 'keys'), problems);
+  if (keys?.length === 0) problems.add(path(at, 'keys'), 'must hold at least one API key');
+  keys?.forEach((k, i) => {
+    if (k.trim() === '' || k !== k.trim()) problems.add(`${path(at, 'keys')}[${i}]`, 'keys must be non-blank, without surrounding spaces');
+    else if (k.startsWith('rrdk_')) problems.add(`${path(at, 'keys')}[${i}]`, "the prefix 'rrdk_' is reserved for issued tokens");
+  });
+  let organizations: Array<OrganizationSpec | undefined> | undefined;
+  let defaultTeam: string | undefined;
+  if (u['organizations'] === undefined) {
+    // No organizations: one of one team, with every task permission (its id the defaultTeam given, if any).
+    defaultTeam = u['defaultTeam'] === undefined ? DEFAULT_TEAM.id : text(u['defaultTeam'], path(at, 'defaultTeam'), problems);
+    const team = { ...DEFAULT_TEAM, id: defaultTeam ?? DEFAULT_TEAM.id, permissions: [...DEFAULT_TEAM.permissions] };
+    organizations = [{ id: DEFAULT_TEAM.id, name: DEFAULT_TEAM.name, permissions: [], teams: [team] }];
+  } else {
+    organizations = list(u['organizations'], path(at, 'organizations'), problems)?.map((o, i) =>
+      parseOrganization(o, `${path(at, 'organizations')}[${i}]`, problems),
+    );
+    if (u['defaultTeam'] !== undefined) defaultTeam = text(u['defaultTeam'], path(at, 'defaultTeam'), problems);
+    else if (organizations !== undefined && organizations.every((o) => o !== undefined)) {
+      defaultTeam = organizations[0]?.teams[0]?.id;
+      if (defaultTeam === undefined) problems.add(path(at, 'defaultTeam'), 'missing, and the first organization has no team to default to');
+    }
+    if (defaultTeam !== undefined && organizations?.every((o) => o !== undefined)) {
+      if (!organizations.some((o) => o!.teams.some((t) => t.id === defaultTeam))) {
+        problems.add(path(at, 'defaultTeam'), `no team '${defaultTeam}' in the user's organizations`);
+      }
+    }
+  }
   const profile: Record<string, string> = {};
   for (const field of ['displayName', 'givenName', 'familyName', 'preferredUsername', 'email'] as const) {
-    if (u[field] !== undefined) profile[field] = optionalText(u[field], `${at}.${field}`);
+    if (u[field] !== undefined) {
+      const value = optionalText(u[field], path(at, field), problems);
+      if (value !== undefined) profile[field] = value;
+    }
   }
-  return { ...spec, ...profile };
+  if (problems.list.length > before) return undefined;
+  return { userId: userId!, keys: keys!, defaultTeam: defaultTeam!, organizations: organizations as OrganizationSpec[], ...profile };
 }
 
-function parseOrganization(value: unknown, at: string): OrganizationSpec {
-  const o = record(value, at);
-  return {
-    id: text(o['id'], `${at}.id`),
-    name: text(o['name'], `${at}.name`),
-    permissions: stringList(o['permissions'] ?? [], `${at}.permissions`),
-    teams: list(o['teams'], `${at}.teams`).map((t, i) => parseTeam(t, `${at}.teams[${i}]`)),
-  };
+function parseOrganization(value: unknown, at: string, problems: Problems): OrganizationSpec | undefined {
+  if (!isRecord(value)) return problems.add(at, 'must be an object');
+  const before = problems.list.length;
+  const id = text(value['id'], `${at}.id`, problems);
+  const name = text(value['name'], `${at}.name`, problems);
+  const permissions = stringList(value['permissions'] ?? [], `${at}.permissions`, problems);
+  const teams = list(value['teams'], `${at}.teams`, problems)?.map((t, i) => parseTeam(t, `${at}.teams[${i}]`, problems));
+  if (problems.list.length > before) return undefined;
+  return { id: id!, name: name!, permissions: permissions!, teams: teams as TeamSpec[] };
 }
 
-function parseTeam(value: unknown, at: string): TeamSpec {
-  const t = record(value, at);
-  return {
-    id: text(t['id'], `${at}.id`),
-    name: text(t['name'], `${at}.name`),
-    permissions: stringList(t['permissions'] ?? [], `${at}.permissions`),
-  };
+function parseTeam(value: unknown, at: string, problems: Problems): TeamSpec | undefined {
+  if (!isRecord(value)) return problems.add(at, 'must be an object');
+  const before = problems.list.length;
+  const id = text(value['id'], `${at}.id`, problems);
+  const name = text(value['name'], `${at}.name`, problems);
+  const permissions = stringList(value['permissions'] ?? [], `${at}.permissions`, problems);
+  if (problems.list.length > before) return undefined;
+  return { id: id!, name: name!, permissions: permissions! };
 }
 
-function record(value: unknown, at: string): Record<string, unknown> {
-  if (!isRecord(value)) throw new Error(`${at}: must be an object`);
+function list(value: unknown, at: string, problems: Problems): unknown[] | undefined {
+  if (!Array.isArray(value)) return problems.add(at, 'must be an array');
   return value;
 }
-function list(value: unknown, at: string): unknown[] {
-  if (!Array.isArray(value)) throw new Error(`${at}: must be an array`);
+function text(value: unknown, at: string, problems: Problems): string | undefined {
+  if (typeof value !== 'string' || value === '') return problems.add(at, 'must be a non-empty string');
   return value;
 }
-function text(value: unknown, at: string): string {
-  if (typeof value !== 'string' || value === '') throw new Error(`${at}: must be a non-empty string`);
+function optionalText(value: unknown, at: string, problems: Problems): string | undefined {
+  if (typeof value !== 'string') return problems.add(at, 'must be a string');
   return value;
 }
-function optionalText(value: unknown, at: string): string {
-  if (typeof value !== 'string') throw new Error(`${at}: must be a string`);
-  return value;
-}
-function stringList(value: unknown, at: string): string[] {
-  const items = list(value, at);
-  items.forEach((item, i) => text(item, `${at}[${i}]`));
-  return items as string[];
+function stringList(value: unknown, at: string, problems: Problems): string[] | undefined {
+  const items = list(value, at, problems);
+  if (items === undefined) return undefined;
+  const before = problems.list.length;
+  items.forEach((item, i) => text(item, `${at}[${i}]`, problems));
+  return problems.list.length > before ? undefined : (items as string[]);
 }

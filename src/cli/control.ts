@@ -4,7 +4,6 @@
  * (control/operations.ts); the request goes through the typed client's request builder.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import {
   ControlClientError,
   controlBaseUrl,
@@ -14,7 +13,10 @@ import {
   type ControlRequest,
 } from '../control/control-requests.js';
 import { OPERATION_LIST, type Input, type Operation, type OperationName } from '../control/operations.js';
+import { flagHelp, nearest, parseFlags, type FlagSpec, type FlagTable } from './args.js';
 import { NAME, UsageError } from './usage-error.js';
+
+const SEE_HELP = `(${NAME} control --help lists the operations)`;
 
 /** One CLI word: its operation, and how its inputs are given (positional arguments, then flags). */
 interface Command {
@@ -38,19 +40,59 @@ const BY_WORD = new Map(COMMANDS.map((command) => [command.operation.cli.word, c
 /** A flag's name; a boolean input is two flags, `--hold` and `--no-hold`. */
 const flagOf = (input: Input): string => input.flag ?? input.name;
 
-/** Every flag any operation takes, and its parseArgs type. */
-const CONTROL_FLAGS: Readonly<Record<string, 'string' | 'boolean'>> = Object.fromEntries(
-  COMMANDS.flatMap(({ flags }) =>
-    flags.flatMap((input): Array<[string, 'string' | 'boolean']> =>
-      input.type === 'boolean'
-        ? [
-            [flagOf(input), 'boolean'],
-            [`no-${flagOf(input)}`, 'boolean'],
-          ]
-        : [[flagOf(input), 'string']],
+/** The flags every operation takes. */
+const GLOBAL_FLAGS = {
+  url: { type: 'string', placeholder: 'URL', help: `The server (default ${DEFAULT_CONTROL_URL}; env RRDK_CONTROL_URL)` },
+  token: { type: 'string', placeholder: 'TOKEN', help: 'Control token, if the server requires one (env RRDK_CONTROL_TOKEN)' },
+  help: { type: 'boolean', short: 'h', help: 'Show this help' },
+} as const satisfies FlagTable;
+
+/** One command's flags (its inputs', a boolean input being `--hold` and `--no-hold`), then the global ones. */
+function flagTable({ flags }: Command): FlagTable {
+  return {
+    ...Object.fromEntries(
+      flags.flatMap((input): Array<[string, FlagSpec]> => {
+        const help = input.description + (input.choices && input.type === 'choice' ? ` (${input.choices.join(', ')})` : '');
+        return input.type === 'boolean'
+          ? [
+              [flagOf(input), { type: 'boolean', help }],
+              [`no-${flagOf(input)}`, { type: 'boolean', help: `The opposite of --${flagOf(input)}` }],
+            ]
+          : [[flagOf(input), { type: 'string', placeholder: input.placeholder, help }]];
+      }),
     ),
-  ),
-);
+    ...GLOBAL_FLAGS,
+  };
+}
+
+/** The operation's word: the first argument that is neither a global flag nor its value. */
+function findWord(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--url' || arg === '--token') i += 1;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/** Where a mistake in calling one operation points. */
+const commandHint = (command: Command): string => `(${NAME} control ${command.operation.cli.word} --help shows how it is called)`;
+
+/** `control WORD --help`: its synopsis, summary, arguments and flags. */
+function commandUsage(command: Command): string {
+  const args = command.args.map((a) => `  ${a.placeholder.padEnd(COLUMN - 2)}${a.description}`);
+  return [
+    `Usage: ${NAME} control ${synopsis(command).join(' ')}`,
+    '',
+    command.operation.summary,
+    '',
+    `Example: ${NAME} control ${command.operation.cli.example}`,
+    ...(args.length > 0 ? ['', 'Arguments:', ...args] : []),
+    '',
+    'Options:',
+    flagHelp(flagTable(command), COLUMN),
+  ].join('\n');
+}
 
 /** How a command is written: `end-run RUN_ID [--outcome completed|failed|cancelled]`. */
 export function synopsis({ operation, args, flags }: Command): string[] {
@@ -73,9 +115,8 @@ Calls the control API of a running server and prints its JSON answer.
 Operations:
 ${COMMANDS.map(usageLine).join('\n')}
 
-control options:
-  --url URL      The server (default ${DEFAULT_CONTROL_URL}; env RRDK_CONTROL_URL)
-  --token TOKEN  Control token, if the server requires one (env RRDK_CONTROL_TOKEN)
+control options (each operation's own: control <operation> --help):
+${flagHelp(GLOBAL_FLAGS, 17)}
 
 Exit status: 0 done, 1 the server refused or did not answer, 2 bad usage.`;
 
@@ -103,40 +144,34 @@ function wrap(words: readonly string[], width: number): string[] {
 }
 
 export async function control(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        url: { type: 'string' },
-        token: { type: 'string' },
-        ...Object.fromEntries(Object.entries(CONTROL_FLAGS).map(([name, type]) => [name, { type }])),
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, CONTROL_USAGE);
+  const word = findWord(args);
+  const command = word === undefined ? undefined : BY_WORD.get(word);
+  if (command === undefined) {
+    const { values } = parseFlags(args, GLOBAL_FLAGS, { command: 'control', usage: SEE_HELP, positionals: Infinity });
+    if (values['help'] && word === undefined) {
+      console.log(CONTROL_USAGE);
+      return 0;
+    }
+    if (word === undefined) throw new UsageError('control needs an operation', CONTROL_USAGE);
+    const near = nearest(word, [...BY_WORD.keys()]);
+    throw new UsageError(`control has no operation '${word}'${near ? ` (did you mean ${near}?)` : ''}`, SEE_HELP);
   }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(CONTROL_USAGE);
+  const usage = commandHint(command);
+  const { values, positionals } = parseFlags(args, flagTable(command), {
+    command: `control ${word}`,
+    usage,
+    positionals: Infinity, // counted below, against the operation's arguments
+  });
+  if (values['help']) {
+    console.log(commandUsage(command));
     return 0;
   }
-  const [word, ...rest] = positionals;
-  if (word === undefined) throw new UsageError('control needs an operation', CONTROL_USAGE);
-  const command = BY_WORD.get(word);
-  if (command === undefined) throw new UsageError(`Unknown control operation '${word}'`, CONTROL_USAGE);
+  const rest = positionals.slice(1);
   if (rest.length !== command.args.length) {
     const wanted = command.args.length === 0 ? 'no arguments' : command.args.map((a) => a.placeholder).join(' ');
-    throw new UsageError(`control ${word} takes ${wanted}, got ${rest.length === 0 ? 'none' : rest.join(' ')}`, CONTROL_USAGE);
+    throw new UsageError(`control ${word} takes ${wanted}, got ${rest.length === 0 ? 'none' : rest.join(' ')}`, usage);
   }
   const given = values as Record<string, string | boolean | undefined>;
-  const taken = new Set(command.flags.flatMap((i) => (i.type === 'boolean' ? [flagOf(i), `no-${flagOf(i)}`] : [flagOf(i)])));
-  for (const flag of Object.keys(CONTROL_FLAGS)) {
-    if (given[flag] !== undefined && !taken.has(flag)) throw new UsageError(`control ${word} does not take --${flag}`, CONTROL_USAGE);
-  }
 
   const inputs: Record<string, unknown> = {};
   for (const [i, input] of command.args.entries()) inputs[input.name] = await argumentValue(command, input, rest[i]!);
@@ -144,16 +179,16 @@ export async function control(args: string[]): Promise<number> {
 
   let base: string;
   try {
-    base = controlBaseUrl(values.url ?? (process.env['RRDK_CONTROL_URL'] || DEFAULT_CONTROL_URL), '--url');
+    base = controlBaseUrl((given['url'] as string | undefined) ?? (process.env['RRDK_CONTROL_URL'] || DEFAULT_CONTROL_URL), '--url');
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const token = values.token ?? (process.env['RRDK_CONTROL_TOKEN'] || undefined);
+  const token = (given['token'] as string | undefined) ?? (process.env['RRDK_CONTROL_TOKEN'] || undefined);
   let request: ControlRequest;
   try {
     request = controlRequest(command.name, inputs);
   } catch (error) {
-    throw new UsageError((error as Error).message, CONTROL_USAGE); // a path argument the URL cannot carry
+    throw new UsageError((error as Error).message, usage); // a path argument the URL cannot carry
   }
   try {
     console.log(JSON.stringify(await sendControlRequest(base, request, { token }), null, 2));
@@ -172,16 +207,16 @@ async function argumentValue({ operation }: Command, input: Input, text: string)
   return typed(operation, input, text);
 }
 
-function flagValue({ operation }: Command, input: Input, given: Readonly<Record<string, string | boolean | undefined>>): unknown {
+function flagValue(command: Command, input: Input, given: Readonly<Record<string, string | boolean | undefined>>): unknown {
   const flag = flagOf(input);
   if (input.type === 'boolean') {
-    if (given[flag] && given[`no-${flag}`]) throw new UsageError(`Give --${flag} or --no-${flag}, not both`, CONTROL_USAGE);
+    if (given[flag] && given[`no-${flag}`]) throw new UsageError(`Give --${flag} or --no-${flag}, not both`, commandHint(command));
     return given[flag] ? true : given[`no-${flag}`] ? false : undefined;
   }
   const value = given[flag];
   if (typeof value !== 'string') return undefined;
-  if (input.type === 'json') return parseJsonFlag(value, `--${flag}`);
-  return typed(operation, input, value);
+  if (input.type === 'json') return parseJsonFlag(value, `--${flag}`, command);
+  return typed(command.operation, input, value);
 }
 
 /** Digits for a number input of a JSON body are sent as a number (a query is text anyway); the server validates. */
@@ -204,10 +239,10 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-function parseJsonFlag(value: string, flag: string): unknown {
+function parseJsonFlag(value: string, flag: string, command: Command): unknown {
   try {
     return JSON.parse(value);
   } catch {
-    throw new UsageError(`${flag} must be JSON, like '{"deployments": []}'`, CONTROL_USAGE);
+    throw new UsageError(`${flag} must be JSON, like '{"deployments": []}'`, commandHint(command));
   }
 }

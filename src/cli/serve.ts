@@ -1,5 +1,4 @@
 /** `rocketride-deploy-kit serve [options]`: the standalone mock server. */
-import { parseArgs } from 'node:util';
 import { loadUsersFile, DEFAULT_USERS_FILE } from '../auth/users-file.js';
 import { ControlError } from '../control/errors.js';
 import { parseChoice, parseDuration, parseInstant } from '../control/inputs.js';
@@ -11,42 +10,42 @@ import type { SeedView } from '../control/control-api.js';
 import { SHUTDOWN_LIMIT_MS } from '../persist/shutdown.js';
 import { readAll } from '../control/paging.js';
 import { VERSION } from '../version.js';
-import { USAGE } from './usage.js';
+import { parseFlags } from './args.js';
+import { LIMIT_FLAGS, SERVE_FLAGS, SERVE_OPTIONS, SERVE_USAGE } from './serve-flags.js';
 import { demoRequest, withDemoDefault, type DemoRequest } from './demo-flags.js';
 import { LOG_FORMATS, RequestLog } from './request-log.js';
 import { DAY_MS } from '../demo/demo-limits.js';
 import { NAME, UsageError } from './usage-error.js';
 
 export async function serve(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: withDemoDefault(args),
-    options: {
-      host: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string', default: String(DEFAULT_PORT) },
-      users: { type: 'string', default: DEFAULT_USERS_FILE },
-      clock: { type: 'string', default: 'real' },
-      'start-at': { type: 'string' },
-      timezone: { type: 'string', default: 'UTC' },
-      'run-duration': { type: 'string', default: '1s' },
-      'run-outcome': { type: 'string', default: 'completed' },
-      'history-limit': { type: 'string' },
-      'journal-entries': { type: 'string' },
-      'control-token': { type: 'string' },
-      'state-file': { type: 'string' },
-      'allow-origin': { type: 'string', multiple: true },
-      quiet: { type: 'boolean', short: 'q' },
-      'log-format': { type: 'string', default: 'text' },
-      demo: { type: 'string' },
-      'demo-seed': { type: 'string' },
-      ...Object.fromEntries(Object.keys(LIMIT_FLAGS).map((name) => [name, { type: 'string' as const }])),
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+  const { values: given } = parseFlags(withDemoDefault(args), SERVE_FLAGS, {
+    command: 'serve',
+    usage: `(${NAME} serve --help lists its options)`,
   });
-  if (values.help) {
-    console.log(USAGE);
+  if (given['help']) {
+    console.log(SERVE_USAGE);
     return 0;
   }
+  const text = (name: keyof typeof SERVE_OPTIONS): string | undefined => given[name] as string | undefined;
+  const values = {
+    host: text('host') ?? '127.0.0.1',
+    port: text('port') ?? String(DEFAULT_PORT),
+    users: text('users') ?? DEFAULT_USERS_FILE,
+    clock: text('clock') ?? 'real',
+    'start-at': text('start-at'),
+    timezone: text('timezone') ?? 'UTC',
+    'run-duration': text('run-duration') ?? '1s',
+    'run-outcome': text('run-outcome') ?? 'completed',
+    'history-limit': text('history-limit'),
+    'journal-entries': text('journal-entries'),
+    'control-token': text('control-token'),
+    'state-file': text('state-file'),
+    'allow-origin': given['allow-origin'] as string[] | undefined,
+    quiet: given['quiet'] === true,
+    'log-format': text('log-format') ?? 'text',
+    demo: text('demo'),
+    'demo-seed': text('demo-seed'),
+  };
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got '${values.port}'`);
   // Flag values are checked here, so a mistake costs exit code 2 and names the flag.
@@ -57,7 +56,7 @@ export async function serve(args: string[]): Promise<number> {
   const historyLimit = values['history-limit'] === undefined ? undefined : integerFlag(values['history-limit'], '--history-limit', 1);
   const journalEntries =
     values['journal-entries'] === undefined ? undefined : integerFlag(values['journal-entries'], '--journal-entries', 0);
-  const limits = limitFlags(values as Record<string, unknown>);
+  const limits = limitFlags(given);
   const controlToken = values['control-token'] ?? (process.env['RRDK_CONTROL_TOKEN'] || undefined);
   if (controlToken === '') throw new UsageError('--control-token must not be empty');
   const stateFile = values['state-file'];
@@ -159,24 +158,6 @@ async function seedOrClose(server: MockServer, demo: DemoRequest): Promise<SeedV
     throw error;
   }
 }
-
-/** `serve`'s limit flags, and the limit each sets: a count, or a span (`10s`, `500ms`). */
-const LIMIT_FLAGS: Record<string, { readonly limit: keyof Limits; readonly span?: true }> = {
-  'max-frame-bytes': { limit: 'maxFrameBytes' },
-  'max-pipeline-bytes': { limit: 'maxPipelineBytes' },
-  'max-project-id-length': { limit: 'maxProjectIdLength' },
-  'max-deployments-per-user': { limit: 'maxDeploymentsPerUser' },
-  'max-stored-bytes-per-user': { limit: 'maxStoredBytesPerUser' },
-  'max-stored-bytes': { limit: 'maxStoredBytes' },
-  'max-history-entries': { limit: 'maxHistoryEntries' },
-  'max-reply-bytes-per-user': { limit: 'maxReplyBytesPerUser' },
-  'max-connections': { limit: 'maxConnections' },
-  'max-unauthenticated-per-ip': { limit: 'maxUnauthenticatedPerIp' },
-  'auth-timeout': { limit: 'authTimeoutMs', span: true },
-  'max-handshakes': { limit: 'maxHandshakes' },
-  'max-handshakes-per-ip': { limit: 'maxHandshakesPerIp' },
-  'handshake-timeout': { limit: 'handshakeTimeoutMs', span: true },
-};
 
 /** The limits given on the command line (each a positive integer, or a span of at least 1 ms). */
 function limitFlags(values: Record<string, unknown>): Partial<Record<keyof Limits, number>> {

@@ -4,7 +4,7 @@
  * so they accept untyped input and answer with plain JSON views (times as ISO strings).
  */
 import type { UserDirectory } from '../auth/users.js';
-import { parseUsers } from '../auth/users-parse.js';
+import { parseOneUser } from '../auth/users-parse.js';
 import type { ServerClock } from '../domain/clock.js';
 import type { ConnectionRegistry, ConnectionView } from '../dap/connections.js';
 import type { FaultPlan, FaultSpec, FaultView } from '../dap/fault-plan.js';
@@ -290,13 +290,13 @@ export function createControlApi({
     runToNextTick: () => advanceView(scheduler.runToNextTick()),
 
     addUser(user) {
-      const [spec] = wrapBadInput(() => parseUsers([user]));
+      const spec = wrapBadInput(() => parseOneUser(user));
       try {
-        users.addUser(spec!);
+        users.addUser(spec);
       } catch (error) {
         throw new ControlError('USER_EXISTS', (error as Error).message);
       }
-      return { userId: spec!.userId };
+      return { userId: spec.userId };
     },
     users: () =>
       users.list().map(({ user, keys, addedAtRunTime }) => ({

@@ -22,7 +22,9 @@ export type StateFileErrorCode =
   /** The file, or its directory, may not be written (its owner made it read-only): it would be replaced. @since 0.5.0 */
   | 'STATE_FILE_READ_ONLY'
   /** The file has other hard links, which the lock cannot see. @since 0.5.0 */
-  | 'STATE_FILE_LINKED';
+  | 'STATE_FILE_LINKED'
+  /** The folder the file would be made in does not exist: nothing could be saved. @since 0.5.0 */
+  | 'STATE_FILE_NO_DIRECTORY';
 
 /** @since 0.4.0 */
 export class StateFileError extends Error {

@@ -23,7 +23,14 @@ export async function resolveStatePath(path: string): Promise<string> {
     // No file yet: a link to a file still to be made leads there; the directory must be writable.
     const target = await danglingTarget(path);
     const dir = await realpath(dirname(target)).catch(() => undefined);
-    if (dir === undefined) return target; // no directory yet: the first write says so
+    // Refused now, not at every change: a server that cannot save would keep changes it says it lost.
+    if (dir === undefined) {
+      const folder = resolve(dirname(target));
+      throw new StateFileError(
+        'STATE_FILE_NO_DIRECTORY',
+        `State file ${path} cannot be made: its folder ${folder} does not exist. Create it (mkdir -p ${folder}) or choose a state file path in an existing folder`,
+      );
+    }
     await refuseReadOnly(path, dir, false);
     return join(dir, basename(target));
   }

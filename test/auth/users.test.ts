@@ -105,6 +105,63 @@ describe('users file validation', () => {
     expect(() => parseUsers(data)).toThrow(message);
   });
 
+  it('reports every problem at once, one line each', () => {
+    expect(() => parseUsers([{ userId: '', keys: 'K', organizations: [{ id: 'o', teams: [] }] }, { keys: [' K'] }])).toThrow(
+      new Error(
+        [
+          '5 problems:',
+          '  users[0].userId: must be a non-empty string',
+          '  users[0].keys: must be an array',
+          '  users[0].organizations[0].name: must be a non-empty string',
+          '  users[1].userId: must be a non-empty string',
+          '  users[1].keys[0]: keys must be non-blank, without surrounding spaces',
+        ].join('\n'),
+      ),
+    );
+  });
+
+  it('needs only userId and keys: one organization of one team with every task permission', () => {
+    const [user] = parseUsers({ users: [{ userId: 'a', keys: ['K'] }] });
+    expect(user).toEqual({
+      userId: 'a',
+      keys: ['K'],
+      defaultTeam: 'default',
+      organizations: [
+        {
+          id: 'default',
+          name: 'Default',
+          permissions: [],
+          teams: [
+            { id: 'default', name: 'Default', permissions: ['task.control', 'task.data', 'task.monitor', 'task.debug', 'task.store'] },
+          ],
+        },
+      ],
+    });
+    const directory = new UserDirectory([user!]);
+    const found = directory.authenticate('K');
+    expect(typeof found !== 'string' && [...found.permissions].sort()).toEqual([
+      'task.control',
+      'task.data',
+      'task.debug',
+      'task.monitor',
+      'task.store',
+    ]);
+    // Organizations without defaultTeam: the first organization's first team.
+    const [withOrgs] = parseUsers([{ ...valid, defaultTeam: undefined }]);
+    expect(withOrgs!.defaultTeam).toBe('t');
+  });
+
+  it('refuses a users file with no users: nobody could log in', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rrdk-users-'));
+    const file = join(dir, 'users.json');
+    await writeFile(file, '{"users":[]}');
+    await expect(loadUsersFile(file)).rejects.toThrow(
+      new UsersFileError(
+        `Users file ${file} has no users, so nobody could log in: give at least one, like {"users": [{"userId": "me", "keys": ["MYKEY"]}]}`,
+      ),
+    );
+  });
+
   it('reports unreadable and non-JSON files with the path and without a stack', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rrdk-users-'));
     const bad = join(dir, 'users.json');

@@ -4,7 +4,7 @@
  * their own connection; a failed write is answered as such and does not stop the server.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -229,9 +229,11 @@ describe('a server on a state file', () => {
 
   it('reports a failed write, answers the change as not saved (no path), keeps serving, and recovers', async () => {
     const dir = await ws.dir();
-    const file = join(dir, 'not-yet', 'state.json'); // its directory does not exist (yet): every write fails
+    const file = join(dir, 'gone', 'state.json');
+    await mkdir(join(dir, 'gone'));
     const log: string[] = [];
     const server = await ws.server(file, { log: (line) => log.push(line) });
+    await rm(join(dir, 'gone'), { recursive: true }); // its folder removed under it: every write fails
     const client = await RawClient.authed(server.url);
 
     const add = await client.request('rrext_deploy_add', { pipeline: { project_id: 'kept-in-memory' } });
@@ -248,7 +250,7 @@ describe('a server on a state file', () => {
     expect(body.error.message).not.toContain(dir);
     expect((await fetch(`${base}/clock`)).status).toBe(200);
 
-    await mkdir(join(dir, 'not-yet'));
+    await mkdir(join(dir, 'gone'));
     expect((await client.request('rrext_deploy_add', { pipeline: { project_id: 'saved' } })).success).toBe(true);
     const saved = JSON.parse(readFileSync(file, 'utf8')) as { deployments: Array<{ projectId: string }>; users: { revokedKeys: string[] } };
     expect(saved.deployments.map((d) => d.projectId).sort()).toEqual(['kept-in-memory', 'saved']);
@@ -269,7 +271,10 @@ describe('a server on a state file', () => {
 
     // Where every write fails, a change is answered "not saved"; a refused change and a read
     // do not wait for the disk, so they are answered as usual.
-    const failing = await ws.server(join(await ws.dir(), 'missing-dir', 'state.json'));
+    const gone = join(await ws.dir(), 'gone');
+    await mkdir(gone);
+    const failing = await ws.server(join(gone, 'state.json'));
+    await rm(gone, { recursive: true }); // its folder removed under it: every write fails
     const failingBase = `http://127.0.0.1:${failing.port}/control`;
     expect((await fetch(`${failingBase}/keys/revoke`, { method: 'POST', body: JSON.stringify({ key: 'ALICEKEY' }) })).status).toBe(503);
     expect((await fetch(`${failingBase}/keys/revoke`, { method: 'POST', body: JSON.stringify({ key: 'NOSUCHKEY' }) })).status).toBe(404);

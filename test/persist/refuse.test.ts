@@ -202,6 +202,22 @@ describe('what the state file path names', () => {
     });
   });
 
+  it('a file in a folder that does not exist is refused at start-up, naming the folder and what to do', async () => {
+    const dir = await ws.dir();
+    const file = join(dir, 'not-yet', 'state.json');
+    expect(await refusal(file)).toMatchObject({
+      code: 'STATE_FILE_NO_DIRECTORY',
+      message: `State file ${file} cannot be made: its folder ${join(dir, 'not-yet')} does not exist. Create it (mkdir -p ${join(dir, 'not-yet')}) or choose a state file path in an existing folder`,
+    });
+    // A dangling symbolic link is judged by where it leads.
+    await symlink(join(dir, 'gone', 'state.json'), join(dir, 'link.json'));
+    expect(await refusal(join(dir, 'link.json'))).toMatchObject({
+      code: 'STATE_FILE_NO_DIRECTORY',
+      message: expect.stringContaining(join(dir, 'gone')),
+    });
+    expect(existsSync(join(dir, 'not-yet'))).toBe(false);
+  });
+
   it('a symbolic link to a file in use meets its lock; a hard link is refused', async () => {
     const dir = await ws.dir();
     const file = join(dir, 'state.json');
