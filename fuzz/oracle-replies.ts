@@ -78,7 +78,9 @@ export const LEAK_PATTERNS: readonly LeakPattern[] = [
   { name: 'a work path', pattern: /\/work\//g },
   { name: 'node_modules', pattern: /node_modules/g },
   { name: 'a file URL', pattern: /file:\/\//gi },
-  { name: 'a Windows path', pattern: /[A-Za-z]:\\\\?[A-Za-z]/g },
+  // In JSON text a path's backslash is doubled (`C:\\Users`); one backslash before n, t, r, b, f or u
+  // is an escape (`problems:\n  userId`), not a folder.
+  { name: 'a Windows path', pattern: /[A-Za-z]:(?:\\\\|\\(?![bfnrtu]))[A-Za-z]/g },
   { name: 'a stack frame', pattern: / {4}at /g },
   { name: 'a source position', pattern: /\.[cm]?[jt]s:\d+(?::\d+)?/g },
   { name: 'a .js: reference', pattern: /\.js:/g },
