@@ -123,7 +123,7 @@ function Row({ d, nowMs, selected, onSelect, api, act }: RowProps) {
   const name = `${d.userId}/${d.projectId}`;
   const next = d.nextDue[0];
   return (
-    <tr class={selected ? 'selected' : ''} data-deployment={name} onClick={() => onSelect(d)}>
+    <tr class={selected ? 'selected' : ''} data-deployment={name} onClick={() => onSelect({ userId: d.userId, projectId: d.projectId })}>
       <td>{d.userId}</td>
       <td class="project">{d.projectId}</td>
       <td>

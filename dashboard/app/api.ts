@@ -72,8 +72,10 @@ export function createApi(token: () => string | undefined) {
     pause: (key: DeploymentKey) => call<Deployment>('POST', `${deploymentPath(key)}/pause`),
     resume: (key: DeploymentKey) => call<Deployment>('POST', `${deploymentPath(key)}/resume`),
     trigger: (key: DeploymentKey) => call<Run>('POST', `${deploymentPath(key)}/trigger`),
-    runs: (key: DeploymentKey, query: PageQuery) => call<Page<Run>>('GET', `runs${queryString({ ...key, ...query })}`),
-    ticks: (key: DeploymentKey, query: PageQuery) => call<Page<Tick>>('GET', `ticks${queryString({ ...key, ...query })}`),
+    runs: ({ userId, projectId }: DeploymentKey, query: PageQuery) =>
+      call<Page<Run>>('GET', `runs${queryString({ userId, projectId, ...query })}`),
+    ticks: ({ userId, projectId }: DeploymentKey, query: PageQuery) =>
+      call<Page<Tick>>('GET', `ticks${queryString({ userId, projectId, ...query })}`),
     journal: (filter: JournalFilter, query: PageQuery) => call<Page<JournalEntry>>('GET', `journal${queryString({ ...filter, ...query })}`),
     connections: () => call<Connection[]>('GET', 'connections'),
     faults: () => call<Fault[]>('GET', 'faults'),
