@@ -7,21 +7,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createMockServer, DeployClient, type MockServer, type MockServerOptions } from '../../src/index.js';
 import { launchChromium, type LaunchedChromium } from '../../scripts/chromium.js';
 
 const START = '2026-11-26T10:07:00Z';
 const WAIT = { timeout: 10_000, interval: 50 };
 
-let chromium: LaunchedChromium;
-let browser: Browser;
-beforeAll(async () => {
-  chromium = await launchChromium();
-  browser = chromium.browser;
-});
+// Launched by the first page a test opens: without Chromium every test fails (none is skipped),
+// each with the message saying how to install it.
+let chromium: Promise<LaunchedChromium> | undefined;
+const browserOnce = async (): Promise<Browser> => (await (chromium ??= launchChromium())).browser;
 afterAll(async () => {
-  await chromium?.close();
+  await (await chromium?.catch(() => undefined))?.close();
 });
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -49,7 +47,7 @@ async function connect(server: MockServer, key = 'MYAPIKEY'): Promise<DeployClie
 
 /** A fresh page (its own context); page errors, CSP refusals and errors shown by a view fail the test at its end. */
 async function openPage(url: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const context = await (await browserOnce()).newContext({ viewport: { width: 1400, height: 900 } });
   cleanups.push(() => context.close());
   const page = await context.newPage();
   const problems: string[] = [];
