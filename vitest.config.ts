@@ -5,7 +5,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * - `unit`: the core, the doors in-process, the conformance checks against in-process mocks, the
  *   fuzzers: no child process, no build needed (`npm run test:unit`, the developer's loop);
  * - `e2e`: what spawns processes or needs the built package: the CLI, the package and its
- *   install, the Python driver and examples, the pytest plugin, the browser bundle, kill -9, a small heap, the vitest global setup,
+ *   install, the Python driver and examples, the pytest plugin, the browser bundle, the dashboard in Chromium, kill -9, a small heap, the vitest global setup,
  *   the conformance runner against servers (`npm run test:e2e`);
  * - `mutation`: the conformance suite against every mutant of the catalogue and of the SDK
  *   (`npm run test:mutation`).
@@ -34,6 +34,9 @@ const e2e = [
   'test/python-plugin/**/*.test.ts',
   'test/examples/**/*.test.ts',
   'test/doors/browser-bundle.test.ts',
+  // The dashboard: its built files, and headless Chromium driving it.
+  'test/dashboard/browser.test.ts',
+  'test/dashboard/serving.test.ts',
   'test/persist/kill.test.ts',
   'test/persist/lock.test.ts',
   'test/persist/shutdown.test.ts',

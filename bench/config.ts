@@ -5,7 +5,7 @@
  */
 
 /** The bench's parts, in the order they run. */
-export const BENCH_PARTS = ['rows', 'sustained', 'startup', 'scheduler', 'memory', 'persist', 'conformance'] as const;
+export const BENCH_PARTS = ['rows', 'sustained', 'startup', 'scheduler', 'memory', 'persist', 'conformance', 'dashboard'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 /**

@@ -1,4 +1,5 @@
 /** The bench's figures: per server and row, the mock/echo ratios and whether goals are met. */
+import type { DashboardResult } from './dashboard.js';
 import { scenarioName, type BenchConfig, type Scenario } from './config.js';
 import type { LoadResult } from './load-client.js';
 import type { ConformanceBench } from './conformance.js';
@@ -56,6 +57,7 @@ export interface BenchResults {
   readonly memory?: readonly MemoryResult[];
   readonly persist?: PersistResult;
   readonly conformance?: ConformanceBench;
+  readonly dashboard?: DashboardResult;
   /** Failed requests over the rows, the sustained load and the state-file bursts (plus one if the connection limit did not hold); non-zero fails the bench. */
   readonly failures: number;
 }

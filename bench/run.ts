@@ -15,6 +15,7 @@ import { ReplyRecorder, startReplayEcho } from './replay.js';
 import { figuresLine, header, ratioLine, replayLine, startupLine, writeJson } from './report.js';
 import { figuresOf, rowOf, type BenchResults, type RowResult, type ServerFigures, type ServerKind } from './results.js';
 import { conformanceLines, measureConformance } from './conformance.js';
+import { dashboardLines, measureDashboard } from './dashboard.js';
 import { measureMemory, memoryLines } from './memory.js';
 import { measurePersist, persistLines } from './persist.js';
 import { measureSize, measureYear, measureZones, yearLines, zoneLines } from './scheduler-year.js';
@@ -102,6 +103,13 @@ async function main(): Promise<number> {
       const conformance = await measureConformance();
       for (const line of conformanceLines(conformance)) console.log(line);
       add({ conformance });
+    }
+
+    if (parts.has('dashboard')) {
+      console.log('');
+      const dashboard = await measureDashboard(ROOT);
+      for (const line of dashboardLines(dashboard)) console.log(line);
+      add({ dashboard });
     }
 
     await writeJson(RESULTS_FILE, results);
@@ -225,6 +233,8 @@ function budgetMs(config: BenchConfig): number {
     persist: config.persistRounds * (config.persistConnections.length + 1) * config.persistStored.length * 20_000 + 60_000,
     // Two conformance runs of up to 60 s each, plus the SDK runs.
     conformance: 180_000,
+    // 10,000 deployments and a year of history, then five page loads and 10 s of live polling.
+    dashboard: 240_000,
   };
   return config.parts.reduce((sum, part) => sum + budgets[part], 0);
 }

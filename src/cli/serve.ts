@@ -117,6 +117,10 @@ export async function serve(args: string[]): Promise<number> {
     `control API: http://${httpHost}:${server.port}/control/ ` +
       (controlToken === undefined ? '(loopback callers only; --control-token opens it to others)' : '(control token required)'),
   );
+  console.log(
+    `dashboard: http://${httpHost}:${server.port}/` +
+      (controlToken === undefined ? '' : ' (open it as /#token=TOKEN, or enter the control token on the page)'),
+  );
   console.log(`clock: ${clock.mode}, now ${clock.now}, time zone ${clock.timezone}`);
   console.log(`users: ${users.map((u) => `${u.userId} (key ${u.keys[0]})`).join(', ')}`);
   if (!isLoopbackName(server.host) && values.users === DEFAULT_USERS_FILE) {

@@ -38,3 +38,14 @@ export function hostOfOrigin(origin: string): string | undefined {
     return undefined;
   }
 }
+
+/** The port of an Origin header (`http://localhost:3000` → 3000; the scheme's default when none is written). */
+export function portOfOrigin(origin: string): number | undefined {
+  try {
+    const url = new URL(origin);
+    if (url.port !== '') return Number(url.port);
+    return url.protocol === 'https:' ? 443 : url.protocol === 'http:' ? 80 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,6 +1,7 @@
 /**
  * The WebSocket door: an HTTP server whose `/task/service` path upgrades to DAP sessions, and
- * whose `/control/` paths serve the control API's HTTP door (control-http.ts).
+ * whose `/control/` paths serve the control API's HTTP door (control-http.ts), and `/` the
+ * dashboard's files (dashboard-http.ts).
  * It only moves bytes; every decision is made by DapSession, the deploy domain and the control API.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -16,6 +17,7 @@ import type { Session } from '../dap/session.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { ConnectionAdmission } from './admission.js';
 import { createControlHandler, isControlPath, validateControlToken } from './control-http.js';
+import { createDashboardHandler, isDashboardPath } from './dashboard-http.js';
 import { readAllowedOrigins, refuseUpgrade } from './dap-access.js';
 import { Handshakes } from './handshakes.js';
 import { HEAVY_BYTES, UserBacklogs, type Backlog } from './user-backlogs.js';
@@ -165,6 +167,8 @@ export async function serveCore(options: MockServerOptions, buildCore: (options:
     log: options.log,
     ...(persistence && { beforeChange: () => inFlight.watchChange() }),
   });
+  // The dashboard's files at / and /assets/: a page that reads and drives the server through the control door.
+  const dashboard = createDashboardHandler({ token: options.controlToken });
   const http = createServer(
     // Node's own bound on a request's headers too, checked often enough to hold.
     {
@@ -172,7 +176,10 @@ export async function serveCore(options: MockServerOptions, buildCore: (options:
       requestTimeout: Math.max(30_000, core.limits.handshakeTimeoutMs),
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(core.limits.handshakeTimeoutMs / 4))),
     },
-    inFlight.http((request, response) => (isControlPath(pathOf(request)) ? control : notFound)(request, response)),
+    inFlight.http((request, response) => {
+      const path = pathOf(request);
+      (isControlPath(path) ? control : isDashboardPath(path) ? dashboard : notFound)(request, response);
+    }),
   );
   // A last bound on sockets of every kind, past what the limits above let in.
   http.maxConnections = 2 * core.limits.maxConnections + core.limits.maxHandshakes;

@@ -535,6 +535,9 @@ describe('who may call', () => {
     expect((await post({ host: 'LOCALHOST' })).status).toBe(200);
     expect((await post({ host: '[::ffff:127.0.0.1]:1' })).status).toBe(200);
     expect((await post({ origin: `http://localhost:${server.port}` })).status).toBe(200);
+    // A page on another local port is another origin (a dev server, another tool): refused too.
+    expect((await post({ origin: `http://127.0.0.1:${server.port === 65535 ? 1 : server.port + 1}` })).status).toBe(403);
+    expect((await post({ origin: 'http://localhost' })).status).toBe(403);
     expect((await post({ host: `localhost:${server.port}` })).status).toBe(200);
     expect((await post({ host: `[::1]:${server.port}` })).status).toBe(200);
     // With a token, the token is the gate (browsers cannot send it cross-site).
@@ -543,9 +546,9 @@ describe('who may call', () => {
     expect(answer.status).toBe(200);
   });
 
-  it('leaves other paths alone: the WebSocket 404 answers outside /control', async () => {
+  it('leaves other paths alone: the WebSocket 404 answers outside /control and the dashboard (/, /index.html, /assets/)', async () => {
     const { server } = await start();
-    for (const path of ['/', '/controls', '/task', '/Control/clock']) {
+    for (const path of ['/controls', '/task', '/Control/clock', '/index.htm', '/asset/app.js', '/favicon.ico']) {
       const answer = await rawRequest(server.port, 'GET', path);
       expect(answer.status, path).toBe(404);
       expect(answer.body, path).toContain('Connect a WebSocket to /task/service');

@@ -27,7 +27,8 @@ describe('transport (WIRE-1)', () => {
   it('answers plain HTTP with a 404 that names the endpoint', async () => {
     const { port } = server;
     const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      httpGet({ host: '127.0.0.1', port, path: '/' }, (res) => {
+      // `/` is the dashboard's page (dashboard-http.ts): any other path names the endpoint.
+      httpGet({ host: '127.0.0.1', port, path: '/task' }, (res) => {
         let body = '';
         res.on('data', (chunk) => (body += chunk));
         res.on('end', () => resolve({ status: res.statusCode!, body }));
