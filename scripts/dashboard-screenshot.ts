@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
-        const match = /^dashboard: (http:\/\/\S+)\/$/m.exec(out);
+        const match = /; dashboard: (http:\/\/\S+?)\/$/m.exec(out);
         if (match) resolve(match[1]!);
       });
       child.once('exit', (code) => reject(new Error(`serve exited (${code}) before printing its dashboard URL:\n${out}`)));

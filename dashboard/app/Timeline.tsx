@@ -12,9 +12,11 @@ import { useResource } from './live.js';
 import { axisLabels, layoutRuns, layoutTicks, windowEndingAt, ZOOMS, type Bar, type Mark } from './timeline-layout.js';
 import type { DeploymentKey, Page, Run, Tick } from './types.js';
 
+/** The first page is what every beat reads again (and the server remembers): small; pages further back, large. */
+const FIRST_PAGE = 200;
 const PAGE = 1000;
-/** At most this many pages of each list per load: a window never costs more than 5,000 runs. */
-const MAX_PAGES = 5;
+/** At most this many pages of each list per load: a window never costs more than 5,200 runs. */
+const MAX_PAGES = 6;
 const HEIGHT = 120;
 const RUNS_Y = 14;
 const RUNS_H = 40;
@@ -30,14 +32,14 @@ export interface TimelineProps {
 
 /** Newest first, page after page, until an item is older than `sinceMs` (or MAX_PAGES). */
 async function readBack<T>(
-  read: (cursor: string | undefined) => Promise<Page<T>>,
+  read: (cursor: string | undefined, limit: number) => Promise<Page<T>>,
   timeOf: (item: T) => number,
   sinceMs: number,
 ): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const answer = await read(cursor);
+    const answer = await read(cursor, page === 0 ? FIRST_PAGE : PAGE);
     items.push(...answer.items);
     const oldest = answer.items.at(-1);
     if (answer.next === null || oldest === undefined || timeOf(oldest) < sinceMs) break;
@@ -66,12 +68,12 @@ export function Timeline({ api, beat, deployment, nowMs }: TimelineProps) {
   const data = useResource(async () => {
     const [runs, ticks] = await Promise.all([
       readBack<Run>(
-        (cursor) => api.runs(deployment, { order: 'newest', limit: PAGE, cursor }),
+        (cursor, limit) => api.runs(deployment, { order: 'newest', limit, cursor }),
         (r) => Date.parse(r.startedAt),
         since,
       ),
       readBack<Tick>(
-        (cursor) => api.ticks(deployment, { order: 'newest', limit: PAGE, cursor }),
+        (cursor, limit) => api.ticks(deployment, { order: 'newest', limit, cursor }),
         (t) => Date.parse(t.at),
         since,
       ),

@@ -113,13 +113,12 @@ export async function serve(args: string[]): Promise<number> {
   const clock = server.control.clock();
   const httpHost = server.host.includes(':') ? `[${server.host}]` : server.host;
   console.log(`${NAME} ${VERSION} listening on ${server.url}`);
+  // One line for the control API and the dashboard on it (readers find the URL by its `control API: ` prefix).
   console.log(
     `control API: http://${httpHost}:${server.port}/control/ ` +
-      (controlToken === undefined ? '(loopback callers only; --control-token opens it to others)' : '(control token required)'),
-  );
-  console.log(
-    `dashboard: http://${httpHost}:${server.port}/` +
-      (controlToken === undefined ? '' : ' (open it as /#token=TOKEN, or enter the control token on the page)'),
+      (controlToken === undefined ? '(loopback callers only; --control-token opens it to others)' : '(control token required)') +
+      `; dashboard: http://${httpHost}:${server.port}/` +
+      (controlToken === undefined ? '' : ' (open it as /#token=TOKEN)'),
   );
   console.log(`clock: ${clock.mode}, now ${clock.now}, time zone ${clock.timezone}`);
   console.log(`users: ${users.map((u) => `${u.userId} (key ${u.keys[0]})`).join(', ')}`);
