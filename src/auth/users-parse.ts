@@ -24,8 +24,17 @@ class Problems {
     return undefined;
   }
   throwIfAny(): void {
-    if (this.list.length === 1) throw new Error(this.list[0]);
-    if (this.list.length > 1) throw new Error(`${this.list.length} problems:\n${this.list.map((p) => `  ${p}`).join('\n')}`);
+    if (this.list.length > 0) throw new UsersProblems(this.list);
+  }
+}
+
+/** Every problem of users data: one line for one, else `N problems:` and a line each (`oneLine()` for an HTTP answer). @since 0.5.0 */
+export class UsersProblems extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.length === 1 ? problems[0] : `${problems.length} problems:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+  oneLine(): string {
+    return this.problems.length === 1 ? this.problems[0]! : `${this.problems.length} problems: ${this.problems.join('; ')}`;
   }
 }
 

@@ -4,7 +4,7 @@
  * so they accept untyped input and answer with plain JSON views (times as ISO strings).
  */
 import type { UserDirectory } from '../auth/users.js';
-import { parseOneUser } from '../auth/users-parse.js';
+import { parseOneUser, UsersProblems } from '../auth/users-parse.js';
 import type { ServerClock } from '../domain/clock.js';
 import type { ConnectionRegistry, ConnectionView } from '../dap/connections.js';
 import type { FaultPlan, FaultSpec, FaultView } from '../dap/fault-plan.js';
@@ -427,7 +427,8 @@ function wrapBadInput<T>(fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    throw new ControlError('BAD_INPUT', `Invalid user: ${(error as Error).message.replace(/^users\[0\]\.?/, '')}`);
+    const message = error instanceof UsersProblems ? error.oneLine() : (error as Error).message;
+    throw new ControlError('BAD_INPUT', `Invalid user: ${message}`);
   }
 }
 

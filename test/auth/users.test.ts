@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectResult, UserDirectory } from '../../src/auth/users.js';
 import { loadUsersFile, parseUsers, UsersFileError } from '../../src/auth/users-file.js';
+import { UsersProblems } from '../../src/auth/users-parse.js';
 
 const demo = await loadUsersFile();
 const directory = () => new UserDirectory(demo);
@@ -106,18 +107,22 @@ describe('users file validation', () => {
   });
 
   it('reports every problem at once, one line each', () => {
-    expect(() => parseUsers([{ userId: '', keys: 'K', organizations: [{ id: 'o', teams: [] }] }, { keys: [' K'] }])).toThrow(
-      new Error(
-        [
-          '5 problems:',
-          '  users[0].userId: must be a non-empty string',
-          '  users[0].keys: must be an array',
-          '  users[0].organizations[0].name: must be a non-empty string',
-          '  users[1].userId: must be a non-empty string',
-          '  users[1].keys[0]: keys must be non-blank, without surrounding spaces',
-        ].join('\n'),
-      ),
-    );
+    const problems = [
+      'users[0].userId: must be a non-empty string',
+      'users[0].keys: must be an array',
+      'users[0].organizations[0].name: must be a non-empty string',
+      'users[1].userId: must be a non-empty string',
+      'users[1].keys[0]: keys must be non-blank, without surrounding spaces',
+    ];
+    let thrown: unknown;
+    try {
+      parseUsers([{ userId: '', keys: 'K', organizations: [{ id: 'o', teams: [] }] }, { keys: [' K'] }]);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(UsersProblems);
+    expect((thrown as UsersProblems).message).toBe(['5 problems:', ...problems.map((p) => `  ${p}`)].join('\n'));
+    expect((thrown as UsersProblems).oneLine()).toBe(`5 problems: ${problems.join('; ')}`);
   });
 
   it('needs only userId and keys: one organization of one team with every task permission', () => {

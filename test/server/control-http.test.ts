@@ -235,7 +235,13 @@ describe('the HTTP door, endpoint by endpoint', () => {
     expect(await call('POST', '/users', bob)).toMatchObject({ status: 409, json: { error: { code: 'USER_EXISTS' } } });
     const bad = await call('POST', '/users', { userId: 'carol' });
     expect(bad.status).toBe(400);
-    expect(bad.json.error).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^Invalid user: /) });
+    expect(bad.json.error).toMatchObject({ code: 'BAD_INPUT', message: 'Invalid user: keys: must be an array' });
+    // Several problems come on one line: an HTTP error message holds no line breaks.
+    const worse = await call('POST', '/users', { userId: '', keys: [' K'] });
+    expect(worse.json.error).toMatchObject({
+      code: 'BAD_INPUT',
+      message: 'Invalid user: 2 problems: userId: must be a non-empty string; keys[0]: keys must be non-blank, without surrounding spaces',
+    });
   });
 
   it('resets: deployments, runs and added users are gone, the clock keeps its time', async () => {
