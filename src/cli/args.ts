@@ -82,8 +82,9 @@ export function parseFlags(args: readonly string[], table: FlagTable, context: P
       value = next!;
       i += 1;
     }
+    // The last of a repeated flag wins: wrappers (the pytest plugin's markers, `serve --port 0 "$@"`)
+    // put defaults first and the caller's choice after them.
     if (spec.multiple) values[name] = [...((values[name] as string[] | undefined) ?? []), value];
-    else if (values[name] !== undefined) fail(`--${name} is given twice; give it once`);
     else values[name] = value;
   }
   const most = context.positionals ?? 0;

@@ -35,9 +35,9 @@ export interface StateFileLock {
 
 /**
  * Locks the state file at `path` for this process. Throws StateFileError STATE_FILE_LOCKED if
- * another live server holds it. If the lock file cannot be made at all (no such directory, no
- * permission), no server can write the state file either: the lock is then taken by `ensure()`
- * before the first write.
+ * another live server holds it. If the lock file cannot be made at all (a failure the start-up
+ * checks of state-path.ts did not foresee, such as a folder removed in between), no server can
+ * write the state file either: the lock is then taken by `ensure()` before the first write.
  */
 export async function lockStateFile(path: string): Promise<StateFileLock> {
   let ours: string | undefined;

@@ -50,7 +50,7 @@ export async function openStateFile(path: string, core: DeployCore, log: ((line:
   const loadedText = text;
   /** Set for good once another server is found to have written the file: it must not be overwritten. */
   let overtaken: StateFileError | undefined;
-  /** The lock could not be made at start-up (no such directory...): take it now, if the file is still as loaded. */
+  /** The lock could not be made at start-up (its folder removed in between...): take it now, if the file is still as loaded. */
   const lockLate = async () => {
     await lock.ensure();
     if ((await readStateFile(real, path)) === loadedText) return;

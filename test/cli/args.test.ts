@@ -19,13 +19,16 @@ describe('parseFlags', () => {
     });
   });
 
+  it('takes the last of a repeated flag, so a wrapper puts defaults first and lets the caller override them', () => {
+    expect(parseFlags(['--port', '0', '--quiet', '--port=5565'], TABLE, { command: 'c' }).values).toEqual({ port: '5565', quiet: true });
+  });
+
   it.each([
     [['--prot', '1'], 'c does not take --prot (did you mean --port?)'],
     [['--zzzzzz'], 'c does not take --zzzzzz'],
     [['-x'], 'c does not take -x'],
     [['--port'], '--port needs a value: c --port PORT'],
     [['--port', '--quiet'], '--port needs a value: c --port PORT'],
-    [['--port', '1', '--port', '2'], '--port is given twice; give it once'],
     [['--quiet=1'], "--quiet is a switch and takes no value (got '--quiet=1')"],
     [['extra'], "c takes no arguments, got 'extra'"],
   ])('refuses %j: %s', (args, message) => {

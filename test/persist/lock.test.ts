@@ -6,13 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMockServer, StateFileError, type MockServer } from '../../src/index.js';
 import { lockPathOf } from '../../src/persist/lock.js';
-import { NOT_SAVED_MESSAGE } from '../../src/persist/reply-queue.js';
 import { tempPathOf } from '../../src/persist/state-file.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { START, Workspace } from './helpers.js';
@@ -150,29 +149,6 @@ describe('one server per state file', () => {
     expect(readFileSync(lockPathOf(file), 'utf8')).toBe(lock());
     expect(existsSync(tempPathOf(file))).toBe(true);
     expect(existsSync(file)).toBe(false);
-  });
-
-  it('without a directory at start-up, the lock is taken with the first write, and never over a file another server wrote', async () => {
-    const dir = await ws.dir();
-    const file = join(dir, 'not-yet', 'state.json');
-    const logA: string[] = [];
-    const logB: string[] = [];
-    const a = await ws.server(file, { log: (line) => logA.push(line) });
-    const b = await ws.server(file, { log: (line) => logB.push(line) });
-    await mkdir(join(dir, 'not-yet'));
-
-    expect((await add(a, 'from-a')).success).toBe(true);
-    expect(logA).toEqual([]);
-    expect(await add(b, 'from-b')).toMatchObject({ success: false, message: NOT_SAVED_MESSAGE });
-    expect(logB.at(-1)).toMatch(/STATE_FILE_LOCKED \(State file .* is in use by another server in this process/);
-    // Once a is gone, b still must not overwrite what a saved: it never loaded it.
-    await a.close();
-    expect(await add(b, 'from-b-again')).toMatchObject({ success: false, message: NOT_SAVED_MESSAGE });
-    expect(logB.at(-1)).toContain(
-      'was written by another server since this one started, so this one no longer saves its state: restart it',
-    );
-    expect(savedIds(file)).toEqual(['from-a']);
-    expect(existsSync(lockPathOf(file))).toBe(false);
   });
 });
 
