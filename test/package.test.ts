@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { VERSION } from '../src/index.js';
@@ -70,5 +71,16 @@ describe('package', () => {
     ])
       expect(plugin).toContain(`python/pytest-rocketride-deploy-kit/${file}`);
     expect(plugin.filter((f) => /\/(build|__pycache__|\.pytest_cache)\/|\.egg-info\//.test(f))).toEqual([]);
+  }, 60_000);
+
+  it('ships every file the README links to, so its links work in node_modules', async () => {
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const { stdout } = await promisify(execFile)(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT });
+    const files = new Set((JSON.parse(stdout) as [{ files: { path: string }[] }])[0].files.map((f) => f.path));
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const linked = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!).filter((target) => !/^[a-z]+:/.test(target));
+    expect(linked.length).toBeGreaterThan(10);
+    const shipped = (target: string) => files.has(target) || [...files].some((f) => f.startsWith(`${target.replace(/\/$/, '')}/`));
+    expect(linked.filter((target) => !shipped(target))).toEqual([]);
   }, 60_000);
 });
