@@ -29,6 +29,9 @@ async function start(options: MockServerOptions = {}): Promise<MockServer> {
 function tcp(port: number): Socket {
   const socket = connect(port, '127.0.0.1');
   socket.on('error', () => {});
+  // Read what comes, as a client does: a paused socket with an unread answer (Node's own
+  // "408 Request Timeout" before it closes) never emits 'close'.
+  socket.resume();
   sockets.push(socket);
   return socket;
 }
