@@ -7,6 +7,7 @@ import { conformance } from './cli/conformance.js';
 import { control } from './cli/control.js';
 import { serve } from './cli/serve.js';
 import { nearest } from './cli/args.js';
+import { describeListenError } from './cli/listen-error.js';
 import { COMMAND_NAMES, USAGE } from './cli/usage.js';
 import { NAME, UsageError } from './cli/usage-error.js';
 import { VERSION } from './version.js';
@@ -44,11 +45,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     // Known, user-fixable problems (bad flags, bad users file, port in use) print one line.
     const e = error as NodeJS.ErrnoException;
-    const message =
-      e?.code === 'EADDRINUSE'
-        ? `Port already in use (${e.message.replace(/^listen EADDRINUSE: address already in use /, '')}); pick another with --port`
-        : (e?.message ?? String(error));
-    console.error(`${NAME}: ${message}`);
+    console.error(`${NAME}: ${(e && describeListenError(e)) ?? e?.message ?? String(error)}`);
     process.exitCode = 1;
   },
 );

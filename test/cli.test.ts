@@ -5,7 +5,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMockServer, DeployClient } from '../src/index.js';
 import { spawnCli } from './helpers/cli.js';
 import { RawClient } from './helpers/raw-client.js';
@@ -102,6 +102,42 @@ describe('rocketride-deploy-kit serve', () => {
     expect(await cli.exited).toBe(1);
     expect(cli.output().stderr).toMatch(/^rocketride-deploy-kit: Port already in use .*; pick another with --port\n$/);
     await busy.close();
+  });
+
+  it.each([
+    [
+      ['--host', '10.255.255.1'],
+      'Cannot listen on 10.255.255.1: 10.255.255.1 is not an address of this machine (EADDRNOTAVAIL); give --host 127.0.0.1',
+    ],
+    [
+      ['--host', 'nosuchhost.invalid'],
+      'Cannot listen on --host nosuchhost.invalid: the name does not resolve (ENOTFOUND); give an IP address',
+    ],
+  ])('says which flag to change when it cannot listen (%j), exit 1', async (flags, text) => {
+    const cli = run(['serve', '--port', '0', ...flags]);
+    expect(await cli.exited).toBe(1);
+    expect(cli.output().stdout).toBe('');
+    expect(cli.output().stderr).toMatch(new RegExp(`^rocketride-deploy-kit: ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\n$`));
+  });
+
+  it('counts what a state file held when it starts again, in words that agree (1 deployment, 2 deployments)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rrdk-cli-'));
+    const stateFile = join(dir, 'state.json');
+    for (const [stored, line] of [
+      [0, '(0 deployments loaded)'],
+      [1, '(1 deployment loaded)'],
+      [2, '(2 deployments loaded)'],
+    ] as const) {
+      const cli = run(['serve', '--port', '0', '--quiet', '--state-file', stateFile]);
+      const client = new DeployClient({ uri: await cli.url(), auth: 'MYAPIKEY' });
+      await vi.waitFor(() => expect(cli.output().stdout).toContain(' loaded)\n'));
+      expect(cli.output().stdout).toContain(`state file: ${stateFile} ${line}\n`);
+      await client.connect();
+      await client.deploy.add({ project_id: `p${stored}` });
+      await client.disconnect();
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toBe(0);
+    }
   });
 
   it('applies the limit flags: --max-connections 1 refuses a second connection with 1013, --max-pipeline-bytes refuses a big pipeline', async () => {

@@ -5,6 +5,7 @@
  * clock. Lines are gathered and written once per turn of the event loop, so a burst of
  * requests costs one write.
  */
+import { counted } from './counted.js';
 import type { ServerEvent } from '../server-events.js';
 import { isoTime } from '../domain/iso-time.js';
 
@@ -58,7 +59,7 @@ function textLine(event: ServerEvent): string {
       return `${at} fault ${event.faultId} (${event.kind}) fired on connection ${event.connectionId}: ${printable(clip(event.command))}`;
     case 'demo-seeded':
       return (
-        `${at} demo seeded ${event.deployments} deployments (seed ${event.seed}), ${event.runs} runs; ` +
+        `${at} demo seeded ${counted(event.deployments, 'deployment')} (seed ${event.seed}), ${counted(event.runs, 'run')}; ` +
         `the clock moved from ${isoTime(event.from)} (+${span(event.at - event.from)})`
       );
   }

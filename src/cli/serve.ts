@@ -1,4 +1,5 @@
 /** `rocketride-deploy-kit serve [options]`: the standalone mock server. */
+import { counted } from './counted.js';
 import { loadUsersFile, DEFAULT_USERS_FILE } from '../auth/users-file.js';
 import { ControlError } from '../control/errors.js';
 import { parseChoice, parseDuration, parseInstant } from '../control/inputs.js';
@@ -129,10 +130,12 @@ export async function serve(args: string[]): Promise<number> {
     );
   }
   if (stateFile !== undefined)
-    console.log(`state file: ${stateFile} (${readAll((page) => server.control.deployments(page)).length} deployments loaded)`);
+    console.log(`state file: ${stateFile} (${counted(readAll((page) => server.control.deployments(page)).length, 'deployment')} loaded)`);
   if (seeded) {
     const owners = Object.entries(seeded.deployments).map(([user, n]) => `${user} ${n}`);
-    console.log(`demo: ${demo.count} deployments (${owners.join(', ')}), seed ${seeded.seed}, ${seeded.runs} runs in the day before now`);
+    console.log(
+      `demo: ${counted(demo.count, 'deployment')} (${owners.join(', ')}), seed ${seeded.seed}, ${counted(seeded.runs, 'run')} in the day before now`,
+    );
   }
   log?.start(); // the request log follows the start-up lines
 
