@@ -255,7 +255,9 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     });
     const bad = await control(['advance', 'soon', '--url', server.base]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^rocketride-deploy-kit: by must be a duration in whole milliseconds: .* \(got "soon"\) \(BAD_INPUT\)\n$/);
+    expect(bad.stderr).toMatch(
+      /^rocketride-deploy-kit: advance SPAN must be a duration in whole milliseconds: .* \(got "soon"\) \(BAD_INPUT\)\n$/,
+    );
     const unknown = await control(['deployment', 'local', 'ghost', '--url', server.base]);
     expect(unknown).toMatchObject({
       code: 1,
@@ -301,6 +303,37 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     expect(result.stderr).toBe(`rocketride-deploy-kit: no server answers at ${base} (is \`rocketride-deploy-kit serve\` running there?)\n`);
   });
 
+  it.each([
+    [['set-clock', 'yesterday'], 'set-clock INSTANT must be an instant: epoch milliseconds or an ISO date-time with a zone'],
+    [['advance', 'soon'], 'advance SPAN must be a duration'],
+    [['journal', '--limit', '0'], '--limit must be a whole number of at least 1 (got "0")'],
+    [['runs', '--order', 'up'], '--order must be one of "oldest", "newest" (got "up")'],
+    [['run-behavior', '--user', 'local'], '--user and --project go together: give both'],
+  ])('names what was typed when the server refuses an input (%j), not its HTTP field', async (args, text) => {
+    const server = await serve();
+    const result = await control([...args, '--url', server.base]);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toMatch(/^rocketride-deploy-kit: .* \(BAD_INPUT\)\n$/);
+    expect(result.stderr).toContain(`rocketride-deploy-kit: ${text}`);
+  });
+
+  it('next says so when nothing is due, and the clock stays', async () => {
+    const server = await serve();
+    const idle = await control(['next', '--url', server.base]);
+    expect(idle).toMatchObject({ code: 0 });
+    expect(idle.json()).toMatchObject({ from: '2026-11-26T10:07:00.000Z', to: '2026-11-26T10:07:00.000Z', nothingDue: true });
+    expect(idle.stderr).toBe(
+      'rocketride-deploy-kit: nothing is due: no deployment has a tick to come (none is scheduled, or each is manual or errored); the clock stayed\n',
+    );
+    const client = await connect(server.ws);
+    await client.deploy.add({ project_id: 'hourly' }, { schedule: '@hourly' });
+    const moved = await control(['next', '--url', server.base]);
+    expect(moved).toMatchObject({ code: 0, stderr: '' });
+    expect(moved.json()).toMatchObject({ to: '2026-11-26T11:00:00.000Z', ticks: { fired: 1 } });
+    expect(moved.json()).not.toHaveProperty('nothingDue');
+    await client.disconnect();
+  });
+
   it('takes the URL from RRDK_CONTROL_URL', async () => {
     const server = await serve();
     const result = await control(['clock'], { RRDK_CONTROL_URL: server.control });
@@ -314,9 +347,13 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     const refused = await control(['clock', '--url', server.base]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
-      'rocketride-deploy-kit: This server requires a control token: send the header "Authorization: Bearer <token>" (UNAUTHORIZED)\n',
+      'rocketride-deploy-kit: This server requires a control token: give it with --token TOKEN (or RRDK_CONTROL_TOKEN) (UNAUTHORIZED)\n',
     );
-    expect((await control(['clock', '--url', server.base, '--token', 'wrong'])).code).toBe(1);
+    expect(await control(['clock', '--url', server.base, '--token', 'wrong'])).toMatchObject({
+      code: 1,
+      stderr:
+        "rocketride-deploy-kit: The control token sent is not this server's: send the token it was started with (serve --control-token, or RRDK_CONTROL_TOKEN) (UNAUTHORIZED)\n",
+    });
     expect((await control(['clock', '--url', server.base, '--token', 'tok-123'])).code).toBe(0);
     expect((await control(['clock', '--url', server.base], { RRDK_CONTROL_TOKEN: 'tok-123' })).code).toBe(0);
   });

@@ -191,14 +191,40 @@ export async function control(args: string[]): Promise<number> {
     throw new UsageError((error as Error).message, usage); // a path argument the URL cannot carry
   }
   try {
-    console.log(JSON.stringify(await sendControlRequest(base, request, { token }), null, 2));
+    const answer = await sendControlRequest(base, request, { token });
+    console.log(JSON.stringify(answer, null, 2));
+    if (isObject(answer) && answer['nothingDue'] === true) {
+      console.error(
+        `${NAME}: nothing is due: no deployment has a tick to come (none is scheduled, or each is manual or errored); the clock stayed`,
+      );
+    }
     return 0;
   } catch (error) {
     if (!(error instanceof ControlClientError)) throw error;
     const known = error.code === 'UNREACHABLE' || error.code === 'NOT_JSON';
-    console.error(`${NAME}: ${error.message}${known ? '' : ` (${error.code})`}`);
+    console.error(`${NAME}: ${refusalInCliTerms(command, error, token)}${known ? '' : ` (${error.code})`}`);
     return 1;
   }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/**
+ * The server's refusal in the words of the command line: its texts name the HTTP fields (`to`,
+ * `userId`), the user typed an argument (`set-clock INSTANT`) or a flag (`--user`); and a
+ * missing token is given with --token, not as a header.
+ */
+function refusalInCliTerms(command: Command, error: ControlClientError, token: string | undefined): string {
+  if (error.code === 'UNAUTHORIZED' && token === undefined) {
+    return 'This server requires a control token: give it with --token TOKEN (or RRDK_CONTROL_TOKEN)';
+  }
+  if (error.code !== 'BAD_INPUT') return error.message;
+  const names = new Map<string, string>([
+    ...command.args.map((input): [string, string] => [input.name, `${command.operation.cli.word} ${input.placeholder}`]),
+    ...command.flags.map((input): [string, string] => [input.name, `--${flagOf(input)}`]),
+  ]);
+  // The field a message starts with, and any camelCase field name in it (no English word is one).
+  return error.message.replace(/^\w+(?= )|\b[a-z]+[A-Z]\w*\b/g, (word) => names.get(word) ?? word);
 }
 
 /** A positional argument: the one naming a file is read as JSON; a number-like one in a body is sent as a number. */

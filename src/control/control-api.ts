@@ -51,6 +51,11 @@ export interface AdvanceView {
   runsEnded: number;
   /** False when the move stopped early (at MAX_EVENTS_PER_ADVANCE events): `to` is where it stopped. */
   complete: boolean;
+  /**
+   * Only from runToNextTick: no deployment has a tick to come (none is scheduled, or each is
+   * manual or errored), so the clock stayed where it was. @since 0.5.0
+   */
+  nothingDue?: true;
 }
 
 /** @since 0.2.0 */
@@ -287,7 +292,10 @@ export function createControlApi({
     clock: () => ({ now: iso(clock.now()), nowMs: clock.now(), mode: clock.mode, timezone: scheduler.timezone }),
     setClock: (to) => advanceView(scheduler.advanceTo(parseInstant(to, 'to'))),
     advance: (by) => advanceView(scheduler.advanceTo(clock.now() + parseDuration(by, 'by'))),
-    runToNextTick: () => advanceView(scheduler.runToNextTick()),
+    runToNextTick: () => {
+      const report = scheduler.runToNextTick();
+      return report.nothingDue ? { ...advanceView(report), nothingDue: true } : advanceView(report);
+    },
 
     addUser(user) {
       const spec = wrapBadInput(() => parseOneUser(user));

@@ -61,13 +61,22 @@ export const VIEW_SCHEMAS = {
     mode: { enum: ['fake', 'real'] },
     timezone: { type: 'string' },
   }),
-  AdvanceView: object({
-    from: instant,
-    to: instant,
-    ticks: counts(TICK_REASONS),
-    runsEnded: { type: 'integer', minimum: 0 },
-    complete: { type: 'boolean', description: 'False when the move stopped early at the events-per-move cap: move again to go on' },
-  }),
+  AdvanceView: object(
+    {
+      from: instant,
+      to: instant,
+      ticks: counts(TICK_REASONS),
+      runsEnded: { type: 'integer', minimum: 0 },
+      complete: { type: 'boolean', description: 'False when the move stopped early at the events-per-move cap: move again to go on' },
+      nothingDue: {
+        type: 'boolean',
+        const: true,
+        description:
+          'Only from a move to the next tick: no deployment has a tick to come (none scheduled, or each manual or errored), so the clock stayed',
+      },
+    },
+    ['nothingDue'],
+  ),
   UserAdded: object({ userId: { type: 'string' } }),
   UserViews: {
     type: 'array',

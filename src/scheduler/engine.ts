@@ -222,13 +222,16 @@ export class SchedulerEngine implements DeploymentListener {
     if (due !== undefined && due <= this.clock.now()) this.advanceTo(this.clock.now());
   }
 
-  /** Moves the clock to the next due tick of any deployment (processing what comes before). */
-  runToNextTick(): AdvanceReport {
+  /**
+   * Moves the clock to the next due tick of any deployment (processing what comes before).
+   * With no tick to come, the clock stays and the report says `nothingDue`.
+   */
+  runToNextTick(): AdvanceReport & { nothingDue?: true } {
     let next: number | undefined;
     for (const { tickAt } of this.entries.values()) {
       if (tickAt !== undefined && (next === undefined || tickAt < next)) next = tickAt;
     }
-    return this.advanceTo(next ?? this.clock.now());
+    return next === undefined ? { ...this.advanceTo(this.clock.now()), nothingDue: true } : this.advanceTo(next);
   }
 
   /** When the earliest queued event is due, for the real-time driver. */

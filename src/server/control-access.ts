@@ -10,9 +10,8 @@ import { hostOfHeader, hostOfOrigin, isLoopbackAddress, isLoopbackName, portOfOr
 
 export function refuseCaller(request: IncomingMessage, tokenDigest: Buffer | undefined): void {
   if (tokenDigest !== undefined) {
-    if (!bearerMatches(request.headers.authorization, tokenDigest)) {
-      throw new DoorError(401, 'UNAUTHORIZED', 'This server requires a control token: send the header "Authorization: Bearer <token>"');
-    }
+    const refusal = tokenRefusal(request.headers.authorization, tokenDigest);
+    if (refusal !== undefined) throw new DoorError(401, 'UNAUTHORIZED', refusal);
     return;
   }
   if (!isLoopbackAddress(request.socket?.remoteAddress)) {
@@ -49,10 +48,20 @@ export function refusePageCaller(request: IncomingMessage, tokenDigest: Buffer |
   if (tokenDigest === undefined) refuseCaller(request, undefined);
 }
 
-/** Compares digests, so the comparison takes the same time whatever the token's length or content. */
-function bearerMatches(header: string | undefined, tokenDigest: Buffer): boolean {
-  const match = /^Bearer +(\S.*)$/i.exec(header ?? '');
-  return match !== null && timingSafeEqual(digest(match[1]!), tokenDigest);
+/**
+ * Why a request's Authorization header does not carry this server's token, or undefined when it
+ * does. A missing token, a header of another form and a wrong token each get their own text:
+ * each has a different fix. Digests are compared, so the comparison takes the same time
+ * whatever the token's length or content.
+ */
+function tokenRefusal(header: string | undefined, tokenDigest: Buffer): string | undefined {
+  if (header === undefined || header.trim() === '') {
+    return 'This server requires a control token: send the header "Authorization: Bearer <token>"';
+  }
+  const match = /^Bearer +(\S.*)$/i.exec(header);
+  if (match === null) return 'The Authorization header must be "Bearer <token>" (the control token given to the server)';
+  if (timingSafeEqual(digest(match[1]!), tokenDigest)) return undefined;
+  return "The control token sent is not this server's: send the token it was started with (serve --control-token, or RRDK_CONTROL_TOKEN)";
 }
 
 export function digest(text: string): Buffer {

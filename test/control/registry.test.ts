@@ -312,7 +312,9 @@ describe("the pytest plugin's Python control client", () => {
         expect(call, `${name}: ${input.name}`).toContain(`'${input.name}': ${input.type === 'marker' ? 'True' : snakeCase(input.name)}`);
     }
     for (const result of new Set(OPERATION_LIST.map((o) => o.result))) expect(text).toMatch(new RegExp(`^(class )?${result}\\b`, 'm'));
-    expect(text).toContain("AdvanceView = TypedDict('AdvanceView', {\n    'from': str,"); // a Python keyword as a key
+    // A Python keyword as a key (functional syntax), and an optional key (a total=False subclass).
+    expect(text).toContain("_AdvanceViewRequired = TypedDict('_AdvanceViewRequired', {\n    'from': str,");
+    expect(text).toContain('class AdvanceView(_AdvanceViewRequired, total=False):\n');
   });
 
   it('follows a registry change without a change to the generator: new inputs, and pages for answers', () => {

@@ -233,6 +233,27 @@ describe('the clock and the controls', () => {
     expect(h.control.runToNextTick().to).toBe('2026-11-26T10:30:00.000Z');
     expect(h.control.runToNextTick().to).toBe('2026-11-26T10:45:00.000Z');
     expect(h.control.runToNextTick()).toMatchObject({ to: '2026-11-26T11:00:00.000Z', ticks: { fired: 2 } });
+    expect(h.control.runToNextTick()).not.toHaveProperty('nothingDue');
+  });
+
+  it('says nothingDue, and leaves the clock, when no deployment has a tick to come', async () => {
+    const h = await harness();
+    expect(h.control.runToNextTick()).toEqual({
+      from: '2026-11-26T10:07:00.000Z',
+      to: '2026-11-26T10:07:00.000Z',
+      ticks: { fired: 0, skipped_overlap: 0, skipped_paused: 0, errored_auth: 0 },
+      runsEnded: 0,
+      complete: true,
+      nothingDue: true,
+    });
+    h.add('by-hand', 'manual');
+    expect(h.control.runToNextTick()).toMatchObject({ to: '2026-11-26T10:07:00.000Z', nothingDue: true });
+    h.add('paused', '@hourly');
+    h.control.pause('local', 'paused'); // a paused deployment's ticks still come (and are skipped)
+    expect(h.control.runToNextTick()).toEqual(
+      expect.objectContaining({ to: '2026-11-26T11:00:00.000Z', ticks: expect.objectContaining({ skipped_paused: 1 }) }),
+    );
+    expect(h.control.clock().now).toBe('2026-11-26T11:00:00.000Z');
   });
 
   it.each([

@@ -475,14 +475,22 @@ describe('who may call', () => {
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer /);
     expect(none.json.error).toEqual({ code: 'UNAUTHORIZED', message: expect.stringContaining('Authorization: Bearer <token>') });
-    for (const authorization of [
-      'Bearer wrong',
-      'Bearer s3cret-toke',
-      'Bearer s3cret-token-and-more',
-      's3cret-token',
-      'Basic czNjcmV0LXRva2Vu',
+    // Each wrong header gets the text of its own fix: a wrong token is not a missing one.
+    const wrongToken =
+      "The control token sent is not this server's: send the token it was started with (serve --control-token, or RRDK_CONTROL_TOKEN)";
+    const wrongForm = 'The Authorization header must be "Bearer <token>" (the control token given to the server)';
+    for (const [authorization, message] of [
+      ['Bearer wrong', wrongToken],
+      ['Bearer s3cret-toke', wrongToken],
+      ['Bearer s3cret-token-and-more', wrongToken],
+      ['s3cret-token', wrongForm],
+      ['Basic czNjcmV0LXRva2Vu', wrongForm],
+      ['Bearer ', wrongForm],
+      ['  ', none.json.error.message],
     ]) {
-      expect((await call('GET', '/clock', undefined, { authorization })).status).toBe(401);
+      const refused = await call('GET', '/clock', undefined, { authorization: authorization! });
+      expect(refused.status, authorization).toBe(401);
+      expect(refused.json.error, authorization).toEqual({ code: 'UNAUTHORIZED', message });
     }
     expect((await call('GET', '/clock', undefined, { authorization: 'Bearer s3cret-token' })).status).toBe(200);
     expect((await call('POST', '/clock/advance', { by: '1m' }, { authorization: 'bearer s3cret-token' })).status).toBe(200);

@@ -69,13 +69,18 @@ AdvanceViewTicks = TypedDict('AdvanceViewTicks', {
 })
 
 
-AdvanceView = TypedDict('AdvanceView', {
+_AdvanceViewRequired = TypedDict('_AdvanceViewRequired', {
     'from': str,  # An ISO 8601 instant in UTC
     'to': str,  # An ISO 8601 instant in UTC
     'ticks': AdvanceViewTicks,
     'runsEnded': int,
     'complete': bool,  # False when the move stopped early at the events-per-move cap: move again to go on
 })
+
+
+class AdvanceView(_AdvanceViewRequired, total=False):
+    #: Only from a move to the next tick: no deployment has a tick to come (none scheduled, or each manual or errored), so the clock stayed
+    nothingDue: Literal[True]
 
 
 UserAdded = TypedDict('UserAdded', {
