@@ -33,8 +33,7 @@ export const WORDS = {
   /** The mock's words; the real server's name its storage path instead (a leak: DEP-MSG-1). */
   notFound: (id: string) => `Deployment not found: ${id}`,
   /** A value that is not a string is quoted as JSON, as the server quotes it. */
-  invalidSchedule: (value: unknown) =>
-    `Invalid schedule '${typeof value === 'string' ? value : JSON.stringify(value)}'. ${EXPECTED_SCHEDULE}`,
+  invalidSchedule: (value: unknown) => `Invalid schedule '${scheduleShown(value)}'. ${EXPECTED_SCHEDULE}`,
   permissionDenied: (permission: Permission) => `Permission '${permission}' denied`,
   notAuthenticated: 'Not authenticated',
   noAuthorization: 'No authorization provided',
@@ -42,6 +41,20 @@ export const WORDS = {
   tooManyAttempts: 'Too many authentication attempts',
   invalidCommand: (command: string) => `Invalid command: ${command}`,
 } as const;
+
+function scheduleShown(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * The real server's schedule refusal (`WORDS.invalidSchedule`), or the same two sentences with
+ * what is wrong said between them (`… '61 * * * *'. Minute '61' is out of range 0-59. Expected …`):
+ * the words a test written against the real server looks for are all there, first and last.
+ */
+export function invalidScheduleWords(value: unknown): RegExp {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escape(`Invalid schedule '${scheduleShown(value)}'. `)}(?:[^]*?\\. )?${escape(EXPECTED_SCHEDULE)}$`);
+}
 
 /**
  * What a ConnectResult grants, read as the SDKs read it (wire.md): the organization holding the

@@ -6,7 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { INVALID_SCHEDULES, VALID_SCHEDULES, pipelineOf, type ClientIds, type Command } from './concurrency-commands.js';
-import { WORDS } from '../conformance/model.js';
+import { WORDS, invalidScheduleWords } from '../conformance/model.js';
 import { show } from './concurrency-errors.js';
 
 /** The server's words (wire.md), from the conformance model: one list of them in the tree. */
@@ -64,9 +64,12 @@ export function recordProblems(body: unknown, e: RecordExpectation): string[] {
   return problems;
 }
 
-/** What one answer must be: a failure with an exact text, or a success whose body is checked. */
+/**
+ * What one answer must be: a failure with an exact text (or, for a schedule, the real server's
+ * sentences around a reason: invalidScheduleWords), or a success whose body is checked.
+ */
 export type Expectation =
-  | { readonly ok: false; readonly message: string }
+  | { readonly ok: false; readonly message: string | RegExp }
   | { readonly ok: true; readonly check: (body: unknown) => string[]; readonly commit: (body: any) => void };
 
 const succeedWith = (check: (body: unknown) => string[], commit: (body: any) => void = () => {}): Expectation => ({
@@ -74,7 +77,7 @@ const succeedWith = (check: (body: unknown) => string[], commit: (body: any) => 
   check,
   commit,
 });
-const failWith = (message: string): Expectation => ({ ok: false, message });
+const failWith = (message: string | RegExp): Expectation => ({ ok: false, message });
 
 /** The model of one client's own ids (slots and the unknown id; never its contended id). */
 export class ClientModel {
@@ -110,7 +113,7 @@ export class ClientModel {
         );
       }
       case 'add-bad-schedule':
-        return failWith(expectedMessages.invalidSchedule(INVALID_SCHEDULES[command.bad]));
+        return failWith(invalidScheduleWords(INVALID_SCHEDULES[command.bad]));
       case 'update': {
         const id = ids.slots[command.slot]!;
         const current = this.records.get(id);
@@ -132,9 +135,7 @@ export class ClientModel {
       }
       case 'update-bad-schedule': {
         const id = ids.slots[command.slot]!;
-        return failWith(
-          this.records.has(id) ? expectedMessages.invalidSchedule(INVALID_SCHEDULES[command.bad]) : expectedMessages.notFound(id),
-        );
+        return failWith(this.records.has(id) ? invalidScheduleWords(INVALID_SCHEDULES[command.bad]) : expectedMessages.notFound(id));
       }
       case 'update-bad-pipeline': {
         const id = ids.slots[command.slot]!;

@@ -189,7 +189,9 @@ export class ConcurrentRun {
       default: {
         const expected = client.model.expect(command, tag);
         if (!expected.ok) {
-          if (reply.success || reply.message !== expected.message) fail(`failure ${show(expected.message)}`, failureText(reply));
+          const wanted = expected.message;
+          const matches = typeof wanted === 'string' ? reply.message === wanted : !reply.success && wanted.test(reply.message ?? '');
+          if (!matches) fail(`failure ${typeof wanted === 'string' ? show(wanted) : String(wanted)}`, failureText(reply));
           return;
         }
         if (!reply.success) fail('success', failureText(reply));

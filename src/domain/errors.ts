@@ -66,8 +66,12 @@ export const deployErrors = {
   projectIdArgRequired: () => new DeployError('PROJECT_ID_ARG_REQUIRED', 'projectId is required'),
   alreadyExists: (id: string) => new DeployError('ALREADY_EXISTS', `Deployment already exists: ${id}`),
   notFound: (id: string) => new DeployError('NOT_FOUND', `Deployment not found: ${id}`),
-  invalidSchedule: (value: unknown) =>
-    new DeployError('INVALID_SCHEDULE', `Invalid schedule '${describeValue(value)}'. ${EXPECTED_SCHEDULE}`),
+  /** The real server's two sentences; the mock puts what is wrong (a sentence, no full stop) between them. */
+  invalidSchedule: (value: unknown, reason?: string) =>
+    new DeployError(
+      'INVALID_SCHEDULE',
+      `Invalid schedule '${describeValue(value)}'. ${reason === undefined ? '' : `${reason}. `}${EXPECTED_SCHEDULE}`,
+    ),
   neverFires: (value: string) =>
     new DeployError('SCHEDULE_NEVER_FIRES', `Invalid schedule '${value}'. It never fires: no date matches it. ${EXPECTED_SCHEDULE}`),
   permissionDenied: (permission: string) => new DeployError('PERMISSION_DENIED', `Permission '${permission}' denied`),

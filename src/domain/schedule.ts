@@ -50,16 +50,18 @@ export interface Schedule {
 
 /**
  * Validates a client-supplied schedule. Throws a DeployError (INVALID_SCHEDULE or
- * SCHEDULE_NEVER_FIRES) with the real server's message; returns the parsed schedule.
+ * SCHEDULE_NEVER_FIRES) in the real server's words, with what is wrong between its two
+ * sentences; returns the parsed schedule.
  * @since 0.1.0
  */
 export function parseSchedule(value: unknown): Schedule {
-  if (typeof value !== 'string') throw deployErrors.invalidSchedule(value);
+  if (typeof value !== 'string') throw deployErrors.invalidSchedule(value, `A schedule is a string, not ${kindOf(value)}`);
   if (value === MANUAL) return MANUAL_SCHEDULE;
   const known = accepted.get(value);
   if (known) return known;
-  const expression = value.startsWith('@') ? PRESETS[value] : checkFiveFields(value);
-  if (expression === undefined) throw deployErrors.invalidSchedule(value);
+  const checked = value.startsWith('@') ? checkPreset(value) : checkFiveFields(value);
+  if (!checked.ok) throw deployErrors.invalidSchedule(value, checked.reason);
+  const { expression } = checked;
   let fires: boolean;
   try {
     fires = firesEver(expression);
@@ -79,35 +81,94 @@ const MANUAL_SCHEDULE: Schedule = Object.freeze({ source: MANUAL, expression: un
 const ACCEPTED_CACHE_LIMIT = 1024;
 const accepted = new Map<string, Schedule>();
 
-/** Returns the normalized expression, or undefined when the value is not portable 5-field cron. */
-function checkFiveFields(value: string): string | undefined {
-  // Fields are separated by spaces or tabs, as in a crontab; no other whitespace.
-  const parts = value.replace(/^[ \t]+|[ \t]+$/g, '').split(/[ \t]+/);
-  if (parts.length !== FIELDS.length) return undefined;
-  for (let i = 0; i < parts.length; i++) {
-    if (!fieldIsValid(parts[i]!, FIELDS[i]!)) return undefined;
-  }
-  return parts.join(' ');
+/** A schedule's expression, or why it has none: a sentence naming the part that is wrong. */
+type Checked = { readonly ok: true; readonly expression: string } | { readonly ok: false; readonly reason: string };
+const refused = (reason: string): Checked => ({ ok: false, reason });
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-function fieldIsValid(field: string, spec: FieldSpec): boolean {
-  return field.split(',').every((item) => itemIsValid(item, spec));
+/** A part of the client's value, quoted, and cut short: a reason must not echo a megabyte. */
+function quote(text: string): string {
+  return `'${text.length > 40 ? `${text.slice(0, 40)}...` : text}'`;
 }
+
+function checkPreset(value: string): Checked {
+  const expression = PRESETS[value];
+  if (expression !== undefined) return { ok: true, expression };
+  if (PRESETS[value.toLowerCase()] !== undefined) return refused(`Presets are lower case: ${quote(value.toLowerCase())}`);
+  return refused(`${quote(value)} is not a preset; the presets are ${Object.keys(PRESETS).join(', ')}`);
+}
+
+/** The normalized expression, or why the value is not portable 5-field cron. */
+function checkFiveFields(value: string): Checked {
+  if (value.trim() === '') return refused('It is empty');
+  if (value.toLowerCase() === MANUAL) return refused(`Write ${quote(MANUAL)} in lower case`);
+  // Fields are separated by spaces or tabs, as in a crontab; no other whitespace.
+  if (/[^\S \t]/.test(value)) return refused('It holds a line break or other whitespace: fields are separated by spaces or tabs');
+  const parts = value.replace(/^[ \t]+|[ \t]+$/g, '').split(/[ \t]+/);
+  if (parts.length !== FIELDS.length) {
+    const beyond = parts.length > FIELDS.length ? ' (seconds and years are not supported)' : '';
+    return refused(`It has ${parts.length} fields${beyond}; cron has 5: ${FIELDS.map((f) => f.name).join(' ')}`);
+  }
+  for (let i = 0; i < parts.length; i++) {
+    const reason = fieldFault(parts[i]!, FIELDS[i]!);
+    if (reason !== undefined) return refused(reason);
+  }
+  return { ok: true, expression: parts.join(' ') };
+}
+
+/** What is wrong with one field (a list of items), or undefined. */
+function fieldFault(field: string, spec: FieldSpec): string | undefined {
+  for (const item of field.split(',')) {
+    if (item === '') return `The ${spec.name} field ${quote(field)} has an empty list item`;
+    const reason = itemFault(item, spec);
+    if (reason !== undefined) return reason;
+  }
+  return undefined;
+}
+
+/** What some crons (Quartz, Jenkins, croner) accept beyond the portable grammar, by its usual name. */
+const EXTENSIONS = [
+  { name: 'L (last)', pattern: /^(?:\d*L|L-\d+|LW)$/i },
+  { name: 'W (nearest weekday)', pattern: /^\d+W$/i },
+  { name: '# (nth weekday)', pattern: /^\w+#\d+$/ },
+  { name: '? (no value)', pattern: /^\?$/ },
+  { name: 'H (hash)', pattern: /^H(?:\(\d+-\d+\))?(?:\/\d+)?$/i },
+];
 
 /** One list item: `*`, `*\/n`, `v`, `a-b`, `a-b/n` where values may be names in month/dow. */
-function itemIsValid(item: string, spec: FieldSpec): boolean {
+function itemFault(item: string, spec: FieldSpec): string | undefined {
+  const where = `${quote(item)} in the ${spec.name} field`;
+  const extension = EXTENSIONS.find(({ pattern }) => pattern.test(item));
+  if (extension) return `${where} uses ${extension.name}, which is not portable 5-field cron`;
   const [range, step, extra] = item.split('/');
-  if (extra !== undefined || range === undefined) return false;
+  if (extra !== undefined) return `${where} has two steps`;
   // croner refuses steps larger than the field's span; the gate only wants a positive number.
-  if (step !== undefined && !(/^[0-9]{1,3}$/.test(step) && Number(step) > 0)) return false;
-  if (range === '*') return true;
-  const bounds = range.split('-');
-  if (bounds.length > 2) return false;
-  const numbers = bounds.map((b) => valueOf(b, spec));
-  if (numbers.some((n) => n === undefined)) return false;
-  if (bounds.length === 2) return numbers[0]! <= numbers[1]!;
+  if (step !== undefined && !(/^[0-9]{1,3}$/.test(step) && Number(step) > 0)) return `The step of ${where} must be a whole number from 1`;
+  if (range === '*') return undefined;
+  const bounds = range!.split('-');
+  if (bounds.length > 2 || bounds.some((b) => b === '')) return `${where} is not a value or a range (like 5 or 1-5)`;
+  for (const bound of bounds) {
+    const reason = valueFault(bound, spec);
+    if (reason !== undefined) return reason;
+  }
+  const [from, to] = bounds.map((b) => valueOf(b, spec)!);
+  if (to !== undefined && from! > to) return `The range ${quote(range!)} in the ${spec.name} field runs backwards`;
   // A single value with a step (`5/10`) is not portable cron.
-  return step === undefined;
+  if (to === undefined && step !== undefined) return `${where}: a step needs * or a range before it, like */15 or 0-30/15`;
+  return undefined;
+}
+
+function valueFault(token: string, spec: FieldSpec): string | undefined {
+  if (valueOf(token, spec) !== undefined) return undefined;
+  const name = spec.name[0]!.toUpperCase() + spec.name.slice(1);
+  if (/^[0-9]+$/.test(token)) return `${name} ${quote(token)} is out of range ${spec.min}-${spec.max}`;
+  if (spec.names === undefined) return `The ${spec.name} field takes numbers ${spec.min}-${spec.max}, not ${quote(token)}`;
+  return `${quote(token)} is not a ${spec.name}: give ${spec.min}-${spec.max} or a name ${spec.names[0]}-${spec.names[spec.names.length - 1]}`;
 }
 
 function valueOf(token: string, spec: FieldSpec): number | undefined {

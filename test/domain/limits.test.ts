@@ -358,7 +358,7 @@ describe('error messages quote long values clipped', () => {
     const schedule = Array.from({ length: 500 }, (_, i) => i);
     const json = JSON.stringify(schedule);
     expect(failure(() => s.deploy.add(alice, { pipeline: { project_id: 'p' }, schedule })).message).toBe(
-      `Invalid schedule '${json.slice(0, 200)}... (${json.length.toLocaleString('en-US')} characters)'. Expected "manual", a cron preset (@hourly etc.), or a 5-field cron expression.`,
+      `Invalid schedule '${json.slice(0, 200)}... (${json.length.toLocaleString('en-US')} characters)'. A schedule is a string, not an array. Expected "manual", a cron preset (@hourly etc.), or a 5-field cron expression.`,
     );
     expect(failure(() => s.deploy.add(alice, { pipeline: { project_id: 'p' }, schedule: [1, 2] })).message).toContain(
       "Invalid schedule '[1,2]'.",

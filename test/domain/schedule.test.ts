@@ -4,6 +4,15 @@ import { Cron } from 'croner';
 import { DeployError, parseSchedule, PRESETS } from '../../src/index.js';
 import { scheduleCorpus } from '../helpers/fixtures.js';
 
+function errorOf(call: () => unknown): Error {
+  try {
+    call();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('it did not throw');
+}
+
 const EXPECTED = 'Expected "manual", a cron preset (@hourly etc.), or a 5-field cron expression.';
 
 describe('parseSchedule (SCHED-1..4)', () => {
@@ -27,10 +36,33 @@ describe('parseSchedule (SCHED-1..4)', () => {
     expect(error.message.endsWith(EXPECTED)).toBe(true);
   });
 
-  it('uses the exact real-server message for a malformed schedule', () => {
-    expect(() => parseSchedule('@HOURLY')).toThrow(
-      `Invalid schedule '@HOURLY'. Expected "manual", a cron preset (@hourly etc.), or a 5-field cron expression.`,
-    );
+  it.each(scheduleCorpus.invalid)("says what is wrong with $value between the real server's two sentences", ({ value }) => {
+    const message = errorOf(() => parseSchedule(value)).message;
+    const reason = message.slice(`Invalid schedule '${value}'. `.length, -EXPECTED.length);
+    expect(reason, 'a reason of its own, ending a sentence').toMatch(/^[A-Z'].*\. $/s);
+  });
+
+  it.each([
+    ['61 * * * *', "Minute '61' is out of range 0-59"],
+    ['1-60/5 * * * *', "Minute '60' is out of range 0-59"],
+    ['* * * * 8', "Day-of-week '8' is out of range 0-7"],
+    ['0 * * * * *', 'It has 6 fields (seconds and years are not supported); cron has 5: minute hour day-of-month month day-of-week'],
+    ['@HOURLY', "Presets are lower case: '@hourly'"],
+    ['@reboot', "'@reboot' is not a preset; the presets are @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually"],
+    ['Manual', "Write 'manual' in lower case"],
+    ['   ', 'It is empty'],
+    ['*/0 * * * *', "The step of '*/0' in the minute field must be a whole number from 1"],
+    ['5/15 * * * *', "'5/15' in the minute field: a step needs * or a range before it, like */15 or 0-30/15"],
+    ['10-5 * * * *', "The range '10-5' in the minute field runs backwards"],
+    ['1,,2 * * * *', "The minute field '1,,2' has an empty list item"],
+    ['0 0 L * *', "'L' in the day-of-month field uses L (last), which is not portable 5-field cron"],
+    ['0 0 * * MON#2', "'MON#2' in the day-of-week field uses # (nth weekday), which is not portable 5-field cron"],
+    ['0 0 * * JUL', "'JUL' is not a day-of-week: give 0-7 or a name SUN-SAT"],
+    ['0 0 JAN * *', "The day-of-month field takes numbers 1-31, not 'JAN'"],
+    ['0 0 * * *\n', 'It holds a line break or other whitespace: fields are separated by spaces or tabs'],
+    [`${'9'.repeat(100)} * * * *`, `Minute '${'9'.repeat(40)}...' is out of range 0-59`],
+  ])('names the fault in %j', (value, reason) => {
+    expect(() => parseSchedule(value)).toThrow(`Invalid schedule '${value}'. ${reason}. ${EXPECTED}`);
   });
 
   it('names never-firing expressions as such (SCHED-3)', () => {
@@ -38,8 +70,15 @@ describe('parseSchedule (SCHED-1..4)', () => {
     expect(() => parseSchedule('0 0 30 2 *')).toThrow(/never fires/);
   });
 
-  it.each([null, 5, true, {}, ['* * * * *']])('refuses the non-string %j', (value) => {
+  it.each([
+    [null, 'null'],
+    [5, 'a number'],
+    [true, 'a boolean'],
+    [{}, 'an object'],
+    [['* * * * *'], 'an array'],
+  ])('refuses the non-string %j', (value, kind) => {
     expect(() => parseSchedule(value)).toThrowError(expect.objectContaining({ code: 'INVALID_SCHEDULE' }));
+    expect(() => parseSchedule(value)).toThrow(`'. A schedule is a string, not ${kind}. ${EXPECTED}`);
   });
 
   it('expands the presets as SCHED-4 defines them', () => {

@@ -205,14 +205,14 @@ export const scenarios: readonly Scenario[] = [
       const conn = await authed(door);
       expect(await conn.request('rrext_deploy_add', { pipeline: { project_id: 'p' }, schedule: '* * * * * *' })).toMatchObject({
         success: false,
-        message: `Invalid schedule '* * * * * *'. ${INVALID_SCHEDULE_TAIL}`,
+        message: `Invalid schedule '* * * * * *'. It has 6 fields (seconds and years are not supported); cron has 5: minute hour day-of-month month day-of-week. ${INVALID_SCHEDULE_TAIL}`,
       });
       expect((await conn.request('rrext_deploy_add', { pipeline: { project_id: 'p' }, schedule: '@daily' })).success).toBe(true);
       expect(
         await conn.request('rrext_deploy_update', { projectId: 'p', pipeline: { project_id: 'p', v: 2 }, schedule: '@HOURLY' }),
       ).toMatchObject({
         success: false,
-        message: `Invalid schedule '@HOURLY'. ${INVALID_SCHEDULE_TAIL}`,
+        message: `Invalid schedule '@HOURLY'. Presets are lower case: '@hourly'. ${INVALID_SCHEDULE_TAIL}`,
       });
       expect((await conn.request('rrext_deploy_status', { projectId: 'p' })).body).toEqual(record({ project_id: 'p' }, '@daily', T0));
     },

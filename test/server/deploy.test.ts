@@ -92,22 +92,30 @@ describe('every documented error, with the real server’s words', () => {
     raw.close();
   });
 
-  const invalid = (value: string) =>
-    `Invalid schedule '${value}'. Expected "manual", a cron preset (@hourly etc.), or a 5-field cron expression.`;
+  // The real server's two sentences, and what is wrong between them.
+  const invalid = (value: string, reason: string) =>
+    `Invalid schedule '${value}'. ${reason}. Expected "manual", a cron preset (@hourly etc.), or a 5-field cron expression.`;
 
   it.each([
     ['rrext_deploy_add', {}, 'pipeline is required'],
     ['rrext_deploy_add', { pipeline: 'x' }, 'pipeline must be an object'],
     ['rrext_deploy_add', { pipeline: { name: 'no id' } }, 'pipeline.project_id is required'],
     ['rrext_deploy_add', { pipeline: { project_id: 'exists' } }, 'Deployment already exists: exists'],
-    ['rrext_deploy_add', { pipeline: { project_id: 'n' }, schedule: '* * * * * *' }, invalid('* * * * * *')],
-    ['rrext_deploy_add', { pipeline: { project_id: 'n' }, schedule: 5 }, invalid('5')],
+    [
+      'rrext_deploy_add',
+      { pipeline: { project_id: 'n' }, schedule: '* * * * * *' },
+      invalid(
+        '* * * * * *',
+        'It has 6 fields (seconds and years are not supported); cron has 5: minute hour day-of-month month day-of-week',
+      ),
+    ],
+    ['rrext_deploy_add', { pipeline: { project_id: 'n' }, schedule: 5 }, invalid('5', 'A schedule is a string, not a number')],
     ['rrext_deploy_status', {}, 'projectId is required'],
     ['rrext_deploy_status', { projectId: 'ghost' }, 'Deployment not found: ghost'],
     ['rrext_deploy_remove', { projectId: 'ghost' }, 'Deployment not found: ghost'],
     ['rrext_deploy_remove', { projectId: '' }, 'projectId is required'],
     ['rrext_deploy_update', { projectId: 'ghost', schedule: 'bad' }, 'Deployment not found: ghost'],
-    ['rrext_deploy_update', { projectId: 'exists', schedule: '@HOURLY' }, invalid('@HOURLY')],
+    ['rrext_deploy_update', { projectId: 'exists', schedule: '@HOURLY' }, invalid('@HOURLY', "Presets are lower case: '@hourly'")],
     ['rrext_deploy_update', { projectId: 'exists', pipeline: 'x' }, 'pipeline must be an object'],
   ])('%s %j fails with "%s"', async (command, args, message) => {
     const reply = await raw.request(command, args);
