@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Api } from './api.js';
 import { relative, shortTime } from './format.js';
 import { useResource } from './live.js';
+import { Pager, useCursorPages } from './Pager.js';
 import type { Deployment, DeploymentKey } from './types.js';
 
 export const DEPLOYMENTS_PAGE = 50;
@@ -26,8 +27,8 @@ export function sameDeployment(a: DeploymentKey | undefined, b: DeploymentKey | 
 
 export function Deployments({ api, beat, nowMs, selected, onSelect, act }: DeploymentsProps) {
   const [userId, setUserId] = useState('');
-  const [cursors, setCursors] = useState<readonly (string | undefined)[]>([undefined]); // the pages read so far
-  const cursor = cursors.at(-1);
+  const pages = useCursorPages();
+  const { cursor } = pages;
   const users = useResource(() => api.users(), [Math.floor(beat / 10)]);
   const page = useResource(() => api.deployments({ userId, cursor, limit: DEPLOYMENTS_PAGE }), [beat, userId, cursor]);
   const items = page.data?.items ?? [];
@@ -47,7 +48,7 @@ export function Deployments({ api, beat, nowMs, selected, onSelect, act }: Deplo
             value={userId}
             onChange={(event) => {
               setUserId((event.target as HTMLSelectElement).value);
-              setCursors([undefined]);
+              pages.reset();
             }}
           >
             <option value="">every user</option>
@@ -58,15 +59,7 @@ export function Deployments({ api, beat, nowMs, selected, onSelect, act }: Deplo
             ))}
           </select>
         </label>
-        <span class="pager">
-          page {cursors.length}
-          <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-            ◀ Previous
-          </button>
-          <button type="button" disabled={!page.data?.next} onClick={() => setCursors([...cursors, page.data!.next!])}>
-            Next ▶
-          </button>
-        </span>
+        <Pager pages={pages} next={page.data?.next} labels={['◀ Previous', 'Next ▶']} />
       </header>
       {page.error && <p class="error">{page.error.message}</p>}
       <div class="scroll">

@@ -6,6 +6,7 @@ import { useState } from 'preact/hooks';
 import type { Api, JournalFilter } from './api.js';
 import { clip, shortTime } from './format.js';
 import { useResource } from './live.js';
+import { Pager, useCursorPages } from './Pager.js';
 
 export const JOURNAL_PAGE = 50;
 
@@ -16,8 +17,8 @@ export interface JournalProps {
 
 export function Journal({ api, beat }: JournalProps) {
   const [filter, setFilter] = useState<JournalFilter>({});
-  const [cursors, setCursors] = useState<readonly (string | undefined)[]>([undefined]);
-  const cursor = cursors.at(-1);
+  const pages = useCursorPages();
+  const { cursor } = pages;
   // An older page does not change: it is read once, not on every beat.
   const page = useResource(
     () => api.journal(filter, { order: 'newest', limit: JOURNAL_PAGE, cursor }),
@@ -26,7 +27,7 @@ export function Journal({ api, beat }: JournalProps) {
   const set = (field: keyof JournalFilter) => (event: Event) => {
     const value = (event.target as HTMLInputElement | HTMLSelectElement).value.trim();
     setFilter((f) => ({ ...f, [field]: value === '' ? undefined : value }));
-    setCursors([undefined]);
+    pages.reset();
   };
   return (
     <section class="panel journal" aria-label="Journal">
@@ -55,15 +56,7 @@ export function Journal({ api, beat }: JournalProps) {
             <option value="out">out</option>
           </select>
         </form>
-        <span class="pager">
-          page {cursors.length}
-          <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-            ◀ Newer
-          </button>
-          <button type="button" disabled={!page.data?.next} onClick={() => setCursors([...cursors, page.data!.next!])}>
-            Older ▶
-          </button>
-        </span>
+        <Pager pages={pages} next={page.data?.next} labels={['◀ Newer', 'Older ▶']} />
       </header>
       {page.error && <p class="error">{page.error.message}</p>}
       <div class="scroll">
