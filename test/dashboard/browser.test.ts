@@ -202,6 +202,48 @@ describe('the dashboard in Chromium', () => {
     await expect.poll(() => page.locator('tr[data-connection]').count(), WAIT).toBe(connections.length);
   });
 
+  it('pages through the deployments and the journal as the control API pages them, back and forth', async () => {
+    const { server, base } = await startServer();
+    const client = await connect(server);
+    for (let i = 0; i < 120; i++) await client.deploy.add({ project_id: `p${String(i).padStart(3, '0')}` });
+    const page = await openPage(`${base}/`);
+    const rows = () => page.locator('tr[data-deployment]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-deployment')));
+    const deployments = page.getByRole('region', { name: 'Deployments' });
+    const apiPages: string[][] = [];
+    for (let cursor: string | null | undefined; cursor !== null;) {
+      const answer = await controlGet(base, `deployments?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      apiPages.push(answer.items.map((d: any) => `${d.userId}/${d.projectId}`));
+      cursor = answer.next;
+    }
+    expect(apiPages.map((p) => p.length)).toEqual([50, 50, 20]);
+    await expect.poll(rows, WAIT).toEqual(apiPages[0]);
+    await expect(deployments.getByRole('button', { name: '◀ Previous' }).isDisabled()).resolves.toBe(true);
+    await deployments.getByRole('button', { name: 'Next ▶' }).click();
+    await expect.poll(rows, WAIT).toEqual(apiPages[1]);
+    await deployments.getByRole('button', { name: 'Next ▶' }).click();
+    await expect.poll(rows, WAIT).toEqual(apiPages[2]);
+    await expect(deployments.locator('.pager').textContent()).resolves.toMatch(/^page 3/);
+    await expect(deployments.getByRole('button', { name: 'Next ▶' }).isDisabled()).resolves.toBe(true);
+    await deployments.getByRole('button', { name: '◀ Previous' }).click();
+    await expect.poll(rows, WAIT).toEqual(apiPages[1]);
+    // Another user: back to its first page.
+    await deployments.getByLabel('User').selectOption('alice');
+    await expect.poll(() => deployments.locator('.pager').textContent(), WAIT).toMatch(/^page 1/);
+    await expect.poll(rows, WAIT).toEqual([]);
+
+    await page.getByRole('tab', { name: 'Journal' }).click();
+    const journal = page.getByRole('region', { name: 'Journal' });
+    const entries = () => page.locator('tr[data-entry]').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-entry'))));
+    await expect.poll(async () => (await entries()).length, WAIT).toBe(50);
+    const newest = await controlGet(base, 'journal?order=newest&limit=50');
+    await expect.poll(entries, WAIT).toEqual(newest.items.map((e: any) => e.id));
+    await journal.getByRole('button', { name: 'Older ▶' }).click();
+    const older = await controlGet(base, `journal?order=newest&limit=50&cursor=${encodeURIComponent(newest.next)}`);
+    await expect.poll(entries, WAIT).toEqual(older.items.map((e: any) => e.id));
+    await journal.getByRole('button', { name: '◀ Newer' }).click();
+    await expect.poll(() => journal.locator('.pager').textContent(), WAIT).toMatch(/^page 1/);
+  });
+
   it('lists and removes injected faults', async () => {
     const { base } = await startServer();
     const inject = await fetch(`${base}/control/faults`, {
