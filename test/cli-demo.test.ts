@@ -45,7 +45,7 @@ describe('serve --demo and control seed', () => {
     expect(JSON.parse(seeded.stdout)).toMatchObject({ seed: 3, from: '2026-11-26T10:07:00.000Z', to: '2026-11-27T10:07:00.000Z' });
     const refused = await control(['seed', '3', '--url', cli.base]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/count must be a whole number from 5 to 1000, got 3/);
+    expect(refused.stderr).toMatch(/^rocketride-deploy-kit: seed N must be a whole number from 5 to 1000, got 3/); // the argument, not the HTTP field (count)
   });
 
   it('serve --demo alone seeds 25, and starts the log after its start-up lines', async () => {

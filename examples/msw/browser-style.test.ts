@@ -50,7 +50,7 @@ test('the app reports what the server refuses', async () => {
   expect(mock.control.deployments().items).toEqual([]);
   expect(mock.journal.find({ command: 'rrext_deploy_add', direction: 'out' }).map((entry) => entry.message?.['message'])).toEqual([
     "Permission 'task.control' denied",
-    "Invalid schedule '@every 5m'. Expected \"manual\", a cron preset (@hourly etc.), or a 5-field cron expression.",
+    "Invalid schedule '@every 5m'. '@every 5m' is not a preset; the presets are @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually. Expected \"manual\", a cron preset (@hourly etc.), or a 5-field cron expression.",
     'Storage is down',
   ]);
 });
