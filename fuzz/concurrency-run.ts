@@ -190,7 +190,7 @@ export class ConcurrentRun {
         const expected = client.model.expect(command, tag);
         if (!expected.ok) {
           const wanted = expected.message;
-          const matches = typeof wanted === 'string' ? reply.message === wanted : !reply.success && wanted.test(reply.message ?? '');
+          const matches = !reply.success && (typeof wanted === 'string' ? reply.message === wanted : wanted.test(reply.message ?? ''));
           if (!matches) fail(`failure ${typeof wanted === 'string' ? show(wanted) : String(wanted)}`, failureText(reply));
           return;
         }

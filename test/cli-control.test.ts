@@ -308,6 +308,7 @@ describe('rocketride-deploy-kit serve --clock fake + control', () => {
     [['advance', 'soon'], 'advance SPAN must be a duration'],
     [['journal', '--limit', '0'], '--limit must be a whole number of at least 1 (got "0")'],
     [['runs', '--order', 'up'], '--order must be one of "oldest", "newest" (got "up")'],
+    [['runs', '--cursor', 'x-userId'], '--cursor is not one this server gave (got "x-userId")'],
     [['run-behavior', '--user', 'local'], '--user and --project go together: give both'],
   ])('names what was typed when the server refuses an input (%j), not its HTTP field', async (args, text) => {
     const server = await serve();

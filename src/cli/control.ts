@@ -224,7 +224,10 @@ function refusalInCliTerms(command: Command, error: ControlClientError, token: s
     ...command.flags.map((input): [string, string] => [input.name, `--${flagOf(input)}`]),
   ]);
   // The field a message starts with, and any camelCase field name in it (no English word is one).
-  return error.message.replace(/^\w+(?= )|\b[a-z]+[A-Z]\w*\b/g, (word) => names.get(word) ?? word);
+  // Only the server's own words are renamed, not the value it quotes back (` (got "…")`).
+  const quoted = error.message.indexOf(' (got ');
+  const [words, value] = quoted < 0 ? [error.message, ''] : [error.message.slice(0, quoted), error.message.slice(quoted)];
+  return words.replace(/^\w+(?= )|(?<![\w-])[a-z]+[A-Z]\w*\b/g, (word) => names.get(word) ?? word) + value;
 }
 
 /** A positional argument: the one naming a file is read as JSON; a number-like one in a body is sent as a number. */

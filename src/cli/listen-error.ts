@@ -6,6 +6,7 @@
 export function describeListenError(
   error: NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string },
 ): string | undefined {
+  if (error.syscall !== 'listen' && error.syscall !== 'getaddrinfo') return undefined; // only a failure to listen
   const where = error.address === undefined ? '' : `${error.address}${error.port === undefined ? '' : `:${error.port}`}`;
   switch (error.code) {
     case 'EADDRINUSE':

@@ -112,7 +112,9 @@ function checkFiveFields(value: string): Checked {
   const parts = value.replace(/^[ \t]+|[ \t]+$/g, '').split(/[ \t]+/);
   if (parts.length !== FIELDS.length) {
     const beyond = parts.length > FIELDS.length ? ' (seconds and years are not supported)' : '';
-    return refused(`It has ${parts.length} fields${beyond}; cron has 5: ${FIELDS.map((f) => f.name).join(' ')}`);
+    return refused(
+      `It has ${parts.length} field${parts.length === 1 ? '' : 's'}${beyond}; cron has 5: ${FIELDS.map((f) => f.name).join(' ')}`,
+    );
   }
   for (let i = 0; i < parts.length; i++) {
     const reason = fieldFault(parts[i]!, FIELDS[i]!);

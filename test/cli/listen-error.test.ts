@@ -17,5 +17,6 @@ describe('describeListenError', () => {
   it('leaves other errors to their own message', () => {
     expect(describeListenError(listenError('EMFILE', '127.0.0.1', 5565))).toBeUndefined();
     expect(describeListenError(Object.assign(new Error('x'), { code: 'ENOTFOUND', syscall: 'open' }))).toBeUndefined();
+    expect(describeListenError(Object.assign(new Error('x'), { code: 'EACCES', syscall: 'open', path: '/state.json' }))).toBeUndefined();
   });
 });

@@ -50,6 +50,7 @@ describe('parseSchedule (SCHED-1..4)', () => {
     ['@HOURLY', "Presets are lower case: '@hourly'"],
     ['@reboot', "'@reboot' is not a preset; the presets are @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually"],
     ['Manual', "Write 'manual' in lower case"],
+    ['tomorrow', 'It has 1 field; cron has 5: minute hour day-of-month month day-of-week'],
     ['   ', 'It is empty'],
     ['*/0 * * * *', "The step of '*/0' in the minute field must be a whole number from 1"],
     ['5/15 * * * *', "'5/15' in the minute field: a step needs * or a range before it, like */15 or 0-30/15"],
