@@ -150,7 +150,8 @@ function itemFault(item: string, spec: FieldSpec): string | undefined {
   const [range, step, extra] = item.split('/');
   if (extra !== undefined) return `${where} has two steps`;
   // croner refuses steps larger than the field's span; the gate only wants a positive number.
-  if (step !== undefined && !(/^[0-9]{1,3}$/.test(step) && Number(step) > 0)) return `The step of ${where} must be a whole number from 1`;
+  if (step !== undefined && !(/^[0-9]{1,3}$/.test(step) && Number(step) > 0))
+    return `The step of ${where} must be a whole number from 1 to 999`;
   if (range === '*') return undefined;
   const bounds = range!.split('-');
   if (bounds.length > 2 || bounds.some((b) => b === '')) return `${where} is not a value or a range (like 5 or 1-5)`;
@@ -168,6 +169,7 @@ function itemFault(item: string, spec: FieldSpec): string | undefined {
 function valueFault(token: string, spec: FieldSpec): string | undefined {
   if (valueOf(token, spec) !== undefined) return undefined;
   const name = spec.name[0]!.toUpperCase() + spec.name.slice(1);
+  if (/^[0-9]{3,}$/.test(token)) return `${name} ${quote(token)} has more than two digits`;
   if (/^[0-9]+$/.test(token)) return `${name} ${quote(token)} is out of range ${spec.min}-${spec.max}`;
   if (spec.names === undefined) return `The ${spec.name} field takes numbers ${spec.min}-${spec.max}, not ${quote(token)}`;
   return `${quote(token)} is not a ${spec.name}: give ${spec.min}-${spec.max} or a name ${spec.names[0]}-${spec.names[spec.names.length - 1]}`;

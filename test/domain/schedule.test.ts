@@ -50,9 +50,11 @@ describe('parseSchedule (SCHED-1..4)', () => {
     ['@HOURLY', "Presets are lower case: '@hourly'"],
     ['@reboot', "'@reboot' is not a preset; the presets are @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually"],
     ['Manual', "Write 'manual' in lower case"],
+    ['007 * * * *', "Minute '007' has more than two digits"],
+    ['*/1000 * * * *', "The step of '*/1000' in the minute field must be a whole number from 1 to 999"],
     ['tomorrow', 'It has 1 field; cron has 5: minute hour day-of-month month day-of-week'],
     ['   ', 'It is empty'],
-    ['*/0 * * * *', "The step of '*/0' in the minute field must be a whole number from 1"],
+    ['*/0 * * * *', "The step of '*/0' in the minute field must be a whole number from 1 to 999"],
     ['5/15 * * * *', "'5/15' in the minute field: a step needs * or a range before it, like */15 or 0-30/15"],
     ['10-5 * * * *', "The range '10-5' in the minute field runs backwards"],
     ['1,,2 * * * *', "The minute field '1,,2' has an empty list item"],
@@ -61,7 +63,7 @@ describe('parseSchedule (SCHED-1..4)', () => {
     ['0 0 * * JUL', "'JUL' is not a day-of-week: give 0-7 or a name SUN-SAT"],
     ['0 0 JAN * *', "The day-of-month field takes numbers 1-31, not 'JAN'"],
     ['0 0 * * *\n', 'It holds a line break or other whitespace: fields are separated by spaces or tabs'],
-    [`${'9'.repeat(100)} * * * *`, `Minute '${'9'.repeat(40)}...' is out of range 0-59`],
+    [`${'9'.repeat(100)} * * * *`, `Minute '${'9'.repeat(40)}...' has more than two digits`],
   ])('names the fault in %j', (value, reason) => {
     expect(() => parseSchedule(value)).toThrow(`Invalid schedule '${value}'. ${reason}. ${EXPECTED}`);
   });
