@@ -36,7 +36,7 @@ import {
 import { DapSession, type AuthPolicy, type Session, type SessionContext, type SessionOutput } from './dap/session.js';
 import { validateTimezone } from './scheduler/next-tick.js';
 import { RealTimeDriver } from './scheduler/real-time-driver.js';
-import type { SchedulerOptions } from './scheduler/engine.js';
+import type { SchedulerOptions, SchedulingChanges } from './scheduler/engine.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { RunBehavior } from './scheduler/types.js';
 import { VERSION } from './version.js';
@@ -113,10 +113,11 @@ export interface DeployCore extends SessionContext {
   /** Stops the real-time driver's timer. */
   stop(): void;
   /**
-   * Calls `listener` after every change to what a state file keeps (deployments, users and
-   * keys, the clock, runs and ticks); one listener at a time. The `stateFile` option uses it.
+   * Tells `listener` of every change to what a state file keeps (deployments, users and keys,
+   * the clock, runs and ticks), and what changed; one listener at a time, undefined for none.
+   * The `stateFile` option uses it.
    */
-  onStateChange(listener: () => void): void;
+  onStateChange(listener: StateListener | undefined): void;
   /** Opens a DAP session on this core for a transport's connection. */
   openSession(out: SessionOutput): Session;
 }
@@ -131,15 +132,36 @@ export interface CoreSettings {
 }
 
 /**
+ * What a state file's writer is told after each change to what it keeps, with what changed, so
+ * that it writes only that (persist/changes.ts). The scheduler tells its own changes
+ * (SchedulingChanges) as it makes them.
+ */
+export interface StateListener extends SchedulingChanges {
+  /** A stored record was put or deleted. */
+  recordChanged(userId: string, projectId: string): void;
+  /** A control operation that changes state ran: users, keys, run behaviors or the clock may have changed. */
+  controlChanged(): void;
+  /** Anything may have changed (every record was cleared, or a part did not say what): the next write is whole. */
+  anythingChanged(): void;
+}
+
+/**
  * The changes parts report, made before anything listens: the assembly connects the listeners
  * (the real-time driver, a state file's writer).
  */
 export class CoreSignals {
-  /** Told after every change to what a state file keeps. */
-  onStateChange: () => void = () => {};
+  /** Told of every change to what a state file keeps. */
+  stateListener: StateListener | undefined = undefined;
   /** Told when the scheduler's earliest queued event may have changed. */
   onQueueChange: () => void = () => {};
-  readonly stateChanged = (): void => this.onStateChange();
+  /** A change that says not what it changed: a state file's next write is whole. */
+  readonly stateChanged = (): void => this.stateListener?.anythingChanged();
+  /** The store's changes: one record, or (no ids) all of them. */
+  readonly recordChanged = (userId?: string, projectId?: string): void => {
+    if (userId === undefined || projectId === undefined) this.stateListener?.anythingChanged();
+    else this.stateListener?.recordChanged(userId, projectId);
+  };
+  readonly controlChanged = (): void => this.stateListener?.controlChanged();
   readonly queueChanged = (): void => this.onQueueChange();
 }
 
@@ -194,7 +216,7 @@ export function coreBase(options: CoreOptions = {}): CoreBase {
 
 /** The spec's parts: the store, the scheduler checking the users' keys, the deploy service over both. */
 export function defaultCoreParts({ settings, users, clock, signals }: CoreBase): CoreParts {
-  const store = new DeploymentStore(signals.stateChanged);
+  const store = new DeploymentStore(signals.recordChanged);
   const scheduler = new Scheduler(clock, users, settings.scheduler, signals.queueChanged);
   const deploy = new DeployService(store, clock, scheduler, parseSchedule, settings.limits);
   return { store, scheduler, deploy };
@@ -207,10 +229,8 @@ export function assembleDeployCore({ settings, users, clock, signals }: CoreBase
   const events = settings.onEvent && new EventSink(clock, settings.onEvent);
   scheduler.events = events;
   const driver = clock.mode === 'real' ? new RealTimeDriver(clock, () => scheduler) : undefined;
-  signals.onQueueChange = () => {
-    driver?.rearm();
-    signals.stateChanged(); // the queue changes with every tick, run and schedule change
-  };
+  // The scheduler tells a state file's writer what it changes itself (onStateChange below).
+  signals.onQueueChange = () => driver?.rearm();
   const now = () => clock.now();
   const journal = new FrameJournal(settings.journal, now);
   const faultPlan = new FaultPlan(
@@ -227,7 +247,7 @@ export function assembleDeployCore({ settings, users, clock, signals }: CoreBase
     journal,
     faultPlan,
     connections,
-    changed: signals.stateChanged,
+    changed: signals.controlChanged,
     events,
   });
   const core: DeployCore = {
@@ -249,7 +269,8 @@ export function assembleDeployCore({ settings, users, clock, signals }: CoreBase
       faultPlan.clear(); // sends (to no one, if closed) what reorder faults still hold, and stops their timers
     },
     onStateChange: (listener) => {
-      signals.onStateChange = listener;
+      signals.stateListener = listener;
+      scheduler.changes = listener;
     },
     openSession: (out) => new DapSession(core, out),
     ...(parts.authPolicy && { authPolicy: parts.authPolicy }),

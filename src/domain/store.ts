@@ -30,8 +30,11 @@ export class DeploymentStore {
   #bytes = 0;
   #version = 0;
 
-  /** `onChange` is told after every put, delete and clear (a state file's writer follows it). */
-  constructor(private readonly onChange: () => void = () => {}) {}
+  /**
+   * `onChange` is told after every put and delete, with the record's owner and project id, and
+   * after a clear, with none (a state file's writer follows it).
+   */
+  constructor(private readonly onChange: (userId?: string, projectId?: string) => void = () => {}) {}
 
   /** Bumped by every put, delete and clear: records read at one version are the same until it moves. */
   get version(): number {
@@ -57,7 +60,7 @@ export class DeploymentStore {
     this.#count(record.ownerId, storedBytes(record) - (previous === undefined ? 0 : storedBytes(previous)));
     mine.set(record.projectId, record);
     this.#version += 1;
-    this.onChange();
+    this.onChange(record.ownerId, record.projectId);
   }
 
   delete(userId: string, projectId: string): Deployment | undefined {
@@ -71,7 +74,7 @@ export class DeploymentStore {
       this.#bytesByUser.delete(userId);
     }
     this.#version += 1;
-    this.onChange();
+    this.onChange(userId, projectId);
     return record;
   }
 

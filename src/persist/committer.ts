@@ -6,11 +6,21 @@
  * Writes are group commits: the first change schedules one on the next turn of the event loop
  * (setImmediate), so a burst of requests read together costs one write; changes made while a
  * write is under way go into the next one, which starts as soon as it ends. At most one write
- * is in flight, and snapshots are whole, so a later write also covers anything an earlier
- * failed one held.
+ * is in flight, and the snapshot after a failed write covers what that one held (the state
+ * file's writer makes it whole).
  */
 
-export class StateCommitter {
+/** What waits for changes to be on disk sees of a committer. */
+export interface Durability {
+  /** How many changes were made. */
+  readonly generation: number;
+  /** How many of them are on disk. */
+  readonly durable: number;
+  afterDurable(generation: number, done: (saved: boolean) => void): void;
+  flush(): Promise<boolean>;
+}
+
+export class StateCommitter<Write> implements Durability {
   #generation = 0;
   #durable = 0;
   #writing = false;
@@ -19,10 +29,13 @@ export class StateCommitter {
   readonly #waiters: Array<{ readonly generation: number; readonly done: (saved: boolean) => void }> = [];
 
   constructor(
-    /** The whole state, as file text in chunks (taken synchronously, so it is one consistent moment). */
-    private readonly snapshot: () => readonly string[],
-    /** Puts the chunks' text on disk durably; rejects if it could not. */
-    private readonly save: (chunks: readonly string[]) => Promise<void>,
+    /**
+     * What to write for every change up to now (taken synchronously, so it is one consistent
+     * moment). After a failed write it must cover what that one held too.
+     */
+    private readonly snapshot: () => Write,
+    /** Puts it on disk durably; rejects if it could not. */
+    private readonly save: (write: Write) => Promise<void>,
     /** Told of each failed write; the state stays in memory and the next write tries again. */
     private readonly onError: (error: unknown) => void,
   ) {}

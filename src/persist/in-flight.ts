@@ -5,7 +5,7 @@
  */
 import type { RequestListener } from 'node:http';
 import { sendError } from '../http/json-answers.js';
-import type { StateCommitter } from './committer.js';
+import type { Durability } from './committer.js';
 import { ReplyQueue, type ReplyOutput, type ReplyQueueOwner } from './reply-queue.js';
 
 export class InFlight implements ReplyQueueOwner {
@@ -14,7 +14,7 @@ export class InFlight implements ReplyQueueOwner {
   #closing = false;
   #drained: (() => void) | undefined;
 
-  constructor(readonly committer: StateCommitter | undefined) {}
+  constructor(readonly committer: Durability | undefined) {}
 
   /** Shutting down: no new requests are taken. */
   get closing(): boolean {

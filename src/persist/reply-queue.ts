@@ -11,7 +11,7 @@
  * - It counts the bytes it holds, so the server's reply backlog limit (mock-server.ts) covers
  *   replies waiting for the disk as well as those waiting in the socket.
  */
-import type { StateCommitter } from './committer.js';
+import type { Durability } from './committer.js';
 
 /** Where replies finally go: the socket. */
 export interface ReplyOutput {
@@ -22,7 +22,7 @@ export interface ReplyOutput {
 /** What a queue reports to the server's bookkeeping (in-flight.ts). */
 export interface ReplyQueueOwner {
   /** The state file's writer, when there is one. */
-  readonly committer: StateCommitter | undefined;
+  readonly committer: Durability | undefined;
   /** Shutting down: requests that arrive now are not taken. */
   readonly closing: boolean;
   /** Something this queue owes or holds changed (a shutdown may be waiting for it). */

@@ -11,7 +11,7 @@ import { pushMembers } from './json-chunks.js';
 import { checkWithinLimits } from './validate.js';
 
 /**
- * The whole state as state-file text, in chunks whose concatenation is the file, taken at once
+ * The whole state as the state file's first line, in chunks whose concatenation is the file, taken at once
  * (one consistent moment). The file may be longer than the longest string V8 can make, so it
  * is never joined: no chunk grows with the number of deployments, users or history entries
  * (one holds a record's field, a pipeline, or a few KiB of history). Pipelines go in as the
@@ -34,13 +34,15 @@ export function snapshotChunks(core: DeployCore, savedAt: Date = new Date()): st
   chunks.push(',"deployments":[');
   core.deploy.exportRecords().forEach((record, i) => {
     if (i > 0) chunks.push(',');
-    pushDeployment(record, chunks);
+    chunks.push(...deploymentChunks(record));
   });
-  chunks.push(']}');
+  // The first line of the file: changes are appended after it (change-log.ts).
+  chunks.push(']}\n');
   return chunks;
 }
 
-function pushDeployment(d: Deployment, chunks: string[]): void {
+/** A deployment as the state file keeps it, JSON text in three chunks (the pipeline alone in the middle). */
+export function deploymentChunks(d: Deployment): [string, string, string] {
   const fields = JSON.stringify({
     ownerId: d.ownerId,
     projectId: d.projectId,
@@ -50,7 +52,7 @@ function pushDeployment(d: Deployment, chunks: string[]): void {
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
   });
-  chunks.push(`${fields.slice(0, -1)},"pipeline":`, d.pipelineJson, '}');
+  return [`${fields.slice(0, -1)},"pipeline":`, d.pipelineJson, '}'];
 }
 
 /**

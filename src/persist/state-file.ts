@@ -3,10 +3,13 @@
  * atomically, so that a crash or `kill -9` at any moment leaves either the previous complete
  * file or the new complete file, never a mix: the new text goes to a temporary file in the
  * same directory, is flushed to the disk, renamed over the old one, and the rename itself is
- * flushed by syncing the directory. The text comes in chunks and is written in batches, never
- * joined into one string: a state may be larger than the longest string V8 can make. Node only.
+ * flushed by syncing the directory. Between whole writes, changes are appended to it and
+ * flushed (change-log.ts says what they hold). The text comes in chunks and is written in
+ * batches, never joined into one string: a state may be larger than the longest string V8 can
+ * make. Node only.
  */
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:buffer';
+import { open, rename, rm, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MOVE_IT_AWAY, StateFileError } from './errors.js';
 
@@ -18,23 +21,156 @@ export function tempPathOf(path: string): string {
 /** The file holds API keys: only its owner may read it. */
 const FILE_MODE = 0o600;
 
-/** The file's text, or undefined when there is no file yet. Throws StateFileError (naming it `shown`) if it cannot be read. */
-export async function readStateFile(path: string, shown = path): Promise<string | undefined> {
+/** What a state file holds: its first line (the state as of its last whole write) and the changes appended since. */
+export interface StateFileContent {
+  /** The first line: one JSON document, the whole state when it was written. */
+  readonly base: string;
+  /** Whether a newline ends it, so that changes can be appended after it (a file of version 1 has none). */
+  readonly baseEnded: boolean;
+  /** The change lines after it, up to the last complete commit (change-log.ts), each without its newline. */
+  readonly changes: readonly string[];
+  /** Where the last complete commit ends: bytes past it are a write cut short, never acknowledged. */
+  readonly committedBytes: number;
+  /** The file's size as read. */
+  readonly totalBytes: number;
+  /** Whether there is more than the first line. */
+  readonly manyLines: boolean;
+}
+
+/**
+ * The file's content, or undefined when there is no file yet. Read line by line, so the file
+ * may be longer than one string; only one line must fit in one. `isCommit` tells the line that
+ * closes a commit: lines after the last one are left out. Throws StateFileError (naming it
+ * `shown`) if it cannot be read.
+ */
+export async function readStateFile(
+  path: string,
+  shown: string,
+  isCommit: (line: string) => boolean,
+): Promise<StateFileContent | undefined> {
+  let handle;
   try {
-    return await readFile(path, 'utf8');
+    handle = await open(path, 'r');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (error instanceof RangeError)
-      throw new StateFileError(
-        'STATE_FILE_UNREADABLE',
-        `Cannot read state file ${shown}: it is larger than one JavaScript string can hold (about 512 MiB of text), so it cannot be ` +
-          `loaded (it was saved with the storage limits raised that far). Keep it, and start with another --state-file or none; ` +
-          `keep --max-stored-bytes well below 512 MiB when a state file is to be loaded again`,
-      );
-    const why =
-      code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(error));
-    throw new StateFileError('STATE_FILE_UNREADABLE', `Cannot read state file ${shown} (${why}): ${MOVE_IT_AWAY}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw unreadable(error, shown);
+  }
+  try {
+    let base: string | undefined;
+    let baseEnded = false;
+    const changes: string[] = [];
+    let pending: string[] = [];
+    let committedBytes = 0;
+    let offset = 0;
+    let manyLines = false;
+    for await (const line of lines(handle)) {
+      offset += line.bytes;
+      if (base === undefined) {
+        base = line.text;
+        baseEnded = line.complete;
+        committedBytes = offset;
+        continue;
+      }
+      manyLines = true;
+      if (!line.complete) break; // cut short: it can only be the last
+      pending.push(line.text);
+      if (isCommit(line.text)) {
+        changes.push(...pending);
+        pending = [];
+        committedBytes = offset;
+      }
+    }
+    return { base: base ?? '', baseEnded, changes, committedBytes, totalBytes: offset, manyLines };
+  } catch (error) {
+    throw unreadable(error, shown);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Longest line read as one string: V8's longest string, counted in bytes (a byte is at most one UTF-16 unit). */
+const MAX_LINE_BYTES = constants.MAX_STRING_LENGTH;
+
+/** A line too long to be one string: the reader gives up on it at once, rather than gathering it all. */
+class LineTooLong extends Error {}
+
+/** The file's lines in order, each with its byte length (newline included) and whether it ended with a newline. */
+async function* lines(handle: FileHandle): AsyncGenerator<{ text: string; bytes: number; complete: boolean }> {
+  let parts: Buffer[] = [];
+  let length = 0;
+  const take = (last: Buffer, complete: boolean) => {
+    parts.push(last);
+    const whole = parts.length === 1 ? parts[0]! : Buffer.concat(parts, length + last.length);
+    parts = [];
+    length = 0;
+    return { text: whole.toString('utf8', 0, whole.length - (complete ? 1 : 0)), bytes: whole.length, complete };
+  };
+  for await (const chunk of handle.createReadStream({ autoClose: false, highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let end = chunk.indexOf(10, start); end >= 0; end = chunk.indexOf(10, start)) {
+      if (length + end - start > MAX_LINE_BYTES) throw new LineTooLong();
+      yield take(chunk.subarray(start, end + 1), true);
+      start = end + 1;
+    }
+    if (start < chunk.length) {
+      length += chunk.length - start;
+      if (length > MAX_LINE_BYTES) throw new LineTooLong();
+      parts.push(chunk.subarray(start));
+    }
+  }
+  if (length > 0) {
+    const last = parts.pop()!;
+    length -= last.length;
+    yield take(last, false);
+  }
+}
+
+function unreadable(error: unknown, shown: string): StateFileError {
+  if (error instanceof StateFileError) return error;
+  if (error instanceof LineTooLong || error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG')
+    return new StateFileError(
+      'STATE_FILE_UNREADABLE',
+      `Cannot read state file ${shown}: it is larger than one JavaScript string can hold (about 512 MiB of text), so it cannot be ` +
+        `loaded (it was saved with the storage limits raised that far). Keep it, and start with another --state-file or none; ` +
+        `keep --max-stored-bytes well below 512 MiB when a state file is to be loaded again`,
+    );
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(error));
+  return new StateFileError('STATE_FILE_UNREADABLE', `Cannot read state file ${shown} (${why}): ${MOVE_IT_AWAY}`);
+}
+
+/**
+ * Cuts off what follows the last complete commit (a write that a crash cut short), so that
+ * appended commits follow a complete line.
+ */
+export async function cutToCommitted(path: string, content: StateFileContent): Promise<void> {
+  if (content.totalBytes > content.committedBytes) await truncate(path, content.committedBytes);
+}
+
+/**
+ * Appends the concatenation of `chunks` to the file and flushes it to the disk before it
+ * resolves. A crash in between leaves a prefix of it at the end of the file: the reader drops
+ * what follows the last complete commit.
+ */
+export async function appendStateFile(path: string, chunks: readonly string[]): Promise<void> {
+  const file = await open(path, 'a');
+  try {
+    await writeFile(file, writeBatches(chunks), 'utf8');
+    await file.datasync();
+  } finally {
+    await file.close();
+  }
+}
+
+/** Which file is at `path` now and how long it is: another server's write changes one or the other. */
+export async function fingerprintOf(path: string): Promise<string> {
+  try {
+    const info = await stat(path, { bigint: true });
+    return `${info.dev}:${info.ino}:${info.size}`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
+    throw error;
   }
 }
 

@@ -14,10 +14,61 @@ import type { Limits } from '../limits.js';
 import type { EntryState, SchedulerState } from '../scheduler/saved-state.js';
 import type { Counters, RunBehavior, RunOutcome, TickReason } from '../scheduler/types.js';
 import { MOVE_IT_AWAY, StateFileError } from './errors.js';
-import { STATE_FORMAT, STATE_VERSION, type LoadedState } from './format.js';
+import { BadChange, replayChanges } from './change-log.js';
+import { READABLE_VERSIONS, STATE_FORMAT, STATE_VERSION, type LoadedState } from './format.js';
 
-/** Parses and validates a state file's text; throws StateFileError saying what is wrong. */
+/**
+ * Parses and validates a state file's text; throws StateFileError saying what is wrong. The
+ * text is one JSON document (a file of version 1, or one laid out by hand over many lines), or
+ * a first line with changes after it.
+ */
 export function parseStateText(text: string, path: string): LoadedState {
+  if (isJson(text)) return parseStateLines(text, [], path);
+  const [base, ...changes] = text.split('\n');
+  if (changes.at(-1) === '') changes.pop();
+  return parseStateLines(base!, changes, path);
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Parses a state file's first line, replays the change lines after it (change-log.ts), and
+ * validates the result; throws StateFileError saying what is wrong.
+ */
+export function parseStateLines(base: string, changes: readonly string[], path: string): LoadedState {
+  const data = parseStateDocument(base, path);
+  let replayed = data;
+  if (changes.length > 0) {
+    if (data['version'] !== STATE_VERSION)
+      throw new StateFileError(
+        'STATE_FILE_INVALID',
+        `State file ${path} is damaged at line 2: a file of version ${JSON.stringify(data['version'])} has one line; ${MOVE_IT_AWAY}`,
+      );
+    try {
+      replayed = replayChanges(data, changes, 2);
+    } catch (error) {
+      if (!(error instanceof BadChange)) throw error;
+      throw new StateFileError('STATE_FILE_INVALID', `State file ${path} is damaged at ${error.message}; ${MOVE_IT_AWAY}`);
+    }
+  }
+  try {
+    return loadedState(replayed);
+  } catch (error) {
+    if (!(error instanceof Invalid)) throw error;
+    const where = changes.length > 0 ? ` (with the changes after its first line replayed)` : '';
+    throw new StateFileError('STATE_FILE_INVALID', `State file ${path} is damaged at ${error.message}${where}; ${MOVE_IT_AWAY}`);
+  }
+}
+
+/** A state file's first line as a JSON object of a format and version this kit reads; throws StateFileError if it is not. */
+export function parseStateDocument(text: string, path: string): Record<string, unknown> {
   if (text.trim() === '')
     throw new StateFileError('STATE_FILE_NOT_JSON', `State file ${path} is empty, so it is not a state file: ${MOVE_IT_AWAY}`);
   if (text.startsWith('\uFEFF')) {
@@ -42,19 +93,14 @@ export function parseStateText(text: string, path: string): LoadedState {
       `${path} is not a rocketride-deploy-kit state file (it has no "format": "${STATE_FORMAT}"): ${MOVE_IT_AWAY}`,
     );
   }
-  if (data['version'] !== STATE_VERSION) {
+  if (!READABLE_VERSIONS.includes(data['version'] as number)) {
     throw new StateFileError(
       'STATE_FILE_VERSION',
-      `State file ${path} has version ${JSON.stringify(data['version'])}, and this rocketride-deploy-kit reads version ${STATE_VERSION} only: ` +
+      `State file ${path} has version ${JSON.stringify(data['version'])}, and this rocketride-deploy-kit reads versions ${READABLE_VERSIONS.join(' and ')} only: ` +
         `use the version that wrote it, or ${MOVE_IT_AWAY}`,
     );
   }
-  try {
-    return loadedState(data);
-  } catch (error) {
-    if (!(error instanceof Invalid)) throw error;
-    throw new StateFileError('STATE_FILE_INVALID', `State file ${path} is damaged at ${error.message}; ${MOVE_IT_AWAY}`);
-  }
+  return data;
 }
 
 /** The limits on what is stored, which a loaded state must fit like any `add` or `update`. */

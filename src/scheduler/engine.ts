@@ -39,6 +39,21 @@ export interface CredentialCheck {
   isKeyValid(key: string): boolean;
 }
 
+/**
+ * Told of each change to what a state file keeps of the scheduling, as it is made, so that a
+ * state file's writer writes only what changed (persist/changes.ts).
+ */
+export interface SchedulingChanges {
+  /** A deployment's entry was made or changed: its ticks, runs, counters or planned tick. */
+  entryChanged(entry: Entry): void;
+  /** A removed deployment's entry joined the retired ones (kept for its history). */
+  entryRetired(entry: Entry): void;
+  /** A retired entry was let go. */
+  entryForgotten(entry: Entry): void;
+  /** Every entry was replaced or forgotten (a reset, a restore). */
+  everythingChanged(): void;
+}
+
 /** What one clock move did. */
 export interface AdvanceReport {
   readonly from: number;
@@ -85,6 +100,8 @@ export class SchedulerEngine implements DeploymentListener {
   deployService: DeployService | undefined;
   /** Told of every run's start and end, when someone listens (the assembly sets it). */
   events: EventSink | undefined;
+  /** Told of every change a state file keeps, when there is one (the assembly sets it). */
+  changes: SchedulingChanges | undefined;
   readonly #runPolicy: RunPolicy;
   readonly #nextTickFor: NextTickFinder;
 
@@ -116,6 +133,7 @@ export class SchedulerEngine implements DeploymentListener {
     const entry = new Entry(++this.serial, record);
     this.entries.set(keyOf(record.ownerId, record.projectId), entry);
     this.entriesVersion += 1;
+    this.changes?.entryChanged(entry);
     this.#reschedule(entry, record);
   }
 
@@ -123,6 +141,7 @@ export class SchedulerEngine implements DeploymentListener {
     const entry = this.entries.get(keyOf(next.ownerId, next.projectId));
     if (!entry) return;
     entry.record = next;
+    this.changes?.entryChanged(entry);
     // A new schedule counts from now, without backfill (RUN-6); errored never ticks again (RUN-5).
     if (previous.schedule.source !== next.schedule.source || next.state === 'errored') this.#reschedule(entry, next);
   }
@@ -136,10 +155,16 @@ export class SchedulerEngine implements DeploymentListener {
     this.tickQueue.remove(entry);
     entry.removedAt = this.clock.now();
     if (entry.current && this.#runPolicy.cancelRunOnRemove) this.finishRun(entry, entry.removedAt, 'cancelled'); // RUN-7
+    this.changes?.entryChanged(entry);
     // Kept queryable for a while if it has a history to show.
     if (entry.ticks || entry.runs) {
       this.retired.push(entry);
-      if (this.retired.length > RETIRED_LIMIT) this.forget(this.retired.shift()!);
+      this.changes?.entryRetired(entry);
+      if (this.retired.length > RETIRED_LIMIT) {
+        const oldest = this.retired.shift()!;
+        this.forget(oldest);
+        this.changes?.entryForgotten(oldest);
+      }
     }
     this.onQueueChange();
   }
@@ -203,6 +228,7 @@ export class SchedulerEngine implements DeploymentListener {
         const { at, items } = this.tickQueue.take()!;
         this.clock.moveTo(at);
         for (const entry of items) {
+          this.changes?.entryChanged(entry); // its planned tick was taken, whatever it decides
           const reason = this.#tick(entry, at);
           if (reason) ticks[reason] += 1;
         }
@@ -268,6 +294,7 @@ export class SchedulerEngine implements DeploymentListener {
   startRun(entry: Entry, scheduledFor: number, at: number, trigger: Run['trigger']): number {
     const run = ++this.runSeq;
     entry.current = run;
+    this.changes?.entryChanged(entry);
     const runs = (entry.runs ??= new RunLog(this.history));
     runs.start(run, trigger, scheduledFor, at);
     this.runTimeline.append(entry, runs.newestSeq, at, run);
@@ -289,6 +316,7 @@ export class SchedulerEngine implements DeploymentListener {
       this.events.emit('run-ended', { runId: runId(number), userId, projectId, outcome, durationMs: at - startedAt });
     }
     entry.runs!.endNewest(at, outcome);
+    this.changes?.entryChanged(entry);
     entry.counters[outcome] += 1;
     entry.current = 0;
     this.runEnds.remove(entry.end);
@@ -315,6 +343,7 @@ export class SchedulerEngine implements DeploymentListener {
       if (entry.tickAt === undefined || (which === 'due' && entry.tickAt > now)) continue;
       this.tickQueue.remove(entry);
       this.queueNextTick(entry, now);
+      this.changes?.entryChanged(entry);
       moved += 1;
     }
     if (moved > 0) this.onQueueChange();
@@ -334,6 +363,7 @@ export class SchedulerEngine implements DeploymentListener {
     this.behaviors.reset();
     this.serial = 0;
     this.runSeq = 0;
+    this.changes?.everythingChanged();
     this.onQueueChange();
   }
 

@@ -8,8 +8,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildDeployCore, type CoreOptions, type DeployCore } from '../../src/core-build.js';
-import type { Caller } from '../../src/domain/deploy-service.js';
+import { buildDeployCore, type DeployCore } from '../../src/core-build.js';
 import type { Deployment } from '../../src/domain/deployment.js';
 import { STATE_FORMAT, STATE_VERSION } from '../../src/persist/format.js';
 import { pushMembers } from '../../src/persist/json-chunks.js';
@@ -17,6 +16,7 @@ import { restoreState, snapshotChunks } from '../../src/persist/snapshot.js';
 import { tempPathOf, writeBatches, writeStateFile } from '../../src/persist/state-file.js';
 import { parseStateText } from '../../src/persist/validate.js';
 import { VERSION } from '../../src/version.js';
+import { apply, callerOf, op, OPTIONS } from './core-ops.js';
 import { Workspace } from './helpers.js';
 import { readAll } from '../../src/control/paging.js';
 
@@ -24,7 +24,6 @@ const ws = new Workspace();
 afterEach(() => ws.cleanUp());
 
 const SAVED_AT = new Date('2026-11-26T12:00:00Z');
-const OPTIONS: CoreOptions = { clock: { mode: 'fake', startAt: '2026-11-26T10:07:00Z' }, limits: { maxDeploymentsPerUser: 5_000 } };
 
 /** The file as it was written before it came in chunks (one JSON.stringify for all but the deployments): the reference. */
 function singleStringText(core: DeployCore, savedAt: Date): string {
@@ -50,107 +49,11 @@ function singleStringText(core: DeployCore, savedAt: Date): string {
     });
     return `${fields.slice(0, -1)},"pipeline":${d.pipelineJson}}`;
   };
-  return `${head.slice(0, -1)},"deployments":[${core.deploy.exportRecords().map(record).join(',')}]}`;
-}
-
-function callerOf(core: DeployCore, key: string): Caller {
-  const auth = core.users.authenticate(key);
-  if (typeof auth === 'string') throw new Error(`key ${key}: ${auth}`);
-  return { userId: auth.user.userId, permissions: auth.permissions, credential: auth.key };
+  // The first line of the file: one document, then a newline.
+  return `${head.slice(0, -1)},"deployments":[${core.deploy.exportRecords().map(record).join(',')}]}\n`;
 }
 
 const longest = (chunks: readonly string[]) => chunks.reduce((max, chunk) => Math.max(max, chunk.length), 0);
-
-const KEYS = ['MYAPIKEY', 'ALICEKEY', 'MONITORKEY'] as const;
-const USER_OF: Record<string, string> = { MYAPIKEY: 'local', ALICEKEY: 'alice', MONITORKEY: 'monty' };
-const key = fc.constantFrom(...KEYS, 'MYAPIKEY', 'MYAPIKEY'); // mostly one user: its changes meet
-const project = fc.constantFrom('p0', 'p1', 'ü/../x', 'q"\\\u2028😀');
-const schedule = fc.constantFrom('manual', '* * * * *', '*/7 * * * *', '@hourly');
-/** Pipelines as a client may send them (escapes, unicode, nesting); the server stores their text. */
-const pipelineExtra = fc.dictionary(fc.string({ unit: 'binary', maxLength: 6 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 });
-
-type Op =
-  | { kind: 'add'; key: string; project: string; schedule: string; extra: Record<string, unknown> }
-  | { kind: 'remove' | 'pause' | 'resume' | 'trigger'; key: string; project: string }
-  | { kind: 'revoke' | 'restore'; key: string }
-  | { kind: 'add-user'; id: string; key: string }
-  | { kind: 'advance'; ms: number }
-  | { kind: 'behavior'; key: string | null; duration: number; hold: boolean };
-
-const op: fc.Arbitrary<Op> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('add' as const), key, project, schedule, extra: pipelineExtra }), weight: 4 },
-  {
-    arbitrary: fc.record({
-      kind: fc.constantFrom('remove' as const, 'pause' as const, 'resume' as const, 'trigger' as const),
-      key,
-      project,
-    }),
-    weight: 3,
-  },
-  { arbitrary: fc.record({ kind: fc.constantFrom('revoke' as const, 'restore' as const), key }), weight: 1 },
-  {
-    arbitrary: fc.record({
-      kind: fc.constant('add-user' as const),
-      id: fc.string({ minLength: 1, maxLength: 8 }),
-      key: fc.string({ minLength: 4, maxLength: 12 }),
-    }),
-    weight: 1,
-  },
-  { arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 3 * 3_600_000 }) }), weight: 3 },
-  {
-    arbitrary: fc.record({
-      kind: fc.constant('behavior' as const),
-      key: fc.option(key, { nil: null }),
-      duration: fc.nat(600_000),
-      hold: fc.boolean(),
-    }),
-    weight: 1,
-  },
-);
-
-/** Applies one operation; refusals (unknown deployment, a key taken...) are part of the game. */
-function apply(core: DeployCore, o: Op): void {
-  try {
-    switch (o.kind) {
-      case 'add':
-        core.deploy.add(callerOf(core, o.key), { pipeline: { ...o.extra, project_id: o.project }, schedule: o.schedule });
-        return;
-      case 'remove':
-        core.deploy.remove(callerOf(core, o.key), o.project);
-        return;
-      case 'pause':
-      case 'resume':
-      case 'trigger':
-        core.control[o.kind](USER_OF[o.key]!, o.project);
-        return;
-      case 'revoke':
-        core.control.revokeKey(o.key);
-        return;
-      case 'restore':
-        core.control.restoreKey(o.key);
-        return;
-      case 'add-user':
-        core.control.addUser({
-          userId: o.id,
-          keys: [o.key],
-          defaultTeam: 't',
-          organizations: [{ id: 'o', name: 'O', permissions: [], teams: [{ id: 't', name: 'T', permissions: ['task.control'] }] }],
-        });
-        return;
-      case 'advance':
-        core.control.advance(o.ms);
-        return;
-      case 'behavior': {
-        const behavior = { duration: o.duration, hold: o.hold };
-        if (o.key === null) core.control.setRunBehavior(behavior);
-        else core.control.setRunBehavior(behavior, { userId: USER_OF[o.key]!, projectId: 'p0' });
-        return;
-      }
-    }
-  } catch {
-    // refused: nothing changed
-  }
-}
 
 /** A core with `deployments` per-minute deployments, `users` run-time users (their keys revoked), after `minutes` of ticks. */
 function bigCore(deployments: number, minutes: number, users = 0): DeployCore {

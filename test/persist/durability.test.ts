@@ -10,10 +10,10 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildDeployCore } from '../../src/core-build.js';
 import { DapSession } from '../../src/dap/session.js';
-import { StateCommitter } from '../../src/persist/committer.js';
+import { StateCommitter, type Durability } from '../../src/persist/committer.js';
 import { NOT_SAVED_MESSAGE, ReplyQueue, type ReplyQueueOwner } from '../../src/persist/reply-queue.js';
 import { RawClient, type DapResponse } from '../helpers/raw-client.js';
-import { Workspace } from './helpers.js';
+import { stateIn, Workspace } from './helpers.js';
 
 const ws = new Workspace();
 afterEach(() => ws.cleanUp());
@@ -81,7 +81,7 @@ describe('ReplyQueue: order and holds', () => {
     const queue = new ReplyQueue({ send: (t) => wire.push(t), close: (c) => wire.push(`close ${c}`) }, owner);
     return { queue, wire };
   }
-  function owner(committer: StateCommitter): ReplyQueueOwner {
+  function owner(committer: Durability): ReplyQueueOwner {
     return { committer, closing: false, progressed() {} };
   }
   const reply = (seq: number, command: string) =>
@@ -252,7 +252,7 @@ describe('a server on a state file', () => {
 
     await mkdir(join(dir, 'gone'));
     expect((await client.request('rrext_deploy_add', { pipeline: { project_id: 'saved' } })).success).toBe(true);
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { deployments: Array<{ projectId: string }>; users: { revokedKeys: string[] } };
+    const saved = (await stateIn(file)) as { deployments: Array<{ projectId: string }>; users: { revokedKeys: string[] } };
     expect(saved.deployments.map((d) => d.projectId).sort()).toEqual(['kept-in-memory', 'saved']);
     expect(saved.users.revokedKeys).toEqual(['ALICEKEY']);
   });
@@ -263,7 +263,7 @@ describe('a server on a state file', () => {
     const base = `http://127.0.0.1:${server.port}/control`;
     const revoke = await fetch(`${base}/keys/revoke`, { method: 'POST', body: JSON.stringify({ key: 'ALICEKEY' }) });
     // The answer has left, so the file holds the revocation.
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { users: { revokedKeys: string[] } };
+    const saved = (await stateIn(file)) as { users: { revokedKeys: string[] } };
     expect(revoke.status).toBe(200);
     expect(saved.users.revokedKeys).toEqual(['ALICEKEY']);
     expect((await fetch(`${base}/keys/revoke`, { method: 'POST', body: JSON.stringify({ key: 'NOSUCHKEY' }) })).status).toBe(404);

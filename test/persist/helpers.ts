@@ -4,9 +4,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMockServer, type MockServer, type MockServerOptions } from '../../src/index.js';
+import { readStateDocument } from '../../src/persist/persistence.js';
 import { spawnCli, type CliRun } from '../helpers/cli.js';
 
 export const START = '2026-11-26T10:07:10Z';
+
+/** The state a state file holds (its first line with the changes after it replayed), as one document. */
+export async function stateIn(file: string): Promise<any> {
+  const state = await readStateDocument(file);
+  if (state === undefined) throw new Error(`no state file at ${file}`);
+  return state;
+}
 
 /** Made by one test file; `cleanUp` removes what it made. */
 export class Workspace {

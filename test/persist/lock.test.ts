@@ -14,7 +14,7 @@ import { createMockServer, StateFileError, type MockServer } from '../../src/ind
 import { lockPathOf } from '../../src/persist/lock.js';
 import { tempPathOf } from '../../src/persist/state-file.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { START, Workspace } from './helpers.js';
+import { START, stateIn, Workspace } from './helpers.js';
 import { readAll } from '../../src/control/paging.js';
 
 const ws = new Workspace();
@@ -29,8 +29,8 @@ async function add(server: MockServer, projectId: string) {
   return reply;
 }
 
-const savedIds = (file: string) =>
-  (JSON.parse(readFileSync(file, 'utf8')) as { deployments: Array<{ projectId: string }> }).deployments.map((d) => d.projectId).sort();
+const savedIds = async (file: string) =>
+  ((await stateIn(file)) as { deployments: Array<{ projectId: string }> }).deployments.map((d) => d.projectId).sort();
 
 const lockHolder = (file: string) => JSON.parse(readFileSync(lockPathOf(file), 'utf8')) as { pid: number; host: string };
 
@@ -66,7 +66,7 @@ describe('one server per state file', () => {
     expect(lockHolder(file).pid).toBe(process.pid);
 
     expect((await add(first, 'after')).success).toBe(true);
-    expect(savedIds(file)).toEqual(['after', 'before']);
+    expect(await savedIds(file)).toEqual(['after', 'before']);
   });
 
   it('removes the lock when its server closes, and a new server then starts on the file', async () => {
@@ -117,7 +117,7 @@ describe('one server per state file', () => {
     expect(lockHolder(file).pid).toBe(process.pid);
     expect(existsSync(tempPathOf(file))).toBe(false);
     expect((await add(server, 'saved')).success).toBe(true);
-    expect(savedIds(file)).toEqual(['saved']);
+    expect(await savedIds(file)).toEqual(['saved']);
     await server.close();
     expect(existsSync(lockPathOf(file))).toBe(false);
   });

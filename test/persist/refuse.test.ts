@@ -13,7 +13,7 @@ import { createMockServer, StateFileError } from '../../src/index.js';
 import { lockPathOf } from '../../src/persist/lock.js';
 import { tempPathOf } from '../../src/persist/state-file.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { Workspace } from './helpers.js';
+import { stateIn, Workspace } from './helpers.js';
 
 const ws = new Workspace();
 afterAll(() => ws.cleanUp());
@@ -27,7 +27,8 @@ beforeAll(async () => {
   await client.request('rrext_deploy_add', { pipeline: { project_id: 'p' }, schedule: '@hourly' });
   client.close();
   await server.close();
-  valid = await readFile(file, 'utf8');
+  // One document (what a whole write leaves), for the cases to edit.
+  valid = `${JSON.stringify(await stateIn(file))}\n`;
 });
 
 const edited = (edit: (state: any) => void) => {
@@ -56,8 +57,8 @@ const CASES: Array<{ name: string; content: () => string | Buffer; says: RegExp;
   },
   {
     name: 'a future version',
-    content: () => edited((s) => (s.version = 2)),
-    says: /has version 2, and this rocketride-deploy-kit reads version 1 only: use the version that wrote it/,
+    content: () => edited((s) => (s.version = 3)),
+    says: /has version 3, and this rocketride-deploy-kit reads versions 1 and 2 only: use the version that wrote it/,
   },
   {
     name: 'an invalid deployment',

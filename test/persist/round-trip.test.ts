@@ -5,7 +5,7 @@
  * and the control API's view of deployments, runs, ticks and the clock are compared.
  * Plus the rules for a real clock that moved on while no server ran.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import { DeploymentStore } from '../../src/domain/store.js';
 import type { MockServer } from '../../src/index.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { START, Workspace } from './helpers.js';
+import { START, stateIn, Workspace } from './helpers.js';
 import { readAll } from '../../src/control/paging.js';
 
 const ws = new Workspace();
@@ -270,7 +270,7 @@ describe('a real clock that moved on while no server ran', () => {
     await first.close();
 
     // As if the server had been down for three hours: its saved clock runs three hours ahead.
-    const saved = JSON.parse(await readFile(file, 'utf8'));
+    const saved = await stateIn(file);
     saved.clock.offsetMs += 3 * HOUR;
     await writeFile(file, JSON.stringify(saved));
 

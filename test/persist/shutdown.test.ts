@@ -3,7 +3,6 @@
  * the requests already received (delayed by a fault, or held for the disk), write the state,
  * close every connection with 1001, and exit 0.
  */
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InFlight } from '../../src/persist/in-flight.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { Workspace } from './helpers.js';
+import { stateIn, Workspace } from './helpers.js';
 
 const ws = new Workspace();
 afterEach(() => ws.cleanUp());
@@ -28,8 +27,8 @@ function tryConnect(url: string): Promise<string> {
   });
 }
 
-const projects = (file: string) =>
-  (JSON.parse(readFileSync(file, 'utf8')) as { deployments: Array<{ projectId: string }> }).deployments.map((d) => d.projectId).sort();
+const projects = async (file: string) =>
+  ((await stateIn(file)) as { deployments: Array<{ projectId: string }> }).deployments.map((d) => d.projectId).sort();
 
 describe.each(['SIGTERM', 'SIGINT'] as const)('serve --state-file on %s', (signal) => {
   it('answers the request it holds, saves it, closes with 1001, refuses newcomers and exits 0', async () => {
@@ -60,7 +59,7 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('serve --state-file on %s', (signa
     expect(await busy.closed).toEqual({ code: 1001, reason: 'Server shutting down' });
     expect(await idle.closed).toEqual({ code: 1001, reason: 'Server shutting down' });
     expect(await server.run.exited).toBe(0);
-    expect(projects(file)).toEqual(['before', 'in-flight']);
+    expect(await projects(file)).toEqual(['before', 'in-flight']);
   });
 });
 
@@ -91,7 +90,7 @@ describe('server.close()', () => {
       [3, true],
     ]);
     expect(await client.closed).toEqual({ code: 1001, reason: 'Server shutting down' });
-    expect(projects(file)).toEqual(['last']);
+    expect(await projects(file)).toEqual(['last']);
     expect(log).toEqual([]); // it did not have to give up waiting (that logs a line)
   });
 

@@ -33,7 +33,7 @@ export function createMutantCore(names: readonly string[], options: CoreOptions 
   const { clock, users, settings, signals } = base;
   const credentials = deviations.wrapCredentials?.(users) ?? users;
   const scheduler = new Scheduler(clock, credentials, { ...settings.scheduler, ...deviations.scheduler }, signals.queueChanged);
-  const store = new DeploymentStore(signals.stateChanged);
+  const store = new DeploymentStore(signals.recordChanged);
   const listener = deviations.wrapListener?.(scheduler) ?? scheduler;
   const deploy = new DeployService(store, clock, listener, deviations.wrapParser?.(parseSchedule) ?? parseSchedule, settings.limits);
   deviations.patch?.({ deploy, store, scheduler, clock });
