@@ -1,40 +1,46 @@
 /**
- * Counts the state-file writes a server makes, from outside its process. Every write ends by
- * renaming a fresh temporary file over the state file (src/persist/state-file.ts), so each
- * one is exactly one 'rename' event naming the state file in its directory: the watcher
- * counts those. No tracing, and no cost inside the measured server.
+ * Counts the state-file writes a server makes, from outside its process. A whole write ends by
+ * renaming a fresh temporary file over the state file (src/persist/state-file.ts): one
+ * 'rename' event naming the state file in its directory. An append of a commit is one 'change'
+ * event naming it (a commit over 1 MiB is written in batches: one event each). The watcher
+ * counts both, apart. No tracing, and no cost inside the measured server.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { writeStateFile } from '../src/persist/state-file.js';
+import { appendStateFile, writeStateFile } from '../src/persist/state-file.js';
 
 /** Events for writes already made arrive within a turn or two of the loop; this is ample. */
 const QUIET_MS = 100;
 const CALIBRATION_WRITES = 5;
 
+/** Writes seen: whole ones and appended commits. */
+export interface WriteCount {
+  readonly whole: number;
+  readonly appended: number;
+}
+
 export class WriteCounter {
-  #count = 0;
+  #whole = 0;
+  #appended = 0;
   readonly #watcher: FSWatcher;
 
   constructor(path: string) {
     const name = basename(path);
     this.#watcher = watch(dirname(path), (event, filename) => {
-      if (event === 'rename' && filename === name) this.#count += 1;
+      if (filename !== name) return;
+      if (event === 'rename') this.#whole += 1;
+      else this.#appended += 1;
     });
   }
 
-  get count(): number {
-    return this.#count;
-  }
-
-  /** Resolves with the count once no event has come for a while (the last write's may still be queued). */
-  async settled(): Promise<number> {
+  /** Resolves with the counts once no event has come for a while (the last write's may still be queued). */
+  async settled(): Promise<WriteCount> {
     for (;;) {
-      const before = this.#count;
+      const before = this.#whole + this.#appended;
       await delay(QUIET_MS);
-      if (this.#count === before) return before;
+      if (this.#whole + this.#appended === before) return { whole: this.#whole, appended: this.#appended };
     }
   }
 
@@ -51,11 +57,15 @@ export async function calibrateWriteCounter(dir: string): Promise<void> {
   const path = join(dir, 'calibration.json');
   const counter = new WriteCounter(path);
   try {
-    for (let i = 0; i < CALIBRATION_WRITES; i++) await writeStateFile(path, [`{"write":${i}}`]);
+    for (let i = 0; i < CALIBRATION_WRITES; i++) {
+      await writeStateFile(path, [`{"write":${i}}\n`]);
+      await appendStateFile(path, [`{"append":${i}}\n`]);
+    }
     const seen = await counter.settled();
-    if (seen !== CALIBRATION_WRITES) {
+    if (seen.whole !== CALIBRATION_WRITES || seen.appended !== CALIBRATION_WRITES) {
       throw new Error(
-        `the state-file write counter saw ${seen} of ${CALIBRATION_WRITES} writes in ${dir}; writes per burst would be wrong`,
+        `the state-file write counter saw ${seen.whole} whole writes and ${seen.appended} appends of ${CALIBRATION_WRITES} each in ${dir}; ` +
+          `writes per burst would be wrong`,
       );
     }
   } finally {

@@ -3,11 +3,12 @@
  * without a state file and to one with it (`serve --state-file`, where an add's reply leaves
  * only once the add is on disk), side by side in alternating rounds, each burst on a fresh
  * server in its own process, warmed up first. Cells: 1 and several connections, on an empty
- * server and on one already holding many deployments (every write rewrites the whole file, so
- * that is where a write costs most); plus a few adds sent one at a time, each then its own
- * write, which is what one write costs a client that waits. Figures: adds/s for each side and
- * their ratio, writes per burst (counted by watching the file, persist-writes.ts) and the
- * file's size after the burst.
+ * server and on one already holding many deployments (a write appends what changed, so the
+ * stored ones should cost little; now and then the whole state is rewritten); plus a few adds
+ * sent one at a time, each then its own write, which is what one write costs a client that
+ * waits, and how that grows with what is stored (goal: at most 2x). Figures: adds/s for each
+ * side and their ratio, writes per burst (counted by watching the file, persist-writes.ts) and
+ * the file's size after the burst.
  */
 import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { startChildServer } from './child-server.js';
 import type { BenchConfig } from './config.js';
 import { pipelineOf, runBurst, type BurstOptions, type BurstResult } from './persist-burst.js';
-import { calibrateWriteCounter, WriteCounter } from './persist-writes.js';
+import { calibrateWriteCounter, WriteCounter, type WriteCount } from './persist-writes.js';
 import { median } from './stats.js';
 import { writeBenchUsers } from './users-file.js';
 
@@ -40,15 +41,16 @@ export interface PersistCell {
   readonly stored: number;
   readonly withoutFile: PersistSide;
   readonly withFile: PersistSide & {
-    /** Each round's count of state-file writes during the burst. */
-    readonly writes: readonly number[];
+    /** Each round's count of state-file writes during the burst: whole ones and appended commits. */
+    readonly writes: readonly WriteCount[];
     /** The state file after the burst (the last round's). */
     readonly fileBytes: number;
   };
   /** Adds/s with the file divided by adds/s without: 1 is free, 0.1 is ten times slower. */
   readonly ratio: number;
-  /** Mean over the rounds. */
+  /** Mean over the rounds: all writes, and the whole ones among them. */
   readonly writesPerBurst: number;
+  readonly wholeWritesPerBurst: number;
   /** Median burst divided by adds, each side: for one-at-a-time adds, what a client waits per add. */
   readonly msPerAddWithout: number;
   readonly msPerAddWith: number;
@@ -90,7 +92,7 @@ export async function measurePersist(config: BenchConfig): Promise<PersistResult
       if (stored > 0) seeds.set(stored, await makeSeed(dir, stored, config, failures));
     }
 
-    const runs = new Map<Cell, { without: number[]; with: number[]; writes: number[]; fileBytes: number }>();
+    const runs = new Map<Cell, CellRuns>();
     for (const cell of cells) runs.set(cell, { without: [], with: [], writes: [], fileBytes: 0 });
     for (let round = 0; round < config.persistRounds; round++) {
       for (const cell of cells) {
@@ -139,7 +141,14 @@ class Failures {
   }
 }
 
-function cellOf(cell: Cell, run: { without: number[]; with: number[]; writes: number[]; fileBytes: number }): PersistCell {
+interface CellRuns {
+  readonly without: number[];
+  readonly with: number[];
+  readonly writes: WriteCount[];
+  fileBytes: number;
+}
+
+function cellOf(cell: Cell, run: CellRuns): PersistCell {
   const side = (burstMs: number[]): PersistSide => {
     const medianBurstMs = median(burstMs);
     return { addsPerSec: cell.adds / (medianBurstMs / 1000), medianBurstMs, burstMs };
@@ -151,7 +160,8 @@ function cellOf(cell: Cell, run: { without: number[]; with: number[]; writes: nu
     withoutFile,
     withFile,
     ratio: withFile.addsPerSec / withoutFile.addsPerSec,
-    writesPerBurst: sum(run.writes) / run.writes.length,
+    writesPerBurst: sum(run.writes.map((w) => w.whole + w.appended)) / run.writes.length,
+    wholeWritesPerBurst: sum(run.writes.map((w) => w.whole)) / run.writes.length,
     msPerAddWithout: withoutFile.medianBurstMs / cell.adds,
     msPerAddWith: withFile.medianBurstMs / cell.adds,
   };
@@ -181,7 +191,7 @@ async function burstWithFile(
   cell: Cell,
   config: BenchConfig,
   failures: Failures,
-): Promise<BurstResult & { writes: number; fileBytes: number }> {
+): Promise<BurstResult & { writes: WriteCount; fileBytes: number }> {
   if (seed !== undefined) await copyFile(seed, file);
   const server = await startChildServer('mock', serverArgs(file), ROOT);
   let counter: WriteCounter | undefined;
@@ -270,6 +280,8 @@ export function persistLines(result: PersistResult): string[] {
     return `ratio ${cell.ratio.toPrecision(2)}, ${times < 10 ? times.toFixed(1) : int(times)}x slower`;
   };
   const file = (cell: PersistCell) => `file ${mb(cell.withFile.fileBytes)} MB`;
+  const writes = (cell: PersistCell) =>
+    `${cell.writesPerBurst.toFixed(1)} writes per burst (${cell.wholeWritesPerBurst.toFixed(1)} of them whole, the rest appended)`;
   return [
     `state file cost (serve --state-file: an add's reply leaves once the add is on disk), without and with a state file ` +
       `in ${result.dir}: ${int(result.pipelineBytes)}-byte pipelines, fresh server process per burst, warmed up by ` +
@@ -278,13 +290,26 @@ export function persistLines(result: PersistResult): string[] {
       (cell) =>
         `${int(cell.adds)} adds pipelined over ${String(cell.connections).padStart(2)} connection${cell.connections === 1 ? ', ' : 's,'} ${stored(cell)}: ` +
         `${int(cell.withoutFile.addsPerSec).padStart(6)} adds/s without, ${int(cell.withFile.addsPerSec).padStart(6)} with ` +
-        `(${slower(cell)}); ${cell.writesPerBurst.toFixed(1)} writes per burst (${int(cell.adds / cell.writesPerBurst)} adds each); ${file(cell)}`,
+        `(${slower(cell)}); ${writes(cell)} (${int(cell.adds / cell.writesPerBurst)} adds each); ${file(cell)}`,
     ),
     ...oneAtATime.map(
       (cell) =>
         `${int(cell.adds)} adds one at a time, 1 connection, ${stored(cell)}: ` +
         `${cell.msPerAddWithout.toFixed(2)} ms per add without, ${cell.msPerAddWith.toFixed(1)} ms with (${slower(cell)}); ` +
-        `${cell.writesPerBurst.toFixed(1)} writes per burst, so one write costs about ${(cell.msPerAddWith - cell.msPerAddWithout).toFixed(1)} ms; ${file(cell)}`,
+        `${writes(cell)}, so one write costs about ${(cell.msPerAddWith - cell.msPerAddWithout).toFixed(1)} ms; ${file(cell)}`,
     ),
+    ...growthLines(oneAtATime),
+  ];
+}
+
+/** What an acknowledged add costs with the most deployments stored, against the same add with none: the goal is at most 2x. */
+function growthLines(oneAtATime: readonly PersistCell[]): string[] {
+  const empty = oneAtATime.find((cell) => cell.stored === 0);
+  const full = oneAtATime.reduce<PersistCell | undefined>((most, cell) => (most && most.stored >= cell.stored ? most : cell), undefined);
+  if (!empty || !full || full === empty) return [];
+  const growth = full.msPerAddWith / empty.msPerAddWith;
+  return [
+    `one acknowledged add with ${int(full.stored)} stored costs ${growth.toFixed(2)}x the same add with none ` +
+      `(${full.msPerAddWith.toFixed(2)} against ${empty.msPerAddWith.toFixed(2)} ms; goal <= 2x: ${growth <= 2 ? 'met' : 'NOT met'})`,
   ];
 }

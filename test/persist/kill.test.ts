@@ -3,7 +3,7 @@
  * updates and removes (some with pipelines of a megabyte, so writes take a while and kills land
  * in the middle of them), a millisecond or two apart so that writes follow each other, and notes
  * every reply; the process is killed with SIGKILL after a delay fast-check picks, from the start
- * or from the moment a write's temporary file appears. A restart on the same file must load it and hold every change that
+ * or from the moment a whole write's temporary file appears, or an append makes the file grow. A restart on the same file must load it and hold every change that
  * was answered; changes in flight may or may not be there, but only as a prefix: what the
  * server holds is the state after some number of the requests it was sent, at least all those
  * answered. Nothing a killed write left behind may linger next to the file, and the dead
@@ -12,12 +12,13 @@
  * The seed is fixed in CI (RRDK_KILL_SEED overrides it; elsewhere each run picks its own), and
  * the test prints the seed and how to replay it, with how many kills landed mid-write.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lockPathOf } from '../../src/persist/lock.js';
-import { tempPathOf } from '../../src/persist/state-file.js';
+import { isCommitLine } from '../../src/persist/change-log.js';
+import { readStateFile, tempPathOf } from '../../src/persist/state-file.js';
 import { RawClient, type DapResponse } from '../helpers/raw-client.js';
 import { Workspace } from './helpers.js';
 
@@ -99,7 +100,7 @@ const KILLS = 15;
 
 describe('kill -9 during writes', () => {
   it(`leaves a state file that loads and holds every answered change (${KILLS} kills)`, async () => {
-    const figures = { kills: 0, midWrite: 0, inFlight: 0, inFlightKept: 0 };
+    const figures = { kills: 0, midWrite: 0, cutShort: 0, inFlight: 0, inFlightKept: 0 };
     await fc.assert(
       fc.asyncProperty(
         fc.array(op, { minLength: 1, maxLength: 30 }),
@@ -107,6 +108,7 @@ describe('kill -9 during writes', () => {
         fc.oneof(
           fc.record({ at: fc.constant('any time' as const), ms: fc.integer({ min: 0, max: 60 }) }),
           fc.record({ at: fc.constant('in a write' as const), ms: fc.integer({ min: 0, max: 3 }) }),
+          fc.record({ at: fc.constant('in an append' as const), ms: fc.integer({ min: 0, max: 3 }) }),
         ),
         async (ops, gapMs, kill) => {
           const file = join(await ws.dir(), 'state.json');
@@ -127,6 +129,13 @@ describe('kill -9 during writes', () => {
             while (!existsSync(tempPathOf(file)) && client.received.length < 1 + ops.length && client.isOpen)
               await new Promise(setImmediate);
           }
+          // Aimed at an append: as soon as the file grows (after its first write, which is whole).
+          if (kill.at === 'in an append') {
+            const sizeOf = () => (existsSync(file) ? statSync(file).size : -1);
+            while (sizeOf() < 0 && client.received.length < 1 + ops.length && client.isOpen) await new Promise(setImmediate);
+            const size = sizeOf();
+            while (sizeOf() === size && client.received.length < 1 + ops.length && client.isOpen) await new Promise(setImmediate);
+          }
           await new Promise((r) => setTimeout(r, kill.ms));
           first.child.kill('SIGKILL');
           await first.run.exited;
@@ -134,6 +143,8 @@ describe('kill -9 during writes', () => {
           await sending;
           figures.kills += 1;
           if (existsSync(tempPathOf(file))) figures.midWrite += 1;
+          const left = existsSync(file) ? await readStateFile(file, file, isCommitLine) : undefined;
+          if (left && left.totalBytes > left.committedBytes) figures.cutShort += 1;
           expect(lockHolderPid(file)).toBe(first.child.pid); // left behind: kill -9 gives no chance to remove it
 
           // Every reply that left the server before it died acknowledged its request.
@@ -145,6 +156,10 @@ describe('kill -9 during writes', () => {
           const second = ws.serve(file);
           const state = await held(await second.url());
           expect(existsSync(tempPathOf(file))).toBe(false); // a killed write's leftover is gone
+          if (existsSync(file)) {
+            const kept = (await readStateFile(file, file, isCommitLine))!;
+            expect(kept.totalBytes).toBe(kept.committedBytes); // so is an append cut short
+          }
           expect(lockHolderPid(file)).toBe(second.child.pid); // the stale lock was taken over
           const prefixes = states
             .map((s, k) => [k, s] as const)
@@ -159,7 +174,8 @@ describe('kill -9 during writes', () => {
       { seed: SEED, numRuns: KILLS, endOnFailure: true },
     );
     console.log(
-      `kill -9: ${figures.kills} kills, ${figures.midWrite} left a half-written temporary file (removed at restart); ` +
+      `kill -9: ${figures.kills} kills, ${figures.midWrite} left a half-written temporary file (removed at restart), ` +
+        `${figures.cutShort} an append cut short (dropped and cut off at restart); ` +
         `${figures.inFlight} requests were in flight at the kills, ${figures.inFlightKept} of them found saved. ` +
         `Seed ${SEED}: replay with RRDK_KILL_SEED=${SEED} npx vitest run test/persist/kill.test.ts`,
     );
