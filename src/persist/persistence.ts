@@ -5,22 +5,14 @@
  * rewritten in its place. Closing writes what is left and releases the lock.
  */
 import type { DeployCore } from '../core-build.js';
-import { commitLines, isCommitLine, replayChanges } from './change-log.js';
-import { ChangeTracker, type TakenChanges } from './changes.js';
+import { isCommitLine, replayChanges } from './change-log.js';
+import { ChangeTracker } from './changes.js';
 import { StateCommitter, type Durability } from './committer.js';
 import { StateFileError } from './errors.js';
-import { STATE_VERSION } from './format.js';
 import { lockStateFile } from './lock.js';
-import { snapshotChunks, restoreState } from './snapshot.js';
-import {
-  appendStateFile,
-  cutToCommitted,
-  fingerprintOf,
-  readStateFile,
-  removeLeftoverTemp,
-  writeStateFile,
-  type StateFileContent,
-} from './state-file.js';
+import { restoreState } from './snapshot.js';
+import { cutToCommitted, fingerprintOf, readStateFile, removeLeftoverTemp, type StateFileContent } from './state-file.js';
+import { StateFileWriter, type StateWrite } from './state-writer.js';
 import { resolveStatePath } from './state-path.js';
 import { parseStateDocument, parseStateLines, parseStateText } from './validate.js';
 import type { LoadedState } from './format.js';
@@ -64,9 +56,16 @@ export async function openStateFile(path: string, core: DeployCore, log: ((line:
     await lock.release();
     throw error;
   }
-  const file = new FileShape(content);
   /** Which file this server last read or wrote: another server's write changes it. */
   let fingerprint = await fingerprintOf(real);
+  const writer = new StateFileWriter(
+    real,
+    content,
+    async () => {
+      fingerprint = await fingerprintOf(real);
+    },
+    (error) => log?.(`could not compact the state file ${path}: ${describe(error)}; it keeps its changes appended, and grows until the next try`),
+  );
   /** Set for good once another server is found to have written the file: it must not be overwritten. */
   let overtaken: StateFileError | undefined;
   /** The lock could not be made at start-up (its folder removed in between...): take it now, if the file is still as loaded. */
@@ -83,14 +82,11 @@ export async function openStateFile(path: string, core: DeployCore, log: ((line:
   // The tracker tells the committer of each change; the committer takes the tracker's changes at each write.
   const changes = new ChangeTracker(() => committer.changed());
   const committer = new StateCommitter<StateWrite>(
-    () => file.nextWrite(core, changes.take()),
+    () => writer.plan(core, changes.take()),
     async (write) => {
       if (overtaken === undefined && !lock.held) await lockLate();
       if (overtaken !== undefined) throw overtaken;
-      if (write.whole) await writeStateFile(real, write.chunks);
-      else await appendStateFile(real, write.chunks);
-      file.written(write);
-      fingerprint = await fingerprintOf(real);
+      await writer.write(write);
     },
     (error) => {
       // What the failed write held is not on disk, and part of it may be: the next write is whole.
@@ -107,6 +103,7 @@ export async function openStateFile(path: string, core: DeployCore, log: ((line:
       try {
         const saved = await committer.flush();
         core.onStateChange(undefined);
+        await writer.settled(); // a compaction under way: the next start loads a shorter file
         return saved;
       } finally {
         await lock.release();
@@ -145,66 +142,6 @@ export async function readStateDocument(path: string): Promise<Record<string, un
   if (content === undefined) return undefined;
   const base = parseStateDocument(content.base, path);
   return content.changes.length === 0 ? base : replayChanges(base, content.changes, 2);
-}
-
-/** A write the committer hands to the disk: the whole state, or a commit to append. */
-interface StateWrite {
-  readonly whole: boolean;
-  readonly chunks: readonly string[];
-  readonly bytes: number;
-}
-
-/** Appended changes are rewritten as a whole state once they are this long, or as long as the state, whichever is more. */
-const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
-
-/**
- * The file's shape: how long its first line (the whole state) and the changes after it are, so
- * that a write appends a commit until the changes outgrow the state, and then rewrites the
- * whole state (compaction): each byte of a change is written at most about twice, and a load
- * replays no more changes than the state is long.
- */
-class FileShape {
-  #baseBytes: number;
-  #changeBytes: number;
-  /** Whether a commit may be appended: the file ends with a complete line of this version. */
-  appendable: boolean;
-
-  constructor(content: StateFileContent | undefined) {
-    this.appendable = content !== undefined && content.baseEnded && parseVersion(content.base) === STATE_VERSION;
-    const baseBytes = content === undefined ? 0 : Buffer.byteLength(content.base, 'utf8') + 1;
-    this.#baseBytes = baseBytes;
-    this.#changeBytes = content === undefined ? 0 : content.committedBytes - baseBytes;
-  }
-
-  /** The next write for `changes`: a commit to append, unless the whole state is due. */
-  nextWrite(core: DeployCore, changes: TakenChanges): StateWrite {
-    if (!changes.whole && this.appendable && this.#changeBytes < Math.max(COMPACT_AFTER_BYTES, this.#baseBytes)) {
-      const chunks = commitLines(core, changes);
-      return { whole: false, chunks, bytes: byteLength(chunks) };
-    }
-    const chunks = snapshotChunks(core);
-    return { whole: true, chunks, bytes: byteLength(chunks) };
-  }
-
-  written(write: StateWrite): void {
-    if (write.whole) {
-      this.#baseBytes = write.bytes;
-      this.#changeBytes = 0;
-      this.appendable = true;
-    } else this.#changeBytes += write.bytes;
-  }
-}
-
-function byteLength(chunks: readonly string[]): number {
-  let bytes = 0;
-  for (const chunk of chunks) bytes += Buffer.byteLength(chunk, 'utf8');
-  return bytes;
-}
-
-/** The version a first line says it has (it was validated on load). */
-function parseVersion(base: string): unknown {
-  const match = /"version":(\d+)/.exec(base.slice(0, 200));
-  return match ? Number(match[1]) : undefined;
 }
 
 function describe(error: unknown): string {

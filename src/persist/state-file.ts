@@ -187,11 +187,21 @@ export async function removeLeftoverTemp(path: string): Promise<void> {
  * the module comment).
  */
 export async function writeStateFile(path: string, chunks: readonly string[]): Promise<void> {
+  await writeTempFile(path, chunks);
+  await replaceWithTemp(path);
+}
+
+/** Writes the concatenation of `chunks` to the state file's temporary file, flushed to the disk. */
+export async function writeTempFile(path: string, chunks: readonly string[]): Promise<void> {
   const temp = tempPathOf(path);
   // Made afresh each time, so its mode is ours even if a leftover had another.
   await rm(temp, { force: true });
   await createFlushed(temp, chunks, FILE_MODE);
-  await rename(temp, path);
+}
+
+/** Renames the temporary file over the state file, and makes the rename durable. */
+export async function replaceWithTemp(path: string): Promise<void> {
+  await rename(tempPathOf(path), path);
   await syncDirectory(dirname(path));
 }
 

@@ -3,9 +3,10 @@
  * random operations (deploy calls, control calls, clock moves firing ticks and runs, resets),
  * written in random groups, the file's first line with its commits replayed is the state in
  * memory, document for document. A commit cut short by a crash is dropped and cut off; the
- * changes are rewritten as a whole state once they outgrow it; a file of version 1 loads and
+ * changes are compacted into a whole state once they outgrow it; a file of version 1 loads and
  * is rewritten whole at the first write; a damaged change line is refused.
  */
+import { existsSync } from 'node:fs';
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -13,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildDeployCore, type DeployCore } from '../../src/core-build.js';
 import { openStateFile, readStateDocument, type Persistence } from '../../src/persist/persistence.js';
 import { snapshotChunks } from '../../src/persist/snapshot.js';
+import { tempPathOf } from '../../src/persist/state-file.js';
 import { apply, callerOf, op, OPTIONS } from './core-ops.js';
 import { Workspace } from './helpers.js';
 
@@ -112,24 +114,32 @@ describe('the changes appended to a state file', () => {
     second.core.stop();
   });
 
-  it('are rewritten as a whole state once they outgrow it', async () => {
+  it('are compacted into a whole state once they outgrow it, in the background, losing no commit made meanwhile', async () => {
     const file = join(await ws.dir(), 'state.json');
     const { core, persistence } = await opened(file);
     const caller = callerOf(core, 'MYAPIKEY');
     core.deploy.add(caller, { pipeline: { project_id: 'big', blob: 'a' } });
     await persistence.committer.flush();
-    let longest = 0;
-    // Each update appends about 1 MiB: the changes pass the 4 MiB floor after a few.
-    for (let i = 0; i < 8; i++) {
-      core.deploy.update(caller, { projectId: 'big', pipeline: { project_id: 'big', blob: String(i).repeat(1024 * 1024) } });
+    // Each update appends about 1 MiB: the changes pass the 4 MiB floor after a few, and go on
+    // coming while the compaction writes (each flush waits for an append, never for it).
+    // Each also retires a deployment with a run in its history: replayed twice, it would be retired twice.
+    const commits = 12;
+    for (let i = 0; i < commits; i++) {
+      core.deploy.update(caller, { projectId: 'big', pipeline: { project_id: 'big', blob: String(i % 10).repeat(1024 * 1024) } });
+      core.deploy.add(caller, { pipeline: { project_id: `small-${i}` } });
+      core.control.trigger('local', `small-${i}`);
+      core.deploy.remove(caller, `small-${i}`);
       expect(await persistence.committer.flush()).toBe(true);
-      longest = Math.max(longest, (await stat(file)).size);
-      expect(await onDisk(file)).toEqual(inMemory(core));
     }
-    expect(longest).toBeLessThan(7 * 1024 * 1024);
-    expect(longest).toBeGreaterThan(4 * 1024 * 1024);
-    await persistence.close();
+    expect(await onDisk(file)).toEqual(inMemory(core));
+    const expected = inMemory(core);
+    await persistence.close(); // waits for a compaction under way
     core.stop();
+    expect(await onDisk(file)).toEqual(expected);
+    // Compacted at least once: fewer lines than the commits made, and no longer than the 4 MiB floor and a few commits.
+    expect(await lineCount(file)).toBeLessThan(1 + 2 * commits);
+    expect((await stat(file)).size).toBeLessThan(8 * 1024 * 1024);
+    expect(existsSync(tempPathOf(file))).toBe(false);
   });
 
   it('follow a file of version 1, which loads and is rewritten whole (as version 2) at the first write', async () => {
