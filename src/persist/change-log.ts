@@ -7,7 +7,7 @@
  * the commits over the first line's state, then validates the result like any state. No I/O.
  */
 import type { DeployCore } from '../core-build.js';
-import { keyOf } from '../scheduler/entry.js';
+import { keyOf, type Entry } from '../scheduler/entry.js';
 import { entryState } from '../scheduler/saved-state.js';
 import type { TakenChanges } from './changes.js';
 import { deploymentChunks } from './snapshot.js';
@@ -19,15 +19,65 @@ export function isCommitLine(line: string): boolean {
   return line.startsWith(COMMIT_START);
 }
 
+/** Where a tick or run log stood when it was last written: the log, and its newest entry's sequence number. */
+interface LogMark {
+  readonly log: HistoryLogLike;
+  readonly newestSeq: number;
+}
+type HistoryLogLike = NonNullable<Entry['ticks'] | Entry['runs']>;
+
+/**
+ * How far each deployment's tick and run history is in the file already, so that a `put`
+ * carries only the entries that are new (and the newest written one again: a run ends after
+ * it was written), with how many of the older ones the file keeps: a tick then costs its own
+ * entry, not the deployment's whole history.
+ */
+export class WrittenHistory {
+  #marks = new WeakMap<Entry, { ticks: LogMark | undefined; runs: LogMark | undefined }>();
+
+  /** Everything in `core` is in the file as it is now (a whole write, a load). */
+  markAll(core: DeployCore): void {
+    this.#marks = new WeakMap();
+    for (const entry of core.scheduler.entries.values()) this.#mark(entry);
+  }
+
+  /** The entry's state for a `put` (only what the file lacks, and `kept`, unless the file has none of it), now marked as written. */
+  entryText(entry: Entry): string {
+    const marks = this.#marks.get(entry);
+    if (marks === undefined) {
+      this.#mark(entry);
+      return `"entry":${JSON.stringify(entryState(entry))}`;
+    }
+    const ticks = resent(entry.ticks, marks.ticks);
+    const runs = resent(entry.runs, marks.runs);
+    this.#mark(entry);
+    return `"entry":${JSON.stringify(entryState(entry, { ticks, runs }))},"kept":${JSON.stringify({ ticks, runs })}`;
+  }
+
+  #mark(entry: Entry): void {
+    const mark = (log: HistoryLogLike | undefined) => (log && log.size > 0 ? { log, newestSeq: log.newestSeq } : undefined);
+    this.#marks.set(entry, { ticks: mark(entry.ticks), runs: mark(entry.runs) });
+  }
+}
+
+/**
+ * Where a log's entries to write start: at the newest one written (sent again), or at the
+ * oldest kept if that one is gone or the log is not the one written. It is also how many older
+ * entries the file keeps: exactly those before it, which the file holds right before its newest.
+ */
+function resent(log: HistoryLogLike | undefined, mark: LogMark | undefined): number {
+  if (!log || !mark || mark.log !== log) return 0;
+  return Math.max(0, log.positionOf(mark.newestSeq));
+}
+
 /** One commit's lines for `changes`, read from `core` now: newline-terminated, in chunks (a pipeline is a chunk of its own). */
-export function commitLines(core: DeployCore, changes: TakenChanges, savedAt: Date = new Date()): string[] {
+export function commitLines(core: DeployCore, changes: TakenChanges, history: WrittenHistory, savedAt: Date = new Date()): string[] {
   const lines: string[] = [];
   const scheduler = core.scheduler;
   for (const [key, { userId, projectId }] of changes.deployments) {
     const record = core.deploy.find(userId, projectId);
     const entry = scheduler.entries.get(key);
-    if (record && entry)
-      lines.push(`{"op":"put","deployment":`, ...deploymentChunks(record), `,"entry":${JSON.stringify(entryState(entry))}}\n`);
+    if (record && entry) lines.push(`{"op":"put","deployment":`, ...deploymentChunks(record), `,${history.entryText(entry)}}\n`);
     else lines.push(`${JSON.stringify({ op: 'delete', userId, projectId })}\n`);
   }
   for (const change of changes.retired) {
@@ -83,8 +133,16 @@ export function replayChanges(base: Raw, lines: readonly string[], firstLine: nu
         const key = keyFrom(record['ownerId'], record['projectId'], `${at}: deployment`);
         if (keyFrom(entry['userId'], entry['projectId'], `${at}: entry`) !== key)
           throw new BadChange(`${at}: the entry is not the deployment's`);
+        const previous = entries.get(key);
+        if (change['kept'] !== undefined) {
+          // Only the newest history: over the file's, of which `kept` entries (before its newest) stay.
+          if (!previous || !Object.is(previous['serial'], entry['serial']))
+            throw new BadChange(`${at}: a change to the history of an entry the file does not hold`);
+          const kept = objectAt(change, 'kept', at);
+          for (const log of ['ticks', 'runs'] as const) entry[log] = keptLog(previous[log], kept[log], at).concat(arrayAt(entry, log, at));
+        }
         // Added again after a removal: it goes last, as it does in the server.
-        if (!Object.is(entries.get(key)?.['serial'], entry['serial'])) {
+        if (!Object.is(previous?.['serial'], entry['serial'])) {
           records.delete(key);
           entries.delete(key);
         }
@@ -137,6 +195,20 @@ function keyed(value: unknown, ids: (o: Raw) => [unknown, unknown]): Map<string,
     map.set(map.has(key) ? `#${i}` : key, item as Raw);
   });
   return map;
+}
+
+/** The `kept` entries of a log before its newest (which the change sends again). */
+function keptLog(log: unknown, kept: unknown, at: string): unknown[] {
+  if (!Array.isArray(log)) throw new BadChange(`${at}: the history it changes is not a list`);
+  if (typeof kept !== 'number' || !Number.isInteger(kept) || kept < 0 || kept > Math.max(0, log.length - 1))
+    throw new BadChange(`${at}: "kept" must count entries the file holds`);
+  return kept === 0 ? [] : log.slice(0, -1).slice(-kept);
+}
+
+function arrayAt(change: Raw, field: string, at: string): unknown[] {
+  const value = change[field];
+  if (!Array.isArray(value)) throw new BadChange(`${at}: "${field}" must be a list`);
+  return value;
 }
 
 function keyFrom(userId: unknown, projectId: unknown, at: string): string {

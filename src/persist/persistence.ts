@@ -61,10 +61,12 @@ export async function openStateFile(path: string, core: DeployCore, log: ((line:
   const writer = new StateFileWriter(
     real,
     content,
+    core,
     async () => {
       fingerprint = await fingerprintOf(real);
     },
-    (error) => log?.(`could not compact the state file ${path}: ${describe(error)}; it keeps its changes appended, and grows until the next try`),
+    (error) =>
+      log?.(`could not compact the state file ${path}: ${describe(error)}; it keeps its changes appended, and grows until the next try`),
   );
   /** Set for good once another server is found to have written the file: it must not be overwritten. */
   let overtaken: StateFileError | undefined;

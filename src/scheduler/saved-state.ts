@@ -36,7 +36,21 @@ export interface SchedulerState extends RunBehaviorsState {
   readonly retired: readonly EntryState[];
 }
 
-export function entryState(entry: Entry): EntryState {
+/**
+ * An entry's state as a state file keeps it; of its logs, the entries from the `from`th oldest
+ * kept on (all by default: a state file's change may carry only the newest, change-log.ts).
+ */
+export function entryState(entry: Entry, from: { readonly ticks: number; readonly runs: number } = NO_SKIP): EntryState {
+  const ticks: Array<readonly [number, TickReason, number]> = [];
+  for (let i = from.ticks; entry.ticks && i < entry.ticks.size; i++) {
+    const { at, reason, run } = entry.ticks.entryAt(i);
+    ticks.push([at, reason, run]);
+  }
+  const runs: Array<readonly [number, Run['trigger'], number, number, number | null, RunOutcome | null]> = [];
+  for (let i = from.runs; entry.runs && i < entry.runs.size; i++) {
+    const r = entry.runs.entryAt(i);
+    runs.push([r.number, r.trigger, r.scheduledFor, r.startedAt, r.endedAt ?? null, r.outcome ?? null]);
+  }
   return {
     userId: entry.userId,
     projectId: entry.projectId,
@@ -46,10 +60,8 @@ export function entryState(entry: Entry): EntryState {
       ? { number: entry.current, outcome: entry.currentOutcome, endAt: entry.end.heapIndex >= 0 ? entry.end.at : null }
       : null,
     counters: { ...entry.counters },
-    ticks: (entry.ticks?.toArray() ?? []).map(({ at, reason, run }) => [at, reason, run] as const),
-    runs: (entry.runs?.toArray() ?? []).map(
-      (r) => [r.number, r.trigger, r.scheduledFor, r.startedAt, r.endedAt ?? null, r.outcome ?? null] as const,
-    ),
+    ticks,
+    runs,
     ...(entry.removedAt !== undefined && { removedAt: entry.removedAt }),
   };
 }
@@ -94,6 +106,8 @@ export function logsOf(entries: readonly EntryState[]): number {
   for (const saved of entries) logs += (saved.ticks.length > 0 ? 1 : 0) + (saved.runs.length > 0 ? 1 : 0);
   return logs;
 }
+
+const NO_SKIP = { ticks: 0, runs: 0 };
 
 /** A removed deployment's record is never read again (only its history is): this stands in for it. */
 export function retiredRecord(userId: string, projectId: string): Deployment {

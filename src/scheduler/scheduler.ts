@@ -201,8 +201,8 @@ export class Scheduler extends SchedulerEngine {
       serial: this.serial,
       runSeq: this.runSeq,
       ...this.behaviors.exportState(),
-      entries: [...this.entries.values()].map(entryState),
-      retired: this.retired.map(entryState),
+      entries: [...this.entries.values()].map((entry) => entryState(entry)),
+      retired: this.retired.map((entry) => entryState(entry)),
     };
   }
 
