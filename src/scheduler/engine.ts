@@ -8,9 +8,9 @@ import type { ServerClock } from '../domain/clock.js';
 import type { DeployService, DeploymentListener } from '../domain/deploy-service.js';
 import type { Deployment } from '../domain/deployment.js';
 import type { EventSink } from '../server-events.js';
-import { Entry, endsBefore, keyOf, type RunEnd } from './entry.js';
+import { Entry, keyOf, type RunEnd } from './entry.js';
 import { SchedulerError } from './errors.js';
-import { IndexedHeap, TickBuckets } from './heap.js';
+import { TickBuckets } from './heap.js';
 import { HistoryBudget, RunLog, TickLog } from './history.js';
 import { nextTickFor, type NextTick, type NextTickFinder } from './next-tick.js';
 import { RunBehaviors } from './run-behaviors.js';
@@ -86,7 +86,8 @@ export class SchedulerEngine implements DeploymentListener {
   readonly entries = new Map<string, Entry>();
   readonly retired: Entry[] = [];
   readonly tickQueue = new TickBuckets<Entry>();
-  readonly runEnds = new IndexedHeap<RunEnd>(endsBefore);
+  /** Run ends grouped by instant like the ticks: runs started by one tick end together. */
+  readonly runEnds = new TickBuckets<RunEnd>();
   readonly behaviors: RunBehaviors;
   /** What every tick and run log keeps, and each one's share (history.ts). */
   readonly history: HistoryBudget;
@@ -213,20 +214,21 @@ export class SchedulerEngine implements DeploymentListener {
         complete = false;
         break;
       }
-      events += 1;
-      const endAt = this.runEnds.peek()?.at;
+      const endAt = this.runEnds.peek();
       const tickAt = this.tickQueue.peek();
       // At the same instant run ends come first, so a run that ends exactly when its next tick
       // is due does not make that tick skip. Across deployments the order cannot matter: a
       // tick or run end changes only its own deployment.
       if (endAt !== undefined && endAt <= target && (tickAt === undefined || endAt <= tickAt)) {
-        const { entry } = this.runEnds.pop()!;
-        this.clock.moveTo(endAt);
-        this.finishRun(entry, endAt, entry.currentOutcome);
-        runsEnded += 1;
+        const { at, items } = this.runEnds.take()!;
+        this.clock.moveTo(at);
+        for (const { entry } of items) this.finishRun(entry, at, entry.currentOutcome);
+        runsEnded += items.length;
+        events += Math.max(1, items.length);
       } else if (tickAt !== undefined && tickAt <= target) {
         const { at, items } = this.tickQueue.take()!;
         this.clock.moveTo(at);
+        events += Math.max(1, items.length); // the cap counts ticks, not instants: a bucket may hold thousands
         for (const entry of items) {
           this.changes?.entryChanged(entry); // its planned tick was taken, whatever it decides
           const reason = this.#tick(entry, at);
@@ -262,7 +264,7 @@ export class SchedulerEngine implements DeploymentListener {
 
   /** When the earliest queued event is due, for the real-time driver. */
   nextEventAt(): number | undefined {
-    const endAt = this.runEnds.peek()?.at;
+    const endAt = this.runEnds.peek();
     const tickAt = this.tickQueue.peek();
     return endAt === undefined ? tickAt : tickAt === undefined ? endAt : Math.min(endAt, tickAt);
   }
@@ -301,8 +303,7 @@ export class SchedulerEngine implements DeploymentListener {
     const behavior = this.behaviorOf(entry);
     entry.currentOutcome = behavior.outcome;
     if (!behavior.hold) {
-      entry.end.at = at + behavior.durationMs;
-      this.runEnds.upsert(entry.end);
+      this.runEnds.add(entry.end, at + behavior.durationMs);
     }
     this.events?.emit('run-started', { runId: runId(run), userId: entry.userId, projectId: entry.projectId, trigger });
     return run;

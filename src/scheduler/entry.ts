@@ -1,6 +1,6 @@
 /** One deployment's scheduling state, as the scheduler keeps it from its `add` to its `remove`. */
 import type { Deployment } from '../domain/deployment.js';
-import type { BucketItem, HeapItem } from './heap.js';
+import type { BucketItem } from './heap.js';
 import type { RunLog, TickLog } from './history.js';
 import type { NextTick } from './next-tick.js';
 import { newCounters, type Counters, type RunBehavior, type RunOutcome } from './types.js';
@@ -9,14 +9,13 @@ import { newCounters, type Counters, type RunBehavior, type RunOutcome } from '.
  * The end of a deployment's run in progress. Each deployment owns one and re-queues it, so a
  * long advance allocates nothing per run.
  */
-export interface RunEnd extends HeapItem {
+export interface RunEnd extends BucketItem {
+  /** When the run ends, while it is queued (`tickAt` is the queue's name for it). */
+  tickAt: number | undefined;
   /** The deployment's serial, kept here too so ordering touches no other object. */
   readonly serial: number;
   readonly entry: Entry;
 }
-
-/** Run ends in time order; at one instant, older deployments first. */
-export const endsBefore = (a: RunEnd, b: RunEnd): boolean => (a.at !== b.at ? a.at < b.at : a.serial < b.serial);
 
 /** A deployment's scheduling state. It waits in the tick queue itself (`tickAt`), for its next tick. */
 export class Entry implements BucketItem {
@@ -45,7 +44,7 @@ export class Entry implements BucketItem {
   ) {
     this.userId = record.ownerId;
     this.projectId = record.projectId;
-    this.end = { serial, entry: this, at: 0, heapIndex: -1 };
+    this.end = { serial, entry: this, tickAt: undefined };
   }
 }
 

@@ -2,105 +2,19 @@
  * The scheduler's containers, built for long fake-clock advances: no allocation per tick.
  */
 
-/** An item that can sit in an IndexedHeap: its key is `at`, and it knows where it sits. */
-export interface HeapItem {
-  at: number;
-  /** Position in the heap, or -1 when not queued. */
-  heapIndex: number;
-}
-
-/**
- * A binary min-heap whose items know their position, so a queued item can be moved (new due
- * time) or taken out (deployment removed) in O(log n), without stale copies left behind.
- */
-export class IndexedHeap<T extends HeapItem> {
-  readonly #items: T[] = [];
-
-  constructor(private readonly before: (a: T, b: T) => boolean) {}
-
-  peek(): T | undefined {
-    return this.#items[0];
-  }
-
-  /** Queues the item, or moves it if it is queued already (after its `at` changed). */
-  upsert(item: T): void {
-    if (item.heapIndex < 0) {
-      item.heapIndex = this.#items.length;
-      this.#items.push(item);
-    }
-    this.#siftDown(this.#siftUp(item.heapIndex));
-  }
-
-  remove(item: T): void {
-    const i = item.heapIndex;
-    if (i < 0) return;
-    const last = this.#items.pop()!;
-    item.heapIndex = -1;
-    if (last !== item) {
-      this.#items[i] = last;
-      last.heapIndex = i;
-      this.#siftDown(this.#siftUp(i));
-    }
-  }
-
-  pop(): T | undefined {
-    const top = this.#items[0];
-    if (top) this.remove(top);
-    return top;
-  }
-
-  clear(): void {
-    for (const item of this.#items) item.heapIndex = -1;
-    this.#items.length = 0;
-  }
-
-  #siftUp(i: number): number {
-    const items = this.#items;
-    const item = items[i]!;
-    while (i > 0) {
-      const parentIndex = (i - 1) >> 1;
-      const parent = items[parentIndex]!;
-      if (!this.before(item, parent)) break;
-      items[i] = parent;
-      parent.heapIndex = i;
-      i = parentIndex;
-    }
-    items[i] = item;
-    item.heapIndex = i;
-    return i;
-  }
-
-  #siftDown(i: number): void {
-    const items = this.#items;
-    const item = items[i]!;
-    const n = items.length;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= n) break;
-      const right = left + 1;
-      const child = right < n && this.before(items[right]!, items[left]!) ? right : left;
-      if (!this.before(items[child]!, item)) break;
-      items[i] = items[child]!;
-      items[i]!.heapIndex = i;
-      i = child;
-    }
-    items[i] = item;
-    item.heapIndex = i;
-  }
-}
-
-/** A deployment waiting in a TickBuckets queue. */
+/** What waits in a TickBuckets queue: a deployment for its next tick, or its run's end. */
 export interface BucketItem {
-  /** The instant it is queued for, or undefined when not queued. */
+  /** The instant it is queued for (its tick's, or its run's end), or undefined when not queued. */
   tickAt: number | undefined;
   /** Orders items due at the same instant (older deployments first). */
   readonly serial: number;
 }
 
 /**
- * Due ticks grouped by instant. Ticks fall on whole minutes, so thousands of deployments share
- * few distinct instants: a small heap of instants plus one array per instant makes the cost per
- * tick nearly independent of how many deployments there are. A removed item leaves its bucket
+ * Due ticks (or run ends) grouped by instant. Ticks fall on whole minutes, so thousands of
+ * deployments share few distinct instants, and the runs one tick starts end together: a small
+ * heap of instants plus one array per instant makes the cost per tick nearly independent of how
+ * many deployments there are. A removed item leaves its bucket
  * at once; a bucket left empty is dropped when its instant comes.
  */
 export class TickBuckets<T extends BucketItem> {

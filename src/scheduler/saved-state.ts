@@ -57,7 +57,7 @@ export function entryState(entry: Entry, from: { readonly ticks: number; readonl
     serial: entry.serial,
     tickAt: entry.tickAt ?? null,
     run: entry.current
-      ? { number: entry.current, outcome: entry.currentOutcome, endAt: entry.end.heapIndex >= 0 ? entry.end.at : null }
+      ? { number: entry.current, outcome: entry.currentOutcome, endAt: entry.end.tickAt ?? null }
       : null,
     counters: { ...entry.counters },
     ticks,

@@ -229,8 +229,7 @@ export class Scheduler extends SchedulerEngine {
         entry.current = saved.run.number;
         entry.currentOutcome = saved.run.outcome;
         if (saved.run.endAt !== null) {
-          entry.end.at = saved.run.endAt;
-          this.runEnds.upsert(entry.end);
+          this.runEnds.add(entry.end, saved.run.endAt);
         }
       }
     }
