@@ -18,7 +18,7 @@ import { conformanceLines, measureConformance } from './conformance.js';
 import { dashboardLines, measureDashboard } from './dashboard.js';
 import { measureMemory, memoryLines } from './memory.js';
 import { measurePersist, persistLines } from './persist.js';
-import { measureSize, measureYear, measureZones, yearLines, zoneLines } from './scheduler-year.js';
+import { measureSizes, measureYear, measureZones, yearLines, zoneLines } from './scheduler-year.js';
 import { measureSessionCost } from './session-cost.js';
 import { formatEvent } from '../src/cli/request-log.js';
 import type { ServerEvent } from '../src/server-events.js';
@@ -77,8 +77,7 @@ async function main(): Promise<number> {
       const ticks = await measureTicks();
       for (const line of tickLines(ticks)) console.log(line);
       const year = await measureYear();
-      const sizes = [];
-      for (const deployments of [100, 1_000, 10_000]) sizes.push(await measureSize(deployments));
+      const sizes = await measureSizes([100, 1_000, 10_000]);
       for (const line of yearLines(year, sizes)) console.log(line);
       const zones = await measureZones();
       for (const line of zoneLines(zones)) console.log(line);

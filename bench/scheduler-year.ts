@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { buildDeployCore, type DeployCore } from '../src/core-build.js';
 import { TICK_SCHEDULES } from './ticks.js';
 import { readAll } from '../src/control/paging.js';
+import { median } from './stats.js';
 
 const DAY = 86_400_000;
 
@@ -24,8 +25,14 @@ export interface SizeResult {
   readonly deployments: number;
   readonly days: number;
   readonly ticks: number;
+  /** The median round's. */
   readonly microsPerTick: number;
+  /** Each round's, in the order they ran. */
+  readonly rounds: readonly number[];
 }
+
+/** Rounds per size, interleaved so that each size sees the same machine; the median is kept. */
+const SIZE_ROUNDS = 5;
 
 async function coreWith(deployments: number, timezone = 'UTC', startAt = '2026-01-01T00:00:00Z'): Promise<DeployCore> {
   const core = buildDeployCore({ clock: { mode: 'fake', startAt }, timezone });
@@ -65,18 +72,40 @@ export async function measureYear(deployments = 100): Promise<YearResult> {
   return { deployments, seconds, ticks: ticksOf(core), heapAfterMonthMb, heapAfterYearMb: heapMb() };
 }
 
-/** Cost per tick at a size, over a span that keeps the tick count similar across sizes. */
-export async function measureSize(deployments: number): Promise<SizeResult> {
+/**
+ * Cost per tick at each size, over a span that keeps the tick count similar across sizes: a
+ * fresh core per round, the rounds of all sizes interleaved, the median round kept (one round
+ * alone moves by 2x here with what the garbage collector happens to do).
+ */
+export async function measureSizes(sizes: readonly number[]): Promise<SizeResult[]> {
+  const rounds = new Map<number, { days: number; ticks: number; micros: number[] }>();
+  for (let round = 0; round < SIZE_ROUNDS; round++) {
+    for (const deployments of sizes) {
+      const { days, ticks, microsPerTick } = await sizeRound(deployments);
+      const seen = rounds.get(deployments) ?? { days, ticks, micros: [] };
+      seen.micros.push(microsPerTick);
+      rounds.set(deployments, seen);
+    }
+  }
+  return sizes.map((deployments) => {
+    const { days, ticks, micros } = rounds.get(deployments)!;
+    return { deployments, days, ticks, microsPerTick: median(micros), rounds: micros };
+  });
+}
+
+async function sizeRound(deployments: number): Promise<{ days: number; ticks: number; microsPerTick: number }> {
   const core = await coreWith(deployments);
   const days = Math.max(1, Math.round(36_500 / deployments));
   core.control.advance(DAY); // warm-up
   const before = ticksOf(core);
+  globalThis.gc?.(); // outside the timing: each round starts from a collected heap
   const started = performance.now();
   // A day per move, as in the year: each move stays under the events-per-move cap.
   for (let day = 0; day < days; day++) core.control.advance(DAY);
   const elapsed = performance.now() - started;
   const ticks = ticksOf(core) - before;
-  return { deployments, days, ticks, microsPerTick: (elapsed * 1000) / ticks };
+  core.stop();
+  return { days, ticks, microsPerTick: (elapsed * 1000) / ticks };
 }
 
 export function yearLines(year: YearResult, sizes: readonly SizeResult[]): string[] {
@@ -89,8 +118,8 @@ export function yearLines(year: YearResult, sizes: readonly SizeResult[]): strin
       `(goal: flat; history capped per deployment)`,
     ...sizes.map(
       (s) =>
-        `cost per tick at ${s.deployments.toLocaleString('en-US')} deployments: ${s.microsPerTick.toFixed(2)} µs ` +
-        `(${s.ticks.toLocaleString('en-US')} ticks over ${s.days} days)`,
+        `cost per tick at ${s.deployments.toLocaleString('en-US')} deployments: ${s.microsPerTick.toFixed(2)} µs, median of ` +
+        `${s.rounds.length} rounds (${s.rounds.map((r) => r.toFixed(2)).join(', ')}; ${s.ticks.toLocaleString('en-US')} ticks over ${s.days} days each)`,
     ),
     `cost per tick spread across sizes: ${spread.toFixed(2)}x (goal <= 2x, ${spread <= 2 ? 'met' : 'MISSED'})`,
   ];
