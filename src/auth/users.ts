@@ -98,7 +98,15 @@ export class UserDirectory {
     if (taken !== undefined) throw new Error(`Key '${taken}' belongs to user '${this.#byKey.get(taken)!.userId}'`);
     this.#add(user);
     this.#added.push(user);
+    this.#version += 1;
   }
+
+  /** Bumped by every change to what exportState holds (users added, keys revoked or restored, a reset). */
+  get version(): number {
+    return this.#version;
+  }
+
+  #version = 0;
 
   /** What a state file keeps: users added at run time and revoked keys (tokens are not kept). */
   exportState(): UsersState {
@@ -109,6 +117,7 @@ export class UserDirectory {
   importState(state: UsersState): void {
     for (const user of state.added) this.addUser(user);
     for (const key of state.revokedKeys) this.#revoked.add(key);
+    this.#version += 1;
   }
 
   /** Every user, the initial ones first, then those added at run time, each with its keys' state. */
@@ -128,10 +137,12 @@ export class UserDirectory {
   /** A revoked key, and every token issued for it, stops authenticating (RUN-5). */
   revokeKey(key: string): void {
     this.#revoked.add(key);
+    this.#version += 1;
   }
 
   restoreKey(key: string): void {
     this.#revoked.delete(key);
+    this.#version += 1;
   }
 
   /** Whether `key` (an API key, never a token) would authenticate now. */
@@ -147,6 +158,7 @@ export class UserDirectory {
     this.#tokens.clear();
     this.#revoked.clear();
     this.#added.length = 0;
+    this.#version += 1;
     for (const user of this.#initial) this.#add(user);
   }
 

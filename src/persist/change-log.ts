@@ -7,6 +7,7 @@
  * the commits over the first line's state, then validates the result like any state. No I/O.
  */
 import type { DeployCore } from '../core-build.js';
+import type { Deployment } from '../domain/deployment.js';
 import { keyOf, type Entry } from '../scheduler/entry.js';
 import { entryState } from '../scheduler/saved-state.js';
 import type { TakenChanges } from './changes.js';
@@ -27,18 +28,37 @@ interface LogMark {
 type HistoryLogLike = NonNullable<Entry['ticks'] | Entry['runs']>;
 
 /**
- * How far each deployment's tick and run history is in the file already, so that a `put`
- * carries only the entries that are new (and the newest written one again: a run ends after
- * it was written), with how many of the older ones the file keeps: a tick then costs its own
- * entry, not the deployment's whole history.
+ * What the file holds already: how far each deployment's tick and run history is in it, so
+ * that a `put` carries only the entries that are new (and the newest written one again: a run
+ * ends after it was written), with how many of the older ones the file keeps (a tick then
+ * costs its own entry, not the deployment's whole history); and which users and run behaviors.
  */
-export class WrittenHistory {
+export class WrittenState {
   #marks = new WeakMap<Entry, { ticks: LogMark | undefined; runs: LogMark | undefined }>();
+  /** The users' and the run behaviors' versions the file holds: a commit writes them when they moved, whatever moved them. */
+  #usersVersion = -1;
+  #behaviorsVersion = -1;
 
   /** Everything in `core` is in the file as it is now (a whole write, a load). */
   markAll(core: DeployCore): void {
     this.#marks = new WeakMap();
     for (const entry of core.scheduler.entries.values()) this.#mark(entry);
+    this.#usersVersion = core.users.version;
+    this.#behaviorsVersion = core.scheduler.behaviors.version;
+  }
+
+  /** Whether the users changed since the file last got them; now marked as written. */
+  usersMoved(core: DeployCore): boolean {
+    const moved = core.users.version !== this.#usersVersion;
+    this.#usersVersion = core.users.version;
+    return moved;
+  }
+
+  /** Whether the run behaviors changed since the file last got them; now marked as written. */
+  behaviorsMoved(core: DeployCore): boolean {
+    const moved = core.scheduler.behaviors.version !== this.#behaviorsVersion;
+    this.#behaviorsVersion = core.scheduler.behaviors.version;
+    return moved;
   }
 
   /** The entry's state for a `put` (only what the file lacks, and `kept`, unless the file has none of it), now marked as written. */
@@ -71,23 +91,26 @@ function resent(log: HistoryLogLike | undefined, mark: LogMark | undefined): num
 }
 
 /** One commit's lines for `changes`, read from `core` now: newline-terminated, in chunks (a pipeline is a chunk of its own). */
-export function commitLines(core: DeployCore, changes: TakenChanges, history: WrittenHistory, savedAt: Date = new Date()): string[] {
+export function commitLines(core: DeployCore, changes: TakenChanges, written: WrittenState, savedAt: Date = new Date()): string[] {
   const lines: string[] = [];
   const scheduler = core.scheduler;
+  const puts: Array<{ record: Deployment; entry: Entry }> = [];
   for (const [key, { userId, projectId }] of changes.deployments) {
     const record = core.deploy.find(userId, projectId);
     const entry = scheduler.entries.get(key);
-    if (record && entry) lines.push(`{"op":"put","deployment":`, ...deploymentChunks(record), `,${history.entryText(entry)}}\n`);
+    if (record && entry) puts.push({ record, entry });
     else lines.push(`${JSON.stringify({ op: 'delete', userId, projectId })}\n`);
   }
+  // In serial order: a deployment new to the file goes last in the replay, as it went last in the server.
+  puts.sort((a, b) => a.entry.serial - b.entry.serial);
+  for (const { record, entry } of puts)
+    lines.push(`{"op":"put","deployment":`, ...deploymentChunks(record), `,${written.entryText(entry)}}\n`);
   for (const change of changes.retired) {
     if ('retired' in change) lines.push(`{"op":"retire","entry":${JSON.stringify(entryState(change.retired))}}\n`);
     else lines.push(`${JSON.stringify({ op: 'forget', serial: change.forgotten.serial })}\n`);
   }
-  if (changes.control) {
-    lines.push(`${JSON.stringify({ op: 'users', users: core.users.exportState() })}\n`);
-    lines.push(`${JSON.stringify({ op: 'behaviors', ...scheduler.behaviors.exportState() })}\n`);
-  }
+  if (written.usersMoved(core)) lines.push(`${JSON.stringify({ op: 'users', users: core.users.exportState() })}\n`);
+  if (written.behaviorsMoved(core)) lines.push(`${JSON.stringify({ op: 'behaviors', ...scheduler.behaviors.exportState() })}\n`);
   const commit = {
     op: 'commit',
     savedAt: savedAt.toISOString(),

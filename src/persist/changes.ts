@@ -1,7 +1,7 @@
 /**
  * What changed since the last write, as the core tells it (StateListener): the deployments
- * whose record or scheduling changed, the retired entries that came and went, and whether a
- * control operation ran. A change that does not say what it changed makes the next write
+ * whose record or scheduling changed and the retired entries that came and went (the users and
+ * run behaviors are written when their versions moved, change-log.ts). A change that does not say what it changed makes the next write
  * whole, so a part that forgets to tell costs a whole write, never a lost change.
  */
 import type { StateListener } from '../core-build.js';
@@ -15,8 +15,6 @@ export interface TakenChanges {
   readonly deployments: ReadonlyMap<string, { readonly userId: string; readonly projectId: string }>;
   /** The retired list's changes, in order. */
   readonly retired: ReadonlyArray<{ readonly retired: Entry } | { readonly forgotten: Entry }>;
-  /** A control operation ran: users, keys and run behaviors are written too. */
-  readonly control: boolean;
 }
 
 export class ChangeTracker implements StateListener {
@@ -25,7 +23,6 @@ export class ChangeTracker implements StateListener {
   /** Entries told of since the last take: turned into deployments then (a tick must cost little). */
   #entries = new Set<Entry>();
   #retired: Array<{ readonly retired: Entry } | { readonly forgotten: Entry }> = [];
-  #control = false;
 
   /** `changed` is told after each change (the committer schedules a write). */
   constructor(private readonly changed: () => void) {}
@@ -50,8 +47,8 @@ export class ChangeTracker implements StateListener {
     this.changed();
   }
 
+  /** Users, keys, run behaviors or the clock may have changed: the commit writes what moved (change-log.ts compares versions). */
   controlChanged(): void {
-    this.#control = true;
     this.changed();
   }
 
@@ -75,12 +72,11 @@ export class ChangeTracker implements StateListener {
       const { userId, projectId } = entry;
       this.#deployments.set(keyOf(userId, projectId), { userId, projectId });
     }
-    const taken: TakenChanges = { whole: this.#whole, deployments: this.#deployments, retired: this.#retired, control: this.#control };
+    const taken: TakenChanges = { whole: this.#whole, deployments: this.#deployments, retired: this.#retired };
     this.#whole = false;
     this.#deployments = new Map();
     this.#entries = new Set();
     this.#retired = [];
-    this.#control = false;
     return taken;
   }
 }

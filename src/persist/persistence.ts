@@ -44,13 +44,19 @@ export async function openStateFile(path: string, core: DeployCore, log: ((line:
   const lock = await lockStateFile(real);
   let content: StateFileContent | undefined;
   let restored: { changed: boolean };
+  /** The file's end past its last commit, which appends must not follow: the first write is then whole. */
+  let tornTail = false;
   try {
     content = await readStateFile(real, path, isCommitLine);
-    restored = content === undefined ? { changed: false } : restoreState(core, await loadState(real, path, content), path);
+    const loaded = content === undefined ? undefined : await loadState(real, path, content);
+    restored = loaded === undefined ? { changed: false } : restoreState(core, loaded.state, path);
+    // A file read whole (laid out by hand over many lines) has no commits: nothing of it is a torn tail.
+    if (loaded?.asLines) tornTail = content!.totalBytes > content!.committedBytes;
     // Only the lock's holder may touch the temporary file, or cut the file: it may be another server's write.
     if (lock.held) {
       await removeLeftoverTemp(real);
-      if (content !== undefined) await cutToCommitted(real, content);
+      if (tornTail) await cutToCommitted(real, content!);
+      tornTail = false;
     }
   } catch (error) {
     await lock.release();
@@ -97,6 +103,7 @@ export async function openStateFile(path: string, core: DeployCore, log: ((line:
     },
   );
   core.onStateChange(changes);
+  if (tornTail) changes.needWhole();
   if (restored.changed) changes.anythingChanged();
   return {
     path,
@@ -119,9 +126,9 @@ export async function openStateFile(path: string, core: DeployCore, log: ((line:
  * The state in a file as read: its first line and the changes after it, or, when the first line
  * is not a whole JSON document, the whole file as one (a file laid out over many lines by hand).
  */
-async function loadState(real: string, path: string, content: StateFileContent): Promise<LoadedState> {
+async function loadState(real: string, path: string, content: StateFileContent): Promise<{ state: LoadedState; asLines: boolean }> {
   try {
-    return parseStateLines(content.base, content.changes, path);
+    return { state: parseStateLines(content.base, content.changes, path), asLines: true };
   } catch (error) {
     if (!(error instanceof StateFileError && error.code === 'STATE_FILE_NOT_JSON' && content.manyLines)) throw error;
   }
@@ -129,9 +136,9 @@ async function loadState(real: string, path: string, content: StateFileContent):
   try {
     text = await readFile(real, 'utf8');
   } catch {
-    return parseStateLines(content.base, content.changes, path); // the first refusal, then
+    return { state: parseStateLines(content.base, content.changes, path), asLines: true }; // the first refusal, then
   }
-  return parseStateText(text, path);
+  return { state: parseStateText(text, path), asLines: false };
 }
 
 /**

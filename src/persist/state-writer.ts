@@ -9,7 +9,7 @@
  * state is long. Node only.
  */
 import type { DeployCore } from '../core-build.js';
-import { commitLines, WrittenHistory } from './change-log.js';
+import { commitLines, WrittenState } from './change-log.js';
 import type { TakenChanges } from './changes.js';
 import { STATE_VERSION } from './format.js';
 import { snapshotChunks } from './snapshot.js';
@@ -52,8 +52,8 @@ export class StateFileWriter {
   #tail: Promise<unknown> = Promise.resolve();
   /** After a failed compaction, the next waits until the changes have grown this far. */
   #retryAt = 0;
-  /** How much of each deployment's history the file holds. */
-  readonly #history = new WrittenHistory();
+  /** What of the state the file holds (history, users, run behaviors). */
+  readonly #written = new WrittenState();
 
   constructor(
     private readonly path: string,
@@ -69,7 +69,7 @@ export class StateFileWriter {
     const baseBytes = content === undefined ? 0 : Buffer.byteLength(content.base, 'utf8') + 1;
     this.#baseBytes = baseBytes;
     this.#changeBytes = content === undefined ? 0 : content.committedBytes - baseBytes;
-    this.#history.markAll(core);
+    this.#written.markAll(core);
   }
 
   /**
@@ -79,10 +79,10 @@ export class StateFileWriter {
   plan(core: DeployCore, changes: TakenChanges): StateWrite {
     if (changes.whole || !this.#appendable) {
       const chunks = snapshotChunks(core);
-      this.#history.markAll(core); // if the write fails, the next is whole again
+      this.#written.markAll(core); // if the write fails, the next is whole again
       return { whole: true, chunks, bytes: byteLength(chunks) };
     }
-    const chunks = commitLines(core, changes, this.#history);
+    const chunks = commitLines(core, changes, this.#written);
     const write = { whole: false, chunks, bytes: byteLength(chunks) };
     const changeBytes = this.#changeBytes + write.bytes;
     if (!this.#compaction && changeBytes >= Math.max(COMPACT_AFTER_BYTES, this.#baseBytes, this.#retryAt)) this.#compact(core, write);
@@ -132,6 +132,7 @@ export class StateFileWriter {
           replaced = true;
           this.#baseBytes = snapshotBytes;
           this.#changeBytes = compaction.pendingBytes;
+          this.#retryAt = 0;
         });
         if (replaced) await this.written();
       } catch (error) {

@@ -11,7 +11,7 @@ import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildDeployCore, type DeployCore } from '../../src/core-build.js';
+import { buildDeployCore, type CoreOptions, type DeployCore } from '../../src/core-build.js';
 import { openStateFile, readStateDocument, type Persistence } from '../../src/persist/persistence.js';
 import { snapshotChunks } from '../../src/persist/snapshot.js';
 import { tempPathOf } from '../../src/persist/state-file.js';
@@ -23,25 +23,35 @@ afterEach(() => ws.cleanUp());
 
 const SEED = Number(process.env['RRDK_CHANGE_LOG_SEED'] ?? Date.now() % 2 ** 31);
 
-/** A document with what may differ between two writings of one state left out: when it was written, and the order of records. */
+/**
+ * A document with what may differ between two writings of one state left out: when it was
+ * written, and the order of the records (the store keeps them per user, and lists them sorted).
+ * The scheduling entries keep their order: the server walks them in it.
+ */
 function comparable(document: Record<string, unknown>): unknown {
-  const {
-    savedAt: _,
-    deployments,
-    scheduler,
-    ...rest
-  } = document as {
-    savedAt: string;
-    deployments: Array<{ ownerId: string; projectId: string }>;
-    scheduler: { entries: Array<{ serial: number }> };
-  };
+  const { savedAt: _, deployments, ...rest } = document as { savedAt: string; deployments: Array<{ ownerId: string; projectId: string }> };
   const byId = (a: { ownerId: string; projectId: string }, b: { ownerId: string; projectId: string }) =>
     a.ownerId === b.ownerId ? (a.projectId < b.projectId ? -1 : 1) : a.ownerId < b.ownerId ? -1 : 1;
-  return {
-    ...rest,
-    deployments: [...deployments].sort(byId),
-    scheduler: { ...scheduler, entries: [...scheduler.entries].sort((a, b) => a.serial - b.serial) },
+  return { ...rest, deployments: [...deployments].sort(byId) };
+}
+
+interface Logs {
+  serial: number;
+  ticks: unknown[];
+  runs: unknown[];
+}
+
+/** `file` with each scheduling entry's histories cut to the newest entries `memory` holds of them. */
+function cutToMemory(file: unknown, memory: unknown): unknown {
+  const held = new Map<number, Logs>();
+  const of = (d: unknown) => (d as { scheduler: { entries: Logs[]; retired: Logs[] } }).scheduler;
+  for (const e of [...of(memory).entries, ...of(memory).retired]) held.set(e.serial, e);
+  const cut = (e: Logs): Logs => {
+    const m = held.get(e.serial);
+    return m ? { ...e, ticks: e.ticks.slice(e.ticks.length - m.ticks.length), runs: e.runs.slice(e.runs.length - m.runs.length) } : e;
   };
+  const scheduler = of(file);
+  return { ...(file as object), scheduler: { ...scheduler, entries: scheduler.entries.map(cut), retired: scheduler.retired.map(cut) } };
 }
 
 const inMemory = (core: DeployCore) => comparable(JSON.parse(snapshotChunks(core).join('')) as Record<string, unknown>);
@@ -52,41 +62,115 @@ const onDisk = async (file: string) => {
 };
 const lineCount = async (file: string) => (await readFile(file, 'utf8')).split('\n').filter((line) => line !== '').length;
 
-async function opened(file: string): Promise<{ core: DeployCore; persistence: Persistence }> {
-  const core = buildDeployCore(OPTIONS);
+async function opened(file: string, options: CoreOptions = OPTIONS): Promise<{ core: DeployCore; persistence: Persistence }> {
+  const core = buildDeployCore(options);
   return { core, persistence: await openStateFile(file, core, undefined) };
 }
+
+/** Short histories, shared among all: logs wrap, and shrink as deployments come (what a change must carry then moves). */
+const SHORT_HISTORY: CoreOptions = { ...OPTIONS, historyLimit: 6, limits: { ...OPTIONS.limits, maxHistoryEntries: 40 } };
 
 describe('the changes appended to a state file', () => {
   it('replay to exactly the state in memory, for random operations written in random groups', async () => {
     const dir = await ws.dir();
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(op, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 12 }), async (groups) => {
-        const file = join(dir, `state-${run++}.json`);
-        const { core, persistence } = await opened(file);
-        try {
-          for (const group of groups) {
-            for (const o of group) apply(core, o);
-            expect(await persistence.committer.flush()).toBe(true);
-            expect(await onDisk(file)).toEqual(inMemory(core));
+      fc.asyncProperty(
+        fc.array(fc.array(op, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 12 }),
+        fc.array(op, { maxLength: 8 }),
+        fc.constantFrom(OPTIONS, SHORT_HISTORY),
+        async (groups, afterRestart, options) => {
+          const file = join(dir, `state-${run++}.json`);
+          const { core, persistence } = await opened(file, options);
+          try {
+            for (const group of groups) {
+              for (const o of group) apply(core, o);
+              expect(await persistence.committer.flush()).toBe(true);
+              expect(await onDisk(file)).toEqual(inMemory(core));
+            }
+          } finally {
+            await persistence.close();
+            core.stop();
           }
-        } finally {
-          await persistence.close();
-          core.stop();
-        }
-        // And a server started on the file loads that state, then appends to it.
-        const again = await opened(file);
-        try {
-          expect(inMemory(again.core)).toEqual(await onDisk(file));
-        } finally {
-          await again.persistence.close();
-          again.core.stop();
-        }
-      }),
-      { seed: SEED, numRuns: 60 },
+          // And a server started on the file loads that state, then appends to it. With histories
+          // shared among all, a load cuts each to its share: the file keeps the longer ones, and
+          // the newest entries of each are what the server holds.
+          const again = await opened(file, options);
+          const agrees = async () =>
+            options === OPTIONS
+              ? expect(await onDisk(file)).toEqual(inMemory(again.core))
+              : expect(cutToMemory(await onDisk(file), inMemory(again.core))).toEqual(inMemory(again.core));
+          try {
+            await agrees();
+            for (const o of afterRestart) apply(again.core, o);
+            expect(await again.persistence.committer.flush()).toBe(true);
+            await agrees();
+          } finally {
+            await again.persistence.close();
+            again.core.stop();
+          }
+        },
+      ),
+      { seed: SEED, numRuns: 80 },
     );
   }, 60_000);
+
+  it('replay deployments in the order the server holds them, one removed and added again among them', async () => {
+    const file = join(await ws.dir(), 'state.json');
+    const { core, persistence } = await opened(file);
+    const caller = callerOf(core, 'MYAPIKEY');
+    core.deploy.add(caller, { pipeline: { project_id: 'a' } });
+    await persistence.committer.flush();
+    // One commit: a changes, b comes, a goes and comes back (it is now last, after b).
+    core.deploy.update(caller, { projectId: 'a', schedule: '@hourly' });
+    core.deploy.add(caller, { pipeline: { project_id: 'b' } });
+    core.deploy.remove(caller, 'a');
+    core.deploy.add(caller, { pipeline: { project_id: 'a', again: true } });
+    await persistence.committer.flush();
+    const entries = ((await readStateDocument(file)) as { scheduler: { entries: Array<{ projectId: string }> } }).scheduler.entries;
+    expect(entries.map((e) => e.projectId)).toEqual(['b', 'a']);
+    expect(await onDisk(file)).toEqual(inMemory(core));
+    await persistence.close();
+    core.stop();
+  });
+
+  it('hold the users a control operation added before it was refused part way', async () => {
+    const file = join(await ws.dir(), 'state.json');
+    const { core, persistence } = await opened(file, { ...OPTIONS, limits: { maxDeploymentsPerUser: 3 } });
+    core.deploy.add(callerOf(core, 'ALICEKEY'), { pipeline: { project_id: 'first' } });
+    await persistence.committer.flush(); // the file exists: what follows is appended
+    // The demo adds its user, then deployments until the limit refuses one.
+    expect(() => core.control.seed(25)).toThrow(/refused demo deployment/);
+    expect(await persistence.committer.flush()).toBe(true);
+    expect((await readStateDocument(file)) as unknown).toMatchObject({ users: { added: [{ userId: 'demo-ci' }] } });
+    expect(await onDisk(file)).toEqual(inMemory(core));
+    await persistence.close();
+    core.stop();
+  });
+
+  it('leave a file laid out over many lines by hand (version 1) as it is until the first change, then write it whole', async () => {
+    const file = join(await ws.dir(), 'state.json');
+    const first = await opened(file);
+    first.core.deploy.add(callerOf(first.core, 'MYAPIKEY'), { pipeline: { project_id: 'kept' }, schedule: '@hourly' });
+    await first.persistence.close();
+    first.core.stop();
+    const pretty = `${JSON.stringify({ ...(await readStateDocument(file))!, version: 1 }, null, 2)}\n`;
+    await writeFile(file, pretty);
+
+    const quiet = await opened(file);
+    await quiet.persistence.close();
+    quiet.core.stop();
+    expect(await readFile(file, 'utf8')).toBe(pretty);
+
+    const changing = await opened(file);
+    expect(changing.core.deploy.find('local', 'kept')).toBeDefined();
+    changing.core.deploy.add(callerOf(changing.core, 'MYAPIKEY'), { pipeline: { project_id: 'new' } });
+    await changing.persistence.committer.flush();
+    expect(await lineCount(file)).toBe(1);
+    expect(await onDisk(file)).toEqual(inMemory(changing.core));
+    await changing.persistence.close();
+    changing.core.stop();
+  });
 
   it('drop a commit a crash cut short, and cut it off before the next', async () => {
     const file = join(await ws.dir(), 'state.json');
