@@ -50,11 +50,22 @@ function retireOne(core: DeployCore, projectId: string): void {
   core.deploy.remove(caller, projectId);
 }
 
-/** Holds the next compaction's temporary file until `release` is called. */
-function holdCompaction(): () => void {
+/**
+ * Grows the appended changes by 1 MiB a commit (deployment 'big', added first) until a
+ * compaction starts, the fifth passing the 4 MiB floor; `also` adds to each commit. The
+ * compaction's temporary file is then held until the returned function lets it go.
+ */
+async function growUntilCompacting(core: DeployCore, persistence: Persistence, also: (i: number) => void = () => {}): Promise<() => void> {
   let release!: () => void;
   held.gate = new Promise((resolve) => (release = resolve));
   held.started = 0;
+  for (let i = 0; held.started === 0; i++) {
+    expect(i).toBeLessThan(10);
+    const pipeline = { project_id: 'big', blob: String(i).repeat(1024 * 1024) };
+    core.deploy.update(callerOf(core, 'MYAPIKEY'), { projectId: 'big', pipeline });
+    also(i);
+    expect(await persistence.committer.flush()).toBe(true);
+  }
   return release;
 }
 
@@ -65,15 +76,8 @@ describe('a compaction in the background', () => {
     const caller = callerOf(core, 'MYAPIKEY');
     core.deploy.add(caller, { pipeline: { project_id: 'big', blob: 'a' } });
     await persistence.committer.flush();
-    const release = holdCompaction();
-    // 1 MiB per commit: the fifth passes the 4 MiB floor and starts the compaction, which waits.
-    // Each retires a deployment too: the commit planned with the snapshot, replayed after it again, would retire it twice.
-    for (let i = 0; held.started === 0; i++) {
-      expect(i).toBeLessThan(10);
-      core.deploy.update(caller, { projectId: 'big', pipeline: { project_id: 'big', blob: String(i).repeat(1024 * 1024) } });
-      retireOne(core, `before-${i}`);
-      expect(await persistence.committer.flush()).toBe(true);
-    }
+    // Each commit retires a deployment too: the commit planned with the snapshot, replayed after it again, would retire it twice.
+    const release = await growUntilCompacting(core, persistence, (i) => retireOne(core, `before-${i}`));
     // Meanwhile: acknowledged at once, each with a deployment retired (one replayed twice would show as two).
     for (let i = 0; i < 3; i++) {
       retireOne(core, `meanwhile-${i}`);
@@ -95,12 +99,7 @@ describe('a compaction in the background', () => {
     const caller = callerOf(core, 'MYAPIKEY');
     core.deploy.add(caller, { pipeline: { project_id: 'big', blob: 'a' } });
     await persistence.committer.flush();
-    const release = holdCompaction();
-    for (let i = 0; held.started === 0; i++) {
-      expect(i).toBeLessThan(10);
-      core.deploy.update(caller, { projectId: 'big', pipeline: { project_id: 'big', blob: String(i).repeat(1024 * 1024) } });
-      await persistence.committer.flush();
-    }
+    const release = await growUntilCompacting(core, persistence);
     core.control.reset(); // a whole write: it waits for the compaction
     core.deploy.add(caller, { pipeline: { project_id: 'after-reset' } });
     const flushed = persistence.committer.flush();
