@@ -5,6 +5,7 @@ import type { LoadResult } from './load-client.js';
 import type { ConformanceBench } from './conformance.js';
 import type { MemoryResult } from './memory.js';
 import type { PersistResult } from './persist.js';
+import type { TickCommitResult } from './persist-ticks.js';
 import type { SustainedResult } from './sustained.js';
 import type { SizeResult, YearResult, ZoneResult } from './scheduler-year.js';
 import type { SessionCostResult } from './session-cost.js';
@@ -55,7 +56,7 @@ export interface BenchResults {
   readonly sessionCost?: SessionCostResult & { readonly microsPerRequestWithoutJournal: number };
   readonly scheduler?: { ticks: TickBenchResult; year: YearResult; sizes: SizeResult[]; zones: ZoneResult[] };
   readonly memory?: readonly MemoryResult[];
-  readonly persist?: PersistResult;
+  readonly persist?: PersistResult & { readonly tickCommits: TickCommitResult };
   readonly conformance?: ConformanceBench;
   readonly dashboard?: DashboardResult;
   /** Failed requests over the rows, the sustained load and the state-file bursts (plus one if the connection limit did not hold); non-zero fails the bench. */

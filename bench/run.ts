@@ -18,6 +18,7 @@ import { conformanceLines, measureConformance } from './conformance.js';
 import { dashboardLines, measureDashboard } from './dashboard.js';
 import { measureMemory, memoryLines } from './memory.js';
 import { measurePersist, persistLines } from './persist.js';
+import { measureTickCommits, tickCommitLines } from './persist-ticks.js';
 import { measureSizes, measureYear, measureZones, yearLines, zoneLines } from './scheduler-year.js';
 import { measureSessionCost } from './session-cost.js';
 import { formatEvent } from '../src/cli/request-log.js';
@@ -95,7 +96,9 @@ async function main(): Promise<number> {
       const persist = await measurePersist(config);
       for (const line of persistLines(persist)) console.log(line);
       if (persist.failures > 0) console.error(`bench: state-file bursts: ${persist.failureSamples.join(' | ')}`);
-      add({ persist }, persist.failures);
+      const tickCommits = await measureTickCommits();
+      for (const line of tickCommitLines(tickCommits)) console.log(line);
+      add({ persist: { ...persist, tickCommits } }, persist.failures);
     }
     if (parts.has('conformance')) {
       console.log('');
