@@ -130,7 +130,7 @@ const controlReads: AbuseCase = {
     connection.close();
     // A day of 10,000 minutely deployments is many moves: each stops at the events-per-move cap.
     const to = new Date(Date.parse((JSON.parse((await control(target, 'GET', 'clock')).text) as { now: string }).now) + 86_400_000);
-    for (let complete = false; !complete; ) {
+    for (let complete = false; !complete;) {
       const advanced = await control(target, 'POST', 'clock/advance', { to: to.toISOString() });
       if (advanced.status !== 200) throw new Error(`control reads: advance answered ${advanced.status}: ${advanced.text.slice(0, 300)}`);
       complete = (JSON.parse(advanced.text) as { complete: boolean }).complete;

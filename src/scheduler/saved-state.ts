@@ -56,9 +56,7 @@ export function entryState(entry: Entry, from: { readonly ticks: number; readonl
     projectId: entry.projectId,
     serial: entry.serial,
     tickAt: entry.tickAt ?? null,
-    run: entry.current
-      ? { number: entry.current, outcome: entry.currentOutcome, endAt: entry.end.tickAt ?? null }
-      : null,
+    run: entry.current ? { number: entry.current, outcome: entry.currentOutcome, endAt: entry.end.tickAt ?? null } : null,
     counters: { ...entry.counters },
     ticks,
     runs,
