@@ -12,6 +12,7 @@ import { newCounters, type Counters, type RunBehavior, type RunOutcome } from '.
 export interface RunEnd extends BucketItem {
   /** When the run ends, while it is queued (`tickAt` is the queue's name for it). */
   tickAt: number | undefined;
+  bucketIndex: number;
   /** The deployment's serial, kept here too so ordering touches no other object. */
   readonly serial: number;
   readonly entry: Entry;
@@ -22,6 +23,7 @@ export class Entry implements BucketItem {
   readonly userId: string;
   readonly projectId: string;
   tickAt: number | undefined = undefined;
+  bucketIndex = -1;
   cron: NextTick | undefined = undefined;
   /** The end of its run in progress; queued unless the run is held. */
   readonly end: RunEnd;
@@ -44,7 +46,7 @@ export class Entry implements BucketItem {
   ) {
     this.userId = record.ownerId;
     this.projectId = record.projectId;
-    this.end = { serial, entry: this, tickAt: undefined };
+    this.end = { serial, entry: this, tickAt: undefined, bucketIndex: -1 };
   }
 }
 

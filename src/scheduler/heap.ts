@@ -6,6 +6,8 @@
 export interface BucketItem {
   /** The instant it is queued for (its tick's, or its run's end), or undefined when not queued. */
   tickAt: number | undefined;
+  /** Where it sits in its instant's bucket while queued, so that taking it out costs no search. */
+  bucketIndex: number;
   /** Orders items due at the same instant (older deployments first). */
   readonly serial: number;
 }
@@ -35,6 +37,7 @@ export class TickBuckets<T extends BucketItem> {
       this.#buckets.set(at, (bucket = []));
       pushInstant(this.#instants, at);
     }
+    item.bucketIndex = bucket.length;
     bucket.push(item);
   }
 
@@ -45,10 +48,14 @@ export class TickBuckets<T extends BucketItem> {
     this.#version += 1;
     item.tickAt = undefined;
     const bucket = this.#buckets.get(at);
-    const i = bucket ? bucket.lastIndexOf(item) : -1;
-    if (i < 0) return;
-    bucket![i] = bucket![bucket!.length - 1]!; // order is restored by serial when the bucket is taken
-    bucket!.pop();
+    const i = item.bucketIndex;
+    if (!bucket || bucket[i] !== item) return;
+    // The last takes its place (order is restored by serial when the bucket is taken).
+    const last = bucket.pop()!;
+    if (last !== item) {
+      bucket[i] = last;
+      last.bucketIndex = i;
+    }
   }
 
   /** The earliest instant with a bucket (it may hold only removed items). */
