@@ -63,6 +63,8 @@ export async function readStateFile(
     let committedBytes = 0;
     let offset = 0;
     let manyLines = false;
+    /** Where the last complete commit starts, in `changes` and in bytes. */
+    let last = { start: 0, bytesBefore: 0 };
     for await (const line of lines(handle)) {
       offset += line.bytes;
       if (base === undefined) {
@@ -75,10 +77,19 @@ export async function readStateFile(
       if (!line.complete) break; // cut short: it can only be the last
       pending.push(line.text);
       if (isCommit(line.text)) {
-        changes.push(...pending);
+        last = { start: changes.length, bytesBefore: committedBytes };
+        for (const text of pending) changes.push(text);
         pending = [];
         committedBytes = offset;
       }
+    }
+    // A power cut can keep a later part of the last write and not an earlier one (the disk puts
+    // pages down in any order until the flush returns, and only then was it acknowledged): a
+    // last commit with a line that is not JSON is such a write, and is dropped like a cut one.
+    // Damage in an earlier commit, flushed before the next was written, is damage: refused on load.
+    if (changes.slice(last.start).some((text) => !isJson(text))) {
+      changes.length = last.start;
+      committedBytes = last.bytesBefore;
     }
     return { base: base ?? '', baseEnded, changes, committedBytes, totalBytes: offset, manyLines };
   } catch (error) {
@@ -122,6 +133,15 @@ async function* lines(handle: FileHandle): AsyncGenerator<{ text: string; bytes:
     const last = parts.pop()!;
     length -= last.length;
     yield take(last, false);
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 

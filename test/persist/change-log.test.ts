@@ -249,14 +249,20 @@ describe('the changes appended to a state file', () => {
     loaded.core.stop();
   });
 
-  it('are refused, naming the line, when one is damaged before the last commit', async () => {
-    const file = join(await ws.dir(), 'state.json');
+  /** A file of the whole state and two commits (adds of p, then q, then r). */
+  async function threeAdds(file: string): Promise<void> {
     const { core, persistence } = await opened(file);
-    core.deploy.add(callerOf(core, 'MYAPIKEY'), { pipeline: { project_id: 'p' } });
-    await persistence.committer.flush();
-    core.deploy.add(callerOf(core, 'MYAPIKEY'), { pipeline: { project_id: 'q' } });
+    for (const projectId of ['p', 'q', 'r']) {
+      core.deploy.add(callerOf(core, 'MYAPIKEY'), { pipeline: { project_id: projectId } });
+      await persistence.committer.flush();
+    }
     await persistence.close();
     core.stop();
+  }
+
+  it('are refused, naming the line, when one is damaged before the last commit', async () => {
+    const file = join(await ws.dir(), 'state.json');
+    await threeAdds(file);
     const [base, ...changes] = (await readFile(file, 'utf8')).split('\n');
     const damaged = [base, '{"op":"put","deployment":', ...changes].join('\n');
     await writeFile(file, damaged);
@@ -266,5 +272,26 @@ describe('the changes appended to a state file', () => {
       message: expect.stringMatching(/is damaged at line 2: not valid JSON; move it away/),
     });
     expect(await readFile(file, 'utf8')).toBe(damaged);
+  });
+
+  it('drop a last commit with a line that is not JSON (a power cut kept its end, not all of it), and cut it off', async () => {
+    const file = join(await ws.dir(), 'state.json');
+    await threeAdds(file);
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    // The last commit's change line (the add of r) as pages that never reached the disk: zeros.
+    const lastPut = lines.findLastIndex((line) => line.startsWith('{"op":"put"'));
+    lines[lastPut] = '\0'.repeat(lines[lastPut]!.length);
+    const withoutLast = `${lines.slice(0, lastPut).join('\n')}\n`;
+    await writeFile(file, lines.join('\n'));
+    const { core, persistence } = await opened(file);
+    expect(
+      core.deploy
+        .exportRecords()
+        .map((d) => d.projectId)
+        .sort(),
+    ).toEqual(['p', 'q']);
+    expect(await readFile(file, 'utf8')).toBe(withoutLast);
+    await persistence.close();
+    core.stop();
   });
 });
