@@ -9,10 +9,10 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildDeployCore } from '../src/core-build.js';
 import { openStateFile } from '../src/persist/persistence.js';
 import { snapshotChunks } from '../src/persist/snapshot.js';
 import { writeStateFile } from '../src/persist/state-file.js';
+import { coreWith } from './scheduler-year.js';
 import { median } from './stats.js';
 
 const DEPLOYMENTS = 1_000;
@@ -33,13 +33,10 @@ export interface TickCommitResult {
 export async function measureTickCommits(): Promise<TickCommitResult> {
   const dir = await mkdtemp(join(tmpdir(), 'rrdk-bench-ticks-'));
   const file = join(dir, 'state.json');
-  const core = buildDeployCore({ clock: { mode: 'fake', startAt: '2026-11-26T10:07:00Z' } });
+  // No file yet: its first write (after the history) is whole, then each minute is appended.
+  const core = await coreWith(DEPLOYMENTS, 'UTC', '2026-11-26T10:07:00Z', ['* * * * *']);
   const persistence = await openStateFile(file, core, undefined);
   try {
-    const auth = core.users.authenticate('MYAPIKEY');
-    if (typeof auth === 'string') throw new Error('MYAPIKEY does not authenticate');
-    const caller = { userId: auth.user.userId, permissions: auth.permissions, credential: auth.key };
-    for (let i = 0; i < DEPLOYMENTS; i++) core.deploy.add(caller, { pipeline: { project_id: `minutely-${i}` }, schedule: '* * * * *' });
     core.control.advance(HISTORY_MINUTES * 60_000);
     await persistence.committer.flush();
     const bytes: number[] = [];

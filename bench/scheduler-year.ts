@@ -34,13 +34,19 @@ export interface SizeResult {
 /** Rounds per size, interleaved so that each size sees the same machine; the median is kept. */
 const SIZE_ROUNDS = 5;
 
-async function coreWith(deployments: number, timezone = 'UTC', startAt = '2026-01-01T00:00:00Z'): Promise<DeployCore> {
+/** A fake-clock core with `deployments` of MYAPIKEY's user, on `schedules` in turn (the mixed ones by default). */
+export async function coreWith(
+  deployments: number,
+  timezone = 'UTC',
+  startAt = '2026-01-01T00:00:00Z',
+  schedules: readonly string[] = TICK_SCHEDULES,
+): Promise<DeployCore> {
   const core = buildDeployCore({ clock: { mode: 'fake', startAt }, timezone });
   const auth = core.users.authenticate('MYAPIKEY');
   if (typeof auth === 'string') throw new Error('MYAPIKEY does not authenticate');
   const caller = { userId: auth.user.userId, permissions: auth.permissions, credential: auth.key };
   for (let i = 0; i < deployments; i++) {
-    core.deploy.add(caller, { pipeline: { project_id: `bench-${i}` }, schedule: TICK_SCHEDULES[i % TICK_SCHEDULES.length] });
+    core.deploy.add(caller, { pipeline: { project_id: `bench-${i}` }, schedule: schedules[i % schedules.length] });
   }
   return core;
 }

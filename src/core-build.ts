@@ -141,8 +141,7 @@ export interface StateListener extends SchedulingChanges {
   recordChanged(userId: string, projectId: string): void;
   /** A control operation that changes state ran: users, keys, run behaviors or the clock may have changed. */
   controlChanged(): void;
-  /** Anything may have changed (every record was cleared, or a part did not say what): the next write is whole. */
-  anythingChanged(): void;
+  // anythingChanged (SchedulingChanges): every record was cleared, or a part did not say what; the next write is whole.
 }
 
 /**

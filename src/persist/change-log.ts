@@ -36,28 +36,20 @@ type HistoryLogLike = NonNullable<Entry['ticks'] | Entry['runs']>;
 export class WrittenState {
   #marks = new WeakMap<Entry, { ticks: LogMark | undefined; runs: LogMark | undefined }>();
   /** The users' and the run behaviors' versions the file holds: a commit writes them when they moved, whatever moved them. */
-  #usersVersion = -1;
-  #behaviorsVersion = -1;
+  readonly #versions = { users: -1, behaviors: -1 };
 
   /** Everything in `core` is in the file as it is now (a whole write, a load). */
   markAll(core: DeployCore): void {
     this.#marks = new WeakMap();
     for (const entry of core.scheduler.entries.values()) this.#mark(entry);
-    this.#usersVersion = core.users.version;
-    this.#behaviorsVersion = core.scheduler.behaviors.version;
+    this.#versions.users = core.users.version;
+    this.#versions.behaviors = core.scheduler.behaviors.version;
   }
 
-  /** Whether the users changed since the file last got them; now marked as written. */
-  usersMoved(core: DeployCore): boolean {
-    const moved = core.users.version !== this.#usersVersion;
-    this.#usersVersion = core.users.version;
-    return moved;
-  }
-
-  /** Whether the run behaviors changed since the file last got them; now marked as written. */
-  behaviorsMoved(core: DeployCore): boolean {
-    const moved = core.scheduler.behaviors.version !== this.#behaviorsVersion;
-    this.#behaviorsVersion = core.scheduler.behaviors.version;
+  /** Whether the users or the run behaviors changed since the file last got them; now marked as written. */
+  moved(part: 'users' | 'behaviors', version: number): boolean {
+    const moved = version !== this.#versions[part];
+    this.#versions[part] = version;
     return moved;
   }
 
@@ -109,8 +101,9 @@ export function commitLines(core: DeployCore, changes: TakenChanges, written: Wr
     if ('retired' in change) lines.push(`{"op":"retire","entry":${JSON.stringify(entryState(change.retired))}}\n`);
     else lines.push(`${JSON.stringify({ op: 'forget', serial: change.forgotten.serial })}\n`);
   }
-  if (written.usersMoved(core)) lines.push(`${JSON.stringify({ op: 'users', users: core.users.exportState() })}\n`);
-  if (written.behaviorsMoved(core)) lines.push(`${JSON.stringify({ op: 'behaviors', ...scheduler.behaviors.exportState() })}\n`);
+  if (written.moved('users', core.users.version)) lines.push(`${JSON.stringify({ op: 'users', users: core.users.exportState() })}\n`);
+  if (written.moved('behaviors', scheduler.behaviors.version))
+    lines.push(`${JSON.stringify({ op: 'behaviors', ...scheduler.behaviors.exportState() })}\n`);
   const commit = {
     op: 'commit',
     savedAt: savedAt.toISOString(),

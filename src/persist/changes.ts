@@ -52,10 +52,6 @@ export class ChangeTracker implements StateListener {
     this.changed();
   }
 
-  everythingChanged(): void {
-    this.anythingChanged();
-  }
-
   anythingChanged(): void {
     this.#whole = true;
     this.changed();

@@ -23,6 +23,8 @@ export const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 /** A state as read from a file, validated and turned into domain values. */
 export interface LoadedState {
+  /** The version its first line has (one of READABLE_VERSIONS). */
+  readonly version: number;
   readonly clock: ClockState;
   /** The time zone the saved ticks were planned in. */
   readonly timezone: string;

@@ -15,7 +15,7 @@ import { cutToCommitted, fingerprintOf, readStateFile, removeLeftoverTemp, type 
 import { StateFileWriter, type StateWrite } from './state-writer.js';
 import { resolveStatePath } from './state-path.js';
 import { parseStateDocument, parseStateLines, parseStateText } from './validate.js';
-import type { LoadedState } from './format.js';
+import { STATE_VERSION, type LoadedState } from './format.js';
 import { readFile } from 'node:fs/promises';
 
 export interface Persistence {
@@ -46,12 +46,15 @@ export async function openStateFile(path: string, core: DeployCore, log: ((line:
   let restored: { changed: boolean };
   /** The file's end past its last commit, which appends must not follow: the first write is then whole. */
   let tornTail = false;
+  /** Whether commits may be appended to the file as it is: a first line of this version, ended by a newline. */
+  let appendable: boolean;
   try {
     content = await readStateFile(real, path, isCommitLine);
     const loaded = content === undefined ? undefined : await loadState(real, path, content);
     restored = loaded === undefined ? { changed: false } : restoreState(core, loaded.state, path);
     // A file read whole (laid out by hand over many lines) has no commits: nothing of it is a torn tail.
     if (loaded?.asLines) tornTail = content!.totalBytes > content!.committedBytes;
+    appendable = loaded !== undefined && loaded.asLines && content!.baseEnded && loaded.state.version === STATE_VERSION;
     // Only the lock's holder may touch the temporary file, or cut the file: it may be another server's write.
     if (lock.held) {
       await removeLeftoverTemp(real);
@@ -67,6 +70,7 @@ export async function openStateFile(path: string, core: DeployCore, log: ((line:
   const writer = new StateFileWriter(
     real,
     content,
+    appendable,
     core,
     async () => {
       fingerprint = await fingerprintOf(real);

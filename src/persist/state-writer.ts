@@ -11,7 +11,6 @@
 import type { DeployCore } from '../core-build.js';
 import { commitLines, WrittenState } from './change-log.js';
 import type { TakenChanges } from './changes.js';
-import { STATE_VERSION } from './format.js';
 import { snapshotChunks } from './snapshot.js';
 import {
   appendStateFile,
@@ -59,13 +58,15 @@ export class StateFileWriter {
     private readonly path: string,
     /** The file as loaded into `core`, or undefined for none. */
     content: StateFileContent | undefined,
+    /** Whether commits may follow it: its first line is a whole state of this version, ended by a newline. */
+    appendable: boolean,
     core: DeployCore,
     /** Told after each write that changed which file is there, or its length. */
     private readonly written: () => Promise<void>,
     /** Told of a failed compaction: the file stays as it was, and grows until the next one. */
     private readonly compactionFailed: (error: unknown) => void,
   ) {
-    this.#appendable = content !== undefined && content.baseEnded && versionOf(content.base) === STATE_VERSION;
+    this.#appendable = appendable;
     const baseBytes = content === undefined ? 0 : Buffer.byteLength(content.base, 'utf8') + 1;
     this.#baseBytes = baseBytes;
     this.#changeBytes = content === undefined ? 0 : content.committedBytes - baseBytes;
@@ -156,10 +157,4 @@ function byteLength(chunks: readonly string[]): number {
   let bytes = 0;
   for (const chunk of chunks) bytes += Buffer.byteLength(chunk, 'utf8');
   return bytes;
-}
-
-/** The version a first line says it has (it was validated on load). */
-function versionOf(base: string): unknown {
-  const match = /"version":(\d+)/.exec(base.slice(0, 200));
-  return match ? Number(match[1]) : undefined;
 }

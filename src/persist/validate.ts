@@ -23,19 +23,14 @@ import { READABLE_VERSIONS, STATE_FORMAT, STATE_VERSION, type LoadedState } from
  * a first line with changes after it.
  */
 export function parseStateText(text: string, path: string): LoadedState {
-  if (isJson(text)) return parseStateLines(text, [], path);
+  try {
+    return parseStateLines(text, [], path);
+  } catch (error) {
+    if (!(error instanceof StateFileError && error.code === 'STATE_FILE_NOT_JSON')) throw error;
+  }
   const [base, ...changes] = text.split('\n');
   if (changes.at(-1) === '') changes.pop();
   return parseStateLines(base!, changes, path);
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -176,6 +171,7 @@ function loadedState(data: Record<string, unknown>): LoadedState {
   const scheduler = schedulerState(data['scheduler'], 'scheduler');
   checkEntriesMatch(deployments, scheduler);
   return {
+    version: data['version'] as number,
     clock: clockState(data['clock'], 'clock'),
     timezone: string(data['timezone'], 'timezone'),
     users: usersState(data['users'], 'users'),

@@ -50,8 +50,8 @@ export interface SchedulingChanges {
   entryRetired(entry: Entry): void;
   /** A retired entry was let go. */
   entryForgotten(entry: Entry): void;
-  /** Every entry was replaced or forgotten (a reset, a restore). */
-  everythingChanged(): void;
+  /** Anything may have changed: every entry was replaced or forgotten (a reset, a restore). */
+  anythingChanged(): void;
 }
 
 /** What one clock move did. */
@@ -364,7 +364,7 @@ export class SchedulerEngine implements DeploymentListener {
     this.behaviors.reset();
     this.serial = 0;
     this.runSeq = 0;
-    this.changes?.everythingChanged();
+    this.changes?.anythingChanged();
     this.onQueueChange();
   }
 

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildDeployCore, type CoreOptions, type DeployCore } from '../../src/core-build.js';
-import { openStateFile, readStateDocument, type Persistence } from '../../src/persist/persistence.js';
+import { readStateDocument } from '../../src/persist/persistence.js';
 import { snapshotChunks } from '../../src/persist/snapshot.js';
 import { tempPathOf } from '../../src/persist/state-file.js';
-import { apply, callerOf, op, OPTIONS } from './core-ops.js';
+import { apply, callerOf, op, opened, OPTIONS } from './core-ops.js';
 import { Workspace } from './helpers.js';
 
 const ws = new Workspace();
@@ -61,11 +61,6 @@ const onDisk = async (file: string) => {
   return document === undefined ? inMemory(buildDeployCore(OPTIONS)) : comparable(document);
 };
 const lineCount = async (file: string) => (await readFile(file, 'utf8')).split('\n').filter((line) => line !== '').length;
-
-async function opened(file: string, options: CoreOptions = OPTIONS): Promise<{ core: DeployCore; persistence: Persistence }> {
-  const core = buildDeployCore(options);
-  return { core, persistence: await openStateFile(file, core, undefined) };
-}
 
 /** Short histories, shared among all: logs wrap, and shrink as deployments come (what a change must carry then moves). */
 const SHORT_HISTORY: CoreOptions = { ...OPTIONS, historyLimit: 6, limits: { ...OPTIONS.limits, maxHistoryEntries: 40 } };

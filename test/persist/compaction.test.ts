@@ -8,10 +8,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildDeployCore, type DeployCore } from '../../src/core-build.js';
-import { openStateFile, readStateDocument, type Persistence } from '../../src/persist/persistence.js';
+import type { DeployCore } from '../../src/core-build.js';
+import { readStateDocument, type Persistence } from '../../src/persist/persistence.js';
 import { snapshotChunks } from '../../src/persist/snapshot.js';
-import { callerOf, OPTIONS } from './core-ops.js';
+import { callerOf, opened } from './core-ops.js';
 import { Workspace } from './helpers.js';
 
 /** The compaction's write of the temporary file waits for `gate` (the module's own whole writes do not go through this export). */
@@ -36,11 +36,6 @@ const state = (document: Record<string, unknown>) => {
   return rest;
 };
 const inMemory = (core: DeployCore) => state(JSON.parse(snapshotChunks(core).join('')) as Record<string, unknown>);
-
-async function opened(file: string): Promise<{ core: DeployCore; persistence: Persistence }> {
-  const core = buildDeployCore(OPTIONS);
-  return { core, persistence: await openStateFile(file, core, undefined) };
-}
 
 /** Adds a deployment, runs it once and removes it: its entry is retired (kept for its history). */
 function retireOne(core: DeployCore, projectId: string): void {

@@ -3,10 +3,17 @@
  * calls and clock moves, refusals included.
  */
 import fc from 'fast-check';
-import type { CoreOptions, DeployCore } from '../../src/core-build.js';
+import { buildDeployCore, type CoreOptions, type DeployCore } from '../../src/core-build.js';
+import { openStateFile, type Persistence } from '../../src/persist/persistence.js';
 import type { Caller } from '../../src/domain/deploy-service.js';
 
 export const OPTIONS: CoreOptions = { clock: { mode: 'fake', startAt: '2026-11-26T10:07:00Z' }, limits: { maxDeploymentsPerUser: 5_000 } };
+
+/** A new core on the state file `file` (loaded if it exists), its writes followed from now on. */
+export async function opened(file: string, options: CoreOptions = OPTIONS): Promise<{ core: DeployCore; persistence: Persistence }> {
+  const core = buildDeployCore(options);
+  return { core, persistence: await openStateFile(file, core, undefined) };
+}
 
 export function callerOf(core: DeployCore, key: string): Caller {
   const auth = core.users.authenticate(key);
